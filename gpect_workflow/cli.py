@@ -1,0 +1,170 @@
+"""The ``flask gpect`` command group: thin commands that call services and commit."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from .definitions import DefinitionError, load_definition_file
+from .definitions.files import definition_files
+from .definitions.json_schema import workflow_json_schema
+from .errors import DefinitionConflict, ValidationError
+from .models import DefinitionRecord, PersonRole
+from .services.context import session, state
+from .services.definitions import list_definition_records, register_definitions
+
+gpect_cli = AppGroup("gpect", help="GPECT Workflow: definitions, demo data, users, database.")
+workflows_cli = AppGroup("workflows", help="Validate, register and list workflow definitions.")
+users_cli = AppGroup("users", help="Manage user accounts.")
+db_cli = AppGroup("db", help="Migrate the GPECT tables (for host applications; standalone: flask db).")
+gpect_cli.add_command(workflows_cli)
+gpect_cli.add_command(users_cli)
+gpect_cli.add_command(db_cli)
+
+
+@workflows_cli.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path())
+@with_appcontext
+def validate_command(paths: tuple[str, ...]) -> None:
+    """Check definition files (default: the configured folders); one line per error, exit 1 on any."""
+    files = definition_files(paths or state().workflow_dirs)
+    errors = 0
+    for file in files:
+        try:
+            definition = load_definition_file(file)
+        except DefinitionError as exc:
+            errors += len(exc.problems)
+            for problem in exc.problems:
+                click.echo(str(problem))
+            continue
+        click.echo(
+            f"{file}: ok ({definition.key} v{definition.version}, {len(definition.stages)} stages, "
+            f"{len(definition.tasks())} tasks)",
+            err=True,
+        )
+    if not files:
+        click.echo("no definition file found", err=True)
+        sys.exit(1)
+    if errors:
+        click.echo(f"{errors} error(s) in {len(files)} file(s)", err=True)
+        sys.exit(1)
+
+
+@workflows_cli.command("register")
+@with_appcontext
+def register_command() -> None:
+    """Register the definitions of the configured folders in the database (all or nothing)."""
+    try:
+        results = register_definitions(state().workflow_dirs)
+    except (DefinitionError, DefinitionConflict) as exc:
+        session().rollback()
+        raise click.ClickException(str(exc)) from exc
+    session().commit()
+    for result in results:
+        click.echo(f"{result.key} v{result.version}: {result.outcome} ({result.file})")
+
+
+@workflows_cli.command("list")
+@with_appcontext
+def list_command() -> None:
+    """List registered definition versions and the files of the configured folders."""
+    records = list_definition_records()
+    registered = {(r.key, r.version): r for r in records}
+    click.echo("Registered definitions:")
+    for record in records:
+        click.echo(f"  {record.key:<32} v{record.version:<3} {record.title_en}  [{record.content_hash[:12]}]")
+    if not records:
+        click.echo("  (none: run 'flask gpect workflows register')")
+    click.echo("Definition files:")
+    for file in definition_files(state().workflow_dirs):
+        click.echo(f"  {_file_status(str(file), registered)}")
+
+
+def _file_status(file: str, registered: dict[tuple[str, int], DefinitionRecord]) -> str:
+    try:
+        definition = load_definition_file(file)
+    except DefinitionError as exc:
+        return f"{file}: invalid ({len(exc.problems)} error(s); run 'workflows validate')"
+    record = registered.get((definition.key, definition.version))
+    if record is None:
+        status = "not registered"
+    elif record.content_hash == definition.content_hash:
+        status = "registered"
+    else:
+        status = "CHANGED without a version raise"
+    return f"{file}: {definition.key} v{definition.version} ({status})"
+
+
+@workflows_cli.command("schema")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+def schema_command(output: str | None) -> None:
+    """Print the JSON Schema of definition files (for editors' autocompletion)."""
+    text = json.dumps(workflow_json_schema(), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in PersonRole]), required=True)
+@click.option("--name", help="Full name (default: the address's local part).")
+@click.option("--password", help="Password (at least 10 characters); partners may log in by emailed link instead.")
+@with_appcontext
+def create_user_command(email: str, role: str, name: str | None, password: str | None) -> None:
+    """Create a user account."""
+    from .services.partners import create_person
+
+    try:
+        person = create_person(email, PersonRole(role), name, password=password)
+    except ValidationError as exc:
+        session().rollback()
+        details = "; ".join(f"{field}: {', '.join(messages)}" for field, messages in exc.fields.items())
+        raise click.ClickException(details or str(exc)) from exc
+    session().commit()
+    click.echo(f"created {person.role} {person.email} (id {person.id})")
+
+
+@gpect_cli.command("demo")
+@with_appcontext
+def demo_command() -> None:
+    """Load the demonstration territories, partners, people and plans (idempotent)."""
+    from .demo.loader import load_demo
+
+    try:
+        report = load_demo()
+    except (DefinitionError, DefinitionConflict, ValidationError) as exc:
+        session().rollback()
+        raise click.ClickException(str(exc)) from exc
+    session().commit()
+    for line in report:
+        click.echo(line)
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade_command(revision: str) -> None:
+    """Upgrade the GPECT tables to ``revision`` (default: head)."""
+    from alembic import command
+
+    from .migration_config import alembic_config
+
+    command.upgrade(alembic_config(), revision)
+
+
+@db_cli.command("downgrade")
+@click.argument("revision", default="-1")
+@with_appcontext
+def db_downgrade_command(revision: str) -> None:
+    """Downgrade the GPECT tables to ``revision`` (default: one step back)."""
+    from alembic import command
+
+    from .migration_config import alembic_config
+
+    command.downgrade(alembic_config(), revision)

@@ -1,0 +1,125 @@
+"""Configuration keys, their defaults, and the start-up check that names any bad key.
+
+Every key can be set from the environment with a ``GPECT_`` prefix (``GPECT_SECRET_KEY`` sets
+``SECRET_KEY``); values are parsed as JSON when they can be, so ``GPECT_SCHEDULER_ENABLED=false`` is a
+boolean. The README lists every key with its default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigurationError
+from .resources import workflows_dir
+
+#: Secret keys that must never reach production.
+WEAK_SECRET_KEYS = frozenset({"", "dev", "development", "secret", "changeme", "change-me", "test", "testing"})
+MIN_SECRET_KEY_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A configuration key of the extension: its default, a check, and what it is for."""
+
+    name: str
+    default: Any
+    check: Callable[[Any], str | None]
+    help: str
+
+
+def _prefix(value: Any) -> str | None:
+    if not isinstance(value, str) or (value and (not value.startswith("/") or value.endswith("/"))):
+        return "must be empty or a path such as /gpect (leading slash, no trailing slash)"
+    return None
+
+
+def _timezone(value: Any) -> str | None:
+    try:
+        ZoneInfo(str(value))
+    except (ZoneInfoNotFoundError, ValueError):
+        return f"unknown time zone {value!r}; use an IANA name such as Europe/Paris"
+    return None
+
+
+def _language(value: Any) -> str | None:
+    return None if value in ("fr", "en") else f"must be fr or en, not {value!r}"
+
+
+def _hour(value: Any) -> str | None:
+    ok = isinstance(value, str) and re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value)
+    return None if ok else f"must be a local time HH:MM such as 08:30, not {value!r}"
+
+
+def _url(value: Any) -> str | None:
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"must be an absolute http(s) URL such as https://gpect.example.org, not {value!r}"
+    return None
+
+
+def _directories(value: Any) -> str | None:
+    if isinstance(value, str):
+        return None
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return None
+    return "must be a list of folders (a JSON list, or folders separated by ':')"
+
+
+def _positive_int(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
+    return None if ok else f"must be a positive whole number, not {value!r}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("URL_PREFIX", "/gpect", _prefix, "Path under which the UI is served; the API is under PREFIX/api/v1."),
+    Setting("DEFAULT_TIMEZONE", "Europe/Paris", _timezone, "Time zone of new plans and people."),
+    Setting("DEFAULT_LANGUAGE", "fr", _language, "Language of the UI when a person has not chosen."),
+    Setting(
+        "REMINDER_SEND_HOUR", "08:30", _hour, "Local hour at which reminders leave when a definition does not say."
+    ),
+    Setting("BASE_URL", "http://127.0.0.1:5000", _url, "Public address of the application, used in email links."),
+    Setting("WORKFLOWS_DIRS", [str(workflows_dir())], _directories, "Folders whose *.yaml definitions are registered."),
+    Setting("PAGE_SIZE", 25, _positive_int, "Rows per page in lists."),
+)
+
+
+def apply_defaults(config: MutableMapping[str, Any]) -> None:
+    """Fill every missing key with its default, leaving what the host or environment set."""
+    for setting in SETTINGS:
+        config.setdefault(setting.name, setting.default)
+
+
+def workflow_dirs(config: Mapping[str, Any]) -> list[str]:
+    """``WORKFLOWS_DIRS`` as a list, accepting the ``a:b`` form environment variables use."""
+    value = config["WORKFLOWS_DIRS"]
+    return [part for part in value.split(":") if part] if isinstance(value, str) else list(value)
+
+
+def validate_config(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
+    """Raise ``ConfigurationError`` naming each bad key; refuse production without a real secret."""
+    problems = [f"{s.name}: {message}" for s in SETTINGS if (message := s.check(config.get(s.name)))]
+    if not (debug or testing):
+        problems.extend(_secret_key_problems(config.get("SECRET_KEY")))
+    if problems:
+        raise ConfigurationError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+def _secret_key_problems(secret: Any) -> list[str]:
+    if not secret:
+        return [
+            "SECRET_KEY: is not set; set GPECT_SECRET_KEY to a long random value "
+            "(python -c 'import secrets; print(secrets.token_hex(32))')"
+        ]
+    if not isinstance(secret, str | bytes) or str(secret).lower() in WEAK_SECRET_KEYS:
+        return ["SECRET_KEY: is a well-known development value; set GPECT_SECRET_KEY to a long random value"]
+    if len(secret) < MIN_SECRET_KEY_LENGTH:
+        return [
+            f"SECRET_KEY: is too short ({len(secret)} characters); "
+            f"use at least {MIN_SECRET_KEY_LENGTH} random characters"
+        ]
+    return []

@@ -1,0 +1,89 @@
+"""Safe YAML reading that remembers on which line every value stands.
+
+PyYAML's safe loader gives plain data but forgets positions, and silently keeps the last of two
+equal keys. Definition authors need both: errors that point at a line, and duplicates reported.
+So the document is composed into nodes with the safe loader, then turned into data here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from .errors import Path, Problem
+
+
+@dataclass(slots=True)
+class Document:
+    """The data of a YAML file and the line (1-based) of each path in it."""
+
+    file: str
+    data: Any
+    lines: dict[Path, int] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def line_of(self, path: Path) -> int | None:
+        """The line of ``path``, or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.lines.get(())
+
+
+def read_document(text: str, file: str) -> Document:
+    """Parse ``text`` (the contents of ``file``) safely; YAML syntax errors become problems."""
+    document = Document(file=file, data=None)
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        document.problems.append(Problem(file, (), line, f"invalid YAML: {reason}"))
+        return document
+    if node is None:
+        document.problems.append(Problem(file, (), 1, "the file is empty"))
+        return document
+    document.data = _to_data(node, (), document)
+    return document
+
+
+def _to_data(node: yaml.Node, path: Path, document: Document) -> Any:
+    document.lines.setdefault(path, node.start_mark.line + 1)
+    if isinstance(node, yaml.MappingNode):
+        return _mapping(node, path, document)
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_data(item, (*path, index), document) for index, item in enumerate(node.value)]
+    return _scalar(node, path, document)
+
+
+def _mapping(node: yaml.MappingNode, path: Path, document: Document) -> dict[Any, Any]:
+    result: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = _scalar(key_node, path, document) if isinstance(key_node, yaml.ScalarNode) else None
+        line = key_node.start_mark.line + 1
+        if not isinstance(key, str | int) or isinstance(key, bool):
+            document.problems.append(Problem(document.file, path, line, "keys must be plain text"))
+            continue
+        key = str(key)
+        if key in result:
+            first = document.lines.get((*path, key))
+            document.problems.append(
+                Problem(document.file, (*path, key), line, f"duplicate key '{key}' (first on line {first})")
+            )
+            continue
+        document.lines[(*path, key)] = line
+        result[key] = _to_data(value_node, (*path, key), document)
+    return result
+
+
+def _scalar(node: yaml.Node, path: Path, document: Document) -> Any:
+    try:
+        return yaml.SafeLoader(stream="").construct_object(node, deep=True)
+    except yaml.constructor.ConstructorError as exc:
+        line = node.start_mark.line + 1
+        document.problems.append(Problem(document.file, path, line, f"invalid value: {exc.problem}"))
+        return None

@@ -1,0 +1,93 @@
+"""``GpectWorkflow``: the Flask extension that mounts GPECT Workflow in an application.
+
+It follows Flask's extension rules: it may be created without an app and bound later with
+``init_app``, keeps no reference to an app, stores its state in ``app.extensions["gpect_workflow"]``,
+refuses to be registered twice on the same app, and fills configuration with ``setdefault`` so a host's
+values win. A host passes its own Flask-SQLAlchemy object with ``db=``; otherwise one is created.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, Response, jsonify, request
+from flask_sqlalchemy import SQLAlchemy
+from werkzeug.exceptions import HTTPException
+
+from .api.blueprint import api_blueprint
+from .cli import gpect_cli
+from .clock import Clock, SystemClock
+from .config import apply_defaults, validate_config, workflow_dirs
+from .state import EXTENSION_NAME, GpectState
+from .web.blueprint import ui_blueprint
+
+
+class GpectWorkflow:
+    """The GPECT Workflow plugin: configuration, database, UI and API blueprints, and CLI."""
+
+    def __init__(self, app: Flask | None = None, db: SQLAlchemy | None = None, clock: Clock | None = None) -> None:
+        self._db = db
+        self._clock = clock
+        if app is not None:
+            self.init_app(app)
+
+    def init_app(self, app: Flask) -> None:
+        """Register the plugin on ``app``; a second registration on the same app is refused."""
+        if EXTENSION_NAME in app.extensions:
+            raise RuntimeError("GPECT Workflow is already registered on this application")
+        apply_defaults(app.config)
+        validate_config(app.config, debug=app.debug, testing=app.testing)
+        db = self._database(app)
+        _enforce_sqlite_foreign_keys(app, db)
+        prefix = app.config["URL_PREFIX"]
+        app.extensions[EXTENSION_NAME] = GpectState(
+            db=db, clock=self._clock or SystemClock(), url_prefix=prefix, workflow_dirs=workflow_dirs(app.config)
+        )
+        app.register_blueprint(ui_blueprint(), url_prefix=prefix or None)
+        app.register_blueprint(api_blueprint(), url_prefix=f"{prefix}/api/v1")
+        app.cli.add_command(gpect_cli)
+        app.register_error_handler(HTTPException, _json_errors_under_api(f"{prefix}/api/"))
+
+    def _database(self, app: Flask) -> SQLAlchemy:
+        if self._db is not None:
+            if "sqlalchemy" not in app.extensions:
+                self._db.init_app(app)
+            return self._db
+        if "sqlalchemy" in app.extensions:
+            return app.extensions["sqlalchemy"]  # type: ignore[no-any-return]
+        app.config.setdefault("SQLALCHEMY_DATABASE_URI", f"sqlite:///{app.instance_path}/gpect.sqlite3")
+        db = SQLAlchemy()
+        db.init_app(app)
+        return db
+
+
+def _enforce_sqlite_foreign_keys(app: Flask, db: SQLAlchemy) -> None:
+    """Turn on SQLite's foreign-key checks, which it leaves off unless each connection asks.
+
+    Without them SQLite accepts rows pointing nowhere and ignores ``ON DELETE`` rules, so the embedded
+    default would accept data PostgreSQL refuses.
+    """
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "sqlite" and not sa.event.contains(engine, "connect", _foreign_keys_on):
+            sa.event.listen(engine, "connect", _foreign_keys_on)
+
+
+def _foreign_keys_on(dbapi_connection: Any, connection_record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _json_errors_under_api(api_root: str) -> Any:
+    """An error handler answering JSON under the API and leaving HTML pages their HTML errors."""
+
+    def handle(error: HTTPException) -> HTTPException | tuple[Response, int]:
+        if not request.path.startswith(api_root):
+            return error
+        body = {"code": error.code, "status": error.name, "message": error.description}
+        return jsonify(body), error.code or 500
+
+    return handle

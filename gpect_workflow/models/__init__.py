@@ -1,0 +1,53 @@
+"""SQLAlchemy models of GPECT Workflow; importing this package registers every table on ``Base``."""
+
+from .base import Base, UTCDateTime
+from .committee import CommitteeDecision
+from .definitions import DefinitionRecord
+from .enums import (
+    OPEN_TASK_STATUSES,
+    Decision,
+    Language,
+    OrganisationKind,
+    OutboxStatus,
+    PersonRole,
+    PlanStatus,
+    ReminderMode,
+    StageStatus,
+    TaskStatus,
+)
+from .events import Event
+from .indicators import Indicator, Measurement
+from .outbox import OutboxMessage
+from .partners import Organisation, Person, Territory
+from .plans import Plan, PlanStage, RoleAssignment, RoleAssignmentMember
+from .tasks import Task, TaskDependency
+
+__all__ = [
+    "OPEN_TASK_STATUSES",
+    "Base",
+    "CommitteeDecision",
+    "Decision",
+    "DefinitionRecord",
+    "Event",
+    "Indicator",
+    "Language",
+    "Measurement",
+    "Organisation",
+    "OrganisationKind",
+    "OutboxMessage",
+    "OutboxStatus",
+    "Person",
+    "PersonRole",
+    "Plan",
+    "PlanStage",
+    "PlanStatus",
+    "ReminderMode",
+    "RoleAssignment",
+    "RoleAssignmentMember",
+    "StageStatus",
+    "Task",
+    "TaskDependency",
+    "TaskStatus",
+    "Territory",
+    "UTCDateTime",
+]

@@ -1,0 +1,64 @@
+"""Outgoing messages: written in the transaction that decides them, sent after commit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, enum_column
+from .enums import OutboxStatus
+
+
+class OutboxMessage(Base):
+    """One email to one recipient; its idempotency key makes a second insertion impossible."""
+
+    __tablename__ = "gpect_outbox_messages"
+    __table_args__ = (
+        # The sender claims pending messages in next-attempt order.
+        sa.Index(
+            "ix_gpect_outbox_messages_pending_next_attempt",
+            "next_attempt_dt",
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+        sa.Index("ix_gpect_outbox_messages_status_created", "status", "created_dt"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: (plan, task, kind, occurrence): the same reminder is never queued twice.
+    idempotency_key: Mapped[str] = mapped_column(sa.String(255), unique=True)
+    #: Message kind, e.g. ``reminder_before_due``.
+    kind: Mapped[str] = mapped_column(sa.String(64))
+    #: Recipient, when a person of ours.
+    recipient_id: Mapped[int | None] = mapped_column(sa.ForeignKey("gpect_people.id"), index=True)
+    #: Address the message goes to.
+    recipient_email: Mapped[str] = mapped_column(sa.String(254))
+    #: Plan concerned, if any.
+    plan_id: Mapped[int | None] = mapped_column(sa.ForeignKey("gpect_plans.id", ondelete="SET NULL"), index=True)
+    #: Task concerned, if any.
+    task_id: Mapped[int | None] = mapped_column(sa.ForeignKey("gpect_tasks.id", ondelete="SET NULL"))
+    #: Subject line.
+    subject: Mapped[str] = mapped_column(sa.String(300))
+    #: Plain-text body.
+    body_text: Mapped[str] = mapped_column(sa.Text)
+    #: HTML body.
+    body_html: Mapped[str | None] = mapped_column(sa.Text)
+    #: Attachments as ``[{"filename", "content_type", "data"}]``.
+    attachments: Mapped[list[dict[str, Any]] | None] = mapped_column(sa.JSON)
+    #: Delivery status.
+    status: Mapped[OutboxStatus] = mapped_column(enum_column(OutboxStatus, "outbox_status"))
+    #: Delivery attempts made.
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Earliest time of the next attempt (UTC).
+    next_attempt_dt: Mapped[datetime]
+    #: A claim by a sender expires at this time, so a killed process loses nothing.
+    claimed_until_dt: Mapped[datetime | None]
+    #: The server's last answer on failure.
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    #: When it was queued (UTC).
+    created_dt: Mapped[datetime]
+    #: When it was sent or captured (UTC).
+    sent_dt: Mapped[datetime | None]

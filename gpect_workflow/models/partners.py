@@ -1,0 +1,92 @@
+"""Territories, partner organisations and the people who act for them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import Base, enum_column
+from .enums import Language, OrganisationKind, PersonRole, ReminderMode
+
+
+class Territory(Base):
+    """A territory where plans run: an agglomeration, a employment area, a department."""
+
+    __tablename__ = "gpect_territories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Short stable code, e.g. ``chartres-metropole``.
+    code: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: Display name, e.g. « Agglomération chartraine ».
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: French department number (``28``), when the territory lies in one.
+    department: Mapped[str | None] = mapped_column(sa.String(3))
+    #: Region name, e.g. « Centre-Val de Loire ».
+    region: Mapped[str | None] = mapped_column(sa.String(100))
+
+
+class Organisation(Base):
+    """A partner organisation: employment service, region, chamber, training body, company..."""
+
+    __tablename__ = "gpect_organisations"
+    __table_args__ = (sa.UniqueConstraint("name", "territory_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Official name.
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: What kind of partner it is.
+    kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"))
+    #: Territory it mainly serves; regional and national bodies may have none.
+    territory_id: Mapped[int | None] = mapped_column(sa.ForeignKey("gpect_territories.id"), index=True)
+    #: Generic contact address.
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    #: When the record was created (UTC).
+    created_dt: Mapped[datetime]
+
+    territory: Mapped[Territory | None] = relationship()
+    people: Mapped[list[Person]] = relationship(back_populates="organisation", order_by="Person.name")
+
+
+class Person(Base):
+    """Someone who uses the product: an account, a role, a language, a time zone, reminder wishes."""
+
+    __tablename__ = "gpect_people"
+    __table_args__ = (
+        sa.Index(
+            "uq_gpect_people_organisation_referent",
+            "organisation_id",
+            unique=True,
+            sqlite_where=sa.text("is_referent"),
+            postgresql_where=sa.text("is_referent"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Login and address for reminders, stored lower-case.
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    #: Full name as shown to partners.
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Organisation the person acts for.
+    organisation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("gpect_organisations.id"), index=True)
+    #: Application-wide role (plan roles come from role assignments).
+    role: Mapped[PersonRole] = mapped_column(enum_column(PersonRole, "person_role"))
+    #: Language of the UI and of emails.
+    language: Mapped[Language] = mapped_column(enum_column(Language, "language"), default=Language.FR)
+    #: IANA time zone for reminder hours and dates shown.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
+    #: Immediate reminders, a daily or weekly digest, or none.
+    reminder_mode: Mapped[ReminderMode] = mapped_column(
+        enum_column(ReminderMode, "reminder_mode"), default=ReminderMode.IMMEDIATE
+    )
+    #: The organisation's referent, told of escalations (at most one per organisation).
+    is_referent: Mapped[bool] = mapped_column(default=False)
+    #: Password hash; partners without one log in by emailed link.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: A deactivated account can no longer log in nor receive reminders.
+    is_active: Mapped[bool] = mapped_column(default=True)
+    #: When the record was created (UTC).
+    created_dt: Mapped[datetime]
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="people")

@@ -1,0 +1,135 @@
+"""Action plans, the mapping of their roles to partners, and their stages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..definitions.model import Gate, Lever
+from .base import Base, enum_column
+from .enums import Decision, PlanStatus, StageStatus
+from .partners import Organisation, Person, Territory
+
+if TYPE_CHECKING:
+    from .tasks import Task
+
+
+class Plan(Base):
+    """An instance of a definition version on a territory, led by one person."""
+
+    __tablename__ = "gpect_plans"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["definition_key", "definition_version"],
+            ["gpect_definitions.key", "gpect_definitions.version"],
+            name="fk_gpect_plans_definition_gpect_definitions",
+        ),
+        sa.Index("ix_gpect_plans_definition", "definition_key", "definition_version"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Name given by the lead, e.g. « Agents de fabrication cosmétique 2027 ».
+    name: Mapped[str] = mapped_column(sa.String(200))
+    #: Key of the definition the plan runs.
+    definition_key: Mapped[str] = mapped_column(sa.String(64))
+    #: Version of that definition, kept for the plan's whole life.
+    definition_version: Mapped[int]
+    #: Territory the plan runs on.
+    territory_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_territories.id"), index=True)
+    #: Project lead.
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_people.id"), index=True)
+    #: IANA time zone in which deadlines fall.
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
+    #: First day of the plan, in its time zone.
+    start_date: Mapped[date]
+    #: Life-cycle status.
+    status: Mapped[PlanStatus] = mapped_column(enum_column(PlanStatus, "plan_status"), index=True)
+    #: Key of the open stage (``None`` before start and after completion).
+    current_stage_key: Mapped[str | None] = mapped_column(sa.String(64))
+    #: When the plan was put on hold, to shift deadlines on resume.
+    on_hold_since_dt: Mapped[datetime | None]
+    #: Optimistic-locking counter: a stale update fails instead of overwriting.
+    version: Mapped[int] = mapped_column(default=1)
+    #: When the plan was created (UTC).
+    created_dt: Mapped[datetime]
+    #: When the plan last changed (UTC).
+    updated_dt: Mapped[datetime]
+
+    __mapper_args__ = {"version_id_col": version}
+
+    territory: Mapped[Territory] = relationship()
+    lead: Mapped[Person] = relationship()
+    stages: Mapped[list[PlanStage]] = relationship(back_populates="plan", order_by="PlanStage.position")
+    role_assignments: Mapped[list[RoleAssignment]] = relationship(back_populates="plan")
+
+
+class RoleAssignment(Base):
+    """A definition role mapped, for one plan, to an organisation."""
+
+    __tablename__ = "gpect_role_assignments"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "role_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Plan the mapping belongs to.
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_plans.id", ondelete="CASCADE"))
+    #: Role key from the definition.
+    role_key: Mapped[str] = mapped_column(sa.String(64))
+    #: Organisation that plays the role.
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_organisations.id"), index=True)
+
+    plan: Mapped[Plan] = relationship(back_populates="role_assignments")
+    organisation: Mapped[Organisation] = relationship()
+    members: Mapped[list[RoleAssignmentMember]] = relationship(back_populates="assignment")
+
+
+class RoleAssignmentMember(Base):
+    """A person acting in a plan role; one or more per role."""
+
+    __tablename__ = "gpect_role_assignment_members"
+
+    #: The role mapping.
+    assignment_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("gpect_role_assignments.id", ondelete="CASCADE"), primary_key=True
+    )
+    #: The person.
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_people.id"), primary_key=True, index=True)
+
+    assignment: Mapped[RoleAssignment] = relationship(back_populates="members")
+    person: Mapped[Person] = relationship()
+
+
+class PlanStage(Base):
+    """One stage (lever) of a plan: its planned window, its state and how it was left."""
+
+    __tablename__ = "gpect_plan_stages"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "stage_key"), sa.UniqueConstraint("plan_id", "position"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: Plan the stage belongs to.
+    plan_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_plans.id", ondelete="CASCADE"))
+    #: Stage key from the definition.
+    stage_key: Mapped[str] = mapped_column(sa.String(64))
+    #: Order in the plan, from 0.
+    position: Mapped[int]
+    #: Lever the stage works.
+    lever: Mapped[Lever] = mapped_column(enum_column(Lever, "lever"))
+    #: How the stage is left.
+    gate: Mapped[Gate] = mapped_column(enum_column(Gate, "gate"))
+    #: Life-cycle status.
+    status: Mapped[StageStatus] = mapped_column(enum_column(StageStatus, "stage_status"))
+    #: Planned first day, in the plan's time zone.
+    planned_start_date: Mapped[date]
+    #: Planned last day, in the plan's time zone.
+    planned_end_date: Mapped[date]
+    #: When the stage actually opened (UTC).
+    opened_dt: Mapped[datetime | None]
+    #: When it closed (UTC).
+    closed_dt: Mapped[datetime | None]
+    #: The committee's last decision at the gate, if any.
+    decision: Mapped[Decision | None] = mapped_column(enum_column(Decision, "stage_decision"))
+
+    plan: Mapped[Plan] = relationship(back_populates="stages")
+    tasks: Mapped[list[Task]] = relationship(back_populates="stage", order_by="(Task.due_date, Task.id)")

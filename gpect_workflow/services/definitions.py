@@ -1,0 +1,126 @@
+"""Registering definition versions in the database and reading back the version a plan runs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..definitions import WorkflowDefinition, load_definition_file, parse_definition
+from ..definitions.files import definition_files
+from ..errors import DefinitionConflict, NotFound
+from ..models import DefinitionRecord
+from .context import now, session
+
+
+class RegistrationOutcome(StrEnum):
+    """What registering a file did."""
+
+    REGISTERED = "registered"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True, slots=True)
+class Registration:
+    """The outcome of registering one definition file."""
+
+    file: str
+    key: str
+    version: int
+    outcome: RegistrationOutcome
+
+
+def register_definitions(paths: Iterable[str | Path]) -> list[Registration]:
+    """Register every definition under ``paths``; all or nothing.
+
+    A file whose key and version are already registered with other content is refused: a plan keeps
+    the version it started on, so a version's content must never change under it. Invalid files raise
+    ``DefinitionError`` before anything is written.
+    """
+    definitions = [(str(path), load_definition_file(path)) for path in definition_files(paths)]
+    existing = _existing_records({(d.key, d.version) for _, d in definitions})
+    conflicts = [
+        f"{file}: {d.key} version {d.version} is already registered with different content; "
+        f"raise 'version' (the highest registered is {_highest_version(d.key)})"
+        for file, d in definitions
+        if (d.key, d.version) in existing and existing[d.key, d.version].content_hash != d.content_hash
+    ]
+    if conflicts:
+        raise DefinitionConflict("\n".join(conflicts))
+    return [_register(file, definition, existing) for file, definition in definitions]
+
+
+def _existing_records(keys: set[tuple[str, int]]) -> dict[tuple[str, int], DefinitionRecord]:
+    if not keys:
+        return {}
+    wanted = sa.tuple_(DefinitionRecord.key, DefinitionRecord.version).in_(list(keys))
+    return {(r.key, r.version): r for r in session().scalars(sa.select(DefinitionRecord).where(wanted))}
+
+
+def _highest_version(key: str) -> int:
+    query = sa.select(sa.func.max(DefinitionRecord.version)).where(DefinitionRecord.key == key)
+    return int(session().scalar(query) or 0)
+
+
+def _register(
+    file: str, definition: WorkflowDefinition, existing: dict[tuple[str, int], DefinitionRecord]
+) -> Registration:
+    if (definition.key, definition.version) in existing:
+        return Registration(file, definition.key, definition.version, RegistrationOutcome.UNCHANGED)
+    record = DefinitionRecord(
+        key=definition.key,
+        version=definition.version,
+        content_hash=definition.content_hash,
+        title_fr=definition.title.fr,
+        title_en=definition.title.en,
+        source=definition.source,
+        source_file=Path(file).name,
+        registered_dt=now(),
+    )
+    session().add(record)
+    session().flush()
+    return Registration(file, definition.key, definition.version, RegistrationOutcome.REGISTERED)
+
+
+def list_definition_records() -> list[DefinitionRecord]:
+    """Every registered definition version, by key then version."""
+    query = sa.select(DefinitionRecord).order_by(DefinitionRecord.key, DefinitionRecord.version)
+    return list(session().scalars(query))
+
+
+def latest_definitions() -> list[DefinitionRecord]:
+    """The highest registered version of each definition: what new plans start from."""
+    newest = (
+        sa.select(DefinitionRecord.key, sa.func.max(DefinitionRecord.version).label("version"))
+        .group_by(DefinitionRecord.key)
+        .subquery()
+    )
+    query = (
+        sa.select(DefinitionRecord)
+        .join(newest, sa.and_(DefinitionRecord.key == newest.c.key, DefinitionRecord.version == newest.c.version))
+        .order_by(DefinitionRecord.key)
+    )
+    return list(session().scalars(query))
+
+
+def get_definition(key: str, version: int) -> WorkflowDefinition:
+    """The frozen definition ``key`` at ``version`` as registered (not as the file now reads)."""
+    query = sa.select(DefinitionRecord).where(DefinitionRecord.key == key, DefinitionRecord.version == version)
+    record = session().scalar(query)
+    if record is None:
+        raise NotFound(f"definition {key} version {version} is not registered")
+    return definition_from_record(record)
+
+
+def definition_from_record(record: DefinitionRecord) -> WorkflowDefinition:
+    """Parse a stored definition (cached: a version's source never changes)."""
+    return _parse_source(record.source, record.source_file)
+
+
+@lru_cache(maxsize=256)
+def _parse_source(source: str, file: str) -> WorkflowDefinition:
+    return parse_definition(source, file)

@@ -1,0 +1,250 @@
+"""Starting plans from a definition version, and reading them for lists and pages."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..definitions import WorkflowDefinition
+from ..engine.schedule import plan_schedule
+from ..errors import PermissionDenied, ValidationError
+from ..models import (
+    Event,
+    Indicator,
+    Person,
+    PersonRole,
+    Plan,
+    PlanStage,
+    PlanStatus,
+    RoleAssignment,
+    RoleAssignmentMember,
+    StageStatus,
+    Task,
+    TaskDependency,
+    TaskStatus,
+    Territory,
+)
+from .context import now, session
+from .definitions import get_definition
+
+
+@dataclass(frozen=True, slots=True)
+class RoleMapping:
+    """Who plays a definition role in a plan: an organisation and one or more of its people."""
+
+    organisation_id: int
+    person_ids: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    """Everything needed to start a plan."""
+
+    name: str
+    definition_key: str
+    definition_version: int
+    territory_id: int
+    lead_id: int
+    start_date: date
+    roles: Mapping[str, RoleMapping]
+    timezone: str = "Europe/Paris"
+
+
+def start_plan(actor: Person, request: PlanRequest) -> Plan:
+    """Create a plan, its stages, tasks and indicators, and open its first stage.
+
+    Every role that owns a task must be mapped, otherwise the error lists the missing roles. Due
+    dates are computed in the plan's calendar from its start date.
+    """
+    if actor.role not in (PersonRole.ADMIN, PersonRole.LEAD):
+        raise PermissionDenied("only project leads and administrators start plans")
+    definition = get_definition(request.definition_key, request.definition_version)
+    _check_request(definition, request)
+    plan = _new_plan(request)
+    stages = _create_stages(definition, plan)
+    _create_tasks(definition, plan, stages, request.roles)
+    _create_role_assignments(plan, request.roles)
+    _create_indicators(definition, plan)
+    first = stages[definition.stages[0].key]
+    _journal(plan, actor, "plan_created", None, PlanStatus.ACTIVE)
+    _journal(plan, actor, "stage_entered", None, StageStatus.OPEN, stage=first)
+    session().flush()
+    return plan
+
+
+def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None:
+    problems: dict[str, list[str]] = {}
+    owners = sorted({task.owner for task in definition.tasks()})
+    missing = [role for role in owners if role not in request.roles or not request.roles[role].person_ids]
+    if missing:
+        problems["roles"] = [f"map these roles to an organisation and at least one person: {', '.join(missing)}"]
+    unknown = sorted(set(request.roles) - {role.key for role in definition.roles})
+    if unknown:
+        problems.setdefault("roles", []).append(f"not roles of this definition: {', '.join(unknown)}")
+    if not request.name.strip():
+        problems["name"] = ["give the plan a name"]
+    try:
+        ZoneInfo(request.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems["timezone"] = [f"unknown time zone {request.timezone!r}"]
+    if session().get(Territory, request.territory_id) is None:
+        problems["territory_id"] = ["unknown territory"]
+    if session().get(Person, request.lead_id) is None:
+        problems["lead_id"] = ["unknown person"]
+    if problems:
+        raise ValidationError("the plan cannot be started", problems)
+
+
+def _new_plan(request: PlanRequest) -> Plan:
+    instant = now()
+    plan = Plan(
+        name=request.name.strip(),
+        definition_key=request.definition_key,
+        definition_version=request.definition_version,
+        territory_id=request.territory_id,
+        lead_id=request.lead_id,
+        timezone=request.timezone,
+        start_date=request.start_date,
+        status=PlanStatus.ACTIVE,
+        created_dt=instant,
+        updated_dt=instant,
+    )
+    session().add(plan)
+    session().flush()
+    return plan
+
+
+def _create_stages(definition: WorkflowDefinition, plan: Plan) -> dict[str, PlanStage]:
+    stages: dict[str, PlanStage] = {}
+    for position, (stage_def, planned) in enumerate(
+        zip(definition.stages, plan_schedule(definition, plan.start_date), strict=True)
+    ):
+        stage = PlanStage(
+            plan_id=plan.id,
+            stage_key=stage_def.key,
+            position=position,
+            lever=stage_def.lever,
+            gate=stage_def.gate,
+            status=StageStatus.OPEN if position == 0 else StageStatus.PENDING,
+            planned_start_date=planned.start,
+            planned_end_date=planned.end,
+            opened_dt=now() if position == 0 else None,
+        )
+        session().add(stage)
+        stages[stage_def.key] = stage
+    plan.current_stage_key = definition.stages[0].key
+    session().flush()
+    return stages
+
+
+def _create_tasks(
+    definition: WorkflowDefinition, plan: Plan, stages: dict[str, PlanStage], roles: Mapping[str, RoleMapping]
+) -> None:
+    schedule = {planned.key: planned for planned in plan_schedule(definition, plan.start_date)}
+    tasks: dict[str, Task] = {}
+    for stage_def in definition.stages:
+        for task_def in stage_def.tasks:
+            mapping = roles.get(task_def.owner)
+            tasks[task_def.key] = Task(
+                plan_id=plan.id,
+                stage_id=stages[stage_def.key].id,
+                task_key=task_def.key,
+                owner_role=task_def.owner,
+                assignee_id=mapping.person_ids[0] if mapping and mapping.person_ids else None,
+                due_date=schedule[stage_def.key].due_dates[task_def.key],
+                status=TaskStatus.TODO,
+                weight=task_def.weight,
+                is_required=task_def.required,
+                updated_dt=now(),
+            )
+    session().add_all(tasks.values())
+    session().flush()
+    session().add_all(
+        TaskDependency(task_id=tasks[task_def.key].id, depends_on_id=tasks[dependency].id)
+        for task_def in definition.tasks()
+        for dependency in task_def.depends_on
+    )
+
+
+def _create_role_assignments(plan: Plan, roles: Mapping[str, RoleMapping]) -> None:
+    for role_key, mapping in roles.items():
+        assignment = RoleAssignment(plan_id=plan.id, role_key=role_key, organisation_id=mapping.organisation_id)
+        session().add(assignment)
+        session().flush()
+        session().add_all(
+            RoleAssignmentMember(assignment_id=assignment.id, person_id=person_id)
+            for person_id in dict.fromkeys(mapping.person_ids)
+        )
+
+
+def _create_indicators(definition: WorkflowDefinition, plan: Plan) -> None:
+    session().add_all(
+        Indicator(
+            plan_id=plan.id,
+            key=indicator.key,
+            title_fr=indicator.title.fr,
+            title_en=indicator.title.en,
+            unit=indicator.unit,
+            target=indicator.target,
+            direction=indicator.direction,
+        )
+        for indicator in definition.indicators
+    )
+
+
+def _journal(
+    plan: Plan,
+    actor: Person | None,
+    kind: str,
+    from_state: str | None,
+    to_state: str | None,
+    *,
+    stage: PlanStage | None = None,
+    note: str | None = None,
+) -> None:
+    session().add(
+        Event(
+            plan_id=plan.id,
+            stage_id=stage.id if stage else None,
+            actor_id=actor.id if actor else None,
+            kind=kind,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            occurred_dt=now(),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlanPage:
+    """One page of plans, loaded with their stages and tasks."""
+
+    plans: list[Plan]
+    page: int
+    pages: int
+    total: int
+
+
+def plans_overview(page: int = 1, per_page: int = 25) -> PlanPage:
+    """A page of plans with territory, lead, stages, tasks and assignees, in a fixed number of queries."""
+    total = int(session().scalar(sa.select(sa.func.count()).select_from(Plan)) or 0)
+    pages = max(1, -(-total // per_page))
+    page = min(max(1, page), pages)
+    query = (
+        sa.select(Plan)
+        .options(
+            joinedload(Plan.territory),
+            joinedload(Plan.lead),
+            selectinload(Plan.stages).selectinload(PlanStage.tasks).joinedload(Task.assignee),
+        )
+        .order_by(Plan.created_dt.desc(), Plan.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    return PlanPage(list(session().scalars(query)), page, pages, total)

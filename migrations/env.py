@@ -1,0 +1,53 @@
+"""Alembic environment of the GPECT tables.
+
+It runs inside a Flask app context (``flask db`` or ``flask gpect db``), takes the engine from the
+GPECT extension (the host's database object or our own), compares only GPECT tables, and keeps its own
+version table so that it never touches a host application's migrations.
+"""
+
+from __future__ import annotations
+
+import logging
+from logging.config import fileConfig
+from typing import Any
+
+from alembic import context
+from flask import current_app
+
+from gpect_workflow.migration_config import VERSION_TABLE
+from gpect_workflow.models import Base
+from gpect_workflow.models.base import TABLE_PREFIX
+from gpect_workflow.state import EXTENSION_NAME
+
+config = context.config
+if config.config_file_name is not None and not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Only GPECT tables are compared: a host's tables are none of our business."""
+    return type_ != "table" or (name or "").startswith(TABLE_PREFIX)
+
+
+def run_migrations() -> None:
+    engine = current_app.extensions[EXTENSION_NAME].db.engine
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Batch migrations rebuild tables; SQLite's foreign-key checks must be off meanwhile.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        context.configure(
+            connection=connection,
+            target_metadata=Base.metadata,
+            version_table=VERSION_TABLE,
+            include_name=include_name,
+            render_as_batch=True,
+            compare_type=True,
+        )
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    raise SystemExit("offline (--sql) migrations are not supported; run against a database")
+run_migrations()

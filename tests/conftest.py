@@ -1,0 +1,172 @@
+"""Shared fixtures: the database of the pass (SQLite or PostgreSQL), the app, a frozen clock, factories.
+
+The whole suite runs twice: on SQLite, and on PostgreSQL when ``GPECT_TEST_DATABASE=postgres`` (set by
+``make test`` when ``GPECT_TEST_POSTGRES_URL`` is given). The schema is built once per pass by the real
+Alembic migrations; every test starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+
+from gpect_workflow import create_app
+from gpect_workflow.clock import FrozenClock
+from gpect_workflow.migration_config import VERSION_TABLE, alembic_config
+from gpect_workflow.models import Base, Organisation, OrganisationKind, Person, PersonRole, Territory
+from gpect_workflow.services.context import session
+from gpect_workflow.services.definitions import register_definitions
+from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.state import EXTENSION_NAME
+
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = REPO / "workflows"
+TEST_SECRET_KEY = "test-only-secret-key-0123456789abcdef"
+#: Monday 30 November 2026, 09:00 in Paris: the instant tests start from unless they move the clock.
+START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"GPECT test database: {database_kind()}"
+
+
+def database_kind() -> str:
+    """``postgres`` or ``sqlite``: which database this pass of the suite runs on."""
+    kind = os.environ.get("GPECT_TEST_DATABASE", "sqlite")
+    if kind not in ("sqlite", "postgres"):
+        raise pytest.UsageError(f"GPECT_TEST_DATABASE must be sqlite or postgres, not {kind!r}")
+    return kind
+
+
+def postgres_url() -> str:
+    url = os.environ.get("GPECT_TEST_POSTGRES_URL")
+    if not url:
+        raise pytest.UsageError("GPECT_TEST_DATABASE=postgres needs GPECT_TEST_POSTGRES_URL")
+    return url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of this pass's test database, migrated to the latest revision."""
+    if database_kind() == "postgres":
+        url = postgres_url()
+        _drop_everything(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'gpect-test.sqlite3'}"
+    app = make_app(url)
+    with app.app_context():
+        command.upgrade(alembic_config(), "head")
+        app.extensions[EXTENSION_NAME].db.engine.dispose()
+    return url
+
+
+def _drop_everything(url: str) -> None:
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        Base.metadata.drop_all(connection)
+        connection.execute(sa.text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
+    engine.dispose()
+
+
+def make_app(url: str, **config: Any) -> Flask:
+    """A standalone app in testing mode on ``url`` with a frozen clock."""
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": TEST_SECRET_KEY,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "BASE_URL": "http://gpect.test",
+            **config,
+        }
+    )
+    app.extensions[EXTENSION_NAME].clock = FrozenClock(START)
+    return app
+
+
+@pytest.fixture
+def app(database_url: str) -> Iterator[Flask]:
+    """The standalone app on the pass's database, inside an app context; tables emptied afterwards."""
+    app = make_app(database_url)
+    with app.app_context():
+        yield app
+        empty_tables(app)
+
+
+def empty_tables(app: Flask) -> None:
+    """Delete every GPECT row so the next test starts clean (children first)."""
+    db = app.extensions[EXTENSION_NAME].db
+    db.session.remove()
+    with db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+    db.engine.dispose()
+
+
+@pytest.fixture
+def clock(app: Flask) -> FrozenClock:
+    """The app's clock, to move time in a test."""
+    frozen = app.extensions[EXTENSION_NAME].clock
+    assert isinstance(frozen, FrozenClock)
+    return frozen
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def definitions(app: Flask) -> None:
+    """The shipped definitions, registered."""
+    register_definitions([WORKFLOWS])
+    session().commit()
+
+
+@pytest.fixture
+def territory(app: Flask) -> Territory:
+    return ensure_territory("chartres-metropole", "Agglomération chartraine", "28", "Centre-Val de Loire")
+
+
+@pytest.fixture
+def create_organisation(app: Flask, territory: Territory) -> Any:
+    """Factory: an organisation of the test territory."""
+
+    def create(
+        name: str = "Maison de l'Emploi", kind: OrganisationKind = OrganisationKind.EMPLOYMENT_HOUSE
+    ) -> Organisation:
+        return ensure_organisation(name, kind, territory)
+
+    return create
+
+
+@pytest.fixture
+def create_user(app: Flask, create_organisation: Any) -> Any:
+    """Factory: a person of a (default) organisation."""
+
+    def create(email: str, role: PersonRole = PersonRole.PARTNER, **kwargs: Any) -> Person:
+        kwargs.setdefault("organisation", create_organisation())
+        return create_person(email, role, **kwargs)
+
+    return create
+
+
+@pytest.fixture
+def dummy_lead(create_user: Any) -> Person:
+    return create_user("lead@example.org", PersonRole.LEAD, name="Claire Lead")
+
+
+PLAN_START = date(2026, 12, 1)

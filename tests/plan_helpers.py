@@ -1,0 +1,32 @@
+"""Starting plans in tests with every task-owning role mapped."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from gpect_workflow.models import OrganisationKind, Person, PersonRole, Plan
+from gpect_workflow.services.definitions import get_definition
+from gpect_workflow.services.partners import create_person, ensure_organisation, find_person
+from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+
+
+def map_every_role(definition_key: str, version: int, territory_id: int) -> dict[str, RoleMapping]:
+    """One organisation and one person per role of the definition."""
+    roles = {}
+    for role in get_definition(definition_key, version).roles:
+        organisation = ensure_organisation(f"Organisation {role.key}", OrganisationKind.OTHER, None)
+        email = f"{role.key.replace('_', '-')}@partners.example.org"
+        person = find_person(email) or create_person(
+            email, PersonRole.PARTNER, role.title.fr, organisation=organisation
+        )
+        roles[role.key] = RoleMapping(organisation.id, [person.id])
+    return roles
+
+
+def start_five_levers_plan(lead: Person, start: date = date(2026, 12, 1), name: str = "Plan de test") -> Plan:
+    """A plan of the generic definition, version 1, on the lead's organisation's territory."""
+    territory_id = lead.organisation.territory_id if lead.organisation else None
+    assert territory_id is not None
+    roles = map_every_role("gpect-five-levers", 1, territory_id)
+    request = PlanRequest(name, "gpect-five-levers", 1, territory_id, lead.id, start, roles)
+    return start_plan(lead, request)

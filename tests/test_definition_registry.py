@@ -1,0 +1,88 @@
+"""Definition versions registered in the database: new, unchanged, changed without a version raise."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from gpect_workflow.errors import DefinitionConflict, NotFound
+from gpect_workflow.models import DefinitionRecord, Person, Plan
+from gpect_workflow.services.context import session
+from gpect_workflow.services.definitions import (
+    RegistrationOutcome,
+    get_definition,
+    latest_definitions,
+    register_definitions,
+)
+
+from .conftest import WORKFLOWS
+from .plan_helpers import start_five_levers_plan
+
+GENERIC = WORKFLOWS / "gpect-five-levers.yaml"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copy(GENERIC, tmp_path / GENERIC.name)
+    return tmp_path
+
+
+def test_registers_every_shipped_definition_then_nothing(app: Flask) -> None:
+    first = register_definitions([WORKFLOWS])
+    assert {r.outcome for r in first} == {RegistrationOutcome.REGISTERED}
+    assert len(first) == len(list(WORKFLOWS.glob("*.yaml")))
+    second = register_definitions([WORKFLOWS])
+    assert {r.outcome for r in second} == {RegistrationOutcome.UNCHANGED}
+    assert session().scalar(sa.select(sa.func.count()).select_from(DefinitionRecord)) == len(first)
+
+
+def test_changed_file_without_version_raise_is_refused(app: Flask, folder: Path) -> None:
+    register_definitions([folder])
+    session().commit()
+    path = folder / GENERIC.name
+    path.write_text(path.read_text(encoding="utf-8").replace("duration_days: 90", "duration_days: 95", 1))
+    with pytest.raises(
+        DefinitionConflict, match=r"gpect-five-levers version 1 is already registered .* raise 'version'"
+    ):
+        register_definitions([folder])
+
+
+def test_refusal_registers_nothing_from_the_batch(app: Flask, folder: Path) -> None:
+    register_definitions([folder])
+    session().commit()
+    (folder / GENERIC.name).write_text(GENERIC.read_text(encoding="utf-8") + "\n# edited\n")
+    other = WORKFLOWS / "gien-maintenance-training.yaml"
+    shutil.copy(other, folder / other.name)
+    with pytest.raises(DefinitionConflict):
+        register_definitions([folder])
+    session().rollback()
+    keys = session().scalars(sa.select(DefinitionRecord.key)).all()
+    assert keys == ["gpect-five-levers"]
+
+
+def test_raised_version_registers_beside_the_old_one_and_plans_keep_theirs(
+    app: Flask, folder: Path, dummy_lead: Person
+) -> None:
+    register_definitions([folder])
+    plan = start_five_levers_plan(dummy_lead)
+    session().commit()
+    path = folder / GENERIC.name
+    text = path.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1)
+    path.write_text(text.replace("duration_days: 90", "duration_days: 120", 1))
+    outcomes = register_definitions([folder])
+    assert [(r.version, r.outcome) for r in outcomes] == [(2, RegistrationOutcome.REGISTERED)]
+    session().commit()
+    assert [(r.key, r.version) for r in latest_definitions()] == [("gpect-five-levers", 2)]
+    refreshed = session().get(Plan, plan.id)
+    assert refreshed is not None and refreshed.definition_version == 1
+    assert get_definition("gpect-five-levers", 1).stages[0].duration_days == 90
+    assert get_definition("gpect-five-levers", 2).stages[0].duration_days == 120
+
+
+def test_unknown_version_is_not_found(app: Flask) -> None:
+    with pytest.raises(NotFound):
+        get_definition("gpect-five-levers", 9)

@@ -1,0 +1,40 @@
+"""The demonstration data: seed territories and partners, one plan per shipped action, at different stages."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+
+from gpect_workflow.demo.loader import load_demo
+from gpect_workflow.models import CommitteeDecision, Decision, Person, Plan, PlanStage, StageStatus, Task, TaskStatus
+from gpect_workflow.services.context import session
+
+from .conftest import WORKFLOWS
+
+
+def test_one_plan_per_shipped_definition_at_different_stages(app: Flask) -> None:
+    load_demo()
+    session().commit()
+    plans = session().scalars(sa.select(Plan)).all()
+    assert sorted(p.definition_key for p in plans) == sorted(path.stem for path in WORKFLOWS.glob("*.yaml"))
+    positions = set()
+    for plan in plans:
+        stages = session().scalars(sa.select(PlanStage).where(PlanStage.plan_id == plan.id)).all()
+        open_stages = [s for s in stages if s.status is StageStatus.OPEN]
+        assert len(open_stages) == 1 and open_stages[0].stage_key == plan.current_stage_key
+        positions.add(open_stages[0].position)
+        for closed in (s for s in stages if s.status is StageStatus.CLOSED):
+            tasks = session().scalars(sa.select(Task).where(Task.stage_id == closed.id)).all()
+            assert {t.status for t in tasks} == {TaskStatus.DONE}
+    assert len(positions) >= 3
+
+
+def test_committee_gates_passed_have_decisions_and_people_are_fictitious(app: Flask) -> None:
+    load_demo()
+    session().commit()
+    approved = session().scalars(sa.select(CommitteeDecision.decision)).all()
+    assert approved and set(approved) == {Decision.APPROVE}
+    emails = session().scalars(sa.select(Person.email)).all()
+    assert all(email.endswith("example.org") for email in emails)
+    referents = session().scalars(sa.select(Person).where(Person.is_referent)).all()
+    assert len({p.organisation_id for p in referents}) == len(referents)

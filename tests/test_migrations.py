@@ -1,0 +1,249 @@
+"""The shipped Alembic migrations, run for real on a fresh database of their own.
+
+On SQLite the database is a temporary file; on PostgreSQL a dedicated database named after the pass's
+one plus ``_migrations`` is created through the ``postgres`` database and dropped at the end. The
+pass's shared test database is never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+
+from gpect_workflow.migration_config import VERSION_TABLE, alembic_config
+from gpect_workflow.models import Base
+from gpect_workflow.models.base import TABLE_PREFIX
+from gpect_workflow.state import EXTENSION_NAME
+
+from .conftest import database_kind, make_app, postgres_url
+
+HEAD = "0001"
+HOST_TABLE = "host_things"
+#: The tables of the models, which the migrations must create and drop.
+MODEL_TABLES = frozenset(Base.metadata.tables)
+
+
+def test_models_declare_fifteen_prefixed_tables() -> None:
+    assert len(MODEL_TABLES) == 15
+    assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
+    assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
+
+
+# --- A fresh database per test ----------------------------------------------------------------------------------
+
+
+def _admin_engine(url: sa.URL) -> sa.Engine:
+    return sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+
+
+def _drop_database(admin: sa.Engine, name: str) -> None:
+    quoted = admin.dialect.identifier_preparer.quote(name)
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {quoted} WITH (FORCE)")
+
+
+@pytest.fixture
+def fresh_url(tmp_path: Path) -> Iterator[str]:
+    """The URL of an empty database that only this test uses."""
+    if database_kind() == "sqlite":
+        yield f"sqlite:///{tmp_path / 'gpect-migrations.sqlite3'}"
+        return
+    url = sa.make_url(postgres_url())
+    assert url.database, "GPECT_TEST_POSTGRES_URL names no database"
+    name = f"{url.database}_migrations"
+    admin = _admin_engine(url)
+    try:
+        _drop_database(admin, name)
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f"CREATE DATABASE {admin.dialect.identifier_preparer.quote(name)}")
+        yield url.set(database=name).render_as_string(hide_password=False)
+        _drop_database(admin, name)
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def migration_app(fresh_url: str) -> Iterator[Flask]:
+    """An app on the fresh database, inside an app context; its engines disposed afterwards."""
+    app = make_app(fresh_url)
+    with app.app_context():
+        try:
+            yield app
+        finally:
+            app.extensions[EXTENSION_NAME].db.session.remove()
+            app.extensions[EXTENSION_NAME].db.engine.dispose()
+
+
+def engine(app: Flask) -> sa.Engine:
+    return app.extensions[EXTENSION_NAME].db.engine  # type: ignore[no-any-return]
+
+
+def table_names(app: Flask) -> set[str]:
+    return set(sa.inspect(engine(app)).get_table_names())
+
+
+def current_revisions(app: Flask) -> list[str]:
+    with engine(app).connect() as connection:
+        return list(connection.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars())
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """The filter of migrations/env.py: only GPECT tables are compared."""
+    return type_ != "table" or (name or "").startswith(TABLE_PREFIX)
+
+
+def differences(app: Flask) -> list[Any]:
+    """What autogenerate would write, with a migration context configured as in migrations/env.py."""
+    with engine(app).connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "target_metadata": Base.metadata,
+                "version_table": VERSION_TABLE,
+                "include_name": include_name,
+                "render_as_batch": True,
+                "compare_type": True,
+            },
+        )
+        return list(compare_metadata(context, Base.metadata))
+
+
+def create_host_table(app: Flask) -> None:
+    with engine(app).begin() as connection:
+        connection.execute(sa.text(f"CREATE TABLE {HOST_TABLE} (id INTEGER PRIMARY KEY, label VARCHAR(40))"))
+        connection.execute(sa.text(f"INSERT INTO {HOST_TABLE} (id, label) VALUES (1, 'kept')"))
+
+
+def assert_host_table_intact(app: Flask) -> None:
+    assert HOST_TABLE in table_names(app)
+    with engine(app).connect() as connection:
+        assert connection.execute(sa.text(f"SELECT label FROM {HOST_TABLE}")).scalar_one() == "kept"
+
+
+def mentions(diff: Any, table: str) -> bool:
+    """Whether an autogenerate difference (a tuple, or a list of tuples for column changes) names ``table``."""
+    items = diff if isinstance(diff, list) else [diff]
+    return any(table in repr(item) for item in items)
+
+
+# --- Upgrade, downgrade, upgrade ------------------------------------------------------------------------------
+
+
+def test_upgrade_creates_every_table_at_head(migration_app: Flask) -> None:
+    assert not {name for name in table_names(migration_app) if name.startswith(TABLE_PREFIX)}
+
+    command.upgrade(alembic_config(), "head")
+
+    tables = table_names(migration_app)
+    assert {name for name in tables if name.startswith(TABLE_PREFIX)} == MODEL_TABLES | {VERSION_TABLE}
+    assert "alembic_version" not in tables, "GPECT keeps its own version table"
+    assert current_revisions(migration_app) == [HEAD]
+
+
+def test_downgrade_to_base_drops_every_table_and_upgrade_works_again(migration_app: Flask) -> None:
+    command.upgrade(alembic_config(), "head")
+    command.downgrade(alembic_config(), "base")
+
+    left = {name for name in table_names(migration_app) if name.startswith(TABLE_PREFIX)}
+    # Alembic keeps its (now empty) version table at base; every table of the models is gone.
+    assert left <= {VERSION_TABLE}
+    assert not left & MODEL_TABLES
+    if left:
+        assert current_revisions(migration_app) == []
+
+    command.upgrade(alembic_config(), "head")
+    assert table_names(migration_app) >= MODEL_TABLES
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
+def test_upgrade_is_idempotent_at_head(migration_app: Flask) -> None:
+    command.upgrade(alembic_config(), "head")
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+
+
+def test_models_and_migrations_agree(migration_app: Flask) -> None:
+    command.upgrade(alembic_config(), "head")
+    assert differences(migration_app) == []
+
+
+def test_migrated_schema_enforces_the_named_constraints(migration_app: Flask) -> None:
+    """The constraints the models name are those the migration created (checked on the live database)."""
+    command.upgrade(alembic_config(), "head")
+    inspector = sa.inspect(engine(migration_app))
+    checks = {check["name"] for check in inspector.get_check_constraints("gpect_tasks")}
+    assert {"ck_gpect_tasks_weight_positive", "ck_gpect_tasks_task_status"} <= checks
+    dependencies = {check["name"] for check in inspector.get_check_constraints("gpect_task_dependencies")}
+    assert "ck_gpect_task_dependencies_not_self" in dependencies
+    uniques = {unique["name"] for unique in inspector.get_unique_constraints("gpect_tasks")}
+    assert "uq_gpect_tasks_plan_id_task_key" in uniques
+    foreign_keys = {fk["name"]: fk for fk in inspector.get_foreign_keys("gpect_plans")}
+    definition = foreign_keys["fk_gpect_plans_definition_gpect_definitions"]
+    assert definition["referred_table"] == "gpect_definitions"
+    assert definition["constrained_columns"] == ["definition_key", "definition_version"]
+    assert definition["referred_columns"] == ["key", "version"]
+
+
+# --- A host's own tables --------------------------------------------------------------------------------------
+
+
+def test_migrations_leave_a_host_table_alone(migration_app: Flask) -> None:
+    create_host_table(migration_app)
+
+    command.upgrade(alembic_config(), "head")
+    assert_host_table_intact(migration_app)
+    proposed = differences(migration_app)
+    assert not [diff for diff in proposed if mentions(diff, HOST_TABLE)], proposed
+    assert proposed == []
+
+    command.downgrade(alembic_config(), "base")
+    assert_host_table_intact(migration_app)
+    assert not MODEL_TABLES & table_names(migration_app)
+
+
+def test_without_the_filter_autogenerate_would_drop_the_host_table(migration_app: Flask) -> None:
+    """The comparison above is meaningful: unfiltered, autogenerate does see the host's table."""
+    create_host_table(migration_app)
+    command.upgrade(alembic_config(), "head")
+    with engine(migration_app).connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"target_metadata": Base.metadata, "version_table": VERSION_TABLE}
+        )
+        proposed = compare_metadata(context, Base.metadata)
+    assert [diff for diff in proposed if diff[0] == "remove_table" and diff[1].name == HOST_TABLE]
+
+
+# --- Command lines --------------------------------------------------------------------------------------------
+
+
+def test_flask_gpect_db_upgrade_reaches_head(migration_app: Flask) -> None:
+    result = migration_app.test_cli_runner().invoke(args=["gpect", "db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert current_revisions(migration_app) == [HEAD]
+    assert table_names(migration_app) >= MODEL_TABLES
+
+
+def test_flask_gpect_db_downgrade_to_base(migration_app: Flask) -> None:
+    runner = migration_app.test_cli_runner()
+    assert runner.invoke(args=["gpect", "db", "upgrade"]).exit_code == 0
+    result = runner.invoke(args=["gpect", "db", "downgrade", "base"])
+    assert result.exit_code == 0, result.output
+    assert not MODEL_TABLES & table_names(migration_app)
+
+
+def test_flask_db_upgrade_reaches_head(migration_app: Flask) -> None:
+    result = migration_app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert current_revisions(migration_app) == [HEAD]
+    assert table_names(migration_app) >= MODEL_TABLES
+    assert "alembic_version" not in table_names(migration_app)
+    assert differences(migration_app) == []

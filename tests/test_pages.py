@@ -1,0 +1,100 @@
+"""The read-only plans page and the API's first endpoints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gpect_workflow.demo.loader import load_demo
+from gpect_workflow.models import Person
+from gpect_workflow.services.context import session, state
+
+from .plan_helpers import start_five_levers_plan
+
+
+@contextmanager
+def count_queries(app: Flask) -> Iterator[list[str]]:
+    statements: list[str] = []
+    engine = state().db.engine
+
+    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_home_lists_demo_plans_with_stages_tasks_and_lateness(app: Flask, client: FlaskClient) -> None:
+    load_demo()
+    session().commit()
+    html = client.get("/").get_data(as_text=True)
+    assert 'Plans d\'action <span class="muted">(5)</span>' in html
+    assert "Agents de fabrication cosmétique et pharmaceutique – Chartres" in html
+    assert "Ambition Industrie – Indre" in html
+    assert "Claire Martin" in html and "Agglomération chartraine" in html
+    assert "Conduire le changement" in html
+    assert "en retard de" in html
+    assert 'class="open"' in html and 'class="closed"' in html
+
+
+def test_home_costs_the_same_queries_with_2_and_12_plans(
+    app: Flask, client: FlaskClient, definitions: None, dummy_lead: Person
+) -> None:
+    for number in range(2):
+        start_five_levers_plan(dummy_lead, name=f"Plan {number}")
+    session().commit()
+    with count_queries(app) as small:
+        assert client.get("/").status_code == 200
+    for number in range(2, 12):
+        start_five_levers_plan(dummy_lead, name=f"Plan {number}")
+    session().commit()
+    app.config["PAGE_SIZE"] = 50
+    with count_queries(app) as large:
+        html = client.get("/").get_data(as_text=True)
+    assert html.count('<article class="plan"') == 12
+    assert len(large) == len(small)
+
+
+def test_pagination_links(app: Flask, client: FlaskClient, definitions: None, dummy_lead: Person) -> None:
+    app.config["PAGE_SIZE"] = 1
+    for number in range(2):
+        start_five_levers_plan(dummy_lead, name=f"Plan {number}")
+    session().commit()
+    first = client.get("/").get_data(as_text=True)
+    assert "Page 1 / 2" in first and "?page=2" in first
+    second = client.get("/?page=2").get_data(as_text=True)
+    assert "Plan 0" in second and "Plan 1" not in second
+
+
+def test_empty_home_says_how_to_load_the_demo(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert "Aucun plan d'action" in html and "gpect demo" in html
+
+
+def test_stylesheet_is_served_locally(client: FlaskClient) -> None:
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/static/gpect/gpect.css"' in html
+    assert "http" not in html.split("<body>")[0].replace("http-equiv", "")
+    response = client.get("/static/gpect/gpect.css")
+    assert response.status_code == 200 and b"--accent" in response.data
+    response.close()
+
+
+def test_api_health_and_workflows(client: FlaskClient, definitions: None) -> None:
+    assert client.get("/api/v1/health").get_json() == {"status": "ok", "database": "ok"}
+    items = client.get("/api/v1/workflows").get_json()["items"]
+    assert [item["key"] for item in items] == [
+        "chartres-cosmetics-training",
+        "gien-maintenance-training",
+        "gpect-five-levers",
+        "indre-ambition-industrie",
+        "lochois-business-survey",
+    ]
+    assert items[2]["title"]["en"] == "Territorial GPECT approach in five levers"

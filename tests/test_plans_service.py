@@ -1,0 +1,117 @@
+"""Starting a plan: roles mapped, schedule computed in the plan's calendar, first stage opened."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from gpect_workflow.errors import PermissionDenied, ValidationError
+from gpect_workflow.models import (
+    Event,
+    Indicator,
+    Person,
+    PersonRole,
+    PlanStatus,
+    RoleAssignment,
+    StageStatus,
+    Task,
+    TaskDependency,
+    TaskStatus,
+)
+from gpect_workflow.services.context import session
+from gpect_workflow.services.definitions import get_definition
+from gpect_workflow.services.plans import PlanRequest, plans_overview
+
+from .conftest import START
+from .plan_helpers import map_every_role, start_five_levers_plan
+
+
+@pytest.fixture(autouse=True)
+def _registered(definitions: None) -> None:
+    """Every test here needs the shipped definitions."""
+
+
+def test_plan_starts_with_first_stage_open_and_due_dates(dummy_lead: Person) -> None:
+    plan = start_five_levers_plan(dummy_lead, date(2026, 12, 14))
+    session().commit()
+    assert plan.status is PlanStatus.ACTIVE and plan.current_stage_key == "observe"
+    statuses = [(s.stage_key, s.status) for s in plan.stages]
+    assert statuses[0] == ("observe", StageStatus.OPEN)
+    assert {status for _, status in statuses[1:]} == {StageStatus.PENDING}
+    assert plan.stages[0].opened_dt == START
+    assert [(s.planned_start_date, s.planned_end_date) for s in plan.stages[:2]] == [
+        (date(2026, 12, 14), date(2027, 3, 14)),
+        (date(2027, 3, 14), date(2027, 7, 12)),
+    ]
+    due = {t.task_key: t.due_date for t in session().scalars(sa.select(Task).where(Task.plan_id == plan.id))}
+    # 15 working days from Monday 14 December 2026 skip two weekends and Christmas and New Year's Day.
+    assert due["inventory-existing-studies"] == date(2027, 1, 6)
+    assert due["employment-data"] == date(2027, 1, 13)
+
+
+def test_tasks_dependencies_roles_indicators_and_journal(dummy_lead: Person) -> None:
+    plan = start_five_levers_plan(dummy_lead)
+    session().commit()
+    tasks = session().scalars(sa.select(Task).where(Task.plan_id == plan.id)).all()
+    assert len(tasks) == 15 and {t.status for t in tasks} == {TaskStatus.TODO}
+    assert all(t.assignee_id is not None for t in tasks)
+    by_key = {t.task_key: t for t in tasks}
+    assert by_key["business-survey"].weight == 3 and not by_key["company-feedback"].is_required
+    dependencies = session().execute(sa.select(TaskDependency.task_id, TaskDependency.depends_on_id)).all()
+    assert (by_key["shared-diagnosis"].id, by_key["business-survey"].id) in dependencies
+    expected = sum(len(task.depends_on) for task in get_definition("gpect-five-levers", 1).tasks())
+    assert len(dependencies) == expected == 13
+    roles = session().scalars(sa.select(RoleAssignment.role_key).where(RoleAssignment.plan_id == plan.id)).all()
+    assert "steering_committee" in roles
+    indicators = session().scalars(sa.select(Indicator).where(Indicator.plan_id == plan.id)).all()
+    assert {(i.key, i.target) for i in indicators} == {("partners-involved", 8), ("companies-surveyed", 50)}
+    kinds = session().scalars(sa.select(Event.kind).where(Event.plan_id == plan.id).order_by(Event.id)).all()
+    assert kinds == ["plan_created", "stage_entered"]
+
+
+def test_missing_roles_are_all_listed(dummy_lead: Person) -> None:
+    territory_id = dummy_lead.organisation.territory_id  # type: ignore[union-attr]
+    roles = map_every_role("gpect-five-levers", 1, territory_id)
+    for missing in ("region", "companies"):
+        del roles[missing]
+    request = PlanRequest("Plan", "gpect-five-levers", 1, territory_id, dummy_lead.id, date(2026, 12, 1), roles)
+    from gpect_workflow.services.plans import start_plan
+
+    with pytest.raises(ValidationError) as error:
+        start_plan(dummy_lead, request)
+    assert error.value.fields["roles"] == [
+        "map these roles to an organisation and at least one person: companies, region"
+    ]
+
+
+def test_bad_time_zone_and_name_are_reported_together(dummy_lead: Person) -> None:
+    from gpect_workflow.services.plans import start_plan
+
+    territory_id = dummy_lead.organisation.territory_id  # type: ignore[union-attr]
+    roles = map_every_role("gpect-five-levers", 1, territory_id)
+    request = PlanRequest(
+        " ", "gpect-five-levers", 1, territory_id, dummy_lead.id, date(2026, 12, 1), roles, "Mars/Olympus"
+    )
+    with pytest.raises(ValidationError) as error:
+        start_plan(dummy_lead, request)
+    assert set(error.value.fields) == {"name", "timezone"}
+
+
+def test_partners_cannot_start_plans(create_user: Any, dummy_lead: Person) -> None:
+    partner = create_user("partner@example.org", PersonRole.PARTNER)
+    with pytest.raises(PermissionDenied):
+        start_five_levers_plan(partner)
+
+
+def test_overview_pages(app: Flask, dummy_lead: Person) -> None:
+    for number in range(3):
+        start_five_levers_plan(dummy_lead, name=f"Plan {number}")
+    session().commit()
+    first = plans_overview(1, per_page=2)
+    assert (first.total, first.pages, [p.name for p in first.plans]) == (3, 2, ["Plan 2", "Plan 1"])
+    last = plans_overview(9, per_page=2)
+    assert last.page == 2 and [p.name for p in last.plans] == ["Plan 0"]
