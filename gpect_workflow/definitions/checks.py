@@ -49,7 +49,10 @@ def _check_roles(data: dict[str, Any], stages: list[Any], roles: dict[str, Any])
     if isinstance(data.get("roles"), dict) and "lead" not in roles:
         yield ("roles",), "the definition must name a 'lead' role (the project lead's organisation)"
     gates = [i for i, stage in enumerate(stages) if isinstance(stage, dict) and stage.get("gate") == "committee"]
-    has_committee = any(isinstance(role, dict) and role.get("committee") is True for role in roles.values())
+    # A malformed value (``committee: yes``) is reported by the structure check; count it as meant here.
+    has_committee = any(
+        isinstance(role, dict) and role.get("committee") not in (None, False) for role in roles.values()
+    )
     for index in gates if not has_committee else []:
         yield ("stages", index, "gate"), "a committee gate needs a role marked 'committee: true' to decide it"
 

@@ -45,6 +45,7 @@ _MESSAGES = {
     "Not a valid string.": "must be text",
     "Not a valid date.": "must be a date, YYYY-MM-DD",
     "Missing data for required field.": "is required",
+    "Field may not be null.": "must have a value",
 }
 
 
@@ -67,9 +68,11 @@ def parse_definition(text: str, file: str = "<string>") -> WorkflowDefinition:
     """Validate ``text`` (the contents of ``file``) and build the frozen definition."""
     document = read_document(text, file)
     problems = list(document.problems)
-    if document.data is not None and not isinstance(document.data, dict):
-        problems.append(Problem(file, (), 1, "a definition must be a mapping of keys to values"))
-    elif document.data is not None:
+    if not isinstance(document.data, dict):
+        if not problems:
+            where = document.lines.get((), 1)
+            problems.append(Problem(file, (), where, "a definition must be a mapping of keys to values"))
+    else:
         problems.extend(_structure_problems(document))
         problems.extend(
             Problem(file, path, document.line_of(path), reason) for path, reason in check_definition(document.data)

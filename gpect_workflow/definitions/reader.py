@@ -8,11 +8,21 @@ So the document is composed into nodes with the safe loader, then turned into da
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 import yaml
 
 from .errors import Path, Problem
+
+MAP_TAG: Final = "tag:yaml.org,2002:map"
+SEQ_TAG: Final = "tag:yaml.org,2002:seq"
+BOOL_TAG: Final = "tag:yaml.org,2002:bool"
+#: Values a definition may hold in all; beyond it the file is refused (alias "billion laughs").
+MAX_VALUES: Final = 100_000
+
+
+class _TooLarge(Exception):
+    pass
 
 
 @dataclass(slots=True)
@@ -23,6 +33,7 @@ class Document:
     data: Any
     lines: dict[Path, int] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    values: int = 0
 
     def line_of(self, path: Path) -> int | None:
         """The line of ``path``, or of its nearest ancestor that has one."""
@@ -44,23 +55,38 @@ def read_document(text: str, file: str) -> Document:
         reason = getattr(exc, "problem", None) or str(exc)
         document.problems.append(Problem(file, (), line, f"invalid YAML: {reason}"))
         return document
-    if node is None:
+    if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:null"):
         document.problems.append(Problem(file, (), 1, "the file is empty"))
         return document
-    document.data = _to_data(node, (), document)
+    try:
+        document.data = _to_data(node, (), document, ())
+    except _TooLarge:
+        document.data = None
+        document.problems.append(Problem(file, (), 1, f"the document holds more than {MAX_VALUES} values"))
     return document
 
 
-def _to_data(node: yaml.Node, path: Path, document: Document) -> Any:
+def _to_data(node: yaml.Node, path: Path, document: Document, ancestors: tuple[int, ...]) -> Any:
     document.lines.setdefault(path, node.start_mark.line + 1)
+    document.values += 1
+    if document.values > MAX_VALUES:
+        raise _TooLarge
+    if id(node) in ancestors:
+        document.problems.append(Problem(document.file, path, node.start_mark.line + 1, "recursive alias"))
+        return None
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in (MAP_TAG, SEQ_TAG):
+        line = node.start_mark.line + 1
+        document.problems.append(Problem(document.file, path, line, f"YAML tag {node.tag} is not allowed"))
+        return None
+    ancestors = (*ancestors, id(node))
     if isinstance(node, yaml.MappingNode):
-        return _mapping(node, path, document)
+        return _mapping(node, path, document, ancestors)
     if isinstance(node, yaml.SequenceNode):
-        return [_to_data(item, (*path, index), document) for index, item in enumerate(node.value)]
+        return [_to_data(item, (*path, index), document, ancestors) for index, item in enumerate(node.value)]
     return _scalar(node, path, document)
 
 
-def _mapping(node: yaml.MappingNode, path: Path, document: Document) -> dict[Any, Any]:
+def _mapping(node: yaml.MappingNode, path: Path, document: Document, ancestors: tuple[int, ...]) -> dict[Any, Any]:
     result: dict[Any, Any] = {}
     for key_node, value_node in node.value:
         key = _scalar(key_node, path, document) if isinstance(key_node, yaml.ScalarNode) else None
@@ -76,11 +102,15 @@ def _mapping(node: yaml.MappingNode, path: Path, document: Document) -> dict[Any
             )
             continue
         document.lines[(*path, key)] = line
-        result[key] = _to_data(value_node, (*path, key), document)
+        result[key] = _to_data(value_node, (*path, key), document, ancestors)
     return result
 
 
 def _scalar(node: yaml.Node, path: Path, document: Document) -> Any:
+    if node.tag == BOOL_TAG and str(node.value).lower() not in ("true", "false"):
+        # YAML 1.1 reads yes/no/on/off as booleans, YAML 1.2 and editors as text: keep it text, so that
+        # the schema asks for true or false instead of guessing.
+        return node.value
     try:
         return yaml.SafeLoader(stream="").construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
