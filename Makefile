@@ -62,6 +62,8 @@ pytest: install-dev
 	@if [ -n "$$GPECT_TEST_POSTGRES_URL" ]; then \
 		echo "== The whole suite again on PostgreSQL ($$GPECT_TEST_POSTGRES_URL)"; \
 		GPECT_TEST_DATABASE=postgres $(BIN)/python -m pytest; \
+	elif [ -n "$$CI" ]; then \
+		echo "== CI must run the PostgreSQL pass: set GPECT_TEST_POSTGRES_URL" >&2; exit 1; \
 	else \
 		echo "== GPECT_TEST_POSTGRES_URL is not set: the PostgreSQL pass was not run"; \
 	fi
