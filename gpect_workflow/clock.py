@@ -15,7 +15,6 @@ class Clock(Protocol):
 
     def now(self) -> datetime:
         """The current instant."""
-        ...
 
 
 class SystemClock:
