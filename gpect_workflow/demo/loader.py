@@ -1,8 +1,7 @@
 """Load the demonstration data, idempotently: running it twice changes nothing the second time.
 
-Plans are started through the plan service and then brought forward to where the demo shows them:
-earlier stages closed (committee gates approved, with a recorded decision), the current stage open
-with the tasks whose deadline has passed mostly done, one left overdue so that lateness shows.
+Plans are started and then lived through with the real services on a clock set back in time, so the
+demo's journal, decisions and dates are what the product itself would have written.
 """
 
 from __future__ import annotations
@@ -12,25 +11,34 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from ..definitions.model import Gate
+from ..clock import FrozenClock
 from ..models import (
-    CommitteeDecision,
+    FINISHED_TASK_STATUSES,
+    OPEN_TASK_STATUSES,
     Decision,
-    Event,
     Language,
     Organisation,
     Person,
     Plan,
     PlanStage,
+    PlanStatus,
+    RoleAssignment,
+    RoleAssignmentMember,
     StageStatus,
     Task,
+    TaskDependency,
     TaskStatus,
 )
-from ..services.context import now, session, state
-from ..services.definitions import latest_definitions, register_definitions
+from ..services.context import session, state
+from ..services.definitions import get_definition, latest_definitions, register_definitions
 from ..services.partners import create_person, ensure_organisation, ensure_territory, find_person
 from ..services.plans import PlanRequest, RoleMapping, start_plan
+from ..services.stages import decide_gate
+from ..services.tasks import change_task_status
 from .data import DEMO_PASSWORD, ORGANISATIONS, PLANS, TERRITORIES, DemoPlan
+
+PARIS = ZoneInfo("Europe/Paris")
+DECISION_MINUTES = "Étape validée en comité de pilotage : les livrables sont conformes, passage à l'étape suivante."
 
 
 def load_demo() -> list[str]:
@@ -69,14 +77,18 @@ def _load_plan(spec: DemoPlan, version: int, territory_id: int, organisations: d
         role: RoleMapping(organisations[org].id, [_person(email).id for email in emails])
         for role, (org, emails) in spec.roles.items()
     }
-    today = now().astimezone(ZoneInfo("Europe/Paris")).date()
-    request = PlanRequest(
-        spec.name, spec.definition, version, territory_id, lead.id, today - timedelta(days=spec.started_days_ago), roles
-    )
-    plan = start_plan(lead, request)
-    session().flush()
-    _bring_forward(plan, lead, spec.closed_stages, today)
-    return f"plan '{spec.name}': started, now at stage '{plan.current_stage_key}'"
+    real_clock = state().clock
+    today = real_clock.now().astimezone(PARIS).date()
+    start = today - timedelta(days=spec.started_days_ago)
+    history = CappedClock(_at(start, time(9, 0)), ceiling=real_clock.now() - timedelta(hours=1))
+    state().clock = history
+    try:
+        request = PlanRequest(spec.name, spec.definition, version, territory_id, lead.id, start, roles)
+        plan = start_plan(lead, request)
+        _live_through(plan, lead, spec.closed_stages, today, history)
+    finally:
+        state().clock = real_clock
+    return f"plan '{spec.name}': started {start.isoformat()}, now at stage '{plan.current_stage_key}'"
 
 
 def _person(email: str) -> Person:
@@ -86,83 +98,101 @@ def _person(email: str) -> Person:
     return person
 
 
-def _at(day: date, zone: str) -> datetime:
-    return datetime.combine(day, time(16, 0), ZoneInfo(zone))
+def _at(day: date, hour: time) -> datetime:
+    return datetime.combine(day, hour, PARIS)
 
 
-def _bring_forward(plan: Plan, lead: Person, closed_stages: int, today: date) -> None:
-    stages = list(
-        session().scalars(sa.select(PlanStage).where(PlanStage.plan_id == plan.id).order_by(PlanStage.position))
-    )
-    for stage in stages[:closed_stages]:
-        for task in stage.tasks:
-            _complete(plan, task, lead, min(task.due_date, today))
-        closed = _at(min(stage.planned_end_date, today), plan.timezone)
-        stage.status, stage.closed_dt = StageStatus.CLOSED, closed
-        if stage.gate is Gate.COMMITTEE:
-            stage.decision = Decision.APPROVE
-            session().add(
-                CommitteeDecision(
-                    plan_id=plan.id,
-                    stage_id=stage.id,
-                    decision=Decision.APPROVE,
-                    minutes="Étape validée en comité de pilotage.",
-                    decided_by_id=lead.id,
-                    decided_dt=closed,
-                )
-            )
-        _event(plan, lead, "stage_closed", StageStatus.OPEN, StageStatus.CLOSED, closed, stage=stage)
-    current = stages[min(closed_stages, len(stages) - 1)]
-    if current.status is not StageStatus.OPEN:
-        current.status, current.opened_dt = StageStatus.OPEN, _at(current.planned_start_date, plan.timezone)
-        _event(plan, lead, "stage_entered", StageStatus.PENDING, StageStatus.OPEN, current.opened_dt, stage=current)
-    plan.current_stage_key = current.stage_key
-    past_due = [task for task in current.tasks if task.due_date < today]
+def _live_through(plan: Plan, lead: Person, closed_stages: int, today: date, history: FrozenClock) -> None:
+    """Replay the plan's past through the services, on a clock set back in time.
+
+    Stages before ``closed_stages`` are completed (tasks done by their assignees a little before they
+    fall due, committee gates approved a week later); in the open stage, tasks already past due are done
+    except the last one, left in progress and late, so that lateness shows.
+    """
+    while plan.status is PlanStatus.ACTIVE:
+        stage = _current_stage(plan)
+        if stage.position >= closed_stages:
+            _work_open_stage(plan, stage, today, history)
+            return
+        if stage.status is StageStatus.AWAITING_DECISION:
+            _move_to(history, history.now().astimezone(PARIS).date() + timedelta(days=7), time(14, 0))
+            decide_gate(_committee_member(plan), stage.id, Decision.APPROVE, minutes=DECISION_MINUTES)
+            continue
+        task = _ready_tasks(stage)[0]
+        _move_to(history, task.due_date - timedelta(days=2), time(16, 0))
+        change_task_status(_assignee(task, lead), task.id, TaskStatus.DONE, note="Réalisé.")
+
+
+def _work_open_stage(plan: Plan, stage: PlanStage, today: date, history: FrozenClock) -> None:
+    lead = plan.lead
+    past_due = [task for task in _stage_tasks(stage) if task.due_date < today]
     for task in past_due[:-1]:
-        _complete(plan, task, lead, task.due_date)
-    if past_due:
-        past_due[-1].status = TaskStatus.IN_PROGRESS
-        _event(
-            plan,
-            lead,
-            "task_status_changed",
-            TaskStatus.TODO,
-            TaskStatus.IN_PROGRESS,
-            _at(past_due[-1].due_date - timedelta(days=5), plan.timezone),
-            task=past_due[-1],
-        )
-    session().flush()
+        if task in _ready_tasks(stage):
+            _move_to(history, task.due_date - timedelta(days=1), time(11, 0))
+            change_task_status(_assignee(task, lead), task.id, TaskStatus.DONE, note="Réalisé.")
+    if past_due and past_due[-1] in _ready_tasks(stage):
+        _move_to(history, past_due[-1].due_date - timedelta(days=5), time(10, 0))
+        change_task_status(_assignee(past_due[-1], lead), past_due[-1].id, TaskStatus.IN_PROGRESS)
 
 
-def _complete(plan: Plan, task: Task, lead: Person, day: date) -> None:
-    done_at = _at(day, plan.timezone)
-    task.status, task.completed_dt, task.started_dt = TaskStatus.DONE, done_at, done_at - timedelta(days=3)
-    actor_id = task.assignee_id or lead.id
-    _event(plan, None, "task_status_changed", TaskStatus.TODO, TaskStatus.DONE, done_at, task=task, actor_id=actor_id)
+class CappedClock(FrozenClock):
+    """The demo's clock: set back in time, moved forward by the demo, never past the real present."""
+
+    def __init__(self, instant: datetime, ceiling: datetime) -> None:
+        super().__init__(min(instant, ceiling))
+        self.ceiling = ceiling
+
+    def set(self, instant: datetime) -> None:
+        """Move to ``instant``, or to the ceiling if that is earlier."""
+        super().set(min(instant, self.ceiling))
 
 
-def _event(
-    plan: Plan,
-    actor: Person | None,
-    kind: str,
-    before: str,
-    after: str,
-    at: datetime | None,
-    *,
-    stage: PlanStage | None = None,
-    task: Task | None = None,
-    actor_id: int | None = None,
-) -> None:
-    session().add(
-        Event(
-            plan_id=plan.id,
-            stage_id=stage.id if stage else (task.stage_id if task else None),
-            task_id=task.id if task else None,
-            actor_id=actor_id or (actor.id if actor else None),
-            kind=kind,
-            from_state=str(before),
-            to_state=str(after),
-            note="Données de démonstration",
-            occurred_dt=at or now(),
-        )
+def _move_to(history: FrozenClock, day: date, hour: time) -> None:
+    """Move the demo clock forward to ``day`` at ``hour`` (never backward)."""
+    target = _at(day, hour)
+    if target > history.now():
+        history.set(target)
+
+
+def _current_stage(plan: Plan) -> PlanStage:
+    query = sa.select(PlanStage).where(
+        PlanStage.plan_id == plan.id, PlanStage.status.in_([StageStatus.OPEN, StageStatus.AWAITING_DECISION])
     )
+    stage = session().scalar(query)
+    assert stage is not None
+    return stage
+
+
+def _stage_tasks(stage: PlanStage) -> list[Task]:
+    return list(session().scalars(sa.select(Task).where(Task.stage_id == stage.id).order_by(Task.due_date, Task.id)))
+
+
+def _ready_tasks(stage: PlanStage) -> list[Task]:
+    """Open tasks of the stage whose prerequisites are finished, soonest due first."""
+    unfinished = sa.select(TaskDependency.task_id).join(Task, Task.id == TaskDependency.depends_on_id)
+    unfinished = unfinished.where(Task.status.not_in(FINISHED_TASK_STATUSES))
+    query = (
+        sa.select(Task)
+        .where(Task.stage_id == stage.id, Task.status.in_(OPEN_TASK_STATUSES), Task.id.not_in(unfinished))
+        .order_by(Task.due_date, Task.id)
+    )
+    return list(session().scalars(query))
+
+
+def _assignee(task: Task, lead: Person) -> Person:
+    return session().get(Person, task.assignee_id) if task.assignee_id else lead  # type: ignore[return-value]
+
+
+def _committee_member(plan: Plan) -> Person:
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    query = (
+        sa.select(Person)
+        .join(RoleAssignmentMember, RoleAssignmentMember.person_id == Person.id)
+        .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
+        .where(RoleAssignment.plan_id == plan.id, RoleAssignment.role_key.in_(definition.committee_roles))
+        .order_by(Person.id)
+    )
+    member = session().scalars(query).first()
+    if member is None:
+        raise LookupError(f"plan '{plan.name}' has no committee member")
+    return member

@@ -4,6 +4,7 @@ from .base import Base, UTCDateTime
 from .committee import CommitteeDecision
 from .definitions import DefinitionRecord
 from .enums import (
+    FINISHED_TASK_STATUSES,
     OPEN_TASK_STATUSES,
     Decision,
     Language,
@@ -23,6 +24,7 @@ from .plans import Plan, PlanStage, RoleAssignment, RoleAssignmentMember
 from .tasks import Task, TaskDependency
 
 __all__ = [
+    "FINISHED_TASK_STATUSES",
     "OPEN_TASK_STATUSES",
     "Base",
     "CommitteeDecision",

@@ -4,6 +4,29 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ..engine.states import (
+    FINISHED_TASK_STATUSES,
+    OPEN_TASK_STATUSES,
+    Decision,
+    PlanStatus,
+    StageStatus,
+    TaskStatus,
+)
+
+__all__ = [
+    "FINISHED_TASK_STATUSES",
+    "OPEN_TASK_STATUSES",
+    "Decision",
+    "Language",
+    "OrganisationKind",
+    "OutboxStatus",
+    "PersonRole",
+    "PlanStatus",
+    "ReminderMode",
+    "StageStatus",
+    "TaskStatus",
+]
+
 
 class PersonRole(StrEnum):
     """What a person may do across the application (plan roles come from definitions)."""
@@ -45,47 +68,6 @@ class OrganisationKind(StrEnum):
     COMPANY = "company"
     YOUTH_SERVICE = "youth_service"
     OTHER = "other"
-
-
-class PlanStatus(StrEnum):
-    """Where an action plan is in its life."""
-
-    DRAFT = "draft"
-    ACTIVE = "active"
-    ON_HOLD = "on_hold"
-    COMPLETED = "completed"
-    CANCELLED = "cancelled"
-
-
-class StageStatus(StrEnum):
-    """Where a stage of a plan is: not yet opened, open, waiting at its gate, or closed."""
-
-    PENDING = "pending"
-    OPEN = "open"
-    AWAITING_DECISION = "awaiting_decision"
-    CLOSED = "closed"
-
-
-class TaskStatus(StrEnum):
-    """A task's state; ``done`` and ``skipped`` let a stage close."""
-
-    TODO = "todo"
-    IN_PROGRESS = "in_progress"
-    BLOCKED = "blocked"
-    DONE = "done"
-    SKIPPED = "skipped"
-
-
-#: Statuses of tasks that still need work: what reminders and "overdue" look at.
-OPEN_TASK_STATUSES: tuple[TaskStatus, ...] = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
-
-
-class Decision(StrEnum):
-    """A steering committee's decision at a stage gate."""
-
-    APPROVE = "approve"
-    REWORK = "rework"
-    HOLD = "hold"
 
 
 class OutboxStatus(StrEnum):

@@ -24,3 +24,8 @@ def session() -> scoped_session[Session]:
 def now() -> datetime:
     """The current instant according to the application's clock (aware, UTC)."""
     return state().clock.now()
+
+
+def sender() -> object:
+    """The application, as the sender of blinker signals (so a host can listen to one app only)."""
+    return current_app._get_current_object()  # type: ignore[attr-defined]

@@ -1,0 +1,96 @@
+"""Progress of plans and stages computed in SQL, so lists cost one query whatever their length.
+
+The figures agree with ``engine.progress.progress`` (tested): done and skipped count as finished,
+percent done is weighted, a task is overdue when still open after its due date in the plan's time zone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
+
+from ..engine.progress import Progress
+from ..models import FINISHED_TASK_STATUSES, OPEN_TASK_STATUSES, Plan, PlanStage, Task, TaskStatus
+from .context import now, session
+
+
+@dataclass(frozen=True, slots=True)
+class StageDates:
+    """A stage's planned window against what really happened."""
+
+    planned_start: date
+    planned_end: date
+    opened_on: date | None
+    closed_on: date | None
+
+
+def plans_progress(plans: Sequence[Plan]) -> dict[int, Progress]:
+    """Progress of each plan, by plan id (one query)."""
+    return _progress_by(Task.plan_id, plans)
+
+
+def stages_progress(plans: Sequence[Plan]) -> dict[int, Progress]:
+    """Progress of each stage of the given plans, by stage id (one query)."""
+    return _progress_by(Task.stage_id, plans)
+
+
+def stage_dates(stage: PlanStage, timezone: str) -> StageDates:
+    """Planned against actual dates of a stage, in the plan's time zone."""
+    zone = ZoneInfo(timezone)
+    return StageDates(
+        stage.planned_start_date,
+        stage.planned_end_date,
+        stage.opened_dt.astimezone(zone).date() if stage.opened_dt else None,
+        stage.closed_dt.astimezone(zone).date() if stage.closed_dt else None,
+    )
+
+
+def _today_by_plan(plans: Iterable[Plan]) -> ColumnElement[date]:
+    """Today in each plan's time zone, as a SQL expression over the plan id (plans span time zones)."""
+    instant = now()
+    days: dict[date, list[int]] = {}
+    for plan in plans:
+        days.setdefault(instant.astimezone(ZoneInfo(plan.timezone)).date(), []).append(plan.id)
+    whens = [(Task.plan_id.in_(ids), sa.literal(day, sa.Date)) for day, ids in days.items()]
+    return sa.case(*whens, else_=sa.literal(instant.date(), sa.Date))
+
+
+def _progress_by(key: sa.orm.InstrumentedAttribute[int], plans: Sequence[Plan]) -> dict[int, Progress]:
+    if not plans:
+        return {}
+    today = _today_by_plan(plans)
+    is_open = Task.status.in_(OPEN_TASK_STATUSES)
+    overdue = sa.and_(is_open, Task.due_date < today)
+    columns = [
+        key.label("key"),
+        sa.func.count().label("total"),
+        sa.func.sum(Task.weight).label("weight_total"),
+        sa.func.sum(sa.case((Task.status.in_(FINISHED_TASK_STATUSES), Task.weight), else_=0)).label("weight_finished"),
+        sa.func.sum(sa.case((overdue, 1), else_=0)).label("overdue"),
+        sa.func.min(sa.case((overdue, Task.due_date))).label("oldest_overdue"),
+        sa.func.max(today).label("today"),
+        *(sa.func.sum(sa.case((Task.status == status, 1), else_=0)).label(status.value) for status in TaskStatus),
+    ]
+    query = sa.select(*columns).where(Task.plan_id.in_([plan.id for plan in plans])).group_by(key)
+    return {row.key: _from_row(row) for row in session().execute(query)}
+
+
+def _from_row(row: sa.Row[tuple[object, ...]]) -> Progress:
+    oldest, today = row.oldest_overdue, row.today
+    if isinstance(oldest, str):  # SQLite returns dates computed in expressions as text
+        oldest = date.fromisoformat(oldest)
+    if isinstance(today, str):
+        today = date.fromisoformat(today)
+    return Progress(
+        counts={status: int(getattr(row, status.value)) for status in TaskStatus if getattr(row, status.value)},
+        total=int(row.total),
+        weight_total=int(row.weight_total or 0),
+        weight_finished=int(row.weight_finished or 0),
+        overdue=int(row.overdue or 0),
+        days_late=(today - oldest).days if oldest else 0,
+    )

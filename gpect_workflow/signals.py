@@ -1,0 +1,31 @@
+"""Blinker signals a host application (and the notifications layer) can connect to.
+
+They are sent inside the service's transaction, after the change is flushed and before the edge
+commits: a receiver that writes rows (an outbox message, say) commits or rolls back with the change.
+The sender is the Flask application; keyword arguments name what changed.
+"""
+
+from __future__ import annotations
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: ``plan=`` — a plan was started.
+plan_created = _signals.signal("gpect-plan-created")
+#: ``plan=, from_status=, to_status=, actor=, note=`` — held, resumed, cancelled or completed.
+plan_status_changed = _signals.signal("gpect-plan-status-changed")
+#: ``task=, from_status=, to_status=, actor=, note=, overrode_dependencies=``
+task_status_changed = _signals.signal("gpect-task-status-changed")
+#: ``task=, previous_assignee_id=, actor=``
+task_reassigned = _signals.signal("gpect-task-reassigned")
+#: ``plan=, shifts=[Shift], actor=, note=`` — the moved task first, then the dependents carried along.
+deadline_moved = _signals.signal("gpect-deadline-moved")
+#: ``plan=, stage=, actor=`` — a stage opened.
+stage_entered = _signals.signal("gpect-stage-entered")
+#: ``plan=, stage=, actor=`` — a stage's required tasks are finished and its committee gate waits.
+stage_awaiting_decision = _signals.signal("gpect-stage-awaiting-decision")
+#: ``plan=, stage=, actor=`` — a stage closed.
+stage_closed = _signals.signal("gpect-stage-closed")
+#: ``plan=, stage=, decision=, actor=`` — a committee decided at a gate (a ``CommitteeDecision``).
+gate_decided = _signals.signal("gpect-gate-decided")
