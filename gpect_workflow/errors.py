@@ -37,3 +37,30 @@ class StaleObject(GpectError):
 
 class DefinitionConflict(GpectError):
     """A definition file changed without its version being raised."""
+
+
+#: The HTTP status every interface reports for each error (the CLI prints the message and exits 1).
+HTTP_STATUS: dict[type[GpectError], int] = {
+    ValidationError: 422,
+    NotFound: 404,
+    PermissionDenied: 403,
+    InvalidTransition: 409,
+    StaleObject: 409,
+    DefinitionConflict: 409,
+}
+
+
+def http_status(error: GpectError) -> int:
+    """The HTTP status of ``error`` (400 for an error type not listed)."""
+    for kind in type(error).__mro__:
+        if kind in HTTP_STATUS:
+            return HTTP_STATUS[kind]
+    return 400
+
+
+def error_body(error: GpectError) -> dict[str, object]:
+    """The JSON body the API answers with: status code, error type, message, per-field messages."""
+    body: dict[str, object] = {"code": http_status(error), "status": type(error).__name__, "message": str(error)}
+    if isinstance(error, ValidationError) and error.fields:
+        body["errors"] = error.fields
+    return body

@@ -13,12 +13,14 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, request
 from flask_sqlalchemy import SQLAlchemy
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .api.blueprint import api_blueprint
 from .cli import gpect_cli
 from .clock import Clock, SystemClock
 from .config import apply_defaults, validate_config, workflow_dirs
+from .errors import GpectError, error_body, http_status
+from .services.context import session
 from .state import EXTENSION_NAME, GpectState
 from .web.blueprint import ui_blueprint
 
@@ -48,6 +50,7 @@ class GpectWorkflow:
         app.register_blueprint(api_blueprint(), url_prefix=f"{prefix}/api/v1")
         app.cli.add_command(gpect_cli)
         app.register_error_handler(HTTPException, _json_errors_under_api(f"{prefix}/api/"))
+        app.register_error_handler(GpectError, _service_errors(f"{prefix}/api/"))
 
     def _database(self, app: Flask) -> SQLAlchemy:
         if self._db is not None:
@@ -89,5 +92,17 @@ def _json_errors_under_api(api_root: str) -> Any:
             return error
         body = {"code": error.code, "status": error.name, "message": error.description}
         return jsonify(body), error.code or 500
+
+    return handle
+
+
+def _service_errors(api_root: str) -> Any:
+    """Typed service errors: JSON under the API, the matching HTTP error page elsewhere; nothing half-done."""
+
+    def handle(error: GpectError) -> HTTPException | tuple[Response, int]:
+        session().rollback()
+        if request.path.startswith(api_root):
+            return jsonify(error_body(error)), http_status(error)
+        return default_exceptions[http_status(error)](description=str(error))
 
     return handle

@@ -144,3 +144,38 @@ def test_cli_group_is_registered(host: tuple[Flask, SQLAlchemy]) -> None:
     assert result.exit_code == 0
     for command_name in ("workflows", "demo", "users", "db"):
         assert command_name in result.output
+
+
+def test_service_errors_map_to_the_same_status_everywhere(host: tuple[Flask, SQLAlchemy]) -> None:
+    from gpect_workflow.errors import (
+        DefinitionConflict,
+        InvalidTransition,
+        NotFound,
+        PermissionDenied,
+        StaleObject,
+        ValidationError,
+    )
+
+    app, _ = host
+    raised = {
+        "validation": ValidationError("bad", {"name": ["give a name"]}),
+        "missing": NotFound("no such plan"),
+        "denied": PermissionDenied("only the lead"),
+        "transition": InvalidTransition("not from done"),
+        "stale": StaleObject("changed by Claire"),
+        "conflict": DefinitionConflict("raise the version"),
+    }
+    expected = {"validation": 422, "missing": 404, "denied": 403, "transition": 409, "stale": 409, "conflict": 409}
+
+    def fail(kind: str) -> str:
+        raise raised[kind]
+
+    app.add_url_rule("/gpect/api/v1/fail/<kind>", "api_fail", fail)
+    app.add_url_rule("/page/fail/<kind>", "page_fail", fail)
+    client = app.test_client()
+    for kind, status in expected.items():
+        api = client.get(f"/gpect/api/v1/fail/{kind}")
+        assert api.status_code == status and api.get_json()["message"] == str(raised[kind])
+        page = client.get(f"/page/fail/{kind}")
+        assert page.status_code == status and page.mimetype == "text/html"
+    assert client.get("/gpect/api/v1/fail/validation").get_json()["errors"] == {"name": ["give a name"]}
