@@ -43,9 +43,10 @@ run: demo ## Install, migrate, load the demo and serve on http://127.0.0.1:5000.
 	@echo "GPECT Workflow is starting on http://$(HOST):$(PORT)/"
 	@echo "Demo accounts (password gpect-demo-2026): admin@gpect.example.org (administrator),"
 	@echo "  claire.martin@mee-chartres.example.org (project lead), marc.lefebvre@region.example.org (committee)."
+	@echo "Emails are captured in the outbox unless GPECT_MAIL_SERVER is set: .venv/bin/flask --app wsgi gpect outbox"
 	@echo "Stop with Ctrl+C."
 	@echo ""
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	GPECT_SCHEDULER_ENABLED=$${GPECT_SCHEDULER_ENABLED:-true} $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install-dev ## ruff lint and format check.
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 
 import click
 from flask.cli import AppGroup, with_appcontext
@@ -12,7 +13,7 @@ from .definitions import DefinitionError, load_definition_file
 from .definitions.files import definition_files
 from .definitions.json_schema import workflow_json_schema
 from .errors import DefinitionConflict, ValidationError
-from .models import DefinitionRecord, PersonRole
+from .models import DefinitionRecord, OutboxStatus, PersonRole
 from .services.context import session, state
 from .services.definitions import list_definition_records, register_definitions
 
@@ -168,3 +169,85 @@ def db_downgrade_command(revision: str) -> None:
     from .migration_config import alembic_config
 
     command.downgrade(alembic_config(), revision)
+
+
+@gpect_cli.command("tick")
+@click.option("--at", "at", help="Run as of this instant (ISO 8601 with an offset, e.g. 2027-01-04T08:31:00+01:00).")
+@click.option("--dry-run", is_flag=True, help="Show what would be queued and sent; change nothing.")
+@with_appcontext
+def tick_command(at: str | None, dry_run: bool) -> None:
+    """One scheduler pass: reminders, escalations and digests due since the last pass, then sending."""
+    from .clock import FrozenClock
+    from .scheduler.jobs import tick
+
+    extension = state()
+    real_clock = extension.clock
+    if at is not None:
+        extension.clock = FrozenClock(_instant(at))
+    try:
+        report = tick(dry_run=dry_run)
+    finally:
+        extension.clock = real_clock
+    for line in report.lines():
+        click.echo(line)
+
+
+def _instant(text: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise click.BadParameter(f"not an ISO 8601 instant: {text!r}", param_hint="--at") from exc
+    if instant.tzinfo is None:
+        raise click.BadParameter("give the offset, e.g. 2027-01-04T08:31:00+01:00 or ...Z", param_hint="--at")
+    return instant
+
+
+@gpect_cli.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the scheduler as its own process (production); any number may run against one database."""
+    from flask import current_app
+
+    from .scheduler.runner import blocking_scheduler
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"GPECT scheduler: a pass every {app.config['SCHEDULER_INTERVAL_SECONDS']} s (Ctrl+C to stop)")
+    try:
+        blocking_scheduler(app).start()
+    except (KeyboardInterrupt, SystemExit):
+        click.echo("scheduler stopped")
+
+
+@gpect_cli.command("outbox")
+@click.option("--status", type=click.Choice([s.value for s in OutboxStatus]), help="Only messages of this status.")
+@click.option("--limit", default=50, show_default=True, help="How many messages, newest first.")
+@click.option("--show", "show_id", type=int, help="Print one message in full (text body).")
+@click.option("--retry", "retry_id", type=int, help="Put a failed message back in the queue.")
+@with_appcontext
+def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id: int | None) -> None:
+    """List the outbox: queued, sent, failed and captured messages (captured: no SMTP server configured)."""
+    from .models import OutboxMessage
+    from .notifications.outbox import list_messages, retry
+
+    if retry_id is not None:
+        if not retry(retry_id):
+            raise click.ClickException(f"message {retry_id} is not a failed message")
+        session().commit()
+        click.echo(f"message {retry_id} queued again")
+        return
+    if show_id is not None:
+        message = session().get(OutboxMessage, show_id)
+        if message is None:
+            raise click.ClickException(f"no message {show_id}")
+        click.echo(f"To: {message.recipient_email}\nSubject: {message.subject}\nStatus: {message.status}\n")
+        click.echo(message.body_text)
+        return
+    messages = list_messages(OutboxStatus(status) if status else None, limit)
+    for message in messages:
+        error = f"  [{message.last_error}]" if message.last_error else ""
+        click.echo(
+            f"{message.id:>6} {message.status:<9} {message.created_dt:%Y-%m-%d %H:%M} "
+            f"{message.recipient_email:<40} {message.subject}{error}"
+        )
+    if not messages:
+        click.echo("no message")

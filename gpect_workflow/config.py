@@ -75,6 +75,15 @@ def _positive_int(value: Any) -> str | None:
     return None if ok else f"must be a positive whole number, not {value!r}"
 
 
+def _boolean(value: Any) -> str | None:
+    return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+
+
+def _sender(value: Any) -> str | None:
+    ok = isinstance(value, str) and "@" in value
+    return None if ok else f"must be an address such as 'GPECT <no-reply@example.org>', not {value!r}"
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting("URL_PREFIX", "/gpect", _prefix, "Path under which the UI is served; the API is under PREFIX/api/v1."),
     Setting("DEFAULT_TIMEZONE", "Europe/Paris", _timezone, "Time zone of new plans and people."),
@@ -85,6 +94,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("BASE_URL", "http://127.0.0.1:5000", _url, "Public address of the application, used in email links."),
     Setting("WORKFLOWS_DIRS", [str(workflows_dir())], _directories, "Folders whose *.yaml definitions are registered."),
     Setting("PAGE_SIZE", 25, _positive_int, "Rows per page in lists."),
+    Setting(
+        "SCHEDULER_ENABLED", False, _boolean, "Run the scheduler inside the served app (one process per instance)."
+    ),
+    Setting("SCHEDULER_INTERVAL_SECONDS", 60, _positive_int, "Seconds between two scheduler passes."),
+    Setting("OUTBOX_MAX_ATTEMPTS", 8, _positive_int, "Delivery attempts before a message is marked failed."),
+    Setting("MAIL_TIMEOUT_SECONDS", 30, _positive_int, "SMTP connection timeout."),
+    Setting("MAIL_DEFAULT_SENDER", "GPECT Workflow <no-reply@gpect.local>", _sender, "From address of emails."),
 )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask, Response, jsonify, request
+from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException, default_exceptions
 
@@ -20,6 +21,8 @@ from .cli import gpect_cli
 from .clock import Clock, SystemClock
 from .config import apply_defaults, validate_config, workflow_dirs
 from .errors import GpectError, error_body, http_status
+from .notifications.notices import connect_signals
+from .scheduler.runner import install_embedded
 from .services.context import session
 from .state import EXTENSION_NAME, GpectState
 from .web.blueprint import ui_blueprint
@@ -51,6 +54,10 @@ class GpectWorkflow:
         app.cli.add_command(gpect_cli)
         app.register_error_handler(HTTPException, _json_errors_under_api(f"{prefix}/api/"))
         app.register_error_handler(GpectError, _service_errors(f"{prefix}/api/"))
+        _init_mail(app)
+        _connect_notices()
+        if app.config["SCHEDULER_ENABLED"]:
+            install_embedded(app)
 
     def _database(self, app: Flask) -> SQLAlchemy:
         if self._db is not None:
@@ -63,6 +70,22 @@ class GpectWorkflow:
         db = SQLAlchemy()
         db.init_app(app)
         return db
+
+
+def _init_mail(app: Flask) -> None:
+    """Flask-Mail, unless the host already set it up; GPECT decides itself when to capture instead of send."""
+    app.config.setdefault("MAIL_SUPPRESS_SEND", False)
+    if "mail" not in app.extensions:
+        Mail().init_app(app)
+
+
+_notices_connected: list[bool] = []
+
+
+def _connect_notices() -> None:
+    if not _notices_connected:
+        connect_signals()
+        _notices_connected.append(True)
 
 
 def _enforce_sqlite_foreign_keys(app: Flask, db: SQLAlchemy) -> None:

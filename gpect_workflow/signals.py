@@ -29,3 +29,5 @@ stage_awaiting_decision = _signals.signal("gpect-stage-awaiting-decision")
 stage_closed = _signals.signal("gpect-stage-closed")
 #: ``plan=, stage=, decision=, actor=`` — a committee decided at a gate (a ``CommitteeDecision``).
 gate_decided = _signals.signal("gpect-gate-decided")
+#: ``plan=, task=, actor=, days=, note=, event_id=`` — a partner asked the lead for more time.
+more_time_requested = _signals.signal("gpect-more-time-requested")

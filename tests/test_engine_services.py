@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -280,3 +281,22 @@ def test_auto_stage_closes_itself_and_last_stage_completes_the_plan(app: Flask, 
     assert adapt.decision is None and adapt.status is StageStatus.CLOSED
     assert task(plan, "company-feedback").status in (DONE, TaskStatus.SKIPPED)
     assert status_changes[-1]["to_status"] is PlanStatus.COMPLETED
+
+
+def test_opening_late_redates_planned_tasks_and_keeps_manual_moves(
+    plan: Plan, dummy_lead: Person, clock: FrozenClock
+) -> None:
+    fund = task(plan, "fund-pilot")  # experiment stage, 45 days after its opening
+    moved_to = fund.due_date + timedelta(days=4)
+    move_deadline(dummy_lead, fund.id, moved_to)
+    session().commit()
+    experiment = stage(plan, "experiment")
+    delay = timedelta(days=10)
+    clock.set(datetime.combine(experiment.planned_start_date + delay, time(9), ZoneInfo("Europe/Paris")))
+    finish(plan, "inventory-existing-studies", "employment-data", "business-survey", "shared-diagnosis")
+    decide_gate(committee_member(plan), stage(plan, "observe").id, Decision.APPROVE)
+    session().commit()
+    assert experiment.status is StageStatus.OPEN
+    opened = experiment.planned_start_date + delay
+    assert task(plan, "design-pilot").due_date == opened + timedelta(days=30)
+    assert task(plan, "fund-pilot").due_date == moved_to + delay

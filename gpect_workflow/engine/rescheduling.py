@@ -42,9 +42,13 @@ def plan_deadline_move(
         predecessor = queue.pop(0)
         delta = new_dates[predecessor] - due[predecessor]
         for dependent in dependents.get(predecessor, ()):
-            current = new_dates.get(dependent, due[dependent])
-            if dependent not in movable or current >= new_dates[predecessor]:
+            if dependent not in movable or due[dependent] >= new_dates[predecessor]:
                 continue
-            new_dates[dependent] = max(current + delta, new_dates[predecessor])
-            queue.append(dependent)
+            # From the dependent's original date, so that two paths take the larger shift, never the sum,
+            # whatever order the paths are walked in.
+            current = new_dates.get(dependent, due[dependent])
+            candidate = max(due[dependent] + delta, new_dates[predecessor])
+            if candidate > current:
+                new_dates[dependent] = candidate
+                queue.append(dependent)
     return [Shift(task, due[task], new) for task, new in new_dates.items() if new != due[task] or task == moved]

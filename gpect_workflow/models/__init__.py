@@ -18,7 +18,7 @@ from .enums import (
 )
 from .events import Event
 from .indicators import Indicator, Measurement
-from .outbox import OutboxMessage
+from .outbox import OutboxMessage, SchedulerRun, UsedLink
 from .partners import Organisation, Person, Territory
 from .plans import Plan, PlanStage, RoleAssignment, RoleAssignmentMember
 from .tasks import Task, TaskDependency
@@ -46,10 +46,12 @@ __all__ = [
     "ReminderMode",
     "RoleAssignment",
     "RoleAssignmentMember",
+    "SchedulerRun",
     "StageStatus",
     "Task",
     "TaskDependency",
     "TaskStatus",
     "Territory",
     "UTCDateTime",
+    "UsedLink",
 ]

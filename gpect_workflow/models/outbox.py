@@ -56,9 +56,39 @@ class OutboxMessage(Base):
     next_attempt_dt: Mapped[datetime]
     #: A claim by a sender expires at this time, so a killed process loses nothing.
     claimed_until_dt: Mapped[datetime | None]
+    #: Which sender process holds the claim (host and process id), for operators.
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
     #: The server's last answer on failure.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     #: When it was queued (UTC).
     created_dt: Mapped[datetime]
     #: When it was sent or captured (UTC).
     sent_dt: Mapped[datetime | None]
+
+
+class UsedLink(Base):
+    """A single-use emailed link that has been used: a second use is refused."""
+
+    __tablename__ = "gpect_used_links"
+
+    #: The link's unique token id.
+    token_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    #: What the link did, e.g. ``mark_done``.
+    purpose: Mapped[str] = mapped_column(sa.String(32))
+    #: Who used it.
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_people.id", ondelete="CASCADE"), index=True)
+    #: When it was used (UTC).
+    used_dt: Mapped[datetime]
+
+
+class SchedulerRun(Base):
+    """Where each periodic job got to, so the next pass covers exactly the time since."""
+
+    __tablename__ = "gpect_scheduler_runs"
+
+    #: Job name, e.g. ``tick``.
+    name: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    #: The instant the last completed pass covered up to (UTC).
+    covered_until_dt: Mapped[datetime]
+    #: When that pass ran (UTC).
+    ran_dt: Mapped[datetime]

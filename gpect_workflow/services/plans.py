@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
+from .. import signals
 from ..definitions import WorkflowDefinition
 from ..engine.schedule import plan_schedule
 from ..errors import PermissionDenied, ValidationError
@@ -29,8 +30,9 @@ from ..models import (
     TaskStatus,
     Territory,
 )
-from .context import now, session
+from .context import now, sender, session
 from .definitions import get_definition
+from .stages import advance_if_ready
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +74,11 @@ def start_plan(actor: Person, request: PlanRequest) -> Plan:
     _create_indicators(definition, plan)
     first = stages[definition.stages[0].key]
     _journal(plan, actor, "plan_created", None, PlanStatus.ACTIVE)
-    _journal(plan, actor, "stage_entered", None, StageStatus.OPEN, stage=first)
+    _journal(plan, actor, "stage_entered", StageStatus.PENDING, StageStatus.OPEN, stage=first)
     session().flush()
+    signals.plan_created.send(sender(), plan=plan, actor=actor)
+    signals.stage_entered.send(sender(), plan=plan, stage=first, actor=actor)
+    advance_if_ready(plan, first, actor)
     return plan
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 import sqlalchemy as sa
 
 from .. import signals
+from ..definitions import WorkflowDefinition
+from ..definitions.model import DueFrom
 from ..engine.plans import check_plan_active, check_plan_change
 from ..engine.schedule import stage_due_dates
 from ..engine.stages import TaskFacts, check_decision, stage_after_decision, status_when_ready, unfinished_required
@@ -89,10 +92,7 @@ def open_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> PlanStage:
     """Open ``stage`` today: tasks counted from the stage opening get their due dates from today."""
     definition = get_definition(plan.definition_key, plan.definition_version)
     opening = plan_today(plan)
-    due = stage_due_dates(definition, definition.stage(stage.stage_key), plan.start_date, opening)
-    for task in stage_tasks(stage):
-        if task.status in (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED):
-            task.due_date = due[task.task_key]
+    _count_from_opening(plan, stage, definition, opening)
     stage.status, stage.opened_dt = StageStatus.OPEN, now()
     plan.current_stage_key = stage.stage_key
     plan.updated_dt = now()
@@ -133,6 +133,26 @@ def _skip_with_stage(plan: Plan, task: Task, actor: Person | None) -> None:
         note=reason,
         overrode_dependencies=False,
     )
+
+
+def _count_from_opening(plan: Plan, stage: PlanStage, definition: WorkflowDefinition, opening: date) -> None:
+    """Re-date the tasks counted from the stage opening now that it really opens.
+
+    A task still on its planned date is recomputed from the real opening (working days included); one
+    whose deadline was moved meanwhile keeps its move and shifts by the opening's delay. Tasks due
+    from the plan start or on an absolute date keep their dates.
+    """
+    stage_def = definition.stage(stage.stage_key)
+    planned = stage_due_dates(definition, stage_def, plan.start_date, stage.planned_start_date)
+    actual = stage_due_dates(definition, stage_def, plan.start_date, opening)
+    counted = {t.key for t in stage_def.tasks if t.due.on is None and t.due.counted_from is DueFrom.STAGE_OPENING}
+    for task in stage_tasks(stage):
+        if task.task_key not in counted or task.status not in OPEN_TASK_STATUSES:
+            continue
+        if task.due_date == planned[task.task_key]:
+            task.due_date = actual[task.task_key]
+        else:
+            task.due_date += opening - stage.planned_start_date
 
 
 def _complete(plan: Plan, actor: Person | None) -> None:
@@ -203,6 +223,7 @@ def _apply_decision(
         for task in reopen:
             _reopen_for_rework(plan, task, actor, minutes)
         session().flush()
+        advance_if_ready(plan, stage, actor)
     else:
         put_on_hold(plan, actor, minutes or "hold decided by the steering committee")
 

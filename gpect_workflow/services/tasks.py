@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -94,6 +94,31 @@ def reassign_task(actor: Person, task_id: int, assignee_id: int, *, expected_ver
     record(plan, "task_reassigned", actor, str(previous), str(assignee_id), task=task)
     _flush()
     signals.task_reassigned.send(sender(), task=task, previous_assignee_id=previous, actor=actor)
+    return task
+
+
+def request_more_time(actor: Person, task_id: int, days: int, note: str | None = None) -> Task:
+    """A partner asks the lead for more time on a task: journaled, and the lead is told."""
+    plan, task, _, access = _task_change(actor, task_id, None)
+    require(is_worker(actor, task, access) or access.can_manage, "only the task's assignee or role may ask for time")
+    if task.status in FINISHED_TASK_STATUSES:
+        raise InvalidTransition("the task is finished: no more time is needed")
+    if not 1 <= days <= 365:
+        raise ValidationError("invalid delay", {"days": ["ask for 1 to 365 days"]})
+    event = record(
+        plan,
+        "more_time_requested",
+        actor,
+        task.due_date.isoformat(),
+        (task.due_date + timedelta(days=days)).isoformat(),
+        task=task,
+        note=note,
+        data={"days": days},
+    )
+    _flush()
+    signals.more_time_requested.send(
+        sender(), plan=plan, task=task, actor=actor, days=days, note=note, event_id=event.id
+    )
     return task
 
 

@@ -12,7 +12,7 @@ from ..resources import static_dir, templates_dir
 from ..services.context import now
 from ..services.definitions import definition_from_record, list_definition_records
 from ..services.plans import plans_overview
-from . import labels
+from . import labels, links
 
 
 def ui_blueprint() -> Blueprint:
@@ -25,6 +25,7 @@ def ui_blueprint() -> Blueprint:
         static_url_path="/static/gpect",
     )
     blueprint.add_url_rule("/", view_func=plans_index)
+    links.register(blueprint)
     return blueprint
 
 

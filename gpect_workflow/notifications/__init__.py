@@ -1,0 +1,1 @@
+"""Notifications: emails rendered per recipient, queued in the outbox, sent after commit, retried."""

@@ -1,0 +1,119 @@
+"""Daily and weekly digests for the people who chose them instead of one email per reminder.
+
+A digest leaves at the send hour in the person's time zone: every working day for a daily digest, on
+Mondays (or the first working day of the week) for a weekly one. It lists the person's open tasks that
+are late or fall due within the horizon; a person with nothing to list gets no email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+
+from ..engine.calendar import WorkingCalendar
+from ..models import OPEN_TASK_STATUSES, Person, Plan, PlanStage, PlanStatus, ReminderMode, StageStatus, Task
+from ..services.context import session
+from .outbox import NewMessage, enqueue
+from .reminders import default_hour
+from .render import render_email
+from .views import common_context, plan_views, recipients, task_links, task_view
+
+HORIZON = {ReminderMode.DAILY: timedelta(days=7), ReminderMode.WEEKLY: timedelta(days=14)}
+_FRENCH_CALENDAR = WorkingCalendar("FR")
+
+
+@dataclass(frozen=True, slots=True)
+class DigestItem:
+    task: object
+    plan_name: str
+    days_left: int
+    days_late: int
+    open_url: str
+    done_url: str
+    more_time_url: str
+
+
+def digest_day(person_mode: ReminderMode, day: date, calendar: WorkingCalendar = _FRENCH_CALENDAR) -> bool:
+    """Whether a digest of this mode leaves on ``day``."""
+    if not calendar.is_working_day(day):
+        return False
+    if person_mode is ReminderMode.DAILY:
+        return True
+    monday = day - timedelta(days=day.weekday())
+    return day == calendar.next_working_day(monday)
+
+
+def queue_digests(since: datetime, until: datetime) -> list[str]:
+    """Queue the digests whose send time came in ``(since, until]``; return the keys queued."""
+    due = _people_due(since, until)
+    if not due:
+        return []
+    horizon_end = max(until.date() + HORIZON[mode] for _, mode, _ in due.values())
+    tasks = _open_tasks(list(due), horizon_end)
+    people = recipients(due)
+    plans = plan_views({plan.id for _, _, plan in tasks})
+    messages = []
+    for person_id, (day, mode, _zone) in due.items():
+        mine = [(t, k, p) for t, k, p in tasks if t.assignee_id == person_id and t.due_date <= day + HORIZON[mode]]
+        if mine and person_id in people:
+            messages.append(_digest(people[person_id], mode, day, mine, plans))
+    return enqueue(messages)
+
+
+def _people_due(since: datetime, until: datetime) -> dict[int, tuple[date, ReminderMode, str]]:
+    query = sa.select(Person.id, Person.reminder_mode, Person.timezone).where(
+        Person.is_active, Person.reminder_mode.in_([ReminderMode.DAILY, ReminderMode.WEEKLY])
+    )
+    hour, result = default_hour(), {}
+    for person_id, mode, zone_name in session().execute(query):
+        zone = ZoneInfo(zone_name)
+        day = until.astimezone(zone).date()
+        for candidate in (day, day - timedelta(days=1)):
+            if since < datetime.combine(candidate, hour, zone) <= until and digest_day(mode, candidate):
+                result[person_id] = (candidate, mode, zone_name)
+                break
+    return result
+
+
+def _open_tasks(person_ids: list[int], until_day: date) -> list[tuple[Task, str, Plan]]:
+    query = (
+        sa.select(Task, PlanStage.stage_key, Plan)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Task.assignee_id.in_(person_ids),
+            Task.status.in_(OPEN_TASK_STATUSES),
+            Task.due_date <= until_day,
+            PlanStage.status == StageStatus.OPEN,
+            Plan.status == PlanStatus.ACTIVE,
+        )
+        .order_by(Task.due_date, Task.id)
+    )
+    return [(task, key, plan) for task, key, plan in session().execute(query)]
+
+
+def _digest(recipient, mode: ReminderMode, day: date, tasks, plans) -> NewMessage:  # type: ignore[no-untyped-def]
+    items = [
+        DigestItem(
+            task=task_view(task, key, plan, recipient.language),
+            plan_name=plan.name,
+            days_left=max((task.due_date - day).days, 0),
+            days_late=max((day - task.due_date).days, 0),
+            **task_links(recipient.id, task.id),
+        )
+        for task, key, plan in tasks
+    ]
+    items.sort(key=lambda item: (-item.days_late, item.days_left))
+    email = render_email(
+        "digest",
+        recipient.language,
+        period=mode.value,
+        items=items,
+        overdue_count=sum(1 for item in items if item.days_late),
+        **common_context(recipient),
+    )
+    key = f"digest:{mode.value}:r{recipient.id}:{day.isoformat()}"
+    return NewMessage(key, "digest", recipient.email, email.subject, email.text, email.html, recipient.id)

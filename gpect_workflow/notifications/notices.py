@@ -1,0 +1,280 @@
+"""Transition notices: the engine's signals turned into outbox messages, in the same transaction.
+
+Stage opened (each assignee, with their tasks, deadlines and a calendar file), stage closed (lead and the
+stage's assignees), gate awaiting a decision (committee members), gate decided (lead and the stage's
+assignees), plan held, resumed, completed or cancelled (everyone on the plan), deadlines moved (each
+assignee whose tasks moved), more time requested (the lead).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from .. import signals
+from ..engine.rescheduling import Shift
+from ..models import (
+    CommitteeDecision,
+    Person,
+    Plan,
+    PlanStage,
+    PlanStatus,
+    RoleAssignment,
+    RoleAssignmentMember,
+    Task,
+)
+from ..services.context import session
+from ..services.definitions import get_definition
+from ..state import EXTENSION_NAME
+from .outbox import NewMessage, enqueue
+from .render import render_email
+from .views import (
+    Recipient,
+    calendar_attachment,
+    common_context,
+    plan_views,
+    recipients,
+    stage_titles,
+    task_links,
+    task_view,
+)
+
+
+def connect_signals() -> None:
+    """Connect the receivers once per process (they act for whichever app sends)."""
+    for signal, receiver in _RECEIVERS:
+        signal.connect(receiver, weak=False)
+
+
+def _active(sender: Any) -> bool:
+    return EXTENSION_NAME in getattr(sender, "extensions", {}) and sender is current_app._get_current_object()  # type: ignore[attr-defined]
+
+
+def _stage_tasks(stage: PlanStage) -> list[Task]:
+    return list(session().scalars(sa.select(Task).where(Task.stage_id == stage.id).order_by(Task.due_date, Task.id)))
+
+
+def _plan_people(plan: Plan, committee_only: bool = False) -> set[int]:
+    query = (
+        sa.select(RoleAssignmentMember.person_id)
+        .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
+        .where(RoleAssignment.plan_id == plan.id)
+    )
+    if committee_only:
+        definition = get_definition(plan.definition_key, plan.definition_version)
+        query = query.where(RoleAssignment.role_key.in_(definition.committee_roles))
+    return set(session().scalars(query))
+
+
+def _send(kind: str, key: str, plan: Plan, people: Iterable[int], build: Any, task_id: int | None = None) -> None:
+    """Render ``kind`` for each person (``build(recipient)`` gives the template context) and queue it."""
+    views = plan_views([plan.id])
+    messages = []
+    for recipient in recipients(people).values():
+        context, attachments = build(recipient)
+        email = render_email(kind, recipient.language, plan=views[plan.id], **context, **common_context(recipient))
+        messages.append(
+            NewMessage(
+                f"{key}:r{recipient.id}",
+                kind,
+                recipient.email,
+                email.subject,
+                email.text,
+                email.html,
+                recipient.id,
+                plan.id,
+                task_id,
+                attachments=attachments,
+            )
+        )
+    enqueue(messages)
+
+
+def on_stage_entered(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> None:
+    if not _active(sender):
+        return
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    by_person: dict[int, list[Task]] = defaultdict(list)
+    for task in _stage_tasks(stage):
+        by_person[task.assignee_id or plan.lead_id].append(task)
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        views = [task_view(t, stage.stage_key, plan, recipient.language) for t in by_person[recipient.id]]
+        title, lever = stage_titles(stage, definition, recipient.language)
+        tasks = [_Linked(v, task_links(recipient.id, v.id)["open_url"]) for v in views]
+        context = {"stage_title": title, "lever_title": lever, "stage_end": stage.planned_end_date, "tasks": tasks}
+        return context, [calendar_attachment(views, plan.name, recipient.id)]
+
+    opened = stage.opened_dt.isoformat() if stage.opened_dt else ""
+    _send("stage_opened", f"stage_opened:s{stage.id}:{opened}", plan, by_person, build)
+
+
+class _Linked:
+    """A task view with its link, for lists in emails."""
+
+    def __init__(self, view: Any, open_url: str) -> None:
+        self.title, self.due_date, self.open_url, self.id = view.title, view.due_date, open_url, view.id
+
+
+def on_stage_closed(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> None:
+    if not _active(sender):
+        return
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    later = [s for s in definition.stages[[s.key for s in definition.stages].index(stage.stage_key) + 1 :]]
+    if not later:
+        return  # the plan completes: the plan_status notice says so, once
+    people = {t.assignee_id for t in _stage_tasks(stage) if t.assignee_id} | {plan.lead_id}
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        title, _ = stage_titles(stage, definition, recipient.language)
+        following = later[0].title.get(recipient.language) if later else None
+        return {"stage_title": title, "next_stage_title": following}, []
+
+    _send(
+        "stage_closed",
+        f"stage_closed:s{stage.id}:{stage.closed_dt.isoformat() if stage.closed_dt else ''}",
+        plan,
+        people,
+        build,
+    )
+
+
+def on_stage_awaiting_decision(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> None:
+    if not _active(sender):
+        return
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    finished = sum(1 for t in _stage_tasks(stage) if t.completed_dt is not None)
+    base = current_app.config["BASE_URL"].rstrip("/")
+    from ..services.context import state
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        title, _ = stage_titles(stage, definition, recipient.language)
+        return {"stage_title": title, "tasks_finished": finished, "plan_url": f"{base}{state().url_prefix}/"}, []
+
+    count = session().scalar(
+        sa.select(sa.func.count()).select_from(CommitteeDecision).where(CommitteeDecision.stage_id == stage.id)
+    )
+    _send("gate_awaiting", f"gate_awaiting:s{stage.id}:n{count}", plan, _plan_people(plan, committee_only=True), build)
+
+
+def on_gate_decided(sender: Any, *, plan: Plan, stage: PlanStage, decision: CommitteeDecision, **_: Any) -> None:
+    if not _active(sender):
+        return
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    tasks = _stage_tasks(stage)
+    people = {t.assignee_id for t in tasks if t.assignee_id} | {plan.lead_id}
+    reopened = set(decision.reopened_task_keys or [])
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        title, _ = stage_titles(stage, definition, recipient.language)
+        names = [task_view(t, stage.stage_key, plan, recipient.language).title for t in tasks if t.task_key in reopened]
+        return {
+            "stage_title": title,
+            "decision": decision.decision.value,
+            "minutes": decision.minutes,
+            "reopened": names,
+        }, []
+
+    _send("gate_decided", f"gate_decided:d{decision.id}", plan, people, build)
+
+
+def on_plan_status_changed(
+    sender: Any, *, plan: Plan, to_status: PlanStatus, note: str | None = None, **_: Any
+) -> None:
+    if not _active(sender):
+        return
+    status = "resumed" if to_status is PlanStatus.ACTIVE else to_status.value
+    shifted = _last_shift_days(plan) if status == "resumed" else None
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        return {"status": status, "note": note, "shifted_days": shifted}, []
+
+    stamp = plan.updated_dt.isoformat() if plan.updated_dt else ""
+    _send("plan_status", f"plan_status:p{plan.id}:{status}:{stamp}", plan, _plan_people(plan) | {plan.lead_id}, build)
+
+
+def _last_shift_days(plan: Plan) -> int | None:
+    from ..models import Event
+
+    query = (
+        sa.select(Event.data)
+        .where(Event.plan_id == plan.id, Event.kind == "deadlines_shifted")
+        .order_by(Event.id.desc())
+        .limit(1)
+    )
+    data = session().scalar(query)
+    return int(data["days"]) if data else None
+
+
+def on_deadline_moved(sender: Any, *, plan: Plan, shifts: list[Shift], note: str | None = None, **_: Any) -> None:
+    if not _active(sender):
+        return
+    tasks = {t.id: t for t in session().scalars(sa.select(Task).where(Task.id.in_([s.task_id for s in shifts])))}
+    stages = dict(
+        session().execute(sa.select(PlanStage.id, PlanStage.stage_key).where(PlanStage.plan_id == plan.id)).all()
+    )
+    by_person: dict[int, list[Shift]] = defaultdict(list)
+    for shift in shifts:
+        by_person[tasks[shift.task_id].assignee_id or plan.lead_id].append(shift)
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        views = [
+            task_view(tasks[s.task_id], stages[tasks[s.task_id].stage_id], plan, recipient.language)
+            for s in by_person[recipient.id]
+        ]
+        items = [
+            _Moved(v.title, s.old, s.new, task_links(recipient.id, s.task_id)["open_url"])
+            for v, s in zip(views, by_person[recipient.id], strict=True)
+        ]
+        return {"shifts": items, "note": note}, [calendar_attachment(views, plan.name, recipient.id)]
+
+    first = shifts[0]
+    _send(
+        "deadline_moved",
+        f"deadline_moved:t{first.task_id}:{first.new.isoformat()}:v{tasks[first.task_id].version}",
+        plan,
+        by_person,
+        build,
+    )
+
+
+class _Moved:
+    def __init__(self, title: str, old: Any, new: Any, open_url: str) -> None:
+        self.title, self.old, self.new, self.open_url = title, old, new, open_url
+
+
+def on_more_time_requested(
+    sender: Any, *, plan: Plan, task: Task, actor: Person, days: int, note: str | None, event_id: int, **_: Any
+) -> None:
+    if not _active(sender):
+        return
+    stage_key = session().scalar(sa.select(PlanStage.stage_key).where(PlanStage.id == task.stage_id))
+    requester = recipients([actor.id]).get(actor.id)
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        view = task_view(task, stage_key or "", plan, recipient.language)
+        return {
+            "task": view,
+            "requester_name": actor.name,
+            "requester_organisation": requester.organisation if requester else None,
+            "days": days,
+            "note": note,
+            "open_url": task_links(recipient.id, task.id)["open_url"],
+        }, []
+
+    _send("more_time_requested", f"more_time:e{event_id}", plan, {plan.lead_id}, build, task.id)
+
+
+_RECEIVERS = (
+    (signals.stage_entered, on_stage_entered),
+    (signals.stage_closed, on_stage_closed),
+    (signals.stage_awaiting_decision, on_stage_awaiting_decision),
+    (signals.gate_decided, on_gate_decided),
+    (signals.plan_status_changed, on_plan_status_changed),
+    (signals.deadline_moved, on_deadline_moved),
+    (signals.more_time_requested, on_more_time_requested),
+)

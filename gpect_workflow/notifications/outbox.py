@@ -1,0 +1,154 @@
+"""The outbox: messages written in the transaction that decides them, claimed and sent afterwards.
+
+Each message has a unique idempotency key, so inserting the same reminder twice, from two ticks or two
+scheduler processes, leaves one row. Senders claim rows for a limited time (``FOR UPDATE SKIP LOCKED``
+on PostgreSQL), so several processes never take the same row, and a process that dies holding a claim
+loses nothing: the claim expires and another sender takes the row again (at-least-once delivery with a
+stable Message-ID).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import socket
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from ..models import OutboxMessage, OutboxStatus
+from ..services.context import now, session
+
+#: How long a sender may hold claimed rows before another may take them again.
+CLAIM_TTL = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    """A message to queue."""
+
+    idempotency_key: str
+    kind: str
+    recipient_email: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    recipient_id: int | None = None
+    plan_id: int | None = None
+    task_id: int | None = None
+    attachments: Sequence[Attachment] = field(default_factory=tuple)
+    send_at: datetime | None = None
+
+
+def message_id(idempotency_key: str, domain: str) -> str:
+    """The Message-ID of a message: derived from its key, so a re-send is recognisably the same email."""
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]
+    return f"<{digest}@{domain}>"
+
+
+def enqueue(messages: Sequence[NewMessage]) -> list[str]:
+    """Insert the messages not queued before; return the keys actually inserted (one statement)."""
+    if not messages:
+        return []
+    instant = now()
+    rows = [_row(message, instant) for message in messages]
+    dialect = session().get_bind().dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
+    statement = insert.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
+        OutboxMessage.idempotency_key
+    )
+    return list(session().scalars(statement, rows))
+
+
+def _row(message: NewMessage, instant: datetime) -> dict[str, Any]:
+    attachments = [
+        {"filename": a.filename, "content_type": a.content_type, "data": base64.b64encode(a.data).decode()}
+        for a in message.attachments
+    ]
+    return {
+        "idempotency_key": message.idempotency_key,
+        "kind": message.kind,
+        "recipient_id": message.recipient_id,
+        "recipient_email": message.recipient_email,
+        "plan_id": message.plan_id,
+        "task_id": message.task_id,
+        "subject": message.subject,
+        "body_text": message.body_text,
+        "body_html": message.body_html,
+        "attachments": attachments or None,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "next_attempt_dt": message.send_at or instant,
+        "created_dt": instant,
+    }
+
+
+def claimer_name() -> str:
+    """Who is claiming: host and process id, shown to operators."""
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def claim(limit: int, claimer: str) -> list[OutboxMessage]:
+    """Claim up to ``limit`` messages due for sending (pending and due, or with an expired claim)."""
+    instant = now()
+    due = sa.or_(
+        sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= instant),
+        sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until_dt < instant),
+    )
+    candidates = (
+        sa.select(OutboxMessage.id)
+        .where(due)
+        .order_by(OutboxMessage.next_attempt_dt, OutboxMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    ids = list(session().scalars(candidates))
+    if not ids:
+        return []
+    session().execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids))
+        .values(status=OutboxStatus.SENDING, claimed_until_dt=instant + CLAIM_TTL, claimed_by=claimer)
+    )
+    query = sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+    return list(session().scalars(query.execution_options(populate_existing=True)))
+
+
+def attachments_of(message: OutboxMessage) -> list[Attachment]:
+    """The stored attachments of a message."""
+    return [
+        Attachment(item["filename"], item["content_type"], base64.b64decode(item["data"]))
+        for item in message.attachments or []
+    ]
+
+
+def retry(message_id_: int, *, force: bool = False) -> bool:
+    """Put a failed message back in the queue (administrators); ``False`` when it is not failed."""
+    message = session().get(OutboxMessage, message_id_)
+    if message is None or (message.status is not OutboxStatus.FAILED and not force):
+        return False
+    message.status, message.next_attempt_dt, message.attempts = OutboxStatus.PENDING, now(), 0
+    message.claimed_until_dt = message.claimed_by = None
+    return True
+
+
+def list_messages(status: OutboxStatus | None = None, limit: int = 100) -> list[OutboxMessage]:
+    """The latest messages, optionally of one status."""
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.created_dt.desc(), OutboxMessage.id.desc()).limit(limit)
+    if status is not None:
+        query = query.where(OutboxMessage.status == status)
+    return list(session().scalars(query))

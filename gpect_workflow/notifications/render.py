@@ -1,0 +1,91 @@
+"""Rendering an email of a given kind in the recipient's language: subject, plain text and HTML.
+
+Templates live in ``templates/gpect_workflow/emails/<language>/``: ``<kind>.subject.txt``,
+``<kind>.txt`` and ``<kind>.html`` (the HTML ones extend ``_base.html``). A host application can
+override any of them like any other template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from flask import render_template
+
+LANGUAGES = ("fr", "en")
+
+#: Every email kind and what it is for.
+KINDS: dict[str, str] = {
+    "reminder": "a task falls due soon, today, or is late",
+    "escalation": "a task is late beyond the escalation delay: the lead (and referent) are told",
+    "digest": "a person's daily or weekly summary of their deadlines",
+    "stage_opened": "a stage opened: each assignee gets their tasks and deadlines",
+    "stage_closed": "a stage closed",
+    "gate_awaiting": "a stage waits for the steering committee's decision",
+    "gate_decided": "the committee decided at a gate",
+    "plan_status": "a plan was put on hold, resumed, completed or cancelled",
+    "deadline_moved": "deadlines moved, the person's tasks among them",
+    "more_time_requested": "a partner asks the lead for more time on a task",
+}
+
+_MONTHS = {
+    "fr": [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedEmail:
+    """An email ready for the outbox."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def long_date(day: date, language: str) -> str:
+    """``3 décembre 2026``, ``1er décembre 2026`` / ``3 December 2026``."""
+    number = "1er" if language == "fr" and day.day == 1 else str(day.day)
+    return f"{number} {_MONTHS[language][day.month - 1]} {day.year}"
+
+
+def render_email(kind: str, language: str, **context: Any) -> RenderedEmail:
+    """Render ``kind`` in ``language`` (French when the language is not one we speak)."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown email kind {kind!r}")
+    language = language if language in LANGUAGES else "fr"
+    context = {"language": language, "long_date": lambda day: long_date(day, language), **context}
+    folder = f"gpect_workflow/emails/{language}/{kind}"
+    subject = " ".join(render_template(f"{folder}.subject.txt", **context).split())
+    return RenderedEmail(
+        subject,
+        render_template(f"{folder}.txt", **context).strip() + "\n",
+        render_template(f"{folder}.html", **context),
+    )

@@ -1,0 +1,1 @@
+"""The periodic pass (the tick) and the APScheduler wiring that runs it."""

@@ -1,0 +1,94 @@
+"""Running the tick on a schedule with APScheduler: embedded in the served app, or as its own process.
+
+The embedded scheduler starts with the first request a served app handles (CLI commands handle none, so
+they never start it) and only in the one process that gets the instance's lock file, so several workers
+of one installation do not each run one. Correctness never depends on that: the outbox queues each
+message once whatever the number of schedulers.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from typing import IO, Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+
+from .jobs import tick
+
+log = logging.getLogger(__name__)
+JOB_ID = "gpect-tick"
+_lock_handles: dict[int, IO[str]] = {}
+
+
+def run_tick(app: Flask) -> None:
+    """The scheduled job: one tick inside the app's context; errors are logged, the next run retries."""
+    with app.app_context():
+        try:
+            report = tick()
+        except Exception:
+            log.exception("GPECT tick failed; the next run covers the same window again")
+            raise
+        for line in report.lines()[:2]:
+            log.info(line)
+
+
+def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
+    """Add the tick job: every ``SCHEDULER_INTERVAL_SECONDS``, missed runs coalesced into one, UTC."""
+    interval = int(app.config["SCHEDULER_INTERVAL_SECONDS"])
+    scheduler.add_job(
+        run_tick,
+        "interval",
+        seconds=interval,
+        args=[app],
+        id=JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=interval,
+    )
+    return scheduler
+
+
+def blocking_scheduler(app: Flask) -> BlockingScheduler:
+    """The scheduler of ``flask gpect scheduler``, running in the foreground."""
+    scheduler = configure(BlockingScheduler(timezone="UTC"), app)
+    assert isinstance(scheduler, BlockingScheduler)
+    return scheduler
+
+
+def start_embedded(app: Flask) -> BackgroundScheduler | None:
+    """Start the background scheduler in this process if no other process of the instance runs one."""
+    if not _take_lock(app):
+        return None
+    scheduler = configure(BackgroundScheduler(timezone="UTC"), app)
+    assert isinstance(scheduler, BackgroundScheduler)
+    scheduler.start()
+    log.info("GPECT embedded scheduler started (every %s s)", app.config["SCHEDULER_INTERVAL_SECONDS"])
+    return scheduler
+
+
+def _take_lock(app: Flask) -> bool:
+    os.makedirs(app.instance_path, exist_ok=True)
+    handle = open(os.path.join(app.instance_path, "scheduler.lock"), "w")  # noqa: SIM115 - held for the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        return False
+    _lock_handles[id(app)] = handle
+    return True
+
+
+def install_embedded(app: Flask) -> None:
+    """Start the embedded scheduler with the first request, when ``SCHEDULER_ENABLED`` is true."""
+    started: dict[str, Any] = {}
+
+    @app.before_request
+    def _start_scheduler_once() -> None:
+        if "scheduler" not in started:
+            started["scheduler"] = start_embedded(app)

@@ -1,0 +1,139 @@
+"""Pages behind the signed links in emails: open a task, mark it done, ask for more time, go digest-only.
+
+A link is a capability for one person: no login is needed. Reading a state-changing link shows a
+confirmation page; only the confirmation (a POST carrying the token) acts, once. Every change goes
+through the same services as the rest of the product and is journaled as the link's recipient.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, render_template, request
+
+from ..errors import GpectError
+from ..models import Person, Plan, PlanStage, ReminderMode, Task, TaskStatus
+from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_token
+from ..notifications.render import long_date
+from ..notifications.views import task_view
+from ..services.context import session
+from ..services.people import set_reminder_mode
+from ..services.tasks import change_task_status, request_more_time
+from .texts import link_texts
+
+ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}
+MORE_TIME_CHOICES = (7, 14, 30)
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the link pages to the UI blueprint."""
+    blueprint.add_url_rule("/links/<purpose>/<token>", view_func=link_page, methods=["GET", "POST"])
+
+
+def link_page(purpose: str, token: str) -> Any:
+    """Show what the link does (GET) or do it (POST)."""
+    try:
+        claim = read_token(purpose, token)
+    except LinkError as error:
+        return _error_page(error.reason, None)
+    person = session().get(Person, claim.person_id)
+    if person is None or not person.is_active:
+        return _error_page("tampered", None)
+    if request.method == "POST" and purpose != "open_task":
+        return _act(claim, person, token)
+    return _show(claim, person, token)
+
+
+def _show(claim: LinkClaim, person: Person, token: str) -> str:
+    context = _task_context(claim, person)
+    if claim.purpose == "open_task" and context.get("task") is not None:
+        context["done_url"] = link_url("mark_done", person.id, claim.task_id)
+        context["more_time_url"] = link_url("more_time", person.id, claim.task_id)
+    return render_template(
+        "gpect_workflow/links/page.html",
+        purpose=claim.purpose,
+        token=token,
+        person=person,
+        choices=MORE_TIME_CHOICES,
+        **context,
+    )
+
+
+def _act(claim: LinkClaim, person: Person, token: str) -> Any:
+    try:
+        consume(claim)
+        outcome = _perform(claim, person)
+    except LinkError as error:
+        session().rollback()
+        return _error_page(error.reason, person)
+    except GpectError as error:
+        session().rollback()
+        return _show_with_error(claim, person, token, str(error))
+    session().commit()
+    return render_template(
+        "gpect_workflow/links/done.html",
+        outcome=outcome,
+        person=person,
+        t=link_texts(person.language.value),
+        **_task_context(claim, person),
+    )
+
+
+def _perform(claim: LinkClaim, person: Person) -> str:
+    if claim.purpose == "mark_done":
+        assert claim.task_id is not None
+        change_task_status(person, claim.task_id, TaskStatus.DONE, note=_note() or None)
+        return "marked_done"
+    if claim.purpose == "more_time":
+        assert claim.task_id is not None
+        days = request.form.get("days", type=int) or 0
+        request_more_time(person, claim.task_id, days, _note() or None)
+        return "more_time_requested"
+    set_reminder_mode(person, person.id, ReminderMode.DAILY)
+    return "digest_only"
+
+
+def _note() -> str:
+    return (request.form.get("note") or "").strip()[:2000]
+
+
+def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str) -> tuple[str, int]:
+    context = _task_context(claim, person)
+    page = render_template(
+        "gpect_workflow/links/page.html",
+        purpose=claim.purpose,
+        token=token,
+        person=person,
+        choices=MORE_TIME_CHOICES,
+        error=message,
+        **context,
+    )
+    return page, 409
+
+
+def _task_context(claim: LinkClaim, person: Person) -> dict[str, Any]:
+    language = person.language.value
+    context: dict[str, Any] = {"t": link_texts(language), "long_date": lambda day: long_date(day, language)}
+    if claim.task_id is None:
+        return context
+    row = (
+        session()
+        .execute(
+            sa.select(Task, PlanStage.stage_key, Plan)
+            .join(PlanStage, PlanStage.id == Task.stage_id)
+            .join(Plan, Plan.id == Task.plan_id)
+            .where(Task.id == claim.task_id)
+        )
+        .first()
+    )
+    if row is not None:
+        task, stage_key, plan = row
+        context.update(task=task_view(task, stage_key, plan, language), task_row=task, plan=plan)
+    return context
+
+
+def _error_page(reason: str, person: Person | None) -> tuple[str, int]:
+    language = person.language.value if person else (request.accept_languages.best_match(["fr", "en"]) or "fr")
+    page = render_template("gpect_workflow/links/error.html", reason=reason, t=link_texts(language))
+    return page, ERROR_STATUS[reason]

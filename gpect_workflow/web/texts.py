@@ -1,0 +1,77 @@
+"""The words of the link pages in French and English."""
+
+from __future__ import annotations
+
+_TEXTS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title_open_task": "Votre tâche",
+        "title_mark_done": "Marquer la tâche comme faite",
+        "title_more_time": "Demander un délai",
+        "title_digest_only": "Recevoir un récapitulatif plutôt que des rappels",
+        "plan": "Plan d'action",
+        "stage": "Étape",
+        "role": "Rôle",
+        "due": "Échéance",
+        "status": "Statut",
+        "confirm_done": "Confirmer : la tâche est faite",
+        "note": "Commentaire (facultatif)",
+        "days": "Délai supplémentaire demandé",
+        "days_unit": "jours",
+        "confirm_more_time": "Envoyer la demande au chef de projet",
+        "digest_explain": "Vous recevrez un récapitulatif quotidien de vos échéances au lieu d'un courriel par rappel. "
+        "Les alertes adressées aux chefs de projet continuent d'être envoyées.",
+        "confirm_digest": "Passer au récapitulatif quotidien",
+        "mark_done": "Marquer comme faite",
+        "more_time": "Demander un délai",
+        "marked_done": "Merci : la tâche est enregistrée comme faite.",
+        "more_time_requested": "Votre demande de délai a été transmise au chef de projet.",
+        "digest_only": "C'est noté : vous recevrez désormais un récapitulatif quotidien.",
+        "error_tampered": "Ce lien n'est pas valide. Vérifiez qu'il a été copié en entier depuis le courriel.",
+        "error_expired": "Ce lien a expiré. Utilisez le lien d'un courriel plus récent ou connectez-vous.",
+        "error_used": "Ce lien a déjà été utilisé : l'action a été enregistrée une fois, elle ne sera pas répétée.",
+        "error_title": "Lien inutilisable",
+        "status_todo": "à faire",
+        "status_in_progress": "en cours",
+        "status_blocked": "bloquée",
+        "status_done": "faite",
+        "status_skipped": "sans objet",
+    },
+    "en": {
+        "title_open_task": "Your task",
+        "title_mark_done": "Mark the task as done",
+        "title_more_time": "Ask for more time",
+        "title_digest_only": "Receive a digest instead of reminders",
+        "plan": "Action plan",
+        "stage": "Stage",
+        "role": "Role",
+        "due": "Due",
+        "status": "Status",
+        "confirm_done": "Confirm: the task is done",
+        "note": "Comment (optional)",
+        "days": "Extra time requested",
+        "days_unit": "days",
+        "confirm_more_time": "Send the request to the project lead",
+        "digest_explain": "You will receive a daily digest of your deadlines instead of one email per reminder. "
+        "Alerts sent to project leads still go out.",
+        "confirm_digest": "Switch to the daily digest",
+        "mark_done": "Mark as done",
+        "more_time": "Ask for more time",
+        "marked_done": "Thank you: the task is recorded as done.",
+        "more_time_requested": "Your request for more time was sent to the project lead.",
+        "digest_only": "Done: from now on you will receive a daily digest.",
+        "error_tampered": "This link is not valid. Check that it was copied in full from the email.",
+        "error_expired": "This link has expired. Use the link of a more recent email or sign in.",
+        "error_used": "This link was already used: the action was recorded once and will not be repeated.",
+        "error_title": "Link cannot be used",
+        "status_todo": "to do",
+        "status_in_progress": "in progress",
+        "status_blocked": "blocked",
+        "status_done": "done",
+        "status_skipped": "not applicable",
+    },
+}
+
+
+def link_texts(language: str) -> dict[str, str]:
+    """The link pages' words in ``language`` (French when it is not one we speak)."""
+    return _TEXTS.get(language, _TEXTS["fr"])

@@ -1,0 +1,312 @@
+"""Reminders, notices and the outbox against a real SMTP server, with time moved by the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from icalendar import Calendar
+
+from gpect_workflow.clock import FrozenClock
+from gpect_workflow.models import (
+    Language,
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    PersonRole,
+    Plan,
+    ReminderMode,
+    Task,
+    TaskStatus,
+)
+from gpect_workflow.notifications.outbox import CLAIM_TTL, claim
+from gpect_workflow.scheduler.jobs import tick
+from gpect_workflow.services.context import session
+from gpect_workflow.services.definitions import register_definitions
+from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.state import EXTENSION_NAME
+
+from .conftest import WORKFLOWS, empty_tables, make_app
+from .smtp_server import SmtpServer
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris(day: date, hour: int = 8, minute: int = 31) -> datetime:
+    return datetime.combine(day, time(hour, minute), PARIS)
+
+
+@pytest.fixture
+def mail_app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:
+    app = make_app(
+        database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        MAIL_DEFAULT_SENDER="GPECT <no-reply@gpect.test>",
+        MAIL_TIMEOUT_SECONDS=5,
+    )
+    with app.app_context():
+        yield app
+        empty_tables(app)
+
+
+@pytest.fixture
+def clock(mail_app: Flask) -> FrozenClock:
+    frozen = mail_app.extensions[EXTENSION_NAME].clock
+    assert isinstance(frozen, FrozenClock)
+    return frozen
+
+
+@pytest.fixture
+def people(mail_app: Flask) -> dict[str, Person]:
+    register_definitions([WORKFLOWS])
+    territory = ensure_territory("giennois", "Giennois", "45")
+    house = ensure_organisation("Maison de l'Emploi de l'Est du Loiret", "employment_house", territory)  # type: ignore[arg-type]
+    region = ensure_organisation("Région Centre-Val de Loire", "region", territory)  # type: ignore[arg-type]
+    found = {
+        "lead": create_person("lead@gien.example.org", PersonRole.LEAD, "Nathalie Lead", organisation=house),
+        "partner": create_person("partner@gien.example.org", PersonRole.PARTNER, "Paul Partner", organisation=region),
+        "referent": create_person(
+            "referent@gien.example.org", PersonRole.PARTNER, "Rita Referent", organisation=region, is_referent=True
+        ),
+        "english": create_person(
+            "english@gien.example.org", PersonRole.PARTNER, "Emma English", organisation=region, language="en"
+        ),  # type: ignore[arg-type]
+        "committee": create_person("copil@gien.example.org", PersonRole.COMMITTEE, "Carl Copil", organisation=region),
+    }
+    session().commit()
+    return found
+
+
+def start(people: dict[str, Person], clock: FrozenClock, day: date = date(2026, 12, 1)) -> Plan:
+    """A five-levers plan where the region role (employment data, funding...) is Paul, the rest Nathalie."""
+    clock.set(paris(day, 9, 0))
+    lead, partner = people["lead"], people["partner"]
+    organisation = lead.organisation_id
+    roles = {
+        role: RoleMapping(organisation, [lead.id])
+        for role in ("lead", "chamber_of_commerce", "training_body", "companies")
+    }  # type: ignore[arg-type]
+    roles["employment_service"] = RoleMapping(partner.organisation_id, [partner.id])  # type: ignore[arg-type]
+    roles["region"] = RoleMapping(partner.organisation_id, [people["english"].id])  # type: ignore[arg-type]
+    roles["steering_committee"] = RoleMapping(partner.organisation_id, [people["committee"].id])  # type: ignore[arg-type]
+    plan = start_plan(
+        lead,
+        PlanRequest(
+            "Plan Gien",
+            "gpect-five-levers",
+            1,
+            lead.organisation.territory_id,  # type: ignore[union-attr]
+            lead.id,
+            day,
+            roles,
+        ),
+    )
+    session().commit()
+    return plan
+
+
+def task(plan: Plan, key: str) -> Task:
+    found = session().scalar(sa.select(Task).where(Task.plan_id == plan.id, Task.task_key == key))
+    assert found is not None
+    return found
+
+
+def outbox(kind: str | None = None) -> list[OutboxMessage]:
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(session().scalars(query))
+
+
+def tick_at(clock: FrozenClock, instant: datetime) -> Any:
+    clock.set(instant)
+    return tick()
+
+
+def test_stage_opening_notice_reaches_each_assignee_once_with_calendar(
+    people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    plan = start(people, clock)
+    tick_at(clock, paris(date(2026, 12, 1), 9, 5))
+    tick_at(clock, paris(date(2026, 12, 1), 9, 6))
+    opened = [r for r in smtp.received if r.message["X-GPECT-Kind"] == "stage_opened"]
+    assert sorted(r.recipients[0] for r in opened) == ["lead@gien.example.org", "partner@gien.example.org"]
+    partner_mail = next(r for r in opened if r.recipients == ["partner@gien.example.org"])
+    events = Calendar.from_ical(partner_mail.attachment("echeances.ics")).walk("VEVENT")
+    data = task(plan, "employment-data")
+    assert [str(e["uid"]) for e in events] == [f"gpect-task-{data.id}@gpect.test"]
+    assert events[0].decoded("dtstart") == data.due_date
+    assert len({r.message_id for r in smtp.received}) == len(smtp.received)
+
+
+def test_reminder_leaves_once_at_the_send_hour_with_links_and_ics(
+    people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    plan = start(people, clock)
+    tick_at(clock, paris(date(2026, 12, 1), 9, 5))
+    data = task(plan, "employment-data")  # Paul's, due 31 December 2026 (30 days after the start)
+    assert data.due_date == date(2026, 12, 31)
+    before = len(smtp.received)
+
+    def partners() -> list[Any]:
+        return [r for r in smtp.received[before:] if r.recipients == ["partner@gien.example.org"]]
+
+    tick_at(clock, paris(date(2026, 12, 24), 8, 29))  # d-7 is the 24th: not yet 08:30
+    assert partners() == []
+    tick_at(clock, paris(date(2026, 12, 24), 8, 31))
+    tick_at(clock, paris(date(2026, 12, 24), 9, 40))
+    reminders = partners()
+    assert len(reminders) == 1
+    mail = reminders[0]
+    assert "7 jours" in mail.subject
+    for kind in ("open_task", "mark_done", "more_time", "digest_only"):
+        assert f"http://gpect.test/links/{kind}/" in mail.text
+    ics = Calendar.from_ical(mail.attachment("echeances.ics"))
+    assert [str(e["uid"]) for e in ics.walk("VEVENT")] == [f"gpect-task-{data.id}@gpect.test"]
+    (row,) = [m for m in outbox("reminder") if m.task_id == data.id]
+    assert row.status is OutboxStatus.SENT and mail.message_id.startswith("<") and "@gpect.test>" in mail.message_id
+
+
+def test_english_recipient_gets_english_emails(people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer) -> None:
+    people["partner"].language = Language.EN
+    session().commit()
+    start(people, clock)
+    tick_at(clock, paris(date(2026, 12, 24), 8, 31))
+    mine = [r for r in smtp.received if r.recipients == ["partner@gien.example.org"]]
+    kinds = {r.message["X-GPECT-Kind"]: r for r in mine}
+    assert set(kinds) == {"stage_opened", "reminder"}
+    assert 'lang="en"' in kinds["reminder"].html and "7 days" in kinds["reminder"].subject
+    assert "Reminder" in kinds["reminder"].subject
+    french = [r for r in smtp.received if r.recipients == ["lead@gien.example.org"]]
+    assert french and all('lang="fr"' in r.html for r in french)
+
+
+def test_after_downtime_one_reminder_that_still_makes_sense(
+    people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    plan = start(people, clock)
+    tick_at(clock, paris(date(2026, 12, 1), 9, 5))
+    data = task(plan, "employment-data")
+    before = len(smtp.received)
+    # Down from 1 December to 5 January: d-7, d-1, the due date and one overdue slot all passed unseen.
+    tick_at(clock, paris(date(2027, 1, 5), 10, 0))
+    mine = [r for r in smtp.received[before:] if r.recipients == ["partner@gien.example.org"]]
+    assert len(mine) == 1
+    assert "retard" in mine[0].subject.lower()
+    assert "dans 7 jours" not in mine[0].text
+    assert data.status is TaskStatus.TODO
+
+
+def test_escalation_goes_to_lead_and_referent_whatever_their_mode(
+    people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    people["lead"].reminder_mode = ReminderMode.NONE
+    session().commit()
+    start(people, clock)
+    tick_at(clock, paris(date(2027, 1, 6), 8, 0))
+    before = len(smtp.received)
+    tick_at(clock, paris(date(2027, 1, 7), 8, 31))  # employment-data due 31 December, escalated after 7 days late
+    escalations = [r for r in smtp.received[before:] if r.message["X-GPECT-Kind"] == "escalation"]
+    assert sorted(r.recipients[0] for r in escalations) == ["lead@gien.example.org", "referent@gien.example.org"]
+    assert all("Paul Partner" in r.text for r in escalations)
+    tick_at(clock, paris(date(2027, 1, 8), 8, 31))
+    assert len([m for m in outbox("escalation")]) == 2, "an escalation leaves once"
+
+
+def test_smtp_down_for_several_ticks_then_back_delivers_everything_once(
+    people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    start(people, clock)
+    smtp.stop()
+    for minutes in (5, 7, 12, 30):
+        tick_at(clock, paris(date(2026, 12, 1), 9, minutes))
+    queued = outbox()
+    assert queued and all(m.status is OutboxStatus.PENDING for m in queued)
+    assert max(m.attempts for m in queued) >= 2
+    assert all("cannot reach" in (m.last_error or "") or "connection" in (m.last_error or "") for m in queued)
+    smtp.start()
+    tick_at(clock, paris(date(2026, 12, 1), 12, 0))
+    tick_at(clock, paris(date(2026, 12, 1), 12, 5))
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+    assert len(smtp.received) == len(queued) == len({r.message_id for r in smtp.received})
+
+
+def test_451_is_retried_and_delivered(people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer) -> None:
+    start(people, clock)
+    smtp.answer_next("451 4.3.0 Mailbox busy, try again later")
+    tick_at(clock, paris(date(2026, 12, 1), 9, 5))
+    retried = [m for m in outbox() if m.status is OutboxStatus.PENDING]
+    assert len(retried) == 1 and retried[0].last_error and retried[0].last_error.startswith("451")
+    tick_at(clock, paris(date(2026, 12, 1), 9, 6))  # the 1-minute backoff has passed
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+    assert retried[0].attempts == 2
+    assert len(smtp.received) == len(outbox())
+
+
+def test_550_is_failed_visible_and_retryable(
+    mail_app: Flask, people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    start(people, clock)
+    smtp.answer_next("550 5.1.1 No such user here")
+    tick_at(clock, paris(date(2026, 12, 1), 9, 5))
+    (failed,) = [m for m in outbox() if m.status is OutboxStatus.FAILED]
+    assert failed.last_error == "550 5.1.1 No such user here" and failed.attempts == 1
+    runner = mail_app.test_cli_runner()
+    listing = runner.invoke(args=["gpect", "outbox", "--status", "failed"])
+    assert "550 5.1.1 No such user here" in listing.output and failed.recipient_email in listing.output
+    assert runner.invoke(args=["gpect", "outbox", "--retry", str(failed.id)]).exit_code == 0
+    tick_at(clock, paris(date(2026, 12, 1), 9, 6))
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+
+
+def test_process_killed_between_claim_and_send_loses_nothing(
+    people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    start(people, clock)
+    clock.set(paris(date(2026, 12, 1), 9, 5))
+    claimed = claim(100, "dead-process:1")
+    session().commit()  # ... and the process dies here, before sending
+    assert claimed and {m.status for m in outbox()} == {OutboxStatus.SENDING}
+    tick_at(clock, paris(date(2026, 12, 1), 9, 6))
+    assert smtp.received == [], "another sender must not take rows whose claim is still valid"
+    tick_at(clock, paris(date(2026, 12, 1), 9, 6) + CLAIM_TTL + timedelta(seconds=1))
+    assert {m.status for m in outbox()} == {OutboxStatus.SENT}
+    assert len(smtp.received) == len(claimed)
+
+
+def test_without_smtp_server_messages_are_captured(database_url: str, clock: Any = None) -> None:
+    app = make_app(database_url)
+    with app.app_context():
+        try:
+            register_definitions([WORKFLOWS])
+            territory = ensure_territory("t", "T")
+            organisation = ensure_organisation("O", "other", territory)  # type: ignore[arg-type]
+            lead = create_person("l@example.org", PersonRole.LEAD, organisation=organisation)
+            roles = {
+                r: RoleMapping(organisation.id, [lead.id])
+                for r in (
+                    "lead",
+                    "employment_service",
+                    "region",
+                    "chamber_of_commerce",
+                    "training_body",
+                    "companies",
+                    "steering_committee",
+                )
+            }
+            start_plan(lead, PlanRequest("P", "gpect-five-levers", 1, territory.id, lead.id, date(2026, 12, 1), roles))
+            session().commit()
+            report = tick()
+            assert report.sending is not None and report.sending.captured == 1
+            assert {m.status for m in outbox()} == {OutboxStatus.CAPTURED}
+            listing = app.test_cli_runner().invoke(args=["gpect", "outbox"])
+            assert "captured" in listing.output and "l@example.org" in listing.output
+        finally:
+            empty_tables(app)
