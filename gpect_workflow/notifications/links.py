@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.exc import IntegrityError
 
 from ..models import UsedLink
@@ -58,11 +58,15 @@ class LinkClaim:
     token_id: str
 
 
-class _ClockSerializer(URLSafeTimedSerializer):
+class _ClockSigner(TimestampSigner):
     """Timestamps from the application's clock, so tests and ``tick --at`` move link ages too."""
 
     def get_timestamp(self) -> int:
         return int(now().timestamp())
+
+
+class _ClockSerializer(URLSafeTimedSerializer):
+    default_signer = _ClockSigner
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -102,10 +106,11 @@ def consume(claim: LinkClaim) -> None:
     """Record a single-use link as used, in the transaction of the change it makes."""
     if not PURPOSES[claim.purpose].single_use:
         return
+    # A plain insert, no savepoint (SQLite would commit a savepoint opened first): a duplicate key means
+    # someone used the link first, and the caller rolls the whole transaction back.
+    session().add(UsedLink(token_id=claim.token_id, purpose=claim.purpose, person_id=claim.person_id, used_dt=now()))
     try:
-        with session().begin_nested():
-            session().add(
-                UsedLink(token_id=claim.token_id, purpose=claim.purpose, person_id=claim.person_id, used_dt=now())
-            )
+        session().flush()
     except IntegrityError as exc:
+        session().rollback()
         raise LinkError("used") from exc

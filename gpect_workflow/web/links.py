@@ -75,7 +75,6 @@ def _act(claim: LinkClaim, person: Person, token: str) -> Any:
         "gpect_workflow/links/done.html",
         outcome=outcome,
         person=person,
-        t=link_texts(person.language.value),
         **_task_context(claim, person),
     )
 
