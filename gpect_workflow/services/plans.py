@@ -15,7 +15,6 @@ from ..definitions import WorkflowDefinition
 from ..engine.schedule import plan_schedule
 from ..errors import PermissionDenied, ValidationError
 from ..models import (
-    Event,
     Indicator,
     Person,
     PersonRole,
@@ -32,6 +31,7 @@ from ..models import (
 )
 from .context import now, sender, session
 from .definitions import get_definition
+from .journal import record
 from .stages import advance_if_ready
 
 
@@ -73,8 +73,8 @@ def start_plan(actor: Person, request: PlanRequest) -> Plan:
     _create_role_assignments(plan, request.roles)
     _create_indicators(definition, plan)
     first = stages[definition.stages[0].key]
-    _journal(plan, actor, "plan_created", None, PlanStatus.ACTIVE)
-    _journal(plan, actor, "stage_entered", StageStatus.PENDING, StageStatus.OPEN, stage=first)
+    record(plan, "plan_created", actor, None, PlanStatus.ACTIVE)
+    record(plan, "stage_entered", actor, StageStatus.PENDING, StageStatus.OPEN, stage=first)
     session().flush()
     signals.plan_created.send(sender(), plan=plan, actor=actor)
     signals.stage_entered.send(sender(), plan=plan, stage=first, actor=actor)
@@ -199,30 +199,6 @@ def _create_indicators(definition: WorkflowDefinition, plan: Plan) -> None:
             direction=indicator.direction,
         )
         for indicator in definition.indicators
-    )
-
-
-def _journal(
-    plan: Plan,
-    actor: Person | None,
-    kind: str,
-    from_state: str | None,
-    to_state: str | None,
-    *,
-    stage: PlanStage | None = None,
-    note: str | None = None,
-) -> None:
-    session().add(
-        Event(
-            plan_id=plan.id,
-            stage_id=stage.id if stage else None,
-            actor_id=actor.id if actor else None,
-            kind=kind,
-            from_state=from_state,
-            to_state=to_state,
-            note=note,
-            occurred_dt=now(),
-        )
     )
 
 
