@@ -23,7 +23,9 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 db_cli = AppGroup("db", help="Migrate the GPECT tables (for host applications; standalone: flask db).")
 gpect_cli.add_command(workflows_cli)
 gpect_cli.add_command(users_cli)
+tokens_cli = AppGroup("tokens", help="Personal API tokens.")
 gpect_cli.add_command(db_cli)
+gpect_cli.add_command(tokens_cli)
 
 
 @workflows_cli.command("validate")
@@ -251,3 +253,21 @@ def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id
         )
     if not messages:
         click.echo("no message")
+
+
+@tokens_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="API", show_default=True, help="A name to recognise the token by.")
+@with_appcontext
+def create_token_command(email: str, name: str) -> None:
+    """Create an API token for EMAIL; the token is printed once, on the last line."""
+    from .services.partners import find_person
+    from .services.tokens import create_token
+
+    person = find_person(email)
+    if person is None:
+        raise click.ClickException(f"no account for {email}")
+    token, plain = create_token(person, name)
+    session().commit()
+    click.echo(f"token '{token.name}' created for {person.email}; it is shown once, keep it safe:", err=True)
+    click.echo(plain)

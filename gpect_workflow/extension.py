@@ -16,7 +16,7 @@ from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from werkzeug.exceptions import HTTPException, default_exceptions
 
-from .api.blueprint import api_blueprint
+from .api.setup import init_api
 from .cli import gpect_cli
 from .clock import Clock, SystemClock
 from .config import apply_defaults, validate_config, workflow_dirs
@@ -50,7 +50,7 @@ class GpectWorkflow:
             db=db, clock=self._clock or SystemClock(), url_prefix=prefix, workflow_dirs=workflow_dirs(app.config)
         )
         app.register_blueprint(ui_blueprint(), url_prefix=prefix or None)
-        app.register_blueprint(api_blueprint(), url_prefix=f"{prefix}/api/v1")
+        init_api(app, prefix)
         app.cli.add_command(gpect_cli)
         app.register_error_handler(HTTPException, _json_errors_under_api(f"{prefix}/api/"))
         app.register_error_handler(GpectError, _service_errors(f"{prefix}/api/"))
@@ -113,10 +113,41 @@ def _json_errors_under_api(api_root: str) -> Any:
     def handle(error: HTTPException) -> HTTPException | tuple[Response, int]:
         if not request.path.startswith(api_root):
             return error
-        body = {"code": error.code, "status": error.name, "message": error.description}
-        return jsonify(body), error.code or 500
+        code = error.code or 500
+        data = getattr(error, "data", None) or {}
+        body: dict[str, Any] = {"code": code, "status": error.name, "message": data.get("message", error.description)}
+        fields = _field_errors(data.get("messages") or data.get("errors"))
+        if fields:
+            body["errors"] = fields
+        response = jsonify(body)
+        if code == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="gpect"'
+        for name, value in getattr(error, "get_headers", lambda: [])() or []:
+            if name.lower() in ("allow",):
+                response.headers[name] = value
+        return response, code
 
     return handle
+
+
+def _field_errors(messages: Any) -> dict[str, list[str]]:
+    """webargs' ``{"json": {"field": [...]}}`` (or nested) flattened to ``{"field": [...]}``."""
+    if not isinstance(messages, dict):
+        return {}
+    flat: dict[str, list[str]] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(sub, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            flat.setdefault(path or "_request", []).extend(value)
+        else:
+            flat.setdefault(path or "_request", []).append(str(value))
+
+    for location, value in messages.items():
+        walk(value, "" if location in ("json", "query", "form", "headers", "view_args") else str(location))
+    return flat
 
 
 def _service_errors(api_root: str) -> Any:

@@ -87,9 +87,14 @@ def test_stylesheet_is_served_locally(client: FlaskClient) -> None:
     response.close()
 
 
-def test_api_health_and_workflows(client: FlaskClient, definitions: None) -> None:
+def test_api_health_and_workflows(client: FlaskClient, definitions: None, dummy_lead: Person) -> None:
+    from gpect_workflow.services.tokens import create_token
+
     assert client.get("/api/v1/health").get_json() == {"status": "ok", "database": "ok"}
-    items = client.get("/api/v1/workflows").get_json()["items"]
+    assert client.get("/api/v1/workflows").status_code == 401
+    _, token = create_token(dummy_lead, "test")
+    session().commit()
+    items = client.get("/api/v1/workflows", headers={"Authorization": f"Bearer {token}"}).get_json()["items"]
     assert [item["key"] for item in items] == [
         "chartres-cosmetics-training",
         "gien-maintenance-training",

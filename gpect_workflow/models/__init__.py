@@ -22,10 +22,12 @@ from .outbox import OutboxMessage, SchedulerRun, UsedLink
 from .partners import Organisation, Person, Territory
 from .plans import Plan, PlanStage, RoleAssignment, RoleAssignmentMember
 from .tasks import Task, TaskDependency
+from .tokens import ApiToken
 
 __all__ = [
     "FINISHED_TASK_STATUSES",
     "OPEN_TASK_STATUSES",
+    "ApiToken",
     "Base",
     "CommitteeDecision",
     "Decision",

@@ -1,0 +1,61 @@
+"""The outbox, for administrators: what was queued, sent, failed or captured; retry a failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..errors import InvalidTransition, NotFound, PermissionDenied
+from ..models import OutboxMessage, OutboxStatus, PersonRole
+from ..notifications.outbox import retry
+from ..services.context import session
+from .auth import api_person
+from .common import errors, page_of
+from .schemas import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema
+
+URL_PREFIX = "/outbox"
+blp = Blueprint("gpect_api_outbox", __name__, description="Outgoing emails (administrators)")
+
+
+def _require_admin() -> None:
+    if api_person().role is not PersonRole.ADMIN:
+        raise PermissionDenied("the outbox is for administrators")
+
+
+@blp.route("")
+class Outbox(MethodView):
+    @blp.arguments(OutboxArgsSchema, location="query")
+    @blp.response(200, OutboxListSchema)
+    @errors(blp, 403, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Messages, newest first, optionally of one status."""
+        _require_admin()
+        query = sa.select(OutboxMessage)
+        if "status" in args:
+            query = query.where(OutboxMessage.status == OutboxStatus(args["status"]))
+        total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
+        rows = session().scalars(
+            query.order_by(OutboxMessage.created_dt.desc(), OutboxMessage.id.desc())
+            .limit(args["per_page"])
+            .offset((args["page"] - 1) * args["per_page"])
+        )
+        return page_of(list(rows), args["page"], args["per_page"], total)
+
+
+@blp.route("/<int:message_id>/retry")
+class OutboxRetry(MethodView):
+    @blp.response(200, OutboxMessageSchema)
+    @errors(blp, 403, 404, 409)
+    def post(self, message_id: int) -> Any:
+        """Queue a failed message again."""
+        _require_admin()
+        message = session().get(OutboxMessage, message_id)
+        if message is None:
+            raise NotFound("no such message")
+        if not retry(message_id):
+            raise InvalidTransition(f"the message is {message.status}: only failed messages are retried")
+        session().commit()
+        return message

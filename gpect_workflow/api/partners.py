@@ -1,0 +1,143 @@
+"""Territories, organisations and people of the partners directory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from ..errors import NotFound
+from ..models import Language, Organisation, OrganisationKind, Person, PersonRole, ReminderMode, Territory
+from ..services.context import session
+from ..services.partners import (
+    create_organisation,
+    create_person_as,
+    list_organisations,
+    list_people,
+    update_organisation,
+    update_person,
+)
+from .auth import api_person
+from .common import errors
+from .schemas import (
+    OrganisationArgsSchema,
+    OrganisationCreateSchema,
+    OrganisationListSchema,
+    OrganisationSchema,
+    OrganisationUpdateSchema,
+    PersonArgsSchema,
+    PersonCreateSchema,
+    PersonListSchema,
+    PersonSchema,
+    PersonUpdateSchema,
+    TerritoryListSchema,
+)
+
+URL_PREFIX = ""
+blp = Blueprint("gpect_api_partners", __name__, description="Territories, organisations and people")
+
+
+@blp.route("/territories")
+class Territories(MethodView):
+    @blp.response(200, TerritoryListSchema)
+    @errors(blp)
+    def get(self) -> Any:
+        """Territories plans run on."""
+        api_person()
+        return {"items": list(session().scalars(sa.select(Territory).order_by(Territory.name)))}
+
+
+@blp.route("/organisations")
+class Organisations(MethodView):
+    @blp.arguments(OrganisationArgsSchema, location="query")
+    @blp.response(200, OrganisationListSchema)
+    @errors(blp, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """Partner organisations, optionally of one territory."""
+        return {"items": list_organisations(api_person(), args.get("territory_id"))}
+
+    @blp.arguments(OrganisationCreateSchema)
+    @blp.response(201, OrganisationSchema)
+    @errors(blp, 403, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add an organisation (project leads and administrators)."""
+        organisation = create_organisation(
+            api_person(), data["name"], OrganisationKind(data["kind"]), data.get("territory_id"), data.get("email")
+        )
+        session().commit()
+        return organisation
+
+
+@blp.route("/organisations/<int:organisation_id>")
+class OrganisationById(MethodView):
+    @blp.response(200, OrganisationSchema)
+    @errors(blp, 404)
+    def get(self, organisation_id: int) -> Any:
+        """One organisation."""
+        api_person()
+        organisation = session().get(Organisation, organisation_id)
+        if organisation is None:
+            raise NotFound("no such organisation")
+        return organisation
+
+    @blp.arguments(OrganisationUpdateSchema)
+    @blp.response(200, OrganisationSchema)
+    @errors(blp, 403, 404, 422)
+    def patch(self, data: dict[str, Any], organisation_id: int) -> Any:
+        """Change an organisation (project leads and administrators)."""
+        organisation = update_organisation(api_person(), organisation_id, **data)
+        session().commit()
+        return organisation
+
+
+@blp.route("/people")
+class People(MethodView):
+    @blp.arguments(PersonArgsSchema, location="query")
+    @blp.response(200, PersonListSchema)
+    @errors(blp, 422)
+    def get(self, args: dict[str, Any]) -> Any:
+        """People of the directory you may see, optionally of one organisation."""
+        return {"items": list_people(api_person(), args.get("organisation_id"))}
+
+    @blp.arguments(PersonCreateSchema)
+    @blp.response(201, PersonSchema)
+    @errors(blp, 403, 422)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Add a person (project leads and administrators)."""
+        options = _typed(data)
+        person = create_person_as(
+            api_person(), options.pop("email"), options.pop("role"), options.pop("name", None), **options
+        )
+        session().commit()
+        return person
+
+
+@blp.route("/people/<int:person_id>")
+class PersonById(MethodView):
+    @blp.response(200, PersonSchema)
+    @errors(blp, 404)
+    def get(self, person_id: int) -> Any:
+        """One person you may see."""
+        visible = {p.id: p for p in list_people(api_person())}
+        if person_id not in visible:
+            raise NotFound("no such person")
+        return visible[person_id]
+
+    @blp.arguments(PersonUpdateSchema)
+    @blp.response(200, PersonSchema)
+    @errors(blp, 403, 404, 422)
+    def patch(self, data: dict[str, Any], person_id: int) -> Any:
+        """Change a person: yourself (name, language, time zone, reminders), anyone for administrators."""
+        person = update_person(api_person(), person_id, **_typed(data))
+        session().commit()
+        return person
+
+
+def _typed(data: dict[str, Any]) -> dict[str, Any]:
+    converters = {"role": PersonRole, "language": Language, "reminder_mode": ReminderMode}
+    return {key: converters[key](value) if key in converters else value for key, value in data.items()}
+
+
+__all__ = ["Person", "blp"]

@@ -1,0 +1,390 @@
+"""Marshmallow schemas of the API: what goes in and out, documented in the OpenAPI spec."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+
+from ..models import (
+    Decision,
+    Language,
+    OrganisationKind,
+    OutboxStatus,
+    PersonRole,
+    PlanStatus,
+    ReminderMode,
+    TaskStatus,
+)
+
+_names = lambda enum: [member.value for member in enum]  # noqa: E731
+
+
+class StrictSchema(Schema):
+    """Unknown fields in a request are an error, not silently dropped."""
+
+    class Meta:
+        unknown = RAISE
+
+
+class ApiErrorSchema(Schema):
+    """Every error answer: HTTP code, error name, message, and per-field messages for invalid input."""
+
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class PageArgsSchema(StrictSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(1, 100))
+
+
+class PageSchema(Schema):
+    page = fields.Integer(required=True)
+    per_page = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    pages = fields.Integer(required=True)
+
+
+class TextSchema(Schema):
+    fr = fields.String(required=True)
+    en = fields.String(required=True)
+
+
+# --- Workflows ------------------------------------------------------------------------------------------------
+
+
+class WorkflowSummarySchema(Schema):
+    key = fields.String(required=True)
+    version = fields.Integer(required=True)
+    title = fields.Nested(TextSchema, required=True)
+
+
+class WorkflowListSchema(Schema):
+    items = fields.List(fields.Nested(WorkflowSummarySchema), required=True)
+
+
+class RoleSchema(Schema):
+    key = fields.String(required=True)
+    title = fields.Nested(TextSchema, required=True)
+    committee = fields.Boolean(required=True)
+
+
+class WorkflowTaskSchema(Schema):
+    key = fields.String(required=True)
+    title = fields.Nested(TextSchema, required=True)
+    owner = fields.String(required=True)
+    depends_on = fields.List(fields.String(), required=True)
+    required = fields.Boolean(required=True)
+    weight = fields.Integer(required=True)
+    due_days = fields.Integer(allow_none=True)
+    due_working_days = fields.Integer(allow_none=True)
+    due_date = fields.Date(allow_none=True)
+    due_from = fields.String(required=True)
+
+
+class WorkflowStageSchema(Schema):
+    key = fields.String(required=True)
+    lever = fields.String(required=True)
+    title = fields.Nested(TextSchema, required=True)
+    duration_days = fields.Integer(required=True)
+    gate = fields.String(required=True)
+    tasks = fields.List(fields.Nested(WorkflowTaskSchema), required=True)
+
+
+class WorkflowIndicatorSchema(Schema):
+    key = fields.String(required=True)
+    title = fields.Nested(TextSchema, required=True)
+    unit = fields.String(required=True)
+    target = fields.Float(allow_none=True)
+    direction = fields.String(required=True)
+
+
+class WorkflowSchema(WorkflowSummarySchema):
+    roles = fields.List(fields.Nested(RoleSchema), required=True)
+    stages = fields.List(fields.Nested(WorkflowStageSchema), required=True)
+    indicators = fields.List(fields.Nested(WorkflowIndicatorSchema), required=True)
+
+
+# --- Partners -------------------------------------------------------------------------------------------------
+
+
+class TerritorySchema(Schema):
+    id = fields.Integer(required=True)
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    department = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+
+
+class TerritoryListSchema(Schema):
+    items = fields.List(fields.Nested(TerritorySchema), required=True)
+
+
+class OrganisationSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
+    territory_id = fields.Integer(allow_none=True)
+    email = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime(attribute="created_dt", required=True)
+
+
+class OrganisationListSchema(Schema):
+    items = fields.List(fields.Nested(OrganisationSchema), required=True)
+
+
+class OrganisationArgsSchema(StrictSchema):
+    territory_id = fields.Integer(validate=validate.Range(1))
+
+
+class OrganisationCreateSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
+    territory_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    email = fields.Email(allow_none=True)
+
+
+class OrganisationUpdateSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(1, 200))
+    kind = fields.String(validate=validate.OneOf(_names(OrganisationKind)))
+    territory_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    email = fields.Email(allow_none=True)
+
+
+class PersonSchema(Schema):
+    id = fields.Integer(required=True)
+    email = fields.String(required=True)
+    name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
+    organisation_id = fields.Integer(allow_none=True)
+    language = fields.String(required=True, validate=validate.OneOf(_names(Language)))
+    timezone = fields.String(required=True)
+    reminder_mode = fields.String(required=True, validate=validate.OneOf(_names(ReminderMode)))
+    is_referent = fields.Boolean(required=True)
+    is_active = fields.Boolean(required=True)
+
+
+class PersonListSchema(Schema):
+    items = fields.List(fields.Nested(PersonSchema), required=True)
+
+
+class PersonArgsSchema(StrictSchema):
+    organisation_id = fields.Integer(validate=validate.Range(1))
+
+
+class PersonCreateSchema(StrictSchema):
+    email = fields.Email(required=True)
+    name = fields.String(validate=validate.Length(1, 200))
+    role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
+    organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    language = fields.String(validate=validate.OneOf(_names(Language)))
+    timezone = fields.String(validate=validate.Length(1, 64))
+    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
+    is_referent = fields.Boolean()
+
+
+class PersonUpdateSchema(StrictSchema):
+    name = fields.String(validate=validate.Length(1, 200))
+    role = fields.String(validate=validate.OneOf(_names(PersonRole)))
+    organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    language = fields.String(validate=validate.OneOf(_names(Language)))
+    timezone = fields.String(validate=validate.Length(1, 64))
+    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
+    is_referent = fields.Boolean()
+    is_active = fields.Boolean()
+
+
+# --- Plans, stages, tasks -------------------------------------------------------------------------------------
+
+
+class ProgressSchema(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True)
+    total = fields.Integer(required=True)
+    percent_done = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    days_late = fields.Integer(required=True)
+
+
+class StageSchema(Schema):
+    id = fields.Integer(required=True)
+    key = fields.String(attribute="stage_key", required=True)
+    position = fields.Integer(required=True)
+    lever = fields.String(required=True)
+    gate = fields.String(required=True)
+    status = fields.String(required=True)
+    decision = fields.String(allow_none=True)
+    planned_start = fields.Date(attribute="planned_start_date", required=True)
+    planned_end = fields.Date(attribute="planned_end_date", required=True)
+    opened_at = fields.AwareDateTime(attribute="opened_dt", allow_none=True)
+    closed_at = fields.AwareDateTime(attribute="closed_dt", allow_none=True)
+    progress = fields.Nested(ProgressSchema, required=True)
+
+
+class PlanSummarySchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    definition_key = fields.String(required=True)
+    definition_version = fields.Integer(required=True)
+    territory_id = fields.Integer(required=True)
+    lead_id = fields.Integer(required=True)
+    timezone = fields.String(required=True)
+    start_date = fields.Date(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(_names(PlanStatus)))
+    current_stage = fields.String(attribute="current_stage_key", allow_none=True)
+    version = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(attribute="created_dt", required=True)
+    progress = fields.Nested(ProgressSchema, required=True)
+
+
+class PlanListSchema(PageSchema):
+    items = fields.List(fields.Nested(PlanSummarySchema), required=True)
+
+
+class PlanSchema(PlanSummarySchema):
+    stages = fields.List(fields.Nested(StageSchema), required=True)
+
+
+class PlanArgsSchema(PageArgsSchema):
+    territory_id = fields.Integer(validate=validate.Range(1))
+    definition = fields.String(validate=validate.Length(1, 64))
+    status = fields.String(validate=validate.OneOf(_names(PlanStatus)))
+    stage = fields.String(validate=validate.Length(1, 64))
+    late = fields.Boolean()
+
+
+class RoleMappingSchema(StrictSchema):
+    organisation_id = fields.Integer(required=True, validate=validate.Range(1))
+    person_ids = fields.List(fields.Integer(validate=validate.Range(1)), required=True, validate=validate.Length(1, 50))
+
+
+class PlanCreateSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    definition_key = fields.String(required=True, validate=validate.Length(1, 64))
+    definition_version = fields.Integer(validate=validate.Range(1))
+    territory_id = fields.Integer(required=True, validate=validate.Range(1))
+    lead_id = fields.Integer(validate=validate.Range(1))
+    start_date = fields.Date(required=True)
+    timezone = fields.String(validate=validate.Length(1, 64))
+    roles = fields.Dict(
+        keys=fields.String(validate=validate.Length(1, 64)), values=fields.Nested(RoleMappingSchema), required=True
+    )
+
+
+class TaskSchema(Schema):
+    id = fields.Integer(required=True)
+    plan_id = fields.Integer(required=True)
+    stage_id = fields.Integer(required=True)
+    key = fields.String(attribute="task_key", required=True)
+    owner_role = fields.String(required=True)
+    assignee_id = fields.Integer(allow_none=True)
+    due_date = fields.Date(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(_names(TaskStatus)))
+    status_reason = fields.String(allow_none=True)
+    weight = fields.Integer(required=True)
+    required = fields.Boolean(attribute="is_required", required=True)
+    started_at = fields.AwareDateTime(attribute="started_dt", allow_none=True)
+    completed_at = fields.AwareDateTime(attribute="completed_dt", allow_none=True)
+    updated_at = fields.AwareDateTime(attribute="updated_dt", required=True)
+    version = fields.Integer(required=True)
+
+
+class TaskListSchema(Schema):
+    items = fields.List(fields.Nested(TaskSchema), required=True)
+
+
+class TaskUpdateSchema(StrictSchema):
+    status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
+    assignee_id = fields.Integer(validate=validate.Range(1))
+    due_date = fields.Date()
+    note = fields.String(validate=validate.Length(max=2000))
+    override_dependencies = fields.Boolean(load_default=False)
+    version = fields.Integer(validate=validate.Range(1), metadata={"description": "The version read; or If-Match"})
+
+
+class DecisionCreateSchema(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(_names(Decision)))
+    minutes = fields.String(validate=validate.Length(max=10_000))
+    reopen = fields.List(fields.String(validate=validate.Length(1, 64)), load_default=list)
+
+
+class DecisionSchema(Schema):
+    id = fields.Integer(required=True)
+    plan_id = fields.Integer(required=True)
+    stage_id = fields.Integer(required=True)
+    decision = fields.String(required=True)
+    minutes = fields.String(allow_none=True)
+    reopened = fields.List(fields.String(), attribute="reopened_task_keys", allow_none=True)
+    decided_by_id = fields.Integer(required=True)
+    decided_at = fields.AwareDateTime(attribute="decided_dt", required=True)
+
+
+# --- Indicators, outbox ---------------------------------------------------------------------------------------
+
+
+class MeasurementSchema(Schema):
+    id = fields.Integer(required=True)
+    indicator_id = fields.Integer(required=True)
+    value = fields.Float(required=True)
+    measured_on = fields.Date(required=True)
+    source = fields.String(allow_none=True)
+    recorded_by_id = fields.Integer(allow_none=True)
+    recorded_at = fields.AwareDateTime(attribute="recorded_dt", required=True)
+
+
+class MeasurementListSchema(Schema):
+    items = fields.List(fields.Nested(MeasurementSchema), required=True)
+
+
+class MeasurementCreateSchema(StrictSchema):
+    value = fields.Float(required=True, allow_nan=False)
+    measured_on = fields.Date(required=True)
+    source = fields.String(validate=validate.Length(max=300))
+
+
+class IndicatorSchema(Schema):
+    id = fields.Integer(required=True)
+    plan_id = fields.Integer(required=True)
+    key = fields.String(required=True)
+    title = fields.Method("_title", required=True)
+    unit = fields.String(required=True)
+    target = fields.Float(allow_none=True)
+    direction = fields.String(required=True)
+    measurements = fields.List(fields.Nested(MeasurementSchema), required=True)
+
+    def _title(self, indicator: Any) -> dict[str, str]:
+        return {"fr": indicator.title_fr, "en": indicator.title_en}
+
+
+class IndicatorListSchema(Schema):
+    items = fields.List(fields.Nested(IndicatorSchema), required=True)
+
+
+class OutboxMessageSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(_names(OutboxStatus)))
+    recipient_email = fields.String(required=True)
+    subject = fields.String(required=True)
+    attempts = fields.Integer(required=True)
+    last_error = fields.String(allow_none=True)
+    plan_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    created_at = fields.AwareDateTime(attribute="created_dt", required=True)
+    next_attempt_at = fields.AwareDateTime(attribute="next_attempt_dt", required=True)
+    sent_at = fields.AwareDateTime(attribute="sent_dt", allow_none=True)
+
+
+class OutboxListSchema(PageSchema):
+    items = fields.List(fields.Nested(OutboxMessageSchema), required=True)
+
+
+class OutboxArgsSchema(PageArgsSchema):
+    status = fields.String(validate=validate.OneOf(_names(OutboxStatus)))
+
+
+class HealthSchema(Schema):
+    status = fields.String(required=True)
+    database = fields.String(required=True)

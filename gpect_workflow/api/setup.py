@@ -1,0 +1,50 @@
+"""Mounting the API: flask-smorest with its spec and Swagger UI served from vendored assets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_smorest import Api
+
+from . import indicators, outbox, partners, plans, system, tasks, workflows
+
+API_VERSION = "1.0"
+#: The API's own configuration keys are prefixed, so that a host's flask-smorest API keeps its own.
+CONFIG_PREFIX = "GPECT_"
+
+
+class GpectApi(Api):  # type: ignore[misc]
+    """flask-smorest's API without its app-wide error handler: ours answers JSON under the API only."""
+
+    def _register_error_handlers(self) -> None:
+        return None
+
+
+def init_api(app: Flask, prefix: str) -> GpectApi:
+    """Create the API under ``{prefix}/api``: v1 resources, ``openapi.json`` and ``docs``."""
+    defaults: dict[str, Any] = {
+        "API_TITLE": "GPECT Workflow API",
+        "API_VERSION": API_VERSION,
+        "OPENAPI_VERSION": "3.1.0",
+        "OPENAPI_URL_PREFIX": f"{prefix}/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": f"{prefix}/static/gpect/swagger-ui/",
+    }
+    for key, value in defaults.items():
+        app.config.setdefault(CONFIG_PREFIX + key, value)
+    spec_kwargs = {"info": {"description": _DESCRIPTION}, "security": [{"bearer": []}]}
+    api = GpectApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs=spec_kwargs)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for module in (system, workflows, partners, plans, tasks, indicators, outbox):
+        api.register_blueprint(module.blp, url_prefix=f"{prefix}/api/v1{module.URL_PREFIX}")
+    return api
+
+
+_DESCRIPTION = (
+    "Territorial jobs-and-skills action plans: workflow definitions, partners, plans, stages, tasks, "
+    "gate decisions, indicators. Authenticate with a personal token (`flask gpect tokens create EMAIL`) "
+    "sent as `Authorization: Bearer <token>`. Errors are JSON `{code, status, message, errors}`; "
+    "`errors` maps each invalid field to its messages. Datetimes carry their UTC offset."
+)

@@ -1,0 +1,87 @@
+"""Tasks: read, and change status, assignee, deadline or note, guarded by their version."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..errors import StaleObject
+from ..models import Task, TaskStatus
+from ..services.context import session
+from ..services.queries import get_task
+from ..services.tasks import change_task_status, move_deadline, reassign_task
+from .auth import api_person
+from .common import errors, if_match_version
+from .schemas import TaskSchema, TaskUpdateSchema
+
+URL_PREFIX = "/tasks"
+blp = Blueprint("gpect_api_tasks", __name__, description="Tasks of plans")
+
+
+def _etag(task: Task) -> dict[str, str]:
+    return {"ETag": f'"{task.version}"'}
+
+
+@blp.route("/<int:task_id>")
+class TaskById(MethodView):
+    @blp.response(
+        200, TaskSchema, headers={"ETag": {"description": "The task's version", "schema": {"type": "string"}}}
+    )
+    @errors(blp, 404)
+    def get(self, task_id: int) -> Any:
+        """One task; its ETag is its version, for If-Match."""
+        task = get_task(api_person(), task_id)
+        return task, 200, _etag(task)
+
+    @blp.arguments(TaskUpdateSchema)
+    @blp.response(
+        200, TaskSchema, headers={"ETag": {"description": "The task's new version", "schema": {"type": "string"}}}
+    )
+    @errors(blp, 400, 403, 404, 409, 412, 422)
+    def patch(self, data: dict[str, Any], task_id: int) -> Any:
+        """Change a task's status (with a note), assignee or due date.
+
+        Send the version you read as ``version`` or as ``If-Match``; if someone changed the task since,
+        nothing changes and the answer is 409 (or 412 with If-Match).
+        """
+        actor = api_person()
+        header_version = if_match_version()
+        expected = header_version if header_version is not None else data.get("version")
+        if not {"status", "assignee_id", "due_date"} & set(data):
+            abort(422, message="nothing to change", errors={"status": ["give status, assignee_id or due_date"]})
+        task = get_task(actor, task_id)
+        try:
+            task = _apply(actor, task, data, expected)
+        except StaleObject as error:
+            session().rollback()
+            if header_version is not None:
+                abort(412, message=str(error))
+            raise
+        session().commit()
+        return task, 200, _etag(task)
+
+
+def _apply(actor: Any, task: Task, data: dict[str, Any], expected: int | None) -> Task:
+    if "assignee_id" in data:
+        task = reassign_task(actor, task.id, data["assignee_id"], expected_version=expected)
+        expected = None
+    if "due_date" in data:
+        move_deadline(actor, task.id, data["due_date"], note=data.get("note"), expected_version=expected)
+        expected = None
+    if "status" in data:
+        task = change_task_status(
+            actor,
+            task.id,
+            TaskStatus(data["status"]),
+            note=data.get("note"),
+            expected_version=expected,
+            override_dependencies=data["override_dependencies"],
+        )
+    session().refresh(task)
+    return task
+
+
+__all__ = ["Response", "blp"]

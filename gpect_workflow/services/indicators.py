@@ -1,0 +1,92 @@
+"""Indicators of a plan and the measurements leads record against them."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ..errors import NotFound, ValidationError
+from ..models import Indicator, Measurement, Person, Plan
+from .context import now, session
+from .definitions import get_definition
+from .loading import plan_today
+from .permissions import plan_access, require, require_view
+
+
+def plan_indicators(person: Person, plan_id: int) -> list[Indicator]:
+    """The plan's indicators with their measurements in date order (for anyone who may see the plan)."""
+    plan = _plan(plan_id)
+    require_view(plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version)))
+    query = (
+        sa.select(Indicator)
+        .where(Indicator.plan_id == plan_id)
+        .options(selectinload(Indicator.measurements))
+        .order_by(Indicator.id)
+    )
+    return list(session().scalars(query))
+
+
+def get_indicator(person: Person, indicator_id: int) -> Indicator:
+    """One indicator, for someone who may see its plan."""
+    indicator = session().get(Indicator, indicator_id)
+    if indicator is None:
+        raise NotFound("no such indicator")
+    plan = _plan(indicator.plan_id)
+    try:
+        require_view(plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version)))
+    except NotFound as exc:
+        raise NotFound("no such indicator") from exc
+    return indicator
+
+
+def record_measurement(
+    person: Person, indicator_id: int, value: float, measured_on: date, source: str | None = None
+) -> Measurement:
+    """Record a value of an indicator (the plan lead or an administrator)."""
+    indicator = get_indicator(person, indicator_id)
+    plan = _plan(indicator.plan_id)
+    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    require(access.can_manage, "only the plan lead records indicator values")
+    problems = _problems(indicator, plan, value, measured_on, source)
+    if problems:
+        raise ValidationError("the measurement cannot be recorded", problems)
+    measurement = Measurement(
+        indicator_id=indicator.id,
+        value=value,
+        measured_on=measured_on,
+        source=(source or "").strip() or None,
+        recorded_by_id=person.id,
+        recorded_dt=now(),
+    )
+    session().add(measurement)
+    session().flush()
+    return measurement
+
+
+def _problems(
+    indicator: Indicator, plan: Plan, value: float, measured_on: date, source: str | None
+) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if not math.isfinite(value):
+        problems["value"] = ["give a finite number"]
+    elif indicator.unit == "percent" and not 0 <= value <= 100:
+        problems["value"] = ["a percentage is between 0 and 100"]
+    elif indicator.unit in ("count", "people") and (value < 0 or value != int(value)):
+        problems["value"] = ["a count is a whole number, 0 or more"]
+    if measured_on > plan_today(plan) + timedelta(days=1):
+        problems["measured_on"] = ["a measurement cannot be in the future"]
+    if measured_on < plan.start_date - timedelta(days=366):
+        problems["measured_on"] = ["more than a year before the plan started"]
+    if source is not None and len(source) > 300:
+        problems["source"] = ["at most 300 characters"]
+    return problems
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = session().get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("no such plan")
+    return plan

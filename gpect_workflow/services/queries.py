@@ -1,0 +1,159 @@
+"""Reading plans, tasks and partners as a given person may see them: one place for visibility."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload, selectinload
+
+from ..engine.progress import Progress
+from ..errors import NotFound
+from ..models import (
+    OPEN_TASK_STATUSES,
+    Person,
+    PersonRole,
+    Plan,
+    PlanStage,
+    PlanStatus,
+    RoleAssignment,
+    RoleAssignmentMember,
+    Task,
+)
+from .context import now, session
+from .definitions import get_definition
+from .loading import plan_today
+from .permissions import PlanAccess, plan_access, require_view
+from .progress import plans_progress, stages_progress
+
+
+def visible_plans(person: Person) -> sa.Select[tuple[int]]:
+    """Ids of the plans ``person`` may see: all for administrators; led, or taken part in, otherwise."""
+    if person.role is PersonRole.ADMIN and person.is_active:
+        return sa.select(Plan.id)
+    member_of = (
+        sa.select(RoleAssignment.plan_id)
+        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
+        .where(RoleAssignmentMember.person_id == person.id)
+    )
+    return sa.select(Plan.id).where(sa.or_(Plan.lead_id == person.id, Plan.id.in_(member_of)))
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFilters:
+    """Filters of plan lists; ``None`` means any."""
+
+    territory_id: int | None = None
+    definition_key: str | None = None
+    status: PlanStatus | None = None
+    stage_key: str | None = None
+    late: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanList:
+    """A page of plans with their progress."""
+
+    plans: list[Plan]
+    progress: dict[int, Progress]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_plans(person: Person, filters: PlanFilters, page: int = 1, per_page: int = 25) -> PlanList:
+    """A page of the plans the person may see, filtered, newest first (three queries whatever the size)."""
+    query = sa.select(Plan).where(Plan.id.in_(visible_plans(person)))
+    query = _filtered(query, filters)
+    total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
+    page = max(1, page)
+    rows = session().scalars(
+        query.options(joinedload(Plan.territory), joinedload(Plan.lead))
+        .order_by(Plan.created_dt.desc(), Plan.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
+    plans = list(rows.unique())
+    return PlanList(plans, plans_progress(plans), page, per_page, total)
+
+
+def _filtered(query: sa.Select[tuple[Plan]], filters: PlanFilters) -> sa.Select[tuple[Plan]]:
+    if filters.territory_id is not None:
+        query = query.where(Plan.territory_id == filters.territory_id)
+    if filters.definition_key is not None:
+        query = query.where(Plan.definition_key == filters.definition_key)
+    if filters.status is not None:
+        query = query.where(Plan.status == filters.status)
+    if filters.stage_key is not None:
+        query = query.where(Plan.current_stage_key == filters.stage_key)
+    if filters.late is not None:
+        today = now().astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
+        late = sa.exists().where(Task.plan_id == Plan.id, Task.status.in_(OPEN_TASK_STATUSES), Task.due_date < today)
+        query = query.where(late if filters.late else ~late)
+    return query
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDetail:
+    """A plan with its stages, their progress, the plan's progress and what the reader may do."""
+
+    plan: Plan
+    stages: list[PlanStage]
+    stage_progress: dict[int, Progress]
+    progress: Progress
+    access: PlanAccess
+    today: date
+
+
+def plan_detail(person: Person, plan_id: int) -> PlanDetail:
+    """One plan as the person may see it (``NotFound`` otherwise)."""
+    plan = session().scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id)
+        .options(joinedload(Plan.territory), joinedload(Plan.lead), selectinload(Plan.stages))
+    )
+    if plan is None:
+        raise NotFound("no such plan")
+    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    require_view(access)
+    empty = Progress()
+    return PlanDetail(
+        plan,
+        list(plan.stages),
+        stages_progress([plan]),
+        plans_progress([plan]).get(plan.id, empty),
+        access,
+        plan_today(plan),
+    )
+
+
+def plan_tasks(person: Person, plan_id: int) -> list[Task]:
+    """The plan's tasks in stage then due-date order, for someone who may see the plan."""
+    plan_detail(person, plan_id)
+    query = (
+        sa.select(Task)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .where(Task.plan_id == plan_id)
+        .options(joinedload(Task.assignee))
+        .order_by(PlanStage.position, Task.due_date, Task.id)
+    )
+    return list(session().scalars(query))
+
+
+def get_task(person: Person, task_id: int) -> Task:
+    """One task, for someone who may see its plan."""
+    task = session().get(Task, task_id)
+    if task is None:
+        raise NotFound("no such task")
+    try:
+        plan_detail(person, task.plan_id)
+    except NotFound as exc:
+        raise NotFound("no such task") from exc
+    return task
