@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, jsonify, request
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, default_exceptions
 
 from .api.setup import init_api
@@ -25,6 +26,7 @@ from .notifications.notices import connect_signals
 from .scheduler.runner import install_embedded
 from .services.context import session
 from .state import EXTENSION_NAME, GpectState
+from .web.auth import init_login
 from .web.blueprint import ui_blueprint
 
 
@@ -50,7 +52,9 @@ class GpectWorkflow:
             db=db, clock=self._clock or SystemClock(), url_prefix=prefix, workflow_dirs=workflow_dirs(app.config)
         )
         app.register_blueprint(ui_blueprint(), url_prefix=prefix or None)
-        init_api(app, prefix)
+        api_blueprints = init_api(app, prefix)
+        init_login(app)
+        _init_csrf(app, api_blueprints)
         app.cli.add_command(gpect_cli)
         app.register_error_handler(HTTPException, _json_errors_under_api(f"{prefix}/api/"))
         app.register_error_handler(GpectError, _service_errors(f"{prefix}/api/"))
@@ -70,6 +74,13 @@ class GpectWorkflow:
         db = SQLAlchemy()
         db.init_app(app)
         return db
+
+
+def _init_csrf(app: Flask, api_blueprints: list[str]) -> None:
+    """CSRF protection on every form; the API is exempt (tokens, or cookies checked in ``api.auth``)."""
+    csrf = app.extensions.get("csrf") or CSRFProtect(app)
+    for name in api_blueprints:
+        csrf.exempt(name)
 
 
 def _init_mail(app: Flask) -> None:

@@ -8,6 +8,7 @@ Alembic migrations; every test starts from empty tables.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -183,3 +184,24 @@ def dummy_lead(create_user: Any) -> Person:
 
 
 PLAN_START = date(2026, 12, 1)
+
+
+def sign_in(client: FlaskClient, person: Person) -> FlaskClient:
+    """Put ``person``'s session in the test client's cookie, as signing in would."""
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(person.id)
+        cookie["_fresh"] = True
+    return client
+
+
+def csrf_token(client: FlaskClient) -> str:
+    """A CSRF token bound to the client's session, read from the sign-in form."""
+    page = client.get("/login").get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert match, "the sign-in form carries a CSRF token"
+    return match.group(1)
+
+
+def post_form(client: FlaskClient, url: str, data: dict[str, str] | None = None) -> Any:
+    """POST a form as a browser would: with the session's CSRF token."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})})

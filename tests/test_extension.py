@@ -9,13 +9,15 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from flask import Flask
+from flask.testing import FlaskClient
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from gpect_workflow import GpectWorkflow
 from gpect_workflow.migration_config import alembic_config
-from gpect_workflow.models import Plan
+from gpect_workflow.models import PersonRole, Plan
 from gpect_workflow.services.context import session, state
+from gpect_workflow.services.partners import create_person
 from gpect_workflow.state import EXTENSION_NAME
 
 from .conftest import TEST_SECRET_KEY
@@ -67,9 +69,19 @@ def host(tmp_path: Path) -> Iterator[tuple[Flask, SQLAlchemy]]:
         host_db.engine.dispose()
 
 
+def signed_in_client(app: Flask) -> FlaskClient:
+    """A client signed in as a project lead of the host's GPECT tables."""
+    person = create_person("lead@host.example.org", PersonRole.LEAD, "Host Lead")
+    session().commit()
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = str(person.id)
+    return client
+
+
 def test_host_keeps_its_model_and_page_beside_the_plugin(host: tuple[Flask, SQLAlchemy]) -> None:
     app, _host_db = host
-    client = app.test_client()
+    client = signed_in_client(app)
     assert client.get("/widgets").get_data(as_text=True) == "Widgets: gear"
     page = client.get("/gpect/")
     assert page.status_code == 200
@@ -132,7 +144,8 @@ def test_host_overrides_a_template(tmp_path: Path) -> None:
     app, host_db = build_host(tmp_path, tmp_path / "templates")
     with app.app_context():
         command.upgrade(alembic_config(), "head")
-        text = app.test_client().get("/gpect/").get_data(as_text=True)
+        text = signed_in_client(app).get("/gpect/").get_data(as_text=True)
+        host_db.session.remove()
         host_db.engine.dispose()
     assert text.startswith("<main>Host layout")
     assert "Plans d'action" in text

@@ -15,6 +15,7 @@ from gpect_workflow.models import Event, OutboxMessage, Person, Plan, ReminderMo
 from gpect_workflow.notifications.links import LinkError, link_url, make_token, read_token
 from gpect_workflow.services.context import session
 
+from .conftest import post_form
 from .plan_helpers import start_five_levers_plan
 
 
@@ -56,13 +57,13 @@ def test_mark_done_asks_first_then_acts_once_as_the_recipient(client: FlaskClien
     confirm = client.get(url)
     assert confirm.status_code == 200 and "Confirmer" in text(confirm)
     assert task(plan, "employment-data").status is TaskStatus.TODO, "reading a link changes nothing"
-    done = client.post(url, data={"note": "Transmis par courriel"})
+    done = post_form(client, url, {"note": "Transmis par courriel"})
     assert done.status_code == 200 and "faite" in text(done)
     session().expire_all()
     assert task(plan, "employment-data").status is TaskStatus.DONE
     event = session().scalar(sa.select(Event).where(Event.task_id == data.id).order_by(Event.id.desc()))
     assert event is not None and event.actor_id == data.assignee_id and event.note == "Transmis par courriel"
-    again = client.post(url)
+    again = post_form(client, url)
     assert again.status_code == 409 and "déjà été utilisé" in text(again)
 
 
@@ -77,7 +78,7 @@ def test_tampered_and_expired_links_are_refused_with_a_clear_page(
     other_purpose = url.replace("/mark_done/", "/more_time/")
     assert client.get(other_purpose).status_code == 400, "a token signed for one purpose is useless for another"
     clock.advance(timedelta(days=15))
-    expired = client.post(url)
+    expired = post_form(client, url)
     assert expired.status_code == 410 and "expiré" in text(expired)
     assert task(plan, "employment-data").status is TaskStatus.TODO
 
@@ -86,7 +87,7 @@ def test_more_time_request_reaches_the_lead(client: FlaskClient, plan: Plan, dum
     data = task(plan, "employment-data")
     url = path(link_url("more_time", data.assignee_id, data.id))  # type: ignore[arg-type]
     assert 'name="days"' in client.get(url).get_data(as_text=True)
-    response = client.post(url, data={"days": "14", "note": "Données publiées le 10 janvier"})
+    response = post_form(client, url, {"days": "14", "note": "Données publiées le 10 janvier"})
     assert response.status_code == 200
     session().expire_all()
     event = session().scalar(sa.select(Event).where(Event.kind == "more_time_requested"))
@@ -98,11 +99,11 @@ def test_more_time_request_reaches_the_lead(client: FlaskClient, plan: Plan, dum
 def test_failed_action_keeps_the_link_usable_and_says_why(client: FlaskClient, plan: Plan) -> None:
     survey = task(plan, "business-survey")  # its dependency is not done
     url = path(link_url("mark_done", survey.assignee_id, survey.id))  # type: ignore[arg-type]
-    refused = client.post(url)
+    refused = post_form(client, url)
     assert refused.status_code == 409 and "depends on are not done" in text(refused)
     inventory = task(plan, "inventory-existing-studies")
-    client.post(path(link_url("mark_done", inventory.assignee_id, inventory.id)))  # type: ignore[arg-type]
-    assert client.post(url).status_code == 200, "the refused attempt did not use the link up"
+    post_form(client, path(link_url("mark_done", inventory.assignee_id, inventory.id)))  # type: ignore[arg-type]
+    assert post_form(client, url).status_code == 200, "the refused attempt did not use the link up"
 
 
 def test_digest_only_link_switches_the_mode(client: FlaskClient, plan: Plan) -> None:
@@ -110,7 +111,7 @@ def test_digest_only_link_switches_the_mode(client: FlaskClient, plan: Plan) -> 
     person = session().get(Person, data.assignee_id)
     assert person is not None and person.reminder_mode is ReminderMode.IMMEDIATE
     url = path(link_url("digest_only", person.id))
-    assert client.post(url).status_code == 200
+    assert post_form(client, url).status_code == 200
     session().expire_all()
     assert session().get(Person, person.id).reminder_mode is ReminderMode.DAILY  # type: ignore[union-attr]
 

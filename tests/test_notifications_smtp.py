@@ -310,3 +310,26 @@ def test_without_smtp_server_messages_are_captured(database_url: str, clock: Any
             assert "captured" in listing.output and "l@example.org" in listing.output
         finally:
             empty_tables(app)
+
+
+def test_partner_signs_in_from_a_link_received_by_email(
+    mail_app: Flask, people: dict[str, Person], smtp: SmtpServer
+) -> None:
+    import re
+
+    from .conftest import post_form
+
+    client = mail_app.test_client()
+    answer = post_form(client, "/login/link", {"email": "partner@gien.example.org"})
+    unknown = post_form(client, "/login/link", {"email": "nobody@gien.example.org"})
+    assert answer.get_data(as_text=True).count("lien de connexion vient") == 1
+    assert "lien de connexion vient" in unknown.get_data(as_text=True), "no hint whether an address has an account"
+    (mail,) = smtp.received
+    assert mail.recipients == ["partner@gien.example.org"] and mail.message["X-GPECT-Kind"] == "login_link"
+    url = re.search(r"http://gpect\.test(/links/login/\S+)", mail.text).group(1)  # type: ignore[union-attr]
+    assert "Me connecter" in client.get(url).get_data(as_text=True)
+    signed = post_form(client, url)
+    assert signed.status_code == 302 and signed.headers["Location"] == "/"
+    assert "Paul Partner" in client.get("/").get_data(as_text=True)
+    post_form(client, "/logout")
+    assert post_form(client, url).status_code == 409, "a sign-in link works once"

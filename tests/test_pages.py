@@ -10,9 +10,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gpect_workflow.demo.loader import load_demo
-from gpect_workflow.models import Person
+from gpect_workflow.models import Person, PersonRole
 from gpect_workflow.services.context import session, state
 
+from .conftest import sign_in
 from .plan_helpers import start_five_levers_plan
 
 
@@ -34,7 +35,8 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
 def test_home_lists_demo_plans_with_stages_tasks_and_lateness(app: Flask, client: FlaskClient) -> None:
     load_demo()
     session().commit()
-    html = client.get("/").get_data(as_text=True)
+    admin = session().scalar(sa.select(Person).where(Person.email == "admin@gpect.example.org"))
+    html = sign_in(client, admin).get("/").get_data(as_text=True)  # type: ignore[arg-type]
     assert 'Plans d\'action <span class="muted">(5)</span>' in html
     assert "Agents de fabrication cosmétique et pharmaceutique – Chartres" in html
     assert "Ambition Industrie – Indre" in html
@@ -50,12 +52,15 @@ def test_home_costs_the_same_queries_with_2_and_12_plans(
     for number in range(2):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
+    sign_in(client, dummy_lead)
+    session().expire_all()
     with count_queries(app) as small:
         assert client.get("/").status_code == 200
     for number in range(2, 12):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
     app.config["PAGE_SIZE"] = 50
+    session().expire_all()
     with count_queries(app) as large:
         html = client.get("/").get_data(as_text=True)
     assert html.count('<article class="plan"') == 12
@@ -67,19 +72,21 @@ def test_pagination_links(app: Flask, client: FlaskClient, definitions: None, du
     for number in range(2):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
+    sign_in(client, dummy_lead)
     first = client.get("/").get_data(as_text=True)
     assert "Page 1 / 2" in first and "?page=2" in first
     second = client.get("/?page=2").get_data(as_text=True)
     assert "Plan 0" in second and "Plan 1" not in second
 
 
-def test_empty_home_says_how_to_load_the_demo(client: FlaskClient) -> None:
-    html = client.get("/").get_data(as_text=True)
+def test_empty_home_says_how_to_load_the_demo(client: FlaskClient, dummy_lead: Person) -> None:
+    session().commit()
+    html = sign_in(client, dummy_lead).get("/").get_data(as_text=True)
     assert "Aucun plan d'action" in html and "gpect demo" in html
 
 
 def test_stylesheet_is_served_locally(client: FlaskClient) -> None:
-    html = client.get("/").get_data(as_text=True)
+    html = client.get("/login").get_data(as_text=True)
     assert 'href="/static/gpect/gpect.css"' in html
     assert "http" not in html.split("<body>")[0].replace("http-equiv", "")
     response = client.get("/static/gpect/gpect.css")
@@ -103,3 +110,19 @@ def test_api_health_and_workflows(client: FlaskClient, definitions: None, dummy_
         "lochois-business-survey",
     ]
     assert items[2]["title"]["en"] == "Territorial GPECT approach in five levers"
+
+
+def test_plans_page_needs_a_session_and_sign_in_works(client: FlaskClient, create_user: object) -> None:
+    from .conftest import post_form
+
+    lead = create_user("chef@example.org", PersonRole.LEAD, name="Chef", password="correct horse battery")  # type: ignore[operator]
+    session().commit()
+    redirected = client.get("/")
+    assert redirected.status_code == 302 and redirected.headers["Location"].startswith("/login?next=/")
+    refused = post_form(client, "/login", {"email": "chef@example.org", "password": "wrong password"})
+    assert refused.status_code == 401 and "incorrect" in refused.get_data(as_text=True)
+    signed = post_form(client, "/login?next=/", {"email": "chef@example.org", "password": "correct horse battery"})
+    assert signed.status_code == 302 and signed.headers["Location"] == "/"
+    assert "Chef" in client.get("/").get_data(as_text=True)
+    assert post_form(client, "/logout").status_code == 302
+    assert lead is not None

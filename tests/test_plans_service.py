@@ -111,7 +111,19 @@ def test_overview_pages(app: Flask, dummy_lead: Person) -> None:
     for number in range(3):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
-    first = plans_overview(1, per_page=2)
+    first = plans_overview(dummy_lead, 1, per_page=2)
     assert (first.total, first.pages, [p.name for p in first.plans]) == (3, 2, ["Plan 2", "Plan 1"])
-    last = plans_overview(9, per_page=2)
+    last = plans_overview(dummy_lead, 9, per_page=2)
     assert last.page == 2 and [p.name for p in last.plans] == ["Plan 0"]
+
+
+def test_overview_shows_only_plans_the_person_may_see(app: Flask, dummy_lead: Person, create_user: Any) -> None:
+    start_five_levers_plan(dummy_lead, name="Plan de Claire")
+    other_lead = create_user("autre@example.org", PersonRole.LEAD)
+    admin = create_user("admin@example.org", PersonRole.ADMIN)
+    session().commit()
+    assert [p.name for p in plans_overview(dummy_lead).plans] == ["Plan de Claire"]
+    assert plans_overview(other_lead).plans == []
+    assert [p.name for p in plans_overview(admin).plans] == ["Plan de Claire"]
+    partner = session().scalar(sa.select(Person).where(Person.email == "employment-service@partners.example.org"))
+    assert [p.name for p in plans_overview(partner).plans] == ["Plan de Claire"]  # type: ignore[arg-type]

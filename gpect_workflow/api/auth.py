@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import request
 from flask_smorest import abort
 
 from ..models import Person
@@ -14,13 +14,9 @@ SESSION_USER_KEY = "_user_id"
 
 def api_person() -> Person:
     """The authenticated person, or a 401 answer telling how to authenticate."""
-    cached = g.get("gpect_api_person")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
     person = _from_bearer() or _from_session()
     if person is None:
         abort(401, message="authenticate with 'Authorization: Bearer <token>' (flask gpect tokens create EMAIL)")
-    g.gpect_api_person = person
     return person
 
 
@@ -33,11 +29,22 @@ def _from_bearer() -> Person | None:
 
 
 def _from_session() -> Person | None:
-    """The person of a signed-in browser session (Flask-Login keeps the id in the session)."""
+    """The person of a signed-in browser session (Flask-Login keeps the id in the session).
+
+    A cookie travels with any request a browser makes, so changes made with it must carry the page's
+    CSRF token in ``X-CSRFToken``; tokens in a header need no such check.
+    """
     from flask import session as cookie
+    from flask_wtf.csrf import ValidationError as CSRFError
+    from flask_wtf.csrf import validate_csrf
 
     person_id = cookie.get(SESSION_USER_KEY)
-    if person_id is None:
+    if person_id is None or not str(person_id).isdigit():
         return None
+    if request.method not in ("GET", "HEAD", "OPTIONS"):
+        try:
+            validate_csrf(request.headers.get("X-CSRFToken"))
+        except CSRFError:
+            abort(403, message="a change made with the session cookie needs the page's X-CSRFToken header")
     person = session().get(Person, int(person_id))
     return person if person is not None and person.is_active else None

@@ -17,7 +17,7 @@ URL_PREFIX = ""
 blp = Blueprint("gpect_api_indicators", __name__, description="Indicators and measurements")
 
 
-@blp.route("/plans/<int:plan_id>/indicators")
+@blp.route("/plans/<int(max=2147483647):plan_id>/indicators")
 class PlanIndicators(MethodView):
     @blp.response(200, IndicatorListSchema)
     @errors(blp, 404)
@@ -26,7 +26,7 @@ class PlanIndicators(MethodView):
         return {"items": plan_indicators(api_person(), plan_id)}
 
 
-@blp.route("/indicators/<int:indicator_id>/measurements")
+@blp.route("/indicators/<int(max=2147483647):indicator_id>/measurements")
 class Measurements(MethodView):
     @blp.response(200, MeasurementListSchema)
     @errors(blp, 404)

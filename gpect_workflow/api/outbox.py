@@ -45,7 +45,7 @@ class Outbox(MethodView):
         return page_of(list(rows), args["page"], args["per_page"], total)
 
 
-@blp.route("/<int:message_id>/retry")
+@blp.route("/<int(max=2147483647):message_id>/retry")
 class OutboxRetry(MethodView):
     @blp.response(200, OutboxMessageSchema)
     @errors(blp, 403, 404, 409)

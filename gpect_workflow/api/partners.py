@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..errors import NotFound
+from ..errors import NotFound, ValidationError
 from ..models import Language, Organisation, OrganisationKind, Person, PersonRole, ReminderMode, Territory
 from ..services.context import session
 from ..services.partners import (
@@ -70,7 +70,7 @@ class Organisations(MethodView):
         return organisation
 
 
-@blp.route("/organisations/<int:organisation_id>")
+@blp.route("/organisations/<int(max=2147483647):organisation_id>")
 class OrganisationById(MethodView):
     @blp.response(200, OrganisationSchema)
     @errors(blp, 404)
@@ -87,8 +87,16 @@ class OrganisationById(MethodView):
     @errors(blp, 403, 404, 422)
     def patch(self, data: dict[str, Any], organisation_id: int) -> Any:
         """Change an organisation (project leads and administrators)."""
-        organisation = update_organisation(api_person(), organisation_id, **data)
-        session().commit()
+        actor = api_person()
+        try:
+            organisation = update_organisation(actor, organisation_id, **data)
+            session().commit()
+        except sa.exc.IntegrityError as error:
+            # The service checks names on create only: the (name, territory) uniqueness is enforced here.
+            session().rollback()
+            raise ValidationError(
+                "already in the directory", {"name": ["another organisation of that territory has this name"]}
+            ) from error
         return organisation
 
 
@@ -114,7 +122,7 @@ class People(MethodView):
         return person
 
 
-@blp.route("/people/<int:person_id>")
+@blp.route("/people/<int(max=2147483647):person_id>")
 class PersonById(MethodView):
     @blp.response(200, PersonSchema)
     @errors(blp, 404)

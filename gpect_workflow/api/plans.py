@@ -135,7 +135,7 @@ def _detail(actor: Any, plan_id: int) -> dict[str, Any]:
     return {**_plan(detail.plan, detail.progress), "stages": stages}
 
 
-@blp.route("/<int:plan_id>")
+@blp.route("/<int(max=2147483647):plan_id>")
 class PlanById(MethodView):
     @blp.response(200, PlanSchema)
     @errors(blp, 404)
@@ -144,7 +144,7 @@ class PlanById(MethodView):
         return _detail(api_person(), plan_id)
 
 
-@blp.route("/<int:plan_id>/tasks")
+@blp.route("/<int(max=2147483647):plan_id>/tasks")
 class PlanTasks(MethodView):
     @blp.response(200, TaskListSchema)
     @errors(blp, 404)
@@ -153,7 +153,7 @@ class PlanTasks(MethodView):
         return {"items": plan_tasks(api_person(), plan_id)}
 
 
-@blp.route("/<int:plan_id>/stages/<string:stage_key>/decisions")
+@blp.route("/<int(max=2147483647):plan_id>/stages/<string:stage_key>/decisions")
 class StageDecisions(MethodView):
     @blp.arguments(DecisionCreateSchema)
     @blp.response(201, DecisionSchema)

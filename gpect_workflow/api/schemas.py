@@ -19,6 +19,9 @@ from ..models import (
 
 _names = lambda enum: [member.value for member in enum]  # noqa: E731
 
+#: Ids and versions are 32-bit database integers: a larger one is invalid input, not a database error.
+MAX_ID = 2_147_483_647
+
 
 class StrictSchema(Schema):
     """Unknown fields in a request are an error, not silently dropped."""
@@ -137,20 +140,20 @@ class OrganisationListSchema(Schema):
 
 
 class OrganisationArgsSchema(StrictSchema):
-    territory_id = fields.Integer(validate=validate.Range(1))
+    territory_id = fields.Integer(validate=validate.Range(1, MAX_ID))
 
 
 class OrganisationCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
-    territory_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     email = fields.Email(allow_none=True)
 
 
 class OrganisationUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(1, 200))
     kind = fields.String(validate=validate.OneOf(_names(OrganisationKind)))
-    territory_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     email = fields.Email(allow_none=True)
 
 
@@ -172,14 +175,14 @@ class PersonListSchema(Schema):
 
 
 class PersonArgsSchema(StrictSchema):
-    organisation_id = fields.Integer(validate=validate.Range(1))
+    organisation_id = fields.Integer(validate=validate.Range(1, MAX_ID))
 
 
 class PersonCreateSchema(StrictSchema):
     email = fields.Email(required=True)
     name = fields.String(validate=validate.Length(1, 200))
     role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
-    organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     language = fields.String(validate=validate.OneOf(_names(Language)))
     timezone = fields.String(validate=validate.Length(1, 64))
     reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
@@ -189,7 +192,7 @@ class PersonCreateSchema(StrictSchema):
 class PersonUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(1, 200))
     role = fields.String(validate=validate.OneOf(_names(PersonRole)))
-    organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1))
+    organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     language = fields.String(validate=validate.OneOf(_names(Language)))
     timezone = fields.String(validate=validate.Length(1, 64))
     reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
@@ -248,7 +251,7 @@ class PlanSchema(PlanSummarySchema):
 
 
 class PlanArgsSchema(PageArgsSchema):
-    territory_id = fields.Integer(validate=validate.Range(1))
+    territory_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     definition = fields.String(validate=validate.Length(1, 64))
     status = fields.String(validate=validate.OneOf(_names(PlanStatus)))
     stage = fields.String(validate=validate.Length(1, 64))
@@ -256,16 +259,18 @@ class PlanArgsSchema(PageArgsSchema):
 
 
 class RoleMappingSchema(StrictSchema):
-    organisation_id = fields.Integer(required=True, validate=validate.Range(1))
-    person_ids = fields.List(fields.Integer(validate=validate.Range(1)), required=True, validate=validate.Length(1, 50))
+    organisation_id = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    person_ids = fields.List(
+        fields.Integer(validate=validate.Range(1, MAX_ID)), required=True, validate=validate.Length(1, 50)
+    )
 
 
 class PlanCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(1, 200))
     definition_key = fields.String(required=True, validate=validate.Length(1, 64))
-    definition_version = fields.Integer(validate=validate.Range(1))
-    territory_id = fields.Integer(required=True, validate=validate.Range(1))
-    lead_id = fields.Integer(validate=validate.Range(1))
+    definition_version = fields.Integer(validate=validate.Range(1, MAX_ID))
+    territory_id = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    lead_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     start_date = fields.Date(required=True)
     timezone = fields.String(validate=validate.Length(1, 64))
     roles = fields.Dict(
@@ -297,11 +302,13 @@ class TaskListSchema(Schema):
 
 class TaskUpdateSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
-    assignee_id = fields.Integer(validate=validate.Range(1))
+    assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     due_date = fields.Date()
     note = fields.String(validate=validate.Length(max=2000))
     override_dependencies = fields.Boolean(load_default=False)
-    version = fields.Integer(validate=validate.Range(1), metadata={"description": "The version read; or If-Match"})
+    version = fields.Integer(
+        validate=validate.Range(1, MAX_ID), metadata={"description": "The version read; or If-Match"}
+    )
 
 
 class DecisionCreateSchema(StrictSchema):

@@ -21,8 +21,9 @@ class GpectApi(Api):  # type: ignore[misc]
         return None
 
 
-def init_api(app: Flask, prefix: str) -> GpectApi:
-    """Create the API under ``{prefix}/api``: v1 resources, ``openapi.json`` and ``docs``."""
+def init_api(app: Flask, prefix: str) -> list[str]:
+    """Create the API under ``{prefix}/api``: v1 resources, ``openapi.json`` and ``docs``; return the names of
+    its blueprints (for CSRF exemption)."""
     defaults: dict[str, Any] = {
         "API_TITLE": "GPECT Workflow API",
         "API_VERSION": API_VERSION,
@@ -37,9 +38,10 @@ def init_api(app: Flask, prefix: str) -> GpectApi:
     spec_kwargs = {"info": {"description": _DESCRIPTION}, "security": [{"bearer": []}]}
     api = GpectApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs=spec_kwargs)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (system, workflows, partners, plans, tasks, indicators, outbox):
+    modules = (system, workflows, partners, plans, tasks, indicators, outbox)
+    for module in modules:
         api.register_blueprint(module.blp, url_prefix=f"{prefix}/api/v1{module.URL_PREFIX}")
-    return api
+    return [module.blp.name for module in modules]
 
 
 _DESCRIPTION = (

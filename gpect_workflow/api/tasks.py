@@ -21,11 +21,20 @@ URL_PREFIX = "/tasks"
 blp = Blueprint("gpect_api_tasks", __name__, description="Tasks of plans")
 
 
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": 'The version read, as its ETag (e.g. `"3"`); instead of `version` in the body.',
+}
+
+
 def _etag(task: Task) -> dict[str, str]:
     return {"ETag": f'"{task.version}"'}
 
 
-@blp.route("/<int:task_id>")
+@blp.route("/<int(max=2147483647):task_id>")
 class TaskById(MethodView):
     @blp.response(
         200, TaskSchema, headers={"ETag": {"description": "The task's version", "schema": {"type": "string"}}}
@@ -41,6 +50,7 @@ class TaskById(MethodView):
         200, TaskSchema, headers={"ETag": {"description": "The task's new version", "schema": {"type": "string"}}}
     )
     @errors(blp, 400, 403, 404, 409, 412, 422)
+    @blp.doc(parameters=[IF_MATCH])
     def patch(self, data: dict[str, Any], task_id: int) -> Any:
         """Change a task's status (with a note), assignee or due date.
 

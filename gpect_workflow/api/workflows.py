@@ -27,7 +27,7 @@ class Workflows(MethodView):
         return {"items": [_summary(record) for record in latest_definitions()]}
 
 
-@blp.route("/<string:key>/versions/<int:version>")
+@blp.route("/<string:key>/versions/<int(max=2147483647):version>")
 class WorkflowVersion(MethodView):
     @blp.response(200, WorkflowSchema)
     @errors(blp, 404)

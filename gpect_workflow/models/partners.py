@@ -90,3 +90,11 @@ class Person(Base):
     created_dt: Mapped[datetime]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="people")
+
+    # What Flask-Login asks of a signed-in user (``is_active`` is the column above).
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session cookie."""
+        return str(self.id)

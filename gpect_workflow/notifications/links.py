@@ -36,6 +36,7 @@ PURPOSES = {
         Purpose("mark_done", timedelta(days=14), single_use=True),
         Purpose("more_time", timedelta(days=14), single_use=True),
         Purpose("digest_only", timedelta(days=60), single_use=True),
+        Purpose("login", timedelta(minutes=30), single_use=True),
     )
 }
 

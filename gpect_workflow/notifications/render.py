@@ -27,6 +27,7 @@ KINDS: dict[str, str] = {
     "plan_status": "a plan was put on hold, resumed, completed or cancelled",
     "deadline_moved": "deadlines moved, the person's tasks among them",
     "more_time_requested": "a partner asks the lead for more time on a task",
+    "login_link": "a person asked for a link to sign in without a password",
 }
 
 _MONTHS = {

@@ -212,13 +212,18 @@ class PlanPage:
     total: int
 
 
-def plans_overview(page: int = 1, per_page: int = 25) -> PlanPage:
-    """A page of plans with territory, lead, stages, tasks and assignees, in a fixed number of queries."""
-    total = int(session().scalar(sa.select(sa.func.count()).select_from(Plan)) or 0)
+def plans_overview(person: Person, page: int = 1, per_page: int = 25) -> PlanPage:
+    """A page of the plans ``person`` may see, with territory, lead, stages, tasks and assignees, in a fixed
+    number of queries."""
+    from .queries import visible_plans
+
+    visible = Plan.id.in_(visible_plans(person))
+    total = int(session().scalar(sa.select(sa.func.count()).select_from(Plan).where(visible)) or 0)
     pages = max(1, -(-total // per_page))
     page = min(max(1, page), pages)
     query = (
         sa.select(Plan)
+        .where(visible)
         .options(
             joinedload(Plan.territory),
             joinedload(Plan.lead),

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from ..models import OPEN_TASK_STATUSES, DefinitionRecord, Plan
 from ..resources import static_dir, templates_dir
 from ..services.context import now
 from ..services.definitions import definition_from_record, list_definition_records
 from ..services.plans import plans_overview
-from . import labels, links
+from . import auth, labels, links
 
 
 def ui_blueprint() -> Blueprint:
@@ -26,13 +28,16 @@ def ui_blueprint() -> Blueprint:
     )
     blueprint.add_url_rule("/", view_func=plans_index)
     links.register(blueprint)
+    auth.register(blueprint)
     return blueprint
 
 
-def plans_index() -> str:
-    """The plans with their stages and tasks, read-only, a page at a time."""
+def plans_index() -> Any:
+    """The plans the signed-in person may see, with their stages and tasks, a page at a time."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))
     page = request.args.get("page", default=1, type=int) or 1
-    overview = plans_overview(page, current_app.config["PAGE_SIZE"])
+    overview = plans_overview(current_user, page, current_app.config["PAGE_SIZE"])
     definitions = {(r.key, r.version): r for r in list_definition_records()}
     task_titles, role_titles, stage_titles = _titles(overview.plans, definitions)
     return render_template(

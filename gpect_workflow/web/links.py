@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import GpectError
 from ..models import Person, Plan, PlanStage, ReminderMode, Task, TaskStatus
@@ -20,6 +20,7 @@ from ..notifications.views import task_view
 from ..services.context import session
 from ..services.people import set_reminder_mode
 from ..services.tasks import change_task_status, request_more_time
+from .auth import login_from_link
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}
@@ -61,6 +62,8 @@ def _show(claim: LinkClaim, person: Person, token: str) -> str:
 
 
 def _act(claim: LinkClaim, person: Person, token: str) -> Any:
+    if claim.purpose == "login":
+        return _sign_in(claim, person)
     try:
         consume(claim)
         outcome = _perform(claim, person)
@@ -77,6 +80,16 @@ def _act(claim: LinkClaim, person: Person, token: str) -> Any:
         person=person,
         **_task_context(claim, person),
     )
+
+
+def _sign_in(claim: LinkClaim, person: Person) -> Any:
+    try:
+        consume(claim)
+    except LinkError as error:
+        return _error_page(error.reason, person)
+    session().commit()
+    login_from_link(person)
+    return redirect(url_for("gpect.plans_index"))
 
 
 def _perform(claim: LinkClaim, person: Person) -> str:

@@ -8,6 +8,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "title_mark_done": "Marquer la tâche comme faite",
         "title_more_time": "Demander un délai",
         "title_digest_only": "Recevoir un récapitulatif plutôt que des rappels",
+        "title_login": "Se connecter à GPECT Workflow",
+        "confirm_login": "Me connecter",
         "plan": "Plan d'action",
         "stage": "Étape",
         "role": "Rôle",
@@ -41,6 +43,8 @@ _TEXTS: dict[str, dict[str, str]] = {
         "title_mark_done": "Mark the task as done",
         "title_more_time": "Ask for more time",
         "title_digest_only": "Receive a digest instead of reminders",
+        "title_login": "Sign in to GPECT Workflow",
+        "confirm_login": "Sign me in",
         "plan": "Action plan",
         "stage": "Stage",
         "role": "Role",
@@ -75,3 +79,41 @@ _TEXTS: dict[str, dict[str, str]] = {
 def link_texts(language: str) -> dict[str, str]:
     """The link pages' words in ``language`` (French when it is not one we speak)."""
     return _TEXTS.get(language, _TEXTS["fr"])
+
+
+_PAGES: dict[str, dict[str, str]] = {
+    "fr": {
+        "sign_in": "Connexion",
+        "email": "Adresse électronique",
+        "password": "Mot de passe",
+        "submit_password": "Se connecter",
+        "or_link": "Pas de mot de passe ? Recevez un lien de connexion par courriel.",
+        "submit_link": "Recevoir un lien de connexion",
+        "link_sent": "Si cette adresse a un compte, un lien de connexion vient de lui être envoyé. "
+        "Il est valable 30 minutes.",
+        "bad_credentials": "Adresse ou mot de passe incorrect.",
+        "sign_out": "Se déconnecter",
+        "title_login": "Se connecter à GPECT Workflow",
+        "confirm_login": "Me connecter",
+        "signed_in_as": "Connecté·e en tant que",
+    },
+    "en": {
+        "sign_in": "Sign in",
+        "email": "Email address",
+        "password": "Password",
+        "submit_password": "Sign in",
+        "or_link": "No password? Get a sign-in link by email.",
+        "submit_link": "Email me a sign-in link",
+        "link_sent": "If this address has an account, a sign-in link was just sent to it. It is valid for 30 minutes.",
+        "bad_credentials": "Wrong address or password.",
+        "sign_out": "Sign out",
+        "title_login": "Sign in to GPECT Workflow",
+        "confirm_login": "Sign me in",
+        "signed_in_as": "Signed in as",
+    },
+}
+
+
+def page_texts(language: str) -> dict[str, str]:
+    """The sign-in pages' words in ``language``."""
+    return _PAGES.get(language, _PAGES["fr"])

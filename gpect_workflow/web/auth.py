@@ -1,0 +1,128 @@
+"""Signing in and out: a password, or for partners a single-use link sent by email.
+
+Sessions are Flask-Login's signed cookies (no server state, so any worker of any host serves them).
+Asking for a link answers the same whether or not the address has an account, so the page tells no one
+who uses the product.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
+from werkzeug.security import check_password_hash
+from werkzeug.wrappers import Response
+
+from ..errors import ValidationError
+from ..models import Person
+from ..notifications.links import link_url
+from ..notifications.outbox import NewMessage, enqueue
+from ..notifications.render import render_email
+from ..notifications.sender import send_pending
+from ..notifications.views import common_context, recipients
+from ..services.context import session
+from ..services.partners import find_person
+from .texts import page_texts
+
+#: A hash to check against when the address is unknown, so both cases take the same time.
+_DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
+
+
+def init_login(app: Flask) -> None:
+    """Flask-Login for the app, unless the host application already runs its own."""
+    if getattr(app, "login_manager", None) is not None:
+        return
+    manager = LoginManager()
+    manager.login_view = "gpect.login"
+    manager.user_loader(_load_person)
+    manager.init_app(app)
+
+
+def _load_person(person_id: str) -> Person | None:
+    if not person_id.isdigit():
+        return None
+    person = session().get(Person, int(person_id))
+    return person if person is not None and person.is_active else None
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the sign-in pages to the UI blueprint."""
+    blueprint.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
+    blueprint.add_url_rule("/login/link", view_func=ask_login_link, methods=["POST"])
+    blueprint.add_url_rule("/logout", view_func=logout, methods=["POST"])
+
+
+def language() -> str:
+    """The language of a page before sign-in: the browser's choice between French and English."""
+    if current_user.is_authenticated:
+        return str(current_user.language.value)
+    return request.accept_languages.best_match(["fr", "en"]) or "fr"
+
+
+def login() -> Any:
+    """The sign-in page; a correct address and password open a session."""
+    if request.method == "GET":
+        return _page()
+    email = (request.form.get("email") or "").strip()
+    password = request.form.get("password") or ""
+    person = _person_or_none(email)
+    stored = person.password_hash if person is not None and person.password_hash else _DUMMY_HASH
+    if person is None or not person.is_active or not check_password_hash(stored, password) or not person.password_hash:
+        return _page(error="bad_credentials", email=email), 401
+    login_user(person)
+    return redirect(_safe_next())
+
+
+def ask_login_link() -> Any:
+    """Send a sign-in link to the address if it has an account; answer the same either way."""
+    email = (request.form.get("email") or "").strip()
+    person = _person_or_none(email)
+    if person is not None and person.is_active:
+        _send_login_link(person)
+    return _page(sent=True, email=email)
+
+
+def logout() -> Response:
+    """Close the session."""
+    logout_user()
+    return redirect(url_for("gpect.login"))
+
+
+def _person_or_none(email: str) -> Person | None:
+    try:
+        return find_person(email) if email else None
+    except ValidationError:
+        return None
+
+
+def _send_login_link(person: Person) -> None:
+    recipient = recipients([person.id])[person.id]
+    email = render_email(
+        "login_link", recipient.language, login_url=link_url("login", person.id), **common_context(recipient)
+    )
+    key = f"login:r{person.id}:{link_url('login', person.id)[-16:]}"
+    enqueue([NewMessage(key, "login_link", recipient.email, email.subject, email.text, email.html, person.id)])
+    session().commit()
+    send_pending()  # a sign-in link cannot wait for the next scheduler pass
+
+
+def _safe_next() -> str:
+    """Where to go after signing in: the ``next`` page if it is one of ours, the home page otherwise."""
+    target = request.args.get("next") or request.form.get("next") or ""
+    parts = urlsplit(target)
+    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
+        return target
+    return url_for("gpect.plans_index")
+
+
+def _page(**context: Any) -> str:
+    return render_template(
+        "gpect_workflow/auth/login.html", t=page_texts(language()), next=request.args.get("next", ""), **context
+    )
+
+
+def login_from_link(person: Person) -> None:
+    """Open a session for the person a valid sign-in link was sent to."""
+    login_user(person)
