@@ -95,9 +95,14 @@ def make_app(url: str, **config: Any) -> Flask:
 
 
 @pytest.fixture(scope="session")
-def shared_app(database_url: str) -> Flask:
+def shared_app(database_url: str) -> Iterator[Flask]:
     """One standalone app for the pass (building one costs ~0.2 s: its OpenAPI spec)."""
-    return make_app(database_url)
+    app = make_app(database_url)
+    yield app
+    with app.app_context():
+        db = app.extensions[EXTENSION_NAME].db
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

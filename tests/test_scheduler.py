@@ -19,7 +19,7 @@ from flask.testing import FlaskCliRunner
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import OutboxMessage, Person, ReminderMode, SchedulerRun, Task
 from gpect_workflow.notifications.digests import digest_day
-from gpect_workflow.scheduler.runner import JOB_ID, blocking_scheduler, start_embedded
+from gpect_workflow.scheduler.runner import JOB_ID, blocking_scheduler, start_embedded, stop_embedded
 from gpect_workflow.services.context import session
 
 from .conftest import REPO
@@ -116,7 +116,10 @@ def test_embedded_scheduler_runs_in_one_process_only(tmp_path: Path, database_ur
         assert start_embedded(second) is None, "a second scheduler of the same instance must not start"
     finally:
         if started is not None:
-            started.shutdown(wait=False)
+            stop_embedded(first, started)
+    again = start_embedded(second)
+    assert again is not None, "the lock is released when the scheduler stops"
+    stop_embedded(second, again)
 
 
 @pytest.mark.slow

@@ -162,6 +162,8 @@ class StageDecisions(MethodView):
         """Record a steering committee's decision at the stage's gate: approve, rework (tasks to reopen), hold."""
         actor = api_person()
         plan_detail(actor, plan_id)
+        if "\x00" in stage_key:  # PostgreSQL cannot even compare a NUL: no such stage
+            raise NotFound("no such stage")
         stage_id = session().scalar(
             sa.select(PlanStage.id).where(PlanStage.plan_id == plan_id, PlanStage.stage_key == stage_key)
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..models import (
     Decision,
@@ -21,6 +21,16 @@ _names = lambda enum: [member.value for member in enum]  # noqa: E731
 
 #: Ids and versions are 32-bit database integers: a larger one is invalid input, not a database error.
 MAX_ID = 2_147_483_647
+
+
+class Text(fields.String):
+    """A string of input: no NUL character (PostgreSQL cannot store one: it would be a server error)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if "\x00" in text:
+            raise ValidationError("must not contain NUL characters")
+        return text
 
 
 class StrictSchema(Schema):
@@ -144,15 +154,15 @@ class OrganisationArgsSchema(StrictSchema):
 
 
 class OrganisationCreateSchema(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
+    name = Text(required=True, validate=validate.Length(1, 200))
+    kind = Text(required=True, validate=validate.OneOf(_names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     email = fields.Email(allow_none=True)
 
 
 class OrganisationUpdateSchema(StrictSchema):
-    name = fields.String(validate=validate.Length(1, 200))
-    kind = fields.String(validate=validate.OneOf(_names(OrganisationKind)))
+    name = Text(validate=validate.Length(1, 200))
+    kind = Text(validate=validate.OneOf(_names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     email = fields.Email(allow_none=True)
 
@@ -180,22 +190,22 @@ class PersonArgsSchema(StrictSchema):
 
 class PersonCreateSchema(StrictSchema):
     email = fields.Email(required=True)
-    name = fields.String(validate=validate.Length(1, 200))
-    role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
+    name = Text(validate=validate.Length(1, 200))
+    role = Text(required=True, validate=validate.OneOf(_names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    language = fields.String(validate=validate.OneOf(_names(Language)))
-    timezone = fields.String(validate=validate.Length(1, 64))
-    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
+    language = Text(validate=validate.OneOf(_names(Language)))
+    timezone = Text(validate=validate.Length(1, 64))
+    reminder_mode = Text(validate=validate.OneOf(_names(ReminderMode)))
     is_referent = fields.Boolean()
 
 
 class PersonUpdateSchema(StrictSchema):
-    name = fields.String(validate=validate.Length(1, 200))
-    role = fields.String(validate=validate.OneOf(_names(PersonRole)))
+    name = Text(validate=validate.Length(1, 200))
+    role = Text(validate=validate.OneOf(_names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    language = fields.String(validate=validate.OneOf(_names(Language)))
-    timezone = fields.String(validate=validate.Length(1, 64))
-    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
+    language = Text(validate=validate.OneOf(_names(Language)))
+    timezone = Text(validate=validate.Length(1, 64))
+    reminder_mode = Text(validate=validate.OneOf(_names(ReminderMode)))
     is_referent = fields.Boolean()
     is_active = fields.Boolean()
 
@@ -252,9 +262,9 @@ class PlanSchema(PlanSummarySchema):
 
 class PlanArgsSchema(PageArgsSchema):
     territory_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    definition = fields.String(validate=validate.Length(1, 64))
-    status = fields.String(validate=validate.OneOf(_names(PlanStatus)))
-    stage = fields.String(validate=validate.Length(1, 64))
+    definition = Text(validate=validate.Length(1, 64))
+    status = Text(validate=validate.OneOf(_names(PlanStatus)))
+    stage = Text(validate=validate.Length(1, 64))
     late = fields.Boolean()
 
 
@@ -266,15 +276,15 @@ class RoleMappingSchema(StrictSchema):
 
 
 class PlanCreateSchema(StrictSchema):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
-    definition_key = fields.String(required=True, validate=validate.Length(1, 64))
+    name = Text(required=True, validate=validate.Length(1, 200))
+    definition_key = Text(required=True, validate=validate.Length(1, 64))
     definition_version = fields.Integer(validate=validate.Range(1, MAX_ID))
     territory_id = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
     lead_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     start_date = fields.Date(required=True)
-    timezone = fields.String(validate=validate.Length(1, 64))
+    timezone = Text(validate=validate.Length(1, 64))
     roles = fields.Dict(
-        keys=fields.String(validate=validate.Length(1, 64)), values=fields.Nested(RoleMappingSchema), required=True
+        keys=Text(validate=validate.Length(1, 64)), values=fields.Nested(RoleMappingSchema), required=True
     )
 
 
@@ -301,10 +311,10 @@ class TaskListSchema(Schema):
 
 
 class TaskUpdateSchema(StrictSchema):
-    status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
+    status = Text(validate=validate.OneOf(_names(TaskStatus)))
     assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     due_date = fields.Date()
-    note = fields.String(validate=validate.Length(max=2000))
+    note = Text(validate=validate.Length(max=2000))
     override_dependencies = fields.Boolean(load_default=False)
     version = fields.Integer(
         validate=validate.Range(1, MAX_ID), metadata={"description": "The version read; or If-Match"}
@@ -312,9 +322,9 @@ class TaskUpdateSchema(StrictSchema):
 
 
 class DecisionCreateSchema(StrictSchema):
-    decision = fields.String(required=True, validate=validate.OneOf(_names(Decision)))
-    minutes = fields.String(validate=validate.Length(max=10_000))
-    reopen = fields.List(fields.String(validate=validate.Length(1, 64)), load_default=list)
+    decision = Text(required=True, validate=validate.OneOf(_names(Decision)))
+    minutes = Text(validate=validate.Length(max=10_000))
+    reopen = fields.List(Text(validate=validate.Length(1, 64)), load_default=list)
 
 
 class DecisionSchema(Schema):
@@ -348,7 +358,7 @@ class MeasurementListSchema(Schema):
 class MeasurementCreateSchema(StrictSchema):
     value = fields.Float(required=True, allow_nan=False)
     measured_on = fields.Date(required=True)
-    source = fields.String(validate=validate.Length(max=300))
+    source = Text(validate=validate.Length(max=300))
 
 
 class IndicatorSchema(Schema):
@@ -389,7 +399,7 @@ class OutboxListSchema(PageSchema):
 
 
 class OutboxArgsSchema(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(_names(OutboxStatus)))
+    status = Text(validate=validate.OneOf(_names(OutboxStatus)))
 
 
 class HealthSchema(Schema):

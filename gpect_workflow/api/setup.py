@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 
 from . import indicators, outbox, partners, plans, system, tasks, workflows
 
@@ -21,9 +21,10 @@ class GpectApi(Api):  # type: ignore[misc]
         return None
 
 
-def init_api(app: Flask, prefix: str) -> list[str]:
-    """Create the API under ``{prefix}/api``: v1 resources, ``openapi.json`` and ``docs``; return the names of
-    its blueprints (for CSRF exemption)."""
+def init_api(app: Flask, prefix: str) -> list[Blueprint]:
+    """Create the API under ``{prefix}/api``: v1 resources, ``openapi.json`` and ``docs``; return its
+    blueprints, for CSRF exemption (Flask-WTF's ``exempt`` takes a blueprint object: a name would be read
+    as a view's dotted path and exempt nothing)."""
     defaults: dict[str, Any] = {
         "API_TITLE": "GPECT Workflow API",
         "API_VERSION": API_VERSION,
@@ -32,6 +33,8 @@ def init_api(app: Flask, prefix: str) -> list[str]:
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": f"{prefix}/static/gpect/swagger-ui/",
+        # Swagger UI would otherwise send the spec's address to validator.swagger.io: nothing leaves the site.
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
     }
     for key, value in defaults.items():
         app.config.setdefault(CONFIG_PREFIX + key, value)
@@ -41,7 +44,7 @@ def init_api(app: Flask, prefix: str) -> list[str]:
     modules = (system, workflows, partners, plans, tasks, indicators, outbox)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=f"{prefix}/api/v1{module.URL_PREFIX}")
-    return [module.blp.name for module in modules]
+    return [module.blp for module in modules]
 
 
 _DESCRIPTION = (

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..definitions import WorkflowDefinition
+from ..errors import NotFound
 from ..services.definitions import get_definition, latest_definitions, list_definition_records
 from .auth import api_person
 from .common import errors
@@ -34,6 +35,8 @@ class WorkflowVersion(MethodView):
     def get(self, key: str, version: int) -> Any:
         """One definition version with its roles, stages, tasks and indicators."""
         api_person()
+        if "\x00" in key:  # PostgreSQL cannot even compare a NUL: no such definition
+            raise NotFound(f"no definition {key!r}")
         return _detail(get_definition(key, version))
 
 
@@ -45,8 +48,6 @@ class WorkflowLatest(MethodView):
         """The latest registered version of a definition."""
         api_person()
         versions = [record.version for record in list_definition_records() if record.key == key]
-        from ..errors import NotFound
-
         if not versions:
             raise NotFound(f"no definition {key}")
         return _detail(get_definition(key, max(versions)))

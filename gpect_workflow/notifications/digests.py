@@ -21,6 +21,8 @@ from .reminders import default_hour
 from .render import render_email
 from .views import common_context, plan_views, recipients, task_links, task_view
 
+#: How far back a pass looks for a digest day it missed.
+MAX_CATCH_UP_DAYS = 15
 HORIZON = {ReminderMode.DAILY: timedelta(days=7), ReminderMode.WEEKLY: timedelta(days=14)}
 _FRENCH_CALENDAR = WorkingCalendar("FR")
 
@@ -71,7 +73,10 @@ def _people_due(since: datetime, until: datetime) -> dict[int, tuple[date, Remin
     for person_id, mode, zone_name in session().execute(query):
         zone = ZoneInfo(zone_name)
         day = until.astimezone(zone).date()
-        for candidate in (day, day - timedelta(days=1)):
+        # The latest digest day whose send time came in the window: after downtime, a missed Monday's
+        # weekly digest still leaves (once), a missed daily one is replaced by the latest.
+        for back in range(min(MAX_CATCH_UP_DAYS, (until - since).days + 2)):
+            candidate = day - timedelta(days=back)
             if since < datetime.combine(candidate, hour, zone) <= until and digest_day(mode, candidate):
                 result[person_id] = (candidate, mode, zone_name)
                 break

@@ -30,7 +30,7 @@ from ..models import (
     StageStatus,
     Task,
 )
-from ..services.context import session
+from ..services.context import now, session
 from ..services.definitions import get_definition
 from .outbox import NewMessage, enqueue
 from .render import render_email
@@ -206,7 +206,9 @@ def _key(item: DueReminder, kind: str, recipient_id: int) -> str:
 
 
 def _local_today(recipient: Recipient, item: DueReminder) -> date:
-    return item.slot.at.astimezone(ZoneInfo(recipient.timezone)).date()
+    """Today for the recipient: the text says how things stand when it leaves, not when its slot was due
+    (after downtime the two differ)."""
+    return now().astimezone(ZoneInfo(recipient.timezone)).date()
 
 
 def _reminder(item: DueReminder, recipient: Recipient, plans: dict[int, PlanView]) -> NewMessage:

@@ -9,6 +9,7 @@ configured (``MAIL_SERVER`` unset, the embedded default), messages are kept as `
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import smtplib
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -113,8 +114,23 @@ def _answer(code: int, text: bytes | str) -> str:
     return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
 
 
+class _UnfoldedMessage(Message):
+    """Flask-Mail's message, with headers left unfolded on the wire.
+
+    Flask-Mail encodes a non-ASCII subject, then the SMTP policy folds it again, and some folds lose the
+    space between an encoded and a plain word ("le plan" arrives as "leplan"). Our subjects are short, so
+    they need no folding at all (RFC 5322 allows 998 characters a line).
+    """
+
+    def as_bytes(self) -> bytes:
+        return bytes(self._message().as_bytes(policy=_NO_FOLDING))
+
+
+_NO_FOLDING = email.policy.SMTP.clone(max_line_length=None)
+
+
 def _mail_message(message: OutboxMessage) -> Message:
-    mail = Message(
+    mail = _UnfoldedMessage(
         subject=message.subject,
         recipients=[message.recipient_email],
         body=message.body_text,

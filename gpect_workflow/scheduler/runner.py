@@ -92,3 +92,11 @@ def install_embedded(app: Flask) -> None:
     def _start_scheduler_once() -> None:
         if "scheduler" not in started:
             started["scheduler"] = start_embedded(app)
+
+
+def stop_embedded(app: Flask, scheduler: BackgroundScheduler) -> None:
+    """Stop an embedded scheduler and release the instance's lock (tests, orderly shutdowns)."""
+    scheduler.shutdown(wait=False)
+    handle = _lock_handles.pop(id(app), None)
+    if handle is not None:
+        handle.close()
