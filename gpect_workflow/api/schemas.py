@@ -155,16 +155,16 @@ class OrganisationArgsSchema(StrictSchema):
 
 class OrganisationCreateSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(1, 200))
-    kind = Text(required=True, validate=validate.OneOf(_names(OrganisationKind)))
+    kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    email = fields.Email(allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
 class OrganisationUpdateSchema(StrictSchema):
     name = Text(validate=validate.Length(1, 200))
-    kind = Text(validate=validate.OneOf(_names(OrganisationKind)))
+    kind = fields.String(validate=validate.OneOf(_names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    email = fields.Email(allow_none=True)
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
 class PersonSchema(Schema):
@@ -189,23 +189,23 @@ class PersonArgsSchema(StrictSchema):
 
 
 class PersonCreateSchema(StrictSchema):
-    email = fields.Email(required=True)
+    email = fields.Email(required=True, validate=validate.Length(max=254))
     name = Text(validate=validate.Length(1, 200))
-    role = Text(required=True, validate=validate.OneOf(_names(PersonRole)))
+    role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    language = Text(validate=validate.OneOf(_names(Language)))
+    language = fields.String(validate=validate.OneOf(_names(Language)))
     timezone = Text(validate=validate.Length(1, 64))
-    reminder_mode = Text(validate=validate.OneOf(_names(ReminderMode)))
+    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
     is_referent = fields.Boolean()
 
 
 class PersonUpdateSchema(StrictSchema):
     name = Text(validate=validate.Length(1, 200))
-    role = Text(validate=validate.OneOf(_names(PersonRole)))
+    role = fields.String(validate=validate.OneOf(_names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    language = Text(validate=validate.OneOf(_names(Language)))
+    language = fields.String(validate=validate.OneOf(_names(Language)))
     timezone = Text(validate=validate.Length(1, 64))
-    reminder_mode = Text(validate=validate.OneOf(_names(ReminderMode)))
+    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
     is_referent = fields.Boolean()
     is_active = fields.Boolean()
 
@@ -263,7 +263,7 @@ class PlanSchema(PlanSummarySchema):
 class PlanArgsSchema(PageArgsSchema):
     territory_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     definition = Text(validate=validate.Length(1, 64))
-    status = Text(validate=validate.OneOf(_names(PlanStatus)))
+    status = fields.String(validate=validate.OneOf(_names(PlanStatus)))
     stage = Text(validate=validate.Length(1, 64))
     late = fields.Boolean()
 
@@ -311,7 +311,7 @@ class TaskListSchema(Schema):
 
 
 class TaskUpdateSchema(StrictSchema):
-    status = Text(validate=validate.OneOf(_names(TaskStatus)))
+    status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
     assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     due_date = fields.Date()
     note = Text(validate=validate.Length(max=2000))
@@ -322,7 +322,7 @@ class TaskUpdateSchema(StrictSchema):
 
 
 class DecisionCreateSchema(StrictSchema):
-    decision = Text(required=True, validate=validate.OneOf(_names(Decision)))
+    decision = fields.String(required=True, validate=validate.OneOf(_names(Decision)))
     minutes = Text(validate=validate.Length(max=10_000))
     reopen = fields.List(Text(validate=validate.Length(1, 64)), load_default=list)
 
@@ -399,7 +399,7 @@ class OutboxListSchema(PageSchema):
 
 
 class OutboxArgsSchema(PageArgsSchema):
-    status = Text(validate=validate.OneOf(_names(OutboxStatus)))
+    status = fields.String(validate=validate.OneOf(_names(OutboxStatus)))
 
 
 class HealthSchema(Schema):

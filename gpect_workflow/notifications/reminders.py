@@ -22,6 +22,7 @@ from ..engine.calendar import WorkingCalendar, calendar_for
 from ..engine.reminders import ReminderKind, Slot, due_slots, nominal_days, task_slots
 from ..models import (
     OPEN_TASK_STATUSES,
+    DefinitionRecord,
     Person,
     Plan,
     PlanStage,
@@ -45,6 +46,8 @@ from .views import (
     task_view,
 )
 
+#: Reminders rendered and inserted together.
+CHUNK = 500
 #: Working-day adjustments never move a slot further than this (Christmas and a weekend, say).
 MAX_ADJUSTMENT_DAYS = 6
 
@@ -75,12 +78,20 @@ def queue_due_reminders(since: datetime, until: datetime) -> list[str]:
     if not due_dates:
         return []
     due = list(_due_reminders(since, until, due_dates))
-    messages = _messages(due)
-    return enqueue(messages)
+    queued: list[str] = []
+    for start in range(0, len(due), CHUNK):  # render and insert a chunk at a time: memory stays bounded
+        queued += enqueue(_messages(due[start : start + CHUNK]))
+    return queued
 
 
 def _active_definitions() -> list[WorkflowDefinition]:
-    query = sa.select(Plan.definition_key, Plan.definition_version).where(Plan.status == PlanStatus.ACTIVE).distinct()
+    """Definition versions some active plan runs: a scan of the few definitions, probing plans by index."""
+    running = sa.exists().where(
+        Plan.definition_key == DefinitionRecord.key,
+        Plan.definition_version == DefinitionRecord.version,
+        Plan.status == PlanStatus.ACTIVE,
+    )
+    query = sa.select(DefinitionRecord.key, DefinitionRecord.version).where(running)
     return [get_definition(key, version) for key, version in session().execute(query)]
 
 

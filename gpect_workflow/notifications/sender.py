@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_mail import Connection, Message
 
@@ -69,10 +70,13 @@ def send_pending(batch_size: int = 200) -> SendReport:
     """Claim and send due messages batch after batch until none is due; commits as it goes."""
     report = SendReport()
     while True:
-        messages = claim(batch_size, claimer_name())
+        ids = [message.id for message in claim(batch_size, claimer_name())]
         session().commit()
-        if not messages:
+        if not ids:
             return report
+        # One query reloads the batch the commit expired (instead of one per message).
+        query = sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
+        messages = list(session().scalars(query))
         if capturing():
             _capture(messages, report)
         else:

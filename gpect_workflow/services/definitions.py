@@ -9,6 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import g
 
 from ..definitions import WorkflowDefinition, load_definition_file, parse_definition
 from ..definitions.files import definition_files
@@ -108,12 +109,19 @@ def latest_definitions() -> list[DefinitionRecord]:
 
 
 def get_definition(key: str, version: int) -> WorkflowDefinition:
-    """The frozen definition ``key`` at ``version`` as registered (not as the file now reads)."""
-    query = sa.select(DefinitionRecord).where(DefinitionRecord.key == key, DefinitionRecord.version == version)
-    record = session().scalar(query)
-    if record is None:
-        raise NotFound(f"definition {key} version {version} is not registered")
-    return definition_from_record(record)
+    """The frozen definition ``key`` at ``version`` as registered (not as the file now reads).
+
+    A registered version never changes, so it is read once per request or scheduler pass (memoised on
+    the application context), however many tasks ask for it.
+    """
+    memo: dict[tuple[str, int], WorkflowDefinition] = g.setdefault("gpect_definitions", {})
+    if (key, version) not in memo:
+        query = sa.select(DefinitionRecord).where(DefinitionRecord.key == key, DefinitionRecord.version == version)
+        record = session().scalar(query)
+        if record is None:
+            raise NotFound(f"definition {key} version {version} is not registered")
+        memo[key, version] = definition_from_record(record)
+    return memo[key, version]
 
 
 def definition_from_record(record: DefinitionRecord) -> WorkflowDefinition:
