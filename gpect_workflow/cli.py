@@ -271,3 +271,41 @@ def create_token_command(email: str, name: str) -> None:
     session().commit()
     click.echo(f"token '{token.name}' created for {person.email}; it is shown once, keep it safe:", err=True)
     click.echo(plain)
+
+
+@tokens_cli.command("list")
+@click.argument("email")
+@with_appcontext
+def list_tokens_command(email: str) -> None:
+    """List EMAIL's API tokens (their first characters only), revoked ones marked."""
+    from .services.partners import find_person
+    from .services.tokens import list_tokens
+
+    person = find_person(email)
+    if person is None:
+        raise click.ClickException(f"no account for {email}")
+    for token in list_tokens(person):
+        state_ = f"revoked {token.revoked_dt:%Y-%m-%d}" if token.revoked_dt else "active"
+        used = f"last used {token.last_used_dt:%Y-%m-%d}" if token.last_used_dt else "never used"
+        click.echo(f"{token.id:>5}  {token.prefix}…  {token.name:<30} {state_:<18} {used}")
+
+
+@tokens_cli.command("revoke")
+@click.argument("email")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token_command(email: str, token_id: int) -> None:
+    """Revoke one of EMAIL's API tokens; requests with it are refused from now on."""
+    from .errors import NotFound
+    from .services.partners import find_person
+    from .services.tokens import revoke_token
+
+    person = find_person(email)
+    if person is None:
+        raise click.ClickException(f"no account for {email}")
+    try:
+        token = revoke_token(person, token_id)
+    except NotFound as exc:
+        raise click.ClickException(f"{email} has no token {token_id}") from exc
+    session().commit()
+    click.echo(f"token {token.id} ({token.name}) revoked")

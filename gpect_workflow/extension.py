@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -76,7 +76,7 @@ class GpectWorkflow:
         return db
 
 
-def _init_csrf(app: Flask, api_blueprints: list[str]) -> None:
+def _init_csrf(app: Flask, api_blueprints: list[Blueprint]) -> None:
     """CSRF protection on every form; the API is exempt (tokens, or cookies checked in ``api.auth``)."""
     csrf = app.extensions.get("csrf") or CSRFProtect(app)
     for name in api_blueprints:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -132,3 +133,18 @@ def _counts() -> dict[str, int]:
         "events": Event,
     }
     return {name: int(session().scalar(sa.select(sa.func.count()).select_from(m)) or 0) for name, m in models.items()}
+
+
+def test_tokens_create_list_revoke(app: Flask, runner: FlaskCliRunner, client: Any) -> None:
+    runner.invoke(args=["gpect", "users", "create", "api@example.org", "--role", "lead"])
+    created = runner.invoke(args=["gpect", "tokens", "create", "api@example.org", "--name", "SI partenaire"])
+    assert created.exit_code == 0, created.output
+    token = created.stdout.strip().splitlines()[-1]
+    assert token.startswith("gpect_")
+    assert client.get("/api/v1/workflows", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    listing = runner.invoke(args=["gpect", "tokens", "list", "api@example.org"])
+    assert "SI partenaire" in listing.output and "active" in listing.output and token not in listing.output
+    token_id = listing.output.split()[0]
+    assert runner.invoke(args=["gpect", "tokens", "revoke", "api@example.org", token_id]).exit_code == 0
+    assert client.get("/api/v1/workflows", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    assert "revoked" in runner.invoke(args=["gpect", "tokens", "list", "api@example.org"]).output
