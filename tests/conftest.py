@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from gpect_workflow import create_app
@@ -196,6 +196,8 @@ def sign_in(client: FlaskClient, person: Person) -> FlaskClient:
     with client.session_transaction() as cookie:
         cookie["_user_id"] = str(person.id)
         cookie["_fresh"] = True
+    # Requests of the test client share the test's app context, where Flask-Login caches the user.
+    g.pop("_login_user", None)
     return client
 
 

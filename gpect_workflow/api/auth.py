@@ -14,7 +14,8 @@ SESSION_USER_KEY = "_user_id"
 
 def api_person() -> Person:
     """The authenticated person, or a 401 answer telling how to authenticate."""
-    person = _from_bearer() or _from_session()
+    # A request that names a token is judged by it alone: a bad token never falls back to the cookie.
+    person = _from_bearer() if request.headers.get("Authorization") else _from_session()
     if person is None:
         abort(401, message="authenticate with 'Authorization: Bearer <token>' (flask gpect tokens create EMAIL)")
     return person

@@ -14,7 +14,7 @@ from ..resources import static_dir, templates_dir
 from ..services.context import now
 from ..services.definitions import definition_from_record, list_definition_records
 from ..services.plans import plans_overview
-from . import auth, labels, links
+from . import auth, labels, links, preferences
 
 
 def ui_blueprint() -> Blueprint:
@@ -29,6 +29,7 @@ def ui_blueprint() -> Blueprint:
     blueprint.add_url_rule("/", view_func=plans_index)
     links.register(blueprint)
     auth.register(blueprint)
+    preferences.register(blueprint)
     return blueprint
 
 

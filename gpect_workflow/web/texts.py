@@ -117,3 +117,62 @@ _PAGES: dict[str, dict[str, str]] = {
 def page_texts(language: str) -> dict[str, str]:
     """The sign-in pages' words in ``language``."""
     return _PAGES.get(language, _PAGES["fr"])
+
+
+_PREFERENCES: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Mes préférences",
+        "language": "Langue",
+        "lang_fr": "Français",
+        "lang_en": "English",
+        "timezone": "Fuseau horaire",
+        "reminder_mode": "Rappels",
+        "mode_immediate": "Un courriel par rappel",
+        "mode_daily": "Un récapitulatif quotidien",
+        "mode_weekly": "Un récapitulatif hebdomadaire",
+        "mode_none": "Aucun rappel (les alertes aux chefs de projet restent envoyées)",
+        "save": "Enregistrer",
+        "saved": "Vos préférences sont enregistrées.",
+        "tokens": "Mes jetons d'API",
+        "tokens_help": "Un jeton permet à un script ou au système d'information de votre organisation d'utiliser "
+        "l'API avec vos droits. Il n'est affiché qu'une fois.",
+        "token_name": "Nom du jeton",
+        "create_token": "Créer un jeton",
+        "new_token": "Votre nouveau jeton (copiez-le maintenant, il ne sera plus affiché) :",
+        "revoke": "Révoquer",
+        "revoked": "révoqué",
+        "active": "actif",
+        "never_used": "jamais utilisé",
+        "no_tokens": "Aucun jeton.",
+    },
+    "en": {
+        "title": "My preferences",
+        "language": "Language",
+        "lang_fr": "Français",
+        "lang_en": "English",
+        "timezone": "Time zone",
+        "reminder_mode": "Reminders",
+        "mode_immediate": "One email per reminder",
+        "mode_daily": "A daily digest",
+        "mode_weekly": "A weekly digest",
+        "mode_none": "No reminders (alerts to project leads still go out)",
+        "save": "Save",
+        "saved": "Your preferences are saved.",
+        "tokens": "My API tokens",
+        "tokens_help": "A token lets a script or your organisation's information system use the API with your "
+        "rights. It is shown once.",
+        "token_name": "Token name",
+        "create_token": "Create a token",
+        "new_token": "Your new token (copy it now, it will not be shown again):",
+        "revoke": "Revoke",
+        "revoked": "revoked",
+        "active": "active",
+        "never_used": "never used",
+        "no_tokens": "No token.",
+    },
+}
+
+
+def preference_texts(language: str) -> dict[str, str]:
+    """The preferences page's words in ``language``."""
+    return _PREFERENCES.get(language, _PREFERENCES["fr"])

@@ -1,0 +1,100 @@
+"""My preferences: language, time zone, how I hear about deadlines, and my personal API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from ..errors import NotFound, ValidationError
+from ..models import Language, ReminderMode
+from ..services.context import session
+from ..services.partners import update_person
+from ..services.tokens import create_token, list_tokens, revoke_token
+from .texts import preference_texts
+
+TIMEZONES = (
+    "Europe/Paris",
+    "America/Cayenne",
+    "America/Guadeloupe",
+    "America/Martinique",
+    "Indian/Reunion",
+    "Indian/Mayotte",
+    "Pacific/Noumea",
+    "Pacific/Tahiti",
+    "Europe/Brussels",
+    "UTC",
+)
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the preferences pages to the UI blueprint."""
+    blueprint.add_url_rule("/preferences", view_func=preferences, methods=["GET", "POST"])
+    blueprint.add_url_rule("/preferences/tokens", view_func=new_token, methods=["POST"])
+    blueprint.add_url_rule("/preferences/tokens/<int:token_id>/revoke", view_func=revoke, methods=["POST"])
+
+
+def _page(status: int = 200, **context: Any) -> tuple[str, int]:
+    language = current_user.language.value
+    page = render_template(
+        "gpect_workflow/preferences.html",
+        t=preference_texts(language),
+        person=current_user,
+        tokens=list_tokens(current_user),
+        languages=[lang.value for lang in Language],
+        modes=[mode.value for mode in ReminderMode],
+        timezones=TIMEZONES,
+        **context,
+    )
+    return page, status
+
+
+def preferences() -> Any:
+    """Show, or save, the signed-in person's preferences (errors shown beside their field)."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("gpect.login", next=request.path))
+    if request.method == "GET":
+        return _page()
+    form = {key: (request.form.get(key) or "").strip() for key in ("language", "timezone", "reminder_mode")}
+    try:
+        changes = {
+            "language": Language(form["language"]),
+            "timezone": form["timezone"],
+            "reminder_mode": ReminderMode(form["reminder_mode"]),
+        }
+    except ValueError:
+        return _page(422, errors={"_form": ["choose a language and a reminder mode from the lists"]}, form=form)
+    try:
+        update_person(current_user, current_user.id, **changes)
+    except ValidationError as error:
+        session().rollback()
+        return _page(422, errors=error.fields, form=form)
+    session().commit()
+    return _page(saved=True)
+
+
+def new_token() -> Any:
+    """Create a personal API token; it is shown once."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("gpect.login", next=url_for("gpect.preferences")))
+    try:
+        _, plain = create_token(current_user, request.form.get("name") or "")
+    except ValidationError as error:
+        session().rollback()
+        return _page(422, token_errors=error.fields)
+    session().commit()
+    return _page(new_token=plain)
+
+
+def revoke(token_id: int) -> Any:
+    """Revoke one of my tokens."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("gpect.login", next=url_for("gpect.preferences")))
+    try:
+        revoke_token(current_user, token_id)
+    except NotFound:
+        session().rollback()
+        return _page(404)
+    session().commit()
+    return redirect(url_for("gpect.preferences"))
