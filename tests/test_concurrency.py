@@ -1,0 +1,267 @@
+"""Two people changing the same plan at the same moment, each in their own session (PostgreSQL only).
+
+Services lock the plan row (``SELECT ... FOR UPDATE`` in ``services/loading.py``) before reading what they
+change, so changes to one plan happen one at a time: of two changes to the same task made from the same
+version, one commits and the other is refused as stale; two partners finishing the last two required
+tasks of an ``auto`` stage close it exactly once and open the next stage exactly once.
+
+Each worker runs in a thread with its own app (its own engine and session), loads what it acts on,
+waits at a barrier with the other, then calls the service. Every scenario is repeated on fresh plans
+so that the race is actually run, not just possible.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from gpect_workflow.errors import StaleObject
+from gpect_workflow.models import Event, Person, PlanStatus, StageStatus, Task, TaskStatus
+from gpect_workflow.services.context import session
+from gpect_workflow.services.tasks import change_task_status, move_deadline
+from gpect_workflow.state import EXTENSION_NAME
+
+from .conftest import PLAN_START, database_kind, make_app
+from .property_support import PlanPeople, check_plan_invariants, read_plan, register_definition_text, start_plan_on
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(
+        database_kind() != "postgres",
+        reason="needs PostgreSQL: SQLite has no row locks (SELECT ... FOR UPDATE) and serialises every writer",
+    ),
+]
+
+#: How many times each race is run, on a fresh plan each time.
+ROUNDS = 6
+#: A worker that waits longer than this for a lock fails instead of hanging the suite.
+LOCK_TIMEOUT = "15s"
+
+#: Two partners each own one required task of an ``auto`` stage; a second stage follows.
+TWO_PARTNERS = """\
+key: concurrency-two-partners
+version: 1
+title: {fr: Deux partenaires en même temps, en: Two partners at once}
+roles:
+  lead: {title: {fr: Chef de projet, en: Project lead}}
+  partner-a: {title: {fr: Partenaire A, en: Partner A}}
+  partner-b: {title: {fr: Partenaire B, en: Partner B}}
+  committee: {title: {fr: Comité, en: Committee}, committee: true}
+stages:
+  - key: first
+    lever: observe
+    title: {fr: Première étape, en: First stage}
+    duration_days: 30
+    gate: auto
+    tasks:
+      - {key: task-a, title: {fr: Tâche A, en: Task A}, owner: partner-a, due_days: 10}
+      - {key: task-b, title: {fr: Tâche B, en: Task B}, owner: partner-b, due_days: 12}
+  - key: second
+    lever: experiment
+    title: {fr: Deuxième étape, en: Second stage}
+    duration_days: 30
+    gate: committee
+    tasks:
+      - {key: task-c, title: {fr: Tâche C, en: Task C}, owner: lead, due_days: 20, depends_on: [task-a, task-b]}
+"""
+
+
+@dataclass
+class Outcome:
+    """What one worker got: ``ok`` (committed), ``stale`` (StaleObject), or the unexpected exception."""
+
+    name: str
+    result: str = "not run"
+    error: BaseException | None = None
+
+
+def run_together(database_url: str, workers: dict[str, Callable[[], Callable[[], Any]]]) -> dict[str, Outcome]:
+    """Run each worker in its own thread, app and session; all call their service at the same moment.
+
+    A worker is called inside its app context to load what it needs and returns the call to make once
+    every worker is ready. A success is committed, a refusal rolled back; the engine is disposed in all cases.
+    """
+    barrier = threading.Barrier(len(workers), timeout=30)
+    outcomes = {name: Outcome(name) for name in workers}
+    # Apps are built here, one after the other: building one compiles URL rules with ``ast``, which CPython
+    # 3.11 does not do safely in two threads at once ("AST constructor recursion depth mismatch").
+    apps = {name: make_app(database_url) for name in workers}
+
+    def run(name: str, prepare: Callable[[], Callable[[], Any]]) -> None:
+        outcome = outcomes[name]
+        app = apps[name]
+        db = app.extensions[EXTENSION_NAME].db
+        with app.app_context():
+            try:
+                session().execute(sa.text(f"SET lock_timeout = '{LOCK_TIMEOUT}'"))
+                call = prepare()
+                barrier.wait()
+                call()
+                session().commit()
+                outcome.result = "ok"
+            except StaleObject as exc:
+                session().rollback()
+                outcome.result, outcome.error = "stale", exc
+            except BaseException as exc:
+                session().rollback()
+                outcome.result, outcome.error = "error", exc
+                barrier.abort()
+            finally:
+                db.session.remove()
+                db.engine.dispose()
+
+    threads = [threading.Thread(target=run, args=item, name=f"worker-{item[0]}") for item in workers.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a worker is still running after 60 seconds"
+    for outcome in outcomes.values():
+        if outcome.result == "error":
+            raise AssertionError(f"worker {outcome.name} failed") from outcome.error
+    return outcomes
+
+
+@pytest.fixture
+def two_partners(app: Flask, dummy_lead: Person, tmp_path: Path) -> Callable[[], tuple[int, PlanPeople]]:
+    """Factory: a new committed plan of the two-partner definition; returns its id and people."""
+    register_definition_text(TWO_PARTNERS, tmp_path)
+
+    def start() -> tuple[int, PlanPeople]:
+        plan, people = start_plan_on(dummy_lead, "concurrency-two-partners", 1, PLAN_START)
+        session().commit()
+        return plan.id, people
+
+    return start
+
+
+def task_id(plan_id: int, key: str) -> int:
+    found = session().scalar(sa.select(Task.id).where(Task.plan_id == plan_id, Task.task_key == key))
+    assert found is not None
+    return found
+
+
+def events(plan_id: int, kind: str, **where: Any) -> list[Event]:
+    query = sa.select(Event).where(Event.plan_id == plan_id, Event.kind == kind)
+    for column, value in where.items():
+        query = query.where(getattr(Event, column) == value)
+    return list(session().scalars(query.order_by(Event.id)))
+
+
+def status_changer(
+    person_id: int, task: int, version: int, target: TaskStatus, note: str | None = None
+) -> Callable[[], Callable[[], Any]]:
+    """A worker: ``person_id`` moves ``task`` (seen at ``version``) to ``target``."""
+
+    def prepare() -> Callable[[], Any]:
+        actor = session().get(Person, person_id)
+        assert session().get(Task, task).version == version  # type: ignore[union-attr]
+        return lambda: change_task_status(actor, task, target, note=note, expected_version=version)  # type: ignore[arg-type]
+
+    return prepare
+
+
+def deadline_mover(person_id: int, task: int, version: int, new_due: date) -> Callable[[], Callable[[], Any]]:
+    """A worker: ``person_id`` moves the deadline of ``task`` (seen at ``version``) to ``new_due``."""
+
+    def prepare() -> Callable[[], Any]:
+        actor = session().get(Person, person_id)
+        assert session().get(Task, task).version == version  # type: ignore[union-attr]
+        return lambda: move_deadline(actor, task, new_due, note="replanned", expected_version=version)  # type: ignore[arg-type]
+
+    return prepare
+
+
+def fresh_task(task: int) -> Task:
+    session().rollback()
+    found = session().get(Task, task)
+    assert found is not None
+    return found
+
+
+def test_same_task_same_version_one_status_change_wins(
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]]
+) -> None:
+    for _ in range(ROUNDS):
+        plan_id, people = two_partners()
+        task = fresh_task(task_id(plan_id, "task-a"))
+        version, assignee = task.version, task.assignee_id
+        assert assignee is not None
+        targets = {"assignee": TaskStatus.IN_PROGRESS, "lead": TaskStatus.BLOCKED}
+        outcomes = run_together(
+            database_url,
+            {
+                "assignee": status_changer(assignee, task.id, version, targets["assignee"]),
+                "lead": status_changer(people.lead_id, task.id, version, targets["lead"], note="waiting for data"),
+            },
+        )
+        results = sorted(outcome.result for outcome in outcomes.values())
+        assert results == ["ok", "stale"], f"expected one commit and one stale refusal, got {outcomes}"
+        winner = next(name for name, outcome in outcomes.items() if outcome.result == "ok")
+        task = fresh_task(task.id)
+        assert task.status is targets[winner] and task.version == version + 1
+        changes = events(plan_id, "task_status_changed", task_id=task.id)
+        assert [(e.from_state, e.to_state) for e in changes] == [(TaskStatus.TODO, targets[winner])]
+        check_plan_invariants(read_plan(plan_id))
+
+
+def test_same_task_same_version_one_deadline_move_wins(
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]]
+) -> None:
+    for _ in range(ROUNDS):
+        plan_id, people = two_partners()
+        task = fresh_task(task_id(plan_id, "task-b"))
+        version, due = task.version, task.due_date
+        dates = {"lead-desk": due + timedelta(days=3), "lead-phone": due + timedelta(days=9)}
+        outcomes = run_together(
+            database_url,
+            {name: deadline_mover(people.lead_id, task.id, version, new_due) for name, new_due in dates.items()},
+        )
+        results = sorted(outcome.result for outcome in outcomes.values())
+        assert results == ["ok", "stale"], f"expected one commit and one stale refusal, got {outcomes}"
+        winner = next(name for name, outcome in outcomes.items() if outcome.result == "ok")
+        task = fresh_task(task.id)
+        assert task.due_date == dates[winner] and task.version == version + 1
+        moves = events(plan_id, "deadline_moved", task_id=task.id)
+        assert [(m.from_state, m.to_state) for m in moves] == [(due.isoformat(), dates[winner].isoformat())]
+        check_plan_invariants(read_plan(plan_id))
+
+
+def test_last_two_required_tasks_finished_at_once_close_the_stage_once(
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]]
+) -> None:
+    for _ in range(ROUNDS):
+        plan_id, _people = two_partners()
+        first, second = fresh_task(task_id(plan_id, "task-a")), fresh_task(task_id(plan_id, "task-b"))
+        assert first.assignee_id is not None and second.assignee_id is not None
+        outcomes = run_together(
+            database_url,
+            {
+                "partner-a": status_changer(first.assignee_id, first.id, first.version, TaskStatus.DONE),
+                "partner-b": status_changer(second.assignee_id, second.id, second.version, TaskStatus.DONE),
+            },
+        )
+        assert {outcome.result for outcome in outcomes.values()} == {"ok"}, f"both must commit: {outcomes}"
+        session().rollback()
+        view = read_plan(plan_id)
+        statuses = {stage.key: stage.status for stage in view.stages}
+        assert statuses == {"first": StageStatus.CLOSED, "second": StageStatus.OPEN}, statuses
+        assert view.status is PlanStatus.ACTIVE and view.current_stage_key == "second"
+        assert {t.key: t.status for t in view.tasks.values()} == {
+            "task-a": TaskStatus.DONE,
+            "task-b": TaskStatus.DONE,
+            "task-c": TaskStatus.TODO,
+        }
+        stage_ids = {stage.key: stage.id for stage in view.stages}
+        assert len(events(plan_id, "stage_closed", stage_id=stage_ids["first"])) == 1
+        assert len(events(plan_id, "stage_entered", stage_id=stage_ids["second"])) == 1
+        assert len(events(plan_id, "task_status_changed")) == 2
+        check_plan_invariants(view)
