@@ -330,6 +330,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-tracemalloc", action="store_true", help="skip the tracemalloc runs (faster)")
     parser.add_argument("--strict", action="store_true", help="also fail on (b) statements, time and memory targets")
     parser.add_argument("--statements", action="store_true", help="list the statements of the largest size's ticks")
+    parser.add_argument(
+        "--send-count",
+        type=int,
+        default=10_000,
+        help="then send this many messages beside raw smtplib, in the same run (0: skip)",
+    )
     args = parser.parse_args(argv)
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
     if not sizes or sizes != sorted(set(sizes)) or sizes[0] <= 0:
@@ -395,6 +401,12 @@ def main(argv: list[str] | None = None) -> int:
         f" → {'met' if len(set(send_counts)) == 1 and max(send_counts) <= MAX_QUERIES else 'NOT met'}"
         f"{'' if args.strict else ' (checked with --strict)'}"
     )
+    if args.send_count:
+        import send  # the sending benchmark, run in the same process and run
+
+        print(f"\n== sending {args.send_count:,} messages to a local SMTP server, beside raw smtplib")
+        if send.main(["--count", str(args.send_count)]) != 0 and args.strict:
+            failures.append("sending throughput below its target (see above)")
     print(f"total run time {time.perf_counter() - began:.0f} s")
     if failures:
         print("FAILED:\n  " + "\n  ".join(failures))
