@@ -502,7 +502,10 @@ def _check_stages(view: PlanView) -> None:
 
 def _check_closed_stages(view: PlanView) -> None:
     decided = {decision.stage_id for decision in view.decisions}
+    last_decision = {decision.stage_id: str(decision.decision) for decision in view.decisions}
     for stage in view.stages:
+        last = last_decision.get(stage.id)
+        assert stage.decision == last, f"stage {stage.key} records decision {stage.decision}, the last one is {last}"
         if stage.status is not StageStatus.CLOSED:
             continue
         tasks = view.stage_tasks(stage.id)
