@@ -68,29 +68,30 @@ def parse_definition(text: str, file: str = "<string>") -> WorkflowDefinition:
     """Validate ``text`` (the contents of ``file``) and build the frozen definition."""
     document = read_document(text, file)
     problems = list(document.problems)
+    loaded: dict[str, Any] = {}
     if not isinstance(document.data, dict):
         if not problems:
             where = document.lines.get((), 1)
             problems.append(Problem(file, (), where, "a definition must be a mapping of keys to values"))
     else:
-        problems.extend(_structure_problems(document))
+        loaded, structure = _load_structure(document)
+        problems.extend(structure)
         problems.extend(
             Problem(file, path, document.line_of(path), reason) for path, reason in check_definition(document.data)
         )
     if problems:
         raise DefinitionError(problems)
-    loaded = WorkflowSchema().load(document.data)
     return _build(loaded, text)
 
 
-def _structure_problems(document: Document) -> list[Problem]:
+def _load_structure(document: Document) -> tuple[dict[str, Any], list[Problem]]:
+    """The structurally loaded document, or the problems the schemas found (loaded once)."""
     try:
-        WorkflowSchema().load(document.data)
+        return WorkflowSchema().load(document.data), []
     except ValidationError as error:
         found: list[tuple[Path, str]] = []
         _flatten(error.messages, WorkflowSchema(), (), found)
-        return [Problem(document.file, path, document.line_of(path), reason) for path, reason in found]
-    return []
+        return {}, [Problem(document.file, path, document.line_of(path), reason) for path, reason in found]
 
 
 def _flatten(messages: Any, where: Schema | fields.Field[Any], path: Path, out: list[tuple[Path, str]]) -> None:

@@ -25,6 +25,18 @@ class _TooLarge(Exception):
     pass
 
 
+class _ScalarConstructor(yaml.constructor.SafeConstructor):
+    """The safe loader's scalar rules (ints, dates, floats...), built once instead of once per value."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        self.constructed_objects.clear()
+        self.recursive_objects.clear()
+        return super().construct_object(node, deep=deep)
+
+
+_SCALARS = _ScalarConstructor()
+
+
 @dataclass(slots=True)
 class Document:
     """The data of a YAML file and the line (1-based) of each path in it."""
@@ -112,7 +124,7 @@ def _scalar(node: yaml.Node, path: Path, document: Document) -> Any:
         # the schema asks for true or false instead of guessing.
         return node.value
     try:
-        return yaml.SafeLoader(stream="").construct_object(node, deep=True)
+        return _SCALARS.construct_object(node, deep=True)
     except yaml.constructor.ConstructorError as exc:
         line = node.start_mark.line + 1
         document.problems.append(Problem(document.file, path, line, f"invalid value: {exc.problem}"))
