@@ -9,7 +9,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run serve db demo test lint typecheck check-imports pytest benchmarks clean
+.PHONY: install install-dev run serve db demo test lint typecheck check-imports pytest benchmarks translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,3 +76,9 @@ benchmarks: install-dev ## Print performance figures (see benchmarks/).
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
+
+translations: install-dev ## Extract the UI's strings, merge them into the French catalogue, and compile it.
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-output --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations -l fr --no-wrap --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d translations -l fr --statistics
+	rm translations/messages.pot

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, jsonify, request
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -28,6 +28,8 @@ from .services.context import session
 from .state import EXTENSION_NAME, GpectState
 from .web.auth import init_login
 from .web.blueprint import ui_blueprint
+from .web.errors import error_page, ours
+from .web.i18n import init_i18n
 
 
 class GpectWorkflow:
@@ -54,10 +56,11 @@ class GpectWorkflow:
         app.register_blueprint(ui_blueprint(), url_prefix=prefix or None)
         api_blueprints = init_api(app, prefix)
         init_login(app)
+        init_i18n(app)
         _init_csrf(app, api_blueprints)
         app.cli.add_command(gpect_cli)
-        app.register_error_handler(HTTPException, _json_errors_under_api(f"{prefix}/api/"))
-        app.register_error_handler(GpectError, _service_errors(f"{prefix}/api/"))
+        app.register_error_handler(HTTPException, _http_errors(prefix))
+        app.register_error_handler(GpectError, _service_errors(prefix))
         _init_mail(app)
         _connect_notices()
         if app.config["SCHEDULER_ENABLED"]:
@@ -118,12 +121,13 @@ def _foreign_keys_on(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-def _json_errors_under_api(api_root: str) -> Any:
-    """An error handler answering JSON under the API and leaving HTML pages their HTML errors."""
+def _http_errors(prefix: str) -> Any:
+    """JSON errors under the API, our error pages on our other pages, the host's errors elsewhere."""
+    api_root = f"{prefix}/api/"
 
-    def handle(error: HTTPException) -> HTTPException | tuple[Response, int]:
+    def handle(error: HTTPException) -> Any:
         if not request.path.startswith(api_root):
-            return error
+            return error_page(error) if ours(prefix) else error
         code = error.code or 500
         data = getattr(error, "data", None) or {}
         body: dict[str, Any] = {"code": code, "status": error.name, "message": data.get("message", error.description)}
@@ -161,13 +165,14 @@ def _field_errors(messages: Any) -> dict[str, list[str]]:
     return flat
 
 
-def _service_errors(api_root: str) -> Any:
-    """Typed service errors: JSON under the API, the matching HTTP error page elsewhere; nothing half-done."""
+def _service_errors(prefix: str) -> Any:
+    """Typed service errors: JSON under the API, the matching error page elsewhere; nothing half-done."""
+    api_root = f"{prefix}/api/"
 
-    def handle(error: GpectError) -> HTTPException | tuple[Response, int]:
+    def handle(error: GpectError) -> Any:
         session().rollback()
         if request.path.startswith(api_root):
             return jsonify(error_body(error)), http_status(error)
-        return default_exceptions[http_status(error)](description=str(error))
+        return error_page(default_exceptions[http_status(error)](description=str(error)))
 
     return handle

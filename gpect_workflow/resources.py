@@ -31,6 +31,11 @@ def migrations_dir() -> Path:
     return _resource("migrations")
 
 
+def translations_dir() -> Path:
+    """Folder holding the compiled French and English message catalogues."""
+    return _resource("translations")
+
+
 def static_dir() -> Path:
     """Folder holding the stylesheet and other vendored assets."""
     return PACKAGE_DIR / "static"

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, redirect, render_template, request, url_for
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import LoginManager, login_user, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
@@ -52,13 +52,6 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
     blueprint.add_url_rule("/login/link", view_func=ask_login_link, methods=["POST"])
     blueprint.add_url_rule("/logout", view_func=logout, methods=["POST"])
-
-
-def language() -> str:
-    """The language of a page before sign-in: the browser's choice between French and English."""
-    if current_user.is_authenticated:
-        return str(current_user.language.value)
-    return request.accept_languages.best_match(["fr", "en"]) or "fr"
 
 
 def login() -> Any:
@@ -119,7 +112,7 @@ def _safe_next() -> str:
 
 def _page(**context: Any) -> str:
     return render_template(
-        "gpect_workflow/auth/login.html", t=page_texts(language()), next=request.args.get("next", ""), **context
+        "gpect_workflow/auth/login.html", t=page_texts(), next=request.args.get("next", ""), **context
     )
 
 

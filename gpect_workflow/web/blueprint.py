@@ -14,7 +14,7 @@ from ..resources import static_dir, templates_dir
 from ..services.context import now
 from ..services.definitions import definition_from_record, list_definition_records
 from ..services.plans import plans_overview
-from . import auth, labels, links, preferences
+from . import auth, i18n, labels, links, preferences
 
 
 def ui_blueprint() -> Blueprint:
@@ -30,6 +30,7 @@ def ui_blueprint() -> Blueprint:
     links.register(blueprint)
     auth.register(blueprint)
     preferences.register(blueprint)
+    i18n.register(blueprint)
     return blueprint
 
 

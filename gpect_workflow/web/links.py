@@ -21,6 +21,7 @@ from ..services.context import session
 from ..services.people import set_reminder_mode
 from ..services.tasks import change_task_status, request_more_time
 from .auth import login_from_link
+from .i18n import force_locale, page_language
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}
@@ -41,9 +42,10 @@ def link_page(purpose: str, token: str) -> Any:
     person = session().get(Person, claim.person_id)
     if person is None or not person.is_active:
         return _error_page("tampered", None)
-    if request.method == "POST" and purpose != "open_task":
-        return _act(claim, person, token)
-    return _show(claim, person, token)
+    with force_locale(person.language.value):  # the page speaks the language the email was written in
+        if request.method == "POST" and purpose != "open_task":
+            return _act(claim, person, token)
+        return _show(claim, person, token)
 
 
 def _show(claim: LinkClaim, person: Person, token: str) -> str:
@@ -126,7 +128,7 @@ def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str)
 
 def _task_context(claim: LinkClaim, person: Person) -> dict[str, Any]:
     language = person.language.value
-    context: dict[str, Any] = {"t": link_texts(language), "long_date": lambda day: long_date(day, language)}
+    context: dict[str, Any] = {"t": link_texts(), "long_date": lambda day: long_date(day, language)}
     if claim.task_id is None:
         return context
     row = (
@@ -146,6 +148,6 @@ def _task_context(claim: LinkClaim, person: Person) -> dict[str, Any]:
 
 
 def _error_page(reason: str, person: Person | None) -> tuple[str, int]:
-    language = person.language.value if person else (request.accept_languages.best_match(["fr", "en"]) or "fr")
-    page = render_template("gpect_workflow/links/error.html", reason=reason, t=link_texts(language))
+    with force_locale(person.language.value if person else page_language()):
+        page = render_template("gpect_workflow/links/error.html", reason=reason, t=link_texts())
     return page, ERROR_STATUS[reason]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import refresh
 from flask_login import current_user
 
 from ..errors import NotFound, ValidationError
@@ -36,10 +37,9 @@ def register(blueprint: Blueprint) -> None:
 
 
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:
-    language = current_user.language.value
     page = render_template(
         "gpect_workflow/preferences.html",
-        t=preference_texts(language),
+        t=preference_texts(),
         person=current_user,
         tokens=list_tokens(current_user),
         languages=[lang.value for lang in Language],
@@ -71,6 +71,7 @@ def preferences() -> Any:
         session().rollback()
         return _page(422, errors=error.fields, form=form)
     session().commit()
+    refresh()  # the page that confirms a new language speaks it
     return _page(saved=True)
 
 

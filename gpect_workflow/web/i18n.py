@@ -1,0 +1,127 @@
+"""Languages of the pages: Flask-Babel, our catalogues, and how a page picks French or English.
+
+A page speaks, in this order: the language the signed-in person chose in their preferences, the one a
+visitor picked with the language switch, the browser's ``Accept-Language`` between French and English,
+and French. Dates and numbers follow the same choice; times are shown in the person's time zone.
+
+When the host application already runs Flask-Babel, our catalogue directory is added to its own, so
+both sets of messages are found under the one ``messages`` domain.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from babel.dates import format_date as babel_format_date
+from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask_babel import Babel, force_locale, format_decimal, format_number, get_babel, get_locale, gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..models import Language
+from ..resources import translations_dir
+from ..services.context import session as db_session
+from ..services.partners import update_person
+from .navigation import menu
+
+#: The languages we speak; French first, the default of French public bodies.
+LANGUAGES = tuple(language.value for language in Language)
+DEFAULT_LANGUAGE = "fr"
+#: Where the language switch keeps a visitor's choice before sign-in.
+SESSION_KEY = "gpect_language"
+
+__all__ = ["LANGUAGES", "force_locale", "gettext", "init_i18n", "page_language", "register"]
+
+
+def init_i18n(app: Flask) -> None:
+    """Set up Flask-Babel with our catalogues, or add them to the host's Flask-Babel."""
+    directory = str(translations_dir())
+    if "babel" in app.extensions:
+        directories = get_babel(app).translation_directories
+        if directory not in directories:
+            directories.append(directory)
+    else:
+        app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE))
+        app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", directory)
+        Babel(app, locale_selector=page_language, timezone_selector=_page_timezone)
+    app.jinja_env.globals.update(
+        page_language=page_language,
+        current_language=current_language,
+        languages=LANGUAGES,
+        localized=localized,
+        long_date=long_date,
+        short_date=short_date,
+        number=format_number,
+        decimal=format_decimal,
+        gpect_menu=menu,
+    )
+
+
+def page_language() -> str:
+    """The language of the current page: preference, then switch, then browser, then French."""
+    if current_user and current_user.is_authenticated:
+        language = getattr(current_user, "language", None)
+        if language is not None:
+            return str(getattr(language, "value", language))
+    chosen = session.get(SESSION_KEY)
+    if chosen in LANGUAGES:
+        return str(chosen)
+    return request.accept_languages.best_match(LANGUAGES) or DEFAULT_LANGUAGE
+
+
+def _page_timezone() -> str | None:
+    if current_user and current_user.is_authenticated:
+        return getattr(current_user, "timezone", None)
+    return None
+
+
+def current_language() -> str:
+    """The language Babel renders in right now (follows ``force_locale``); French outside a request."""
+    locale = get_locale()
+    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def localized(texts: Any) -> str:
+    """The French or English side of a definition's two-language text, following the page's language."""
+    if texts is None:
+        return ""
+    return str(getattr(texts, current_language(), None) or getattr(texts, DEFAULT_LANGUAGE, ""))
+
+
+def long_date(day: date | datetime | None) -> str:
+    """A date written out in the page's language: ``30 novembre 2026``, ``30 November 2026``."""
+    if day is None:
+        return ""
+    return babel_format_date(_as_date(day), "d MMMM y", locale=current_language())
+
+
+def short_date(day: date | datetime | None) -> str:
+    """A compact date in the page's language: ``30/11/2026`` or ``30 Nov 2026``."""
+    if day is None:
+        return ""
+    pattern = "dd/MM/y" if current_language() == "fr" else "d MMM y"
+    return babel_format_date(_as_date(day), pattern, locale=current_language())
+
+
+def _as_date(day: date | datetime) -> date:
+    return day.date() if isinstance(day, datetime) else day
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the language switch to the UI blueprint."""
+    blueprint.add_url_rule("/language", view_func=switch_language, methods=["POST"])
+
+
+def switch_language() -> Response:
+    """Switch the page language; a signed-in person's preference is saved too, so emails follow."""
+    language = request.form.get("language", "")
+    if language in LANGUAGES:
+        session[SESSION_KEY] = language
+        if current_user.is_authenticated and current_user.language.value != language:
+            update_person(current_user, current_user.id, language=Language(language))
+            db_session().commit()
+    target = request.form.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("gpect.plans_index")
+    return redirect(target)
