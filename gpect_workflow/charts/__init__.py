@@ -1,0 +1,1 @@
+"""Server-side SVG charts (pure: no Flask, no database)."""
