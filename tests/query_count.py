@@ -7,7 +7,7 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from gpect_workflow.state import state
+from gpect_workflow.services.context import state
 
 
 @contextmanager
