@@ -9,7 +9,7 @@ PORT ?= 5000
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
-.PHONY: install install-dev run serve db demo test lint typecheck check-imports pytest benchmarks translations clean
+.PHONY: install install-dev run serve db demo test lint typecheck check-imports pytest benchmarks translations screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -82,3 +82,6 @@ translations: install-dev ## Extract the UI's strings, merge them into the Frenc
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l fr --no-wrap --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations -l fr --statistics
 	rm translations/messages.pot
+
+screenshots: install-dev ## Photograph the main pages of the demo into docs/screenshots/ (needs Chromium).
+	$(BIN)/python scripts/screenshots.py

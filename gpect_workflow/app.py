@@ -50,4 +50,4 @@ def _read_secret_key_file(app: Flask) -> None:
 
 
 def _to_prefix() -> Response:
-    return redirect(url_for("gpect.plans_index"))
+    return redirect(url_for("gpect.dashboard"))

@@ -79,6 +79,21 @@ def _boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
 
 
+#: How often committee members get their digest, and the working days it may leave on (weekly).
+COMMITTEE_DIGEST_FREQUENCIES = ("weekly", "daily", "off")
+COMMITTEE_DIGEST_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+def _frequency(value: Any) -> str | None:
+    ok = value in COMMITTEE_DIGEST_FREQUENCIES
+    return None if ok else f"must be one of {', '.join(COMMITTEE_DIGEST_FREQUENCIES)}, not {value!r}"
+
+
+def _weekday(value: Any) -> str | None:
+    ok = value in COMMITTEE_DIGEST_WEEKDAYS
+    return None if ok else f"must be a working day, one of {', '.join(COMMITTEE_DIGEST_WEEKDAYS)}, not {value!r}"
+
+
 def _sender(value: Any) -> str | None:
     ok = isinstance(value, str) and "@" in value
     return None if ok else f"must be an address such as 'GPECT <no-reply@example.org>', not {value!r}"
@@ -90,6 +105,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("DEFAULT_LANGUAGE", "fr", _language, "Language of the UI when a person has not chosen."),
     Setting(
         "REMINDER_SEND_HOUR", "08:30", _hour, "Local hour at which reminders leave when a definition does not say."
+    ),
+    Setting(
+        "COMMITTEE_DIGEST_FREQUENCY",
+        "weekly",
+        _frequency,
+        "How often steering committee members get their digest: weekly, daily (working days) or off.",
+    ),
+    Setting(
+        "COMMITTEE_DIGEST_WEEKDAY",
+        "monday",
+        _weekday,
+        "Day of the weekly committee digest (the next working day when it is a public holiday).",
     ),
     Setting("BASE_URL", "http://127.0.0.1:5000", _url, "Public address of the application, used in email links."),
     Setting("WORKFLOWS_DIRS", [str(workflows_dir())], _directories, "Folders whose *.yaml definitions are registered."),

@@ -121,7 +121,7 @@ def test_init_app_later_and_on_several_apps(tmp_path: Path) -> None:
         apps.append(app)
     assert apps[0].extensions[EXTENSION_NAME] is not apps[1].extensions[EXTENSION_NAME]
     assert not hasattr(extension, "app")
-    assert apps[0].url_map.bind("x").match("/gpect/") == ("gpect.plans_index", {})
+    assert apps[0].url_map.bind("x").match("/gpect/") == ("gpect.dashboard", {})
 
 
 def test_api_errors_are_json_and_pages_keep_html(host: tuple[Flask, SQLAlchemy]) -> None:
@@ -148,7 +148,7 @@ def test_host_overrides_a_template(tmp_path: Path) -> None:
         host_db.session.remove()
         host_db.engine.dispose()
     assert text.startswith("<main>Host layout")
-    assert "Plans d'action" in text
+    assert "Tableau de bord" in text  # the dashboard, the home page, inside the host's layout
 
 
 def test_cli_group_is_registered(host: tuple[Flask, SQLAlchemy]) -> None:

@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_eighteen_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 18
-    assert HEAD == "0003"
+    assert HEAD == "0004"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -248,4 +248,52 @@ def test_flask_db_upgrade_reaches_head(migration_app: Flask) -> None:
     assert current_revisions(migration_app) == [HEAD]
     assert table_names(migration_app) >= MODEL_TABLES
     assert "alembic_version" not in table_names(migration_app)
+    assert differences(migration_app) == []
+
+
+# --- 0004: the calendar feed secret --------------------------------------------------------------------------
+
+
+REFERENT_INDEX = "uq_gpect_people_organisation_referent"
+
+
+def _columns(app: Flask, table: str) -> set[str]:
+    return {column["name"] for column in sa.inspect(engine(app)).get_columns(table)}
+
+
+def _referent_index(app: Flask) -> dict[str, Any]:
+    (index,) = [i for i in sa.inspect(engine(app)).get_indexes("gpect_people") if i["name"] == REFERENT_INDEX]
+    return index
+
+
+def test_0004_adds_and_removes_the_calendar_columns_keeping_people_and_their_index(migration_app: Flask) -> None:
+    """Up to 0004 and back keeps every person (SQLite rebuilds the table) and the partial referent index."""
+    command.upgrade(alembic_config(), "0003")
+    assert "calendar_feed_secret" not in _columns(migration_app, "gpect_people")
+    with engine(migration_app).begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO gpect_people (id, email, name, role, language, timezone, reminder_mode, is_referent,"
+                " is_active, created_dt) VALUES (7, 'a@example.org', 'A', 'partner', 'fr', 'Europe/Paris',"
+                " 'immediate', false, true, '2026-11-30 08:00:00+00:00')"
+            )
+        )
+
+    command.upgrade(alembic_config(), "0004")
+    assert {"calendar_feed_secret", "calendar_feed_created_dt"} <= _columns(migration_app, "gpect_people")
+    with engine(migration_app).begin() as connection:
+        connection.execute(sa.text("UPDATE gpect_people SET calendar_feed_secret = 'secret' WHERE id = 7"))
+
+    command.downgrade(alembic_config(), "0003")
+    assert not {"calendar_feed_secret", "calendar_feed_created_dt"} & _columns(migration_app, "gpect_people")
+    with engine(migration_app).connect() as connection:
+        email = connection.execute(sa.text("SELECT email FROM gpect_people WHERE id = 7")).scalar_one()
+    assert email == "a@example.org"
+    index = _referent_index(migration_app)
+    assert index["unique"] and index["column_names"] == ["organisation_id"]
+    options = index.get("dialect_options", {})
+    assert "is_referent" in str(options.get("postgresql_where") or options.get("sqlite_where")), "still partial"
+
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
     assert differences(migration_app) == []

@@ -32,38 +32,39 @@ def count_queries(app: Flask) -> Iterator[list[str]]:
         sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def test_home_lists_demo_plans_with_stages_tasks_and_lateness(app: Flask, client: FlaskClient) -> None:
+def test_plans_list_shows_the_demo_plans_with_stage_progress_and_lateness(app: Flask, client: FlaskClient) -> None:
     load_demo()
     session().commit()
     admin = session().scalar(sa.select(Person).where(Person.email == "admin@gpect.example.org"))
-    html = sign_in(client, admin).get("/").get_data(as_text=True)  # type: ignore[arg-type]
-    assert 'Plans d\'action <span class="muted">(5)</span>' in html
+    html = sign_in(client, admin).get("/plans").get_data(as_text=True)  # type: ignore[arg-type]
+    assert '<span class="muted">(5)</span>' in html and html.count('class="plan-row"') == 5
     assert "Agents de fabrication cosmétique et pharmaceutique – Chartres" in html
     assert "Ambition Industrie – Indre" in html
-    assert "Claire Martin" in html and "Agglomération chartraine" in html
-    assert "Conduire le changement" in html
-    assert "en retard de" in html
-    assert 'class="open"' in html and 'class="closed"' in html
+    assert "Agglomération chartraine" in html
+    assert '<span class="late late-count">' in html and "<progress" in html
+    home = client.get("/").get_data(as_text=True)
+    assert "Ambition Industrie – Indre" in home, "the dashboard lists the plans too"
 
 
-def test_home_costs_the_same_queries_with_2_and_12_plans(
+def test_plans_list_costs_the_same_queries_with_2_and_12_plans(
     app: Flask, client: FlaskClient, definitions: None, dummy_lead: Person
 ) -> None:
     for number in range(2):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
     sign_in(client, dummy_lead)
+    assert client.get("/plans").status_code == 200  # the signed-in person is cached after the first request
     session().expire_all()
     with count_queries(app) as small:
-        assert client.get("/").status_code == 200
+        assert client.get("/plans").status_code == 200
     for number in range(2, 12):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
     app.config["PAGE_SIZE"] = 50
     session().expire_all()
     with count_queries(app) as large:
-        html = client.get("/").get_data(as_text=True)
-    assert html.count('<article class="plan"') == 12
+        html = client.get("/plans").get_data(as_text=True)
+    assert html.count('class="plan-row"') == 12
     assert len(large) == len(small)
 
 
@@ -73,16 +74,16 @@ def test_pagination_links(app: Flask, client: FlaskClient, definitions: None, du
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
     sign_in(client, dummy_lead)
-    first = client.get("/").get_data(as_text=True)
-    assert "Page 1 / 2" in first and "?page=2" in first
-    second = client.get("/?page=2").get_data(as_text=True)
+    first = client.get("/plans").get_data(as_text=True)
+    assert "?page=2" in first and "Plan 1" in first and "Plan 0" not in first
+    second = client.get("/plans?page=2").get_data(as_text=True)
     assert "Plan 0" in second and "Plan 1" not in second
 
 
-def test_empty_home_says_how_to_load_the_demo(client: FlaskClient, dummy_lead: Person) -> None:
+def test_empty_plans_list_says_how_to_start_one_or_load_the_demo(client: FlaskClient, dummy_lead: Person) -> None:
     session().commit()
-    html = sign_in(client, dummy_lead).get("/").get_data(as_text=True)
-    assert "Aucun plan d'action" in html and "gpect demo" in html
+    html = sign_in(client, dummy_lead).get("/plans").get_data(as_text=True)
+    assert 'href="/plans/new"' in html and "gpect demo" in html
 
 
 def test_stylesheet_is_served_locally(client: FlaskClient) -> None:

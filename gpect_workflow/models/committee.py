@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column
 from .enums import Decision
+
+if TYPE_CHECKING:
+    from .partners import Person
 
 
 class CommitteeDecision(Base):
@@ -32,3 +36,5 @@ class CommitteeDecision(Base):
     decided_by_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_people.id"))
     #: When it was taken (UTC).
     decided_dt: Mapped[datetime]
+
+    decided_by: Mapped[Person] = relationship()

@@ -88,6 +88,11 @@ class Person(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     #: When the record was created (UTC).
     created_dt: Mapped[datetime]
+    #: Random secret the private calendar address is derived from (with the application's secret key,
+    #: so the address itself is stored nowhere); ``None`` when the person has no calendar feed.
+    calendar_feed_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    #: When the current calendar address was created or renewed (UTC).
+    calendar_feed_created_dt: Mapped[datetime | None]
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="people")
 

@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "deadline_moved": "deadlines moved, the person's tasks among them",
     "more_time_requested": "a partner asks the lead for more time on a task",
     "login_link": "a person asked for a link to sign in without a password",
+    "committee_digest": "a committee member's weekly (or daily) summary: gates to decide, plans off track, indicators",
 }
 
 _MONTHS = {

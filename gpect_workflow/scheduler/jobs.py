@@ -1,9 +1,9 @@
 """The tick: one pass of the scheduler as of an instant.
 
 It covers the time since the previous pass (kept in ``gpect_scheduler_runs``, locked so that two
-processes ticking together take turns): queues the reminders, escalations and digests whose time came,
-commits, then sends what is due in the outbox. Any number of passes, in any number of processes, after
-any downtime, queue each message once.
+processes ticking together take turns): queues the reminders, escalations, digests and committee
+digests whose time came, commits, then sends what is due in the outbox. Any number of passes, in any
+number of processes, after any downtime, queue each message once.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import OutboxMessage, OutboxStatus, SchedulerRun
+from ..notifications.committee_digest import queue_committee_digests
 from ..notifications.digests import queue_digests
 from ..notifications.reminders import queue_due_reminders
 from ..notifications.sender import SendReport, send_pending
@@ -35,6 +36,7 @@ class TickReport:
     until: datetime
     reminders: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
+    committee_digests: list[str] = field(default_factory=list)
     pending: int = 0
     sending: SendReport | None = None
     dry_run: bool = False
@@ -45,8 +47,9 @@ class TickReport:
         lines = [
             f"window {self.since.isoformat()} → {self.until.isoformat()}",
             f"{verb} {len(self.reminders)} reminder(s) and {len(self.digests)} digest(s)",
+            f"{verb} {len(self.committee_digests)} committee digest(s)",
         ]
-        lines += [f"  {key}" for key in self.reminders + self.digests]
+        lines += [f"  {key}" for key in self.reminders + self.digests + self.committee_digests]
         if self.sending is not None:
             lines.append(f"outbox: {self.sending}")
             lines += [f"  failed: {error}" for error in self.sending.errors]
@@ -64,6 +67,7 @@ def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
     if since < until:
         report.reminders = queue_due_reminders(since, until)
         report.digests = queue_digests(since, until)
+        report.committee_digests = queue_committee_digests(since, until)
         run.covered_until_dt, run.ran_dt = until, until
     if dry_run:
         report.pending = _due_count(until)

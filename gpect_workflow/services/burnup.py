@@ -2,13 +2,14 @@
 
 Built from the journal rather than from the tasks' current state, so a task reopened by a committee
 for rework counts as finished until the day it was reopened, as the committee saw it then. Two
-queries per call whatever the size of the plan.
+queries per call whatever the number and size of the plans.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -33,29 +34,45 @@ class Burnup:
 
 def plan_burnup(plan: Plan, until: date | None = None) -> Burnup:
     """The plan's burn-up from its start to ``until`` (the plan's today by default), weekly or coarser."""
+    return plans_burnup([plan], until)[plan.id]
+
+
+def plans_burnup(plans: Sequence[Plan], until: date | None = None) -> dict[int, Burnup]:
+    """The burn-up of each plan, in two queries whatever the number of plans and tasks."""
+    if not plans:
+        return {}
+    ids = [plan.id for plan in plans]
+    totals = dict(
+        session()
+        .execute(sa.select(Task.plan_id, sa.func.count()).where(Task.plan_id.in_(ids)).group_by(Task.plan_id))
+        .all()
+    )
+    changes: dict[int, list[tuple[datetime, int, bool]]] = {plan_id: [] for plan_id in ids}
+    for plan_id, task_id, to_state, occurred in session().execute(
+        sa.select(Event.plan_id, Event.task_id, Event.to_state, Event.occurred_dt)
+        .where(Event.plan_id.in_(ids), Event.kind == "task_status_changed", Event.task_id.is_not(None))
+        .order_by(Event.occurred_dt, Event.id)
+    ):
+        changes[plan_id].append((occurred, task_id, to_state in FINISHED))
+    return {plan.id: _burnup(plan, until, totals.get(plan.id, 0), changes[plan.id]) for plan in plans}
+
+
+def _burnup(plan: Plan, until: date | None, total: int, changes: list[tuple[datetime, int, bool]]) -> Burnup:
     last = until or plan_today(plan)
     if last < plan.start_date:
         return Burnup([], [], [])
-    total = session().scalar(sa.select(sa.func.count()).select_from(Task).where(Task.plan_id == plan.id)) or 0
     zone = ZoneInfo(plan.timezone)
-    changes = session().execute(
-        sa.select(Event.task_id, Event.to_state, Event.occurred_dt)
-        .where(Event.plan_id == plan.id, Event.kind == "task_status_changed", Event.task_id.is_not(None))
-        .order_by(Event.occurred_dt, Event.id)
-    )
-    timeline = [
-        (occurred.astimezone(zone).date(), task_id, to_state in FINISHED) for task_id, to_state, occurred in changes
-    ]
+    timeline = [(occurred.astimezone(zone).date(), task_id, finished) for occurred, task_id, finished in changes]
     days = sample_days(plan.start_date, last)
-    finished: dict[int, bool] = {}
+    finished_now: dict[int, bool] = {}
     done: list[int] = []
     position = 0
     for day in days:
         while position < len(timeline) and timeline[position][0] <= day:
-            _, task_id, is_finished = timeline[position]
-            finished[task_id] = is_finished
+            _, task_id, finished = timeline[position]
+            finished_now[task_id] = finished
             position += 1
-        done.append(sum(finished.values()))
+        done.append(sum(finished_now.values()))
     return Burnup(days, done, [total] * len(days))
 
 

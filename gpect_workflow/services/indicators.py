@@ -16,6 +16,10 @@ from .loading import plan_today
 from .permissions import plan_access, require, require_view
 
 
+def N_(message: str) -> str:  # noqa: N802 - marks messages the pages translate (gettext convention)
+    return message
+
+
 def plan_indicators(person: Person, plan_id: int) -> list[Indicator]:
     """The plan's indicators with their measurements in date order (for anyone who may see the plan)."""
     plan = _plan(plan_id)
@@ -71,17 +75,17 @@ def _problems(
 ) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if not math.isfinite(value):
-        problems["value"] = ["give a finite number"]
+        problems["value"] = [N_("give a finite number")]
     elif indicator.unit == "percent" and not 0 <= value <= 100:
-        problems["value"] = ["a percentage is between 0 and 100"]
+        problems["value"] = [N_("a percentage is between 0 and 100")]
     elif indicator.unit in ("count", "people") and (value < 0 or value != int(value)):
-        problems["value"] = ["a count is a whole number, 0 or more"]
+        problems["value"] = [N_("a count is a whole number, 0 or more")]
     if measured_on > plan_today(plan) + timedelta(days=1):
-        problems["measured_on"] = ["a measurement cannot be in the future"]
+        problems["measured_on"] = [N_("a measurement cannot be in the future")]
     if measured_on < plan.start_date - timedelta(days=366):
-        problems["measured_on"] = ["more than a year before the plan started"]
+        problems["measured_on"] = [N_("more than a year before the plan started")]
     if source is not None and len(source) > 300:
-        problems["source"] = ["at most 300 characters"]
+        problems["source"] = [N_("at most 300 characters")]
     return problems
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
 from ..errors import NotFound, PermissionDenied, ValidationError
@@ -102,11 +104,27 @@ def create_person(
 
 
 _MANAGERS = (PersonRole.ADMIN, PersonRole.LEAD)
+_REFERENT_TAKEN = "the organisation already has a referent"
 _SELF_FIELDS = {"name", "language", "timezone", "reminder_mode"}
 
 
+def can_manage_directory(actor: Person) -> bool:
+    """Whether ``actor`` may add and change organisations and add people (leads and administrators)."""
+    return actor.role in _MANAGERS
+
+
+def can_edit_people(actor: Person) -> bool:
+    """Whether ``actor`` may change other people's records (administrators only)."""
+    return actor.role is PersonRole.ADMIN
+
+
+def can_create_role(actor: Person, role: PersonRole) -> bool:
+    """Whether ``actor`` may give a new person ``role``: only administrators create administrators."""
+    return can_manage_directory(actor) and (role is not PersonRole.ADMIN or actor.role is PersonRole.ADMIN)
+
+
 def _require_manager(actor: Person) -> None:
-    if actor.role not in _MANAGERS:
+    if not can_manage_directory(actor):
         raise PermissionDenied("only administrators and project leads manage the partners directory")
 
 
@@ -165,6 +183,8 @@ def update_organisation(actor: Person, organisation_id: int, **changes: object) 
     territory_id = changes.get("territory_id", organisation.territory_id)
     email = changes.get("email", organisation.email)
     problems = _organisation_problems(name, territory_id, email)  # type: ignore[arg-type]
+    if not problems and _name_taken(name, territory_id, organisation.id):  # type: ignore[arg-type]
+        problems["name"] = ["another organisation of that territory has this name"]
     if problems:
         raise ValidationError("the organisation cannot be changed", problems)
     organisation.name, organisation.territory_id = name, territory_id  # type: ignore[assignment]
@@ -181,28 +201,37 @@ def list_people(actor: Person, organisation_id: int | None = None) -> list[Perso
     query = sa.select(Person).order_by(Person.name, Person.id)
     if organisation_id is not None:
         query = query.where(Person.organisation_id == organisation_id)
-    if actor.role is PersonRole.PARTNER:
-        from .queries import visible_plans
+    return list(session().scalars(_only_visible_people(query, actor)))
 
-        shared = (
-            sa.select(RoleAssignmentMember.person_id)
-            .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
-            .where(RoleAssignment.plan_id.in_(visible_plans(actor)))
-        )
-        leads = sa.select(Plan.lead_id).where(Plan.id.in_(visible_plans(actor)))
-        query = query.where(sa.or_(Person.id == actor.id, Person.id.in_(shared), Person.id.in_(leads)))
-    return list(session().scalars(query))
+
+def _only_visible_people(query: sa.Select, actor: Person) -> sa.Select:  # type: ignore[type-arg]
+    """``query`` on ``Person`` narrowed to the people ``actor`` may see (the rule of ``list_people``)."""
+    if actor.role is not PersonRole.PARTNER:
+        return query
+    from .queries import visible_plans
+
+    shared = (
+        sa.select(RoleAssignmentMember.person_id)
+        .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
+        .where(RoleAssignment.plan_id.in_(visible_plans(actor)))
+    )
+    leads = sa.select(Plan.lead_id).where(Plan.id.in_(visible_plans(actor)))
+    return query.where(sa.or_(Person.id == actor.id, Person.id.in_(shared), Person.id.in_(leads)))
 
 
 def create_person_as(actor: Person, email: str, role: PersonRole, name: str | None, **options: object) -> Person:
     """Add a person to the directory (leads and administrators; only administrators create administrators)."""
     _require_manager(actor)
-    if role is PersonRole.ADMIN and actor.role is not PersonRole.ADMIN:
+    if not can_create_role(actor, role):
         raise PermissionDenied("only administrators create administrators")
     organisation_id = options.pop("organisation_id", None)
     organisation = session().get(Organisation, organisation_id) if organisation_id is not None else None
     if organisation_id is not None and organisation is None:
         raise ValidationError("unknown organisation", {"organisation_id": ["unknown organisation"]})
+    if name is not None and len(name.strip()) > 200:
+        raise ValidationError("name too long", {"name": ["give a name of 1 to 200 characters"]})
+    if options.get("is_referent") and organisation is not None and _referent_of(organisation.id, None):
+        raise ValidationError("the organisation has a referent", {"is_referent": [_REFERENT_TAKEN]})
     return create_person(email, role, name, organisation=organisation, **options)  # type: ignore[arg-type]
 
 
@@ -211,9 +240,11 @@ def update_person(actor: Person, person_id: int, **changes: object) -> Person:
     person = session().get(Person, person_id)
     if person is None:
         raise NotFound("no such person")
-    if actor.role is not PersonRole.ADMIN and (person.id != actor.id or set(changes) - _SELF_FIELDS):
+    if not can_edit_people(actor) and (person.id != actor.id or set(changes) - _SELF_FIELDS):
         raise PermissionDenied("you may change only your own name, language, time zone and reminder mode")
     problems = _person_problems(changes)
+    if "organisation_id" not in problems and _would_be_second_referent(person, changes):
+        problems["is_referent"] = [_REFERENT_TAKEN]
     if problems:
         raise ValidationError("the person cannot be changed", problems)
     for field, value in changes.items():
@@ -235,3 +266,164 @@ def _person_problems(changes: dict[str, object]) -> dict[str, list[str]]:
     if organisation_id is not None and session().get(Organisation, organisation_id) is None:
         problems["organisation_id"] = ["unknown organisation"]
     return problems
+
+
+def _would_be_second_referent(person: Person, changes: dict[str, object]) -> bool:
+    """Whether the changes make ``person`` referent of an organisation that already has one."""
+    if "is_referent" not in changes and "organisation_id" not in changes:
+        return False
+    organisation_id = changes.get("organisation_id", person.organisation_id)
+    is_referent = changes.get("is_referent", person.is_referent)
+    return bool(is_referent) and organisation_id is not None and _referent_of(organisation_id, person.id)  # type: ignore[arg-type]
+
+
+def _referent_of(organisation_id: int, except_person_id: int | None) -> bool:
+    """Whether someone other than ``except_person_id`` is the organisation's referent."""
+    query = sa.select(Person.id).where(Person.organisation_id == organisation_id, Person.is_referent.is_(True))
+    if except_person_id is not None:
+        query = query.where(Person.id != except_person_id)
+    return session().scalar(query.limit(1)) is not None
+
+
+def _name_taken(name: str, territory_id: int | None, except_id: int) -> bool:
+    """Whether another organisation of that territory has that name (the table's unique key)."""
+    on_territory = (
+        Organisation.territory_id.is_(None) if territory_id is None else Organisation.territory_id == territory_id
+    )
+    query = sa.select(Organisation.id).where(Organisation.name == name, on_territory, Organisation.id != except_id)
+    return session().scalar(query.limit(1)) is not None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The directory, a page at a time (the web pages; a fixed number of queries whatever the size)
+# --------------------------------------------------------------------------------------------------------------
+
+#: ``DirectoryFilters.territory_id`` meaning "regional or national bodies, on no territory".
+NO_TERRITORY = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryFilters:
+    """Filters of the directory; empty or ``None`` means any."""
+
+    #: Part of a name (organisations) or of a name or address (people), any case.
+    search: str = ""
+    #: A territory id, ``NO_TERRITORY`` for organisations on none, ``None`` for any.
+    territory_id: int | None = None
+    kind: OrganisationKind | None = None
+    #: One organisation only (its people, on the organisation's page).
+    organisation_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganisationPage:
+    """A page of organisations with, for each, the people the reader sees and its referent."""
+
+    organisations: list[Organisation]
+    people_counts: dict[int, int]
+    referents: dict[int, Person]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True, slots=True)
+class PeoplePage:
+    """A page of the people the reader sees, with their organisation and its territory loaded."""
+
+    people: list[Person]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_territories() -> list[Territory]:
+    """Every territory, by name (a few hundred at most: the directory's filter and forms list them)."""
+    return list(session().scalars(sa.select(Territory).order_by(Territory.name, Territory.id)))
+
+
+def organisations_of_territory(territory_id: int | None) -> list[Organisation]:
+    """The organisations of one territory (``None``: of none), by name: what a form offers to choose from."""
+    on_territory = (
+        Organisation.territory_id.is_(None) if territory_id is None else Organisation.territory_id == territory_id
+    )
+    return list(session().scalars(sa.select(Organisation).where(on_territory).order_by(Organisation.name)))
+
+
+def get_organisation(actor: Person, organisation_id: int) -> Organisation:
+    """One organisation of the directory, with its territory (every signed-in person may read it)."""
+    query = (
+        sa.select(Organisation).options(joinedload(Organisation.territory)).where(Organisation.id == organisation_id)
+    )
+    organisation = session().scalar(query)
+    if organisation is None:
+        raise NotFound("no such organisation")
+    return organisation
+
+
+def directory_organisations(actor: Person, filters: DirectoryFilters, page: int, per_page: int) -> OrganisationPage:
+    """A page of organisations, by territory then name; counts and referents only of people ``actor`` sees."""
+    query = _filtered_organisations(sa.select(Organisation), filters)
+    total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    ordered = (
+        query.outerjoin(Territory, Territory.id == Organisation.territory_id)
+        .options(joinedload(Organisation.territory))
+        .order_by(Territory.name.is_(None), Territory.name, Organisation.name, Organisation.id)
+    )
+    organisations = list(session().scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
+    ids = [organisation.id for organisation in organisations]
+    counted = sa.select(Person.organisation_id, sa.func.count()).where(Person.organisation_id.in_(ids))
+    counts = session().execute(_only_visible_people(counted, actor).group_by(Person.organisation_id))
+    referents = sa.select(Person).where(Person.organisation_id.in_(ids), Person.is_referent.is_(True))
+    return OrganisationPage(
+        organisations,
+        {organisation_id: int(count) for organisation_id, count in counts},
+        {person.organisation_id: person for person in session().scalars(_only_visible_people(referents, actor))},
+        page,
+        per_page,
+        total,
+    )
+
+
+def directory_people(actor: Person, filters: DirectoryFilters, page: int, per_page: int) -> PeoplePage:
+    """A page of the people ``actor`` may see (the rule of ``list_people``), by name."""
+    query = sa.select(Person).outerjoin(Organisation, Organisation.id == Person.organisation_id)
+    if filters.search.strip():
+        term = filters.search.strip()
+        query = query.where(
+            sa.or_(Person.name.icontains(term, autoescape=True), Person.email.icontains(term, autoescape=True))
+        )
+    on_organisations = DirectoryFilters("", filters.territory_id, filters.kind, filters.organisation_id)
+    query = _only_visible_people(_filtered_organisations(query, on_organisations), actor)
+    total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
+    page = max(1, min(page, max(1, -(-total // per_page))))
+    ordered = query.options(joinedload(Person.organisation).joinedload(Organisation.territory)).order_by(
+        Person.name, Person.id
+    )
+    return PeoplePage(
+        list(session().scalars(ordered.limit(per_page).offset((page - 1) * per_page))), page, per_page, total
+    )
+
+
+def _filtered_organisations(query: sa.Select, filters: DirectoryFilters) -> sa.Select:  # type: ignore[type-arg]
+    """``query`` (on ``Organisation``, or joined to it) narrowed by the filters' name, territory and kind."""
+    if filters.search.strip():
+        query = query.where(Organisation.name.icontains(filters.search.strip(), autoescape=True))
+    if filters.territory_id == NO_TERRITORY:
+        query = query.where(Organisation.territory_id.is_(None))
+    elif filters.territory_id is not None:
+        query = query.where(Organisation.territory_id == filters.territory_id)
+    if filters.kind is not None:
+        query = query.where(Organisation.kind == filters.kind)
+    if filters.organisation_id is not None:
+        query = query.where(Organisation.id == filters.organisation_id)
+    return query

@@ -12,7 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import signals
 from ..definitions import WorkflowDefinition
-from ..engine.schedule import plan_schedule
+from ..engine.schedule import PlannedStage, plan_schedule
 from ..errors import PermissionDenied, ValidationError
 from ..models import (
     Indicator,
@@ -63,13 +63,13 @@ def start_plan(actor: Person, request: PlanRequest) -> Plan:
     Every role that owns a task must be mapped, otherwise the error lists the missing roles. Due
     dates are computed in the plan's calendar from its start date.
     """
-    if actor.role not in (PersonRole.ADMIN, PersonRole.LEAD):
-        raise PermissionDenied("only project leads and administrators start plans")
+    require_plan_starter(actor)
     definition = get_definition(request.definition_key, request.definition_version)
     _check_request(definition, request)
     plan = _new_plan(request)
-    stages = _create_stages(definition, plan)
-    _create_tasks(definition, plan, stages, request.roles)
+    schedule = planned_schedule(definition, request.start_date)
+    stages = _create_stages(definition, plan, schedule)
+    _create_tasks(definition, plan, stages, request.roles, schedule)
     _create_role_assignments(plan, request.roles)
     _create_indicators(definition, plan)
     first = stages[definition.stages[0].key]
@@ -80,6 +80,27 @@ def start_plan(actor: Person, request: PlanRequest) -> Plan:
     signals.stage_entered.send(sender(), plan=plan, stage=first, actor=actor)
     advance_if_ready(plan, first, actor)
     return plan
+
+
+def require_plan_starter(actor: Person) -> None:
+    """Only project leads and administrators start plans (and open the wizard that does)."""
+    if actor.role not in (PersonRole.ADMIN, PersonRole.LEAD):
+        raise PermissionDenied("only project leads and administrators start plans")
+
+
+def first_assignee(mapping: RoleMapping | None) -> int | None:
+    """Who a role's tasks are assigned to when a plan starts: the first person mapped to the role."""
+    return mapping.person_ids[0] if mapping and mapping.person_ids else None
+
+
+def planned_schedule(definition: WorkflowDefinition, start_date: date) -> list[PlannedStage]:
+    """The stage windows and task due dates of a plan of ``definition`` starting on ``start_date``.
+
+    ``start_plan`` stores exactly this, and the plan creation wizard previews it, so what a lead confirms
+    is what the plan gets. Dates are days in the plan's time zone; working days follow the definition's
+    calendar.
+    """
+    return plan_schedule(definition, start_date)
 
 
 def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None:
@@ -124,11 +145,9 @@ def _new_plan(request: PlanRequest) -> Plan:
     return plan
 
 
-def _create_stages(definition: WorkflowDefinition, plan: Plan) -> dict[str, PlanStage]:
+def _create_stages(definition: WorkflowDefinition, plan: Plan, schedule: list[PlannedStage]) -> dict[str, PlanStage]:
     stages: dict[str, PlanStage] = {}
-    for position, (stage_def, planned) in enumerate(
-        zip(definition.stages, plan_schedule(definition, plan.start_date), strict=True)
-    ):
+    for position, (stage_def, planned) in enumerate(zip(definition.stages, schedule, strict=True)):
         stage = PlanStage(
             plan_id=plan.id,
             stage_key=stage_def.key,
@@ -148,19 +167,22 @@ def _create_stages(definition: WorkflowDefinition, plan: Plan) -> dict[str, Plan
 
 
 def _create_tasks(
-    definition: WorkflowDefinition, plan: Plan, stages: dict[str, PlanStage], roles: Mapping[str, RoleMapping]
+    definition: WorkflowDefinition,
+    plan: Plan,
+    stages: dict[str, PlanStage],
+    roles: Mapping[str, RoleMapping],
+    planned: list[PlannedStage],
 ) -> None:
-    schedule = {planned.key: planned for planned in plan_schedule(definition, plan.start_date)}
+    schedule = {stage.key: stage for stage in planned}
     tasks: dict[str, Task] = {}
     for stage_def in definition.stages:
         for task_def in stage_def.tasks:
-            mapping = roles.get(task_def.owner)
             tasks[task_def.key] = Task(
                 plan_id=plan.id,
                 stage_id=stages[stage_def.key].id,
                 task_key=task_def.key,
                 owner_role=task_def.owner,
-                assignee_id=mapping.person_ids[0] if mapping and mapping.person_ids else None,
+                assignee_id=first_assignee(roles.get(task_def.owner)),
                 due_date=schedule[stage_def.key].due_dates[task_def.key],
                 status=TaskStatus.TODO,
                 weight=task_def.weight,

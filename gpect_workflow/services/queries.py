@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.sql.elements import ColumnElement
 
 from ..engine.progress import Progress
 from ..errors import NotFound
@@ -94,10 +95,21 @@ def _filtered(query: sa.Select[tuple[Plan]], filters: PlanFilters) -> sa.Select[
     if filters.stage_key is not None:
         query = query.where(Plan.current_stage_key == filters.stage_key)
     if filters.late is not None:
-        today = now().astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date()
+        today = _plan_today()
         late = sa.exists().where(Task.plan_id == Plan.id, Task.status.in_(OPEN_TASK_STATUSES), Task.due_date < today)
         query = query.where(late if filters.late else ~late)
     return query
+
+
+def _plan_today() -> ColumnElement[date]:
+    """Today in each plan's time zone, as SQL over ``Plan.timezone`` (as progress counts overdue tasks)."""
+    instant = now()
+    default = sa.literal(instant.astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date(), sa.Date)
+    zones = list(session().scalars(sa.select(Plan.timezone).distinct()))
+    if not zones:
+        return default
+    whens = [(Plan.timezone == zone, sa.literal(instant.astimezone(ZoneInfo(zone)).date(), sa.Date)) for zone in zones]
+    return sa.case(*whens, else_=default)
 
 
 @dataclass(frozen=True, slots=True)

@@ -107,7 +107,7 @@ def _safe_next() -> str:
     parts = urlsplit(target)
     if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
         return target
-    return url_for("gpect.plans_index")
+    return url_for("gpect.dashboard")
 
 
 def _page(**context: Any) -> str:

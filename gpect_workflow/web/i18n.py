@@ -15,7 +15,16 @@ from typing import Any
 
 from babel.dates import format_date as babel_format_date
 from flask import Blueprint, Flask, redirect, request, session, url_for
-from flask_babel import Babel, force_locale, format_decimal, format_number, get_babel, get_locale, gettext
+from flask_babel import (
+    Babel,
+    force_locale,
+    format_decimal,
+    format_number,
+    get_babel,
+    get_locale,
+    gettext,
+    refresh,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -23,6 +32,7 @@ from ..models import Language
 from ..resources import translations_dir
 from ..services.context import session as db_session
 from ..services.partners import update_person
+from .labels import label
 from .navigation import menu
 
 #: The languages we speak; French first, the default of French public bodies.
@@ -45,6 +55,7 @@ def init_i18n(app: Flask) -> None:
         app.config.setdefault("BABEL_DEFAULT_LOCALE", app.config.get("DEFAULT_LANGUAGE", DEFAULT_LANGUAGE))
         app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", directory)
         Babel(app, locale_selector=page_language, timezone_selector=_page_timezone)
+    app.before_request(_forget_cached_locale)
     app.jinja_env.globals.update(
         page_language=page_language,
         current_language=current_language,
@@ -55,7 +66,14 @@ def init_i18n(app: Flask) -> None:
         number=format_number,
         decimal=format_decimal,
         gpect_menu=menu,
+        label=label,
     )
+
+
+def _forget_cached_locale() -> None:
+    """Flask-Babel caches the locale in the app context, which outlives a request wherever one is kept
+    (a host's long-lived context, the test client): each request chooses its language afresh."""
+    refresh()
 
 
 def page_language() -> str:
@@ -123,5 +141,5 @@ def switch_language() -> Response:
             db_session().commit()
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
-        target = url_for("gpect.plans_index")
+        target = url_for("gpect.dashboard")
     return redirect(target)

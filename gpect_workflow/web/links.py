@@ -91,7 +91,7 @@ def _sign_in(claim: LinkClaim, person: Person) -> Any:
         return _error_page(error.reason, person)
     session().commit()
     login_from_link(person)
-    return redirect(url_for("gpect.plans_index"))
+    return redirect(url_for("gpect.dashboard"))
 
 
 def _perform(claim: LinkClaim, person: Person) -> str:

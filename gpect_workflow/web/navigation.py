@@ -28,7 +28,7 @@ MENU = (
     MenuEntry("gpect.dashboard", N_("Dashboard")),
     MenuEntry("gpect.plans_index", N_("Plans")),
     MenuEntry("gpect.my_tasks", N_("My tasks")),
-    MenuEntry("gpect.committee", N_("Committee"), frozenset({PersonRole.ADMIN, PersonRole.COMMITTEE})),
+    MenuEntry("gpect.committee", N_("Committee")),
     MenuEntry("gpect.partners", N_("Partners")),
     MenuEntry("gpect.outbox", N_("Outbox"), frozenset({PersonRole.ADMIN})),
 )

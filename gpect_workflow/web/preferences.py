@@ -1,4 +1,4 @@
-"""My preferences: language, time zone, how I hear about deadlines, and my personal API tokens."""
+"""My preferences: language, time zone, how I hear about deadlines, my API tokens and my calendar address."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..models import Language, ReminderMode
 from ..services.context import session
 from ..services.partners import update_person
 from ..services.tokens import create_token, list_tokens, revoke_token
+from .calendar_feed import feed_url
 from .texts import preference_texts
 
 TIMEZONES = (
@@ -42,6 +43,7 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
         t=preference_texts(),
         person=current_user,
         tokens=list_tokens(current_user),
+        calendar_url=feed_url(current_user),
         languages=[lang.value for lang in Language],
         modes=[mode.value for mode in ReminderMode],
         timezones=TIMEZONES,

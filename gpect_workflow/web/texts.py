@@ -102,7 +102,7 @@ _PREFERENCES: dict[str, str] = {
     "new_token": N_("Your new token (copy it now, it will not be shown again):"),
     "revoke": N_("Revoke"),
     "revoked": N_("revoked"),
-    "active": N_("active"),
+    "active": N_("valid"),
     "never_used": N_("never used"),
     "no_tokens": N_("No token."),
 }

@@ -91,3 +91,36 @@ def sign_in_with_password(page: Page, base_url: str, email: str, password: str =
     page.locator("input[name=email]").first.fill(email)
     page.locator("input[name=password]").fill(password)
     page.locator("form:has(input[name=password]) button[type=submit]").click()
+
+
+@pytest.fixture
+def mail_served(app: Flask, database_url: str, smtp: Any) -> Iterator[str]:
+    """A second app on the same database that sends its emails to the test SMTP server, served for the test.
+
+    Flask-Mail reads its settings when it is set up, so sending needs an app of its own; its pages
+    and its links share the database, the clock and the address the browser uses.
+    """
+    from tests.conftest import make_app
+
+    mailing = make_app(
+        database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        MAIL_DEFAULT_SENDER="GPECT <no-reply@gpect.test>",
+        MAIL_TIMEOUT_SECONDS=5,
+    )
+    mailing.extensions["gpect_workflow"].clock = app.extensions["gpect_workflow"].clock
+    server = make_server("127.0.0.1", 0, mailing, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="gpect-mail-server", daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    mailing.config["BASE_URL"] = base_url
+    try:
+        yield base_url
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with mailing.app_context():
+            db = mailing.extensions["gpect_workflow"].db
+            db.session.remove()
+            db.engine.dispose()

@@ -1,0 +1,34 @@
+"""The home page: what needs the signed-in person now.
+
+Their overdue tasks and those due within two weeks, their plans with the current stage and progress,
+and the stage gates waiting for a committee decision (flagged when the person may decide them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+
+from ..services.dashboard import HORIZON_DAYS
+from ..services.dashboard import dashboard as load_dashboard
+from . import lists
+
+
+def register(blueprint: Blueprint) -> None:
+    """Make the dashboard the UI's home page."""
+    blueprint.add_url_rule("/", view_func=dashboard)
+
+
+def dashboard() -> Any:
+    """The signed-in person's dashboard."""
+    if not current_user.is_authenticated:
+        return lists.sign_in_first()
+    board = load_dashboard(current_user, limit=current_app.config["PAGE_SIZE"])
+    return render_template(
+        "gpect_workflow/dashboard.html",
+        board=board,
+        titles=lists.Titles(board.definitions),
+        horizon=HORIZON_DAYS,
+    )

@@ -1,0 +1,165 @@
+"""A plan's indicators: charts against their targets, the plan's burn-up, and recording values.
+
+Everyone who may see the plan reads the page; the plan lead and administrators record values, one
+by one with the form or many at once from a spreadsheet file (previewed, then recorded together).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..errors import NotFound, PermissionDenied, ValidationError
+from ..models import Plan
+from ..services.burnup import plan_burnup
+from ..services.context import session
+from ..services.definitions import get_definition
+from ..services.indicators import plan_indicators, record_measurement
+from ..services.measurement_import import (
+    MAX_BYTES,
+    MeasurementFile,
+    Problem,
+    import_measurements,
+    parse_day,
+    parse_number,
+    read_measurements,
+)
+from ..services.permissions import PlanAccess, plan_access
+from .charts import burnup_svg, indicator_svg, indicator_title
+
+EXAMPLE_CSV = "indicator;date;value;source\ncompanies-surveyed;31/12/2026;42;Enquête CCI\n"
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the indicator pages to the UI blueprint."""
+    blueprint.add_url_rule("/plans/<int:plan_id>/indicators", view_func=indicators_page)
+    blueprint.add_url_rule(
+        "/plans/<int:plan_id>/indicators/<int:indicator_id>/measurements",
+        view_func=record_value,
+        methods=["POST"],
+    )
+    blueprint.add_url_rule("/plans/<int:plan_id>/indicators/import", view_func=import_preview, methods=["POST"])
+    blueprint.add_url_rule("/plans/<int:plan_id>/indicators/import/confirm", view_func=import_confirm, methods=["POST"])
+
+
+def indicators_page(plan_id: int) -> Any:
+    """The indicators of the plan with their charts, and the forms for those who record values."""
+    if not current_user.is_authenticated:
+        return _to_login()
+    return _page(plan_id)
+
+
+def record_value(plan_id: int, indicator_id: int) -> Any:
+    """Record one value from the form; errors are shown beside their field and the input is kept."""
+    if not current_user.is_authenticated:
+        return _to_login()
+    form = {key: (request.form.get(key) or "").strip() for key in ("measured_on", "value", "source")}
+    errors: dict[str, list[str]] = {}
+    measured_on = parse_day(form["measured_on"])
+    value = parse_number(form["value"])
+    if measured_on is None:
+        errors["measured_on"] = [gettext("Give the date of the measurement.")]
+    if value is None:
+        errors["value"] = [gettext("Give a number, for example 12 or 12,5.")]
+    if not errors:
+        assert measured_on is not None and value is not None
+        try:
+            record_measurement(current_user, indicator_id, value, measured_on, form["source"] or None)
+        except ValidationError as error:
+            session().rollback()
+            errors = {field: [gettext(message) for message in messages] for field, messages in error.fields.items()}
+        else:
+            session().commit()
+            flash(gettext("The value is recorded."), "success")
+            return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
+    return _page(plan_id, status=422, form_for=indicator_id, form=form, errors=errors)
+
+
+def import_preview(plan_id: int) -> Any:
+    """Read an uploaded file and show what would be recorded, line by line, before anything is."""
+    if not current_user.is_authenticated:
+        return _to_login()
+    plan, access = _plan_and_access(plan_id)
+    if not access.can_manage:
+        raise PermissionDenied("only the plan lead records indicator values")
+    upload = request.files.get("file")
+    content = upload.read(MAX_BYTES + 1) if upload else b""
+    if not content:
+        return _page(plan_id, status=422, import_errors=[gettext("Choose a file to import.")])
+    parsed = read_measurements(content, plan_indicators(current_user, plan_id))
+    return _preview(plan, parsed, content, status=200 if parsed.is_valid else 422)
+
+
+def import_confirm(plan_id: int) -> Any:
+    """Record the previewed file in one transaction: every line, or none."""
+    if not current_user.is_authenticated:
+        return _to_login()
+    try:
+        content = base64.b64decode(request.form.get("content", ""), validate=True)
+    except (ValueError, binascii.Error):
+        content = b""
+    try:
+        recorded = import_measurements(current_user, plan_id, content)
+    except ValidationError:
+        session().rollback()
+        plan, _ = _plan_and_access(plan_id)
+        parsed = read_measurements(content, plan_indicators(current_user, plan_id))
+        return _preview(plan, parsed, content, status=422, refused=True)
+    session().commit()
+    flash(gettext("%(count)s values recorded.", count=len(recorded)), "success")
+    return redirect(url_for("gpect.indicators_page", plan_id=plan_id))
+
+
+def _preview(plan: Plan, parsed: MeasurementFile, content: bytes, status: int, refused: bool = False) -> Any:
+    page = render_template(
+        "gpect_workflow/indicators/import_preview.html",
+        plan=plan,
+        parsed=parsed,
+        content=base64.b64encode(content).decode("ascii"),
+        refused=refused,
+        problem_text=problem_text,
+        indicator_title=indicator_title,
+    )
+    return page, status
+
+
+def problem_text(problem: Problem) -> str:
+    """A problem found in a file, in the page's language."""
+    return gettext(problem.template, **problem.values)
+
+
+def _page(plan_id: int, status: int = 200, **context: Any) -> Any:
+    indicators = plan_indicators(current_user, plan_id)  # NotFound for people who may not see the plan
+    plan, access = _plan_and_access(plan_id)
+    page = render_template(
+        "gpect_workflow/indicators/page.html",
+        plan=plan,
+        indicators=indicators,
+        can_record=access.can_manage,
+        burnup=burnup_svg(plan_burnup(plan), chart_id=f"burnup-{plan.id}"),
+        indicator_svg=indicator_svg,
+        indicator_title=indicator_title,
+        example_csv=EXAMPLE_CSV,
+        max_kb=MAX_BYTES // 1024,
+        **context,
+    )
+    return page, status
+
+
+def _plan_and_access(plan_id: int) -> tuple[Plan, PlanAccess]:
+    plan = session().get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("no such plan")
+    access = plan_access(current_user, plan, get_definition(plan.definition_key, plan.definition_version))
+    if not access.can_view:
+        raise NotFound("no such plan")
+    return plan, access
+
+
+def _to_login() -> Any:
+    return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))

@@ -1,0 +1,61 @@
+"""What the dashboard, the plans list and "my tasks" share: the sign-in redirect, translated labels of
+stored values, and the titles of definitions, stages and tasks in the page's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask import redirect, request, url_for
+from werkzeug.wrappers import Response
+
+from ..definitions import WorkflowDefinition
+from ..models import Plan
+from .i18n import localized
+from .texts import N_
+
+#: The buttons of one-click status changes, by target status.
+TASK_ACTIONS = {
+    "in_progress": N_("Start work"),
+    "resume": N_("Resume"),
+    "done": N_("Mark as done"),
+    "blocked": N_("Mark as blocked"),
+}
+
+
+def sign_in_first() -> Response:
+    """Send an anonymous visitor to the sign-in page, coming back here afterwards."""
+    return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))
+
+
+@dataclass(frozen=True, slots=True)
+class Titles:
+    """Titles from the definition version each plan runs, in the page's language; keys when unknown."""
+
+    definitions: Mapping[tuple[str, int], WorkflowDefinition]
+
+    def _definition(self, plan: Plan) -> WorkflowDefinition | None:
+        return self.definitions.get((plan.definition_key, plan.definition_version))
+
+    def definition(self, plan: Plan) -> str:
+        """The title of the plan's definition."""
+        definition = self._definition(plan)
+        return localized(definition.title) if definition else plan.definition_key
+
+    def stage(self, plan: Plan, stage_key: str | None) -> str:
+        """The title of one of the plan's stages ("" for none)."""
+        definition = self._definition(plan)
+        if stage_key is None:
+            return ""
+        try:
+            return localized(definition.stage(stage_key).title) if definition else stage_key
+        except KeyError:
+            return stage_key
+
+    def task(self, plan: Plan, task_key: str) -> str:
+        """The title of one of the plan's tasks."""
+        definition = self._definition(plan)
+        for task in definition.tasks() if definition else ():
+            if task.key == task_key:
+                return localized(task.title)
+        return task_key

@@ -1,0 +1,137 @@
+"""The outbox page, for administrators: what was queued, sent, failed or captured, and retrying failures.
+
+It reads and retries through the same outbox functions as ``flask gpect outbox`` and the API. A retried
+message goes back to the queue and leaves with the next sending pass (the scheduler's, or ``flask gpect
+tick``), exactly as after ``flask gpect outbox --retry``.
+
+An email's HTML body is shown in a sandboxed ``iframe`` (``srcdoc``, no permission at all: no script,
+no form, an opaque origin), and as escaped source; it never runs in the application's origin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..errors import InvalidTransition
+from ..models import OutboxStatus, PersonRole
+from ..notifications.outbox import attachments_of, message_detail, message_page, retry, retry_failed
+from ..services.context import session
+from ..services.permissions import require
+from .texts import N_
+
+#: Labels of the statuses, as a message's state.
+STATUS_LABELS = {
+    OutboxStatus.PENDING: N_("waiting to be sent"),
+    OutboxStatus.SENDING: N_("being sent"),
+    OutboxStatus.SENT: N_("sent"),
+    OutboxStatus.FAILED: N_("failed"),
+    OutboxStatus.CAPTURED: N_("kept, not sent (no mail server)"),
+}
+#: Labels of the status tabs.
+TAB_LABELS = {
+    OutboxStatus.PENDING: N_("Pending"),
+    OutboxStatus.SENDING: N_("Being sent"),
+    OutboxStatus.SENT: N_("Sent"),
+    OutboxStatus.FAILED: N_("Failed"),
+    OutboxStatus.CAPTURED: N_("Captured"),
+}
+#: Labels of the kinds of message (a kind not listed shows as stored).
+KIND_LABELS = {
+    "reminder": N_("Reminder"),
+    "escalation": N_("Escalation to the project lead"),
+    "digest": N_("Digest"),
+    "stage_opened": N_("Stage opened"),
+    "stage_closed": N_("Stage closed"),
+    "gate_awaiting": N_("Awaiting the committee's decision"),
+    "gate_decided": N_("Committee decision"),
+    "plan_status": N_("Plan status"),
+    "deadline_moved": N_("Deadline moved"),
+    "more_time_requested": N_("Request for more time"),
+    "login_link": N_("Sign-in link"),
+}
+#: Defence in depth beside the iframe's sandbox: the detail page allows no inline script, plugin or
+#: foreign base address, and a ``srcdoc`` document inherits this policy.
+DETAIL_POLICY = "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+_MAX_ID = "int(max=2147483647)"
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the outbox pages to the UI blueprint."""
+    blueprint.add_url_rule("/outbox", view_func=outbox)
+    blueprint.add_url_rule(f"/outbox/<{_MAX_ID}:message_id>", view_func=outbox_message)
+    blueprint.add_url_rule(f"/outbox/<{_MAX_ID}:message_id>/retry", view_func=retry_message, methods=["POST"])
+    blueprint.add_url_rule("/outbox/retry-failed", view_func=retry_all_failed, methods=["POST"])
+
+
+def _sign_in_or_refuse(next_url: str) -> Response | None:
+    """Anonymous visitors go to the sign-in page; signed-in people other than administrators get 403."""
+    if not current_user.is_authenticated:
+        return redirect(url_for("gpect.login", next=next_url))
+    require(current_user.role is PersonRole.ADMIN, "the outbox is for administrators")
+    return None
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "status_labels": {status.value: gettext(label) for status, label in STATUS_LABELS.items()},
+        "tab_labels": {status.value: gettext(label) for status, label in TAB_LABELS.items()},
+        "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
+    }
+
+
+def outbox() -> Any:
+    """A page of messages, newest first, all or of one status, with the count of every status."""
+    refused = _sign_in_or_refuse(request.full_path.rstrip("?"))
+    if refused is not None:
+        return refused
+    status_arg = request.args.get("status") or None
+    if status_arg is not None and status_arg not in {status.value for status in OutboxStatus}:
+        abort(400)
+    status = OutboxStatus(status_arg) if status_arg else None
+    page = message_page(status, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
+    return render_template("gpect_workflow/outbox/index.html", listing=page, statuses=list(OutboxStatus), **_labels())
+
+
+def outbox_message(message_id: int) -> Any:
+    """One message in full: headers, delivery history, text body, and the HTML body, sandboxed."""
+    refused = _sign_in_or_refuse(request.path)
+    if refused is not None:
+        return refused
+    detail = message_detail(message_id)
+    page = render_template(
+        "gpect_workflow/outbox/message.html",
+        detail=detail,
+        message=detail.message,
+        attachments=attachments_of(detail.message),
+        **_labels(),
+    )
+    return page, 200, {"Content-Security-Policy": DETAIL_POLICY}
+
+
+def retry_message(message_id: int) -> Any:
+    """Queue a failed message again (as ``flask gpect outbox --retry``); 409 when it is not failed."""
+    refused = _sign_in_or_refuse(url_for("gpect.outbox_message", message_id=message_id))
+    if refused is not None:
+        return refused
+    detail = message_detail(message_id)
+    if not retry(message_id):
+        raise InvalidTransition(f"the message is {detail.message.status}: only failed messages are retried")
+    session().commit()
+    flash(gettext("The message is queued again; it will leave with the next sending pass."))
+    return redirect(url_for("gpect.outbox_message", message_id=message_id))
+
+
+def retry_all_failed() -> Any:
+    """Queue every failed message again at once."""
+    refused = _sign_in_or_refuse(url_for("gpect.outbox", status=OutboxStatus.FAILED.value))
+    if refused is not None:
+        return refused
+    count = retry_failed()
+    session().commit()
+    flash(gettext("Failed messages queued again: %(count)s.", count=count))
+    return redirect(url_for("gpect.outbox", status=OutboxStatus.PENDING.value))

@@ -1,0 +1,211 @@
+"""The plan page: header, stage timeline, tasks by stage, indicators and journal; hold, resume, cancel.
+
+Actions are plain POST forms, one transaction each, checked by the services. A form carries the
+version of the plan or task the person saw; when someone changed it meanwhile the page comes back
+with 409, says who changed what and when, and keeps what the person typed. Input errors come back
+with 422, next to their field. The task forms of this page post to the task page's actions, which
+come back here when asked to (``return_to=plan``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from ..errors import InvalidTransition, StaleObject
+from ..models import PlanStatus
+from ..services import plan_view
+from ..services.context import session
+from ..services.permissions import require
+from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
+from ..services.plan_view import ShiftLine
+from . import plan_texts
+from .texts import N_
+
+#: The longest note a form accepts (the journal keeps it whole).
+NOTE_MAX = 2000
+
+
+@dataclass
+class FormState:
+    """A form sent back to the person: what they typed, what is wrong, what the page has to tell them."""
+
+    action: str
+    task_id: int | None = None
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    #: A message about the whole form: a change made meanwhile, or a refusal.
+    message: str | None = None
+    #: The deadlines a move would change, shown before it is confirmed.
+    preview: list[ShiftLine] | None = None
+    #: The plan's cancellation waits for the person's confirmation.
+    confirm: bool = False
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the plan page and the plan's actions to the UI blueprint."""
+    blueprint.add_url_rule("/plans/<int:plan_id>", view_func=plan_page)
+    blueprint.add_url_rule("/plans/<int:plan_id>/hold", "plan_hold", view_func=hold, methods=["POST"])
+    blueprint.add_url_rule("/plans/<int:plan_id>/resume", "plan_resume", view_func=resume, methods=["POST"])
+    blueprint.add_url_rule("/plans/<int:plan_id>/cancel", "plan_cancel", view_func=cancel, methods=["POST"])
+
+
+def login_redirect(page: str | None = None) -> Response:
+    """Anonymous visitors sign in first, then come back to ``page`` (by default the page they asked for)."""
+    return redirect(url_for("gpect.login", next=page or request.full_path.rstrip("?")))
+
+
+def plan_page(plan_id: int) -> Any:
+    """A plan as the reader may see it, with the actions they may take (404 for someone who may not see it)."""
+    if not current_user.is_authenticated:
+        return login_redirect()
+    return render_plan(plan_id)
+
+
+def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) -> tuple[str, int]:
+    """The plan page, with ``form`` sent back filled in when an action needs the person again."""
+    data = plan_view.plan_page(current_user, plan_id, _journal_page())
+    page = render_template(
+        "gpect_workflow/plans/show.html",
+        page=data,
+        plan=data.plan,
+        form=form,
+        form_for=form_lookup(form),
+        pt=plan_texts,
+        return_to="plan",
+        journal_url=lambda number: url_for("gpect.plan_page", plan_id=plan_id, journal_page=number, _anchor="journal"),
+        gate_review="gpect.review_page" in current_app.view_functions,  # a host may leave that page out
+    )
+    return page, status
+
+
+def form_lookup(form: FormState | None) -> Any:
+    """``form_for(action, task_id)`` for templates: the form sent back if it is that one, an empty one otherwise."""
+
+    def form_for(action: str, task_id: int | None = None) -> FormState:
+        if form is not None and form.action == action and form.task_id == task_id:
+            return form
+        return FormState(action, task_id)
+
+    return form_for
+
+
+def hold(plan_id: int) -> Any:
+    """Put the plan on hold (the lead): no task or stage changes until it resumes."""
+    return _plan_action(plan_id, "hold")
+
+
+def resume(plan_id: int) -> Any:
+    """Resume a plan on hold, moving open deadlines by the time spent on hold if the lead asks."""
+    return _plan_action(plan_id, "resume")
+
+
+def cancel(plan_id: int) -> Any:
+    """Cancel the plan for good, after a confirmation; its history stays."""
+    return _plan_action(plan_id, "cancel")
+
+
+_DONE = {
+    "hold": N_("The plan is on hold: reminders stop until it resumes."),
+    "resume": N_("The plan has resumed."),
+    "cancel": N_("The plan is cancelled. Its history stays available."),
+}
+
+
+def _plan_action(plan_id: int, action: str) -> Any:
+    if not current_user.is_authenticated:
+        return login_redirect(url_for("gpect.plan_page", plan_id=plan_id))
+    values = form_values("note", "expected_version", "shift_deadlines", "confirm")
+    errors = note_errors(values)
+    needs_confirmation = action == "cancel" and values["confirm"] != "yes"
+    if errors or needs_confirmation:
+        return _back_before_service(plan_id, FormState(action, None, values, errors, confirm=not errors))
+    note, expected = values["note"] or None, version(values)
+    plan_view.check_visible(current_user, plan_id)
+    try:
+        if action == "hold":
+            hold_plan(current_user, plan_id, note, expected_version=expected)
+        elif action == "resume":
+            resume_plan(
+                current_user,
+                plan_id,
+                shift_deadlines=values["shift_deadlines"] == "yes",
+                note=note,
+                expected_version=expected,
+            )
+        else:
+            cancel_plan(current_user, plan_id, note, expected_version=expected)
+    except StaleObject:
+        session().rollback()
+        return render_plan(plan_id, FormState(action, None, values, message=stale_message(plan_id)), 409)
+    except InvalidTransition as error:
+        session().rollback()
+        return render_plan(plan_id, FormState(action, None, values, message=plan_texts.refusal(error)), 409)
+    session().commit()
+    flash(gettext(_DONE[action]))
+    return redirect(url_for("gpect.plan_page", plan_id=plan_id))
+
+
+def _back_before_service(plan_id: int, form: FormState) -> tuple[str, int]:
+    """The page again before the service was asked: input errors (422), or the cancellation to confirm.
+
+    Only to the plan's managers: anyone else gets the 403 the service would have answered.
+    """
+    data = plan_view.plan_page(current_user, plan_id, 1)
+    require(data.detail.access.can_manage, "only the plan lead may hold, resume or cancel the plan")
+    if form.confirm and data.plan.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD):
+        message = gettext("The plan cannot make this change from its current status.")
+        return render_plan(plan_id, FormState(form.action, None, form.values, message=message), 409)
+    return render_plan(plan_id, form, 422 if form.errors else 200)
+
+
+def form_values(*names: str) -> dict[str, str]:
+    """The submitted fields, stripped (absent ones empty)."""
+    return {name: (request.form.get(name) or "").strip() for name in names}
+
+
+def note_errors(values: dict[str, str]) -> dict[str, list[str]]:
+    """A note longer than the journal's limit is refused (nothing is cut silently)."""
+    if len(values.get("note", "")) > NOTE_MAX:
+        return {"note": [gettext("Write at most %(count)s characters.", count=NOTE_MAX)]}
+    return {}
+
+
+def version(values: dict[str, str]) -> int | None:
+    """The version the person saw, if the form carries one."""
+    raw = values.get("expected_version", "")
+    return int(raw) if raw.isdigit() else None
+
+
+def stale_message(plan_id: int, task_id: int | None = None) -> str:
+    """Who changed the task (or the plan) since the person opened the page, when, and what they did."""
+    change = plan_view.last_change(plan_id, task_id)
+    if change is None:
+        return gettext(
+            "Someone changed this while you were working on it. Check its current state; your input is kept."
+        )
+    details = {
+        "who": plan_texts.actor(change),
+        "when": plan_texts.when(change.event.occurred_dt),
+        "what": plan_texts.describe(change),
+    }
+    if task_id is not None:
+        return gettext(
+            "This task was changed since you opened the page, by %(who)s on %(when)s: %(what)s. "
+            "Check its current state; your input is kept, send it again if it still applies.",
+            **details,
+        )
+    return gettext(
+        "This plan was changed since you opened the page, by %(who)s on %(when)s: %(what)s. "
+        "Check its current state; your input is kept, send it again if it still applies.",
+        **details,
+    )
+
+
+def _journal_page() -> int:
+    return max(1, request.args.get("journal_page", default=1, type=int) or 1)

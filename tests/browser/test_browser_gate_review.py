@@ -1,0 +1,56 @@
+"""In a real browser: a committee member reviews a stage's evidence and approves its gate."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from playwright.sync_api import Page, expect
+from werkzeug.security import generate_password_hash
+
+from gpect_workflow.models import CommitteeDecision, OutboxMessage, Person, StageStatus, TaskStatus
+from gpect_workflow.services.context import session
+from gpect_workflow.services.tasks import change_task_status
+from tests.browser.conftest import PASSWORD, sign_in_with_password
+from tests.engine_drive import committee_member
+from tests.plan_helpers import start_five_levers_plan
+from tests.test_engine_services import assignee, finish, stage, task
+
+
+def test_a_committee_member_reviews_and_approves_a_gate(
+    page: Page, live_url: str, definitions: None, dummy_lead: Person
+) -> None:
+    plan = start_five_levers_plan(dummy_lead, date(2026, 11, 2), name="Plan compétences – Chartres")
+    session().commit()
+    finish(plan, "inventory-existing-studies", "employment-data", "business-survey")
+    diagnosis = task(plan, "shared-diagnosis")
+    change_task_status(
+        assignee(diagnosis), diagnosis.id, TaskStatus.DONE, note="Diagnostic : https://docs.example.org/diagnostic.pdf"
+    )
+    member = committee_member(plan)
+    member.password_hash = generate_password_hash(PASSWORD)
+    session().commit()
+    observe = stage(plan, "observe")
+
+    sign_in_with_password(page, live_url, member.email)
+    page.goto(f"{live_url}/stages/{observe.id}/review")
+    expect(page.locator("h1")).to_contain_text("Revue de validation")
+    expect(page.get_by_role("link", name="https://docs.example.org/diagnostic.pdf")).to_be_visible()
+    page.get_by_label("Valider : clore l'étape et ouvrir la suivante").check()
+    page.get_by_label("Compte rendu").fill("Diagnostic partagé validé en comité du 30 novembre.")
+    page.get_by_role("button", name="Enregistrer la décision").click()
+
+    expect(page.locator(".flash")).to_contain_text("L'étape est validée")
+    session().expire_all()
+    assert stage(plan, "observe").status is StageStatus.CLOSED
+    assert stage(plan, "experiment").status is StageStatus.OPEN
+    decision = session().scalar(sa.select(CommitteeDecision).where(CommitteeDecision.stage_id == observe.id))
+    assert decision is not None and decision.decided_by_id == member.id
+    told = set(
+        session().scalars(
+            sa.select(OutboxMessage.recipient_email).where(
+                OutboxMessage.plan_id == plan.id, OutboxMessage.kind == "gate_decided"
+            )
+        )
+    )
+    assert dummy_lead.email in told and assignee(diagnosis).email in told

@@ -1,0 +1,253 @@
+"""The dashboard at ``/``: my overdue and soon-due tasks, my plans, the gates awaiting a decision."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from gpect_workflow.clock import FrozenClock
+from gpect_workflow.models import Person, PersonRole, PlanStage, StageStatus, Task, TaskStatus
+from gpect_workflow.services.context import session
+from tests.conftest import sign_in
+from tests.query_count import count_queries
+
+from .work_helpers import (
+    AFTER_CHRISTMAS,
+    COMMITTEE,
+    EMPLOYMENT,
+    LEAD_ROLE,
+    finish,
+    finish_first_stage,
+    in_english,
+    new_person,
+    person,
+    row,
+    row_ids,
+    section,
+    start,
+    task,
+    text,
+)
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(client: FlaskClient) -> None:
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/"
+
+
+def test_a_lead_sees_their_plans_with_stage_and_progress_and_may_start_one(
+    client: FlaskClient, definitions: None, dummy_lead: Person
+) -> None:
+    in_english(dummy_lead)
+    first = start(dummy_lead, "Cosmétique Chartres")
+    second = start(dummy_lead, "Industrie Indre")
+    finish(second, "inventory-existing-studies")
+    session().commit()
+    weights = session().execute(sa.select(Task.weight, Task.status).where(Task.plan_id == second.id)).all()
+    percent = 100 * sum(w for w, status in weights if status is TaskStatus.DONE) // sum(w for w, _ in weights)
+    page = text(sign_in(client, dummy_lead).get("/"))
+    plans = section(page, "plans-title")
+    assert "My plans" in plans and "(2)" in plans
+    assert row_ids(plans, "plan") == [second.id, first.id], "newest first among active plans"
+    second_row = row(plans, f"plan-{second.id}")
+    assert f'href="/plans/{second.id}"' in second_row and "Industrie Indre" in second_row
+    assert "Observe and analyse" in second_row and "Agglomération chartraine" in second_row
+    assert percent > 0 and f'<progress max="100" value="{percent}"' in second_row
+    assert 'value="0"' in row(plans, f"plan-{first.id}")
+    assert 'href="/plans/new"' in page and "New plan" in page
+    assert 'href="/plans"' in plans
+    assert "None of your tasks is overdue." in section(page, "overdue-title")
+    assert "No stage of your plans is waiting" in section(page, "gates-title")
+
+
+def test_my_overdue_and_soon_due_tasks_with_days_late_in_the_plans_time_zone(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    plan = start(dummy_lead, "Plan Chartres")
+    lead_role, employment = person(LEAD_ROLE), person(EMPLOYMENT)
+    in_english(lead_role, employment)
+    session().commit()
+    clock.set(AFTER_CHRISTMAS)
+
+    page = text(sign_in(client, lead_role).get("/"))
+    overdue = section(page, "overdue-title")
+    inventory = task(plan, "inventory-existing-studies")
+    assert row_ids(overdue, "task") == [inventory.id]
+    line = row(overdue, f"task-{inventory.id}")
+    assert "List existing studies and tools" in line and f'href="/tasks/{inventory.id}"' in line
+    assert f'href="/plans/{plan.id}"' in line and "Plan Chartres" in line and "Observe and analyse" in line
+    assert 'datetime="2026-12-22"' in line and '<span class="late days-late">6</span>' in line
+    assert row_ids(section(page, "soon-title"), "task") == [], "shared diagnosis is due in February"
+    assert 'href="/plans/new"' not in page, "partners do not start plans"
+
+    page = text(sign_in(client, employment).get("/"))
+    soon = section(page, "soon-title")
+    data = task(plan, "employment-data")
+    assert row_ids(soon, "task") == [data.id]
+    assert '<td class="days-left">3</td>' in row(soon, f"task-{data.id}")
+    assert row_ids(section(page, "overdue-title"), "task") == []
+
+
+def test_due_dates_are_counted_in_each_plans_time_zone(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    paris = start(dummy_lead, "Plan métropole")
+    noumea = start(dummy_lead, "Plan Nouméa", timezone="Pacific/Noumea")
+    lead_role = person(LEAD_ROLE)
+    in_english(lead_role)
+    session().commit()
+    paris_task, noumea_task = task(paris, "inventory-existing-studies"), task(noumea, "inventory-existing-studies")
+    assert paris_task.due_date == noumea_task.due_date == date(2026, 12, 22)
+
+    clock.set(datetime(2026, 12, 22, 13, 30, tzinfo=UTC))  # 14:30 on the 22nd in Paris, 00:30 on the 23rd in Nouméa
+    page = text(sign_in(client, lead_role).get("/"))
+    assert row_ids(section(page, "overdue-title"), "task") == [noumea_task.id]
+    assert '<span class="late days-late">1</span>' in row(page, f"task-{noumea_task.id}")
+    soon = section(page, "soon-title")
+    assert row_ids(soon, "task") == [paris_task.id]
+    assert '<td class="days-left">today</td>' in row(soon, f"task-{paris_task.id}")
+
+
+def test_unassigned_tasks_belong_to_every_member_of_their_role(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    first, second = new_person("first@emploi.example.org"), new_person("second@emploi.example.org")
+    plan = start(dummy_lead, "Plan partagé", {"employment_service": [first, second]})
+    clock.set(AFTER_CHRISTMAS)
+    data = task(plan, "employment-data")
+    assert data.assignee_id == first.id
+    session().commit()
+    assert data.id in row_ids(text(sign_in(client, first).get("/")), "task")
+    assert row_ids(text(sign_in(client, second).get("/")), "task") == [], "assigned to someone else of the role"
+
+    data.assignee_id = None
+    session().commit()
+    assert data.id in row_ids(text(sign_in(client, first).get("/")), "task")
+    assert data.id in row_ids(text(sign_in(client, second).get("/")), "task")
+    assert row_ids(section(text(sign_in(client, person(EMPLOYMENT)).get("/")), "soon-title"), "task") == []
+
+
+def test_gates_awaiting_a_decision_are_flagged_for_those_who_decide(
+    client: FlaskClient, definitions: None, dummy_lead: Person, create_user: Any
+) -> None:
+    overseer = new_person("comite@prefecture.example.org", PersonRole.COMMITTEE)
+    waiting = start(dummy_lead, "Plan en validation", {"steering_committee": [overseer]})
+    other = start(dummy_lead, "Plan voisin", {"employment_service": [new_person("autre@emploi.example.org")]})
+    finish_first_stage(waiting)
+    admin = create_user("admin@example.org", PersonRole.ADMIN, name="Admin")
+    in_english(admin, dummy_lead, person(EMPLOYMENT))
+    session().commit()
+    stage = session().scalar(sa.select(PlanStage).where(PlanStage.plan_id == waiting.id, PlanStage.position == 0))
+    assert stage is not None and stage.status is StageStatus.AWAITING_DECISION
+
+    for decider in (overseer, admin):
+        gates = section(text(sign_in(client, decider).get("/")), "gates-title")
+        assert row_ids(gates, "gate") == [stage.id]
+        line = row(gates, f"gate-{stage.id}")
+        assert "Yours to decide" in line and "Plan en validation" in line and "Observe and analyse" in line
+    for onlooker in (dummy_lead, person(EMPLOYMENT)):
+        gates = section(text(sign_in(client, onlooker).get("/")), "gates-title")
+        assert row_ids(gates, "gate") == [stage.id]
+        assert "Yours to decide" not in gates and "Waiting for the steering committee" in gates
+    outsider = session().scalar(sa.select(Person).where(Person.email == "autre@emploi.example.org"))
+    page = text(sign_in(client, outsider).get("/"))  # type: ignore[arg-type]
+    assert row_ids(section(page, "gates-title"), "gate") == []
+    assert row_ids(section(page, "plans-title"), "plan") == [other.id]
+
+    overseer_page = text(sign_in(client, overseer).get("/"))
+    plans = section(overseer_page, "plans-title")
+    assert row_ids(plans, "plan") == [waiting.id], "a committee member sees the plans they oversee"
+    assert "awaiting decision" in row(plans, f"plan-{waiting.id}")
+
+
+def test_a_partner_sees_only_the_plans_they_take_part_in_and_admins_see_all(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person, create_user: Any
+) -> None:
+    in_a, in_b = new_person("a@emploi.example.org"), new_person("b@emploi.example.org")
+    plan_a = start(dummy_lead, "Plan A", {"employment_service": [in_a]})
+    plan_b = start(dummy_lead, "Plan B", {"employment_service": [in_b]})
+    admin = create_user("admin@example.org", PersonRole.ADMIN, name="Admin")
+    other_lead = create_user("autre.chef@example.org", PersonRole.LEAD, name="Autre chef")
+    clock.set(AFTER_CHRISTMAS)
+    session().commit()
+
+    page = text(sign_in(client, in_a).get("/"))
+    assert row_ids(section(page, "plans-title"), "plan") == [plan_a.id]
+    assert row_ids(section(page, "soon-title"), "task") == [task(plan_a, "employment-data").id]
+    assert "Plan B" not in page
+    page = text(sign_in(client, in_b).get("/"))
+    assert row_ids(section(page, "plans-title"), "plan") == [plan_b.id] and "Plan A" not in page
+    assert set(row_ids(section(text(sign_in(client, admin).get("/")), "plans-title"), "plan")) == {
+        plan_a.id,
+        plan_b.id,
+    }
+    assert row_ids(section(text(sign_in(client, other_lead).get("/")), "plans-title"), "plan") == []
+
+
+def test_empty_dashboards_say_what_to_do(client: FlaskClient, dummy_lead: Person) -> None:
+    partner = new_person("nouveau@example.org")
+    in_english(dummy_lead)
+    session().commit()
+    lead_page = text(sign_in(client, dummy_lead).get("/"))
+    assert "You have no action plan yet." in lead_page and "Start a plan" in lead_page
+    assert 'href="/plans/new"' in lead_page
+    partner_page = text(sign_in(client, partner).get("/"))
+    assert "A project lead adds you when mapping the roles of a plan." in partner_page
+    assert 'href="/plans/new"' not in partner_page
+    assert "Nothing of yours falls due in the next 14 days." in partner_page
+    assert 'href="/my-tasks"' in partner_page
+
+
+def test_the_dashboard_costs_the_same_queries_with_10_and_200_plans(
+    app: Flask, client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person, create_user: Any
+) -> None:
+    """Every section grows with the plans (tasks, plans, gates); the query count does not."""
+    app.config["PAGE_SIZE"] = 500  # every plan and gate on the page, so a per-row query would show
+    admin = create_user("admin@example.org", PersonRole.ADMIN, name="Admin")
+    started = time.perf_counter()
+    _add_plans(dummy_lead, 0, 10)
+    readers = (admin, dummy_lead, person(LEAD_ROLE), person(COMMITTEE))
+    clock.set(AFTER_CHRISTMAS)
+    small = {reader.email: _count(client, reader) for reader in readers}
+    _add_plans(dummy_lead, 10, 200)
+    large = {reader.email: _count(client, reader) for reader in readers}
+    assert large == small and min(small.values()) >= 6
+    page = text(sign_in(client, person(COMMITTEE)).get("/"))
+    assert len(row_ids(section(page, "gates-title"), "gate")) == 100, "half the plans wait at their gate"
+    assert page.count('class="badge badge-decide"') == 100 and len(row_ids(section(page, "plans-title"), "plan")) == 200
+    lead_role = text(sign_in(client, person(LEAD_ROLE)).get("/"))
+    assert len(row_ids(section(lead_role, "overdue-title"), "task")) == 100, "the other half has a late inventory"
+    assert time.perf_counter() - started < 120
+
+
+def _add_plans(lead: Person, first: int, end: int) -> None:
+    """Plans numbered ``first`` to ``end - 1``; the even ones wait at their first gate (rows set in bulk)."""
+    plans = [start(lead, f"Plan {number:03}") for number in range(first, end)]
+    waiting = [plan.id for number, plan in zip(range(first, end), plans, strict=True) if number % 2 == 0]
+    session().execute(
+        sa.update(PlanStage)
+        .where(PlanStage.plan_id.in_(waiting), PlanStage.position == 0)
+        .values(status=StageStatus.AWAITING_DECISION)
+    )
+    first_stages = sa.select(PlanStage.id).where(PlanStage.plan_id.in_(waiting), PlanStage.position == 0)
+    session().execute(
+        sa.update(Task)
+        .where(Task.stage_id.in_(first_stages))
+        .values(status=TaskStatus.DONE, completed_dt=datetime(2026, 12, 20, tzinfo=UTC))
+    )
+    session().commit()
+
+
+def _count(client: FlaskClient, reader: Person) -> int:
+    sign_in(client, reader)
+    assert client.get("/").status_code == 200  # warm-up: the signed-in person is cached after it
+    session().expire_all()
+    with count_queries() as statements:
+        assert client.get("/").status_code == 200
+    return len(statements)

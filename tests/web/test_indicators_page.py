@@ -1,0 +1,170 @@
+"""The indicators page: charts, one value by form, many from a spreadsheet file (all or nothing)."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from gpect_workflow.models import Indicator, Measurement, Person, PersonRole, Plan
+from gpect_workflow.services.context import session
+from gpect_workflow.services.measurement_import import parse_number, read_measurements
+from tests.conftest import csrf_token, post_form, sign_in
+from tests.plan_helpers import start_five_levers_plan
+
+
+@pytest.fixture
+def plan(definitions: None, dummy_lead: Person) -> Plan:
+    started = start_five_levers_plan(dummy_lead, date(2026, 11, 2))
+    session().commit()
+    return started
+
+
+def indicator(plan: Plan, key: str) -> Indicator:
+    found = session().scalar(sa.select(Indicator).where(Indicator.plan_id == plan.id, Indicator.key == key))
+    assert found is not None
+    return found
+
+
+def values(plan: Plan) -> list[tuple[str, date, float, str | None]]:
+    query = (
+        sa.select(Indicator.key, Measurement.measured_on, Measurement.value, Measurement.source)
+        .join(Indicator)
+        .where(Indicator.plan_id == plan.id)
+        .order_by(Measurement.measured_on, Indicator.key)
+    )
+    return [tuple(row) for row in session().execute(query)]  # type: ignore[misc]
+
+
+def upload(client: FlaskClient, plan: Plan, content: bytes) -> Any:
+    data = {"csrf_token": csrf_token(client), "file": (__import__("io").BytesIO(content), "valeurs.csv")}
+    return client.post(f"/plans/{plan.id}/indicators/import", data=data, content_type="multipart/form-data")
+
+
+def test_the_lead_records_a_value_and_sees_it_on_the_chart(client: FlaskClient, plan: Plan, dummy_lead: Person) -> None:
+    surveyed = indicator(plan, "companies-surveyed")
+    sign_in(client, dummy_lead)
+    response = post_form(
+        client,
+        f"/plans/{plan.id}/indicators/{surveyed.id}/measurements",
+        {"measured_on": "2026-11-20", "value": "17", "source": "Enquête CCI"},
+    )
+    assert response.status_code == 302
+    assert values(plan) == [("companies-surveyed", date(2026, 11, 20), 17.0, "Enquête CCI")]
+    html = client.get(f"/plans/{plan.id}/indicators").get_data(as_text=True)
+    assert "La valeur est enregistrée." in html
+    assert 'data-date="2026-11-20" data-value="17"' in html
+    assert 'data-target="50"' in html
+
+
+def test_a_wrong_value_is_shown_beside_its_field_and_the_input_kept(
+    client: FlaskClient, plan: Plan, dummy_lead: Person
+) -> None:
+    surveyed = indicator(plan, "companies-surveyed")
+    sign_in(client, dummy_lead)
+    response = post_form(
+        client,
+        f"/plans/{plan.id}/indicators/{surveyed.id}/measurements",
+        {"measured_on": "2026-11-20", "value": "2,5", "source": "Estimation"},
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "un nombre entier" in html  # a count is a whole number, in French
+    assert 'value="2,5"' in html and 'value="Estimation"' in html
+    assert values(plan) == []
+
+
+def test_a_partner_reads_the_indicators_but_cannot_record(client: FlaskClient, plan: Plan) -> None:
+    partner = session().scalar(sa.select(Person).where(Person.email == "employment-service@partners.example.org"))
+    assert partner is not None
+    sign_in(client, partner)
+    html = client.get(f"/plans/{plan.id}/indicators").get_data(as_text=True)
+    assert "Entreprises enquêtées" in html and "Enregistrer une valeur" not in html
+    surveyed = indicator(plan, "companies-surveyed")
+    forged = post_form(
+        client, f"/plans/{plan.id}/indicators/{surveyed.id}/measurements", {"measured_on": "2026-11-20", "value": "3"}
+    )
+    assert forged.status_code == 403
+    assert upload(client, plan, b"indicator;date;value\ncompanies-surveyed;2026-11-20;3\n").status_code == 403
+    assert values(plan) == []
+
+
+def test_outsiders_and_visitors_do_not_see_the_page(client: FlaskClient, plan: Plan, create_user: Any) -> None:
+    assert client.get(f"/plans/{plan.id}/indicators").status_code == 302
+    sign_in(client, create_user("other@example.org", PersonRole.LEAD))
+    assert client.get(f"/plans/{plan.id}/indicators").status_code == 404
+
+
+def test_a_spreadsheet_is_previewed_then_recorded_in_one_go(
+    client: FlaskClient, plan: Plan, dummy_lead: Person
+) -> None:
+    content = (
+        "Indicateur;Date;Valeur;Source\r\n"
+        "companies-surveyed;15/11/2026;12;Enquête CCI\r\n"
+        "Partenaires impliqués;2026-11-20;6;Comité\r\n"
+    ).encode("cp1252")
+    sign_in(client, dummy_lead)
+    preview = upload(client, plan, content)
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert "2 valeurs seront enregistrées." in html and values(plan) == []
+    encoded = re.search(r'name="content" value="([^"]+)"', html)
+    assert encoded and base64.b64decode(encoded.group(1)) == content
+    confirmed = post_form(client, f"/plans/{plan.id}/indicators/import/confirm", {"content": encoded.group(1)})
+    assert confirmed.status_code == 302
+    assert values(plan) == [
+        ("companies-surveyed", date(2026, 11, 15), 12.0, "Enquête CCI"),
+        ("partners-involved", date(2026, 11, 20), 6.0, "Comité"),
+    ]
+
+
+def test_a_file_with_a_wrong_line_names_it_and_records_nothing(
+    client: FlaskClient, plan: Plan, dummy_lead: Person
+) -> None:
+    content = (
+        b"indicator,date,value\ncompanies-surveyed,2026-11-15,12\nbudget,2026-11-16,3\npartners-involved,32/11/2026,4\n"
+    )
+    sign_in(client, dummy_lead)
+    preview = upload(client, plan, content)
+    assert preview.status_code == 422
+    html = preview.get_data(as_text=True)
+    assert "Indicateur « budget » inconnu." in html or "Indicateur inconnu « budget »." in html
+    assert "Date illisible « 32/11/2026 »" in html
+    assert "Enregistrer ces valeurs" not in html
+    # A forged confirmation of the wrong file is refused too, and records nothing.
+    forged = post_form(
+        client, f"/plans/{plan.id}/indicators/import/confirm", {"content": base64.b64encode(content).decode()}
+    )
+    assert forged.status_code == 422
+    assert values(plan) == []
+
+
+def test_a_value_refused_by_the_recording_rules_refuses_the_whole_file(
+    client: FlaskClient, plan: Plan, dummy_lead: Person
+) -> None:
+    content = b"indicator;date;value\ncompanies-surveyed;2026-11-15;12\ncompanies-surveyed;2027-05-01;20\n"
+    sign_in(client, dummy_lead)
+    confirmed = post_form(
+        client, f"/plans/{plan.id}/indicators/import/confirm", {"content": base64.b64encode(content).decode()}
+    )
+    assert confirmed.status_code == 422
+    assert values(plan) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("12,5", 12.5), ("12.5", 12.5), ("1\u202f250", 1250.0), ("1 250,5", 1250.5), ("abc", None), ("nan", None)],
+)
+def test_numbers_are_read_the_french_way_too(text: str, value: float | None) -> None:
+    assert parse_number(text) == value
+
+
+def test_headings_are_required(plan: Plan, dummy_lead: Person) -> None:
+    parsed = read_measurements(b"key;when\nx;y\n", [])
+    assert not parsed.is_valid and "indicator, date, value" in str(parsed.errors[0])
+    assert str(read_measurements(b"", []).errors[0]) == "The file is empty."
