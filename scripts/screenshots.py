@@ -8,6 +8,7 @@ is written. ``GPECT_CHROMIUM`` names another Chromium binary.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 import shutil
@@ -41,6 +42,7 @@ ADMIN = "admin@gpect.example.org"
 
 
 def main() -> None:
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     OUTPUT.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="gpect-screenshots-") as folder:
         app = create_app(

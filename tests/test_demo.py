@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import sqlalchemy as sa
 from flask import Flask
 
 from gpect_workflow.demo.loader import load_demo
-from gpect_workflow.models import CommitteeDecision, Decision, Person, Plan, PlanStage, StageStatus, Task, TaskStatus
+from gpect_workflow.models import (
+    CommitteeDecision,
+    Decision,
+    Indicator,
+    Person,
+    Plan,
+    PlanStage,
+    StageStatus,
+    Task,
+    TaskStatus,
+)
 from gpect_workflow.services.context import session
 
 from .conftest import WORKFLOWS
@@ -18,17 +30,20 @@ def test_one_plan_per_shipped_definition_at_different_stages(app: Flask) -> None
     plans = session().scalars(sa.select(Plan)).all()
     assert sorted(p.definition_key for p in plans) == sorted(path.stem for path in WORKFLOWS.glob("*.yaml"))
     positions = set()
+    waiting = 0
     for plan in plans:
         stages = session().scalars(sa.select(PlanStage).where(PlanStage.plan_id == plan.id)).all()
-        open_stages = [s for s in stages if s.status is StageStatus.OPEN]
-        assert len(open_stages) == 1 and open_stages[0].stage_key == plan.current_stage_key
-        positions.add(open_stages[0].position)
+        current = [s for s in stages if s.status in (StageStatus.OPEN, StageStatus.AWAITING_DECISION)]
+        assert len(current) == 1 and current[0].stage_key == plan.current_stage_key
+        positions.add(current[0].position)
+        waiting += current[0].status is StageStatus.AWAITING_DECISION
         for closed in (s for s in stages if s.status is StageStatus.CLOSED):
             tasks = session().scalars(sa.select(Task).where(Task.stage_id == closed.id)).all()
             assert all(
                 t.status is TaskStatus.DONE or (t.status is TaskStatus.SKIPPED and not t.is_required) for t in tasks
             )
     assert len(positions) >= 3
+    assert waiting == 1, "the demo shows a gate waiting for its steering committee"
 
 
 def test_committee_gates_passed_have_decisions_and_people_are_fictitious(app: Flask) -> None:
@@ -54,3 +69,15 @@ def test_demo_history_is_written_by_the_services_and_never_in_the_future(app: Fl
     assert {"plan_created", "stage_entered", "task_status_changed", "stage_closed", "gate_decided"} <= kinds
     late = session().scalars(sa.select(Task).where(Task.status == TaskStatus.IN_PROGRESS)).all()
     assert late, "the demo shows at least one task in progress"
+
+
+def test_indicators_with_a_target_have_measurements_from_the_plans_past(app: Flask) -> None:
+    load_demo()
+    session().commit()
+    indicators = session().scalars(sa.select(Indicator).where(Indicator.target.is_not(None))).all()
+    assert indicators
+    for indicator in indicators:
+        days = sorted(m.measured_on for m in indicator.measurements)
+        assert len(days) == 3 and days == sorted(set(days))
+        plan = session().get(Plan, indicator.plan_id)
+        assert plan is not None and plan.start_date <= days[0] and days[-1] < date(2026, 11, 30) + timedelta(days=1)

@@ -43,6 +43,8 @@ class DemoPlan:
     started_days_ago: int
     #: Stages already closed (the next one is open).
     closed_stages: int
+    #: Finish the open stage's tasks, so that its gate waits for the steering committee.
+    awaiting_gate: bool = False
     roles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
@@ -246,6 +248,7 @@ PLANS: tuple[DemoPlan, ...] = (
         "claire.martin@mee-chartres.example.org",
         started_days_ago=150,
         closed_stages=2,
+        awaiting_gate=True,
         roles={
             "lead": ("mee-chartres", ("claire.martin@mee-chartres.example.org",)),
             "cluster": ("cosmetic-valley", ("julie.perrin@cosmetic-valley.example.org",)),

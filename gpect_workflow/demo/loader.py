@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ..clock import FrozenClock
+from ..definitions.model import IndicatorDirection
 from ..models import (
     FINISHED_TASK_STATUSES,
     OPEN_TASK_STATUSES,
     Decision,
+    Indicator,
     Language,
     Organisation,
     Person,
@@ -31,6 +33,7 @@ from ..models import (
 )
 from ..services.context import session, state
 from ..services.definitions import get_definition, latest_definitions, register_definitions
+from ..services.indicators import record_measurement
 from ..services.partners import create_person, ensure_organisation, ensure_territory, find_person
 from ..services.plans import PlanRequest, RoleMapping, start_plan
 from ..services.stages import decide_gate
@@ -86,8 +89,11 @@ def _load_plan(spec: DemoPlan, version: int, territory_id: int, organisations: d
         request = PlanRequest(spec.name, spec.definition, version, territory_id, lead.id, start, roles)
         plan = start_plan(lead, request)
         _live_through(plan, lead, spec.closed_stages, today, history)
+        if spec.awaiting_gate:
+            _finish_open_stage(plan, history)
     finally:
         state().clock = real_clock
+    _measure(plan, lead, start, today)  # values recorded as of today, measured on days of the plan's past
     return f"plan '{spec.name}': started {start.isoformat()}, now at stage '{plan.current_stage_key}'"
 
 
@@ -133,6 +139,37 @@ def _work_open_stage(plan: Plan, stage: PlanStage, today: date, history: FrozenC
     if past_due and past_due[-1] in _ready_tasks(stage):
         _move_to(history, past_due[-1].due_date - timedelta(days=5), time(10, 0))
         change_task_status(_assignee(past_due[-1], lead), past_due[-1].id, TaskStatus.IN_PROGRESS)
+
+
+def _finish_open_stage(plan: Plan, history: FrozenClock) -> None:
+    """Finish every task of the open stage, so that a committee gate waits for its decision."""
+    stage = _current_stage(plan)
+    while stage.status is StageStatus.OPEN and (ready := _ready_tasks(stage)):
+        _move_to(history, history.now().astimezone(PARIS).date() + timedelta(days=1), time(15, 0))
+        change_task_status(_assignee(ready[0], plan.lead), ready[0].id, TaskStatus.DONE, note="Réalisé.")
+
+
+#: Share of the target reached at three measurements spread over the plan's life (the last one short of it).
+_PROGRESSION = (0.3, 0.6, 0.85)
+
+
+def _measure(plan: Plan, lead: Person, start: date, today: date) -> None:
+    """Three measurements of each indicator with a target, approaching it as a real plan would."""
+    span = (today - start).days
+    for indicator in session().scalars(sa.select(Indicator).where(Indicator.plan_id == plan.id).order_by(Indicator.id)):
+        if indicator.target is None or span < 3:
+            continue
+        for step, share in enumerate(_PROGRESSION, start=1):
+            if indicator.direction is IndicatorDirection.DECREASE:
+                value = indicator.target * (2 - share)
+            else:
+                value = indicator.target * share
+            if indicator.unit in ("count", "people"):
+                value = float(round(value))
+            elif indicator.unit == "percent":
+                value = min(100.0, round(value, 1))
+            day = start + timedelta(days=span * step // len(_PROGRESSION) - 1)
+            record_measurement(lead, indicator.id, value, day, "Tableau de bord du chef de projet")
 
 
 class CappedClock(FrozenClock):
