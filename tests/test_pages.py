@@ -2,34 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import Person, PersonRole
-from gpect_workflow.services.context import session, state
+from gpect_workflow.services.context import session
 
 from .conftest import sign_in
 from .plan_helpers import start_five_levers_plan
-
-
-@contextmanager
-def count_queries(app: Flask) -> Iterator[list[str]]:
-    statements: list[str] = []
-    engine = state().db.engine
-
-    def record(conn: object, cursor: object, statement: str, *args: object) -> None:
-        statements.append(statement)
-
-    sa.event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", record)
+from .query_count import count_queries
 
 
 def test_plans_list_shows_the_demo_plans_with_stage_progress_and_lateness(app: Flask, client: FlaskClient) -> None:
@@ -55,14 +38,14 @@ def test_plans_list_costs_the_same_queries_with_2_and_12_plans(
     sign_in(client, dummy_lead)
     assert client.get("/plans").status_code == 200  # the signed-in person is cached after the first request
     session().expire_all()
-    with count_queries(app) as small:
+    with count_queries() as small:
         assert client.get("/plans").status_code == 200
     for number in range(2, 12):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
     app.config["PAGE_SIZE"] = 50
     session().expire_all()
-    with count_queries(app) as large:
+    with count_queries() as large:
         html = client.get("/plans").get_data(as_text=True)
     assert html.count('class="plan-row"') == 12
     assert len(large) == len(small)

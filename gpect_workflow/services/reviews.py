@@ -15,7 +15,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from ..definitions.model import IndicatorDirection, Text
+from ..definitions.model import Text
 from ..engine.progress import Progress
 from ..errors import NotFound
 from ..models import (
@@ -32,6 +32,7 @@ from .burnup import Burnup, plans_burnup
 from .context import session
 from .definitions import get_definition
 from .loading import plan_today
+from .oversight import IndicatorState, indicator_state
 from .progress import plans_progress, stages_progress
 from .queries import visible_plans
 
@@ -207,12 +208,9 @@ def indicator_line(indicator: Indicator) -> IndicatorLine:
 
 
 def below_target(indicator: Indicator, value: float) -> bool | None:
-    """Whether ``value`` falls short of the indicator's target, given the direction it should move."""
-    if indicator.target is None:
-        return None
-    if indicator.direction is IndicatorDirection.DECREASE:
-        return value > indicator.target
-    return value < indicator.target
+    """Whether ``value`` falls short of the indicator's target (``None`` without a target): the oversight rule."""
+    state = indicator_state(indicator.direction, value, indicator.target)
+    return None if state is IndicatorState.NO_TARGET else state is IndicatorState.BELOW_TARGET
 
 
 def _tasks_by_plan(ids: list[int]) -> dict[int, list[Task]]:

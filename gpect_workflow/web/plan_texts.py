@@ -14,6 +14,7 @@ from flask_babel import format_datetime, gettext
 from ..definitions.model import Text
 from ..errors import GpectError
 from ..services.plan_view import JournalEntry
+from . import labels
 from .i18n import current_language, localized, short_date
 from .texts import N_
 
@@ -53,13 +54,7 @@ STAGE_PLACES = {
     "upcoming": N_("Upcoming stage"),
     "not_reached": N_("Stage not reached"),
 }
-LEVERS = {
-    "observe": N_("Observe and analyse"),
-    "experiment": N_("Experiment and evaluate"),
-    "adapt": N_("Adapt the interventions"),
-    "articulate": N_("Articulate the partners"),
-    "lead_change": N_("Lead change"),
-}
+LEVERS = labels.LEVERS  # one list of lever names for every page
 DECISIONS = {
     "approve": N_("approved"),
     "rework": N_("sent back for rework"),
