@@ -20,11 +20,13 @@ from werkzeug.wrappers import Response
 from ..errors import InvalidTransition, StaleObject
 from ..models import PlanStatus
 from ..services import plan_view
+from ..services.burnup import plan_burnup
 from ..services.context import session
 from ..services.permissions import require
 from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
 from ..services.plan_view import ShiftLine
 from . import plan_texts
+from .charts import burnup_svg, indicator_svg
 from .texts import N_
 
 #: The longest note a form accepts (the journal keeps it whole).
@@ -80,6 +82,8 @@ def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) 
         return_to="plan",
         journal_url=lambda number: url_for("gpect.plan_page", plan_id=plan_id, journal_page=number, _anchor="journal"),
         gate_review="gpect.review_page" in current_app.view_functions,  # a host may leave that page out
+        burnup=burnup_svg(plan_burnup(data.plan), chart_id=f"burnup-{plan_id}"),
+        indicator_svg=indicator_svg,
     )
     return page, status
 

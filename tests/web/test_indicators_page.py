@@ -60,6 +60,8 @@ def test_the_lead_records_a_value_and_sees_it_on_the_chart(client: FlaskClient, 
     assert "La valeur est enregistrée." in html
     assert 'data-date="2026-11-20" data-value="17"' in html
     assert 'data-target="50"' in html
+    plan_page = client.get(f"/plans/{plan.id}").get_data(as_text=True)  # the plan page charts them too
+    assert 'data-date="2026-11-20" data-value="17"' in plan_page and "chart chart-burnup" in plan_page
 
 
 def test_a_wrong_value_is_shown_beside_its_field_and_the_input_kept(
