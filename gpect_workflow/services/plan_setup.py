@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -24,8 +24,8 @@ from sqlalchemy.orm import selectinload
 from ..definitions import WorkflowDefinition
 from ..definitions.model import StageDef, TaskDef
 from ..errors import NotFound, ValidationError
-from ..models import Organisation, OrganisationKind, Person, PersonRole, Territory
-from .context import session
+from ..models import Organisation, OrganisationKind, Person, PersonRole, Plan, Territory
+from .context import now, session
 from .definitions import definition_from_record, get_definition, list_definition_records
 from .partners import create_organisation, create_person_as
 from .plans import PlanRequest, RoleMapping, first_assignee, planned_schedule, require_plan_starter
@@ -278,6 +278,29 @@ def plan_request(details: PlanDetails, roles: Mapping[str, RoleMapping]) -> Plan
         roles=dict(roles),
         timezone=details.timezone,
     )
+
+
+#: A second confirmation of the same plan within this time is taken for a double click, not a new plan.
+RESUBMIT_WINDOW = timedelta(minutes=10)
+
+
+def just_started(request: PlanRequest) -> Plan | None:
+    """The plan this same request started a moment ago, if any: a double submission finds it again."""
+    query = (
+        sa.select(Plan)
+        .where(
+            Plan.name == request.name,
+            Plan.definition_key == request.definition_key,
+            Plan.definition_version == request.definition_version,
+            Plan.territory_id == request.territory_id,
+            Plan.lead_id == request.lead_id,
+            Plan.start_date == request.start_date,
+            Plan.created_dt >= now() - RESUBMIT_WINDOW,
+        )
+        .order_by(Plan.id.desc())
+        .limit(1)
+    )
+    return session().scalar(query)
 
 
 def add_organisation(actor: Person, territory: Territory, name: str, kind: str, email: str) -> Organisation:

@@ -42,6 +42,7 @@ from ..services.plan_setup import (
     check_details,
     check_roles,
     definition_choices,
+    just_started,
     lead_choices,
     partner_organisations,
     plan_request,
@@ -148,8 +149,13 @@ def _confirm(values: MultiDict[str, str], _: str) -> Any:
     """Start the plan, in one transaction, and go to its page."""
     details, definition = _details(values)
     roles = _roles(values, details, definition)
+    wanted = plan_request(details, roles)
+    already = just_started(wanted)
+    if already is not None:
+        flash(gettext("The plan %(name)s was already started: here it is.", name=already.name))
+        return redirect(url_for("gpect.plan_page", plan_id=already.id))
     try:
-        plan = start_plan(current_user, plan_request(details, roles))
+        plan = start_plan(current_user, wanted)
     except ValidationError as error:
         session().rollback()
         return _step_of_errors(values, details, definition, roles, error.fields)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from gpect_workflow.clock import FrozenClock
 from gpect_workflow.errors import ValidationError
 from gpect_workflow.models import (
     Language,
@@ -594,3 +595,19 @@ def test_unknown_actions_are_bad_requests(client: FlaskClient, lead: Person, ter
     sign_in(client, lead)
     assert post(client, "explode", details(territory)).status_code == 400
     assert post(client, "create-person:not-a-role", details(territory)).status_code == 400
+
+
+def test_confirming_twice_starts_one_plan(
+    client: FlaskClient, lead: Person, territory: Territory, partners: dict[str, Person], clock: FrozenClock
+) -> None:
+    sign_in(client, lead)
+    fields = {**details(territory), **role_fields(lead, partners)}
+    first = post(client, "confirm", fields)
+    again = post(client, "confirm", fields)  # a double click, or the browser's back button and Confirm
+    (plan,) = plans()
+    assert first.headers["Location"] == again.headers["Location"] and again.headers["Location"].endswith(
+        f"/plans/{plan.id}"
+    )
+    clock.advance(timedelta(minutes=11))
+    post(client, "confirm", fields)  # later on, the same details are a new plan (the lead meant it)
+    assert len(plans()) == 2
