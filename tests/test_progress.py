@@ -16,7 +16,7 @@ from gpect_workflow.services.progress import plans_progress, stages_progress
 from gpect_workflow.services.tasks import change_task_status
 
 from .plan_helpers import start_five_levers_plan
-from .test_pages import count_queries
+from .query_count import count_queries
 
 
 def _engine_progress(plan: Plan, stage_id: int | None = None) -> object:
@@ -53,13 +53,13 @@ def test_progress_queries_do_not_grow_with_plans(app: Flask, definitions: None, 
     plans = [start_five_levers_plan(dummy_lead, name=f"P{i}") for i in range(2)]
     session().commit()
     _load(plans)
-    with count_queries(app) as small:
+    with count_queries() as small:
         plans_progress(plans)
         stages_progress(plans)
     plans += [start_five_levers_plan(dummy_lead, name=f"Q{i}") for i in range(8)]
     session().commit()
     _load(plans)
-    with count_queries(app) as large:
+    with count_queries() as large:
         assert len(plans_progress(plans)) == 10
         stages_progress(plans)
     assert len(small) == len(large) == 2
