@@ -31,8 +31,12 @@ from .permissions import PlanAccess, plan_access, require_view
 from .progress import plans_progress, stages_progress
 
 
-def visible_plans(person: Person) -> sa.Select[tuple[int]]:
-    """Ids of the plans ``person`` may see: all for administrators; led, or taken part in, otherwise."""
+def visible_plans(person: Person) -> sa.Select[tuple[int]] | sa.CompoundSelect[tuple[int]]:
+    """Ids of the plans ``person`` may see: all for administrators; led, or taken part in, otherwise.
+
+    A union of the two indexed lookups, not ``lead_id = ? OR id IN (...)``: with the ``OR``, PostgreSQL
+    scans every plan and hashes every role assignment on each use (15-20 ms at 10,000 plans).
+    """
     if person.role is PersonRole.ADMIN and person.is_active:
         return sa.select(Plan.id)
     member_of = (
@@ -40,7 +44,7 @@ def visible_plans(person: Person) -> sa.Select[tuple[int]]:
         .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
         .where(RoleAssignmentMember.person_id == person.id)
     )
-    return sa.select(Plan.id).where(sa.or_(Plan.lead_id == person.id, Plan.id.in_(member_of)))
+    return sa.union(sa.select(Plan.id).where(Plan.lead_id == person.id), member_of)
 
 
 @dataclass(frozen=True, slots=True)
