@@ -206,7 +206,7 @@ ROLES = (
 PEOPLE_PER_ORGANISATION = 5
 #: Plans whose id is a multiple of this give their tasks to the fifth person of each organisation
 #: (two of whom take digests); the others to person ``id % 4``.
-FIFTH_PERSON_EVERY = 250
+FIFTH_PERSON_EVERY = 50
 #: In the open stage: one task in LATE_EVERY due before the instant is late; of those due within EARLY_DAYS
 #: after it, all but one in EARLY_EXCEPT_EVERY are already done.
 LATE_EVERY = 24

@@ -9,9 +9,10 @@ in the outbox of a fresh SQLite database (migrated with the shipped migrations):
 about 3 KB of text, 6.5 KB of HTML and a 0.7 KB ``.ics`` attachment (the tick's real reminders have
 1.3 KB of text, 6.5 KB of HTML and a 0.7 KB ``.ics``). Then, in the same run:
 
-* ``send_pending()`` is timed with ``MAIL_SERVER`` pointing at the server (it claims, builds each
-  email's bytes with ``notifications.mime``, sends batches of 200 over one Flask-Mail connection each,
-  and records the outcome);
+* ``send_pending()`` is timed with ``MAIL_SERVER`` pointing at the server, pass after pass as the
+  scheduler calls it until nothing is due (a pass claims up to ``OUTBOX_SEND_LIMIT`` messages in one
+  statement, builds each email's bytes with ``notifications.mime``, sends batches of 500 over one
+  Flask-Mail connection each, and records the outcome);
 * raw ``smtplib.SMTP(...).sendmail`` is timed on the same messages, built beforehand as bytes with the
   standard library (text and HTML alternatives, the attachment), over one connection.
 
@@ -47,7 +48,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.migration_config import alembic_config
 from gpect_workflow.models import OutboxMessage, OutboxStatus
 from gpect_workflow.notifications.outbox import Attachment, NewMessage, enqueue
-from gpect_workflow.notifications.sender import send_pending
+from gpect_workflow.notifications.sender import SendReport, send_pending
 from gpect_workflow.services.context import session
 from gpect_workflow.state import EXTENSION_NAME
 
@@ -233,6 +234,22 @@ def queue(app: Flask, count: int) -> tuple[int, float]:
     return len(queued), size / max(count, 1)
 
 
+def send_all() -> tuple[SendReport, int]:
+    """Call ``send_pending()`` until a pass finds nothing due; the summed report and the number of passes."""
+    total, passes = SendReport(), 0
+    while True:
+        report = send_pending()
+        passes += 1
+        if not report.sent + report.failed + report.retried:
+            return total, passes
+        total.sent, total.failed, total.retried = (
+            total.sent + report.sent,
+            total.failed + report.failed,
+            total.retried + report.retried,
+        )
+        total.errors += report.errors
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=10_000, help="messages to send (default %(default)s)")
@@ -260,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         server.reset()
         with app.app_context(), _common.count_queries(engine) as log:
             start, cpu_start = time.perf_counter(), time.process_time()
-            report = send_pending()
+            report, passes = send_all()
             app_seconds, app_cpu = time.perf_counter() - start, time.process_time() - cpu_start
             statuses = dict(
                 session().execute(sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)).all()
@@ -284,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"{'':<44} {'messages':>9} {'seconds':>8} {'CPU s':>7} {'messages/s':>11} {'received':>9} {'KB/msg':>7}")
     print(
-        f"{'send_pending() (200/connection)':<44} {report.sent:>9,} {app_seconds:>8.2f} {app_cpu:>7.2f}"
+        f"{f'send_pending() x {passes} (500/connection)':<44} {report.sent:>9,} {app_seconds:>8.2f} {app_cpu:>7.2f}"
         f" {app_rate:>11,.0f} {app_received:>9,} {app_octets / max(app_received, 1) / 1024:>7.1f}"
     )
     print(

@@ -178,7 +178,8 @@ def db_downgrade_command(revision: str) -> None:
 @click.option("--dry-run", is_flag=True, help="Show what would be queued and sent; change nothing.")
 @with_appcontext
 def tick_command(at: str | None, dry_run: bool) -> None:
-    """One scheduler pass: reminders, escalations and digests due since the last pass, then sending."""
+    """One scheduler pass: scheduled plans whose start came opened, reminders, escalations and digests due
+    since the last pass queued, then sending."""
     from .clock import FrozenClock
     from .scheduler.jobs import tick
 

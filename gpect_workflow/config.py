@@ -126,6 +126,15 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("SCHEDULER_INTERVAL_SECONDS", 60, _positive_int, "Seconds between two scheduler passes."),
     Setting("OUTBOX_MAX_ATTEMPTS", 8, _positive_int, "Delivery attempts before a message is marked failed."),
+    Setting(
+        "REMINDERS_PER_PASS",
+        1000,
+        _positive_int,
+        "Reminders one scheduler pass renders at most; a busier send hour goes on at the next passes.",
+    ),
+    Setting(
+        "OUTBOX_SEND_LIMIT", 2000, _positive_int, "Messages one sending pass takes at most; the rest leave at the next."
+    ),
     Setting("MAIL_TIMEOUT_SECONDS", 30, _positive_int, "SMTP connection timeout."),
     Setting("MAIL_DEFAULT_SENDER", "GPECT Workflow <no-reply@gpect.local>", _sender, "From address of emails."),
 )

@@ -282,7 +282,8 @@ def start_plan_on(
         roles[role.key] = RoleMapping(people[0][1] or 0, members[role.key])
     territory_id = lead.organisation.territory_id if lead.organisation else None
     assert territory_id is not None
-    plan = start_plan(lead, PlanRequest(f"Plan {key}", key, version, territory_id, lead.id, start, roles))
+    request = PlanRequest(f"Plan {key}", key, version, territory_id, lead.id, start, roles, open_now=True)
+    plan = start_plan(lead, request)
     admin, _ = _person(cache, "admin@gpect.example.org", PersonRole.ADMIN)
     outsider, _ = _person(cache, "outsider@partners.example.org", organisation_name="Organisation extérieure")
     other_lead, _ = _person(cache, "other-lead@gpect.example.org", PersonRole.LEAD)

@@ -33,6 +33,7 @@ def test_every_shipped_definition_runs_start_to_finish(
         dummy_lead.id,
         date(2026, 12, 1),
         roles,
+        open_now=True,
     )
     plan = start_plan(dummy_lead, request)
     session().commit()

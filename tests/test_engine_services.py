@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
-from blinker import Signal
 from flask import Flask
 
 from gpect_workflow import signals
@@ -40,7 +37,7 @@ from gpect_workflow.services.tasks import (
 )
 
 from .engine_drive import committee_member
-from .plan_helpers import start_five_levers_plan
+from .plan_helpers import received, start_five_levers_plan
 
 DONE, TODO, IN_PROGRESS = TaskStatus.DONE, TaskStatus.TODO, TaskStatus.IN_PROGRESS
 
@@ -74,20 +71,6 @@ def finish(plan: Plan, *keys: str) -> None:
     for key in keys:
         change_task_status(assignee(task(plan, key)), task(plan, key).id, DONE)
         session().commit()
-
-
-@contextmanager
-def received(signal: Signal) -> Iterator[list[dict[str, Any]]]:
-    calls: list[dict[str, Any]] = []
-
-    def receiver(sender: object, **kwargs: Any) -> None:
-        calls.append(kwargs)
-
-    signal.connect(receiver)
-    try:
-        yield calls
-    finally:
-        signal.disconnect(receiver)
 
 
 def journal(plan: Plan, kind: str) -> list[Event]:

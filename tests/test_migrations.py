@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_eighteen_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 18
-    assert HEAD == "0004"
+    assert HEAD == "0006"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -297,3 +297,102 @@ def test_0004_adds_and_removes_the_calendar_columns_keeping_people_and_their_ind
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
     assert differences(migration_app) == []
+
+
+# --- 0005: scheduled plans ------------------------------------------------------------------------------------
+
+
+def _insert(app: Flask, statement: str, **values: Any) -> None:
+    with engine(app).begin() as connection:
+        connection.execute(sa.text(statement), values)
+
+
+def _add_plan(app: Flask, plan_id: int, status: str) -> None:
+    _insert(
+        app,
+        "INSERT INTO gpect_plans (id, name, definition_key, definition_version, territory_id, lead_id, timezone,"
+        " start_date, status, version, created_dt, updated_dt) VALUES (:id, :name, 'k', 1, 1, 7, 'Europe/Paris',"
+        " '2026-12-01', :status, 1, '2026-11-30 08:00:00+00:00', '2026-11-30 08:00:00+00:00')",
+        id=plan_id,
+        name=f"Plan {plan_id}",
+        status=status,
+    )
+
+
+def _plan_statuses(app: Flask) -> dict[int, str]:
+    with engine(app).connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, status FROM gpect_plans ORDER BY id"))
+        return {plan_id: status for plan_id, status in rows}
+
+
+def test_0005_accepts_scheduled_plans_and_downgrades_only_without_them(migration_app: Flask) -> None:
+    """Up to 0005 the plan status CHECK accepts ``scheduled`` and keeps every plan (SQLite rebuilds the
+    table); the downgrade refuses while a plan is scheduled, then restores the old constraint."""
+    command.upgrade(alembic_config(), "0004")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_definitions (id, key, version, content_hash, title_fr, title_en, source, source_file,"
+        " registered_dt) VALUES (1, 'k', 1, 'h', 'T', 'T', '', 'k.yaml', '2026-11-30 08:00:00+00:00')",
+    )
+    _insert(migration_app, "INSERT INTO gpect_territories (id, code, name) VALUES (1, 't', 'Territoire')")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_people (id, email, name, role, language, timezone, reminder_mode, is_referent,"
+        " is_active, created_dt) VALUES (7, 'lead@example.org', 'Lead', 'lead', 'fr', 'Europe/Paris',"
+        " 'immediate', false, true, '2026-11-30 08:00:00+00:00')",
+    )
+    _add_plan(migration_app, 1, "active")
+    _add_plan(migration_app, 2, "on_hold")
+    with pytest.raises(sa.exc.IntegrityError):
+        _add_plan(migration_app, 3, "scheduled")
+
+    command.upgrade(alembic_config(), "0005")
+    _add_plan(migration_app, 3, "scheduled")
+    with pytest.raises(sa.exc.IntegrityError):
+        _add_plan(migration_app, 4, "sleeping")
+    assert _plan_statuses(migration_app) == {1: "active", 2: "on_hold", 3: "scheduled"}
+    checks = {check["name"] for check in sa.inspect(engine(migration_app)).get_check_constraints("gpect_plans")}
+    assert "ck_gpect_plans_plan_status" in checks
+
+    with pytest.raises(RuntimeError, match=r"1 plan\(s\) are scheduled.*open or cancel them first"):
+        command.downgrade(alembic_config(), "0004")
+    assert current_revisions(migration_app) == ["0005"]
+    assert _plan_statuses(migration_app) == {1: "active", 2: "on_hold", 3: "scheduled"}
+
+    _insert(migration_app, "UPDATE gpect_plans SET status = 'cancelled' WHERE id = 3")
+    command.downgrade(alembic_config(), "0004")
+    assert current_revisions(migration_app) == ["0004"]
+    assert _plan_statuses(migration_app) == {1: "active", 2: "on_hold", 3: "cancelled"}
+    with pytest.raises(sa.exc.IntegrityError):
+        _add_plan(migration_app, 4, "scheduled")
+
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
+# --- 0006: the reminders cursor -------------------------------------------------------------------------------
+
+
+def test_0006_adds_and_removes_the_reminders_cursor_keeping_the_tick_row(migration_app: Flask) -> None:
+    """Up to 0006 the tick's row gains a null reminders cursor; back to 0005 it loses it, keeping the row."""
+    command.upgrade(alembic_config(), "0005")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_scheduler_runs (name, covered_until_dt, ran_dt)"
+        " VALUES ('tick', '2026-11-30 08:00:00+00:00', '2026-11-30 08:00:00+00:00')",
+    )
+    assert "reminders_covered_until_dt" not in _columns(migration_app, "gpect_scheduler_runs")
+
+    command.upgrade(alembic_config(), "0006")
+    with engine(migration_app).connect() as connection:
+        row = connection.execute(sa.text("SELECT name, reminders_covered_until_dt FROM gpect_scheduler_runs")).one()
+    assert tuple(row) == ("tick", None)
+    assert differences(migration_app) == []
+
+    command.downgrade(alembic_config(), "0005")
+    assert "reminders_covered_until_dt" not in _columns(migration_app, "gpect_scheduler_runs")
+    with engine(migration_app).connect() as connection:
+        assert connection.execute(sa.text("SELECT name FROM gpect_scheduler_runs")).scalars().all() == ["tick"]
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]

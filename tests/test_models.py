@@ -68,6 +68,7 @@ def plan(definitions: None, dummy_lead: Person) -> Plan:
         dummy_lead.id,
         PLAN_START,
         roles,
+        open_now=True,
     )
     created = start_plan(dummy_lead, request)
     session().commit()

@@ -301,7 +301,9 @@ def test_without_smtp_server_messages_are_captured(database_url: str, clock: Any
                     "steering_committee",
                 )
             }
-            start_plan(lead, PlanRequest("P", "gpect-five-levers", 1, territory.id, lead.id, date(2026, 12, 1), roles))
+            first_day = date(2026, 12, 1)
+            request = PlanRequest("P", "gpect-five-levers", 1, territory.id, lead.id, first_day, roles, open_now=True)
+            start_plan(lead, request)
             session().commit()
             report = tick()
             assert report.sending is not None and report.sending.captured == 1

@@ -67,7 +67,7 @@ def start(
     committee_role = get_definition(definition, 1).committee_roles[0]
     organisation = ensure_organisation("Préfecture", OrganisationKind.STATE_SERVICE, None)
     roles[committee_role] = RoleMapping(organisation.id, [person.id for person in committee])
-    request = PlanRequest(name, definition, 1, territory_id, lead.id, date(2026, 12, 1), roles, timezone)
+    request = PlanRequest(name, definition, 1, territory_id, lead.id, date(2026, 12, 1), roles, timezone, open_now=True)
     return start_plan(lead, request)
 
 
@@ -414,8 +414,8 @@ def test_the_same_number_of_queries_for_3_and_30_plans(
     plans_with_data(dummy_lead, [people["alice"]], range(3, 30), clock)
     many, large = committee_page_queries(person)
     assert (len(small), len(large)) == (3, 30)
-    # Definitions and plans (a member's plans need the definitions' committee roles), then six for the health.
-    assert few == many == (8 if who == "member" else 7), f"{few} queries for 3 plans, {many} for 30"
+    # Definitions and plans (a member's plans need the definitions' committee roles), then four for the health.
+    assert few == many == (6 if who == "member" else 5), f"{few} queries for 3 plans, {many} for 30"
     assert sum(1 for h in large.values() if h.gates_awaiting) == 15
     assert sum(1 for h in large.values() if h.off_track) == 30
     assert all(h.indicators[0].latest_value is not None for h in large.values())

@@ -17,13 +17,24 @@ from flask import Flask
 from flask.testing import FlaskCliRunner
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.models import OutboxMessage, Person, ReminderMode, SchedulerRun, Task
+from gpect_workflow.models import (
+    OutboxMessage,
+    OutboxStatus,
+    Person,
+    Plan,
+    PlanStatus,
+    ReminderMode,
+    SchedulerRun,
+    Task,
+)
 from gpect_workflow.notifications.digests import digest_day
+from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.scheduler.runner import JOB_ID, blocking_scheduler, start_embedded, stop_embedded
 from gpect_workflow.services.context import session
 
 from .conftest import REPO
 from .plan_helpers import start_five_levers_plan
+from .query_count import count_queries
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -50,6 +61,40 @@ def test_tick_at_dry_run_changes_nothing_and_says_what_it_would_do(
     real = runner.invoke(args=["gpect", "tick", "--at", at(date(2026, 12, 24), 8, 31)])
     assert real.exit_code == 0 and "queued" in real.output and "captured" in real.output
     assert messages("reminder")
+
+
+def test_tick_opens_the_plans_whose_start_came_before_queueing_reminders(
+    runner: FlaskCliRunner, definitions: None, dummy_lead: Person
+) -> None:
+    plan = start_five_levers_plan(dummy_lead, date(2026, 12, 1), "Plan programmé", open_now=False)
+    session().commit()
+    evening = runner.invoke(args=["gpect", "tick", "--at", at(date(2026, 11, 30), 20, 0)])
+    assert evening.exit_code == 0 and "opened 0 plan(s)" in evening.output, evening.output
+    dry = runner.invoke(args=["gpect", "tick", "--at", at(date(2026, 12, 1), 8, 30), "--dry-run"])
+    assert f"would open 1 plan(s)\n  plan {plan.id} Plan programmé\n" in dry.output, dry.output
+    session().expire_all()
+    assert session().get(Plan, plan.id).status is PlanStatus.SCHEDULED and messages("stage_opened") == []  # type: ignore[union-attr]
+
+    morning = runner.invoke(args=["gpect", "tick", "--at", at(date(2026, 12, 1), 8, 30)])
+    assert morning.exit_code == 0, morning.output
+    lines = morning.output.splitlines()
+    assert lines[1:3] == ["opened 1 plan(s)", f"  plan {plan.id} Plan programmé"], lines
+    session().expire_all()
+    assert session().get(Plan, plan.id).status is PlanStatus.ACTIVE  # type: ignore[union-attr]
+    opened = messages("stage_opened")
+    assert opened and {m.status for m in opened} == {OutboxStatus.CAPTURED}, "queued and sent in the same pass"
+    again = runner.invoke(args=["gpect", "tick", "--at", at(date(2026, 12, 1), 8, 31)])
+    assert "opened 0 plan(s)" in again.output and len(messages("stage_opened")) == len(opened)
+
+
+def test_a_tick_with_nothing_to_open_adds_one_query(app: Flask, definitions: None, dummy_lead: Person) -> None:
+    start_five_levers_plan(dummy_lead, date(2027, 1, 4), "Plan de janvier", open_now=False)
+    session().commit()
+    with count_queries() as statements:
+        report = tick(send=False)
+    assert report.opened == []
+    openings = [s for s in statements if "gpect_plans.start_date <=" in s]
+    assert len(openings) == 1, openings
 
 
 def test_tick_at_needs_an_offset(runner: FlaskCliRunner) -> None:

@@ -58,6 +58,8 @@ ROUNDS = 3
 PLANS = 25
 #: A process that takes longer than this fails the test (and is killed).
 PROCESS_TIMEOUT = 120
+#: Messages one tick sends at most: below a round's count, so each round needs both processes.
+SEND_LIMIT = 200
 
 
 def tick_process(database_url: str, smtp_port: int, at: datetime) -> subprocess.Popen[str]:
@@ -69,6 +71,7 @@ def tick_process(database_url: str, smtp_port: int, at: datetime) -> subprocess.
         "GPECT_MAIL_SERVER": "127.0.0.1",
         "GPECT_MAIL_PORT": str(smtp_port),
         "GPECT_BASE_URL": BASE_URL,
+        "GPECT_OUTBOX_SEND_LIMIT": str(SEND_LIMIT),
     }
     return subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "wsgi", "gpect", "tick", "--at", at.isoformat()],
@@ -185,7 +188,10 @@ def test_two_processes_on_plans_due_together_queue_and_send_each_email_once(
     roles["employment_service"] = RoleMapping(organisation.id, [partner.id])
     roles["steering_committee"] = RoleMapping(organisation.id, [member.id])
     plans = [
-        start_plan(lead, PlanRequest(f"Plan {n}", definition.key, 1, territory.id, lead.id, date(2026, 12, 1), roles))
+        start_plan(
+            lead,
+            PlanRequest(f"Plan {n}", definition.key, 1, territory.id, lead.id, date(2026, 12, 1), roles, open_now=True),
+        )
         for n in range(PLANS)
     ]
     session().commit()

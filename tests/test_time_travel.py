@@ -1,8 +1,10 @@
 """Every shipped definition run from start to completion while time moves, against a real SMTP server.
 
-For each file of workflows/, a plan is started with every role mapped (one person per role, distinct
-addresses, two committee members, an English speaker, a person in daily-digest mode, a referent in the
-organisation of the partner who will be late). Time then moves forward through ``flask gpect tick --at``
+For each file of workflows/, a plan is created the day before its start date with every role mapped (one
+person per role, distinct addresses, two committee members, an English speaker, a person in daily-digest
+mode, a referent in the organisation of the partner who will be late): it waits, scheduled, and nobody
+hears of it until the tick of its start date's morning opens it. Time then moves forward through
+``flask gpect tick --at``
 (the CLI, as cron or an operator would run it): at 08:31 Paris on the days something is due, once in a
 while only in the afternoon, and at 15:00 after people acted. People act through the services on realistic
 days, reacting to the emails they got: most partners finish a task the day after its first reminder,
@@ -84,8 +86,10 @@ from .time_travel_support import (
 )
 
 DEFINITION_FILES = sorted(WORKFLOWS.glob("*.yaml"))
-#: Tuesday 1 December 2026: plans start at 09:00 that day.
+#: Tuesday 1 December 2026: plans are created the afternoon before and open at 08:30 that day.
 PLAN_START = date(2026, 12, 1)
+#: When the lead creates the plan: Monday 30 November 2026, 16:00 in Paris.
+CREATED_AT = paris(PLAN_START - timedelta(days=1), 16, 0)
 #: Every this many tick days, the morning tick is skipped and the day's only tick runs mid-afternoon.
 AFTERNOON_ONLY_EVERY = 7
 #: A dry run before every this many ticks, checked against the real tick that follows.
@@ -139,8 +143,8 @@ def _member(person: Person) -> Member:
 
 
 def cast_and_start(definition: WorkflowDefinition, clock: FrozenClock) -> tuple[int, Cast]:
-    """Create one person per role (two for the committee) and start the plan on PLAN_START at 09:00."""
-    clock.set(paris(PLAN_START, 9, 0))
+    """Create one person per role (two for the committee) and the plan, the day before PLAN_START: scheduled."""
+    clock.set(CREATED_AT)
     domain = f"{definition.key}.example.org"
     territory = ensure_territory(f"t-{definition.key}"[:64], f"Territoire {definition.key}", "45")
     owners = {t.owner for t in definition.tasks()}
@@ -248,11 +252,15 @@ class Story:
 
     # -- ticks -------------------------------------------------------------------------------------------------
 
-    def tick(self, instant: datetime, *, dry_run_first: bool = False) -> None:
-        """Run ``flask gpect tick --at instant`` after predicting what it must queue; check it did exactly that."""
+    def tick(self, instant: datetime, *, dry_run_first: bool = False, opening: bool = False) -> str:
+        """Run ``flask gpect tick --at instant`` after predicting what it must queue; check it did exactly that.
+
+        ``opening``: the tick opens the scheduled plan first, so its first stage's tasks count. Returns the
+        command's output.
+        """
         session().commit()  # end the test's own transaction so the tick's process-like session sees everything
         since = self.covered_until or instant - timedelta(days=1)
-        tasks = open_tasks({self.definition.key: self.definition}, self.cast.people)
+        tasks = open_tasks({self.definition.key: self.definition}, self.cast.people, opening=opening)
         for task in tasks:
             self.task_keys[task.id] = task.task_key
         expected = predict_reminders(tasks, since, instant, self.cast.people, self.cast.referents)
@@ -283,6 +291,7 @@ class Story:
         self._compare(instant, since, expected, digest, new_rows, result.output)
         self.predicted += expected
         self._read_new_mail(local_day)
+        return result.output
 
     def _compare(
         self,
@@ -502,8 +511,8 @@ class Story:
 def run_story(story: Story) -> None:
     """Move time until the plan completes (or fail saying where it got stuck)."""
     day = PLAN_START
+    open_on_its_start_date(story)
     story.note_ready(day)
-    story.tick(paris(day, 15, 0))
     for tick_day in range(1, MAX_TICK_DAYS + 1):
         if story.plan_status() is PlanStatus.COMPLETED:
             return
@@ -522,6 +531,27 @@ def run_story(story: Story) -> None:
         elif story.notices_waiting():  # what people did today queued notices: the afternoon tick sends them
             story.tick(paris(day, 15, 0))
     pytest.fail(f"the plan did not complete within {MAX_TICK_DAYS} tick days")
+
+
+def open_on_its_start_date(story: Story) -> None:
+    """The evening before, the scheduled plan is not opened and nobody is written to; the tick at 08:30 on its
+    start date opens it and the first stage's assignees get their stage-opened email then."""
+    evening = story.tick(paris(PLAN_START - timedelta(days=1), 19, 0))
+    assert "opened 0 plan(s)" in evening, evening
+    assert story.plan_status() is PlanStatus.SCHEDULED and story.smtp.received == [] and outbox_rows() == []
+    just_before = story.tick(paris(PLAN_START, 8, 29))
+    assert "opened 0 plan(s)" in just_before and story.smtp.received == [], just_before
+    morning = story.tick(paris(PLAN_START, 8, 30), opening=True)
+    assert f"opened 1 plan(s)\n  plan {story.plan_id} Plan {story.definition.key}\n" in morning, morning
+    assert story.plan_status() is PlanStatus.ACTIVE
+    first = story._stages()[0]
+    assert first.status is not StageStatus.PENDING and first.opened_dt == paris(PLAN_START, 8, 30)
+    opened = [m for m in story.smtp.received if m.message["X-GPECT-Kind"] == "stage_opened"]
+    assignees = {
+        story.cast.people[t.assignee_id].email if t.assignee_id in story.cast.people else story.cast.lead.email
+        for t in session().scalars(sa.select(Task).where(Task.stage_id == first.id))
+    }
+    assert sorted(r for m in opened for r in m.recipients) == sorted(assignees), "one stage-opened email each"
 
 
 # ----------------------------------------------------------------------------------------------------------------

@@ -161,17 +161,22 @@ class OpenTask:
     escalate_after_days: int | None
 
 
-def open_tasks(definitions: dict[str, WorkflowDefinition], people: dict[int, Member]) -> list[OpenTask]:
-    """The tasks reminders may be about now: open, in an open stage of an active plan, with their slots."""
+def open_tasks(
+    definitions: dict[str, WorkflowDefinition], people: dict[int, Member], *, opening: bool = False
+) -> list[OpenTask]:
+    """The tasks reminders may be about now: open, in an open stage of an active plan, with their slots.
+
+    With ``opening``, the first stage of a scheduled plan counts as open too: the tick about to run opens
+    the plan before it queues reminders.
+    """
+    in_open_stage = sa.and_(PlanStage.status == StageStatus.OPEN, Plan.status == PlanStatus.ACTIVE)
+    if opening:
+        in_open_stage = sa.or_(in_open_stage, sa.and_(PlanStage.position == 0, Plan.status == PlanStatus.SCHEDULED))
     query = (
         sa.select(Task, PlanStage.stage_key, Plan.definition_key, Plan.lead_id, Plan.timezone)
         .join(PlanStage, PlanStage.id == Task.stage_id)
         .join(Plan, Plan.id == Task.plan_id)
-        .where(
-            Task.status.in_(OPEN_TASK_STATUSES),
-            PlanStage.status == StageStatus.OPEN,
-            Plan.status == PlanStatus.ACTIVE,
-        )
+        .where(Task.status.in_(OPEN_TASK_STATUSES), in_open_stage)
         .order_by(Task.id)
     )
     found = []

@@ -82,7 +82,11 @@ class Plans(MethodView):
     @blp.response(201, PlanSchema)
     @errors(blp, 403, 404, 422)
     def post(self, data: dict[str, Any]) -> Any:
-        """Start a plan from a definition version, with every task-owning role mapped."""
+        """Start a plan from a definition version, with every task-owning role mapped.
+
+        A plan whose start date is still ahead is created `scheduled` and opens on that day, unless
+        `open_now` is true.
+        """
         actor = api_person()
         version = data.get("definition_version") or _latest_version(data["definition_key"])
         roles = {key: RoleMapping(m["organisation_id"], m["person_ids"]) for key, m in data["roles"].items()}
@@ -95,6 +99,7 @@ class Plans(MethodView):
             data["start_date"],
             roles,
             data.get("timezone") or "Europe/Paris",
+            open_now=data["open_now"],
         )
         plan = start_plan(actor, request)
         session().commit()

@@ -286,6 +286,13 @@ class PlanCreateSchema(StrictSchema):
     roles = fields.Dict(
         keys=Text(validate=validate.Length(1, 64)), values=fields.Nested(RoleMappingSchema), required=True
     )
+    open_now = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Open the first stage now although the start date is ahead; otherwise such a plan is"
+            " created `scheduled` and opens on its start date."
+        },
+    )
 
 
 class TaskSchema(Schema):

@@ -12,6 +12,8 @@ class PlanStatus(StrEnum):
     """Where an action plan is in its life."""
 
     DRAFT = "draft"
+    #: Created before its start date: every stage waits until the plan opens on that day.
+    SCHEDULED = "scheduled"
     ACTIVE = "active"
     ON_HOLD = "on_hold"
     COMPLETED = "completed"

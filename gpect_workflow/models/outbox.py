@@ -92,3 +92,6 @@ class SchedulerRun(Base):
     covered_until_dt: Mapped[datetime]
     #: When that pass ran (UTC).
     ran_dt: Mapped[datetime]
+    #: Where reminders got to when a pass left some for the next (a send hour of more than
+    #: ``REMINDERS_PER_PASS``); ``None`` when they are as far as ``covered_until_dt``.
+    reminders_covered_until_dt: Mapped[datetime | None]

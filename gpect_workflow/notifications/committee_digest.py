@@ -136,12 +136,17 @@ def occurrences_by_zone(since: datetime, until: datetime) -> dict[str, tuple[dat
 class _Candidates:
     """The plans of one member that may need attention: the first ones examined, and how many there are."""
 
-    plan_ids: list[int]
+    plans: list[Plan]
     total: int
 
 
 def queue_committee_digests(since: datetime, until: datetime) -> list[str]:
     """Queue the committee digests whose send time came in ``(since, until]``; return the keys queued."""
+    return enqueue(committee_digest_messages(since, until))
+
+
+def committee_digest_messages(since: datetime, until: datetime) -> list[NewMessage]:
+    """The committee digests whose send time came in ``(since, until]``, rendered, not yet queued."""
     occurrences = occurrences_by_zone(since, until)
     if not occurrences:
         return []
@@ -149,7 +154,7 @@ def queue_committee_digests(since: datetime, until: datetime) -> list[str]:
     if not candidates:
         return []
     people = recipients(candidates)
-    plans = _plans({plan_id for found in candidates.values() for plan_id in found.plan_ids})
+    plans = {plan.id: plan for found in candidates.values() for plan in found.plans}
     health = _health(list(plans.values()))
     messages = []
     for person_id, found in candidates.items():
@@ -160,7 +165,7 @@ def queue_committee_digests(since: datetime, until: datetime) -> list[str]:
         message = _digest(recipient, occurrence, found, health)
         if message is not None:
             messages.append(message)
-    return enqueue(messages)
+    return messages
 
 
 def _candidates(zones: Collection[str], instant: datetime) -> dict[int, _Candidates]:
@@ -198,19 +203,16 @@ def _candidates(zones: Collection[str], instant: datetime) -> dict[int, _Candida
         sa.func.count().over(partition_by=pairs.c.person_id).label("total"),
     ).subquery()
     query = (
-        sa.select(ranked.c.person_id, ranked.c.plan_id, ranked.c.total)
+        sa.select(ranked.c.person_id, Plan, ranked.c.total)
+        .join(Plan, Plan.id == ranked.c.plan_id)
         .where(ranked.c.rank <= MAX_PLANS_CHECKED)
         .order_by(ranked.c.person_id, ranked.c.rank)
+        .options(joinedload(Plan.territory))
     )
     found: dict[int, _Candidates] = {}
-    for person_id, plan_id, total in session().execute(query):
-        found.setdefault(person_id, _Candidates([], int(total))).plan_ids.append(plan_id)
+    for person_id, plan, total in session().execute(query):
+        found.setdefault(person_id, _Candidates([], int(total))).plans.append(plan)
     return found
-
-
-def _plans(ids: set[int]) -> dict[int, Plan]:
-    query = sa.select(Plan).where(Plan.id.in_(sorted(ids))).options(joinedload(Plan.territory))
-    return {plan.id: plan for plan in session().scalars(query)}
 
 
 def _health(plans: list[Plan]) -> dict[int, PlanHealth]:
@@ -317,7 +319,7 @@ def plan_url(plan_id: int) -> str:
 def _digest(
     recipient: Recipient, occurrence: date, found: _Candidates, health: dict[int, PlanHealth]
 ) -> NewMessage | None:
-    flagged = [health[i] for i in found.plan_ids if i in health and health[i].needs_attention]
+    flagged = [health[plan.id] for plan in found.plans if plan.id in health and health[plan.id].needs_attention]
     if not flagged:
         return None
     flagged.sort(key=lambda item: (not item.gates_awaiting, item.plan.name, item.plan.id))  # decisions first
@@ -332,7 +334,7 @@ def _digest(
         gates=sorted(_gates(listed, language), key=lambda g: (g.since is None, g.since or date.min, g.plan_name)),
         off_track=[_off_track(item, language) for item in listed if item.off_track],
         indicators=[_indicator(item, i, language) for item in listed for i in item.indicators_below_target],
-        truncated=len(flagged) > MAX_PLANS_LISTED or found.total > len(found.plan_ids),
+        truncated=len(flagged) > MAX_PLANS_LISTED or found.total > len(found.plans),
         late_threshold=OFF_TRACK_LATE_DAYS,
         **context,
     )

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from ..engine.calendar import WorkingCalendar
-from ..models import OPEN_TASK_STATUSES, Person, Plan, PlanStage, PlanStatus, ReminderMode, StageStatus, Task
+from ..models import OPEN_TASK_STATUSES, Plan, PlanStage, PlanStatus, ReminderMode, StageStatus, Task
 from ..services.context import session
 from .outbox import NewMessage, enqueue
 from .reminders import default_hour
 from .render import render_email
-from .views import common_context, plan_views, recipients, task_links, task_view
+from .views import active_rhythms, common_context, plan_views, recipients, task_links, task_view
 
 #: How far back a pass looks for a digest day it missed.
 MAX_CATCH_UP_DAYS = 15
@@ -50,6 +50,11 @@ def digest_day(person_mode: ReminderMode, day: date, calendar: WorkingCalendar =
 
 def queue_digests(since: datetime, until: datetime) -> list[str]:
     """Queue the digests whose send time came in ``(since, until]``; return the keys queued."""
+    return enqueue(digest_messages(since, until))
+
+
+def digest_messages(since: datetime, until: datetime) -> list[NewMessage]:
+    """The digests whose send time came in ``(since, until]``, rendered, not yet queued."""
     due = _people_due(since, until)
     if not due:
         return []
@@ -62,15 +67,15 @@ def queue_digests(since: datetime, until: datetime) -> list[str]:
         mine = [(t, k, p) for t, k, p in tasks if t.assignee_id == person_id and t.due_date <= day + HORIZON[mode]]
         if mine and person_id in people:
             messages.append(_digest(people[person_id], mode, day, mine, plans))
-    return enqueue(messages)
+    return messages
 
 
 def _people_due(since: datetime, until: datetime) -> dict[int, tuple[date, ReminderMode, str]]:
-    query = sa.select(Person.id, Person.reminder_mode, Person.timezone).where(
-        Person.is_active, Person.reminder_mode.in_([ReminderMode.DAILY, ReminderMode.WEEKLY])
-    )
     hour, result = default_hour(), {}
-    for person_id, mode, zone_name in session().execute(query):
+    for person in active_rhythms():
+        if person.reminder_mode not in HORIZON:
+            continue
+        person_id, mode, zone_name = person.id, person.reminder_mode, person.timezone
         zone = ZoneInfo(zone_name)
         day = until.astimezone(zone).date()
         # The latest digest day whose send time came in the window: after downtime, a missed Monday's

@@ -11,9 +11,10 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 
 from flask import current_app
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer, want_bytes
 from sqlalchemy.exc import IntegrityError
 
 from ..models import UsedLink
@@ -60,10 +61,26 @@ class LinkClaim:
 
 
 class _ClockSigner(TimestampSigner):
-    """Timestamps from the application's clock, so tests and ``tick --at`` move link ages too."""
+    """Timestamps from the application's clock, so tests and ``tick --at`` move link ages too.
+
+    The derived key is kept per secret and salt: itsdangerous derives it again (one more HMAC) for every
+    signature, and a send-hour tick signs a few links for each of thousands of emails.
+    """
 
     def get_timestamp(self) -> int:
         return int(now().timestamp())
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        cache_key = (secret, self.salt, self.key_derivation)
+        derived = _DERIVED_KEYS.get(cache_key)
+        if derived is None:
+            derived = _DERIVED_KEYS[cache_key] = super().derive_key(secret)
+        return derived
+
+
+#: Derived keys by (secret, salt, derivation): a handful of purposes for one or two secrets.
+_DERIVED_KEYS: dict[tuple[bytes, bytes, str], bytes] = {}
 
 
 class _ClockSerializer(URLSafeTimedSerializer):
@@ -71,7 +88,12 @@ class _ClockSerializer(URLSafeTimedSerializer):
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
-    return _ClockSerializer(current_app.config["SECRET_KEY"], salt=f"gpect-link-{purpose}")
+    return _serializer_for(current_app.config["SECRET_KEY"], purpose)
+
+
+@lru_cache(maxsize=64)
+def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
+    return _ClockSerializer(secret_key, salt=f"gpect-link-{purpose}")
 
 
 def make_token(purpose: str, person_id: int, task_id: int | None = None) -> str:

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 import socket
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import defer
 
 from ..errors import NotFound
@@ -63,17 +66,85 @@ def message_id(idempotency_key: str, domain: str) -> str:
 
 
 def enqueue(messages: Sequence[NewMessage]) -> list[str]:
-    """Insert the messages not queued before; return the keys actually inserted (one statement)."""
+    """Insert the messages not queued before; return the keys actually inserted, in one statement.
+
+    On PostgreSQL the rows travel as one JSON parameter expanded by ``json_to_recordset``: a send hour of
+    thousands of reminders is still one statement (a multi-row ``VALUES`` would be split into batches
+    under the server's limit of 65,535 parameters). SQLite, the embedded default, takes them as an
+    ordinary multi-row insert.
+    """
     if not messages:
         return []
     instant = now()
     rows = [_row(message, instant) for message in messages]
-    dialect = session().get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(OutboxMessage)
-    statement = insert.on_conflict_do_nothing(index_elements=["idempotency_key"]).returning(
-        OutboxMessage.idempotency_key
+    if session().get_bind().dialect.name == "postgresql":
+        return _insert_from_json(rows)
+    table = OutboxMessage.__table__
+    statement = (
+        sqlite.insert(table)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        .returning(table.c.idempotency_key)
     )
+    # A Core insert: one multi-row statement (up to SQLite's limit of variables, about 2,300 rows), where
+    # the ORM's would split the rows by which columns are null.
     return list(session().scalars(statement, rows))
+
+
+def queued_keys(keys: Collection[str]) -> set[str]:
+    """Which of ``keys`` are in the outbox already (one statement: the keys travel as one parameter)."""
+    if not keys:
+        return set()
+    if session().get_bind().dialect.name == "postgresql":
+        wanted = OutboxMessage.idempotency_key == sa.any_(sa.cast(sa.bindparam("keys", list(keys)), ARRAY(sa.Text)))
+    else:
+        listed = sa.select(sa.column("value")).select_from(
+            sa.func.json_each(sa.bindparam("keys", json.dumps(list(keys))))
+        )
+        wanted = OutboxMessage.idempotency_key.in_(listed)
+    return set(session().scalars(sa.select(OutboxMessage.idempotency_key).where(wanted)))
+
+
+#: The columns ``_row`` fills, in the order of the PostgreSQL statement.
+_INSERTED = (
+    "idempotency_key",
+    "kind",
+    "recipient_id",
+    "recipient_email",
+    "plan_id",
+    "task_id",
+    "subject",
+    "body_text",
+    "body_html",
+    "attachments",
+    "status",
+    "attempts",
+    "next_attempt_dt",
+    "created_dt",
+)
+
+
+@lru_cache(maxsize=1)
+def _json_insert_sql() -> str:
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    table = OutboxMessage.__table__
+    columns = ", ".join(_INSERTED)
+    record = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in _INSERTED)
+    return (
+        f"INSERT INTO {table.name} ({columns}) SELECT {columns}"
+        f" FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"
+        " ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
+    )
+
+
+def _insert_from_json(rows: list[dict[str, Any]]) -> list[str]:
+    payload = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+    return list(session().scalars(sa.text(_json_insert_sql()), {"rows": payload}))
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot queue a {type(value).__name__} value")
 
 
 def _row(message: NewMessage, instant: datetime) -> dict[str, Any]:
@@ -104,30 +175,64 @@ def claimer_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
-def claim(limit: int, claimer: str) -> list[OutboxMessage]:
-    """Claim up to ``limit`` messages due for sending (pending and due, or with an expired claim)."""
-    instant = now()
+def _due_ids(instant: datetime, limit: int) -> sa.ScalarSelect[int]:
+    """The ids of up to ``limit`` messages due at ``instant``, oldest first, locked and skipping locked rows:
+    pending and due, or being sent under an expired claim (its sender died)."""
     due = sa.or_(
         sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= instant),
         sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until_dt < instant),
     )
-    candidates = (
+    return (
         sa.select(OutboxMessage.id)
         .where(due)
         .order_by(OutboxMessage.next_attempt_dt, OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .scalar_subquery()
     )
-    ids = list(session().scalars(candidates))
-    if not ids:
-        return []
-    session().execute(
+
+
+def claim(limit: int, claimer: str) -> list[OutboxMessage]:
+    """Claim up to ``limit`` messages due for sending (pending and due, or with an expired claim).
+
+    One statement: the due rows are picked and locked (``SKIP LOCKED`` on PostgreSQL, so concurrent
+    senders take different rows), marked as being sent by ``claimer`` until the claim expires, and
+    returned whole.
+    """
+    instant = now()
+    statement = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids))
+        .where(OutboxMessage.id.in_(_due_ids(instant, limit)))
         .values(status=OutboxStatus.SENDING, claimed_until_dt=instant + CLAIM_TTL, claimed_by=claimer)
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True, synchronize_session=False)
     )
-    query = sa.select(OutboxMessage).where(OutboxMessage.id.in_(ids)).order_by(OutboxMessage.id)
-    return list(session().scalars(query.execution_options(populate_existing=True)))
+    return sorted(session().scalars(statement), key=lambda message: message.id)
+
+
+def capture_due(limit: int) -> int:
+    """Keep up to ``limit`` due messages as captured, unsent (no SMTP server configured); return how many.
+
+    One statement, bodies left in the database: the captured rows are what ``flask gpect outbox`` and the
+    outbox page show.
+    """
+    instant = now()
+    statement = (
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.id.in_(_due_ids(instant, limit)))
+        .values(
+            status=OutboxStatus.CAPTURED,
+            sent_dt=instant,
+            attempts=OutboxMessage.attempts + 1,
+            claimed_until_dt=None,
+            claimed_by=None,
+        )
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    captured = list(session().scalars(statement))
+    session().expire_all()  # messages already loaded show their new state
+    return len(captured)
 
 
 def attachments_of(message: OutboxMessage) -> list[Attachment]:

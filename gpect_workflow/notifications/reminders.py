@@ -22,7 +22,6 @@ from ..engine.calendar import WorkingCalendar, calendar_for
 from ..engine.reminders import ReminderKind, Slot, due_slots, nominal_days, task_slots
 from ..models import (
     OPEN_TASK_STATUSES,
-    DefinitionRecord,
     Person,
     Plan,
     PlanStage,
@@ -32,72 +31,116 @@ from ..models import (
     Task,
 )
 from ..services.context import now, session
-from ..services.definitions import get_definition
-from .outbox import NewMessage, enqueue
+from ..services.definitions import all_definitions, get_definition
+from ..services.plan_opening import opening_hour
+from .outbox import NewMessage, enqueue, queued_keys
 from .render import render_email
 from .views import (
     PlanView,
     Recipient,
+    TaskView,
+    active_rhythms,
     calendar_attachment,
     common_context,
+    definition_task_view,
     plan_views,
-    recipients,
+    recipients_and_referents,
     task_links,
-    task_view,
 )
 
-#: Reminders rendered and inserted together.
-CHUNK = 500
 #: Working-day adjustments never move a slot further than this (Christmas and a weekend, say).
 MAX_ADJUSTMENT_DAYS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class DueTask:
+    """What a reminder says of its task: read as plain columns, not ORM objects (thousands at a send hour)."""
+
+    id: int
+    plan_id: int
+    task_key: str
+    owner_role: str
+    version: int
+    due_date: date
+    assignee_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class DuePlan:
+    """What a reminder needs of its plan."""
+
+    id: int
+    name: str
+    lead_id: int
+    definition_key: str
+    definition_version: int
+    timezone: str
 
 
 @dataclass(frozen=True, slots=True)
 class DueReminder:
     """A slot that came in the window, for a task and a recipient."""
 
-    task: Task
+    task: DueTask
     stage_key: str
-    plan: Plan
+    plan: DuePlan
     slot: Slot
     recipient_id: int
 
 
 def default_hour() -> time:
-    """The application's send hour for policies that do not name one."""
-    hours, minutes = current_app.config["REMINDER_SEND_HOUR"].split(":")
-    return time(int(hours), int(minutes))
+    """The application's send hour for policies that do not name one (scheduled plans open at it too)."""
+    return opening_hour()
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderBatch:
+    """The reminders a pass rendered, and how many due ones it left for the next pass."""
+
+    messages: list[NewMessage]
+    left: int = 0
 
 
 def queue_due_reminders(since: datetime, until: datetime) -> list[str]:
     """Queue the reminders and escalations whose slot came in ``(since, until]``; return the keys queued."""
+    return enqueue(due_reminder_messages(since, until, limit=None).messages)
+
+
+def due_reminder_messages(since: datetime, until: datetime, limit: int | None) -> ReminderBatch:
+    """The reminders and escalations whose slot came in ``(since, until]``, not queued yet, rendered.
+
+    Those already in the outbox (an earlier pass over the same window) are left out before rendering,
+    and at most ``limit`` are rendered: a send hour of thousands is spread over a few passes, each of a
+    bounded time and memory. The queries are the same whatever the number of reminders.
+    """
     definitions = _active_definitions()
     if not definitions:
-        return []
+        return ReminderBatch([])
     due_dates = candidate_due_dates(since, until, definitions, _recipient_zones())
     if not due_dates:
-        return []
+        return ReminderBatch([])
     due = list(_due_reminders(since, until, due_dates))
-    queued: list[str] = []
-    for start in range(0, len(due), CHUNK):  # render and insert a chunk at a time: memory stays bounded
-        queued += enqueue(_messages(due[start : start + CHUNK]))
-    return queued
+    people, referents = recipients_and_referents(
+        {d.recipient_id for d in due} | {d.plan.lead_id for d in due},
+        {d.recipient_id for d in due if d.slot.kind is ReminderKind.ESCALATION},
+    )
+    planned = _planned(due, people, referents)
+    queued = queued_keys([item.key for item in planned])
+    todo = [item for item in planned if item.key not in queued]
+    rendered = todo if limit is None else todo[:limit]
+    plans = plan_views({item.due.plan.id for item in rendered})
+    messages = [_render(item, people, plans) for item in rendered]
+    return ReminderBatch(messages, len(todo) - len(rendered))
 
 
 def _active_definitions() -> list[WorkflowDefinition]:
-    """Definition versions some active plan runs: a scan of the few definitions, probing plans by index."""
-    running = sa.exists().where(
-        Plan.definition_key == DefinitionRecord.key,
-        Plan.definition_version == DefinitionRecord.version,
-        Plan.status == PlanStatus.ACTIVE,
-    )
-    query = sa.select(DefinitionRecord.key, DefinitionRecord.version).where(running)
-    return [get_definition(key, version) for key, version in session().execute(query)]
+    """The registered definition versions (a few; read once per pass): the due dates worth looking at
+    come from their policies, and the due tasks' query then keeps those of active plans."""
+    return list(all_definitions().values())
 
 
 def _recipient_zones() -> set[str]:
-    query = sa.select(Person.timezone).where(Person.is_active).distinct()
-    return set(session().scalars(query)) | {current_app.config["DEFAULT_TIMEZONE"]}
+    return {person.timezone for person in active_rhythms()} | {current_app.config["DEFAULT_TIMEZONE"]}
 
 
 def _policies(definition: WorkflowDefinition) -> list[ReminderPolicy]:
@@ -159,7 +202,22 @@ def _nominal_days_landing_on(day: date, kind: ReminderKind, calendar: WorkingCal
 
 def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> Iterable[DueReminder]:
     query = (
-        sa.select(Task, PlanStage.stage_key, Plan, Person.timezone)
+        sa.select(
+            Task.id,
+            Task.plan_id,
+            Task.task_key,
+            Task.owner_role,
+            Task.version,
+            Task.due_date,
+            Task.assignee_id,
+            PlanStage.stage_key,
+            Plan.name,
+            Plan.lead_id,
+            Plan.definition_key,
+            Plan.definition_version,
+            Plan.timezone,
+            Person.timezone,
+        )
         .join(PlanStage, PlanStage.id == Task.stage_id)
         .join(Plan, Plan.id == Task.plan_id)
         .outerjoin(Person, Person.id == Task.assignee_id)
@@ -170,46 +228,72 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
             Plan.status == PlanStatus.ACTIVE,
         )
     )
-    for task, stage_key, plan, zone in session().execute(query):
-        definition = get_definition(plan.definition_key, plan.definition_version)
-        stage_def = definition.stage(stage_key)
-        task_def = next(t for t in stage_def.tasks if t.key == task.task_key)
-        policy = definition.task_policy(stage_def, task_def)
-        calendar = calendar_for(definition.calendar)
-        slots = task_slots(task.due_date, policy, ZoneInfo(zone or plan.timezone), calendar, default_hour())
+    plans: dict[int, DuePlan] = {}
+    rows = (
+        (
+            DueTask(*row[:7]),
+            row[7],
+            plans.get(row[1]) or plans.setdefault(row[1], DuePlan(row[1], *row[8:13])),
+            row[13],
+        )
+        for row in session().execute(query)
+    )
+    hour = default_hour()
+    # Tasks of one definition due on one day in one time zone share their slots: at a busy send hour
+    # thousands of tasks have a handful of due dates, so the slots are worked out once for each.
+    slots_of: dict[tuple[str, int, str, str, date, str], list[Slot]] = {}
+    for task, stage_key, plan, zone in rows:
+        zone_name = zone or plan.timezone
+        shape = (plan.definition_key, plan.definition_version, stage_key, task.task_key, task.due_date, zone_name)
+        slots = slots_of.get(shape)
+        if slots is None:
+            definition = get_definition(plan.definition_key, plan.definition_version)
+            stage_def = definition.stage(stage_key)
+            task_def = next(t for t in stage_def.tasks if t.key == task.task_key)
+            policy = definition.task_policy(stage_def, task_def)
+            calendar = calendar_for(definition.calendar)
+            slots = slots_of[shape] = list(task_slots(task.due_date, policy, ZoneInfo(zone_name), calendar, hour))
         for slot in due_slots(slots, since, until):
             yield DueReminder(task, stage_key, plan, slot, task.assignee_id or plan.lead_id)
 
 
-def _messages(due: list[DueReminder]) -> list[NewMessage]:
-    people = recipients({d.recipient_id for d in due} | {d.plan.lead_id for d in due})
-    modes = dict(session().execute(sa.select(Person.id, Person.reminder_mode).where(Person.id.in_(list(people)))).all())
-    referents = _referents({d.recipient_id for d in due if d.slot.kind is ReminderKind.ESCALATION})
-    people |= recipients(referents.values())
-    plans = plan_views(d.plan.id for d in due)
-    messages: list[NewMessage] = []
+@dataclass(frozen=True, slots=True)
+class _Planned:
+    """A message to write: a due slot for one recipient (the escalations have two: lead and referent)."""
+
+    key: str
+    due: DueReminder
+    recipient_id: int
+    escalation: bool
+
+
+def _planned(due: list[DueReminder], people: dict[int, Recipient], referents: dict[int, int]) -> list[_Planned]:
+    """What to send for each due slot, in a stable order (escalations first: they are always sent)."""
+    planned: list[_Planned] = []
     for item in due:
         if item.slot.kind is ReminderKind.ESCALATION:
             targets = {item.plan.lead_id, referents.get(item.recipient_id, item.plan.lead_id)}
-            messages += [
-                _escalation(item, people[t], people.get(item.recipient_id), plans) for t in targets if t in people
-            ]
-        elif item.recipient_id in people and modes.get(item.recipient_id) is ReminderMode.IMMEDIATE:
-            messages.append(_reminder(item, people[item.recipient_id], plans))
-    return messages
+            planned += [_Planned(_key(item, "escalation", t), item, t, True) for t in sorted(targets) if t in people]
+        elif item.recipient_id in people and people[item.recipient_id].reminder_mode is ReminderMode.IMMEDIATE:
+            planned.append(
+                _Planned(_key(item, item.slot.kind.value, item.recipient_id), item, item.recipient_id, False)
+            )
+    planned.sort(key=lambda p: (not p.escalation, p.due.task.due_date, p.key))
+    return planned
 
 
-def _referents(person_ids: set[int]) -> dict[int, int]:
-    """For each person, the referent of their organisation (when there is one and it is someone else)."""
-    if not person_ids:
-        return {}
-    referent = sa.orm.aliased(Person)
-    query = (
-        sa.select(Person.id, referent.id)
-        .join(referent, sa.and_(referent.organisation_id == Person.organisation_id, referent.is_referent))
-        .where(Person.id.in_(person_ids), referent.id != Person.id, referent.is_active)
+def _render(item: _Planned, people: dict[int, Recipient], plans: dict[int, PlanView]) -> NewMessage:
+    if item.escalation:
+        return _escalation(item.due, people[item.recipient_id], people.get(item.due.recipient_id), plans)
+    return _reminder(item.due, people[item.recipient_id], plans)
+
+
+def _task_view(item: DueReminder, language: str) -> TaskView:
+    task, plan = item.task, item.plan
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    return definition_task_view(
+        definition, task.id, task.version, task.task_key, task.owner_role, task.due_date, item.stage_key, language
     )
-    return dict(session().execute(query).all())
 
 
 def _key(item: DueReminder, kind: str, recipient_id: int) -> str:
@@ -224,9 +308,10 @@ def _local_today(recipient: Recipient, item: DueReminder) -> date:
 
 def _reminder(item: DueReminder, recipient: Recipient, plans: dict[int, PlanView]) -> NewMessage:
     plan = plans[item.plan.id]
-    task = task_view(item.task, item.stage_key, item.plan, recipient.language)
+    task = _task_view(item, recipient.language)
     days = (item.task.due_date - _local_today(recipient, item)).days
     moment = "before" if days > 0 else "today" if days == 0 else "late"
+    links = task_links(recipient.id, item.task.id)
     email = render_email(
         "reminder",
         recipient.language,
@@ -235,7 +320,7 @@ def _reminder(item: DueReminder, recipient: Recipient, plans: dict[int, PlanView
         moment=moment,
         days_left=max(days, 0),
         days_late=max(-days, 0),
-        **task_links(recipient.id, item.task.id),
+        **links,
         **common_context(recipient),
     )
     return NewMessage(
@@ -248,14 +333,14 @@ def _reminder(item: DueReminder, recipient: Recipient, plans: dict[int, PlanView
         recipient.id,
         item.plan.id,
         item.task.id,
-        attachments=[calendar_attachment([task], item.plan.name, recipient.id)],
+        attachments=[calendar_attachment([task], item.plan.name, recipient.id, {item.task.id: links["open_url"]})],
     )
 
 
 def _escalation(
     item: DueReminder, recipient: Recipient, assignee: Recipient | None, plans: dict[int, PlanView]
 ) -> NewMessage:
-    task = task_view(item.task, item.stage_key, item.plan, recipient.language)
+    task = _task_view(item, recipient.language)
     days_late = max((_local_today(recipient, item) - item.task.due_date).days, 1)
     email = render_email(
         "escalation",

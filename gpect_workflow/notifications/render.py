@@ -10,8 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from flask import render_template
+from flask import current_app
+from jinja2 import Environment
 
 LANGUAGES = ("fr", "en")
 
@@ -85,9 +87,34 @@ def render_email(kind: str, language: str, **context: Any) -> RenderedEmail:
     language = language if language in LANGUAGES else "fr"
     context = {"language": language, "long_date": lambda day: long_date(day, language), **context}
     folder = f"gpect_workflow/emails/{language}/{kind}"
-    subject = " ".join(render_template(f"{folder}.subject.txt", **context).split())
-    return RenderedEmail(
-        subject,
-        render_template(f"{folder}.txt", **context).strip() + "\n",
-        render_template(f"{folder}.html", **context),
-    )
+    subject = " ".join(_render(f"{folder}.subject.txt", context).split())
+    return RenderedEmail(subject, _render(f"{folder}.txt", context).strip() + "\n", _render(f"{folder}.html", context))
+
+
+def _render(name: str, context: dict[str, Any]) -> str:
+    """Render a template of the application's Jinja environment with exactly ``context``.
+
+    Not ``flask.render_template``: emails use neither the request nor the pages' context processors
+    (menus, language switch), which would cost more than the email itself at a send hour of thousands.
+    Templates are still looked up through the application, so a host can override them.
+    """
+    return _environment().get_template(name).render(context)
+
+
+_ENVIRONMENTS: WeakKeyDictionary[Environment, Environment] = WeakKeyDictionary()
+
+
+def _environment() -> Environment:
+    """The application's Jinja environment for emails: same loader, filters and settings, no globals.
+
+    Email templates import their macros (``{% import ... as ui %}``); Jinja checks, at each import, the
+    importing context's globals against the imported template's, which with Flask's globals costs more
+    than rendering the macros. Emails use none of those globals (no request, no ``url_for``).
+    """
+    pages = current_app.jinja_env
+    emails = _ENVIRONMENTS.get(pages)
+    if emails is None:
+        emails = pages.overlay()
+        emails.globals = {}
+        _ENVIRONMENTS[pages] = emails
+    return emails

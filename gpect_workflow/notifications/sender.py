@@ -24,7 +24,7 @@ from flask_mail import BadHeaderError, Connection, Message, email_dispatched, sa
 from ..models import OutboxMessage, OutboxStatus
 from ..services.context import now, session
 from .mime import build_message
-from .outbox import attachments_of, claim, claimer_name, message_id
+from .outbox import attachments_of, capture_due, claim, claimer_name, message_id
 
 BACKOFF_BASE = timedelta(minutes=1)
 BACKOFF_CAP = timedelta(hours=2)
@@ -99,19 +99,31 @@ def capturing() -> bool:
     return not current_app.config.get("MAIL_SERVER")
 
 
-def send_pending(batch_size: int = 200) -> SendReport:
-    """Claim and send due messages batch after batch until none is due; commits as it goes."""
+#: Messages sent over one SMTP connection; what a batch sent is committed before the next begins.
+BATCH_SIZE = 500
+
+
+def send_pending(limit: int | None = None) -> SendReport:
+    """Send the messages due, at most ``limit`` (``OUTBOX_SEND_LIMIT``) in this pass; commits as it goes.
+
+    The due messages are claimed in one statement, then sent batch after batch, each over one SMTP
+    connection and committed before the next, so a crash re-sends at most one batch (with the same
+    Message-ID). The statements of a pass are bounded by the limit, whatever the backlog: what is left
+    leaves at the next pass. Without an SMTP server, the due messages are marked captured in one statement.
+    """
     report = SendReport()
-    while True:
-        messages = claim(batch_size, claimer_name())
-        _commit_keeping(messages)
-        if not messages:
-            return report
-        if capturing():
-            _capture(messages, report)
-        else:
-            _send_batch(messages, report)
+    limit = limit or int(current_app.config["OUTBOX_SEND_LIMIT"])
+    if capturing():
+        report.captured = capture_due(limit)
         session().commit()
+        return report
+    messages = claim(limit, claimer_name())
+    _commit_keeping(messages)
+    for start in range(0, len(messages), BATCH_SIZE):
+        batch = messages[start : start + BATCH_SIZE]
+        _send_batch(batch, report)
+        _commit_keeping(messages[start + BATCH_SIZE :])
+    return report
 
 
 def _commit_keeping(messages: list[OutboxMessage]) -> None:
@@ -131,13 +143,6 @@ def _commit_keeping(messages: list[OutboxMessage]) -> None:
     if expiring:
         for instance in others:
             db.expire(instance)
-
-
-def _capture(messages: list[OutboxMessage], report: SendReport) -> None:
-    for message in messages:
-        message.status, message.sent_dt, message.claimed_until_dt = OutboxStatus.CAPTURED, now(), None
-        message.attempts += 1
-        report.captured += 1
 
 
 def _send_batch(messages: list[OutboxMessage], report: SendReport) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..definitions import WorkflowDefinition
-from ..models import Organisation, Person, Plan, PlanStage, Task, Territory
-from ..services.context import now, session
+from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
+from ..services.context import now, session, transaction_memo
 from ..services.definitions import get_definition
 from .ics import Deadline, deadlines_ics
 from .links import link_url
@@ -52,6 +52,26 @@ class Recipient:
     language: str
     timezone: str
     organisation: str | None
+    reminder_mode: ReminderMode = ReminderMode.IMMEDIATE
+
+
+@dataclass(frozen=True, slots=True)
+class PersonRhythm:
+    """When a person hears from us: how (immediately, by digest, never) and in which time zone."""
+
+    id: int
+    reminder_mode: ReminderMode
+    timezone: str
+
+
+def active_rhythms() -> list[PersonRhythm]:
+    """Every active person's reminder mode and time zone, read once per transaction: a scheduler pass
+    shares it between the reminders (the time zones in use) and the digests (who takes one)."""
+    memo = transaction_memo("active_rhythms")
+    if "people" not in memo:
+        query = sa.select(Person.id, Person.reminder_mode, Person.timezone).where(Person.is_active)
+        memo["people"] = [PersonRhythm(*row) for row in session().execute(query)]
+    return list(memo["people"])
 
 
 def plan_views(plan_ids: Iterable[int]) -> dict[int, PlanView]:
@@ -81,24 +101,87 @@ def recipients(person_ids: Iterable[int]) -> dict[int, Recipient]:
         .where(Person.id.in_(ids), Person.is_active)
     )
     return {
-        person.id: Recipient(person.id, person.name, person.email, person.language.value, person.timezone, org)
+        person.id: Recipient(
+            person.id, person.name, person.email, person.language.value, person.timezone, org, person.reminder_mode
+        )
         for person, org in session().execute(query)
     }
+
+
+def recipients_and_referents(
+    person_ids: Iterable[int], referents_for: Iterable[int]
+) -> tuple[dict[int, Recipient], dict[int, int]]:
+    """Active people by id, and for each of ``referents_for`` the referent of their organisation (active,
+    someone else) by person id; the referents are among the recipients returned. One query."""
+    ids, wanting = set(person_ids), set(referents_for)
+    ids |= wanting
+    if not ids:
+        return {}, {}
+    organisations_wanting = sa.select(Person.organisation_id).where(Person.id.in_(wanting)).scalar_subquery()
+    query = (
+        sa.select(Person, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+        .where(
+            sa.or_(Person.id.in_(ids), sa.and_(Person.is_referent, Person.organisation_id.in_(organisations_wanting)))
+        )
+        .order_by(Person.id)
+    )
+    found: dict[int, Recipient] = {}
+    organisation_of: dict[int, int | None] = {}
+    referent_in: dict[int, int] = {}
+    for person, organisation in session().execute(query):
+        organisation_of[person.id] = person.organisation_id  # an inactive assignee still has a referent
+        if not person.is_active:
+            continue
+        found[person.id] = Recipient(
+            person.id,
+            person.name,
+            person.email,
+            person.language.value,
+            person.timezone,
+            organisation,
+            person.reminder_mode,
+        )
+        if person.is_referent and person.organisation_id is not None:
+            referent_in.setdefault(person.organisation_id, person.id)
+    referents = {}
+    for person_id in wanting:
+        organisation_id = organisation_of.get(person_id)
+        referent = referent_in.get(organisation_id) if organisation_id is not None else None
+        if referent is not None and referent != person_id:
+            referents[person_id] = referent
+    return found, referents
 
 
 def task_view(task: Task, stage_key: str, plan: Plan | PlanView, language: str) -> TaskView:
     """A task as templates show it, titles from the plan's definition version in ``language``."""
     definition = _definition_of(task.plan_id, plan)
-    task_def = next(t for t in definition.tasks() if t.key == task.task_key)
+    return definition_task_view(
+        definition, task.id, task.version, task.task_key, task.owner_role, task.due_date, stage_key, language
+    )
+
+
+def definition_task_view(
+    definition: WorkflowDefinition,
+    task_id: int,
+    version: int,
+    task_key: str,
+    owner_role: str,
+    due_date: date,
+    stage_key: str,
+    language: str,
+) -> TaskView:
+    """A task as templates show it, from its columns and its plan's definition version, in ``language``."""
+    task_def = next(t for t in definition.tasks() if t.key == task_key)
     return TaskView(
-        id=task.id,
-        version=task.version,
-        key=task.task_key,
+        id=task_id,
+        version=version,
+        key=task_key,
         title=task_def.title.get(language),
         description=task_def.description.get(language) if task_def.description else None,
-        due_date=task.due_date,
+        due_date=due_date,
         stage_title=definition.stage(stage_key).title.get(language),
-        role_title=definition.role(task.owner_role).title.get(language),
+        role_title=definition.role(owner_role).title.get(language),
     )
 
 
@@ -129,12 +212,23 @@ def mail_domain() -> str:
     return urlsplit(current_app.config["BASE_URL"]).hostname or "gpect.local"
 
 
-def calendar_attachment(tasks: list[TaskView], plan_name: str, person_id: int) -> Attachment:
-    """The .ics file with the deadlines of ``tasks``, each linking to the task."""
+def calendar_attachment(
+    tasks: list[TaskView], plan_name: str, person_id: int, open_urls: Mapping[int, str] | None = None
+) -> Attachment:
+    """The .ics file with the deadlines of ``tasks``, each linking to the task.
+
+    ``open_urls`` gives links the email already holds, by task id, rather than signing new ones.
+    """
+    known = open_urls or {}
     deadlines = [
-        Deadline(t.id, t.version, t.title, plan_name, t.due_date, link_url("open_task", person_id, t.id)) for t in tasks
+        Deadline(t.id, t.version, t.title, plan_name, t.due_date, known.get(t.id) or _open_url(person_id, t.id))
+        for t in tasks
     ]
     return Attachment("echeances.ics", ICS_TYPE, deadlines_ics(deadlines, domain=mail_domain(), stamp=now()))
+
+
+def _open_url(person_id: int, task_id: int) -> str:
+    return link_url("open_task", person_id, task_id)
 
 
 def task_links(person_id: int, task_id: int) -> dict[str, str]:

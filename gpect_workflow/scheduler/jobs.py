@@ -1,7 +1,8 @@
 """The tick: one pass of the scheduler as of an instant.
 
 It covers the time since the previous pass (kept in ``gpect_scheduler_runs``, locked so that two
-processes ticking together take turns): queues the reminders, escalations, digests and committee
+processes ticking together take turns): first opens the scheduled plans whose start came (their
+stage-opened emails queued with them), then queues the reminders, escalations, digests and committee
 digests whose time came, commits, then sends what is due in the outbox. Any number of passes, in any
 number of processes, after any downtime, queue each message once.
 """
@@ -12,14 +13,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import OutboxMessage, OutboxStatus, SchedulerRun
-from ..notifications.committee_digest import queue_committee_digests
-from ..notifications.digests import queue_digests
-from ..notifications.reminders import queue_due_reminders
+from ..notifications.committee_digest import committee_digest_messages
+from ..notifications.digests import digest_messages
+from ..notifications.outbox import enqueue
+from ..notifications.reminders import due_reminder_messages
 from ..notifications.sender import SendReport, send_pending
 from ..services.context import now, session
+from ..services.plan_opening import open_due_plans
 
 TICK = "tick"
 #: What a job that never ran has covered.
@@ -34,9 +38,13 @@ class TickReport:
 
     since: datetime
     until: datetime
+    #: Scheduled plans opened (``<id> <name>``).
+    opened: list[str] = field(default_factory=list)
     reminders: list[str] = field(default_factory=list)
     digests: list[str] = field(default_factory=list)
     committee_digests: list[str] = field(default_factory=list)
+    #: Reminders due but left for the next pass (more than ``REMINDERS_PER_PASS``).
+    reminders_left: int = 0
     pending: int = 0
     sending: SendReport | None = None
     dry_run: bool = False
@@ -46,9 +54,13 @@ class TickReport:
         verb = "would queue" if self.dry_run else "queued"
         lines = [
             f"window {self.since.isoformat()} → {self.until.isoformat()}",
+            f"{'would open' if self.dry_run else 'opened'} {len(self.opened)} plan(s)",
+            *[f"  plan {plan}" for plan in self.opened],
             f"{verb} {len(self.reminders)} reminder(s) and {len(self.digests)} digest(s)",
             f"{verb} {len(self.committee_digests)} committee digest(s)",
         ]
+        if self.reminders_left:
+            lines.append(f"left {self.reminders_left} reminder(s) for the next pass")
         lines += [f"  {key}" for key in self.reminders + self.digests + self.committee_digests]
         if self.sending is not None:
             lines.append(f"outbox: {self.sending}")
@@ -61,14 +73,25 @@ class TickReport:
 def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
     """One pass as of the clock's instant; with ``dry_run`` nothing is written or sent."""
     until = now()
-    run = _lock_run()
-    since = until - FIRST_PASS_LOOKBACK if run.covered_until_dt == NEVER else run.covered_until_dt
+    covered, reminders_covered = _lock_run()
+    since = until - FIRST_PASS_LOOKBACK if covered == NEVER else covered
+    reminders_since = min(since, reminders_covered or since)
     report = TickReport(since, until, dry_run=dry_run)
-    if since < until:
-        report.reminders = queue_due_reminders(since, until)
-        report.digests = queue_digests(since, until)
-        report.committee_digests = queue_committee_digests(since, until)
-        run.covered_until_dt, run.ran_dt = until, until
+    report.opened = [f"{plan.id} {plan.name}" for plan in open_due_plans(until)]
+    if reminders_since < until:
+        reminders = due_reminder_messages(reminders_since, until, current_app.config["REMINDERS_PER_PASS"])
+        # Rendered by kind, inserted together: one statement however many messages are due.
+        produced = {
+            "reminders": reminders.messages,
+            "digests": digest_messages(since, until) if since < until else [],
+            "committee_digests": committee_digest_messages(since, until) if since < until else [],
+        }
+        queued = set(enqueue([message for messages in produced.values() for message in messages]))
+        for name, messages in produced.items():
+            setattr(report, name, [m.idempotency_key for m in messages if m.idempotency_key in queued])
+        report.reminders_left = reminders.left
+        # Reminders left for the next pass keep their window open: it goes on with those not queued yet.
+        _mark_covered(max(since, until), reminders_since if reminders.left else None)
     if dry_run:
         report.pending = _due_count(until)
         session().rollback()
@@ -79,14 +102,32 @@ def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
     return report
 
 
-def _lock_run() -> SchedulerRun:
+def _lock_run() -> tuple[datetime, datetime | None]:
+    """Lock the tick's row (created on the first pass); return how far the passes have covered, and how
+    far the reminders have when a pass left some for the next.
+
+    One statement: the upsert's ``DO UPDATE`` takes the row lock on PostgreSQL, so a second process
+    waits here until the first commits, then sees what it covered.
+    """
     dialect = session().get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SchedulerRun)
-    session().execute(insert.values(name=TICK, covered_until_dt=NEVER, ran_dt=NEVER).on_conflict_do_nothing())
-    query = sa.select(SchedulerRun).where(SchedulerRun.name == TICK).with_for_update()
-    run = session().scalar(query.execution_options(populate_existing=True))
-    assert run is not None
-    return run
+    statement = (
+        insert.values(name=TICK, covered_until_dt=NEVER, ran_dt=NEVER)
+        .on_conflict_do_update(index_elements=[SchedulerRun.name], set_={"name": insert.excluded.name})
+        .returning(SchedulerRun.covered_until_dt, SchedulerRun.reminders_covered_until_dt)
+    )
+    covered, reminders_covered = session().execute(statement).one()
+    return covered, reminders_covered
+
+
+def _mark_covered(until: datetime, reminders_until: datetime | None) -> None:
+    statement = (
+        sa.update(SchedulerRun)
+        .where(SchedulerRun.name == TICK)
+        .values(covered_until_dt=until, ran_dt=until, reminders_covered_until_dt=reminders_until)
+        .execution_options(synchronize_session=False)
+    )
+    session().execute(statement)
 
 
 def _due_count(until: datetime) -> int:

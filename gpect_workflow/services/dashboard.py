@@ -55,9 +55,10 @@ _LATEST_OFFSET = timedelta(hours=14)
 _STATUS_ORDER = {
     PlanStatus.ACTIVE: 0,
     PlanStatus.ON_HOLD: 1,
-    PlanStatus.DRAFT: 2,
-    PlanStatus.COMPLETED: 3,
-    PlanStatus.CANCELLED: 4,
+    PlanStatus.SCHEDULED: 2,
+    PlanStatus.DRAFT: 3,
+    PlanStatus.COMPLETED: 4,
+    PlanStatus.CANCELLED: 5,
 }
 
 Definitions = dict[tuple[str, int], WorkflowDefinition]

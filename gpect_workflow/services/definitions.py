@@ -15,7 +15,7 @@ from ..definitions import WorkflowDefinition, load_definition_file, parse_defini
 from ..definitions.files import definition_files
 from ..errors import DefinitionConflict, NotFound
 from ..models import DefinitionRecord
-from .context import now, session
+from .context import now, session, transaction_memo
 
 
 class RegistrationOutcome(StrEnum):
@@ -122,6 +122,21 @@ def get_definition(key: str, version: int) -> WorkflowDefinition:
             raise NotFound(f"definition {key} version {version} is not registered")
         memo[key, version] = definition_from_record(record)
     return memo[key, version]
+
+
+def all_definitions() -> dict[tuple[str, int], WorkflowDefinition]:
+    """Every registered definition version, by (key, version): one query per transaction.
+
+    For the readers that need them all (the tick, committee rights); it fills the memo ``get_definition``
+    reads, so no later lookup in the same pass costs a query.
+    """
+    memo: dict[tuple[str, int], WorkflowDefinition] = g.setdefault("gpect_definitions", {})
+    complete = transaction_memo("all_definitions")  # a version registered since is seen by the next one
+    if "loaded" not in complete:
+        for record in session().scalars(sa.select(DefinitionRecord)):
+            memo.setdefault((record.key, record.version), definition_from_record(record))
+        complete["loaded"] = dict(memo)
+    return dict(complete["loaded"])
 
 
 def definition_from_record(record: DefinitionRecord) -> WorkflowDefinition:

@@ -25,7 +25,6 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import g
 from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -34,7 +33,6 @@ from ..engine.progress import Progress
 from ..models import (
     OPEN_TASK_STATUSES,
     Decision,
-    DefinitionRecord,
     Event,
     Indicator,
     Measurement,
@@ -50,9 +48,9 @@ from ..models import (
     Task,
 )
 from .context import session
-from .definitions import definition_from_record
+from .definitions import all_definitions
 from .loading import plan_today
-from .progress import plans_progress, stages_progress
+from .progress import stages_and_plans_progress
 
 #: An open task late by more than this many days puts its (active) plan off track.
 OFF_TRACK_LATE_DAYS = 7
@@ -230,12 +228,7 @@ def committee_roles() -> dict[tuple[str, int], tuple[str, ...]]:
 
     The parsed definitions also fill the memo ``get_definition`` reads, so titles cost no further query.
     """
-    memo = g.setdefault("gpect_definitions", {})
-    result: dict[tuple[str, int], tuple[str, ...]] = {}
-    for record in session().scalars(sa.select(DefinitionRecord)):
-        definition = memo.setdefault((record.key, record.version), definition_from_record(record))
-        result[record.key, record.version] = definition.committee_roles
-    return result
+    return {version: definition.committee_roles for version, definition in all_definitions().items()}
 
 
 def sits_on_committee(roles: dict[tuple[str, int], tuple[str, ...]] | None = None) -> ColumnElement[bool]:
@@ -346,13 +339,12 @@ def indicator_state(direction: IndicatorDirection, latest: float | None, target:
 
 
 def plans_health(plans: Sequence[Plan]) -> dict[int, PlanHealth]:
-    """The health of each plan, by plan id, in six queries whatever the number of plans."""
+    """The health of each plan, by plan id, in four queries whatever the number of plans."""
     if not plans:
         return {}
     ids = [plan.id for plan in plans]
-    stage_progress, plan_progress = stages_progress(plans), plans_progress(plans)
-    stages = _stages(ids)
-    since = _awaiting_since(ids)
+    stage_progress, plan_progress = stages_and_plans_progress(plans)
+    stages, since = _stages(ids)
     late = _late_tasks(ids, plans)
     indicators = _indicators(ids)
     result = {}
@@ -379,12 +371,20 @@ def plans_health(plans: Sequence[Plan]) -> dict[int, PlanHealth]:
     return result
 
 
-def _stages(ids: list[int]) -> dict[int, list[PlanStage]]:
-    query = sa.select(PlanStage).where(PlanStage.plan_id.in_(ids)).order_by(PlanStage.plan_id, PlanStage.position)
+def _stages(ids: list[int]) -> tuple[dict[int, list[PlanStage]], dict[int, datetime]]:
+    """The plans' stages in order, and when each waiting one last started waiting (one query)."""
+    query = (
+        sa.select(PlanStage, _awaiting_since())
+        .where(PlanStage.plan_id.in_(ids))
+        .order_by(PlanStage.plan_id, PlanStage.position)
+    )
     by_plan: dict[int, list[PlanStage]] = defaultdict(list)
-    for stage in session().scalars(query):
+    since: dict[int, datetime] = {}
+    for stage, waiting_since in session().execute(query):
         by_plan[stage.plan_id].append(stage)
-    return by_plan
+        if waiting_since is not None:
+            since[stage.id] = waiting_since
+    return by_plan, since
 
 
 def _stage_health(plan: Plan, stage: PlanStage, today: date, progress: dict[int, Progress]) -> StageHealth:
@@ -405,19 +405,19 @@ def _stage_health(plan: Plan, stage: PlanStage, today: date, progress: dict[int,
     )
 
 
-def _awaiting_since(ids: list[int]) -> dict[int, datetime]:
-    """When each waiting stage of the plans last started waiting (the journal's latest such event)."""
-    query = (
-        sa.select(Event.stage_id, sa.func.max(Event.occurred_dt))
-        .join(PlanStage, PlanStage.id == Event.stage_id)
+def _awaiting_since() -> sa.ScalarSelect[datetime]:
+    """When a waiting stage last started waiting (the journal's latest such event); null for the others."""
+    return (
+        sa.select(sa.func.max(Event.occurred_dt))
         .where(
-            Event.plan_id.in_(ids),
+            Event.plan_id == PlanStage.plan_id,  # the journal's index is by plan
+            Event.stage_id == PlanStage.id,
             Event.kind == AWAITING_DECISION_EVENT,
             PlanStage.status == StageStatus.AWAITING_DECISION,
         )
-        .group_by(Event.stage_id)
+        .correlate(PlanStage)
+        .scalar_subquery()
     )
-    return {stage_id: instant for stage_id, instant in session().execute(query)}
 
 
 def _gate(stage: StageHealth, since: datetime | None, plan: Plan, today: date) -> GateAwaiting:

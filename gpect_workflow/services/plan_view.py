@@ -142,10 +142,12 @@ class PlanActions:
     can_hold: bool = False
     can_resume: bool = False
     can_cancel: bool = False
+    #: A scheduled plan may be opened before its start date.
+    can_open: bool = False
 
     @property
     def any(self) -> bool:
-        return self.can_hold or self.can_resume or self.can_cancel
+        return self.can_hold or self.can_resume or self.can_cancel or self.can_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,7 +395,8 @@ def _plan_actions(detail: PlanDetail) -> PlanActions:
     return PlanActions(
         can_hold=status is PlanStatus.ACTIVE,
         can_resume=status is PlanStatus.ON_HOLD,
-        can_cancel=status in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD),
+        can_cancel=status in (PlanStatus.SCHEDULED, PlanStatus.ACTIVE, PlanStatus.ON_HOLD),
+        can_open=status is PlanStatus.SCHEDULED,
     )
 
 
@@ -424,6 +427,8 @@ def _place(stage: PlanStage, current: int | None, plan_status: PlanStatus) -> st
         return "current"
     if plan_status is PlanStatus.CANCELLED:
         return "not_reached"
+    if plan_status is PlanStatus.SCHEDULED:  # the first stage opens with the plan
+        return "next" if stage.position == 0 else "upcoming"
     return "next" if current is not None and stage.position == current + 1 else "upcoming"
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from .. import signals
 from ..definitions import WorkflowDefinition
+from ..engine.plans import starts_later
 from ..engine.schedule import PlannedStage, plan_schedule
 from ..errors import PermissionDenied, ValidationError
 from ..models import (
@@ -55,31 +56,56 @@ class PlanRequest:
     start_date: date
     roles: Mapping[str, RoleMapping]
     timezone: str = "Europe/Paris"
+    #: Open the first stage now even though the start date is still ahead (the lead's early start).
+    open_now: bool = False
 
 
 def start_plan(actor: Person, request: PlanRequest) -> Plan:
-    """Create a plan, its stages, tasks and indicators, and open its first stage.
+    """Create a plan, its stages, tasks and indicators; open its first stage, or schedule the plan.
 
     Every role that owns a task must be mapped, otherwise the error lists the missing roles. Due
-    dates are computed in the plan's calendar from its start date.
+    dates are computed in the plan's calendar from its start date. A plan whose start date is still
+    ahead in its time zone is created *scheduled*, every stage pending and nobody told yet: the
+    scheduler opens it on that day (``services.plan_opening``), so partners hear of it when there is
+    something to do, not weeks before. ``request.open_now`` opens it at once all the same.
     """
     require_plan_starter(actor)
     definition = get_definition(request.definition_key, request.definition_version)
     _check_request(definition, request)
-    plan = _new_plan(request)
+    scheduled = not request.open_now and waits_for_start(request.start_date, request.timezone)
+    plan = _new_plan(request, PlanStatus.SCHEDULED if scheduled else PlanStatus.ACTIVE)
     schedule = planned_schedule(definition, request.start_date)
     stages = _create_stages(definition, plan, schedule)
     _create_tasks(definition, plan, stages, request.roles, schedule)
     _create_role_assignments(plan, request.roles)
     _create_indicators(definition, plan)
-    first = stages[definition.stages[0].key]
-    record(plan, "plan_created", actor, None, PlanStatus.ACTIVE)
-    record(plan, "stage_entered", actor, StageStatus.PENDING, StageStatus.OPEN, stage=first)
+    record(plan, "plan_created", actor, None, plan.status)
     session().flush()
     signals.plan_created.send(sender(), plan=plan, actor=actor)
-    signals.stage_entered.send(sender(), plan=plan, stage=first, actor=actor)
-    advance_if_ready(plan, first, actor)
+    if not scheduled:
+        open_first_stage(plan, stages[definition.stages[0].key], actor)
     return plan
+
+
+def waits_for_start(start_date: date, timezone: str) -> bool:
+    """Whether a plan starting on ``start_date`` would be created scheduled: the day is after today in
+    ``timezone``. The wizard asks it to offer opening the first stage at once."""
+    return starts_later(start_date, now().astimezone(ZoneInfo(timezone)).date())
+
+
+def open_first_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> None:
+    """Open the first stage of an active plan on its planned dates, tell its people, apply its exit rule.
+
+    Used at creation and when a scheduled plan opens: either way the stage opens as planned (its due
+    dates are those the lead confirmed), the ``stage_entered`` signal queues the stage-opened emails, and
+    a first stage of optional tasks only closes at once.
+    """
+    stage.status, stage.opened_dt = StageStatus.OPEN, now()
+    plan.current_stage_key = stage.stage_key
+    record(plan, "stage_entered", actor, StageStatus.PENDING, StageStatus.OPEN, stage=stage)
+    session().flush()
+    signals.stage_entered.send(sender(), plan=plan, stage=stage, actor=actor)
+    advance_if_ready(plan, stage, actor)
 
 
 def require_plan_starter(actor: Person) -> None:
@@ -126,7 +152,7 @@ def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None
         raise ValidationError("the plan cannot be started", problems)
 
 
-def _new_plan(request: PlanRequest) -> Plan:
+def _new_plan(request: PlanRequest, status: PlanStatus) -> Plan:
     instant = now()
     plan = Plan(
         name=request.name.strip(),
@@ -136,7 +162,7 @@ def _new_plan(request: PlanRequest) -> Plan:
         lead_id=request.lead_id,
         timezone=request.timezone,
         start_date=request.start_date,
-        status=PlanStatus.ACTIVE,
+        status=status,
         created_dt=instant,
         updated_dt=instant,
     )
@@ -154,14 +180,12 @@ def _create_stages(definition: WorkflowDefinition, plan: Plan, schedule: list[Pl
             position=position,
             lever=stage_def.lever,
             gate=stage_def.gate,
-            status=StageStatus.OPEN if position == 0 else StageStatus.PENDING,
+            status=StageStatus.PENDING,
             planned_start_date=planned.start,
             planned_end_date=planned.end,
-            opened_dt=now() if position == 0 else None,
         )
         session().add(stage)
         stages[stage_def.key] = stage
-    plan.current_stage_key = definition.stages[0].key
     session().flush()
     return stages
 

@@ -39,6 +39,37 @@ def stages_progress(plans: Sequence[Plan]) -> dict[int, Progress]:
     return _progress_by(Task.stage_id, plans)
 
 
+def stages_and_plans_progress(plans: Sequence[Plan]) -> tuple[dict[int, Progress], dict[int, Progress]]:
+    """Progress of each stage, by stage id, and of each plan, by plan id, in one query.
+
+    Every task belongs to a stage, so a plan's figures are the sums of its stages' (its lateness the
+    largest): pages and digests that show both read the tasks once.
+    """
+    if not plans:
+        return {}, {}
+    by_stage: dict[int, Progress] = {}
+    stages_of: dict[int, list[Progress]] = {}
+    for row in _progress_rows((Task.plan_id, Task.stage_id), plans):
+        by_stage[row.stage_id] = _from_row(row)
+        stages_of.setdefault(row.plan_id, []).append(by_stage[row.stage_id])
+    return by_stage, {plan_id: _summed(parts) for plan_id, parts in stages_of.items()}
+
+
+def _summed(parts: list[Progress]) -> Progress:
+    counts: dict[TaskStatus, int] = {}
+    for part in parts:
+        for status, count in part.counts.items():
+            counts[status] = counts.get(status, 0) + count
+    return Progress(
+        counts=counts,
+        total=sum(part.total for part in parts),
+        weight_total=sum(part.weight_total for part in parts),
+        weight_finished=sum(part.weight_finished for part in parts),
+        overdue=sum(part.overdue for part in parts),
+        days_late=max((part.days_late for part in parts), default=0),
+    )
+
+
 def stage_dates(stage: PlanStage, timezone: str) -> StageDates:
     """Planned against actual dates of a stage, in the plan's time zone."""
     zone = ZoneInfo(timezone)
@@ -63,11 +94,17 @@ def _today_by_plan(plans: Iterable[Plan]) -> ColumnElement[date]:
 def _progress_by(key: sa.orm.InstrumentedAttribute[int], plans: Sequence[Plan]) -> dict[int, Progress]:
     if not plans:
         return {}
+    return {row.key: _from_row(row) for row in _progress_rows((key,), plans)}
+
+
+def _progress_rows(
+    keys: tuple[sa.orm.InstrumentedAttribute[int], ...], plans: Sequence[Plan]
+) -> sa.Result[tuple[object, ...]]:
     today = _today_by_plan(plans)
     is_open = Task.status.in_(OPEN_TASK_STATUSES)
     overdue = sa.and_(is_open, Task.due_date < today)
     columns = [
-        key.label("key"),
+        *(key.label(key.key if len(keys) > 1 else "key") for key in keys),
         sa.func.count().label("total"),
         sa.func.sum(Task.weight).label("weight_total"),
         sa.func.sum(sa.case((Task.status.in_(FINISHED_TASK_STATUSES), Task.weight), else_=0)).label("weight_finished"),
@@ -76,8 +113,8 @@ def _progress_by(key: sa.orm.InstrumentedAttribute[int], plans: Sequence[Plan]) 
         sa.func.max(today).label("today"),
         *(sa.func.sum(sa.case((Task.status == status, 1), else_=0)).label(status.value) for status in TaskStatus),
     ]
-    query = sa.select(*columns).where(Task.plan_id.in_([plan.id for plan in plans])).group_by(key)
-    return {row.key: _from_row(row) for row in session().execute(query)}
+    query = sa.select(*columns).where(Task.plan_id.in_([plan.id for plan in plans])).group_by(*keys)
+    return session().execute(query)
 
 
 def _from_row(row: sa.Row[tuple[object, ...]]) -> Progress:

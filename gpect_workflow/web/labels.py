@@ -21,6 +21,7 @@ LEVERS = {
 }
 PLAN_STATUSES = {
     "draft": N_("draft"),
+    "scheduled": N_("scheduled"),
     "active": N_("active"),
     "on_hold": N_("on hold"),
     "completed": N_("completed"),

@@ -1,4 +1,4 @@
-"""The plan page: header, stage timeline, tasks by stage, indicators and journal; hold, resume, cancel.
+"""The plan page: header, stage timeline, tasks by stage, indicators and journal; open, hold, resume, cancel.
 
 Actions are plain POST forms, one transaction each, checked by the services. A form carries the
 version of the plan or task the person saw; when someone changed it meanwhile the page comes back
@@ -18,12 +18,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..errors import InvalidTransition, StaleObject
-from ..models import PlanStatus
 from ..services import plan_view
 from ..services.burnup import plan_burnup
 from ..services.context import session
 from ..services.permissions import require
 from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
+from ..services.plan_opening import open_plan_now, opens_at
 from ..services.plan_view import ShiftLine
 from . import plan_texts
 from .charts import burnup_svg, indicator_svg
@@ -52,6 +52,7 @@ class FormState:
 def register(blueprint: Blueprint) -> None:
     """Add the plan page and the plan's actions to the UI blueprint."""
     blueprint.add_url_rule("/plans/<int:plan_id>", view_func=plan_page)
+    blueprint.add_url_rule("/plans/<int:plan_id>/open", "plan_open", view_func=open_now, methods=["POST"])
     blueprint.add_url_rule("/plans/<int:plan_id>/hold", "plan_hold", view_func=hold, methods=["POST"])
     blueprint.add_url_rule("/plans/<int:plan_id>/resume", "plan_resume", view_func=resume, methods=["POST"])
     blueprint.add_url_rule("/plans/<int:plan_id>/cancel", "plan_cancel", view_func=cancel, methods=["POST"])
@@ -84,6 +85,7 @@ def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) 
         gate_review="gpect.review_page" in current_app.view_functions,  # a host may leave that page out
         burnup=burnup_svg(plan_burnup(data.plan), chart_id=f"burnup-{plan_id}"),
         indicator_svg=indicator_svg,
+        opens_at=opens_at(data.plan),
     )
     return page, status
 
@@ -97,6 +99,11 @@ def form_lookup(form: FormState | None) -> Any:
         return FormState(action, task_id)
 
     return form_for
+
+
+def open_now(plan_id: int) -> Any:
+    """Open a scheduled plan before its start date (the lead): its first stage starts, its partners are told."""
+    return _plan_action(plan_id, "open")
 
 
 def hold(plan_id: int) -> Any:
@@ -115,6 +122,7 @@ def cancel(plan_id: int) -> Any:
 
 
 _DONE = {
+    "open": N_("The plan is open: its first stage has started and its partners are told."),
     "hold": N_("The plan is on hold: reminders stop until it resumes."),
     "resume": N_("The plan has resumed."),
     "cancel": N_("The plan is cancelled. Its history stays available."),
@@ -132,7 +140,9 @@ def _plan_action(plan_id: int, action: str) -> Any:
     note, expected = values["note"] or None, version(values)
     plan_view.check_visible(current_user, plan_id)
     try:
-        if action == "hold":
+        if action == "open":
+            open_plan_now(current_user, plan_id, expected_version=expected)
+        elif action == "hold":
             hold_plan(current_user, plan_id, note, expected_version=expected)
         elif action == "resume":
             resume_plan(
@@ -162,7 +172,7 @@ def _back_before_service(plan_id: int, form: FormState) -> tuple[str, int]:
     """
     data = plan_view.plan_page(current_user, plan_id, 1)
     require(data.detail.access.can_manage, "only the plan lead may hold, resume or cancel the plan")
-    if form.confirm and data.plan.status not in (PlanStatus.ACTIVE, PlanStatus.ON_HOLD):
+    if form.confirm and not data.actions.can_cancel:
         message = gettext("The plan cannot make this change from its current status.")
         return render_plan(plan_id, FormState(form.action, None, form.values, message=message), 409)
     return render_plan(plan_id, form, 422 if form.errors else 200)

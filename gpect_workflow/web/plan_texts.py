@@ -35,6 +35,7 @@ TASK_TARGETS = {
 }
 PLAN_STATUSES = {
     "draft": N_("draft"),
+    "scheduled": N_("scheduled"),
     "active": N_("under way"),
     "on_hold": N_("on hold"),
     "completed": N_("completed"),
@@ -75,6 +76,7 @@ _REFUSALS = (
     ("this task's stage has not opened", N_("This task's stage has not opened yet.")),
     ("this task's stage is", N_("This task's stage is no longer open: its tasks no longer change.")),
     ("the plan is on_hold", N_("The plan is on hold: resume it first.")),
+    ("the plan is scheduled", N_("The plan has not opened yet: nothing can be done before its start date.")),
     ("the plan is", N_("The plan is finished or cancelled: nothing can change any more.")),
     ("a task cannot go from", N_("This task cannot move to that status from its current one.")),
     ("a finished task is not reassigned", N_("A finished task is not reassigned; reopen it first.")),
@@ -129,6 +131,8 @@ def describe(entry: JournalEntry) -> str:
     before, after = event.from_state, event.to_state
     kind = event.kind
     if kind == "plan_created":
+        if after == "scheduled":
+            return gettext("Created the plan, to open on its start date")
         return gettext("Created the plan")
     if kind == "plan_status_changed":
         return _plan_status_sentence(before, after)
@@ -169,6 +173,8 @@ _PLAN_SENTENCES = {
 def _plan_status_sentence(before: str | None, after: str | None) -> str:
     if after == "active" and before == "on_hold":
         return gettext("Resumed the plan")
+    if after == "active" and before == "scheduled":
+        return gettext("Opened the plan: its first stage has started")
     if after in _PLAN_SENTENCES:
         return gettext(_PLAN_SENTENCES[after])
     return gettext(

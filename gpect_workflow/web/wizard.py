@@ -14,11 +14,15 @@ Every step is a POST that answers with the next page (200), or with the step tha
 beside their fields and the input kept (422). Only two things write: adding a missing organisation or
 person (its own small transaction, back to the roles step with the new entry chosen), and Confirm (one
 transaction: ``start_plan``, then a redirect to the plan's page).
+
+A plan whose start date is still ahead is created scheduled and opens on that day; the preview then
+offers to open its first stage at once instead (``open_now``, unchecked unless the lead ticks it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,9 +34,10 @@ from werkzeug.datastructures import MultiDict
 
 from ..definitions import WorkflowDefinition
 from ..errors import ValidationError
-from ..models import PersonRole
+from ..models import PersonRole, PlanStatus
 from ..services.context import now, session
 from ..services.partners import list_territories
+from ..services.plan_opening import opening_hour
 from ..services.plan_setup import (
     DetailsInput,
     PlanDetails,
@@ -49,8 +54,8 @@ from ..services.plan_setup import (
     schedule_preview,
     task_owning_roles,
 )
-from ..services.plans import RoleMapping, require_plan_starter, start_plan
-from .i18n import current_language
+from ..services.plans import RoleMapping, require_plan_starter, start_plan, waits_for_start
+from .i18n import current_language, long_date
 from .labels import GATES, LEVERS, translated
 from .partner_labels import ORGANISATION_KINDS, service_message
 from .preferences import TIMEZONES
@@ -58,6 +63,8 @@ from .texts import N_
 
 #: Fields of the first step, carried forward once it is done.
 PLAN_FIELDS = ("definition", "territory_id", "name", "start_date", "timezone", "lead_id")
+#: The preview's checkbox: open the first stage now although the start date is ahead.
+OPEN_NOW = "open_now"
 #: Fields of the roles step: ``role-<key>-organisation`` and ``role-<key>-people``.
 ROLE_PREFIX = "role-"
 #: Fields of the inline creation sub-forms, never carried to another step.
@@ -149,7 +156,7 @@ def _confirm(values: MultiDict[str, str], _: str) -> Any:
     """Start the plan, in one transaction, and go to its page."""
     details, definition = _details(values)
     roles = _roles(values, details, definition)
-    wanted = plan_request(details, roles)
+    wanted = replace(plan_request(details, roles), open_now=values.get(OPEN_NOW) == "yes")
     already = just_started(wanted)
     if already is not None:
         flash(gettext("The plan %(name)s was already started: here it is.", name=already.name))
@@ -160,7 +167,16 @@ def _confirm(values: MultiDict[str, str], _: str) -> Any:
         session().rollback()
         return _step_of_errors(values, details, definition, roles, error.fields)
     session().commit()
-    flash(gettext("The plan %(name)s has started: its first stage is open.", name=plan.name))
+    if plan.status is PlanStatus.SCHEDULED:
+        flash(
+            gettext(
+                "The plan %(name)s is scheduled: its first stage opens on %(date)s.",
+                name=plan.name,
+                date=long_date(plan.start_date),
+            )
+        )
+    else:
+        flash(gettext("The plan %(name)s has started: its first stage is open.", name=plan.name))
     return redirect(url_for("gpect.plan_page", plan_id=plan.id))
 
 
@@ -366,6 +382,8 @@ def _preview_step(
         people={person.id: person for organisation in organisations.values() for person in organisation.people},
         preview=schedule_preview(definition, details.start_date, roles),
         calendar=_calendar_name(definition),
+        scheduled=waits_for_start(details.start_date, details.timezone),
+        opening_hour=opening_hour().strftime("%H:%M"),
     )
 
 
@@ -412,6 +430,6 @@ def _carried(values: MultiDict[str, str], step: str) -> list[tuple[str, str]]:
             return key in PLAN_FIELDS
         if step == "roles":
             return key.startswith(ROLE_PREFIX)
-        return False
+        return step == "preview" and key == OPEN_NOW
 
     return [(key, value) for key, value in values.items(multi=True) if not shown_here(key)]

@@ -146,7 +146,9 @@ def world(app: Flask, client: FlaskClient, definitions: None, create_user: Any, 
         "outsider": create_user("outsider@example.org", PersonRole.PARTNER, name="Oscar Outsider"),
         "committee": committee,
     }
-    request = PlanRequest("Plan contractuel", FIVE_LEVERS, 1, territory_id, dummy_lead.id, PLAN_START, roles)
+    request = PlanRequest(
+        "Plan contractuel", FIVE_LEVERS, 1, territory_id, dummy_lead.id, PLAN_START, roles, open_now=True
+    )
     plan = start_plan(dummy_lead, request)
     tokens = {who: create_token(person, f"token of {who}")[1] for who, person in people.items()}
     session().commit()
@@ -411,7 +413,14 @@ def test_plans_list_with_its_envelope_filters_and_pages(world: World, clock: Fro
     second = start_plan(
         world.people["lead"],
         PlanRequest(
-            "Deuxième plan", FIVE_LEVERS, 1, world.territory.id, world.people["lead"].id, PLAN_START, world.roles
+            "Deuxième plan",
+            FIVE_LEVERS,
+            1,
+            world.territory.id,
+            world.people["lead"].id,
+            PLAN_START,
+            world.roles,
+            open_now=True,
         ),
     )
     session().commit()
@@ -493,6 +502,7 @@ def test_leads_create_plans_with_a_role_mapping(world: World) -> None:
         "territory_id": world.territory.id,
         "start_date": "2027-01-04",
         "roles": roles_body(world.roles),
+        "open_now": True,
     }
     response = world.post("plans", "lead", body)
     assert response.status_code == 201, response.get_json()
@@ -511,6 +521,34 @@ def test_leads_create_plans_with_a_role_mapping(world: World) -> None:
     as_admin = {**body, "name": "Plan de l'administrateur", "lead_id": world.people["lead"].id, "definition_version": 1}
     response = world.post("plans", "admin", as_admin)
     assert response.status_code == 201 and response.get_json()["lead_id"] == world.people["lead"].id
+
+
+def test_a_plan_starting_later_is_created_scheduled_unless_open_now(world: World) -> None:
+    """Without ``open_now`` (false by default) a plan whose start date is ahead waits, every stage pending."""
+    body = {
+        "name": "Plan programmé",
+        "definition_key": FIVE_LEVERS,
+        "territory_id": world.territory.id,
+        "start_date": "2027-01-04",
+        "roles": roles_body(world.roles),
+    }
+    response = world.post("plans", "lead", body)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["status"] == "scheduled" and created["current_stage"] is None
+    assert {stage["status"] for stage in created["stages"]} == {"pending"}
+    assert all(stage["opened_at"] is None for stage in created["stages"])
+    listed = world.get("plans", "lead", query_string={"status": "scheduled"}).get_json()
+    assert [plan["id"] for plan in listed["items"]] == [created["id"]]
+
+    tasks = world.get(f"plans/{created['id']}/tasks", "partner").get_json()["items"]
+    survey = next(task for task in tasks if task["key"] == "employment-data")
+    refused = world.patch(f"tasks/{survey['id']}", "partner", {"status": "done", "version": survey["version"]})
+    assert refused.status_code == 409 and "scheduled" in refused.get_json()["message"]
+
+    today = {**body, "name": "Plan du jour", "start_date": "2026-11-30", "open_now": False}
+    assert world.post("plans", "lead", today).get_json()["status"] == "active", "a plan starting today opens at once"
+    assert_error(world.post("plans", "lead", {**body, "open_now": "perhaps"}), 422, "open_now")
 
 
 def test_creating_a_plan_checks_the_role_mapping_and_the_caller(world: World) -> None:
@@ -762,7 +800,10 @@ def test_a_percentage_above_100_is_422(world: World) -> None:
     lead = world.people["lead"]
     roles = map_every_role("lochois-business-survey", 1, world.territory.id)
     survey = start_plan(
-        lead, PlanRequest("Enquête", "lochois-business-survey", 1, world.territory.id, lead.id, PLAN_START, roles)
+        lead,
+        PlanRequest(
+            "Enquête", "lochois-business-survey", 1, world.territory.id, lead.id, PLAN_START, roles, open_now=True
+        ),
     )
     session().commit()
     indicators = world.get(f"plans/{survey.id}/indicators", "lead").get_json()["items"]

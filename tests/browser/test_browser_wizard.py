@@ -19,6 +19,8 @@ from gpect_workflow.models import (
     PersonRole,
     Plan,
     PlanStage,
+    PlanStatus,
+    StageStatus,
     Task,
     Territory,
 )
@@ -103,6 +105,9 @@ def test_a_lead_creates_a_plan_with_the_wizard(
     }
     session().expire_all()
     assert session().scalar(sa.select(sa.func.count()).select_from(Plan)) == 0  # nothing stored before Confirm
+    # 14 December is ahead: the plan will wait for it, unless the lead ticks the box (left unticked here).
+    expect(page.locator("#opening")).to_contain_text("its first stage opens on 14 December 2026 at 08:30")
+    expect(page.get_by_label("Open the first lever now")).not_to_be_checked()
     page.get_by_role("button", name="Confirm and start the plan").click()
 
     # The plan's page, with its schedule.
@@ -121,3 +126,12 @@ def test_a_lead_creates_a_plan_with_the_wizard(
     expect(page.locator("h1")).to_contain_text("GPECT Chartres 2027")
     for title in STAGES:
         expect(page.locator("main").get_by_text(title).first).to_be_visible()
+
+    # Scheduled until 14 December; the lead opens it early from its page.
+    assert plan.status is PlanStatus.SCHEDULED and {s.status for s in stages} == {StageStatus.PENDING}
+    expect(page.locator("#plan-scheduled")).to_contain_text("Scheduled: opens on 14 December 2026")
+    page.get_by_role("button", name="Open now").click()
+    expect(page.locator(".flash")).to_contain_text("The plan is open")
+    expect(page.locator("#plan-scheduled")).to_have_count(0)
+    session().expire_all()
+    assert session().get(Plan, plan.id).status is PlanStatus.ACTIVE  # type: ignore[union-attr]

@@ -61,12 +61,15 @@ class Cast:
     other_lead: Person
 
 
-def start_plan_of(lead: Person, key: str = "gpect-five-levers", name: str = "Plan de test") -> Plan:
-    """A plan of definition ``key`` (version 1) with every role mapped, started on ``PLAN_START``."""
+def start_plan_of(
+    lead: Person, key: str = "gpect-five-levers", name: str = "Plan de test", *, open_now: bool = True
+) -> Plan:
+    """A plan of definition ``key`` (version 1) with every role mapped, started on ``PLAN_START``: open at
+    once, or scheduled for that day without ``open_now``."""
     territory_id = lead.organisation.territory_id if lead.organisation else None
     assert territory_id is not None
     roles = map_every_role(key, 1, territory_id)
-    return start_plan(lead, PlanRequest(name, key, 1, territory_id, lead.id, PLAN_START, roles))
+    return start_plan(lead, PlanRequest(name, key, 1, territory_id, lead.id, PLAN_START, roles, open_now=open_now))
 
 
 def english(email: str, role: PersonRole = PersonRole.PARTNER, name: str | None = None) -> Person:

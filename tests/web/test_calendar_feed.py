@@ -282,7 +282,10 @@ def test_the_feed_costs_the_same_queries_whatever_the_number_of_tasks(
     roles = map_every_role("chartres-cosmetics-training", 1, territory_id)
     start = date(2027, 2, 1)
     start_plan(
-        dummy_lead, PlanRequest("Chartres", "chartres-cosmetics-training", 1, territory_id, dummy_lead.id, start, roles)
+        dummy_lead,
+        PlanRequest(
+            "Chartres", "chartres-cosmetics-training", 1, territory_id, dummy_lead.id, start, roles, open_now=True
+        ),
     )
     session().commit()
     many_queries, many_events = measure()

@@ -84,7 +84,7 @@ def _other_definition_plan(lead: Person, name: str) -> Plan:
     key = "lochois-business-survey"
     territory_id = lead.organisation.territory_id  # type: ignore[union-attr]
     roles = map_every_role(key, 1, territory_id)
-    return start_plan(lead, PlanRequest(name, key, 1, territory_id, lead.id, PLAN_START, roles))
+    return start_plan(lead, PlanRequest(name, key, 1, territory_id, lead.id, PLAN_START, roles, open_now=True))
 
 
 def test_filters_by_territory_definition_stage_status_and_lateness(

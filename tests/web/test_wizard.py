@@ -23,7 +23,9 @@ from gpect_workflow.models import (
     PersonRole,
     Plan,
     PlanStage,
+    PlanStatus,
     RoleAssignment,
+    StageStatus,
     Task,
     Territory,
 )
@@ -506,6 +508,10 @@ def test_the_preview_shows_what_start_plan_then_stores(
     assert "15 working days after the stage opens" in page and "30 days after the stage opens" in page
     assert "6 January 2027" in page and "(Europe/Paris)" in page and "public holidays (calendar: France)" in page
     assert re.search(r'data-task="fund-pilot">.*?<td>Zoé Région</td>', page, flags=re.S)  # first chosen person
+    # 14 December is ahead: the plan will wait, unless the lead ticks the box (unticked at first).
+    assert "its first stage opens on 14 December 2026 at 08:30" in page
+    assert re.search(r'<input id="open-now" name="open_now" type="checkbox" value="yes"[^>]*>', page)
+    assert 'id="open-now" name="open_now" type="checkbox" value="yes" checked' not in page
 
     confirmed = post(client, "confirm", {**fields})
     (plan,) = plans()
@@ -523,8 +529,43 @@ def test_the_preview_shows_what_start_plan_then_stores(
     )
     mapped = {a.role_key for a in session().scalars(sa.select(RoleAssignment).where(RoleAssignment.plan_id == plan.id))}
     assert mapped == {"lead", *ROLES}  # the steering committee was left unmapped
+    assert plan.status is PlanStatus.SCHEDULED and {s.status for s in stored_stages} == {StageStatus.PENDING}
     with client.session_transaction() as cookie:
-        assert any("GPECT Chartres 2027" in message for _, message in cookie["_flashes"])
+        flashed = [message for _, message in cookie["_flashes"]]
+    assert flashed == ["The plan GPECT Chartres 2027 is scheduled: its first stage opens on 14 December 2026."]
+
+
+def test_ticking_open_now_opens_the_first_lever_at_once(
+    client: FlaskClient, lead: Person, territory: Territory, partners: dict[str, Person]
+) -> None:
+    sign_in(client, lead)
+    fields = {**details(territory), **role_fields(lead, partners), "open_now": "yes"}
+    preview = text(post(client, "to-preview", fields))
+    assert 'id="open-now" name="open_now" type="checkbox" value="yes" checked' in preview
+    assert hidden(preview, "open_now") == [], "the box is on this step, not carried"
+    assert hidden(text(post(client, "to-roles", fields)), "open_now") == ["yes"], "going back keeps the choice"
+
+    assert post(client, "confirm", fields).status_code == 302
+    (plan,) = plans()
+    stages = session().scalars(sa.select(PlanStage).where(PlanStage.plan_id == plan.id).order_by(PlanStage.position))
+    assert plan.status is PlanStatus.ACTIVE and plan.current_stage_key == "observe"
+    assert [s.status for s in stages] == [StageStatus.OPEN] + [StageStatus.PENDING] * 4
+    assert plan.start_date == date(2026, 12, 14), "the dates stay as planned"
+    with client.session_transaction() as cookie:
+        flashed = [message for _, message in cookie["_flashes"]]
+    assert flashed == ["The plan GPECT Chartres 2027 has started: its first stage is open."]
+
+
+def test_a_plan_starting_today_offers_no_choice_and_opens(
+    client: FlaskClient, lead: Person, territory: Territory, partners: dict[str, Person]
+) -> None:
+    sign_in(client, lead)
+    fields = {**details(territory, start_date="2026-11-30"), **role_fields(lead, partners)}
+    preview = text(post(client, "to-preview", fields))
+    assert 'name="open_now"' not in preview and "Open the first lever now" not in preview
+    assert post(client, "confirm", fields).status_code == 302
+    (plan,) = plans()
+    assert plan.status is PlanStatus.ACTIVE and plan.current_stage_key == "observe"
 
 
 def test_the_plan_keeps_the_time_zone_chosen(

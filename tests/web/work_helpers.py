@@ -47,7 +47,8 @@ def start(
     roles = map_every_role(FIVE_LEVERS, 1, territory_id)
     for role, members in (people or {}).items():
         roles[role] = RoleMapping(roles[role].organisation_id, [member.id for member in members])
-    return start_plan(lead, PlanRequest(name, FIVE_LEVERS, 1, territory_id, lead.id, PLAN_START, roles, timezone))
+    request = PlanRequest(name, FIVE_LEVERS, 1, territory_id, lead.id, PLAN_START, roles, timezone, open_now=True)
+    return start_plan(lead, request)
 
 
 def person(email: str) -> Person:
