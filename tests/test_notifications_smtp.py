@@ -335,3 +335,25 @@ def test_partner_signs_in_from_a_link_received_by_email(
     assert "Paul Partner" in client.get("/").get_data(as_text=True)
     post_form(client, "/logout")
     assert post_form(client, url).status_code == 409, "a sign-in link works once"
+
+
+def test_a_sign_in_link_leaves_at_once_without_the_backlog(
+    mail_app: Flask, people: dict[str, Person], smtp: SmtpServer
+) -> None:
+    """The sign-in request sends its own email only: other due messages wait for the scheduler's pass."""
+    from gpect_workflow.notifications.outbox import NewMessage, enqueue
+    from gpect_workflow.notifications.sender import send_pending
+
+    from .conftest import post_form
+
+    backlog = [
+        NewMessage(f"backlog:{n}", "test", f"someone-{n}@example.org", f"Backlog {n}", "Body.\n", None)
+        for n in range(3)
+    ]
+    enqueue(backlog)
+    session().commit()
+    post_form(mail_app.test_client(), "/login/link", {"email": "partner@gien.example.org"})
+    assert [mail.message["X-GPECT-Kind"] for mail in smtp.received] == ["login_link"]
+    pending = session().scalars(sa.select(OutboxMessage.status).where(OutboxMessage.kind == "test")).all()
+    assert pending == [OutboxStatus.PENDING] * 3
+    assert send_pending().sent == 3, "the scheduler's pass sends the rest"

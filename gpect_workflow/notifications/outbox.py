@@ -175,13 +175,16 @@ def claimer_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
 
 
-def _due_ids(instant: datetime, limit: int) -> sa.ScalarSelect[int]:
-    """The ids of up to ``limit`` messages due at ``instant``, oldest first, locked and skipping locked rows:
-    pending and due, or being sent under an expired claim (its sender died)."""
+def _due_ids(instant: datetime, limit: int, keys: Collection[str] | None = None) -> sa.ScalarSelect[int]:
+    """The ids of up to ``limit`` messages due at ``instant`` (only those of ``keys`` when given), oldest
+    first, locked and skipping locked rows: pending and due, or being sent under an expired claim (its
+    sender died)."""
     due = sa.or_(
         sa.and_(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= instant),
         sa.and_(OutboxMessage.status == OutboxStatus.SENDING, OutboxMessage.claimed_until_dt < instant),
     )
+    if keys is not None:
+        due = sa.and_(due, OutboxMessage.idempotency_key.in_(list(keys)))
     return (
         sa.select(OutboxMessage.id)
         .where(due)
@@ -192,7 +195,7 @@ def _due_ids(instant: datetime, limit: int) -> sa.ScalarSelect[int]:
     )
 
 
-def claim(limit: int, claimer: str) -> list[OutboxMessage]:
+def claim(limit: int, claimer: str, keys: Collection[str] | None = None) -> list[OutboxMessage]:
     """Claim up to ``limit`` messages due for sending (pending and due, or with an expired claim).
 
     One statement: the due rows are picked and locked (``SKIP LOCKED`` on PostgreSQL, so concurrent
@@ -202,7 +205,7 @@ def claim(limit: int, claimer: str) -> list[OutboxMessage]:
     instant = now()
     statement = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(_due_ids(instant, limit)))
+        .where(OutboxMessage.id.in_(_due_ids(instant, limit, keys)))
         .values(status=OutboxStatus.SENDING, claimed_until_dt=instant + CLAIM_TTL, claimed_by=claimer)
         .returning(OutboxMessage)
         .execution_options(populate_existing=True, synchronize_session=False)
@@ -210,7 +213,7 @@ def claim(limit: int, claimer: str) -> list[OutboxMessage]:
     return sorted(session().scalars(statement), key=lambda message: message.id)
 
 
-def capture_due(limit: int) -> int:
+def capture_due(limit: int, keys: Collection[str] | None = None) -> int:
     """Keep up to ``limit`` due messages as captured, unsent (no SMTP server configured); return how many.
 
     One statement, bodies left in the database: the captured rows are what ``flask gpect outbox`` and the
@@ -219,7 +222,7 @@ def capture_due(limit: int) -> int:
     instant = now()
     statement = (
         sa.update(OutboxMessage)
-        .where(OutboxMessage.id.in_(_due_ids(instant, limit)))
+        .where(OutboxMessage.id.in_(_due_ids(instant, limit, keys)))
         .values(
             status=OutboxStatus.CAPTURED,
             sent_dt=instant,

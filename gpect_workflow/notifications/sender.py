@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import smtplib
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
@@ -103,8 +104,11 @@ def capturing() -> bool:
 BATCH_SIZE = 500
 
 
-def send_pending(limit: int | None = None) -> SendReport:
+def send_pending(limit: int | None = None, *, keys: Collection[str] | None = None) -> SendReport:
     """Send the messages due, at most ``limit`` (``OUTBOX_SEND_LIMIT``) in this pass; commits as it goes.
+
+    With ``keys``, only those messages: a request that cannot wait for the scheduler (a sign-in link)
+    sends its own email, not the backlog of a busy send hour.
 
     The due messages are claimed in one statement, then sent batch after batch, each over one SMTP
     connection and committed before the next, so a crash re-sends at most one batch (with the same
@@ -114,10 +118,10 @@ def send_pending(limit: int | None = None) -> SendReport:
     report = SendReport()
     limit = limit or int(current_app.config["OUTBOX_SEND_LIMIT"])
     if capturing():
-        report.captured = capture_due(limit)
+        report.captured = capture_due(limit, keys)
         session().commit()
         return report
-    messages = claim(limit, claimer_name())
+    messages = claim(limit, claimer_name(), keys)
     _commit_keeping(messages)
     for start in range(0, len(messages), BATCH_SIZE):
         batch = messages[start : start + BATCH_SIZE]

@@ -98,7 +98,7 @@ def _send_login_link(person: Person) -> None:
     key = f"login:r{person.id}:{link_url('login', person.id)[-16:]}"
     enqueue([NewMessage(key, "login_link", recipient.email, email.subject, email.text, email.html, person.id)])
     session().commit()
-    send_pending()  # a sign-in link cannot wait for the next scheduler pass
+    send_pending(keys=[key])  # a sign-in link cannot wait for the next scheduler pass, nor for others
 
 
 def _safe_next() -> str:
