@@ -125,7 +125,24 @@ SETTINGS: tuple[Setting, ...] = (
         "SCHEDULER_ENABLED", False, _boolean, "Run the scheduler inside the served app (one process per instance)."
     ),
     Setting("SCHEDULER_INTERVAL_SECONDS", 60, _positive_int, "Seconds between two scheduler passes."),
-    Setting("OUTBOX_MAX_ATTEMPTS", 8, _positive_int, "Delivery attempts before a message is marked failed."),
+    Setting(
+        "OUTBOX_RETRY_FOR_HOURS",
+        72,
+        _positive_int,
+        "Hours a message is retried after its first temporary failure (relay absent, 4xx answer) before it fails.",
+    ),
+    Setting(
+        "OUTBOX_CLAIM_SECONDS",
+        300,
+        _positive_int,
+        "Seconds a sending pass holds the messages it took, renewed as it sends (at least 6 × MAIL_TIMEOUT_SECONDS).",
+    ),
+    Setting(
+        "LOGIN_LINKS_PER_HOUR",
+        3,
+        _positive_int,
+        "Sign-in links sent to one address per hour at most; further requests get the same answer, no email.",
+    ),
     Setting(
         "REMINDERS_PER_PASS",
         1000,
@@ -155,10 +172,27 @@ def workflow_dirs(config: Mapping[str, Any]) -> list[str]:
 def validate_config(config: Mapping[str, Any], *, debug: bool, testing: bool) -> None:
     """Raise ``ConfigurationError`` naming each bad key; refuse production without a real secret."""
     problems = [f"{s.name}: {message}" for s in SETTINGS if (message := s.check(config.get(s.name)))]
+    if not problems:
+        problems.extend(_claim_problems(config))
     if not (debug or testing):
         problems.extend(_secret_key_problems(config.get("SECRET_KEY")))
     if problems:
         raise ConfigurationError("invalid configuration:\n  " + "\n  ".join(problems))
+
+
+#: A message's SMTP exchange (MAIL, RCPT, DATA, the data and the answer) waits at most this many socket timeouts;
+#: a claim must outlast it, or another sender could take a message while it is being sent.
+CLAIM_TIMEOUTS = 6
+
+
+def _claim_problems(config: Mapping[str, Any]) -> list[str]:
+    claim, timeout = config["OUTBOX_CLAIM_SECONDS"], config["MAIL_TIMEOUT_SECONDS"]
+    if claim < CLAIM_TIMEOUTS * timeout:
+        return [
+            f"OUTBOX_CLAIM_SECONDS: {claim} is shorter than {CLAIM_TIMEOUTS} × MAIL_TIMEOUT_SECONDS ({timeout}); "
+            "a message being sent could outlive its claim and be sent twice"
+        ]
+    return []
 
 
 def _secret_key_problems(secret: Any) -> list[str]:

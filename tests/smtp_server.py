@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -63,17 +64,32 @@ class Received:
 
 @dataclass
 class Handler:
-    """Records messages; ``answers`` is a queue of SMTP answers to give to the next DATA commands."""
+    """Records messages; ``answers`` is a queue of SMTP answers to give to the next DATA commands.
+
+    ``close_after_answers``: a refusal from ``answers`` also closes the connection, as a relay shutting down
+    does after ``421``. ``refuse_sender``: the answer to every ``MAIL FROM`` (a relay that refuses us).
+    """
 
     received: list[Received] = field(default_factory=list)
     answers: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    close_after_answers: bool = False
+    refuse_sender: str | None = None
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:  # noqa: N802 - aiosmtpd's name
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
         with self.lock:
             if self.answers:
                 answer = self.answers.pop(0)
                 if not answer.startswith("250"):
+                    if self.close_after_answers:
+                        asyncio.get_running_loop().call_later(0.05, server.transport.close)
                     return answer
             parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
             assert isinstance(parsed, EmailMessage)

@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_eighteen_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 18
-    assert HEAD == "0006"
+    assert HEAD == "0007"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -388,11 +388,43 @@ def test_0006_adds_and_removes_the_reminders_cursor_keeping_the_tick_row(migrati
     with engine(migration_app).connect() as connection:
         row = connection.execute(sa.text("SELECT name, reminders_covered_until_dt FROM gpect_scheduler_runs")).one()
     assert tuple(row) == ("tick", None)
-    assert differences(migration_app) == []
 
     command.downgrade(alembic_config(), "0005")
     assert "reminders_covered_until_dt" not in _columns(migration_app, "gpect_scheduler_runs")
     with engine(migration_app).connect() as connection:
         assert connection.execute(sa.text("SELECT name FROM gpect_scheduler_runs")).scalars().all() == ["tick"]
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+
+
+# --- 0007: outbox fencing and retry window ---------------------------------------------------------------------
+
+
+def test_0007_adds_and_removes_the_claim_token_and_retry_start_keeping_messages(migration_app: Flask) -> None:
+    """Up to 0007 messages gain a null claim token and retry start (and the token's index); back to 0006 they
+    lose them, keeping every message."""
+    command.upgrade(alembic_config(), "0006")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_outbox_messages (idempotency_key, kind, recipient_email, subject, body_text, status,"
+        " attempts, next_attempt_dt, created_dt, claimed_until_dt, claimed_by)"
+        " VALUES ('k1', 'reminder', 'a@example.org', 'S', 'B', 'sending', 0, '2026-11-30 08:00:00+00:00',"
+        " '2026-11-30 08:00:00+00:00', '2026-11-30 08:05:00+00:00', 'host:1')",
+    )
+    command.upgrade(alembic_config(), "0007")
+    with engine(migration_app).connect() as connection:
+        row = connection.execute(
+            sa.text("SELECT idempotency_key, status, claim_token, retrying_since_dt FROM gpect_outbox_messages")
+        ).one()
+    assert tuple(row) == ("k1", "sending", None, None)
+    indexes = {index["name"] for index in sa.inspect(engine(migration_app)).get_indexes("gpect_outbox_messages")}
+    assert "ix_gpect_outbox_messages_claim_token" in indexes
+    assert differences(migration_app) == []
+
+    command.downgrade(alembic_config(), "0006")
+    assert not {"claim_token", "retrying_since_dt"} & _columns(migration_app, "gpect_outbox_messages")
+    with engine(migration_app).connect() as connection:
+        keys = connection.execute(sa.text("SELECT idempotency_key FROM gpect_outbox_messages")).scalars().all()
+    assert keys == ["k1"]
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]

@@ -24,7 +24,7 @@ from gpect_workflow.models import (
     Task,
     TaskStatus,
 )
-from gpect_workflow.notifications.outbox import CLAIM_TTL, claim
+from gpect_workflow.notifications.outbox import claim, claim_ttl
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
@@ -276,7 +276,7 @@ def test_process_killed_between_claim_and_send_loses_nothing(
     assert claimed and {m.status for m in outbox()} == {OutboxStatus.SENDING}
     tick_at(clock, paris(date(2026, 12, 1), 9, 6))
     assert smtp.received == [], "another sender must not take rows whose claim is still valid"
-    tick_at(clock, paris(date(2026, 12, 1), 9, 6) + CLAIM_TTL + timedelta(seconds=1))
+    tick_at(clock, paris(date(2026, 12, 1), 9, 5) + claim_ttl() + timedelta(seconds=1))
     assert {m.status for m in outbox()} == {OutboxStatus.SENT}
     assert len(smtp.received) == len(claimed)
 
@@ -357,3 +357,4 @@ def test_a_sign_in_link_leaves_at_once_without_the_backlog(
     pending = session().scalars(sa.select(OutboxMessage.status).where(OutboxMessage.kind == "test")).all()
     assert pending == [OutboxStatus.PENDING] * 3
     assert send_pending().sent == 3, "the scheduler's pass sends the rest"
+

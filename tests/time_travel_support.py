@@ -84,7 +84,6 @@ def mail_app(database_url: str, smtp_port: int) -> Iterator[Flask]:
 def _sqlite_no_sync(connection: Any, _record: Any) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA synchronous = OFF")
-    cursor.execute("PRAGMA journal_mode = MEMORY")
     cursor.close()
 
 

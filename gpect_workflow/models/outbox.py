@@ -25,6 +25,13 @@ class OutboxMessage(Base):
             postgresql_where=sa.text("status = 'pending'"),
         ),
         sa.Index("ix_gpect_outbox_messages_status_created", "status", "created_dt"),
+        # A sender renews and releases the rows of its claim by their token.
+        sa.Index(
+            "ix_gpect_outbox_messages_claim_token",
+            "claim_token",
+            sqlite_where=sa.text("claim_token IS NOT NULL"),
+            postgresql_where=sa.text("claim_token IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +65,11 @@ class OutboxMessage(Base):
     claimed_until_dt: Mapped[datetime | None]
     #: Which sender process holds the claim (host and process id), for operators.
     claimed_by: Mapped[str | None] = mapped_column(sa.String(120))
+    #: The fencing token of the sending pass that holds the claim: a sender records a fate, renews a claim or
+    #: sends a message only while the row still carries its own token.
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
+    #: When delivery first failed for a temporary reason (UTC); retries stop ``OUTBOX_RETRY_FOR_HOURS`` later.
+    retrying_since_dt: Mapped[datetime | None]
     #: The server's last answer on failure.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     #: When it was queued (UTC).

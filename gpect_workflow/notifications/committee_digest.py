@@ -56,6 +56,7 @@ from ..services.oversight import (
     plans_that_may_need_attention,
     sits_on_committee,
 )
+from ..services.zones import zone_or_default
 from .digests import MAX_CATCH_UP_DAYS
 from .outbox import NewMessage, enqueue
 from .reminders import default_hour
@@ -352,7 +353,7 @@ def _gates(items: Iterable[PlanHealth], language: str) -> list[GateItem]:
             plan_name=item.plan.name,
             territory=item.plan.territory.name,
             stage_title=_stage_title(item.plan, gate.stage_key, language),
-            since=gate.since.astimezone(ZoneInfo(item.plan.timezone)).date() if gate.since else None,
+            since=gate.since.astimezone(zone_or_default(item.plan.timezone)).date() if gate.since else None,
             days_waiting=gate.days_waiting,
             plan_url=plan_url(item.plan.id),
         )

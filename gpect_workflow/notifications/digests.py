@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ..engine.calendar import WorkingCalendar
 from ..models import OPEN_TASK_STATUSES, Plan, PlanStage, PlanStatus, ReminderMode, StageStatus, Task
 from ..services.context import session
+from ..services.zones import person_zone
 from .outbox import NewMessage, enqueue
 from .reminders import default_hour
 from .render import render_email
@@ -76,7 +76,9 @@ def _people_due(since: datetime, until: datetime) -> dict[int, tuple[date, Remin
         if person.reminder_mode not in HORIZON:
             continue
         person_id, mode, zone_name = person.id, person.reminder_mode, person.timezone
-        zone = ZoneInfo(zone_name)
+        zone = person_zone(person.id, zone_name, person.email)
+        if zone is None:
+            continue
         day = until.astimezone(zone).date()
         # The latest digest day whose send time came in the window: after downtime, a missed Monday's
         # weekly digest still leaves (once), a missed daily one is replaced by the latest.

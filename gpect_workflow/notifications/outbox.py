@@ -1,10 +1,11 @@
 """The outbox: messages written in the transaction that decides them, claimed and sent afterwards.
 
 Each message has a unique idempotency key, so inserting the same reminder twice, from two ticks or two
-scheduler processes, leaves one row. Senders claim rows for a limited time (``FOR UPDATE SKIP LOCKED``
-on PostgreSQL), so several processes never take the same row, and a process that dies holding a claim
-loses nothing: the claim expires and another sender takes the row again (at-least-once delivery with a
-stable Message-ID).
+scheduler processes, leaves one row. A sending pass claims rows for a limited time (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL) under a token of its own, so several processes never take the same row; the pass
+renews its claim while it sends and checks its token before each message (``notifications.ledger``). A
+process that dies holding a claim loses nothing: the claim expires and another sender takes the row again,
+sending it with the same Message-ID.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import base64
 import hashlib
 import json
 import os
+import secrets
 import socket
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import defer
@@ -29,8 +32,10 @@ from ..errors import NotFound
 from ..models import OutboxMessage, OutboxStatus, Person, Plan
 from ..services.context import now, session
 
-#: How long a sender may hold claimed rows before another may take them again.
-CLAIM_TTL = timedelta(minutes=5)
+
+def claim_ttl() -> timedelta:
+    """How long a sending pass holds the rows it claimed (``OUTBOX_CLAIM_SECONDS``) before it renews them."""
+    return timedelta(seconds=int(current_app.config["OUTBOX_CLAIM_SECONDS"]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,22 +200,59 @@ def _due_ids(instant: datetime, limit: int, keys: Collection[str] | None = None)
     )
 
 
-def claim(limit: int, claimer: str, keys: Collection[str] | None = None) -> list[OutboxMessage]:
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    """A message a sending pass holds: what building, sending and recording its fate need, read at claim time.
+
+    Plain values, not ORM objects: the pass records each message's fate in a transaction of its own, and
+    nothing it holds must be reloaded after those commits.
+    """
+
+    id: int
+    idempotency_key: str
+    kind: str
+    recipient_email: str
+    subject: str
+    body_text: str
+    body_html: str | None
+    attachments: list[dict[str, Any]] | None
+    attempts: int
+    retrying_since_dt: datetime | None
+
+
+_CLAIMED_COLUMNS = tuple(OutboxMessage.__table__.c[name] for name in ClaimedMessage.__slots__)  # type: ignore[attr-defined]
+
+
+def new_claim_token() -> str:
+    """A sending pass's fencing token: random, so no two passes (or hosts) ever share one."""
+    return secrets.token_hex(16)
+
+
+def claim(
+    limit: int, claimer: str, keys: Collection[str] | None = None, *, token: str | None = None
+) -> list[ClaimedMessage]:
     """Claim up to ``limit`` messages due for sending (pending and due, or with an expired claim).
 
     One statement: the due rows are picked and locked (``SKIP LOCKED`` on PostgreSQL, so concurrent
-    senders take different rows), marked as being sent by ``claimer`` until the claim expires, and
-    returned whole.
+    senders take different rows), marked as being sent by ``claimer`` under ``token`` until the claim
+    expires, and returned in id order. A row taken from a sender whose claim expired gets the new token, so
+    that sender's later checks and records no longer match it.
     """
     instant = now()
     statement = (
         sa.update(OutboxMessage)
         .where(OutboxMessage.id.in_(_due_ids(instant, limit, keys)))
-        .values(status=OutboxStatus.SENDING, claimed_until_dt=instant + CLAIM_TTL, claimed_by=claimer)
-        .returning(OutboxMessage)
-        .execution_options(populate_existing=True, synchronize_session=False)
+        .values(
+            status=OutboxStatus.SENDING,
+            claimed_until_dt=instant + claim_ttl(),
+            claimed_by=claimer,
+            claim_token=token or new_claim_token(),
+        )
+        .returning(*_CLAIMED_COLUMNS)
+        .execution_options(synchronize_session=False)
     )
-    return sorted(session().scalars(statement), key=lambda message: message.id)
+    rows = session().execute(statement)
+    return sorted((ClaimedMessage(*row) for row in rows), key=lambda message: message.id)
 
 
 def capture_due(limit: int, keys: Collection[str] | None = None) -> int:
@@ -229,6 +271,7 @@ def capture_due(limit: int, keys: Collection[str] | None = None) -> int:
             attempts=OutboxMessage.attempts + 1,
             claimed_until_dt=None,
             claimed_by=None,
+            claim_token=None,
         )
         .returning(OutboxMessage.id)
         .execution_options(synchronize_session=False)
@@ -238,7 +281,7 @@ def capture_due(limit: int, keys: Collection[str] | None = None) -> int:
     return len(captured)
 
 
-def attachments_of(message: OutboxMessage) -> list[Attachment]:
+def attachments_of(message: OutboxMessage | ClaimedMessage) -> list[Attachment]:
     """The stored attachments of a message."""
     return [
         Attachment(item["filename"], item["content_type"], base64.b64decode(item["data"]))
@@ -252,7 +295,7 @@ def retry(message_id_: int, *, force: bool = False) -> bool:
     if message is None or (message.status is not OutboxStatus.FAILED and not force):
         return False
     message.status, message.next_attempt_dt, message.attempts = OutboxStatus.PENDING, now(), 0
-    message.claimed_until_dt = message.claimed_by = None
+    message.claimed_until_dt = message.claimed_by = message.claim_token = message.retrying_since_dt = None
     return True
 
 
@@ -269,7 +312,15 @@ def retry_failed() -> int:
     result = session().execute(
         sa.update(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.FAILED)
-        .values(status=OutboxStatus.PENDING, next_attempt_dt=now(), attempts=0, claimed_until_dt=None, claimed_by=None)
+        .values(
+            status=OutboxStatus.PENDING,
+            next_attempt_dt=now(),
+            attempts=0,
+            claimed_until_dt=None,
+            claimed_by=None,
+            claim_token=None,
+            retrying_since_dt=None,
+        )
         .execution_options(synchronize_session=False)
     )
     session().expire_all()  # messages already loaded show their new state

@@ -33,6 +33,7 @@ from ..models import (
 from ..services.context import now, session
 from ..services.definitions import all_definitions, get_definition
 from ..services.plan_opening import opening_hour
+from ..services.zones import person_zone, plan_zone, zone_or_default
 from .outbox import NewMessage, enqueue, queued_keys
 from .render import render_email
 from .views import (
@@ -129,7 +130,7 @@ def due_reminder_messages(since: datetime, until: datetime, limit: int | None) -
     todo = [item for item in planned if item.key not in queued]
     rendered = todo if limit is None else todo[:limit]
     plans = plan_views({item.due.plan.id for item in rendered})
-    messages = [_render(item, people, plans) for item in rendered]
+    messages = [message for item in rendered if (message := _render(item, people, plans)) is not None]
     return ReminderBatch(messages, len(todo) - len(rendered))
 
 
@@ -139,8 +140,11 @@ def _active_definitions() -> list[WorkflowDefinition]:
     return list(all_definitions().values())
 
 
-def _recipient_zones() -> set[str]:
-    return {person.timezone for person in active_rhythms()} | {current_app.config["DEFAULT_TIMEZONE"]}
+def _recipient_zones() -> set[ZoneInfo]:
+    """The zones people hear from us in (and the default one); a person whose zone breaks the rule is left
+    aside, and the pass says so."""
+    zones = {person_zone(person.id, person.timezone, person.email) for person in active_rhythms()}
+    return {zone for zone in zones if zone is not None} | {ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])}
 
 
 def _policies(definition: WorkflowDefinition) -> list[ReminderPolicy]:
@@ -148,7 +152,7 @@ def _policies(definition: WorkflowDefinition) -> list[ReminderPolicy]:
 
 
 def candidate_due_dates(
-    since: datetime, until: datetime, definitions: Iterable[WorkflowDefinition], zones: set[str]
+    since: datetime, until: datetime, definitions: Iterable[WorkflowDefinition], zones: set[ZoneInfo]
 ) -> set[date]:
     """The due dates a task may have to get a reminder slot inside the window (a small superset)."""
     result: set[date] = set()
@@ -162,10 +166,9 @@ def candidate_due_dates(
     return result
 
 
-def _slot_days(since: datetime, until: datetime, zones: set[str], hours: set[time]) -> set[date]:
+def _slot_days(since: datetime, until: datetime, zones: set[ZoneInfo], hours: set[time]) -> set[date]:
     days: set[date] = set()
-    for zone_name in zones:
-        zone = ZoneInfo(zone_name)
+    for zone in zones:
         first, last = since.astimezone(zone).date(), until.astimezone(zone).date()
         for offset in range((last - first).days + 1):
             day = first + timedelta(days=offset)
@@ -217,6 +220,7 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
             Plan.definition_version,
             Plan.timezone,
             Person.timezone,
+            Person.email,
         )
         .join(PlanStage, PlanStage.id == Task.stage_id)
         .join(Plan, Plan.id == Task.plan_id)
@@ -235,6 +239,7 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
             row[7],
             plans.get(row[1]) or plans.setdefault(row[1], DuePlan(row[1], *row[8:13])),
             row[13],
+            row[14],
         )
         for row in session().execute(query)
     )
@@ -242,8 +247,16 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
     # Tasks of one definition due on one day in one time zone share their slots: at a busy send hour
     # thousands of tasks have a handful of due dates, so the slots are worked out once for each.
     slots_of: dict[tuple[str, int, str, str, date, str], list[Slot]] = {}
-    for task, stage_key, plan, zone in rows:
-        zone_name = zone or plan.timezone
+    for task, stage_key, plan, assignee_zone, assignee_email in rows:
+        # Deadlines are days in the plan's zone: a plan whose zone breaks the rule is left aside (the pass
+        # says so). An assignee whose own zone breaks it gets nothing (``_render``), but the slots of their
+        # task follow the plan's zone, so the lead's escalation still leaves.
+        zone = plan_zone(plan.id, plan.timezone, plan.name)
+        if zone is None:
+            continue
+        if assignee_zone is not None:
+            zone = person_zone(task.assignee_id, assignee_zone, assignee_email) or zone  # type: ignore[arg-type]
+        zone_name = zone.key
         shape = (plan.definition_key, plan.definition_version, stage_key, task.task_key, task.due_date, zone_name)
         slots = slots_of.get(shape)
         if slots is None:
@@ -252,7 +265,7 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
             task_def = next(t for t in stage_def.tasks if t.key == task.task_key)
             policy = definition.task_policy(stage_def, task_def)
             calendar = calendar_for(definition.calendar)
-            slots = slots_of[shape] = list(task_slots(task.due_date, policy, ZoneInfo(zone_name), calendar, hour))
+            slots = slots_of[shape] = list(task_slots(task.due_date, policy, zone, calendar, hour))
         for slot in due_slots(slots, since, until):
             yield DueReminder(task, stage_key, plan, slot, task.assignee_id or plan.lead_id)
 
@@ -282,7 +295,11 @@ def _planned(due: list[DueReminder], people: dict[int, Recipient], referents: di
     return planned
 
 
-def _render(item: _Planned, people: dict[int, Recipient], plans: dict[int, PlanView]) -> NewMessage:
+def _render(item: _Planned, people: dict[int, Recipient], plans: dict[int, PlanView]) -> NewMessage | None:
+    """The message of ``item``; ``None`` when its recipient's time zone breaks the rule (left aside, said)."""
+    recipient = people[item.recipient_id]
+    if person_zone(recipient.id, recipient.timezone, recipient.email) is None:
+        return None
     if item.escalation:
         return _escalation(item.due, people[item.recipient_id], people.get(item.due.recipient_id), plans)
     return _reminder(item.due, people[item.recipient_id], plans)
@@ -302,8 +319,8 @@ def _key(item: DueReminder, kind: str, recipient_id: int) -> str:
 
 def _local_today(recipient: Recipient, item: DueReminder) -> date:
     """Today for the recipient: the text says how things stand when it leaves, not when its slot was due
-    (after downtime the two differ)."""
-    return now().astimezone(ZoneInfo(recipient.timezone)).date()
+    (after downtime the two differ). ``_render`` checked the recipient's zone."""
+    return now().astimezone(zone_or_default(recipient.timezone)).date()
 
 
 def _reminder(item: DueReminder, recipient: Recipient, plans: dict[int, PlanView]) -> NewMessage:

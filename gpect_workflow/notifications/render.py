@@ -31,6 +31,8 @@ KINDS: dict[str, str] = {
     "more_time_requested": "a partner asks the lead for more time on a task",
     "login_link": "a person asked for a link to sign in without a password",
     "committee_digest": "a committee member's weekly (or daily) summary: gates to decide, plans off track, indicators",
+    "delivery_failures": "administrators: emails that failed for good, and why (at most one notice an hour)",
+    "data_problems": "administrators: stored values a scheduler pass had to leave aside (at most one notice a day)",
 }
 
 _MONTHS = {

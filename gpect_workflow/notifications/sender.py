@@ -1,34 +1,47 @@
-"""Sending claimed messages over one SMTP connection per batch, with retries and backoff.
+"""Sending claimed messages over one SMTP connection, each message's fate recorded as the server answers.
 
-A 4xx answer, a refused connection or a timeout is transient: the message goes back to the queue with
-exponential backoff. A 5xx answer is permanent: the message is marked failed with the server's answer.
-After ``OUTBOX_MAX_ATTEMPTS`` attempts a message is failed whatever the reason. Without an SMTP server
-configured (``MAIL_SERVER`` unset, the embedded default), messages are kept as ``captured``.
+What can happen to one message, and what it does:
+
+* accepted (2xx): recorded ``sent`` at once, so a crash afterwards does not send it again;
+* refused for good for that recipient or that content (5xx to RCPT or DATA), or impossible to build or to
+  address (a stored address or subject the rules refuse, an encoding error): ``failed`` with the reason,
+  alone; the rest of the pass goes on, and the administrators are told (``notifications.delivery_alerts``);
+* refused for now (4xx): back to the queue with a capped backoff, for ``OUTBOX_RETRY_FOR_HOURS`` from the
+  first temporary failure, then ``failed``;
+* the relay cannot be reached, or the connection breaks: the message in flight and every message the pass
+  still holds go back to the queue (an outage delays mail, it does not fail it), and the pass stops.
+
+Before each send the pass checks that it still holds the message (``Ledger.hold``), so a second scheduler
+that took over an expired claim and this one never both send it. Without an SMTP server configured
+(``MAIL_SERVER`` unset, the embedded default), messages are kept as ``captured``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import smtplib
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import timedelta
+from enum import Enum
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Attachment as MailAttachment
-from flask_mail import BadHeaderError, Connection, Message, email_dispatched, sanitize_address
+from flask_mail import Connection, Message, email_dispatched, sanitize_address
 
-from ..models import OutboxMessage, OutboxStatus
-from ..services.context import now, session
+from ..errors import ValidationError
+from ..services.context import session
+from ..validation import envelope_address
+from .delivery_alerts import alert_administrators
+from .ledger import Failure, Ledger
 from .mime import build_message
-from .outbox import attachments_of, capture_due, claim, claimer_name, message_id
+from .outbox import ClaimedMessage, attachments_of, capture_due, claim, claimer_name, message_id, new_claim_token
 
-BACKOFF_BASE = timedelta(minutes=1)
-BACKOFF_CAP = timedelta(hours=2)
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -39,10 +52,20 @@ class SendReport:
     captured: int = 0
     retried: int = 0
     failed: int = 0
+    #: Messages another sender took over after this pass's claim expired (it did not send them).
+    taken_over: int = 0
     errors: list[str] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
 
     def __str__(self) -> str:
-        return f"sent {self.sent}, captured {self.captured}, to retry {self.retried}, failed {self.failed}"
+        text = f"sent {self.sent}, captured {self.captured}, to retry {self.retried}, failed {self.failed}"
+        return text + (f", taken over by another sender {self.taken_over}" if self.taken_over else "")
+
+    def failed_for_good(self, failures: list[Failure]) -> None:
+        """Count messages that failed for good."""
+        self.failed += len(failures)
+        self.failures += failures
+        self.errors += [f"{failure.recipient_email!r}: {failure.reason}" for failure in failures]
 
 
 class _TimedConnection(Connection):
@@ -59,30 +82,28 @@ class _TimedConnection(Connection):
         return host
 
     def __exit__(self, *exc: Any) -> None:
-        # The server may have gone away after the batch: what was sent is already marked.
+        # The server may have gone away after the pass: what was sent is already recorded.
         with contextlib.suppress(smtplib.SMTPException, OSError):
             super().__exit__(*exc)
 
-    def send(self, message: Message, envelope_from: str | tuple[str, str] | None = None) -> None:
-        """Flask-Mail's ``send``, with each envelope address sanitised once rather than for every message.
+    def open(self) -> None:
+        """Connect (what Flask-Mail's ``__enter__`` does), raising when the relay cannot be reached."""
+        self.host = None if self.mail.suppress else self.configure_host()
+        self.num_emails = 0
 
-        ``flask_mail.sanitize_address`` parses and re-encodes an address each time (about 0.1 ms), and the
-        same sender and recipients come back batch after batch. The rest is Flask-Mail 0.10's ``send``.
+    def close(self) -> None:
+        self.__exit__(None, None, None)
+
+    def send(self, message: Message, envelope_from: str | tuple[str, str] | None = None) -> None:
+        """Flask-Mail's ``send`` for a prepared message: its envelope and bytes built (and checked) first.
+
+        The rest is Flask-Mail 0.10's ``send``: the ``email_dispatched`` signal, reconnecting after
+        ``MAIL_MAX_EMAILS``.
         """
-        assert message.send_to, "No recipients have been added"
-        assert message.sender, "The message does not specify a sender and a default sender has not been configured"
-        if message.has_bad_headers():
-            raise BadHeaderError
-        if message.date is None:
-            message.date = time.time()
+        assert isinstance(message, _PreparedMessage)
+        message.prepare()
         if self.host is not None:
-            self.host.sendmail(
-                _envelope_address(envelope_from or message.sender),
-                [_envelope_address(address) for address in message.send_to],
-                message.as_bytes(),
-                message.mail_options,
-                message.rcpt_options,
-            )
+            self.host.sendmail(message.envelope_from, [message.envelope_to], message.as_bytes())
         email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
         self.num_emails += 1
         if self.num_emails == self.mail.max_emails:
@@ -90,6 +111,11 @@ class _TimedConnection(Connection):
             if self.host:
                 self.host.quit()
                 self.host = self.configure_host()
+
+    def reset(self) -> None:
+        """Abort a half-done SMTP transaction (``RSET``), so the next message starts clean."""
+        if self.host is not None:
+            self.host.rset()
 
 
 _envelope_address = lru_cache(maxsize=1024)(sanitize_address)
@@ -100,20 +126,16 @@ def capturing() -> bool:
     return not current_app.config.get("MAIL_SERVER")
 
 
-#: Messages sent over one SMTP connection; what a batch sent is committed before the next begins.
-BATCH_SIZE = 500
-
-
 def send_pending(limit: int | None = None, *, keys: Collection[str] | None = None) -> SendReport:
-    """Send the messages due, at most ``limit`` (``OUTBOX_SEND_LIMIT``) in this pass; commits as it goes.
+    """Send the messages due, at most ``limit`` (``OUTBOX_SEND_LIMIT``) in this pass.
 
     With ``keys``, only those messages: a request that cannot wait for the scheduler (a sign-in link)
     sends its own email, not the backlog of a busy send hour.
 
-    The due messages are claimed in one statement, then sent batch after batch, each over one SMTP
-    connection and committed before the next, so a crash re-sends at most one batch (with the same
-    Message-ID). The statements of a pass are bounded by the limit, whatever the backlog: what is left
-    leaves at the next pass. Without an SMTP server, the due messages are marked captured in one statement.
+    The due messages are claimed in one statement and committed; then each is checked, sent and recorded
+    in turn (two short statements a message, on the ledger's own connection), over one SMTP connection.
+    What is left leaves at the next pass. Without an SMTP server, the due messages are marked captured in
+    one statement. Commits; never raises for one message's sake.
     """
     report = SendReport()
     limit = limit or int(current_app.config["OUTBOX_SEND_LIMIT"])
@@ -121,70 +143,134 @@ def send_pending(limit: int | None = None, *, keys: Collection[str] | None = Non
         report.captured = capture_due(limit, keys)
         session().commit()
         return report
-    messages = claim(limit, claimer_name(), keys)
-    _commit_keeping(messages)
-    for start in range(0, len(messages), BATCH_SIZE):
-        batch = messages[start : start + BATCH_SIZE]
-        _send_batch(batch, report)
-        _commit_keeping(messages[start + BATCH_SIZE :])
+    token = new_claim_token()
+    messages = claim(limit, claimer_name(), keys, token=token)
+    session().commit()
+    if not messages:
+        return report
+    with Ledger.opened(token) as ledger:
+        _send_claimed(messages, ledger, report)
+    if report.failures:
+        alert_administrators(report.failures)
+        session().commit()
     return report
 
 
-def _commit_keeping(messages: list[OutboxMessage]) -> None:
-    """Commit, leaving ``messages`` loaded; everything else in the session expires as on any commit.
+class _Outcome(Enum):
+    SENT = "sent"
+    FAILED = "failed"
+    RETRY = "retry"
+    RELAY_DOWN = "relay down"
 
-    The claimed rows were read in the transaction that claimed them, and no other sender touches a row
-    while its claim holds: reloading them (bodies and attachments) after the commit would only cost time.
-    """
-    db = session().registry()
-    kept = {id(message) for message in messages}
-    others = [instance for instance in db.identity_map.values() if id(instance) not in kept] + list(db.new)
-    expiring, db.expire_on_commit = db.expire_on_commit, False
+
+def _send_claimed(messages: list[ClaimedMessage], ledger: Ledger, report: SendReport) -> None:
+    sender, domain = current_app.config["MAIL_DEFAULT_SENDER"], _mail_domain()
+    connection = _TimedConnection(current_app.extensions["mail"])
     try:
-        db.commit()
-    finally:
-        db.expire_on_commit = expiring
-    if expiring:
-        for instance in others:
-            db.expire(instance)
-
-
-def _send_batch(messages: list[OutboxMessage], report: SendReport) -> None:
-    try:
-        sender, domain = current_app.config["MAIL_DEFAULT_SENDER"], _mail_domain()
-        with _TimedConnection(current_app.extensions["mail"]) as connection:
-            for index, message in enumerate(messages):
-                try:
-                    connection.send(_PreparedMessage(message, sender, domain))
-                except smtplib.SMTPResponseException as exc:
-                    _failed(message, exc.smtp_code, _answer(exc.smtp_code, exc.smtp_error), report)
-                except smtplib.SMTPRecipientsRefused as exc:
-                    code, answer = next(iter(exc.recipients.values()))
-                    _failed(message, code, _answer(code, answer), report)
-                except (smtplib.SMTPServerDisconnected, OSError) as exc:
-                    for unsent in messages[index:]:
-                        _transient(unsent, f"connection lost: {exc}", report)
-                    return
-                else:
-                    _sent(message, report)
+        connection.open()
     except (smtplib.SMTPException, OSError) as exc:
+        report.failed_for_good(ledger.release(f"cannot reach the SMTP server: {_describe(exc)}", attempted=True))
+        return
+    try:
         for message in messages:
-            if message.status is OutboxStatus.SENDING:
-                _transient(message, f"cannot reach the SMTP server: {exc}", report)
+            if not ledger.hold(message.id):
+                report.taken_over += 1
+                continue
+            relay_problem = _send_one(connection, message, sender, domain, ledger, report)
+            if relay_problem is not None:
+                report.failed_for_good(ledger.release(relay_problem, attempted=False))
+                return
+    finally:
+        connection.close()
+
+
+def _send_one(
+    connection: _TimedConnection, message: ClaimedMessage, sender: str, domain: str, ledger: Ledger, report: SendReport
+) -> str | None:
+    """Build, send and record one message; the relay's problem when the pass must stop, else ``None``."""
+    try:
+        prepared = _PreparedMessage(message, sender, domain)
+        prepared.prepare()
+    except Unsendable as exc:
+        report.failed_for_good([ledger.failed(message, str(exc))])
+        return None
+    except Exception as exc:  # whatever one message holds, it fails alone
+        report.failed_for_good([ledger.failed(message, f"cannot be built: {_describe(exc)}")])
+        return None
+    outcome, detail = _deliver(connection, prepared)
+    if outcome is _Outcome.SENT:
+        ledger.sent(message)
+        report.sent += 1
+    elif outcome is _Outcome.FAILED:
+        report.failed_for_good([ledger.failed(message, detail)])
+    else:
+        gave_up = ledger.retry_later(message, detail)
+        if gave_up is None:
+            report.retried += 1
+        else:
+            report.failed_for_good([gave_up])
+    return detail if outcome is _Outcome.RELAY_DOWN else None
+
+
+def _deliver(connection: _TimedConnection, prepared: _PreparedMessage) -> tuple[_Outcome, str]:
+    """Send one prepared message; what came of it, and the server's answer or the error."""
+    try:
+        connection.send(prepared)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, answer = next(iter(exc.recipients.values()))
+        return _by_code(code, answer)
+    except smtplib.SMTPSenderRefused as exc:
+        # Our own sender refused: the relay's configuration, not this message; the pass stops.
+        return (_Outcome.RELAY_DOWN, _answer(exc.smtp_code, exc.smtp_error))
+    except smtplib.SMTPDataError as exc:
+        return _by_code(exc.smtp_code, exc.smtp_error)
+    except smtplib.SMTPNotSupportedError as exc:
+        return (_Outcome.FAILED, f"the SMTP server cannot carry this message: {exc}")
+    except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as exc:
+        return (_Outcome.RELAY_DOWN, f"connection to the SMTP server lost: {_describe(exc)}")
+    except Exception as exc:  # one message's error must not stop the others
+        return _unexpected(connection, exc)
+    return (_Outcome.SENT, "")
+
+
+def _by_code(code: int, answer: bytes | str) -> tuple[_Outcome, str]:
+    """The server's answer about this recipient or this content: 4xx, try again later; 5xx, refused for good."""
+    return (_Outcome.RETRY if 400 <= code < 500 else _Outcome.FAILED, _answer(code, answer))
+
+
+def _unexpected(connection: _TimedConnection, exc: Exception) -> tuple[_Outcome, str]:
+    """An error that is not the server's answer (an encoding error in smtplib, say): this message fails,
+    and the SMTP transaction it left half done is reset; if even that fails, the connection is lost."""
+    log.warning("outbox message could not be sent: %s", _describe(exc))
+    try:
+        connection.reset()
+    except (smtplib.SMTPException, OSError) as reset_error:
+        return (_Outcome.RELAY_DOWN, f"connection to the SMTP server lost: {_describe(reset_error)}")
+    return (_Outcome.FAILED, f"cannot be sent: {_describe(exc)}")
 
 
 def _answer(code: int, text: bytes | str) -> str:
     return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}".strip()
 
 
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+class Unsendable(Exception):
+    """A message that cannot be sent as stored (its address or subject breaks the rules); it fails alone."""
+
+
 class _PreparedMessage(Message):
     """An outbox message as Flask-Mail's message, its bytes written by :func:`.mime.build_message`.
 
     Flask-Mail's own bytes (``email.mime`` objects serialised under an SMTP policy) cost about 2.3 ms a
-    message. Its connection still sends this one (envelope, bad-header check, ``email_dispatched``).
+    message. Its connection still sends this one (envelope, ``email_dispatched``). :meth:`prepare` builds
+    the envelope and the bytes before anything is sent, so that a message that cannot be built or
+    addressed fails alone, before it reaches the SMTP conversation.
     """
 
-    def __init__(self, message: OutboxMessage, sender: str, domain: str) -> None:
+    def __init__(self, message: ClaimedMessage, sender: str, domain: str) -> None:
         # The attributes Flask-Mail 0.10's ``Message.__init__`` sets, without calling it: it draws a
         # Message-ID with ``make_msgid()``, which looks the host name up each time, for nothing here.
         self.recipients: list[str | tuple[str, str]] = [message.recipient_email]
@@ -204,14 +290,36 @@ class _PreparedMessage(Message):
         self.attachments = [
             MailAttachment(item.filename, item.content_type, item.data) for item in attachments_of(message)
         ]
+        self._bytes: bytes | None = None
+
+    def prepare(self) -> None:
+        """Build the envelope and the bytes (once); raises whatever stops this message from being sent.
+
+        The recipient passes the one address rule again (``validation.envelope_address``): a row stored
+        behind the rules' back must fail here, alone, not in the middle of the SMTP conversation.
+        """
+        if self._bytes is not None:
+            return
+        try:
+            self.envelope_to = envelope_address(str(self.recipients[0]))
+        except ValidationError as error:
+            raise Unsendable(f"the recipient's address breaks the address rule: {error}") from error
+        if self.has_bad_headers():
+            raise Unsendable("a line break in the subject")
+        self.envelope_from = _envelope_address(self.sender)
+        self._bytes = self._build()
 
     def as_bytes(self) -> bytes:
+        return self._bytes if self._bytes is not None else self._build()
+
+    def _build(self) -> bytes:
+        """The connection dates the message just before sending it; a message built earlier is dated now."""
         return build_message(
             sender=str(self.sender),
             recipient=str(self.recipients[0]),
             subject=self.subject,
             message_id=self.msgId,
-            date=time.time() if self.date is None else self.date,  # the connection dates it before sending
+            date=time.time() if self.date is None else self.date,
             text=self.body or "",
             html=self.html,
             headers=(self.extra_headers or {}).items(),
@@ -223,32 +331,3 @@ class _PreparedMessage(Message):
 def _mail_domain() -> str:
     """The domain of Message-IDs: the host of ``BASE_URL``."""
     return urlsplit(current_app.config["BASE_URL"]).hostname or "gpect.local"
-
-
-def _sent(message: OutboxMessage, report: SendReport) -> None:
-    message.attempts += 1
-    message.status, message.sent_dt, message.claimed_until_dt, message.last_error = OutboxStatus.SENT, now(), None, None
-    report.sent += 1
-
-
-def _failed(message: OutboxMessage, code: int, answer: str, report: SendReport) -> None:
-    if 400 <= code < 500:
-        _transient(message, answer, report)
-        return
-    message.attempts += 1
-    message.status, message.last_error, message.claimed_until_dt = OutboxStatus.FAILED, answer, None
-    report.failed += 1
-    report.errors.append(f"{message.recipient_email}: {answer}")
-
-
-def _transient(message: OutboxMessage, error: str, report: SendReport) -> None:
-    message.attempts += 1
-    message.last_error, message.claimed_until_dt = error, None
-    if message.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        message.status = OutboxStatus.FAILED
-        report.failed += 1
-        report.errors.append(f"{message.recipient_email}: gave up after {message.attempts} attempts: {error}")
-        return
-    delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (message.attempts - 1))
-    message.status, message.next_attempt_dt = OutboxStatus.PENDING, now() + delay
-    report.retried += 1

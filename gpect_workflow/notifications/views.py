@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..definitions import WorkflowDefinition
-from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
+from ..models import Organisation, Person, PersonRole, Plan, PlanStage, ReminderMode, Task, Territory
 from ..services.context import now, session, transaction_memo
 from ..services.definitions import get_definition
 from .ics import Deadline, deadlines_ics
@@ -62,6 +62,8 @@ class PersonRhythm:
     id: int
     reminder_mode: ReminderMode
     timezone: str
+    #: How administrators find the person when their time zone cannot be used.
+    email: str
 
 
 def active_rhythms() -> list[PersonRhythm]:
@@ -69,7 +71,7 @@ def active_rhythms() -> list[PersonRhythm]:
     shares it between the reminders (the time zones in use) and the digests (who takes one)."""
     memo = transaction_memo("active_rhythms")
     if "people" not in memo:
-        query = sa.select(Person.id, Person.reminder_mode, Person.timezone).where(Person.is_active)
+        query = sa.select(Person.id, Person.reminder_mode, Person.timezone, Person.email).where(Person.is_active)
         memo["people"] = [PersonRhythm(*row) for row in session().execute(query)]
     return list(memo["people"])
 
@@ -106,6 +108,12 @@ def recipients(person_ids: Iterable[int]) -> dict[int, Recipient]:
         )
         for person, org in session().execute(query)
     }
+
+
+def administrators() -> dict[int, Recipient]:
+    """The active administrators, as recipients (one query): they hear of what fails in the background."""
+    query = sa.select(Person.id).where(Person.role == PersonRole.ADMIN, Person.is_active)
+    return recipients(session().scalars(query))
 
 
 def recipients_and_referents(

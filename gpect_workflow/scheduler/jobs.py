@@ -9,6 +9,7 @@ number of processes, after any downtime, queue each message once.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,12 +19,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from ..models import OutboxMessage, OutboxStatus, SchedulerRun
 from ..notifications.committee_digest import committee_digest_messages
+from ..notifications.data_alerts import data_problem_messages
 from ..notifications.digests import digest_messages
 from ..notifications.outbox import enqueue
 from ..notifications.reminders import due_reminder_messages
 from ..notifications.sender import SendReport, send_pending
 from ..services.context import now, session
 from ..services.plan_opening import open_due_plans
+from ..services.skips import Skip, skipped
+
+log = logging.getLogger(__name__)
 
 TICK = "tick"
 #: What a job that never ran has covered.
@@ -48,6 +53,8 @@ class TickReport:
     pending: int = 0
     sending: SendReport | None = None
     dry_run: bool = False
+    #: Stored values the pass could not use, and so left aside what depends on them.
+    skipped: list[Skip] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         """A human summary, one line per fact."""
@@ -61,6 +68,10 @@ class TickReport:
         ]
         if self.reminders_left:
             lines.append(f"left {self.reminders_left} reminder(s) for the next pass")
+        lines += [
+            f"left aside: {item.subject} {item.subject_id} ({item.label!r}): {item.field} {item.value!r}, {item.reason}"
+            for item in self.skipped
+        ]
         lines += [f"  {key}" for key in self.reminders + self.digests + self.committee_digests]
         if self.sending is not None:
             lines.append(f"outbox: {self.sending}")
@@ -71,27 +82,22 @@ class TickReport:
 
 
 def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
-    """One pass as of the clock's instant; with ``dry_run`` nothing is written or sent."""
+    """One pass as of the clock's instant; with ``dry_run`` nothing is written or sent.
+
+    A stored value the rules refuse leaves aside only what depends on it (``services.skips``), and the
+    administrators hear of it. Should queueing fail all the same, what is already queued is still sent
+    before the error is raised: a bug in one part of a pass never keeps the outbox from draining.
+    """
     until = now()
-    covered, reminders_covered = _lock_run()
-    since = until - FIRST_PASS_LOOKBACK if covered == NEVER else covered
-    reminders_since = min(since, reminders_covered or since)
-    report = TickReport(since, until, dry_run=dry_run)
-    report.opened = [f"{plan.id} {plan.name}" for plan in open_due_plans(until)]
-    if reminders_since < until:
-        reminders = due_reminder_messages(reminders_since, until, current_app.config["REMINDERS_PER_PASS"])
-        # Rendered by kind, inserted together: one statement however many messages are due.
-        produced = {
-            "reminders": reminders.messages,
-            "digests": digest_messages(since, until) if since < until else [],
-            "committee_digests": committee_digest_messages(since, until) if since < until else [],
-        }
-        queued = set(enqueue([message for messages in produced.values() for message in messages]))
-        for name, messages in produced.items():
-            setattr(report, name, [m.idempotency_key for m in messages if m.idempotency_key in queued])
-        report.reminders_left = reminders.left
-        # Reminders left for the next pass keep their window open: it goes on with those not queued yet.
-        _mark_covered(max(since, until), reminders_since if reminders.left else None)
+    report = TickReport(until, until, dry_run=dry_run)
+    try:
+        _queue_what_is_due(until, report)
+    except Exception:
+        session().rollback()
+        if send and not dry_run:
+            log.exception("the pass could not queue what was due; it sends what is queued, then stops")
+            report.sending = send_pending()
+        raise
     if dry_run:
         report.pending = _due_count(until)
         session().rollback()
@@ -100,6 +106,32 @@ def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
     if send:
         report.sending = send_pending()
     return report
+
+
+def _queue_what_is_due(until: datetime, report: TickReport) -> None:
+    """Open the plans due, then render and queue (in one statement) every message due up to ``until``."""
+    covered, reminders_covered = _lock_run()
+    since = until - FIRST_PASS_LOOKBACK if covered == NEVER else covered
+    reminders_since = min(since, reminders_covered or since)
+    report.since = since
+    report.opened = [f"{plan.id} {plan.name}" for plan in open_due_plans(until)]
+    if reminders_since >= until:
+        return
+    reminders = due_reminder_messages(reminders_since, until, current_app.config["REMINDERS_PER_PASS"])
+    # Rendered by kind, inserted together: one statement however many messages are due.
+    produced = {
+        "reminders": reminders.messages,
+        "digests": digest_messages(since, until) if since < until else [],
+        "committee_digests": committee_digest_messages(since, until) if since < until else [],
+    }
+    report.skipped = skipped()
+    alerts = data_problem_messages(report.skipped)
+    queued = set(enqueue([message for messages in produced.values() for message in messages] + alerts))
+    for name, messages in produced.items():
+        setattr(report, name, [m.idempotency_key for m in messages if m.idempotency_key in queued])
+    report.reminders_left = reminders.left
+    # Reminders left for the next pass keep their window open: it goes on with those not queued yet.
+    _mark_covered(max(since, until), reminders_since if reminders.left else None)
 
 
 def _lock_run() -> tuple[datetime, datetime | None]:

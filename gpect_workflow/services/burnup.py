@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ..models import Event, Plan, Task, TaskStatus
 from .context import session
 from .loading import plan_today
+from .zones import zone_or_default
 
 FINISHED = frozenset({TaskStatus.DONE.value, TaskStatus.SKIPPED.value})
 #: At most this many points, so a long plan still draws a readable line.
@@ -61,7 +61,7 @@ def _burnup(plan: Plan, until: date | None, total: int, changes: list[tuple[date
     last = until or plan_today(plan)
     if last < plan.start_date:
         return Burnup([], [], [])
-    zone = ZoneInfo(plan.timezone)
+    zone = zone_or_default(plan.timezone)
     timeline = [(occurred.astimezone(zone).date(), task_id, finished) for occurred, task_id, finished in changes]
     days = sample_days(plan.start_date, last)
     finished_now: dict[int, bool] = {}

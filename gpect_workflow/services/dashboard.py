@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, joinedload
@@ -41,6 +40,7 @@ from .context import now, session
 from .definitions import definition_from_record, list_definition_records
 from .progress import plans_progress
 from .queries import visible_plans
+from .zones import zone_or_default
 
 #: "Due soon" means within this many days, in the plan's time zone.
 HORIZON_DAYS = 14
@@ -81,7 +81,7 @@ class WorkItem:
     def finished_on(self) -> date | None:
         """The day the task was finished, in the plan's time zone."""
         done = self.task.completed_dt
-        return done.astimezone(ZoneInfo(self.plan.timezone)).date() if done else None
+        return done.astimezone(zone_or_default(self.plan.timezone)).date() if done else None
 
     @property
     def is_open(self) -> bool:
@@ -239,7 +239,7 @@ def definitions_for(plans: Iterable[Plan]) -> Definitions:
 
 
 def _today(plan: Plan) -> date:
-    return now().astimezone(ZoneInfo(plan.timezone)).date()
+    return now().astimezone(zone_or_default(plan.timezone)).date()
 
 
 def _work_query(person: Person) -> sa.Select[tuple[Task, Plan, str]]:

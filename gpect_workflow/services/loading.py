@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ..errors import NotFound, StaleObject
 from ..models import Event, Person, Plan, PlanStage, Task
 from .context import now, session
+from .zones import zone_or_default
 
 
 def lock_plan(plan_id: int) -> Plan:
@@ -75,4 +75,4 @@ def last_event(plan_id: int, task_id: int | None = None) -> Event | None:
 
 def plan_today(plan: Plan) -> date:
     """Today in the plan's time zone: the day deadlines are compared with."""
-    return now().astimezone(ZoneInfo(plan.timezone)).date()
+    return now().astimezone(zone_or_default(plan.timezone)).date()

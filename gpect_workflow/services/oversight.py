@@ -22,7 +22,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -51,6 +50,7 @@ from .context import session
 from .definitions import all_definitions
 from .loading import plan_today
 from .progress import stages_and_plans_progress
+from .zones import zone_or_default
 
 #: An open task late by more than this many days puts its (active) plan off track.
 OFF_TRACK_LATE_DAYS = 7
@@ -421,7 +421,7 @@ def _awaiting_since() -> sa.ScalarSelect[datetime]:
 
 
 def _gate(stage: StageHealth, since: datetime | None, plan: Plan, today: date) -> GateAwaiting:
-    waited = (today - since.astimezone(ZoneInfo(plan.timezone)).date()).days if since else None
+    waited = (today - since.astimezone(zone_or_default(plan.timezone)).date()).days if since else None
     return GateAwaiting(stage.id, stage.key, since, waited)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -15,6 +14,7 @@ from .definitions import get_definition
 from .journal import record
 from .loading import check_version, last_event, lock_plan, plan_today
 from .permissions import plan_access, require
+from .zones import zone_or_default
 
 
 def put_on_hold(plan: Plan, actor: Person | None, note: str | None) -> None:
@@ -40,7 +40,7 @@ def resume_plan(
     _change_status(plan, PlanStatus.ACTIVE, actor, note)
     plan.on_hold_since_dt = None
     if shift_deadlines and held_since is not None:
-        _shift_open_deadlines(plan, held_since.astimezone(ZoneInfo(plan.timezone)).date(), actor)
+        _shift_open_deadlines(plan, held_since.astimezone(zone_or_default(plan.timezone)).date(), actor)
     session().flush()
     return plan
 

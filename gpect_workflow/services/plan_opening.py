@@ -10,7 +10,6 @@ so, and the ``stage_entered`` signal queues the stage-opened emails in the same 
 from __future__ import annotations
 
 from datetime import datetime, time
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -23,6 +22,7 @@ from .journal import record
 from .loading import check_version, last_event, lock_plan
 from .permissions import plan_access, require
 from .plans import open_first_stage
+from .zones import plan_zone, zone_or_default
 
 #: Plans one tick opens at most; the others open at the next tick (a minute later by default).
 OPEN_LIMIT = 100
@@ -37,7 +37,7 @@ def opening_hour() -> time:
 
 def opens_at(plan: Plan) -> datetime:
     """The instant a scheduled plan opens: the opening hour of its start date, in its time zone."""
-    return opening_moment(plan.start_date, opening_hour(), ZoneInfo(plan.timezone))
+    return opening_moment(plan.start_date, opening_hour(), zone_or_default(plan.timezone))
 
 
 def due_plans(until: datetime, *, limit: int = OPEN_LIMIT) -> list[int]:
@@ -54,15 +54,16 @@ def due_plans(until: datetime, *, limit: int = OPEN_LIMIT) -> list[int]:
         raise ValueError("limit must be at least 1")
     hour, due = opening_hour(), []
     query = (
-        sa.select(Plan.id, Plan.start_date, Plan.timezone)
+        sa.select(Plan.id, Plan.start_date, Plan.timezone, Plan.name)
         .where(Plan.status == PlanStatus.SCHEDULED, Plan.start_date <= latest_start_due(until))
         .order_by(Plan.start_date, Plan.id)
         .execution_options(yield_per=limit)
     )
     result = session().execute(query)
     try:
-        for plan_id, start_date, zone in result:
-            if opening_moment(start_date, hour, ZoneInfo(zone)) <= until:
+        for plan_id, start_date, zone_name, name in result:
+            zone = plan_zone(plan_id, zone_name, name)  # no zone, no moment: it waits, and we say so
+            if zone is not None and opening_moment(start_date, hour, zone) <= until:
                 due.append(plan_id)
                 if len(due) == limit:
                     break

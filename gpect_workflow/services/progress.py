@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from ..engine.progress import Progress
 from ..models import FINISHED_TASK_STATUSES, OPEN_TASK_STATUSES, Plan, PlanStage, Task, TaskStatus
 from .context import now, session
+from .zones import zone_or_default
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +72,7 @@ def _summed(parts: list[Progress]) -> Progress:
 
 def stage_dates(stage: PlanStage, timezone: str) -> StageDates:
     """Planned against actual dates of a stage, in the plan's time zone."""
-    zone = ZoneInfo(timezone)
+    zone = zone_or_default(timezone)
     return StageDates(
         stage.planned_start_date,
         stage.planned_end_date,
@@ -86,7 +86,7 @@ def _today_by_plan(plans: Iterable[Plan]) -> ColumnElement[date]:
     instant = now()
     days: dict[date, list[int]] = {}
     for plan in plans:
-        days.setdefault(instant.astimezone(ZoneInfo(plan.timezone)).date(), []).append(plan.id)
+        days.setdefault(instant.astimezone(zone_or_default(plan.timezone)).date(), []).append(plan.id)
     whens = [(Task.plan_id.in_(ids), sa.literal(day, sa.Date)) for day, ids in days.items()]
     return sa.case(*whens, else_=sa.literal(instant.date(), sa.Date))
 

@@ -29,6 +29,7 @@ from .definitions import get_definition
 from .loading import plan_today
 from .permissions import PlanAccess, plan_access, require_view
 from .progress import plans_progress, stages_progress
+from .zones import known_zone
 
 
 def visible_plans(person: Person) -> sa.Select[tuple[int]] | sa.CompoundSelect[tuple[int]]:
@@ -109,10 +110,15 @@ def _plan_today() -> ColumnElement[date]:
     """Today in each plan's time zone, as SQL over ``Plan.timezone`` (as progress counts overdue tasks)."""
     instant = now()
     default = sa.literal(instant.astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date(), sa.Date)
-    zones = list(session().scalars(sa.select(Plan.timezone).distinct()))
+    # A stored name the rule refuses (an old row) counts in the default zone, like the pages read it.
+    zones = {
+        name: zone for name in session().scalars(sa.select(Plan.timezone).distinct()) if (zone := known_zone(name))
+    }
     if not zones:
         return default
-    whens = [(Plan.timezone == zone, sa.literal(instant.astimezone(ZoneInfo(zone)).date(), sa.Date)) for zone in zones]
+    whens = [
+        (Plan.timezone == name, sa.literal(instant.astimezone(zone).date(), sa.Date)) for name, zone in zones.items()
+    ]
     return sa.case(*whens, else_=default)
 
 

@@ -53,6 +53,9 @@ KIND_LABELS = {
     "deadline_moved": N_("Deadline moved"),
     "more_time_requested": N_("Request for more time"),
     "login_link": N_("Sign-in link"),
+    "committee_digest": N_("Committee digest"),
+    "delivery_failures": N_("Emails that failed (to administrators)"),
+    "data_problems": N_("Data to correct (to administrators)"),
 }
 #: Defence in depth beside the iframe's sandbox: the detail page allows no inline script, plugin or
 #: foreign base address, and a ``srcdoc`` document inherits this policy.
@@ -108,6 +111,7 @@ def outbox_message(message_id: int) -> Any:
         detail=detail,
         message=detail.message,
         attachments=attachments_of(detail.message),
+        retry_hours=current_app.config["OUTBOX_RETRY_FOR_HOURS"],
         **_labels(),
     )
     return page, 200, {"Content-Security-Policy": DETAIL_POLICY}

@@ -6,6 +6,7 @@ deliberate change to a template, regenerate them with ``GPECT_UPDATE_SNAPSHOTS=1
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from datetime import date, timedelta
@@ -323,6 +324,45 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
             ),
         ),
         "login_link": ("login_link", common(language, login_url=url("login", "tok-login"))),
+        "delivery_failures-one": ("delivery_failures", delivery_failures(language, 1, total=1)),
+        "delivery_failures-many": ("delivery_failures", delivery_failures(language, 23, total=40)),
+        "data_problems": ("data_problems", data_problems(language)),
+    }
+
+
+def data_problems(language: str) -> dict[str, Any]:
+    """The administrators' daily notice of stored values a pass left aside: a plan's zone, a person's."""
+    context = common(language, recipient=SimpleNamespace(name="Ada Admin", email="admin@example.org"))
+    del context["plan"]
+    skips = [
+        SimpleNamespace(subject="plan", subject_id=12, label=WORDS[language]["plan"], value="Mars/Olympus"),
+        SimpleNamespace(subject="person", subject_id=7, label="marie.dupont@example.org", value="Europe/Pariss"),
+    ]
+    return {**context, "skips": skips, "base_url": APP_URL.rstrip("/")}
+
+
+def delivery_failures(language: str, count: int, *, total: int) -> dict[str, Any]:
+    """The administrators' notice: ``count`` failures of a pass (20 listed at most), ``total`` failed in all.
+
+    The reasons are what the mail server or the sender said, as recorded in the outbox (not translated)."""
+    answers = [
+        ("victim@example.org\r\nbcc:x@example.org", "reminder", "cannot be built or addressed: BadHeaderError"),
+        ("marie.dupont@francetravail.example.org", "stage_opened", "550 5.1.1 <marie.dupont@...>: user unknown"),
+        ("paul.martin@region.example.org", "digest", "gave up after 72 hours of temporary failures: 451 4.3.0"),
+    ]
+    failures = [
+        SimpleNamespace(recipient_email=answers[n % 3][0], kind=answers[n % 3][1], reason=answers[n % 3][2])
+        for n in range(count)
+    ]
+    context = common(language, recipient=SimpleNamespace(name="Ada Admin", email="admin@example.org"))
+    del context["plan"]
+    return {
+        **context,
+        "failures": failures[:20],
+        "count": count,
+        "unlisted": max(0, count - 20),
+        "total_failed": total,
+        "outbox_url": f"{APP_URL}outbox?status=failed",
     }
 
 
@@ -445,9 +485,9 @@ def test_email_is_complete(app: Flask, language: str, name: str, kind: str, cont
     assert APP_URL in email.text
     assert APP_URL in email.html
 
-    if kind in ("digest", "login_link"):
+    if kind in ("digest", "login_link", "delivery_failures", "data_problems"):
         # The digest's footer points back to immediate reminders in the preferences (app_url), not to itself;
-        # a sign-in link is no notification to turn into a digest.
+        # a sign-in link, or a notice to the administrators, is no notification to turn into a digest.
         assert DIGEST_ONLY_URL not in email.text
         assert DIGEST_ONLY_URL not in email.html
     else:
@@ -593,9 +633,13 @@ def test_unknown_names_and_assignees_degrade_gracefully(app: Flask, language: st
 def test_punctuation_follows_the_language(
     app: Flask, language: str, name: str, kind: str, context: dict[str, Any]
 ) -> None:
-    """French puts a space before « : ; ? ! », English does not (addresses aside)."""
+    """French puts a space before « : ; ? ! », English does not (addresses, and data quoted as recorded, aside)."""
     email = render(kind, language, context)
+    quoted = [value for f in context.get("failures", []) for value in (json.dumps(f.recipient_email), f.reason)]
     for part in (email.subject, email.text):
+        for value in quoted:
+            part = part.replace(value, "")
+        part = re.sub(r"https?://\S+", "", part)  # a query string's "?" is no punctuation
         if language == "fr":
             assert not re.search(r"[^\s\xa0][:;?!](?!//)", part), part
         else:

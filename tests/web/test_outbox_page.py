@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from itertools import count
 from typing import Any
 
@@ -217,6 +218,18 @@ def test_html_bodies_are_sandboxed_and_escaped_never_run(client: FlaskClient, ad
     assert "<b>Subject</b>" not in listing and "&lt;b&gt;Subject&lt;/b&gt;" in listing
 
 
+def test_a_message_held_up_says_since_when_and_until_when_it_is_retried(client: FlaskClient, admin: Person) -> None:
+    (waiting,) = queue(
+        OutboxStatus.PENDING,
+        attempts=4,
+        last_error="cannot reach the SMTP server: ConnectionRefusedError: [Errno 111] Connection refused",
+        retrying_since_dt=datetime(2026, 11, 29, 8, 0, tzinfo=UTC),
+    )
+    page = text(sign_in(client, admin).get(f"/outbox/{waiting}"))
+    assert "Retried since" in page and "Connection refused" in page
+    assert "it fails if still undelivered 72 hours after this" in page
+
+
 def test_a_message_without_html_shows_its_text_only(client: FlaskClient, admin: Person) -> None:
     (captured,) = queue(OutboxStatus.CAPTURED, html_body=None)
     sign_in(client, admin)
@@ -302,13 +315,14 @@ def test_a_refused_message_is_retried_from_the_page_and_then_delivered(mail_app:
     assert (queued.status, queued.attempts) == (OutboxStatus.PENDING, 0)
 
     report = send_pending()  # the next sending pass, as the scheduler runs it
-    assert report.sent == 1
-    (received,) = smtp.received
+    assert report.sent == 2, "the message, and the administrators' notice of its failure"
+    received, notice = smtp.received
     assert received.recipients == ["partner@example.org"] and received.subject == "Rappel d'échéance"
+    assert notice.recipients == ["admin@example.org"] and notice.subject == "1 email could not be sent"
     delivered = message(message_id)
     assert (delivered.status, delivered.attempts, delivered.last_error) == (OutboxStatus.SENT, 1, None)
     g.pop("_login_user", None)
-    assert "Sent (1)" in text(sign_in(client, admin).get("/outbox"))
+    assert "Sent (2)" in text(sign_in(client, admin).get("/outbox"))
 
 
 def test_retry_all_failed_then_every_message_is_delivered(mail_app: Flask, smtp: SmtpServer) -> None:
@@ -325,7 +339,12 @@ def test_retry_all_failed_then_every_message_is_delivered(mail_app: Flask, smtp:
     client = mail_app.test_client()
     sign_in(client, admin)
     assert post_form(client, "/outbox/retry-failed").status_code == 302
-    assert send_pending().sent == 3
-    assert sorted(r.subject for r in smtp.received) == ["Récapitulatif 0", "Récapitulatif 1", "Récapitulatif 2"]
+    assert send_pending().sent == 4, "the three messages, and the administrators' notice of their failure"
+    assert sorted(r.subject for r in smtp.received) == [
+        "3 emails could not be sent",
+        "Récapitulatif 0",
+        "Récapitulatif 1",
+        "Récapitulatif 2",
+    ]
     statuses = session().scalars(sa.select(OutboxMessage.status))
     assert set(statuses) == {OutboxStatus.SENT}

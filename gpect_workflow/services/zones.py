@@ -1,0 +1,47 @@
+"""Time zones of stored plans and people, read without ever failing on a value the rule refuses.
+
+A plan's or a person's time zone passed the rule when it was stored (``validation.check_timezone``); an
+older or hand-written row may not have. Pages read such a row in the application's default zone
+(:func:`zone_or_default`): the record shows, its dates perhaps a day off, instead of a server error for
+everyone whose list includes it. A scheduler pass does not guess: it leaves aside what depends on the bad
+zone, and says so (:func:`plan_zone`, :func:`person_zone`, ``skips``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from ..validation import timezone_problem
+from .skips import Skip, skip
+
+
+@lru_cache(maxsize=512)
+def known_zone(name: str) -> ZoneInfo | None:
+    """``ZoneInfo(name)`` for a name the time zone rule accepts, else ``None``; never raises."""
+    return None if timezone_problem(name) is not None else ZoneInfo(name)
+
+
+def zone_or_default(name: str) -> ZoneInfo:
+    """The zone to read a stored row in: its own, or the default zone (``DEFAULT_TIMEZONE``) when its stored
+    name breaks the rule."""
+    return known_zone(name) or ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])
+
+
+def plan_zone(plan_id: int, name: str, label: str) -> ZoneInfo | None:
+    """The plan's time zone, or ``None`` (the skip recorded) when the stored name breaks the rule."""
+    return _zone_or_skip("plan", plan_id, name, label)
+
+
+def person_zone(person_id: int, name: str, label: str) -> ZoneInfo | None:
+    """The person's time zone, or ``None`` (the skip recorded) when the stored name breaks the rule."""
+    return _zone_or_skip("person", person_id, name, label)
+
+
+def _zone_or_skip(subject: str, subject_id: int, name: str, label: str) -> ZoneInfo | None:
+    zone = known_zone(name)
+    if zone is None:
+        skip(Skip(subject, subject_id, label, "timezone", name, timezone_problem(name) or "unknown time zone"))
+    return zone
