@@ -358,3 +358,23 @@ def test_a_sign_in_link_leaves_at_once_without_the_backlog(
     assert pending == [OutboxStatus.PENDING] * 3
     assert send_pending().sent == 3, "the scheduler's pass sends the rest"
 
+
+def test_sign_in_links_cannot_flood_a_mailbox(
+    mail_app: Flask, people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    """Anyone may ask a link for any address: at most three leave for one person an hour, the page saying the
+    same each time, so a stranger cannot bury someone's mailbox (nor learn more than the page tells)."""
+    from .conftest import post_form
+
+    clock.set(paris(date(2026, 12, 2), 10, 0))
+    client = mail_app.test_client()
+    answers = [post_form(client, "/login/link", {"email": "partner@gien.example.org"}) for _ in range(8)]
+    assert {answer.status_code for answer in answers} == {200}
+    assert len({answer.get_data(as_text=True).count("lien de connexion vient") for answer in answers}) == 1
+    assert [mail.recipients for mail in smtp.received] == [["partner@gien.example.org"]] * 3
+    assert len(outbox("login_link")) == 3, "the refused requests queue nothing either"
+    post_form(client, "/login/link", {"email": "lead@gien.example.org"})
+    assert len(smtp.received) == 4, "the limit is each person's"
+    clock.set(paris(date(2026, 12, 2), 11, 1))
+    post_form(client, "/login/link", {"email": "partner@gien.example.org"})
+    assert len(smtp.received) == 5, "an hour later, a link leaves again"

@@ -17,11 +17,8 @@ from werkzeug.wrappers import Response
 
 from ..errors import ValidationError
 from ..models import Person
-from ..notifications.links import link_url
-from ..notifications.outbox import NewMessage, enqueue
-from ..notifications.render import render_email
+from ..notifications.login_links import queue_login_link
 from ..notifications.sender import send_pending
-from ..notifications.views import common_context, recipients
 from ..services.context import session
 from ..services.partners import find_person
 from .texts import page_texts
@@ -91,14 +88,11 @@ def _person_or_none(email: str) -> Person | None:
 
 
 def _send_login_link(person: Person) -> None:
-    recipient = recipients([person.id])[person.id]
-    email = render_email(
-        "login_link", recipient.language, login_url=link_url("login", person.id), **common_context(recipient)
-    )
-    key = f"login:r{person.id}:{link_url('login', person.id)[-16:]}"
-    enqueue([NewMessage(key, "login_link", recipient.email, email.subject, email.text, email.html, person.id)])
+    """Queue the link (unless the address had its hourly share) and send it at once, alone."""
+    key = queue_login_link(person)
     session().commit()
-    send_pending(keys=[key])  # a sign-in link cannot wait for the next scheduler pass, nor for others
+    if key is not None:
+        send_pending(keys=[key])  # a sign-in link cannot wait for the next scheduler pass, nor for others
 
 
 def _safe_next() -> str:
