@@ -1,0 +1,135 @@
+"""The rules every stored email address, time zone and date obeys, whatever the entry that stores it.
+
+The scheduler reads these values long after they were typed: an address becomes an SMTP envelope, a time
+zone a ``ZoneInfo``, a date the origin of reminder arithmetic. A value that breaks there breaks every pass,
+so pages, CSV imports, the API, the CLI and the demo all call the functions below, and ``flask gpect
+doctor`` lists stored values that fail them. No Flask and no database: the rules are plain functions.
+
+The raising checks take what a person typed (surrounding blanks are dropped) and refuse with
+``ValidationError`` and one field message, an English sentence marked with ``N_`` so pages translate it.
+The ``*_problem`` twins judge a value as it is stored and return the reason in plain English (``None``
+when it passes), for reports that list rather than refuse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from functools import cache
+from typing import TypeVar
+from zoneinfo import available_timezones
+
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
+
+from .errors import ValidationError
+
+T = TypeVar("T")
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext marker the catalogue's extraction looks for
+    """Mark ``message`` for the catalogue; pages translate it when they show it."""
+    return message
+
+
+#: First and last day a stored date may be: far enough for any plan, near enough that date arithmetic
+#: (reminders before and after a deadline, working-day offsets) never leaves what ``datetime`` can hold.
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+EMAIL_MESSAGE = N_("Enter a valid email address, such as prenom.nom@organisation.fr.")
+TIMEZONE_MESSAGE = N_("Choose a time zone from the list, such as Europe/Paris.")
+#: These two name the years of ``FIRST_DAY`` and ``LAST_DAY`` (a test keeps them in step).
+DATE_MESSAGE = N_("Enter a date between 2000 and 2099.")
+#: A date within the range that would carry others (a schedule, dependent deadlines) past its end.
+SCHEDULE_MESSAGE = N_("This date would put deadlines after 2099: choose an earlier one.")
+
+#: Names ``available_timezones`` may list that are not IANA zones: the host's own zone file.
+_NOT_IANA = frozenset({"localtime"})
+
+
+def _validated(text: str) -> ValidatedEmail:
+    """``email-validator``'s verdict, without DNS (entries must not wait on the network) and without SMTPUTF8
+    (relays cannot be assumed to carry non-ASCII local parts): raises ``EmailNotValidError``."""
+    return validate_email(text, check_deliverability=False, allow_smtputf8=False)
+
+
+def normalise_email(text: str, field: str = "email") -> str:
+    """The address as it is stored and compared: validated, normalised, lower-case entirely.
+
+    Refuses line breaks, NUL, spaces, non-ASCII local parts, domains IDNA cannot encode, special-use
+    domains (``.local``, ``.test``...) and over-long addresses, any of which would later stop the sender.
+    """
+    try:
+        return _validated(text.strip()).normalized.lower()
+    except EmailNotValidError as error:
+        raise ValidationError(str(error), {field: [EMAIL_MESSAGE]}) from error
+
+
+def email_problem(text: str) -> str | None:
+    """Why ``text`` is not an address as ``normalise_email`` stores it, or ``None`` when it is: the rule's
+    refusal, or a form it would have changed (blanks, upper case), which lookups by address would miss."""
+    try:
+        normalised = _validated(text.strip()).normalized.lower()
+    except EmailNotValidError as error:
+        return str(error)
+    return None if normalised == text else f"not in its stored form {normalised!r}"
+
+
+def envelope_address(stored: str) -> str:
+    """The ASCII form of a stored address for the SMTP envelope: the domain IDNA-encoded (``a@éé.fr`` ->
+    ``a@xn--9caa.fr``). A stored value that fails the rule (an older row) raises ``ValidationError``."""
+    try:
+        validated = _validated(stored)
+    except EmailNotValidError as error:
+        raise ValidationError(str(error), {"email": [EMAIL_MESSAGE]}) from error
+    return validated.ascii_email or validated.normalized
+
+
+@cache
+def _timezones() -> frozenset[str]:
+    """The IANA names this host knows (read once: listing them walks the zone files)."""
+    return frozenset(available_timezones()) - _NOT_IANA
+
+
+def check_timezone(name: str, field: str = "timezone") -> str:
+    """``name`` without surrounding blanks when it is an IANA time zone name, else ``ValidationError``.
+
+    Membership in the list, not ``ZoneInfo(name)``: that one accepts a path-like or odd key that happens to
+    name a file, and raises different errors for others, so it cannot be the rule.
+    """
+    stripped = name.strip()
+    if stripped not in _timezones():
+        raise ValidationError(f"unknown time zone {name!r}", {field: [TIMEZONE_MESSAGE]})
+    return stripped
+
+
+def timezone_problem(name: str) -> str | None:
+    """Why ``name`` is not a time zone as ``check_timezone`` stores it (blanks included), or ``None``."""
+    return None if name in _timezones() else "not an IANA time zone name"
+
+
+def check_date(day: date, field: str) -> date:
+    """``day`` when it lies between ``FIRST_DAY`` and ``LAST_DAY``, else ``ValidationError``."""
+    problem = date_problem(day)
+    if problem is not None:
+        raise ValidationError(f"{day.isoformat()}: {problem}", {field: [DATE_MESSAGE]})
+    return day
+
+
+def date_problem(day: date) -> str | None:
+    """Why ``check_date`` would refuse ``day``, or ``None`` when it would accept it."""
+    if day < FIRST_DAY:
+        return f"before {FIRST_DAY.isoformat()}"
+    if day > LAST_DAY:
+        return f"after {LAST_DAY.isoformat()}"
+    return None
+
+
+def collect(problems: dict[str, list[str]], rule: Callable[..., T], *args: object) -> T | None:
+    """``rule(*args)``, or ``None`` with the field messages of its ``ValidationError`` added to ``problems``:
+    a form that checks several fields shows every problem at once, not the first."""
+    try:
+        return rule(*args)
+    except ValidationError as error:
+        problems.update(error.fields)
+        return None
