@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -30,6 +30,7 @@ from ..models import (
     TaskStatus,
     Territory,
 )
+from ..validation import check_timezone, collect
 from .context import now, sender, session
 from .definitions import get_definition
 from .journal import record
@@ -72,6 +73,7 @@ def start_plan(actor: Person, request: PlanRequest) -> Plan:
     require_plan_starter(actor)
     definition = get_definition(request.definition_key, request.definition_version)
     _check_request(definition, request)
+    request = replace(request, timezone=check_timezone(request.timezone))
     scheduled = not request.open_now and waits_for_start(request.start_date, request.timezone)
     plan = _new_plan(request, PlanStatus.SCHEDULED if scheduled else PlanStatus.ACTIVE)
     schedule = planned_schedule(definition, request.start_date)
@@ -140,10 +142,7 @@ def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None
         problems.setdefault("roles", []).append(f"not roles of this definition: {', '.join(unknown)}")
     if not request.name.strip():
         problems["name"] = ["give the plan a name"]
-    try:
-        ZoneInfo(request.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems["timezone"] = [f"unknown time zone {request.timezone!r}"]
+    collect(problems, check_timezone, request.timezone)
     if session().get(Territory, request.territory_id) is None:
         problems["territory_id"] = ["unknown territory"]
     if session().get(Person, request.lead_id) is None:
