@@ -18,7 +18,7 @@ from ..models import (
     ReminderMode,
     TaskStatus,
 )
-from ..validation import check_timezone, normalise_email
+from ..validation import FIRST_DAY, LAST_DAY, check_date, check_timezone, normalise_email
 
 _names = lambda enum: [member.value for member in enum]  # noqa: E731
 
@@ -68,6 +68,17 @@ class TimeZone(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         return _by_rule(check_timezone, super()._deserialize(value, attr, data, **kwargs))
+
+
+class Day(fields.Date):
+    """A date within the range every stored date keeps to."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        span = f"A day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
+        super().__init__(**_with_metadata(kwargs, description=span))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return _by_rule(check_date, super()._deserialize(value, attr, data, **kwargs), "date")
 
 
 class StrictSchema(Schema):
@@ -318,7 +329,7 @@ class PlanCreateSchema(StrictSchema):
     definition_version = fields.Integer(validate=validate.Range(1, MAX_ID))
     territory_id = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
     lead_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    start_date = fields.Date(required=True)
+    start_date = Day(required=True)
     timezone = TimeZone()
     roles = fields.Dict(
         keys=Text(validate=validate.Length(1, 64)), values=fields.Nested(RoleMappingSchema), required=True
@@ -357,7 +368,7 @@ class TaskListSchema(Schema):
 class TaskUpdateSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
     assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    due_date = fields.Date()
+    due_date = Day()
     note = Text(validate=validate.Length(max=2000))
     override_dependencies = fields.Boolean(load_default=False)
     version = fields.Integer(
@@ -401,7 +412,7 @@ class MeasurementListSchema(Schema):
 
 class MeasurementCreateSchema(StrictSchema):
     value = fields.Float(required=True, allow_nan=False)
-    measured_on = fields.Date(required=True)
+    measured_on = Day(required=True)
     source = Text(validate=validate.Length(max=300))
 
 

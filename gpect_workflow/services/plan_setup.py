@@ -24,11 +24,18 @@ from ..definitions import WorkflowDefinition
 from ..definitions.model import StageDef, TaskDef
 from ..errors import NotFound, ValidationError
 from ..models import Organisation, OrganisationKind, Person, PersonRole, Plan, Territory
-from ..validation import check_timezone, collect, normalise_email
+from ..validation import check_date, check_timezone, collect, normalise_email
 from .context import now, session
 from .definitions import definition_from_record, get_definition, list_definition_records
 from .partners import create_organisation, create_person_as
-from .plans import PlanRequest, RoleMapping, first_assignee, planned_schedule, require_plan_starter
+from .plans import (
+    PlanRequest,
+    RoleMapping,
+    check_start_date,
+    first_assignee,
+    planned_schedule,
+    require_plan_starter,
+)
 
 #: Longest plan name the database keeps.
 NAME_MAX_LENGTH = 200
@@ -123,7 +130,7 @@ def check_details(actor: Person, typed: DetailsInput) -> tuple[PlanDetails, Work
         problems["name"] = [N_("Give the plan a name.")]
     elif len(name) > NAME_MAX_LENGTH:
         problems["name"] = [N_("Use at most 200 characters.")]
-    start = _date(typed.start_date, problems)
+    start = _date(typed.start_date, definition, problems)
     timezone = collect(problems, check_timezone, typed.timezone)
     lead = _lead(actor, typed.lead_id, problems)
     if problems:
@@ -152,12 +159,16 @@ def _territory(value: str, problems: dict[str, list[str]]) -> Territory | None:
     return territory
 
 
-def _date(value: str, problems: dict[str, list[str]]) -> date | None:
+def _date(value: str, definition: WorkflowDefinition | None, problems: dict[str, list[str]]) -> date | None:
+    """The start date typed, when it reads as a date and obeys the date rule (with the schedule it gives)."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         problems["start_date"] = [N_("Enter the start date as a date, for example 2027-01-04.")]
         return None
+    if definition is None:
+        return collect(problems, check_date, day, "start_date")
+    return collect(problems, check_start_date, definition, day)
 
 
 def _lead(actor: Person, value: str, problems: dict[str, list[str]]) -> Person | None:

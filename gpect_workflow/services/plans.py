@@ -30,7 +30,7 @@ from ..models import (
     TaskStatus,
     Territory,
 )
-from ..validation import check_timezone, collect
+from ..validation import SCHEDULE_MESSAGE, check_date, check_timezone, collect, date_problem
 from .context import now, sender, session
 from .definitions import get_definition
 from .journal import record
@@ -131,6 +131,16 @@ def planned_schedule(definition: WorkflowDefinition, start_date: date) -> list[P
     return plan_schedule(definition, start_date)
 
 
+def check_start_date(definition: WorkflowDefinition, start_date: date) -> date:
+    """``start_date`` when it and the schedule it gives (stage windows, due dates) obey the date rule: every
+    date a plan stores is in the supported range, not only the one typed."""
+    check_date(start_date, "start_date")
+    for stage in planned_schedule(definition, start_date):
+        if any(date_problem(day) for day in (stage.start, stage.end, *stage.due_dates.values())):
+            raise ValidationError("the schedule runs past the supported dates", {"start_date": [SCHEDULE_MESSAGE]})
+    return start_date
+
+
 def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None:
     problems: dict[str, list[str]] = {}
     owners = sorted({task.owner for task in definition.tasks()})
@@ -143,6 +153,7 @@ def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None
     if not request.name.strip():
         problems["name"] = ["give the plan a name"]
     collect(problems, check_timezone, request.timezone)
+    collect(problems, check_start_date, definition, request.start_date)
     if session().get(Territory, request.territory_id) is None:
         problems["territory_id"] = ["unknown territory"]
     if session().get(Person, request.lead_id) is None:

@@ -35,7 +35,7 @@ from gpect_workflow.services.partners import find_person
 from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.tokens import create_token, revoke_token
 from gpect_workflow.state import EXTENSION_NAME
-from gpect_workflow.validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE
+from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE
 from tests.conftest import PLAN_START
 from tests.plan_helpers import map_every_role
 
@@ -457,9 +457,12 @@ def test_an_address_is_stored_as_the_pages_store_it(world: World) -> None:
     [
         ({"timezone": "Mars/Olympus"}, "timezone", TIMEZONE_MESSAGE),
         ({"timezone": "right/UTC"}, "timezone", TIMEZONE_MESSAGE),
+        ({"start_date": "9999-12-31"}, "start_date", DATE_MESSAGE),
+        ({"start_date": "1999-12-31"}, "start_date", DATE_MESSAGE),
+        ({"start_date": "2099-12-01"}, "start_date", SCHEDULE_MESSAGE),
     ],
 )
-def test_a_plan_is_not_started_with_a_zone_out_of_the_rules(
+def test_a_plan_is_not_started_with_a_zone_or_dates_out_of_the_rules(
     world: World, changes: dict[str, str], field: str, message: str
 ) -> None:
     body = {
@@ -473,6 +476,29 @@ def test_a_plan_is_not_started_with_a_zone_out_of_the_rules(
     answer = assert_error(world.post("plans", "lead", body), 422, field)
     assert answer["errors"][field] == [message]
     assert session().scalar(sa.select(Plan).where(Plan.name == "Plan hors règles")) is None
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [("9999-12-31", DATE_MESSAGE), ("0001-01-01", DATE_MESSAGE), ("2099-12-25", SCHEDULE_MESSAGE)],
+)
+def test_a_due_date_out_of_the_supported_dates_is_422_and_nothing_moves(world: World, due: str, message: str) -> None:
+    before = world.tasks()
+    survey = before["business-survey"]
+    answer = assert_error(world.patch(f"tasks/{survey['id']}", "lead", {"due_date": due}), 422, "due_date")
+    assert answer["errors"]["due_date"] == [message]
+    after = world.tasks()
+    assert {key: task["due_date"] for key, task in after.items()} == {k: t["due_date"] for k, t in before.items()}
+    assert after["business-survey"]["version"] == survey["version"]
+
+
+def test_a_measurement_dated_out_of_the_supported_dates_is_422(world: World) -> None:
+    indicators = world.get(f"plans/{world.plan.id}/indicators", "lead").get_json()["items"]
+    measurements = f"indicators/{indicators[0]['id']}/measurements"
+    for day in ("1999-12-31", "9999-12-31", "0001-01-01"):
+        answer = assert_error(world.post(measurements, "lead", {"value": 1, "measured_on": day}), 422, "measured_on")
+        assert answer["errors"]["measured_on"] == [DATE_MESSAGE]
+    assert world.get(measurements, "lead").get_json()["items"] == []
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from gpect_workflow.models import (
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE
+from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE
 from tests.conftest import WORKFLOWS, csrf_token, post_form, sign_in
 from tests.query_count import count_queries
 
@@ -655,7 +655,7 @@ def test_confirming_twice_starts_one_plan(
     assert len(plans()) == 2
 
 
-# The rules of stored values: time zone, addresses.
+# The rules of stored values: time zone, dates, addresses.
 
 
 @pytest.mark.parametrize("zone", ["right/UTC", "posixrules", "Mars/Olympus", "0"])
@@ -668,6 +668,23 @@ def test_a_zone_that_is_not_an_iana_name_stops_the_first_step(
     assert response.status_code == 422
     assert f'id="timezone-error" role="alert">{TIMEZONE_MESSAGE}</span>' in page and f'value="{zone}"' in page
     assert 'value="GPECT Chartres 2027"' in page and plans() == []
+
+
+def test_a_start_date_out_of_range_or_a_schedule_past_it_stops_the_first_step(
+    client: FlaskClient, lead: Person, territory: Territory, partners: dict[str, Person]
+) -> None:
+    sign_in(client, lead)
+    for typed, message in (
+        ("9999-12-31", DATE_MESSAGE),
+        ("1999-06-01", DATE_MESSAGE),
+        ("2099-12-01", SCHEDULE_MESSAGE),
+    ):
+        response = post(client, "to-roles", details(territory, start_date=typed))
+        page = text(response)
+        assert response.status_code == 422, typed
+        assert f'id="start_date-error" role="alert">{message}</span>' in page and f'value="{typed}"' in page
+    confirmed = post(client, "confirm", {**details(territory, start_date="9999-12-31"), **role_fields(lead, partners)})
+    assert confirmed.status_code == 422 and plans() == [], "confirming re-checks the first step"
 
 
 def test_an_inline_person_whose_address_the_sender_could_not_use_is_refused(
