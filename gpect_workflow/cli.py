@@ -133,6 +133,29 @@ def create_user_command(email: str, role: str, name: str | None, password: str |
     click.echo(f"created {person.role} {person.email} (id {person.id})")
 
 
+@gpect_cli.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """List stored addresses, time zones and dates the current rules refuse (one line each); exit 1 if any.
+
+    Reads only. Such values were stored before the rules or around them, and stop the scheduler or an email
+    when read: fix each where the line says (its page, the API, or the database).
+    """
+    from .services.doctor import stored_value_problems
+
+    found = 0
+    for finding in stored_value_problems():
+        found += 1
+        label = finding.label if finding.label.isprintable() else repr(finding.label)
+        click.echo(f"{finding.table} #{finding.row_id} ({label}) {finding.field} = {finding.value!r}: {finding.reason}")
+    session().rollback()
+    if not found:
+        click.echo("no problem found")
+        return
+    click.echo(f"{found} stored value(s) the current rules refuse")
+    sys.exit(1)
+
+
 @gpect_cli.command("demo")
 @with_appcontext
 def demo_command() -> None:
