@@ -13,7 +13,7 @@ from .definitions import DefinitionError, load_definition_file
 from .definitions.files import definition_files
 from .definitions.json_schema import workflow_json_schema
 from .errors import DefinitionConflict, ValidationError
-from .models import DefinitionRecord, OutboxStatus, PersonRole
+from .models import DefinitionRecord, OutboxStatus, Person, PersonRole
 from .services.context import session, state
 from .services.definitions import list_definition_records, register_definitions
 
@@ -131,6 +131,29 @@ def create_user_command(email: str, role: str, name: str | None, password: str |
         raise click.ClickException(details or str(exc)) from exc
     session().commit()
     click.echo(f"created {person.role} {person.email} (id {person.id})")
+
+
+@gpect_cli.command("doctor")
+@with_appcontext
+def doctor_command() -> None:
+    """List stored addresses, time zones and dates the current rules refuse (one line each); exit 1 if any.
+
+    Reads only. Such values were stored before the rules or around them, and stop the scheduler or an email
+    when read: fix each where the line says (its page, the API, or the database).
+    """
+    from .services.doctor import stored_value_problems
+
+    found = 0
+    for finding in stored_value_problems():
+        found += 1
+        label = finding.label if finding.label.isprintable() else repr(finding.label)
+        click.echo(f"{finding.table} #{finding.row_id} ({label}) {finding.field} = {finding.value!r}: {finding.reason}")
+    session().rollback()
+    if not found:
+        click.echo("no problem found")
+        return
+    click.echo(f"{found} stored value(s) the current rules refuse")
+    sys.exit(1)
 
 
 @gpect_cli.command("demo")
@@ -256,18 +279,29 @@ def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id
         click.echo("no message")
 
 
+def _account(email: str) -> Person:
+    """The person with this address, or the command stops with a message (an address the rule refuses
+    cannot have an account)."""
+    from .services.partners import find_person
+
+    try:
+        person = find_person(email)
+    except ValidationError:
+        person = None
+    if person is None:
+        raise click.ClickException(f"no account for {email!r}")
+    return person
+
+
 @tokens_cli.command("create")
 @click.argument("email")
 @click.option("--name", default="API", show_default=True, help="A name to recognise the token by.")
 @with_appcontext
 def create_token_command(email: str, name: str) -> None:
     """Create an API token for EMAIL; the token is printed once, on the last line."""
-    from .services.partners import find_person
     from .services.tokens import create_token
 
-    person = find_person(email)
-    if person is None:
-        raise click.ClickException(f"no account for {email}")
+    person = _account(email)
     token, plain = create_token(person, name)
     session().commit()
     click.echo(f"token '{token.name}' created for {person.email}; it is shown once, keep it safe:", err=True)
@@ -279,12 +313,9 @@ def create_token_command(email: str, name: str) -> None:
 @with_appcontext
 def list_tokens_command(email: str) -> None:
     """List EMAIL's API tokens (their first characters only), revoked ones marked."""
-    from .services.partners import find_person
     from .services.tokens import list_tokens
 
-    person = find_person(email)
-    if person is None:
-        raise click.ClickException(f"no account for {email}")
+    person = _account(email)
     for token in list_tokens(person):
         state_ = f"revoked {token.revoked_dt:%Y-%m-%d}" if token.revoked_dt else "active"
         used = f"last used {token.last_used_dt:%Y-%m-%d}" if token.last_used_dt else "never used"
@@ -298,12 +329,9 @@ def list_tokens_command(email: str) -> None:
 def revoke_token_command(email: str, token_id: int) -> None:
     """Revoke one of EMAIL's API tokens; requests with it are refused from now on."""
     from .errors import NotFound
-    from .services.partners import find_person
     from .services.tokens import revoke_token
 
-    person = find_person(email)
-    if person is None:
-        raise click.ClickException(f"no account for {email}")
+    person = _account(email)
     try:
         token = revoke_token(person, token_id)
     except NotFound as exc:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskCliRunner
@@ -15,6 +16,7 @@ from flask.testing import FlaskCliRunner
 from gpect_workflow.definitions.json_schema import workflow_json_schema
 from gpect_workflow.models import DefinitionRecord, Person, PersonRole, Plan
 from gpect_workflow.services.context import session
+from gpect_workflow.validation import EMAIL_MESSAGE
 
 from .conftest import REPO, WORKFLOWS
 
@@ -108,6 +110,22 @@ def test_users_create(runner: FlaskCliRunner) -> None:
     assert "already has an account" in duplicate.output
     weak = runner.invoke(args=["gpect", "users", "create", "x@example.org", "--role", "admin", "--password", "short"])
     assert weak.exit_code == 1 and "at least 10 characters" in weak.output
+
+
+@pytest.mark.parametrize(
+    "email", ["victim@example.org\r\nbcc:x@y.org", "root@localhost", "a@" + "é" * 64 + ".fr", "admin@gpect.local"]
+)
+def test_users_create_refuses_an_address_the_sender_could_not_use(runner: FlaskCliRunner, email: str) -> None:
+    result = runner.invoke(args=["gpect", "users", "create", email, "--role", "admin", "--name", "Root"])
+    assert result.exit_code == 1
+    assert f"email: {EMAIL_MESSAGE}" in result.output
+    assert session().scalar(sa.select(sa.func.count()).select_from(Person)) == 0
+
+
+def test_token_commands_name_an_address_without_an_account(runner: FlaskCliRunner) -> None:
+    for args in (["create", "nobody@example.org"], ["list", "not an address"], ["revoke", "x@y.local", "1"]):
+        result = runner.invoke(args=["gpect", "tokens", *args])
+        assert result.exit_code == 1 and f"no account for {args[1]!r}" in result.output, result.output
 
 
 def test_demo_is_idempotent(app: Flask, runner: FlaskCliRunner) -> None:

@@ -68,6 +68,9 @@ def test_environment_variables_with_the_gpect_prefix(tmp_path: Path, monkeypatch
     ("key", "value", "message"),
     [
         ("DEFAULT_TIMEZONE", "Europe/Atlantis", "DEFAULT_TIMEZONE: unknown time zone"),
+        ("DEFAULT_TIMEZONE", "posixrules", "DEFAULT_TIMEZONE: unknown time zone"),
+        ("DEFAULT_TIMEZONE", "Europe/Paris ", "DEFAULT_TIMEZONE: unknown time zone"),
+        ("DEFAULT_TIMEZONE", 0, "DEFAULT_TIMEZONE: unknown time zone"),
         ("DEFAULT_LANGUAGE", "de", "DEFAULT_LANGUAGE: must be fr or en"),
         ("REMINDER_SEND_HOUR", "8h30", "REMINDER_SEND_HOUR: must be a local time HH:MM"),
         ("BASE_URL", "gpect.example.org", "BASE_URL: must be an absolute http"),

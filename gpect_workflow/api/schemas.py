@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from ..errors import ValidationError as RuleError
 from ..models import (
     Decision,
     Language,
@@ -16,6 +18,7 @@ from ..models import (
     ReminderMode,
     TaskStatus,
 )
+from ..validation import FIRST_DAY, LAST_DAY, check_date, check_timezone, normalise_email
 
 _names = lambda enum: [member.value for member in enum]  # noqa: E731
 
@@ -31,6 +34,51 @@ class Text(fields.String):
         if "\x00" in text:
             raise ValidationError("must not contain NUL characters")
         return text
+
+
+def _by_rule(rule: Callable[..., Any], *args: Any) -> Any:
+    """``rule(*args)``: one of the rules of ``gpect_workflow.validation`` that pages, imports and the CLI
+    apply, its field message reported as marshmallow's, so the API refuses what they refuse, in their words."""
+    try:
+        return rule(*args)
+    except RuleError as error:
+        raise ValidationError([message for messages in error.fields.values() for message in messages]) from error
+
+
+def _with_metadata(kwargs: dict[str, Any], **metadata: Any) -> dict[str, Any]:
+    """``kwargs`` with ``metadata`` added under the field's own (the spec documents both)."""
+    return {**kwargs, "metadata": {**metadata, **kwargs.get("metadata", {})}}
+
+
+class EmailAddress(Text):
+    """An email address, returned as it is stored (normalised, lower-case)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_with_metadata(kwargs, format="email"))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return _by_rule(normalise_email, super()._deserialize(value, attr, data, **kwargs))
+
+
+class TimeZone(Text):
+    """An IANA time zone name, such as ``Europe/Paris``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_with_metadata(kwargs, description="An IANA time zone name, such as Europe/Paris."))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return _by_rule(check_timezone, super()._deserialize(value, attr, data, **kwargs))
+
+
+class Day(fields.Date):
+    """A date within the range every stored date keeps to."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        span = f"A day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
+        super().__init__(**_with_metadata(kwargs, description=span))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return _by_rule(check_date, super()._deserialize(value, attr, data, **kwargs), "date")
 
 
 class StrictSchema(Schema):
@@ -157,14 +205,14 @@ class OrganisationCreateSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(1, 200))
     kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = EmailAddress(allow_none=True)
 
 
 class OrganisationUpdateSchema(StrictSchema):
     name = Text(validate=validate.Length(1, 200))
     kind = fields.String(validate=validate.OneOf(_names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    email = EmailAddress(allow_none=True)
 
 
 class PersonSchema(Schema):
@@ -189,12 +237,12 @@ class PersonArgsSchema(StrictSchema):
 
 
 class PersonCreateSchema(StrictSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = EmailAddress(required=True)
     name = Text(validate=validate.Length(1, 200))
     role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     language = fields.String(validate=validate.OneOf(_names(Language)))
-    timezone = Text(validate=validate.Length(1, 64))
+    timezone = TimeZone()
     reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
     is_referent = fields.Boolean()
 
@@ -204,7 +252,7 @@ class PersonUpdateSchema(StrictSchema):
     role = fields.String(validate=validate.OneOf(_names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     language = fields.String(validate=validate.OneOf(_names(Language)))
-    timezone = Text(validate=validate.Length(1, 64))
+    timezone = TimeZone()
     reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
     is_referent = fields.Boolean()
     is_active = fields.Boolean()
@@ -281,8 +329,8 @@ class PlanCreateSchema(StrictSchema):
     definition_version = fields.Integer(validate=validate.Range(1, MAX_ID))
     territory_id = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
     lead_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    start_date = fields.Date(required=True)
-    timezone = Text(validate=validate.Length(1, 64))
+    start_date = Day(required=True)
+    timezone = TimeZone()
     roles = fields.Dict(
         keys=Text(validate=validate.Length(1, 64)), values=fields.Nested(RoleMappingSchema), required=True
     )
@@ -320,7 +368,7 @@ class TaskListSchema(Schema):
 class TaskUpdateSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
     assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
-    due_date = fields.Date()
+    due_date = Day()
     note = Text(validate=validate.Length(max=2000))
     override_dependencies = fields.Boolean(load_default=False)
     version = fields.Integer(
@@ -364,7 +412,7 @@ class MeasurementListSchema(Schema):
 
 class MeasurementCreateSchema(StrictSchema):
     value = fields.Float(required=True, allow_nan=False)
-    measured_on = fields.Date(required=True)
+    measured_on = Day(required=True)
     source = Text(validate=validate.Length(max=300))
 
 

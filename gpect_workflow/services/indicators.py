@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from ..errors import NotFound, ValidationError
 from ..models import Indicator, Measurement, Person, Plan
+from ..validation import DATE_MESSAGE, date_problem
 from .context import now, session
 from .definitions import get_definition
 from .loading import plan_today
@@ -80,13 +81,23 @@ def _problems(
         problems["value"] = [N_("a percentage is between 0 and 100")]
     elif indicator.unit in ("count", "people") and (value < 0 or value != int(value)):
         problems["value"] = [N_("a count is a whole number, 0 or more")]
-    if measured_on > plan_today(plan) + timedelta(days=1):
-        problems["measured_on"] = [N_("a measurement cannot be in the future")]
-    if measured_on < plan.start_date - timedelta(days=366):
-        problems["measured_on"] = [N_("more than a year before the plan started")]
+    day_problem = _measured_on_problem(plan, measured_on)
+    if day_problem:
+        problems["measured_on"] = [day_problem]
     if source is not None and len(source) > 300:
         problems["source"] = [N_("at most 300 characters")]
     return problems
+
+
+def _measured_on_problem(plan: Plan, measured_on: date) -> str | None:
+    """The date rule first (every stored date obeys it), then the plan's own bounds."""
+    if date_problem(measured_on):
+        return DATE_MESSAGE
+    if measured_on > plan_today(plan) + timedelta(days=1):
+        return N_("a measurement cannot be in the future")
+    if measured_on < plan.start_date - timedelta(days=366):
+        return N_("more than a year before the plan started")
+    return None
 
 
 def _plan(plan_id: int) -> Plan:

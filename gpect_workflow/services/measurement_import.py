@@ -17,6 +17,7 @@ from datetime import date, datetime
 
 from ..errors import ValidationError
 from ..models import Indicator, Measurement, Person
+from ..validation import DATE_MESSAGE, date_problem
 from .indicators import plan_indicators, record_measurement
 
 #: Larger files are refused: a plan's indicators never need more.
@@ -166,6 +167,8 @@ def _row(line: int, cells: list[str], columns: dict[str | None, int], by_name: d
         row.errors.append(
             Problem(N_("Unreadable date “%(text)s” (write 31/12/2026 or 2026-12-31)."), {"text": cell("date")})
         )
+    elif date_problem(row.measured_on):
+        row.errors.append(Problem(DATE_MESSAGE))
     row.value = parse_number(cell("value"))
     if row.value is None:
         row.errors.append(Problem(N_("Unreadable value “%(text)s”."), {"text": cell("value")}))

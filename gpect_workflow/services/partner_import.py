@@ -27,6 +27,7 @@ import sqlalchemy as sa
 
 from ..errors import PermissionDenied, StaleObject, ValidationError
 from ..models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
+from ..validation import normalise_email
 from .context import session
 from .partners import (
     can_create_role,
@@ -34,7 +35,6 @@ from .partners import (
     can_manage_directory,
     create_organisation,
     create_person_as,
-    normalise_email,
     update_person,
 )
 
@@ -562,16 +562,14 @@ def _check_row(
 
 
 def _email(value: str, line: int, first_line_of: dict[str, int], report: Report) -> str:
-    """The address, lower-case, once checked; a second row with the same address is a problem."""
+    """The address as the directory stores it (the rule of every entry); a second row with the same address
+    is a problem."""
     if not value:
         report("email", "missing")
         return ""
     try:
         email = normalise_email(value)
     except ValidationError:
-        email = ""
-    domain = email.partition("@")[2]
-    if not email or "@" in domain or domain[0] == "." or domain[-1] == "." or ".." in domain or len(email) > 254:
         report("email", "bad_email", value=value)
         return ""
     if email in first_line_of:
@@ -760,7 +758,7 @@ def directory_snapshot(csv_file: CsvFile) -> DirectorySnapshot:
         for found in session().scalars(query):
             ref = OrganisationRef(found.id, found.name, found.kind, found.territory_id)
             organisations.setdefault((name_key(found.name), found.territory_id), ref)
-    emails = sorted({row.values["email"].strip().lower() for row in csv_file.rows if row.values["email"]})
+    emails = sorted({email for row in csv_file.rows if (email := _stored_form(row.values["email"]))})
     people: dict[str, PersonRef] = {}
     for chunk in _chunks(emails):
         for person in session().scalars(sa.select(Person).where(Person.email.in_(chunk))):
@@ -768,6 +766,14 @@ def directory_snapshot(csv_file: CsvFile) -> DirectorySnapshot:
                 person.id, person.name, person.organisation_id, person.language, person.role
             )
     return DirectorySnapshot(territories, organisations, people)
+
+
+def _stored_form(value: str) -> str | None:
+    """The address as the directory would hold it, to look its person up (``None`` when the rule refuses it)."""
+    try:
+        return normalise_email(value) if value else None
+    except ValidationError:
+        return None
 
 
 def _chunks(values: list[str], size: int = 500) -> Iterator[list[str]]:

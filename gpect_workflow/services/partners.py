@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -22,6 +21,7 @@ from ..models import (
     RoleAssignmentMember,
     Territory,
 )
+from ..validation import check_timezone, collect, normalise_email
 from .context import now, session
 
 
@@ -39,7 +39,8 @@ def ensure_territory(code: str, name: str, department: str | None = None, region
 def ensure_organisation(
     name: str, kind: OrganisationKind, territory: Territory | None, email: str | None = None
 ) -> Organisation:
-    """The organisation called ``name`` on ``territory``, created when missing."""
+    """The organisation called ``name`` on ``territory``, created when missing; ``email`` obeys the address rule."""
+    email = normalise_email(email) if email else None
     territory_id = territory.id if territory else None
     on_territory = (
         Organisation.territory_id.is_(None) if territory_id is None else Organisation.territory_id == territory_id
@@ -53,17 +54,8 @@ def ensure_organisation(
     return organisation
 
 
-def normalise_email(email: str) -> str:
-    """Addresses are compared and stored lower-case and without surrounding blanks."""
-    email = email.strip().lower()
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or " " in email:
-        raise ValidationError("invalid email address", {"email": [f"'{email}' is not an email address"]})
-    return email
-
-
 def find_person(email: str) -> Person | None:
-    """The person with this address, if any."""
+    """The person with this address, if any; an address the rule refuses raises ``ValidationError``."""
     return session().scalar(sa.select(Person).where(Person.email == normalise_email(email)))
 
 
@@ -79,19 +71,24 @@ def create_person(
     reminder_mode: ReminderMode = ReminderMode.IMMEDIATE,
     is_referent: bool = False,
 ) -> Person:
-    """Create an account; refused when the address is taken or the password is too weak."""
-    email = normalise_email(email)
-    if find_person(email) is not None:
-        raise ValidationError("address already in use", {"email": [f"{email} already has an account"]})
+    """Create an account; refused when the address or time zone breaks its rule, the address is taken or the
+    password is too weak."""
+    problems: dict[str, list[str]] = {}
+    address = collect(problems, normalise_email, email)
+    zone = collect(problems, check_timezone, timezone)
+    if address is not None and find_person(address) is not None:
+        problems["email"] = [f"{address} already has an account"]
     if password is not None and len(password) < 10:
-        raise ValidationError("password too short", {"password": ["use at least 10 characters"]})
+        problems["password"] = ["use at least 10 characters"]
+    if problems or address is None or zone is None:
+        raise ValidationError("the person cannot be created", problems)
     person = Person(
-        email=email,
-        name=(name or email.split("@")[0]).strip(),
+        email=address,
+        name=(name or address.split("@")[0]).strip(),
         role=role,
         organisation_id=organisation.id if organisation else None,
         language=language,
-        timezone=timezone,
+        timezone=zone,
         reminder_mode=reminder_mode,
         is_referent=is_referent,
         password_hash=generate_password_hash(password) if password else None,
@@ -148,7 +145,7 @@ def create_organisation(
     territory = session().get(Territory, territory_id) if territory_id is not None else None
     if ensure_organisation_exists(name, territory_id):
         raise ValidationError("already in the directory", {"name": [f"{name} is already in the directory"]})
-    return ensure_organisation(name, kind, territory, normalise_email(email) if email else None)
+    return ensure_organisation(name, kind, territory, email)
 
 
 def ensure_organisation_exists(name: str, territory_id: int | None) -> bool:
@@ -166,10 +163,7 @@ def _organisation_problems(name: str, territory_id: int | None, email: str | Non
     if territory_id is not None and session().get(Territory, territory_id) is None:
         problems["territory_id"] = ["unknown territory"]
     if email:
-        try:
-            normalise_email(email)
-        except ValidationError as error:
-            problems.update(error.fields)
+        collect(problems, normalise_email, email)
     return problems
 
 
@@ -247,6 +241,8 @@ def update_person(actor: Person, person_id: int, **changes: object) -> Person:
         problems["is_referent"] = [_REFERENT_TAKEN]
     if problems:
         raise ValidationError("the person cannot be changed", problems)
+    if "timezone" in changes:
+        changes["timezone"] = check_timezone(str(changes["timezone"]))
     for field, value in changes.items():
         setattr(person, field, value)
     session().flush()
@@ -256,10 +252,7 @@ def update_person(actor: Person, person_id: int, **changes: object) -> Person:
 def _person_problems(changes: dict[str, object]) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if "timezone" in changes:
-        try:
-            ZoneInfo(str(changes["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
-            problems["timezone"] = [f"unknown time zone {changes['timezone']!r}"]
+        collect(problems, check_timezone, str(changes["timezone"]))
     if "name" in changes and not 1 <= len(str(changes["name"]).strip()) <= 200:
         problems["name"] = ["give a name of 1 to 200 characters"]
     organisation_id = changes.get("organisation_id")

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -25,10 +24,18 @@ from ..definitions import WorkflowDefinition
 from ..definitions.model import StageDef, TaskDef
 from ..errors import NotFound, ValidationError
 from ..models import Organisation, OrganisationKind, Person, PersonRole, Plan, Territory
+from ..validation import check_date, check_timezone, collect, normalise_email
 from .context import now, session
 from .definitions import definition_from_record, get_definition, list_definition_records
 from .partners import create_organisation, create_person_as
-from .plans import PlanRequest, RoleMapping, first_assignee, planned_schedule, require_plan_starter
+from .plans import (
+    PlanRequest,
+    RoleMapping,
+    check_start_date,
+    first_assignee,
+    planned_schedule,
+    require_plan_starter,
+)
 
 #: Longest plan name the database keeps.
 NAME_MAX_LENGTH = 200
@@ -123,12 +130,12 @@ def check_details(actor: Person, typed: DetailsInput) -> tuple[PlanDetails, Work
         problems["name"] = [N_("Give the plan a name.")]
     elif len(name) > NAME_MAX_LENGTH:
         problems["name"] = [N_("Use at most 200 characters.")]
-    start = _date(typed.start_date, problems)
-    timezone = _timezone(typed.timezone, problems)
+    start = _date(typed.start_date, definition, problems)
+    timezone = collect(problems, check_timezone, typed.timezone)
     lead = _lead(actor, typed.lead_id, problems)
     if problems:
         raise ValidationError("the plan's details are not valid", problems)
-    assert definition and territory and start and lead  # each is set when no problem was found
+    assert definition and territory and start and timezone and lead  # each is set when no problem was found
     details = PlanDetails(definition.key, definition.version, territory, name, start, timezone, lead)
     return details, definition
 
@@ -152,21 +159,16 @@ def _territory(value: str, problems: dict[str, list[str]]) -> Territory | None:
     return territory
 
 
-def _date(value: str, problems: dict[str, list[str]]) -> date | None:
+def _date(value: str, definition: WorkflowDefinition | None, problems: dict[str, list[str]]) -> date | None:
+    """The start date typed, when it reads as a date and obeys the date rule (with the schedule it gives)."""
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         problems["start_date"] = [N_("Enter the start date as a date, for example 2027-01-04.")]
         return None
-
-
-def _timezone(value: str, problems: dict[str, list[str]]) -> str:
-    value = value.strip()
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems["timezone"] = [N_("Enter a time zone from the list, such as Europe/Paris.")]
-    return value
+    if definition is None:
+        return collect(problems, check_date, day, "start_date")
+    return collect(problems, check_start_date, definition, day)
 
 
 def _lead(actor: Person, value: str, problems: dict[str, list[str]]) -> Person | None:
@@ -313,6 +315,8 @@ def add_organisation(actor: Person, territory: Territory, name: str, kind: str, 
         problems["name"] = [N_("Give the organisation's name.")]
     if kind not in {member.value for member in OrganisationKind}:
         problems["kind"] = [N_("Choose the kind of organisation.")]
+    if email.strip():
+        collect(problems, normalise_email, email)
     if problems:
         raise ValidationError("the organisation cannot be added", problems)
     return create_organisation(actor, name, OrganisationKind(kind), territory.id, email.strip() or None)
@@ -327,6 +331,8 @@ def add_person(actor: Person, organisation: Organisation | None, name: str, emai
         problems["name"] = [N_("Give the person's name.")]
     if not email.strip():
         problems["email"] = [N_("Give the person's email address: reminders are sent to it.")]
+    else:
+        collect(problems, normalise_email, email)
     if problems:
         raise ValidationError("the person cannot be added", problems)
     assert organisation is not None

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -30,6 +30,7 @@ from ..models import (
     TaskStatus,
     Territory,
 )
+from ..validation import SCHEDULE_MESSAGE, check_date, check_timezone, collect, date_problem
 from .context import now, sender, session
 from .definitions import get_definition
 from .journal import record
@@ -72,6 +73,7 @@ def start_plan(actor: Person, request: PlanRequest) -> Plan:
     require_plan_starter(actor)
     definition = get_definition(request.definition_key, request.definition_version)
     _check_request(definition, request)
+    request = replace(request, timezone=check_timezone(request.timezone))
     scheduled = not request.open_now and waits_for_start(request.start_date, request.timezone)
     plan = _new_plan(request, PlanStatus.SCHEDULED if scheduled else PlanStatus.ACTIVE)
     schedule = planned_schedule(definition, request.start_date)
@@ -129,6 +131,16 @@ def planned_schedule(definition: WorkflowDefinition, start_date: date) -> list[P
     return plan_schedule(definition, start_date)
 
 
+def check_start_date(definition: WorkflowDefinition, start_date: date) -> date:
+    """``start_date`` when it and the schedule it gives (stage windows, due dates) obey the date rule: every
+    date a plan stores is in the supported range, not only the one typed."""
+    check_date(start_date, "start_date")
+    for stage in planned_schedule(definition, start_date):
+        if any(date_problem(day) for day in (stage.start, stage.end, *stage.due_dates.values())):
+            raise ValidationError("the schedule runs past the supported dates", {"start_date": [SCHEDULE_MESSAGE]})
+    return start_date
+
+
 def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None:
     problems: dict[str, list[str]] = {}
     owners = sorted({task.owner for task in definition.tasks()})
@@ -140,10 +152,8 @@ def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None
         problems.setdefault("roles", []).append(f"not roles of this definition: {', '.join(unknown)}")
     if not request.name.strip():
         problems["name"] = ["give the plan a name"]
-    try:
-        ZoneInfo(request.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        problems["timezone"] = [f"unknown time zone {request.timezone!r}"]
+    collect(problems, check_timezone, request.timezone)
+    collect(problems, check_start_date, definition, request.start_date)
     if session().get(Territory, request.territory_id) is None:
         problems["territory_id"] = ["unknown territory"]
     if session().get(Person, request.lead_id) is None:

@@ -26,6 +26,7 @@ from ..models import (
     TaskDependency,
     TaskStatus,
 )
+from ..validation import SCHEDULE_MESSAGE, check_date, date_problem
 from .context import now, sender, session
 from .definitions import get_definition
 from .journal import record
@@ -167,8 +168,17 @@ def move_deadline(
 
 
 def _deadline_shifts(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> list[Shift]:
+    """Every deadline the move changes, the task's first; each new date obeys the date rule."""
     if task.status in FINISHED_TASK_STATUSES:
         raise InvalidTransition("the task is finished: its deadline no longer matters")
+    check_date(new_due, "due_date")
+    shifts = _planned_shifts(plan, task, definition, new_due)
+    if any(date_problem(shift.new) for shift in shifts):
+        raise ValidationError("a dependent deadline would leave the supported dates", {"due_date": [SCHEDULE_MESSAGE]})
+    return shifts
+
+
+def _planned_shifts(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> list[Shift]:
     rows = session().execute(sa.select(Task.id, Task.due_date, Task.status).where(Task.plan_id == plan.id)).all()
     due = {row.id: row.due_date for row in rows}
     movable = {row.id for row in rows if row.status in OPEN_TASK_STATUSES}

@@ -41,12 +41,10 @@ _SERVICE_MESSAGES: tuple[tuple[str, str], ...] = (
         "another organisation of that territory has this name",
         N_("An organisation of this name is already on this territory."),
     ),
-    ("is not an email address", N_("This is not an email address.")),
     ("already has an account", N_("This address already has an account.")),
     ("unknown territory", N_("Unknown territory.")),
     ("unknown organisation", N_("Unknown organisation.")),
     ("the organisation already has a referent", N_("This organisation already has a referent.")),
-    ("unknown time zone", N_("Unknown time zone.")),
 )
 
 
@@ -66,11 +64,18 @@ def language_label(language: str | None) -> str:
 
 
 def service_message(message: str) -> str:
-    """A partner service's field message in the page's language (as is when it is not a known one)."""
+    """A partner service's field message in the page's language: a known one's wording, else the message as
+    the catalogue translates it (the rules of ``validation`` word theirs as catalogue entries; a message the
+    catalogue lacks is shown as it is)."""
     for known, wording in _SERVICE_MESSAGES:
         if known in message:
             return gettext(wording)
-    return message
+    return gettext(message)
+
+
+def field_messages(fields: dict[str, list[str]]) -> dict[str, list[str]]:
+    """A ``ValidationError``'s field messages in the page's language (see ``service_message``)."""
+    return {field: [service_message(message) for message in messages] for field, messages in fields.items()}
 
 
 def import_message(code: str, params: dict[str, object] | None = None) -> str:

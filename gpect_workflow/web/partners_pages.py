@@ -69,12 +69,12 @@ from ..services.partners import (
 )
 from .partner_labels import (
     ORGANISATION_KINDS,
+    field_messages,
     import_message,
     kind_label,
     language_label,
     problem_message,
     role_label,
-    service_message,
 )
 
 #: Where the summary of the last import waits for the page that shows it.
@@ -207,7 +207,7 @@ def new_organisation() -> Any:
         organisation = create_organisation(current_user, **values)
     except ValidationError as error:
         session().rollback()
-        return _organisation_form(None, form, _translated(error.fields))
+        return _organisation_form(None, form, field_messages(error.fields))
     session().commit()
     flash(gettext("The organisation %(name)s was added to the directory.", name=organisation.name))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation.id))
@@ -233,7 +233,7 @@ def edit_organisation(organisation_id: int) -> Any:
         update_organisation(current_user, organisation_id, **values)
     except ValidationError as error:
         session().rollback()
-        return _organisation_form(get_organisation(current_user, organisation_id), form, _translated(error.fields))
+        return _organisation_form(get_organisation(current_user, organisation_id), form, field_messages(error.fields))
     session().commit()
     flash(gettext("The organisation was saved."))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation_id))
@@ -270,10 +270,6 @@ def _organisation_form(
     )
 
 
-def _translated(fields: dict[str, list[str]]) -> dict[str, list[str]]:
-    return {field: [service_message(message) for message in messages] for field, messages in fields.items()}
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Person forms
 # --------------------------------------------------------------------------------------------------------------
@@ -297,7 +293,7 @@ def new_person() -> Any:
         person = create_person_as(current_user, values.pop("email"), values.pop("role"), values.pop("name"), **values)
     except ValidationError as error:
         session().rollback()
-        return _person_form(None, form, _translated(error.fields))
+        return _person_form(None, form, field_messages(error.fields))
     session().commit()
     flash(gettext("%(name)s was added to the directory.", name=person.name))
     return _back_to(person)
@@ -329,7 +325,7 @@ def edit_person(person_id: int) -> Any:
         update_person(current_user, person_id, **values)
     except ValidationError as error:
         session().rollback()
-        return _person_form(session().get(Person, person_id), form, _translated(error.fields))
+        return _person_form(session().get(Person, person_id), form, field_messages(error.fields))
     session().commit()
     flash(gettext("The record of %(name)s was saved.", name=person.name))
     return _back_to(person)

@@ -14,6 +14,7 @@ from ..services.context import session
 from ..services.partners import update_person
 from ..services.tokens import create_token, list_tokens, revoke_token
 from .calendar_feed import feed_url
+from .partner_labels import field_messages
 from .texts import preference_texts
 
 TIMEZONES = (
@@ -71,7 +72,7 @@ def preferences() -> Any:
         update_person(current_user, current_user.id, **changes)
     except ValidationError as error:
         session().rollback()
-        return _page(422, errors=error.fields, form=form)
+        return _page(422, errors=field_messages(error.fields), form=form)
     session().commit()
     refresh()  # the page that confirms a new language speaks it
     return _page(saved=True)

@@ -203,7 +203,12 @@ def _refused(form: FormState, error: Exception) -> tuple[str, int]:
         messages = _FIELD_MESSAGES[form.action]
         for name, problems in error.fields.items():
             known = messages.get(name)
-            form.errors[name if known else "_form"] = [gettext(known)] if known else problems
+            if known:
+                form.errors[name] = [gettext(known)]
+            elif name in form.values:  # a rule's message (the date rule's, say) beside the field it is about
+                form.errors[name] = [gettext(problem) for problem in problems]
+            else:
+                form.errors["_form"] = problems
         return _back(form, 422)
     if isinstance(error, StaleObject):
         form.message = stale_message(plan_view.plan_of_task(form.task_id), form.task_id)

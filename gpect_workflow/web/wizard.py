@@ -57,7 +57,7 @@ from ..services.plan_setup import (
 from ..services.plans import RoleMapping, require_plan_starter, start_plan, waits_for_start
 from .i18n import current_language, long_date
 from .labels import GATES, LEVERS, translated
-from .partner_labels import ORGANISATION_KINDS, service_message
+from .partner_labels import ORGANISATION_KINDS, field_messages
 from .preferences import TIMEZONES
 from .texts import N_
 
@@ -403,7 +403,7 @@ def _page(
         steps=[(key, gettext(label)) for key, label in STEPS],
         values=values,
         carried=_carried(values, step),
-        errors={field: [_say(message) for message in messages] for field, messages in (errors or {}).items()},
+        errors=field_messages(errors or {}),
         levers=translated(LEVERS),
         gates=translated(GATES),
         organisation_kinds={str(kind): gettext(label) for kind, label in ORGANISATION_KINDS.items()},
@@ -412,12 +412,6 @@ def _page(
         **context,
     )
     return page, status
-
-
-def _say(message: str) -> str:
-    """A step's message in the page's language: the wizard's own, or a partner service's known wording."""
-    worded = service_message(message)
-    return worded if worded != message else gettext(message)
 
 
 def _carried(values: MultiDict[str, str], step: str) -> list[tuple[str, str]]:

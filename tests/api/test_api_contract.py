@@ -35,6 +35,7 @@ from gpect_workflow.services.partners import find_person
 from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.tokens import create_token, revoke_token
 from gpect_workflow.state import EXTENSION_NAME
+from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE
 from tests.conftest import PLAN_START
 from tests.plan_helpers import map_every_role
 
@@ -400,6 +401,104 @@ def test_people_change_themselves_and_admins_change_anyone(world: World) -> None
     response = world.patch(f"people/{partner_id}", "admin", {"role": "lead", "is_referent": True})
     assert response.status_code == 200 and response.get_json()["role"] == "lead"
     assert_error(world.patch("people/999999", "admin", {"name": "Ghost"}), 404)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# The rules of stored values: the API refuses what the pages refuse, in the same words
+# --------------------------------------------------------------------------------------------------------------
+
+
+def people_named(name: str) -> int:
+    return int(session().scalar(sa.select(sa.func.count()).select_from(Person).where(Person.name == name)) or 0)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "0", "localtime", "posixrules", "../../etc/passwd", ""])
+def test_a_person_is_not_created_with_a_zone_that_is_not_an_iana_name(world: World, zone: str) -> None:
+    body = {"email": "zone@example.org", "name": "Zoé Zone", "role": "partner", "timezone": zone}
+    answer = assert_error(world.post("people", "lead", body), 422, "timezone")
+    assert answer["errors"]["timezone"] == [TIMEZONE_MESSAGE]
+    assert people_named("Zoé Zone") == 0
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "0", "posix/Europe/Paris", "right/UTC"])
+def test_a_person_is_not_changed_to_a_zone_that_is_not_an_iana_name(world: World, zone: str) -> None:
+    partner_id = world.people["partner"].id
+    answer = assert_error(world.patch(f"people/{partner_id}", "partner", {"timezone": zone}), 422, "timezone")
+    assert answer["errors"]["timezone"] == [TIMEZONE_MESSAGE]
+    session().expire_all()
+    assert session().get(Person, partner_id).timezone == "Europe/Paris"  # type: ignore[union-attr]
+    typed = world.patch(f"people/{partner_id}", "partner", {"timezone": " Indian/Reunion "})
+    assert typed.status_code == 200 and typed.get_json()["timezone"] == "Indian/Reunion"
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["victim@example.org\r\nbcc:x@y.org", "a@" + "é" * 64 + ".fr", "contact@mairie.local", "josé@example.org"],
+)
+def test_people_and_organisations_are_not_given_an_address_the_sender_could_not_use(world: World, email: str) -> None:
+    answer = assert_error(
+        world.post("people", "lead", {"email": email, "name": "Ève", "role": "partner"}), 422, "email"
+    )
+    assert answer["errors"]["email"] == [EMAIL_MESSAGE] and people_named("Ève") == 0
+    body = {"name": "Structure", "kind": "other", "email": email}
+    assert assert_error(world.post("organisations", "lead", body), 422, "email")["errors"]["email"] == [EMAIL_MESSAGE]
+    organisation_id = world.people["lead"].organisation_id
+    assert_error(world.patch(f"organisations/{organisation_id}", "lead", {"email": email}), 422, "email")
+    assert world.get(f"organisations/{organisation_id}", "lead").get_json()["email"] is None
+
+
+def test_an_address_is_stored_as_the_pages_store_it(world: World) -> None:
+    response = world.post("people", "lead", {"email": "  Jean.Dupont@ÉCOLE.example.org ", "role": "partner"})
+    assert response.status_code == 201 and response.get_json()["email"] == "jean.dupont@école.example.org"
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"timezone": "Mars/Olympus"}, "timezone", TIMEZONE_MESSAGE),
+        ({"timezone": "right/UTC"}, "timezone", TIMEZONE_MESSAGE),
+        ({"start_date": "9999-12-31"}, "start_date", DATE_MESSAGE),
+        ({"start_date": "1999-12-31"}, "start_date", DATE_MESSAGE),
+        ({"start_date": "2099-12-01"}, "start_date", SCHEDULE_MESSAGE),
+    ],
+)
+def test_a_plan_is_not_started_with_a_zone_or_dates_out_of_the_rules(
+    world: World, changes: dict[str, str], field: str, message: str
+) -> None:
+    body = {
+        "name": "Plan hors règles",
+        "definition_key": FIVE_LEVERS,
+        "territory_id": world.territory.id,
+        "start_date": "2027-01-04",
+        "roles": roles_body(world.roles),
+        **changes,
+    }
+    answer = assert_error(world.post("plans", "lead", body), 422, field)
+    assert answer["errors"][field] == [message]
+    assert session().scalar(sa.select(Plan).where(Plan.name == "Plan hors règles")) is None
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [("9999-12-31", DATE_MESSAGE), ("0001-01-01", DATE_MESSAGE), ("2099-12-25", SCHEDULE_MESSAGE)],
+)
+def test_a_due_date_out_of_the_supported_dates_is_422_and_nothing_moves(world: World, due: str, message: str) -> None:
+    before = world.tasks()
+    survey = before["business-survey"]
+    answer = assert_error(world.patch(f"tasks/{survey['id']}", "lead", {"due_date": due}), 422, "due_date")
+    assert answer["errors"]["due_date"] == [message]
+    after = world.tasks()
+    assert {key: task["due_date"] for key, task in after.items()} == {k: t["due_date"] for k, t in before.items()}
+    assert after["business-survey"]["version"] == survey["version"]
+
+
+def test_a_measurement_dated_out_of_the_supported_dates_is_422(world: World) -> None:
+    indicators = world.get(f"plans/{world.plan.id}/indicators", "lead").get_json()["items"]
+    measurements = f"indicators/{indicators[0]['id']}/measurements"
+    for day in ("1999-12-31", "9999-12-31", "0001-01-01"):
+        answer = assert_error(world.post(measurements, "lead", {"value": 1, "measured_on": day}), 422, "measured_on")
+        assert answer["errors"]["measured_on"] == [DATE_MESSAGE]
+    assert world.get(measurements, "lead").get_json()["items"] == []
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -158,6 +158,35 @@ def test_a_value_refused_by_the_recording_rules_refuses_the_whole_file(
     assert values(plan) == []
 
 
+@pytest.mark.parametrize("typed", ["9999-12-31", "31/12/1999", "0001-01-01"])
+def test_a_date_out_of_the_supported_range_is_refused_beside_its_field(
+    client: FlaskClient, plan: Plan, dummy_lead: Person, typed: str
+) -> None:
+    surveyed = indicator(plan, "companies-surveyed")
+    sign_in(client, dummy_lead)
+    response = post_form(
+        client, f"/plans/{plan.id}/indicators/{surveyed.id}/measurements", {"measured_on": typed, "value": "17"}
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "Saisissez une date comprise entre 2000 et 2099." in html
+    assert f'value="{typed}"' in html and values(plan) == []
+
+
+def test_a_spreadsheet_line_dated_out_of_the_supported_range_is_named_in_the_preview(
+    client: FlaskClient, plan: Plan, dummy_lead: Person
+) -> None:
+    content = b"indicator;date;value\ncompanies-surveyed;2026-11-15;12\ncompanies-surveyed;31/12/9999;20\n"
+    sign_in(client, dummy_lead)
+    preview = upload(client, plan, content)
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 422 and "Saisissez une date comprise entre 2000 et 2099." in html
+    assert "Enregistrer ces valeurs" not in html
+    forged = post_form(
+        client, f"/plans/{plan.id}/indicators/import/confirm", {"content": base64.b64encode(content).decode()}
+    )
+    assert forged.status_code == 422 and values(plan) == []
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [("12,5", 12.5), ("12.5", 12.5), ("1\u202f250", 1250.0), ("1 250,5", 1250.5), ("abc", None), ("nan", None)],

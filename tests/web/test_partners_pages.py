@@ -17,6 +17,7 @@ from gpect_workflow.models import Language, Organisation, OrganisationKind, Pers
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partner_import import MAX_FILE_BYTES, example_csv, read_csv
 from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.validation import EMAIL_MESSAGE
 from gpect_workflow.web import partners_pages
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.plan_helpers import start_five_levers_plan
@@ -352,7 +353,7 @@ def test_organisation_form_errors_are_shown_in_place_with_the_input_kept(
     page = text(response)
     assert response.status_code == 422 and '<option value="company" selected>' in page
     assert re.search(r'id="name-error"[^>]*>Give a name of 1 to 200 characters.', page)
-    assert re.search(r'id="email-error"[^>]*>This is not an email address.', page)
+    assert re.search(rf'id="email-error"[^>]*>{re.escape(EMAIL_MESSAGE)}', page)
     assert 'aria-invalid="true" aria-describedby="email-error"' in page
     response = post_form(
         client,
@@ -460,7 +461,7 @@ def test_person_form_errors_are_shown_in_place_with_the_input_kept(
     as_(client, people["lead"])
     region = directory["region"]
     cases = [
-        ({"email": "not-an-address", "name": "Kept Name"}, "email", "This is not an email address."),
+        ({"email": "not-an-address", "name": "Kept Name"}, "email", EMAIL_MESSAGE),
         ({"email": "Paul@CCI.example.org", "name": "Kept Name"}, "email", "This address already has an account."),
         ({"email": "", "name": "Kept Name"}, "email", "An email address is required."),
         ({"email": "x@example.org", "name": "Kept Name", "role": "king"}, "role", "Choose a role from the list."),
@@ -754,3 +755,83 @@ def test_a_failure_while_saving_imports_nothing(
         organisation_named("France Travail Chartres") is None
         and person_with("claire.martin@mde-chartres.example.org") is None
     )
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Addresses the sender could not use (the address rule of every entry)
+# --------------------------------------------------------------------------------------------------------------
+
+#: Addresses that would break an email's headers or envelope, or that no relay can deliver.
+HOSTILE_EMAILS = {
+    "header injection": "victim@example.org\r\nbcc:x@y.org",
+    "domain IDNA cannot encode": "a@" + "é" * 64 + ".fr",
+    "special-use domain": "contact@mairie.local",
+    "unicode local part": "josé@example.org",
+}
+
+
+@pytest.mark.parametrize("email", HOSTILE_EMAILS.values(), ids=HOSTILE_EMAILS.keys())
+def test_the_person_form_refuses_an_address_the_sender_could_not_use(
+    client: FlaskClient, people: dict[str, Person], directory: dict[str, Any], email: str
+) -> None:
+    as_(client, people["lead"])
+    typed = {"email": email, "name": "Kept Name", "role": "partner", "language": "en"}
+    response = post_form(client, "/partners/people/new", {**typed, "organisation_id": str(directory["loches"].id)})
+    page = text(response)
+    assert response.status_code == 422
+    assert re.search(rf'id="email-error"[^>]*role="alert">{re.escape(EMAIL_MESSAGE)}', page)
+    assert f'value="{email}"' in page and 'value="Kept Name"' in page, "what was typed is shown again"
+    assert session().scalar(sa.select(sa.func.count()).select_from(Person).where(Person.name == "Kept Name")) == 0
+
+
+def test_the_address_rule_speaks_french_on_french_pages(client: FlaskClient, people: dict[str, Person]) -> None:
+    people["lead"].language = Language.FR
+    session().commit()
+    as_(client, people["lead"])
+    data = {"email": HOSTILE_EMAILS["header injection"], "name": "Nom", "role": "partner", "language": "fr"}
+    page = text(post_form(client, "/partners/people/new", data))
+    assert "Saisissez une adresse électronique valide, par exemple prenom.nom@organisation.fr." in page
+    organisation = post_form(
+        client, "/partners/organisations/new", {"name": "X", "kind": "other", "email": "a@b.local"}
+    )
+    assert organisation.status_code == 422 and "Saisissez une adresse électronique valide" in text(organisation)
+
+
+@pytest.mark.parametrize("email", HOSTILE_EMAILS.values(), ids=HOSTILE_EMAILS.keys())
+def test_the_organisation_forms_refuse_an_address_the_sender_could_not_use(
+    client: FlaskClient, people: dict[str, Person], directory: dict[str, Any], email: str
+) -> None:
+    as_(client, people["lead"])
+    created = post_form(client, "/partners/organisations/new", {"name": "Kept", "kind": "company", "email": email})
+    assert created.status_code == 422 and re.search(rf'id="email-error"[^>]*>{re.escape(EMAIL_MESSAGE)}', text(created))
+    assert f'value="{email}"' in text(created) and organisation_named("Kept") is None
+    cci = directory["cci"]
+    changed = post_form(
+        client,
+        f"/partners/organisations/{cci.id}/edit",
+        {"name": "CCI Touraine", "kind": "chamber", "territory_id": str(directory["lochois"].id), "email": email},
+    )
+    assert changed.status_code == 422 and re.search(rf'id="email-error"[^>]*>{re.escape(EMAIL_MESSAGE)}', text(changed))
+    assert organisation_named("CCI Touraine").email is None  # type: ignore[union-attr]
+
+
+def test_the_import_reports_rows_whose_address_the_sender_could_not_use_and_imports_none_of_them(
+    client: FlaskClient, people: dict[str, Person]
+) -> None:
+    as_(client, people["lead"])
+    rows = [
+        "organisation;kind;name;email",
+        'Mission locale A;youth_service;Alice Injection;"victim@example.org\r\nbcc:x@y.org"',
+        f"Mission locale B;youth_service;Bruno Accents;a@{'é' * 64}.fr",
+        "Mission locale C;youth_service;Chloé Valide;Chloe.Valide@Example.org",
+    ]
+    page = text(upload(client, "\r\n".join(rows).encode("utf-8")))
+    assert "Rows with errors, not imported: 2" in page
+    assert "Line 2, column email: “victim@example.org\r\nbcc:x@y.org” is not an email address." in page
+    assert f"Line 4, column email: “a@{'é' * 64}.fr” is not an email address." in page
+    assert confirm(client, chunks_of(page), "valid_rows").status_code == 302
+    assert organisation_named("Mission locale A") is None and organisation_named("Mission locale B") is None
+    names = set(session().scalars(sa.select(Person.name).where(Person.name.in_(["Alice Injection", "Bruno Accents"]))))
+    assert names == set()
+    chloe = person_with("chloe.valide@example.org")
+    assert chloe is not None and chloe.organisation.name == "Mission locale C"  # type: ignore[union-attr]

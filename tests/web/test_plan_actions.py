@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
@@ -17,6 +18,7 @@ from gpect_workflow.models import Plan, PlanStatus, Task, TaskStatus
 from gpect_workflow.services.context import session
 from gpect_workflow.services.plan_lifecycle import hold_plan, resume_plan
 from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.validation import DATE_MESSAGE, SCHEDULE_MESSAGE
 
 from .plan_support import Cast, as_, cast_fixture, events, field_value, post, section, selected, task, text  # noqa: F401
 
@@ -300,6 +302,26 @@ def test_a_bad_date_is_refused_beside_the_field_with_the_input_kept(client: Flas
     assert field_value(page, f"due-{survey.id}") == "31/02/2027"
     assert field_value(page, f"due-note-{survey.id}") == "Note"
     assert 'class="preview"' not in page
+
+
+@pytest.mark.parametrize(
+    ("due", "message"),
+    [("9999-12-31", DATE_MESSAGE), ("0001-01-01", DATE_MESSAGE), ("2099-12-25", SCHEDULE_MESSAGE)],
+)
+@pytest.mark.parametrize("step", ["preview", "confirm"])
+def test_a_deadline_out_of_the_supported_dates_is_refused_beside_the_field(
+    client: FlaskClient, cast: Cast, due: str, message: str, step: str
+) -> None:
+    """9999 would overflow the reminders' date arithmetic; 2099-12-25 is in range but shifts the dependent
+    diagnosis past it."""
+    survey = task(cast.plan, "business-survey")
+    response = post(as_(client, cast.lead), f"/tasks/{survey.id}/deadline", deadline_form(survey, due, step, "Note"))
+    page = text(response)
+    assert response.status_code == 422
+    assert re.search(rf'id="due-{survey.id}-error"[^>]*>{re.escape(message)}<', page)
+    assert field_value(page, f"due-{survey.id}") == due and field_value(page, f"due-note-{survey.id}") == "Note"
+    assert task(cast.plan, "business-survey").due_date == date(2027, 1, 30)
+    assert task(cast.plan, "shared-diagnosis").due_date == date(2027, 2, 19) and not events(cast.plan, "deadline_moved")
 
 
 def test_a_stale_confirmation_names_who_changed_the_task_and_keeps_the_date(

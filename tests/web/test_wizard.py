@@ -32,6 +32,7 @@ from gpect_workflow.models import (
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE
 from tests.conftest import WORKFLOWS, csrf_token, post_form, sign_in
 from tests.query_count import count_queries
 
@@ -652,3 +653,62 @@ def test_confirming_twice_starts_one_plan(
     clock.advance(timedelta(minutes=11))
     post(client, "confirm", fields)  # later on, the same details are a new plan (the lead meant it)
     assert len(plans()) == 2
+
+
+# The rules of stored values: time zone, dates, addresses.
+
+
+@pytest.mark.parametrize("zone", ["right/UTC", "posixrules", "Mars/Olympus", "0"])
+def test_a_zone_that_is_not_an_iana_name_stops_the_first_step(
+    client: FlaskClient, lead: Person, territory: Territory, zone: str
+) -> None:
+    sign_in(client, lead)
+    response = post(client, "to-roles", details(territory, timezone=zone))
+    page = text(response)
+    assert response.status_code == 422
+    assert f'id="timezone-error" role="alert">{TIMEZONE_MESSAGE}</span>' in page and f'value="{zone}"' in page
+    assert 'value="GPECT Chartres 2027"' in page and plans() == []
+
+
+def test_a_start_date_out_of_range_or_a_schedule_past_it_stops_the_first_step(
+    client: FlaskClient, lead: Person, territory: Territory, partners: dict[str, Person]
+) -> None:
+    sign_in(client, lead)
+    for typed, message in (
+        ("9999-12-31", DATE_MESSAGE),
+        ("1999-06-01", DATE_MESSAGE),
+        ("2099-12-01", SCHEDULE_MESSAGE),
+    ):
+        response = post(client, "to-roles", details(territory, start_date=typed))
+        page = text(response)
+        assert response.status_code == 422, typed
+        assert f'id="start_date-error" role="alert">{message}</span>' in page and f'value="{typed}"' in page
+    confirmed = post(client, "confirm", {**details(territory, start_date="9999-12-31"), **role_fields(lead, partners)})
+    assert confirmed.status_code == 422 and plans() == [], "confirming re-checks the first step"
+
+
+def test_an_inline_person_whose_address_the_sender_could_not_use_is_refused(
+    client: FlaskClient, lead: Person, territory: Territory, partners: dict[str, Person]
+) -> None:
+    sign_in(client, lead)
+    fields = {
+        **details(territory),
+        **role_fields(lead, partners),
+        "new-person-region-name": "Paul Région",
+        "new-person-region-email": "paul@region.example.org\r\nbcc:x@y.org",
+    }
+    response = post(client, "create-person:region", fields)
+    page = text(response)
+    assert response.status_code == 422
+    assert f'id="new-person-region-email-error" role="alert">{EMAIL_MESSAGE}' in page and 'value="Paul Région"' in page
+    assert session().scalar(sa.select(sa.func.count()).select_from(Person).where(Person.name == "Paul Région")) == 0
+    organisation = {
+        **details(territory),
+        "new-organisation-companies-name": "Labo local",
+        "new-organisation-companies-kind": "company",
+        "new-organisation-companies-email": "contact@labo.local",
+    }
+    response = post(client, "create-organisation:companies", organisation)
+    assert response.status_code == 422
+    assert f'id="new-organisation-companies-email-error" role="alert">{EMAIL_MESSAGE}' in text(response)
+    assert session().scalar(sa.select(Organisation).where(Organisation.name == "Labo local")) is None
