@@ -67,6 +67,7 @@ from ..services.partners import (
     update_organisation,
     update_person,
 )
+from ..validation import TIMEZONE_MESSAGE, timezone_problem
 from .partner_labels import (
     ORGANISATION_KINDS,
     field_messages,
@@ -76,6 +77,7 @@ from .partner_labels import (
     problem_message,
     role_label,
 )
+from .preferences import TIMEZONES
 
 #: Where the summary of the last import waits for the page that shows it.
 SUMMARY_KEY = "gpect_import_summary"
@@ -274,7 +276,7 @@ def _organisation_form(
 # Person forms
 # --------------------------------------------------------------------------------------------------------------
 
-_PERSON_FIELDS = ("email", "name", "role", "language", "organisation_id", "is_referent", "is_active")
+_PERSON_FIELDS = ("email", "name", "role", "language", "timezone", "organisation_id", "is_referent", "is_active")
 
 
 @signed_in
@@ -283,7 +285,12 @@ def new_person() -> Any:
     _require(can_manage_directory(current_user))
     if request.method == "GET":
         organisation_id = request.args.get("organisation_id", "")
-        form = {"role": PersonRole.PARTNER.value, "language": Language.FR.value, "organisation_id": organisation_id}
+        form = {
+            "role": PersonRole.PARTNER.value,
+            "language": Language.FR.value,
+            "timezone": current_app.config["DEFAULT_TIMEZONE"],
+            "organisation_id": organisation_id,
+        }
         return _person_form(None, form)
     form, errors, values = _person_input(creating=True)
     if errors:
@@ -312,15 +319,20 @@ def edit_person(person_id: int) -> Any:
             "name": person.name,
             "role": person.role.value,
             "language": person.language.value,
+            "timezone": person.timezone,
             "organisation_id": str(person.organisation_id or ""),
             "is_referent": "1" if person.is_referent else "",
             "is_active": "1" if person.is_active else "",
         }
-        return _person_form(person, form)
+        # A time zone stored before the rule (or by hand) shows with the rule's message, ready to correct.
+        stored_problem = {"timezone": [gettext(TIMEZONE_MESSAGE)]} if timezone_problem(person.timezone) else None
+        return _person_form(person, form, stored_problem, status=200)
     form, errors, values = _person_input(creating=False)
     if errors:
         return _person_form(person, form, errors)
     values.pop("email")
+    if values["timezone"] is None:
+        values.pop("timezone")
     try:
         update_person(current_user, person_id, **values)
     except ValidationError as error:
@@ -356,6 +368,8 @@ def _person_input(creating: bool) -> tuple[dict[str, str], dict[str, list[str]],
         "name": form["name"] or None,
         "role": PersonRole(form["role"]) if "role" not in errors else None,
         "language": Language(form["language"]) if "language" not in errors else None,
+        # Left empty: the default zone for a new person, unchanged for an existing one.
+        "timezone": form["timezone"] or (current_app.config["DEFAULT_TIMEZONE"] if creating else None),
         "organisation_id": int(form["organisation_id"]) if form["organisation_id"].isdigit() else None,
         "is_referent": form["is_referent"] == "1",
         "is_active": form["is_active"] == "1",
@@ -363,7 +377,9 @@ def _person_input(creating: bool) -> tuple[dict[str, str], dict[str, list[str]],
     return form, errors, values
 
 
-def _person_form(person: Person | None, form: dict[str, str], errors: dict[str, list[str]] | None = None) -> Any:
+def _person_form(
+    person: Person | None, form: dict[str, str], errors: dict[str, list[str]] | None = None, status: int | None = None
+) -> Any:
     """The person form; its organisation list shows one territory at a time (``?territory=``)."""
     chosen = _chosen_organisation(form.get("organisation_id", ""))
     territory = request.args.get("territory")
@@ -378,12 +394,13 @@ def _person_form(person: Person | None, form: dict[str, str], errors: dict[str, 
     roles = [role for role in PersonRole if person is not None or can_create_role(current_user, role)]
     return _render(
         "person_form.html",
-        422 if errors else 200,
+        status or (422 if errors else 200),
         person=person,
         form=form,
         errors=errors or {},
         roles=roles,
         languages=list(Language),
+        timezones=TIMEZONES,
         territories=list_territories(),
         territory=territory,
         choices=choices,

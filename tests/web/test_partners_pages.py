@@ -17,7 +17,7 @@ from gpect_workflow.models import Language, Organisation, OrganisationKind, Pers
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partner_import import MAX_FILE_BYTES, example_csv, read_csv
 from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.validation import EMAIL_MESSAGE
+from gpect_workflow.validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE
 from gpect_workflow.web import partners_pages
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.plan_helpers import start_five_levers_plan
@@ -542,6 +542,38 @@ def test_administrators_edit_people_and_leads_may_not(
     empty = post_form(client, f"/partners/people/{partner.id}/edit", {**data, "name": ""})
     assert empty.status_code == 422 and re.search(r'id="name-error"', text(empty))
     assert person_with("partner@example.org").name == "Partner Moved"  # type: ignore[union-attr]
+
+
+def test_an_administrator_sees_and_corrects_a_time_zone_stored_past_the_rule(
+    client: FlaskClient, people: dict[str, Person]
+) -> None:
+    """The notice of data to correct links here: the bad value shows with the rule's message, ready to fix."""
+    partner = people["partner"]
+    session().execute(sa.update(Person).where(Person.id == partner.id).values(timezone="Mars/Olympus"))
+    session().commit()
+    as_(client, people["admin"])
+    form = client.get(f"/partners/people/{partner.id}/edit")
+    page = text(form)
+    assert form.status_code == 200 and 'value="Mars/Olympus"' in page
+    assert re.search(rf'id="timezone-error"[^>]*role="alert">{re.escape(TIMEZONE_MESSAGE)}', page)
+    data = {"name": partner.name, "role": "partner", "language": "fr", "is_active": "1"}
+    refused = post_form(client, f"/partners/people/{partner.id}/edit", {**data, "timezone": "Europe/Pariss"})
+    assert refused.status_code == 422 and 'value="Europe/Pariss"' in text(refused)
+    fixed = post_form(client, f"/partners/people/{partner.id}/edit", {**data, "timezone": "Pacific/Noumea"})
+    assert fixed.status_code == 302
+    assert person_with("partner@example.org").timezone == "Pacific/Noumea"  # type: ignore[union-attr]
+    post_form(client, f"/partners/people/{partner.id}/edit", {**data, "timezone": ""})
+    assert person_with("partner@example.org").timezone == "Pacific/Noumea", "left empty, it stays"  # type: ignore[union-attr]
+
+
+def test_a_new_person_gets_the_time_zone_typed_or_the_default(client: FlaskClient, people: dict[str, Person]) -> None:
+    as_(client, people["lead"])
+    assert 'name="timezone" list="timezones" value="Europe/Paris"' in text(client.get("/partners/people/new"))
+    base = {"name": "Nouvelle Personne", "role": "partner", "language": "fr"}
+    post_form(client, "/partners/people/new", {**base, "email": "reunion@example.org", "timezone": "Indian/Reunion"})
+    post_form(client, "/partners/people/new", {**base, "email": "paris@example.org", "timezone": ""})
+    assert person_with("reunion@example.org").timezone == "Indian/Reunion"  # type: ignore[union-attr]
+    assert person_with("paris@example.org").timezone == "Europe/Paris"  # type: ignore[union-attr]
 
 
 # --------------------------------------------------------------------------------------------------------------
