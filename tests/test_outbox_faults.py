@@ -33,7 +33,7 @@ from gpect_workflow.services.context import session
 from gpect_workflow.services.partners import create_person
 from gpect_workflow.state import EXTENSION_NAME
 
-from .conftest import REPO, TEST_SECRET_KEY
+from .conftest import REPO, TEST_SECRET_KEY, database_kind
 from .smtp_server import SmtpServer
 from .time_travel_support import BASE_URL, expected_message_id, mail_app, outbox_rows
 
@@ -144,7 +144,12 @@ POISONS = {
     "line break in the address": {"recipient_email": "victim@example.org\r\nbcc:x@example.org"},
     "domain IDNA cannot encode": {"recipient_email": "a@" + "é" * 64 + ".fr"},
     "address not in ASCII": {"recipient_email": "élodie@mairie.example.org"},
-    "NUL in the address": {"recipient_email": "a\x00b@example.org"},
+    "NUL in the address": pytest.param(
+        {"recipient_email": "a\x00b@example.org"},
+        marks=pytest.mark.skipif(
+            database_kind() == "postgres", reason="PostgreSQL refuses NUL in text: such a row cannot exist there"
+        ),
+    ),
     "no address at all": {"recipient_email": ""},
     "line break in the subject": {"subject": "Rappel\r\nBcc: everyone@example.org"},
     "attachment that is not base64": {
