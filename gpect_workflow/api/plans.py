@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
@@ -98,7 +99,7 @@ class Plans(MethodView):
             data.get("lead_id", actor.id),
             data["start_date"],
             roles,
-            data.get("timezone") or "Europe/Paris",
+            data.get("timezone") or current_app.config["DEFAULT_TIMEZONE"],
             open_now=data["open_now"],
         )
         plan = start_plan(actor, request)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import joinedload
 from werkzeug.security import generate_password_hash
 
@@ -67,15 +68,15 @@ def create_person(
     password: str | None = None,
     organisation: Organisation | None = None,
     language: Language = Language.FR,
-    timezone: str = "Europe/Paris",
+    timezone: str | None = None,
     reminder_mode: ReminderMode = ReminderMode.IMMEDIATE,
     is_referent: bool = False,
 ) -> Person:
-    """Create an account; refused when the address or time zone breaks its rule, the address is taken or the
-    password is too weak."""
+    """Create an account (in ``DEFAULT_TIMEZONE`` unless told); refused when the address or time zone breaks its
+    rule, the address is taken or the password is too weak."""
     problems: dict[str, list[str]] = {}
     address = collect(problems, normalise_email, email)
-    zone = collect(problems, check_timezone, timezone)
+    zone = collect(problems, check_timezone, timezone or current_app.config["DEFAULT_TIMEZONE"])
     if address is not None and find_person(address) is not None:
         problems["email"] = [f"{address} already has an account"]
     if password is not None and len(password) < 10:

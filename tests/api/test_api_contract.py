@@ -478,6 +478,22 @@ def test_a_plan_is_not_started_with_a_zone_or_dates_out_of_the_rules(
     assert session().scalar(sa.select(Plan).where(Plan.name == "Plan hors règles")) is None
 
 
+def test_new_people_and_plans_take_the_configured_default_time_zone(app: Flask, world: World) -> None:
+    """``DEFAULT_TIMEZONE`` is the zone of new people and plans when none is given (README, configuration)."""
+    app.config["DEFAULT_TIMEZONE"] = "America/Cayenne"
+    body = {
+        "name": "Plan guyanais",
+        "definition_key": FIVE_LEVERS,
+        "territory_id": world.territory.id,
+        "start_date": "2027-01-04",
+        "roles": roles_body(world.roles),
+    }
+    created = world.post("plans", "lead", body)
+    assert created.status_code == 201 and created.get_json()["timezone"] == "America/Cayenne"
+    person = world.post("people", "admin", {"email": "guyane@example.org", "role": "partner"})
+    assert person.status_code == 201 and person.get_json()["timezone"] == "America/Cayenne"
+
+
 @pytest.mark.parametrize(
     ("due", "message"),
     [("9999-12-31", DATE_MESSAGE), ("0001-01-01", DATE_MESSAGE), ("2099-12-25", SCHEDULE_MESSAGE)],
