@@ -97,6 +97,19 @@ class Handler:
         return "250 Message accepted for delivery"
 
 
+class SlowHandler(Handler):
+    """A relay that takes ``delay`` seconds to accept each message (the sender must not outrun its claim)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return await super().handle_DATA(server, session, envelope)
+
+
 class SmtpServer:
     """Start, stop (an outage) and restart a local SMTP server on a fixed port."""
 

@@ -13,9 +13,7 @@ The same faults with several real scheduler processes and ``kill -9`` are in ``t
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -33,7 +31,8 @@ from gpect_workflow.services.context import session
 from gpect_workflow.services.partners import create_person
 from gpect_workflow.state import EXTENSION_NAME
 
-from .conftest import REPO, TEST_SECRET_KEY, database_kind
+from .conftest import database_kind
+from .process_support import gpect_env, gpect_process
 from .smtp_server import SmtpServer
 from .time_travel_support import BASE_URL, expected_message_id, mail_app, outbox_rows
 
@@ -95,17 +94,9 @@ def notices() -> list[OutboxMessage]:
 
 def tick_process(database_url: str, smtp_port: int, at: datetime) -> subprocess.CompletedProcess[str]:
     """``flask --app wsgi gpect tick --at <at>`` in its own process, as an operator or cron runs it."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "GPECT_SQLALCHEMY_DATABASE_URI": database_url,
-        "GPECT_SECRET_KEY": TEST_SECRET_KEY,
-        "GPECT_MAIL_SERVER": "127.0.0.1",
-        "GPECT_MAIL_PORT": str(smtp_port),
-        "GPECT_MAIL_DEFAULT_SENDER": "GPECT <no-reply@gpect.example.org>",
-        "GPECT_BASE_URL": BASE_URL,
-    }
-    command = [sys.executable, "-m", "flask", "--app", "wsgi", "gpect", "tick", "--at", at.isoformat()]
-    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False)
+    process = gpect_process(gpect_env(database_url, smtp_port), "tick", "--at", at.isoformat())
+    output, _ = process.communicate(timeout=180)
+    return subprocess.CompletedProcess(process.args, process.returncode, output, "")
 
 
 @pytest.mark.slow

@@ -11,11 +11,8 @@ configured from the environment; the SMTP server runs in the test process (aiosm
 
 from __future__ import annotations
 
-import asyncio
-import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -29,9 +26,10 @@ from gpect_workflow.models import OutboxMessage, OutboxStatus
 from gpect_workflow.notifications.outbox import NewMessage, enqueue
 from gpect_workflow.services.context import session
 
-from .conftest import REPO, database_kind
-from .smtp_server import Handler, SmtpServer
-from .time_travel_support import BASE_URL, expected_message_id, mail_app, outbox_rows
+from .conftest import database_kind
+from .process_support import gpect_env, gpect_process
+from .smtp_server import SlowHandler, SmtpServer
+from .time_travel_support import expected_message_id, mail_app, outbox_rows
 
 pytestmark = [
     pytest.mark.postgres,
@@ -42,53 +40,27 @@ pytestmark = [
     ),
 ]
 
-SECRET_KEY = "scheduler-faults-secret-0123456789abcdef"
 #: Claims of a few seconds (at least 6 × the SMTP timeout), so that a killed scheduler's claim expires soon.
 CLAIM_SECONDS = 6
 MAIL_TIMEOUT_SECONDS = 1
-
-
-class SlowHandler(Handler):
-    """The test server's handler, taking ``delay`` seconds to accept each message."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return await super().handle_DATA(server, session, envelope)
 
 
 class Schedulers:
     """``gpect scheduler`` processes started by a test; all stopped at the end, whatever happens."""
 
     def __init__(self, database_url: str, smtp_port: int, send_limit: int) -> None:
-        self.env = {
-            "PATH": os.environ.get("PATH", ""),
-            "GPECT_SQLALCHEMY_DATABASE_URI": database_url,
-            "GPECT_SECRET_KEY": SECRET_KEY,
-            "GPECT_MAIL_SERVER": "127.0.0.1",
-            "GPECT_MAIL_PORT": str(smtp_port),
-            "GPECT_MAIL_DEFAULT_SENDER": "GPECT <no-reply@gpect.example.org>",
-            "GPECT_MAIL_TIMEOUT_SECONDS": str(MAIL_TIMEOUT_SECONDS),
-            "GPECT_OUTBOX_CLAIM_SECONDS": str(CLAIM_SECONDS),
-            "GPECT_OUTBOX_SEND_LIMIT": str(send_limit),
-            "GPECT_SCHEDULER_INTERVAL_SECONDS": "1",
-            "GPECT_BASE_URL": BASE_URL,
-        }
+        self.env = gpect_env(
+            database_url,
+            smtp_port,
+            MAIL_TIMEOUT_SECONDS=MAIL_TIMEOUT_SECONDS,
+            OUTBOX_CLAIM_SECONDS=CLAIM_SECONDS,
+            OUTBOX_SEND_LIMIT=send_limit,
+            SCHEDULER_INTERVAL_SECONDS=1,
+        )
         self.started: list[subprocess.Popen[str]] = []
 
     def start(self) -> subprocess.Popen[str]:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "wsgi", "gpect", "scheduler"],
-            cwd=REPO,
-            env=self.env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
+        process = gpect_process(self.env, "scheduler")
         self.started.append(process)
         return process
 

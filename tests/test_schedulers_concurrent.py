@@ -12,12 +12,9 @@ PostgreSQL database and a real SMTP server in the test process:
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -36,9 +33,10 @@ from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
 from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
 
-from .conftest import REPO, START, WORKFLOWS, database_kind
-from .smtp_server import Handler, SmtpServer
-from .time_travel_support import BASE_URL, expected_message_id, mail_app, outbox_rows
+from .conftest import START, WORKFLOWS, database_kind
+from .process_support import gpect_env, gpect_process
+from .smtp_server import SlowHandler, SmtpServer
+from .time_travel_support import expected_message_id, mail_app, outbox_rows
 
 pytestmark = [
     pytest.mark.postgres,
@@ -50,7 +48,6 @@ pytestmark = [
     ),
 ]
 
-SECRET_KEY = "concurrent-schedulers-secret-0123456789ab"
 #: Messages queued per round, and rounds, for the race between two processes.
 MESSAGES_PER_ROUND = 300
 ROUNDS = 3
@@ -64,23 +61,8 @@ SEND_LIMIT = 200
 
 def tick_process(database_url: str, smtp_port: int, at: datetime) -> subprocess.Popen[str]:
     """Start ``flask --app wsgi gpect tick --at <at>`` in its own process, configured from the environment."""
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "GPECT_SQLALCHEMY_DATABASE_URI": database_url,
-        "GPECT_SECRET_KEY": SECRET_KEY,
-        "GPECT_MAIL_SERVER": "127.0.0.1",
-        "GPECT_MAIL_PORT": str(smtp_port),
-        "GPECT_BASE_URL": BASE_URL,
-        "GPECT_OUTBOX_SEND_LIMIT": str(SEND_LIMIT),
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "wsgi", "gpect", "tick", "--at", at.isoformat()],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    env = gpect_env(database_url, smtp_port, OUTBOX_SEND_LIMIT=SEND_LIMIT)
+    return gpect_process(env, "tick", "--at", at.isoformat())
 
 
 def finish(process: subprocess.Popen[str]) -> str:
@@ -215,7 +197,7 @@ def test_two_processes_on_plans_due_together_queue_and_send_each_email_once(
 def test_process_killed_mid_batch_loses_nothing_and_resends_with_the_same_message_id(
     app: Flask, database_url: str, smtp: SmtpServer, processes: Processes
 ) -> None:
-    smtp.handler = _SlowHandler(delay=0.2)
+    smtp.handler = SlowHandler(delay=0.2)
     smtp.stop()
     smtp.start()
     keys = queue("killed", 30)
@@ -263,16 +245,3 @@ def test_process_killed_mid_batch_loses_nothing_and_resends_with_the_same_messag
         assert message.message_id == expected_message_id(by_address[message.recipients[0]]), (
             "a re-sent message must keep its Message-ID"
         )
-
-
-class _SlowHandler(Handler):
-    """The test server's handler, taking ``delay`` seconds to accept each message."""
-
-    def __init__(self, delay: float) -> None:
-        super().__init__()
-        self.delay = delay
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        return await super().handle_DATA(server, session, envelope)

@@ -9,17 +9,12 @@ The notices travel with the pass's other messages, in the same insert.
 
 from __future__ import annotations
 
-import logging
-
 from flask import current_app
 
 from ..services.context import now, state
 from ..services.skips import Skip
+from .admin_notices import notices_to_administrators
 from .outbox import NewMessage
-from .render import render_email
-from .views import administrators, common_context
-
-log = logging.getLogger(__name__)
 
 NOTICE_KIND = "data_problems"
 
@@ -31,15 +26,5 @@ def data_problem_messages(skips: list[Skip]) -> list[NewMessage]:
     """
     if not skips:
         return []
-    admins = administrators()
-    if not admins:
-        log.warning("%d stored value(s) were left aside and there is no active administrator to tell", len(skips))
-        return []
     base = f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}"
-    day = now().date().isoformat()
-    messages = []
-    for admin in admins.values():
-        email = render_email(NOTICE_KIND, admin.language, skips=skips, base_url=base, **common_context(admin))
-        key = f"{NOTICE_KIND}:r{admin.id}:{day}"
-        messages.append(NewMessage(key, NOTICE_KIND, admin.email, email.subject, email.text, email.html, admin.id))
-    return messages
+    return notices_to_administrators(NOTICE_KIND, now().date().isoformat(), {"skips": skips, "base_url": base})

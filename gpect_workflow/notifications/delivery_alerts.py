@@ -10,18 +10,13 @@ message. A failed notice never announces itself.
 
 from __future__ import annotations
 
-import logging
-
 from flask import current_app
 
 from ..models import OutboxStatus
 from ..services.context import now, state
+from .admin_notices import notices_to_administrators
 from .ledger import Failure
-from .outbox import NewMessage, enqueue, status_counts
-from .render import render_email
-from .views import administrators, common_context
-
-log = logging.getLogger(__name__)
+from .outbox import enqueue, status_counts
 
 NOTICE_KIND = "delivery_failures"
 #: Failures listed in one notice; the others are counted, and all are on the outbox page.
@@ -36,10 +31,6 @@ def alert_administrators(failures: list[Failure]) -> list[str]:
     failures = [failure for failure in failures if failure.kind != NOTICE_KIND]
     if not failures:
         return []
-    admins = administrators()
-    if not admins:
-        log.warning("%d email(s) failed for good and there is no active administrator to tell", len(failures))
-        return []
     context = {
         "failures": failures[:LISTED],
         "count": len(failures),
@@ -47,10 +38,4 @@ def alert_administrators(failures: list[Failure]) -> list[str]:
         "total_failed": status_counts()[OutboxStatus.FAILED],
         "outbox_url": f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}/outbox?status=failed",
     }
-    hour = now().strftime("%Y-%m-%dT%H")
-    messages = []
-    for admin in admins.values():
-        email = render_email(NOTICE_KIND, admin.language, **context, **common_context(admin))
-        key = f"{NOTICE_KIND}:r{admin.id}:{hour}"
-        messages.append(NewMessage(key, NOTICE_KIND, admin.email, email.subject, email.text, email.html, admin.id))
-    return enqueue(messages)
+    return enqueue(notices_to_administrators(NOTICE_KIND, now().strftime("%Y-%m-%dT%H"), context))

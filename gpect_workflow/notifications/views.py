@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..definitions import WorkflowDefinition
-from ..models import Organisation, Person, PersonRole, Plan, PlanStage, ReminderMode, Task, Territory
+from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
 from ..services.context import now, session, transaction_memo
 from ..services.definitions import get_definition
 from .ics import Deadline, deadlines_ics
@@ -108,12 +108,6 @@ def recipients(person_ids: Iterable[int]) -> dict[int, Recipient]:
         )
         for person, org in session().execute(query)
     }
-
-
-def administrators() -> dict[int, Recipient]:
-    """The active administrators, as recipients (one query): they hear of what fails in the background."""
-    query = sa.select(Person.id).where(Person.role == PersonRole.ADMIN, Person.is_active)
-    return recipients(session().scalars(query))
 
 
 def recipients_and_referents(
