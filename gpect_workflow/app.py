@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Migrate(app, db, directory=str(migrations_dir()), render_as_batch=True)
     if app.config["URL_PREFIX"]:
         app.add_url_rule("/", "root", _to_prefix)
+    app.add_url_rule("/favicon.ico", "favicon", _favicon)
     return app
 
 
@@ -51,3 +52,8 @@ def _read_secret_key_file(app: Flask) -> None:
 
 def _to_prefix() -> Response:
     return redirect(url_for("gpect.dashboard"))
+
+
+def _favicon() -> Response:
+    """Browsers that ask for /favicon.ico get the icon the pages link to (an SVG)."""
+    return redirect(url_for("gpect.static", filename="favicon.svg"))
