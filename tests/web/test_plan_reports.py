@@ -106,6 +106,8 @@ def test_the_pdf_holds_the_report_text(client: FlaskClient, plan: Plan, dummy_le
     assert "Plan emplois – Chartres" in text
     assert "Fait le 20 janvier 2027" in text
     assert "Entreprises enquêtées" in text and "Diagnostic validé" in text
+    pages = PdfReader(io.BytesIO(response.get_data())).pages
+    assert f"1 / {len(pages)}" in pages[0].extract_text(), "each page says its number out of the count"
 
 
 def test_reports_are_for_people_who_may_see_the_plan(client: FlaskClient, plan: Plan, create_user: Any) -> None:
