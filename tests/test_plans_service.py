@@ -24,7 +24,8 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.plans import PlanRequest, plans_overview
+from gpect_workflow.services.plans import PlanRequest
+from gpect_workflow.services.queries import PlanFilters, list_plans
 
 from .conftest import START
 from .plan_helpers import map_every_role, start_five_levers_plan
@@ -111,9 +112,9 @@ def test_overview_pages(app: Flask, dummy_lead: Person) -> None:
     for number in range(3):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
-    first = plans_overview(dummy_lead, 1, per_page=2)
+    first = list_plans(dummy_lead, PlanFilters(), 1, per_page=2)
     assert (first.total, first.pages, [p.name for p in first.plans]) == (3, 2, ["Plan 2", "Plan 1"])
-    last = plans_overview(dummy_lead, 9, per_page=2)
+    last = list_plans(dummy_lead, PlanFilters(), first.pages, per_page=2)
     assert last.page == 2 and [p.name for p in last.plans] == ["Plan 0"]
 
 
@@ -122,8 +123,8 @@ def test_overview_shows_only_plans_the_person_may_see(app: Flask, dummy_lead: Pe
     other_lead = create_user("autre@example.org", PersonRole.LEAD)
     admin = create_user("admin@example.org", PersonRole.ADMIN)
     session().commit()
-    assert [p.name for p in plans_overview(dummy_lead).plans] == ["Plan de Claire"]
-    assert plans_overview(other_lead).plans == []
-    assert [p.name for p in plans_overview(admin).plans] == ["Plan de Claire"]
+    assert [p.name for p in list_plans(dummy_lead, PlanFilters()).plans] == ["Plan de Claire"]
+    assert list_plans(other_lead, PlanFilters()).plans == []
+    assert [p.name for p in list_plans(admin, PlanFilters()).plans] == ["Plan de Claire"]
     partner = session().scalar(sa.select(Person).where(Person.email == "employment-service@partners.example.org"))
-    assert [p.name for p in plans_overview(partner).plans] == ["Plan de Claire"]  # type: ignore[arg-type]
+    assert [p.name for p in list_plans(partner, PlanFilters()).plans] == ["Plan de Claire"]  # type: ignore[arg-type]

@@ -58,7 +58,7 @@ from ..services.oversight import (
 )
 from ..services.zones import zone_or_default
 from .digests import MAX_CATCH_UP_DAYS
-from .outbox import NewMessage, enqueue
+from .outbox import NewMessage
 from .reminders import default_hour
 from .render import render_email
 from .views import Recipient, common_context, recipients
@@ -139,11 +139,6 @@ class _Candidates:
 
     plans: list[Plan]
     total: int
-
-
-def queue_committee_digests(since: datetime, until: datetime) -> list[str]:
-    """Queue the committee digests whose send time came in ``(since, until]``; return the keys queued."""
-    return enqueue(committee_digest_messages(since, until))
 
 
 def committee_digest_messages(since: datetime, until: datetime) -> list[NewMessage]:

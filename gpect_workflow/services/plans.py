@@ -1,4 +1,4 @@
-"""Starting plans from a definition version, and reading them for lists and pages."""
+"""Starting plans from a definition version."""
 
 from __future__ import annotations
 
@@ -6,9 +6,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
-
-import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
 
 from .. import signals
 from ..definitions import WorkflowDefinition
@@ -256,37 +253,3 @@ def _create_indicators(definition: WorkflowDefinition, plan: Plan) -> None:
         )
         for indicator in definition.indicators
     )
-
-
-@dataclass(frozen=True, slots=True)
-class PlanPage:
-    """One page of plans, loaded with their stages and tasks."""
-
-    plans: list[Plan]
-    page: int
-    pages: int
-    total: int
-
-
-def plans_overview(person: Person, page: int = 1, per_page: int = 25) -> PlanPage:
-    """A page of the plans ``person`` may see, with territory, lead, stages, tasks and assignees, in a fixed
-    number of queries."""
-    from .queries import visible_plans
-
-    visible = Plan.id.in_(visible_plans(person))
-    total = int(session().scalar(sa.select(sa.func.count()).select_from(Plan).where(visible)) or 0)
-    pages = max(1, -(-total // per_page))
-    page = min(max(1, page), pages)
-    query = (
-        sa.select(Plan)
-        .where(visible)
-        .options(
-            joinedload(Plan.territory),
-            joinedload(Plan.lead),
-            selectinload(Plan.stages).selectinload(PlanStage.tasks).joinedload(Task.assignee),
-        )
-        .order_by(Plan.created_dt.desc(), Plan.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    )
-    return PlanPage(list(session().scalars(query)), page, pages, total)
