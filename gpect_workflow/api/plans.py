@@ -14,11 +14,12 @@ from ..errors import NotFound
 from ..models import Decision, PlanStage, PlanStatus
 from ..services.context import session
 from ..services.definitions import latest_definitions
+from ..services.paging import Page
 from ..services.plans import PlanRequest, RoleMapping, start_plan
 from ..services.queries import PlanFilters, list_plans, plan_detail, plan_tasks
 from ..services.stages import decide_gate
 from .auth import api_person
-from .common import errors, page_of
+from .common import errors
 from .schemas import (
     DecisionCreateSchema,
     DecisionSchema,
@@ -77,7 +78,7 @@ class Plans(MethodView):
         )
         result = list_plans(api_person(), filters, args["page"], args["per_page"])
         items = [_plan(plan, result.progress.get(plan.id, Progress())) for plan in result.plans]
-        return page_of(items, result.page, result.per_page, result.total)
+        return Page(items, result.page, result.per_page, result.total)
 
     @blp.arguments(PlanCreateSchema)
     @blp.response(201, PlanSchema)

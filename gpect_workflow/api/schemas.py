@@ -18,6 +18,7 @@ from ..models import (
     ReminderMode,
     TaskStatus,
 )
+from ..services.paging import MAX_PAGE, MAX_PER_PAGE
 from ..validation import FIRST_DAY, LAST_DAY, check_date, check_timezone, normalise_email
 
 _names = lambda enum: [member.value for member in enum]  # noqa: E731
@@ -98,8 +99,8 @@ class ApiErrorSchema(Schema):
 
 
 class PageArgsSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(1, 100))
+    page = fields.Integer(load_default=1, validate=validate.Range(1, MAX_PAGE))
+    per_page = fields.Integer(load_default=25, validate=validate.Range(1, MAX_PER_PAGE))
 
 
 class PageSchema(Schema):

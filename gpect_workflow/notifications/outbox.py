@@ -31,6 +31,7 @@ from sqlalchemy.orm import defer
 from ..errors import NotFound
 from ..models import OutboxMessage, OutboxStatus, Person, Plan
 from ..services.context import now, session
+from ..services.paging import Page, window, within
 
 
 def claim_ttl() -> timedelta:
@@ -336,30 +337,27 @@ def status_counts() -> dict[OutboxStatus, int]:
 
 
 @dataclass(frozen=True, slots=True)
-class MessagePage:
-    """A page of the outbox, newest first, with the count of every status."""
+class MessagePage(Page[OutboxMessage]):
+    """A page of the outbox (messages of the chosen status, of any status without one), newest first, with
+    the count of every status."""
 
-    messages: list[OutboxMessage]
-    counts: dict[OutboxStatus, int]
-    status: OutboxStatus | None
-    page: int
-    per_page: int
+    counts: dict[OutboxStatus, int] = field(default_factory=dict)
+    status: OutboxStatus | None = None
 
     @property
-    def total(self) -> int:
-        """Messages of the chosen status (of any status without one)."""
-        return self.counts[self.status] if self.status is not None else sum(self.counts.values())
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def messages(self) -> list[OutboxMessage]:
+        """The messages of the page."""
+        return self.items
 
 
-def message_page(status: OutboxStatus | None, page: int, per_page: int) -> MessagePage:
-    """One page of messages (bodies and attachments left in the database), and the counts: two queries."""
+def message_page(status: OutboxStatus | None, page: int, per_page: int, *, keep_within: bool = True) -> MessagePage:
+    """One page of messages (bodies and attachments left in the database), and the counts: two queries.
+
+    A page past the last shows the last (``keep_within``: the outbox page), or is empty (the API).
+    """
     counts = status_counts()
     total = counts[status] if status is not None else sum(counts.values())
-    page = min(max(1, page), max(1, -(-total // per_page)))
+    page = within(page, total, per_page) if keep_within else max(page, 1)
     query = (
         sa.select(OutboxMessage)
         .options(
@@ -368,12 +366,10 @@ def message_page(status: OutboxStatus | None, page: int, per_page: int) -> Messa
             defer(OutboxMessage.attachments, raiseload=True),
         )
         .order_by(OutboxMessage.created_dt.desc(), OutboxMessage.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
     )
     if status is not None:
         query = query.where(OutboxMessage.status == status)
-    return MessagePage(list(session().scalars(query)), counts, status, page, per_page)
+    return MessagePage(list(session().scalars(window(query, page, per_page))), page, per_page, total, counts, status)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,10 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..definitions import WorkflowDefinition
-from ..models import Organisation, Person, PersonRole, Plan, PlanStage, ReminderMode, Task, Territory
+from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
 from ..services.context import now, session, transaction_memo
 from ..services.definitions import get_definition
+from ..services.permissions import active_administrators
 from .ics import Deadline, deadlines_ics
 from .links import link_url
 from .outbox import Attachment
@@ -112,8 +113,7 @@ def recipients(person_ids: Iterable[int]) -> dict[int, Recipient]:
 
 def administrators() -> dict[int, Recipient]:
     """The active administrators, as recipients (one query): they hear of what fails in the background."""
-    query = sa.select(Person.id).where(Person.role == PersonRole.ADMIN, Person.is_active)
-    return recipients(session().scalars(query))
+    return recipients(session().scalars(active_administrators()))
 
 
 def recipients_and_referents(

@@ -24,7 +24,6 @@ from ..models import (
     OPEN_TASK_STATUSES,
     DefinitionRecord,
     Person,
-    PersonRole,
     Plan,
     PlanStage,
     PlanStatus,
@@ -38,6 +37,7 @@ from ..models import (
 )
 from .context import now, session
 from .definitions import definition_from_record, list_definition_records
+from .permissions import can_start_plans, is_active_admin
 from .progress import plans_progress
 from .queries import visible_plans
 from .zones import zone_or_default
@@ -199,7 +199,7 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
         gates=gates,
         gates_total=gates_total,
         definitions=definitions,
-        can_start_plans=person.role in (PersonRole.ADMIN, PersonRole.LEAD),
+        can_start_plans=can_start_plans(person),
     )
 
 
@@ -285,13 +285,9 @@ def _unfinished_prerequisites(task_ids: Sequence[int]) -> dict[int, int]:
 
 
 def _with_actions(person: Person, item: WorkItem, waiting_on: int) -> WorkItem:
-    is_lead = _is_admin(person) or item.plan.lead_id == person.id
+    is_lead = is_active_admin(person) or item.plan.lead_id == person.id
     actions = quick_actions(item.task.status, is_lead=is_lead, dependencies_done=not waiting_on)
     return WorkItem(item.task, item.plan, item.stage_key, item.today, actions, waiting_on)
-
-
-def _is_admin(person: Person) -> bool:
-    return person.role is PersonRole.ADMIN and person.is_active
 
 
 def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
@@ -337,7 +333,7 @@ def _flag_deciders(person: Person, waiting: list[tuple[PlanStage, Plan]], defini
     if not waiting:
         return []
     held: dict[int, set[str]] = {}
-    if not _is_admin(person):
+    if not is_active_admin(person):
         query = (
             sa.select(RoleAssignment.plan_id, RoleAssignment.role_key)
             .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
@@ -351,7 +347,7 @@ def _flag_deciders(person: Person, waiting: list[tuple[PlanStage, Plan]], defini
 
     def may_decide(plan: Plan) -> bool:
         committee = definitions[plan.definition_key, plan.definition_version].committee_roles
-        return _is_admin(person) or bool(held.get(plan.id, set()) & set(committee))
+        return is_active_admin(person) or bool(held.get(plan.id, set()) & set(committee))
 
     gates = [GateItem(stage, plan, may_decide(plan)) for stage, plan in waiting]
     return sorted(gates, key=lambda gate: not gate.can_decide)

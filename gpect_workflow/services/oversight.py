@@ -37,7 +37,6 @@ from ..models import (
     Measurement,
     Organisation,
     Person,
-    PersonRole,
     Plan,
     PlanStage,
     PlanStatus,
@@ -49,7 +48,10 @@ from ..models import (
 from .context import session
 from .definitions import all_definitions
 from .loading import plan_today
+from .paging import Page, paginate
+from .permissions import is_active_admin
 from .progress import stages_and_plans_progress
+from .queries import PlanFilters, filter_plans
 from .zones import zone_or_default
 
 #: An open task late by more than this many days puts its (active) plan off track.
@@ -83,15 +85,6 @@ class OffTrackKind(StrEnum):
     STAGE_PAST_END = "stage_past_end"
     #: An indicator's latest value is below its target (one reason per indicator).
     INDICATOR_BELOW_TARGET = "indicator_below_target"
-
-
-@dataclass(frozen=True, slots=True)
-class OversightFilters:
-    """Filters of the overseen plans; ``None`` means any."""
-
-    territory_id: int | None = None
-    definition_key: str | None = None
-    status: PlanStatus | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,37 +248,31 @@ def committee_plan_ids(person: Person) -> sa.Select[tuple[int]]:
 def overseen_plan_ids(person: Person) -> sa.Select[tuple[int]]:
     """Ids of the plans ``person`` oversees: every plan for an active administrator; otherwise the plans
     whose committee they sit on and the plans they lead."""
-    if person.role is PersonRole.ADMIN and person.is_active:
+    if is_active_admin(person):
         return sa.select(Plan.id)
     return sa.select(Plan.id).where(sa.or_(Plan.lead_id == person.id, Plan.id.in_(committee_plan_ids(person))))
 
 
-def _overseen(person: Person, filters: OversightFilters) -> sa.Select[tuple[Plan]]:
-    query = sa.select(Plan).where(Plan.id.in_(overseen_plan_ids(person)))
-    if filters.territory_id is not None:
-        query = query.where(Plan.territory_id == filters.territory_id)
-    if filters.definition_key is not None:
-        query = query.where(Plan.definition_key == filters.definition_key)
-    if filters.status is not None:
-        query = query.where(Plan.status == filters.status)
-    return query
+def _overseen(person: Person, filters: PlanFilters | None) -> sa.Select[tuple[Plan]]:
+    return filter_plans(sa.select(Plan).where(Plan.id.in_(overseen_plan_ids(person))), filters or PlanFilters())
 
 
-def overseen_plans(
-    person: Person, filters: OversightFilters | None = None, *, limit: int | None = None, offset: int = 0
-) -> list[Plan]:
+def _by_name(query: sa.Select[tuple[Plan]]) -> sa.Select[tuple[Plan]]:
+    return query.options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(Plan.name, Plan.id)
+
+
+def overseen_plans(person: Person, filters: PlanFilters | None = None, *, limit: int | None = None) -> list[Plan]:
     """The plans ``person`` oversees, filtered, by name, with territory and lead loaded (two queries)."""
-    query = _overseen(person, filters or OversightFilters())
-    query = query.options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(Plan.name, Plan.id)
+    query = _by_name(_overseen(person, filters))
     if limit is not None:
-        query = query.limit(limit).offset(offset)
+        query = query.limit(limit)
     return list(session().scalars(query).unique())
 
 
-def count_overseen_plans(person: Person, filters: OversightFilters | None = None) -> int:
-    """How many plans ``overseen_plans`` would list without a limit (two queries)."""
-    query = _overseen(person, filters or OversightFilters())
-    return int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
+def overseen_page(person: Person, filters: PlanFilters | None, page: int, per_page: int) -> Page[Plan]:
+    """A page of the plans ``person`` oversees, filtered, by name; a page past the last shows the last."""
+    query = _overseen(person, filters)
+    return paginate(query, _by_name(query), page, per_page, keep_within=True)
 
 
 def plans_that_may_need_attention(instant: datetime) -> sa.Select[tuple[int, int]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 from flask import current_app
@@ -24,6 +24,7 @@ from ..models import (
 )
 from ..validation import check_timezone, collect, normalise_email
 from .context import now, session
+from .paging import Page, paginate
 
 
 def ensure_territory(code: str, name: str, department: str | None = None, region: str | None = None) -> Territory:
@@ -244,8 +245,8 @@ def update_person(actor: Person, person_id: int, **changes: object) -> Person:
         raise ValidationError("the person cannot be changed", problems)
     if "timezone" in changes:
         changes["timezone"] = check_timezone(str(changes["timezone"]))
-    for field, value in changes.items():
-        setattr(person, field, value)
+    for name, value in changes.items():
+        setattr(person, name, value)
     session().flush()
     return person
 
@@ -310,33 +311,28 @@ class DirectoryFilters:
 
 
 @dataclass(frozen=True, slots=True)
-class OrganisationPage:
+class OrganisationPage(Page[Organisation]):
     """A page of organisations with, for each, the people the reader sees and its referent."""
 
-    organisations: list[Organisation]
-    people_counts: dict[int, int]
-    referents: dict[int, Person]
-    page: int
-    per_page: int
-    total: int
+    #: How many people of each organisation the reader sees, by organisation id.
+    people_counts: dict[int, int] = field(default_factory=dict)
+    #: Each organisation's referent (when the reader sees them), by organisation id.
+    referents: dict[int, Person] = field(default_factory=dict)
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def organisations(self) -> list[Organisation]:
+        """The organisations of the page."""
+        return self.items
 
 
 @dataclass(frozen=True, slots=True)
-class PeoplePage:
+class PeoplePage(Page[Person]):
     """A page of the people the reader sees, with their organisation and its territory loaded."""
 
-    people: list[Person]
-    page: int
-    per_page: int
-    total: int
-
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def people(self) -> list[Person]:
+        """The people of the page."""
+        return self.items
 
 
 def list_territories() -> list[Territory]:
@@ -366,25 +362,23 @@ def get_organisation(actor: Person, organisation_id: int) -> Organisation:
 def directory_organisations(actor: Person, filters: DirectoryFilters, page: int, per_page: int) -> OrganisationPage:
     """A page of organisations, by territory then name; counts and referents only of people ``actor`` sees."""
     query = _filtered_organisations(sa.select(Organisation), filters)
-    total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
-    page = max(1, min(page, max(1, -(-total // per_page))))
     ordered = (
         query.outerjoin(Territory, Territory.id == Organisation.territory_id)
         .options(joinedload(Organisation.territory))
         .order_by(Territory.name.is_(None), Territory.name, Organisation.name, Organisation.id)
     )
-    organisations = list(session().scalars(ordered.limit(per_page).offset((page - 1) * per_page)))
-    ids = [organisation.id for organisation in organisations]
+    found = paginate(query, ordered, page, per_page, keep_within=True)
+    ids = [organisation.id for organisation in found.items]
     counted = sa.select(Person.organisation_id, sa.func.count()).where(Person.organisation_id.in_(ids))
     counts = session().execute(_only_visible_people(counted, actor).group_by(Person.organisation_id))
     referents = sa.select(Person).where(Person.organisation_id.in_(ids), Person.is_referent.is_(True))
     return OrganisationPage(
-        organisations,
+        found.items,
+        found.page,
+        found.per_page,
+        found.total,
         {organisation_id: int(count) for organisation_id, count in counts},
         {person.organisation_id: person for person in session().scalars(_only_visible_people(referents, actor))},
-        page,
-        per_page,
-        total,
     )
 
 
@@ -398,14 +392,11 @@ def directory_people(actor: Person, filters: DirectoryFilters, page: int, per_pa
         )
     on_organisations = DirectoryFilters("", filters.territory_id, filters.kind, filters.organisation_id)
     query = _only_visible_people(_filtered_organisations(query, on_organisations), actor)
-    total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
-    page = max(1, min(page, max(1, -(-total // per_page))))
     ordered = query.options(joinedload(Person.organisation).joinedload(Organisation.territory)).order_by(
         Person.name, Person.id
     )
-    return PeoplePage(
-        list(session().scalars(ordered.limit(per_page).offset((page - 1) * per_page))), page, per_page, total
-    )
+    found = paginate(query, ordered, page, per_page, keep_within=True)
+    return PeoplePage(found.items, found.page, found.per_page, found.total)
 
 
 def _filtered_organisations(query: sa.Select, filters: DirectoryFilters) -> sa.Select:  # type: ignore[type-arg]

@@ -40,6 +40,21 @@ class PlanAccess:
         return self.is_admin or self.is_committee
 
 
+def is_active_admin(person: Person) -> bool:
+    """Whether ``person`` is an administrator whose account is active: they see and may do everything."""
+    return person.role is PersonRole.ADMIN and person.is_active
+
+
+def active_administrators() -> sa.Select[tuple[int]]:
+    """Ids of the active administrators: the rule of ``is_active_admin``, as a query."""
+    return sa.select(Person.id).where(Person.role == PersonRole.ADMIN, Person.is_active)
+
+
+def can_start_plans(person: Person) -> bool:
+    """Whether ``person`` may start plans (and open the wizard that does): project leads and administrators."""
+    return person.role in (PersonRole.ADMIN, PersonRole.LEAD)
+
+
 def plan_access(person: Person, plan: Plan, definition: WorkflowDefinition) -> PlanAccess:
     """The person's standing in the plan (one query)."""
     query = (
@@ -49,7 +64,7 @@ def plan_access(person: Person, plan: Plan, definition: WorkflowDefinition) -> P
     )
     role_keys = frozenset(session().scalars(query))
     return PlanAccess(
-        is_admin=person.role is PersonRole.ADMIN and person.is_active,
+        is_admin=is_active_admin(person),
         is_lead=plan.lead_id == person.id,
         role_keys=role_keys,
         is_committee=bool(role_keys & set(definition.committee_roles)),

@@ -15,7 +15,6 @@ from ..errors import PermissionDenied, ValidationError
 from ..models import (
     Indicator,
     Person,
-    PersonRole,
     Plan,
     PlanStage,
     PlanStatus,
@@ -31,6 +30,7 @@ from ..validation import SCHEDULE_MESSAGE, check_date, check_timezone, collect, 
 from .context import now, sender, session
 from .definitions import get_definition
 from .journal import record
+from .permissions import can_start_plans
 from .stages import advance_if_ready
 
 
@@ -109,7 +109,7 @@ def open_first_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> None
 
 def require_plan_starter(actor: Person) -> None:
     """Only project leads and administrators start plans (and open the wizard that does)."""
-    if actor.role not in (PersonRole.ADMIN, PersonRole.LEAD):
+    if not can_start_plans(actor):
         raise PermissionDenied("only project leads and administrators start plans")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,6 @@ from ..errors import NotFound
 from ..models import (
     OPEN_TASK_STATUSES,
     Person,
-    PersonRole,
     Plan,
     PlanStage,
     PlanStatus,
@@ -27,7 +26,8 @@ from ..models import (
 from .context import now, session
 from .definitions import get_definition
 from .loading import plan_today
-from .permissions import PlanAccess, plan_access, require_view
+from .paging import Page, paginate
+from .permissions import PlanAccess, is_active_admin, plan_access, require_view
 from .progress import plans_progress, stages_progress
 from .zones import known_zone
 
@@ -38,7 +38,7 @@ def visible_plans(person: Person) -> sa.Select[tuple[int]] | sa.CompoundSelect[t
     A union of the two indexed lookups, not ``lead_id = ? OR id IN (...)``: with the ``OR``, PostgreSQL
     scans every plan and hashes every role assignment on each use (15-20 ms at 10,000 plans).
     """
-    if person.role is PersonRole.ADMIN and person.is_active:
+    if is_active_admin(person):
         return sa.select(Plan.id)
     member_of = (
         sa.select(RoleAssignment.plan_id)
@@ -60,37 +60,33 @@ class PlanFilters:
 
 
 @dataclass(frozen=True, slots=True)
-class PlanList:
+class PlanList(Page[Plan]):
     """A page of plans with their progress."""
 
-    plans: list[Plan]
-    progress: dict[int, Progress]
-    page: int
-    per_page: int
-    total: int
+    #: Progress by plan id.
+    progress: dict[int, Progress] = field(default_factory=dict)
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def plans(self) -> list[Plan]:
+        """The plans of the page, newest first."""
+        return self.items
 
 
 def list_plans(person: Person, filters: PlanFilters, page: int = 1, per_page: int = 25) -> PlanList:
-    """A page of the plans the person may see, filtered, newest first (three queries whatever the size)."""
-    query = sa.select(Plan).where(Plan.id.in_(visible_plans(person)))
-    query = _filtered(query, filters)
-    total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
-    page = max(1, page)
-    rows = session().scalars(
-        query.options(joinedload(Plan.territory), joinedload(Plan.lead))
-        .order_by(Plan.created_dt.desc(), Plan.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
+    """A page of the plans the person may see, filtered, newest first (three queries whatever the size).
+
+    A page past the last is empty: the plans page sends its reader to the last one, the API answers it.
+    """
+    query = filter_plans(sa.select(Plan).where(Plan.id.in_(visible_plans(person))), filters)
+    ordered = query.options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(
+        Plan.created_dt.desc(), Plan.id.desc()
     )
-    plans = list(rows.unique())
-    return PlanList(plans, plans_progress(plans), page, per_page, total)
+    found = paginate(query, ordered, page, per_page)
+    return PlanList(found.items, found.page, found.per_page, found.total, plans_progress(found.items))
 
 
-def _filtered(query: sa.Select[tuple[Plan]], filters: PlanFilters) -> sa.Select[tuple[Plan]]:
+def filter_plans(query: sa.Select[tuple[Plan]], filters: PlanFilters) -> sa.Select[tuple[Plan]]:
+    """``query`` over plans narrowed by ``filters`` (the plans list's, the committee's, the API's)."""
     if filters.territory_id is not None:
         query = query.where(Plan.territory_id == filters.territory_id)
     if filters.definition_key is not None:

@@ -22,13 +22,14 @@ from ..services.definitions import get_definition, latest_definitions
 from ..services.oversight import (
     OffTrackKind,
     OffTrackReason,
-    OversightFilters,
     PlanHealth,
-    count_overseen_plans,
+    overseen_page,
     overseen_plans,
     plans_health,
 )
+from ..services.paging import page_number
 from ..services.partners import list_territories
+from ..services.queries import PlanFilters
 from ..services.reviews import plan_reviews
 from .charts import burnup_svg, indicator_svg
 from .i18n import current_language, localized
@@ -52,11 +53,8 @@ def committee() -> Any:
     if person is None:
         return _to_login()
     filters, chosen = _filters()
-    per_page = current_app.config["PAGE_SIZE"]
-    total = count_overseen_plans(person, filters)
-    pages = max(1, -(-total // per_page))
-    page = min(max(request.args.get("page", default=1, type=int) or 1, 1), pages)
-    plans = overseen_plans(person, filters, limit=per_page, offset=(page - 1) * per_page)
+    found = overseen_page(person, filters, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    plans = found.items
     health = plans_health(plans)
     burnups = plans_burnup(plans)
     indicators = _indicators_with_measurements([plan.id for plan in plans])
@@ -66,9 +64,9 @@ def committee() -> Any:
         health=health,
         burnups=burnups,
         indicators=indicators,
-        total=total,
-        page=page,
-        pages=pages,
+        total=found.total,
+        page=found.page,
+        pages=found.pages,
         chosen=chosen,
         territories=list_territories(),
         definitions=latest_definitions(),
@@ -167,14 +165,14 @@ def _indicators_with_measurements(plan_ids: list[int]) -> dict[int, list[Indicat
     return found
 
 
-def _filters() -> tuple[OversightFilters, dict[str, str]]:
+def _filters() -> tuple[PlanFilters, dict[str, str]]:
     """The filters of the query string; values that are not valid choices are ignored."""
     chosen = {key: (request.args.get(key) or "").strip() for key in ("territory", "definition", "status")}
     territory = int(chosen["territory"]) if chosen["territory"].isdigit() else None
     status = PlanStatus(chosen["status"]) if chosen["status"] in {s.value for s in PlanStatus} else None
     if status is None:
         chosen["status"] = ""
-    return OversightFilters(territory, chosen["definition"] or None, status), chosen
+    return PlanFilters(territory, chosen["definition"] or None, status), chosen
 
 
 def _filter_args() -> dict[str, str]:

@@ -21,6 +21,7 @@ from ..errors import InvalidTransition
 from ..models import OutboxStatus, PersonRole
 from ..notifications.outbox import attachments_of, message_detail, message_page, retry, retry_failed
 from ..services.context import session
+from ..services.paging import page_number
 from ..services.permissions import require
 from .texts import N_
 
@@ -96,7 +97,7 @@ def outbox() -> Any:
     if status_arg is not None and status_arg not in {status.value for status in OutboxStatus}:
         abort(400)
     status = OutboxStatus(status_arg) if status_arg else None
-    page = message_page(status, request.args.get("page", 1, type=int) or 1, current_app.config["PAGE_SIZE"])
+    page = message_page(status, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     return render_template("gpect_workflow/outbox/index.html", listing=page, statuses=list(OutboxStatus), **_labels())
 
 

@@ -35,6 +35,7 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import Language, OrganisationKind, Person, PersonRole
 from ..services.context import session
+from ..services.paging import page_number
 from ..services.partner_import import (
     COLUMNS,
     KIND_NAMES,
@@ -139,10 +140,6 @@ def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]
     return page, status
 
 
-def _page_number(name: str) -> int:
-    return max(1, request.args.get(name, default=1, type=int) or 1)
-
-
 # --------------------------------------------------------------------------------------------------------------
 # The directory
 # --------------------------------------------------------------------------------------------------------------
@@ -156,8 +153,8 @@ def partners() -> Any:
     return _render(
         "index.html",
         args=args,
-        organisations=directory_organisations(current_user, filters, _page_number("page"), per_page),
-        people=directory_people(current_user, filters, _page_number("people_page"), per_page),
+        organisations=directory_organisations(current_user, filters, page_number(request.args.get("page")), per_page),
+        people=directory_people(current_user, filters, page_number(request.args.get("people_page")), per_page),
         territories=list_territories(),
     )
 
@@ -181,7 +178,8 @@ def organisation_page(organisation_id: int) -> Any:
         raise NotFound("no such organisation")
     organisation = found.organisations[0]
     filters = DirectoryFilters(organisation_id=organisation_id)
-    people = directory_people(current_user, filters, _page_number("page"), current_app.config["PAGE_SIZE"])
+    page = page_number(request.args.get("page"))
+    people = directory_people(current_user, filters, page, current_app.config["PAGE_SIZE"])
     return _render(
         "organisation.html",
         organisation=organisation,

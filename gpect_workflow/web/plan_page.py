@@ -21,6 +21,7 @@ from ..errors import InvalidTransition, StaleObject
 from ..services import plan_view
 from ..services.burnup import plan_burnup
 from ..services.context import session
+from ..services.paging import page_number
 from ..services.permissions import require
 from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
 from ..services.plan_opening import open_plan_now, opens_at
@@ -222,4 +223,4 @@ def stale_message(plan_id: int, task_id: int | None = None) -> str:
 
 
 def _journal_page() -> int:
-    return max(1, request.args.get("journal_page", default=1, type=int) or 1)
+    return page_number(request.args.get("journal_page"))

@@ -14,8 +14,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from flask_login import current_user
 
 from ..definitions import WorkflowDefinition
-from ..models import PersonRole, PlanStatus
+from ..models import PlanStatus
 from ..services.dashboard import PlanListChoices, plan_list_choices
+from ..services.paging import page_number
+from ..services.permissions import can_start_plans
 from ..services.queries import PlanFilters, list_plans
 from . import lists
 from .i18n import localized
@@ -38,7 +40,7 @@ def plans_index() -> Any:
     choices = plan_list_choices(current_user)
     options = _options(choices, request.args.get("definition") or "")
     form = _form(request.args, options)
-    page = request.args.get("page", default=1, type=int) or 1
+    page = page_number(request.args.get("page"))
     result = list_plans(current_user, _filters(form), page, current_app.config["PAGE_SIZE"])
     if result.page > result.pages:
         return redirect(url_for("gpect.plans_index", page=result.pages, **form))
@@ -48,7 +50,7 @@ def plans_index() -> Any:
         form=form,
         options=options,
         titles=lists.Titles(choices.definitions),
-        can_start_plans=current_user.role in (PersonRole.ADMIN, PersonRole.LEAD),
+        can_start_plans=can_start_plans(current_user),
     )
 
 

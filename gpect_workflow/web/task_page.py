@@ -22,6 +22,7 @@ from ..errors import InvalidTransition, StaleObject, ValidationError
 from ..models import Person, TaskStatus
 from ..services import plan_view
 from ..services.context import session
+from ..services.paging import page_number
 from ..services.permissions import is_worker, require
 from ..services.tasks import change_task_status, move_deadline, reassign_task
 from . import plan_texts
@@ -63,8 +64,7 @@ def task_page(task_id: int) -> Any:
 
 def render_task(task_id: int, form: FormState | None = None, status: int = 200) -> tuple[str, int]:
     """The task page, with ``form`` sent back filled in when an action needs the person again."""
-    journal_page = max(1, request.args.get("journal_page", default=1, type=int) or 1)
-    data = plan_view.task_page(current_user, task_id, journal_page)
+    data = plan_view.task_page(current_user, task_id, page_number(request.args.get("journal_page")))
     page = render_template(
         "gpect_workflow/tasks/show.html",
         page=data,
