@@ -43,7 +43,7 @@ from ..models import (
     RoleAssignment,
     RoleAssignmentMember,
 )
-from ..services.context import session, state
+from ..services.context import session
 from ..services.definitions import get_definition
 from ..services.oversight import (
     OFF_TRACK_LATE_DAYS,
@@ -56,6 +56,7 @@ from ..services.oversight import (
     plans_that_may_need_attention,
     sits_on_committee,
 )
+from ..services.urls import public_url
 from ..services.zones import zone_or_default
 from .digests import MAX_CATCH_UP_DAYS
 from .outbox import NewMessage
@@ -309,7 +310,7 @@ def format_quantity(value: float, unit: str, language: str) -> str:
 
 def plan_url(plan_id: int) -> str:
     """The plan's page (sign-in first when needed: the page sends anonymous readers to the login form)."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}/plans/{plan_id}"
+    return public_url(f"/plans/{plan_id}")
 
 
 def _digest(

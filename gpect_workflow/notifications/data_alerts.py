@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-
-from ..services.context import now, state
+from ..services.context import now
 from ..services.skips import Skip
+from ..services.urls import public_url
 from .outbox import NewMessage
 from .render import render_email
 from .views import administrators, common_context
@@ -35,7 +34,7 @@ def data_problem_messages(skips: list[Skip]) -> list[NewMessage]:
     if not admins:
         log.warning("%d stored value(s) were left aside and there is no active administrator to tell", len(skips))
         return []
-    base = f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}"
+    base = public_url("")
     day = now().date().isoformat()
     messages = []
     for admin in admins.values():

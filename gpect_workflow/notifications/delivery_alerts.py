@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app
-
 from ..models import OutboxStatus
-from ..services.context import now, state
+from ..services.context import now
+from ..services.urls import public_url
 from .ledger import Failure
 from .outbox import NewMessage, enqueue, status_counts
 from .render import render_email
@@ -45,7 +44,7 @@ def alert_administrators(failures: list[Failure]) -> list[str]:
         "count": len(failures),
         "unlisted": max(0, len(failures) - LISTED),
         "total_failed": status_counts()[OutboxStatus.FAILED],
-        "outbox_url": f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}/outbox?status=failed",
+        "outbox_url": public_url("/outbox?status=failed"),
     }
     hour = now().strftime("%Y-%m-%dT%H")
     messages = []

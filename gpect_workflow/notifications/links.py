@@ -18,7 +18,8 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy.exc import IntegrityError
 
 from ..models import UsedLink
-from ..services.context import now, session, state
+from ..services.context import now, session
+from ..services.urls import public_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,7 @@ def make_token(purpose: str, person_id: int, task_id: int | None = None) -> str:
 
 def link_url(purpose: str, person_id: int, task_id: int | None = None) -> str:
     """The absolute URL of a link, under the configured public address."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}{state().url_prefix}/links/{purpose}/{make_token(purpose, person_id, task_id)}"
+    return public_url(f"/links/{purpose}/{make_token(purpose, person_id, task_id)}")
 
 
 def read_token(purpose: str, token: str) -> LinkClaim:

@@ -5,16 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..definitions import WorkflowDefinition
 from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
 from ..services.context import now, session, transaction_memo
 from ..services.definitions import get_definition
 from ..services.permissions import active_administrators
+from ..services.urls import public_host, public_url
 from .ics import Deadline, deadlines_ics
 from .links import link_url
 from .outbox import Attachment
@@ -215,11 +214,6 @@ LEVER_TITLES = {
 }
 
 
-def mail_domain() -> str:
-    """The domain of Message-IDs and calendar UIDs: the public address's host."""
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "gpect.local"
-
-
 def calendar_attachment(
     tasks: list[TaskView], plan_name: str, person_id: int, open_urls: Mapping[int, str] | None = None
 ) -> Attachment:
@@ -232,7 +226,7 @@ def calendar_attachment(
         Deadline(t.id, t.version, t.title, plan_name, t.due_date, known.get(t.id) or _open_url(person_id, t.id))
         for t in tasks
     ]
-    return Attachment("echeances.ics", ICS_TYPE, deadlines_ics(deadlines, domain=mail_domain(), stamp=now()))
+    return Attachment("echeances.ics", ICS_TYPE, deadlines_ics(deadlines, domain=public_host(), stamp=now()))
 
 
 def _open_url(person_id: int, task_id: int) -> str:
@@ -250,11 +244,8 @@ def task_links(person_id: int, task_id: int) -> dict[str, str]:
 
 def common_context(recipient: Recipient) -> dict[str, object]:
     """What every email gets: the recipient, the app's address, the digest-only link."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    from ..services.context import state
-
     return {
         "recipient": recipient,
-        "app_url": f"{base}{state().url_prefix}/",
+        "app_url": public_url("/"),
         "digest_only_url": link_url("digest_only", recipient.id),
     }

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from icalendar import Calendar, Event
@@ -24,9 +24,10 @@ from werkzeug.wrappers import Response
 
 from ..models import Person
 from ..notifications.ics import PRODID, task_uid
-from ..notifications.views import mail_domain
 from ..services.calendar_feed import FeedDeadline, feed_deadlines, feed_token, person_for_feed, renew_feed, revoke_feed
-from ..services.context import session, state
+from ..services.context import session
+from ..services.urls import public_host, public_url
+from .auth import signed_in
 from .i18n import force_locale
 
 CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -41,15 +42,10 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/preferences/calendar/revoke", view_func=revoke_calendar, methods=["POST"])
 
 
-def _public_url(path: str) -> str:
-    """An absolute address under the configured public address and the UI's prefix."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}{path}"
-
-
 def feed_url(person: Person) -> str | None:
     """The absolute address of the person's feed, or ``None`` when they have none."""
     token = feed_token(person)
-    return _public_url(f"/calendar/{token}.ics") if token else None
+    return public_url(f"/calendar/{token}.ics") if token else None
 
 
 def calendar_feed(token: str) -> Response:
@@ -78,7 +74,7 @@ def _calendar(person: Person, deadlines: list[FeedDeadline]) -> bytes:
     calendar.add("x-wr-calname", name)
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT4H")
-    domain = mail_domain()
+    domain = public_host()
     for deadline in deadlines:
         calendar.add_component(_event(deadline, domain))
     return bytes(calendar.to_ical())
@@ -86,7 +82,7 @@ def _calendar(person: Person, deadlines: list[FeedDeadline]) -> bytes:
 
 def _event(deadline: FeedDeadline, domain: str) -> Event:
     """An all-day event on the due date, with the same UID as the .ics files attached to emails."""
-    url = _public_url(f"/tasks/{deadline.task_id}")
+    url = public_url(f"/tasks/{deadline.task_id}")
     event = Event()
     event.add("uid", task_uid(deadline.task_id, domain))
     event.add("sequence", deadline.version)
@@ -107,14 +103,9 @@ def _event(deadline: FeedDeadline, domain: str) -> Event:
     return event
 
 
-def _sign_in_first() -> Response:
-    return redirect(url_for("gpect.login", next=url_for("gpect.preferences")))
-
-
+@signed_in(back_to="gpect.preferences")
 def renew_calendar() -> Any:
     """Create my feed address, or replace it with a new one (the previous one stops working at once)."""
-    if not current_user.is_authenticated:
-        return _sign_in_first()
     had_one = current_user.calendar_feed_secret is not None
     renew_feed(current_user)
     session().commit()
@@ -125,10 +116,9 @@ def renew_calendar() -> Any:
     return redirect(url_for("gpect.preferences", _anchor="calendar"))
 
 
+@signed_in(back_to="gpect.preferences")
 def revoke_calendar() -> Any:
     """Stop my feed address; calendars subscribed to it get nothing more."""
-    if not current_user.is_authenticated:
-        return _sign_in_first()
     revoke_feed(current_user)
     session().commit()
     flash(gettext("Your calendar address was revoked. It no longer works."))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -31,6 +31,7 @@ from ..services.paging import page_number
 from ..services.partners import list_territories
 from ..services.queries import PlanFilters
 from ..services.reviews import plan_reviews
+from .auth import signed_in
 from .charts import burnup_svg, indicator_svg
 from .i18n import current_language, localized
 from .reports import csv_response, pdf_response, render_review, review_rows
@@ -47,11 +48,14 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/committee/report.pdf", view_func=committee_report_pdf)
 
 
+@signed_in
 def committee() -> Any:
-    """The plans the person oversees, each with its levers, gates, late partners and indicators."""
-    person = _overseer()
-    if person is None:
-        return _to_login()
+    """The plans the person oversees, each with its levers, gates, late partners and indicators.
+
+    Sitting on a committee comes from a plan's roles, not from the account's kind: anyone signed in may
+    open the page, and it lists exactly the plans ``services.oversight`` says they oversee (often none).
+    """
+    person = current_user
     filters, chosen = _filters()
     found = overseen_page(person, filters, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     plans = found.items
@@ -78,11 +82,10 @@ def committee() -> Any:
     )
 
 
+@signed_in
 def committee_report_page() -> Any:
     """The printable review of every plan the person oversees (with the page's filters)."""
-    person = _overseer()
-    if person is None:
-        return _to_login()
+    person = current_user
     reviews = _reviews(person)
     downloads = [
         ("CSV", url_for("gpect.committee_report_csv", **_filter_args())),
@@ -91,19 +94,17 @@ def committee_report_page() -> Any:
     return render_review(reviews, title=gettext("Steering committee review"), downloads=downloads)
 
 
+@signed_in
 def committee_report_csv() -> Any:
     """The committee's review as one CSV file (stages, tasks, indicators, decisions of every plan)."""
-    person = _overseer()
-    if person is None:
-        return _to_login()
+    person = current_user
     return csv_response(review_rows(_reviews(person)), "gpect-committee")
 
 
+@signed_in
 def committee_report_pdf() -> Any:
     """The committee's review as a PDF file."""
-    person = _overseer()
-    if person is None:
-        return _to_login()
+    person = current_user
     html = render_review(_reviews(person), title=gettext("Steering committee review"), for_pdf=True)
     return pdf_response(html, "gpect-committee")
 
@@ -178,16 +179,3 @@ def _filters() -> tuple[PlanFilters, dict[str, str]]:
 def _filter_args() -> dict[str, str]:
     _, chosen = _filters()
     return {key: value for key, value in chosen.items() if value}
-
-
-def _overseer() -> Any:
-    """The signed-in person (``None`` when signed out).
-
-    Sitting on a committee comes from a plan's roles, not from the account's kind: anyone may open the
-    page, and it lists exactly the plans ``services.oversight`` says they oversee (often none).
-    """
-    return current_user if current_user.is_authenticated else None
-
-
-def _to_login() -> Any:
-    return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))

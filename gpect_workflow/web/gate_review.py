@@ -21,6 +21,7 @@ from ..models import Decision, TaskStatus
 from ..services.context import session
 from ..services.gate_review import GateReview, gate_review
 from ..services.stages import decide_gate
+from .auth import signed_in
 from .charts import indicator_title
 
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
@@ -33,17 +34,15 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/stages/<int:stage_id>/decision", view_func=decide, methods=["POST"])
 
 
+@signed_in
 def review_page(stage_id: int) -> Any:
     """The evidence of the stage's gate and, for committee members when it awaits them, the decision form."""
-    if not current_user.is_authenticated:
-        return _to_login()
     return _page(gate_review(current_user, stage_id))
 
 
+@signed_in
 def decide(stage_id: int) -> Any:
     """Record the committee's decision; problems re-show the page with the member's input kept."""
-    if not current_user.is_authenticated:
-        return _to_login()
     review = gate_review(current_user, stage_id)  # NotFound for people who may not see the plan
     form = {
         "decision": request.form.get("decision", ""),
@@ -109,7 +108,3 @@ def linkify(text: str) -> Markup:
         position = match.end()
     parts.append(str(escape(text[position:])))
     return Markup("".join(parts).replace("\n", Markup("<br>")))
-
-
-def _to_login() -> Any:
-    return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))

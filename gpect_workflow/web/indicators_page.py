@@ -30,6 +30,7 @@ from ..services.measurement_import import (
     read_measurements,
 )
 from ..services.permissions import PlanAccess, plan_access
+from .auth import signed_in
 from .charts import burnup_svg, indicator_svg, indicator_title
 
 EXAMPLE_CSV = "indicator;date;value;source\ncompanies-surveyed;31/12/2026;42;Enquête CCI\n"
@@ -47,17 +48,15 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/plans/<int:plan_id>/indicators/import/confirm", view_func=import_confirm, methods=["POST"])
 
 
+@signed_in
 def indicators_page(plan_id: int) -> Any:
     """The indicators of the plan with their charts, and the forms for those who record values."""
-    if not current_user.is_authenticated:
-        return _to_login()
     return _page(plan_id)
 
 
+@signed_in
 def record_value(plan_id: int, indicator_id: int) -> Any:
     """Record one value from the form; errors are shown beside their field and the input is kept."""
-    if not current_user.is_authenticated:
-        return _to_login()
     form = {key: (request.form.get(key) or "").strip() for key in ("measured_on", "value", "source")}
     errors: dict[str, list[str]] = {}
     measured_on = parse_day(form["measured_on"])
@@ -80,10 +79,9 @@ def record_value(plan_id: int, indicator_id: int) -> Any:
     return _page(plan_id, status=422, form_for=indicator_id, form=form, errors=errors)
 
 
+@signed_in
 def import_preview(plan_id: int) -> Any:
     """Read an uploaded file and show what would be recorded, line by line, before anything is."""
-    if not current_user.is_authenticated:
-        return _to_login()
     plan, access = _plan_and_access(plan_id)
     if not access.can_manage:
         raise PermissionDenied("only the plan lead records indicator values")
@@ -95,10 +93,9 @@ def import_preview(plan_id: int) -> Any:
     return _preview(plan, parsed, content, status=200 if parsed.is_valid else 422)
 
 
+@signed_in
 def import_confirm(plan_id: int) -> Any:
     """Record the previewed file in one transaction: every line, or none."""
-    if not current_user.is_authenticated:
-        return _to_login()
     try:
         content = base64.b64decode(request.form.get("content", ""), validate=True)
     except (ValueError, binascii.Error):
@@ -159,7 +156,3 @@ def _plan_and_access(plan_id: int) -> tuple[Plan, PlanAccess]:
     if not access.can_view:
         raise NotFound("no such plan")
     return plan, access
-
-
-def _to_login() -> Any:
-    return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))

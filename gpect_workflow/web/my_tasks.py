@@ -20,6 +20,7 @@ from ..services.dashboard import HORIZON_DAYS, QUICK_TARGETS, RECENT_DAYS, defin
 from ..services.dashboard import my_tasks as load_my_tasks
 from ..services.tasks import change_task_status
 from . import lists
+from .auth import signed_in
 from .labels import label
 from .texts import N_
 
@@ -38,17 +39,15 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/my-tasks/<int:task_id>/status", view_func=change_my_task_status, methods=["POST"])
 
 
+@signed_in
 def my_tasks() -> Any:
     """My open tasks (overdue, due soon, later) and those finished lately."""
-    if not current_user.is_authenticated:
-        return lists.sign_in_first()
     return _page()
 
 
+@signed_in(back_to="gpect.my_tasks")
 def change_my_task_status(task_id: int) -> Any:
     """Start, finish or block one of my tasks, then come back to the list."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("gpect.login", next=url_for("gpect.my_tasks")))
     target = _target(request.form.get("status") or "")
     note = (request.form.get("note") or "").strip()[:2000] or None
     version = request.form.get("version", type=int)

@@ -15,14 +15,14 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from ..errors import InvalidTransition
-from ..models import OutboxStatus, PersonRole
+from ..models import OutboxStatus
 from ..notifications.outbox import attachments_of, message_detail, message_page, retry, retry_failed
 from ..services.context import session
 from ..services.paging import page_number
-from ..services.permissions import require
+from ..services.permissions import is_active_admin, require
+from .auth import signed_in
 from .texts import N_
 
 #: Labels of the statuses, as a message's state.
@@ -72,12 +72,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/outbox/retry-failed", view_func=retry_all_failed, methods=["POST"])
 
 
-def _sign_in_or_refuse(next_url: str) -> Response | None:
-    """Anonymous visitors go to the sign-in page; signed-in people other than administrators get 403."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("gpect.login", next=next_url))
-    require(current_user.role is PersonRole.ADMIN, "the outbox is for administrators")
-    return None
+def _require_admin() -> None:
+    """Signed-in people other than administrators get 403."""
+    require(is_active_admin(current_user), "the outbox is for administrators")
 
 
 def _labels() -> dict[str, Any]:
@@ -88,11 +85,10 @@ def _labels() -> dict[str, Any]:
     }
 
 
+@signed_in
 def outbox() -> Any:
     """A page of messages, newest first, all or of one status, with the count of every status."""
-    refused = _sign_in_or_refuse(request.full_path.rstrip("?"))
-    if refused is not None:
-        return refused
+    _require_admin()
     status_arg = request.args.get("status") or None
     if status_arg is not None and status_arg not in {status.value for status in OutboxStatus}:
         abort(400)
@@ -101,11 +97,10 @@ def outbox() -> Any:
     return render_template("gpect_workflow/outbox/index.html", listing=page, statuses=list(OutboxStatus), **_labels())
 
 
+@signed_in
 def outbox_message(message_id: int) -> Any:
     """One message in full: headers, delivery history, text body, and the HTML body, sandboxed."""
-    refused = _sign_in_or_refuse(request.path)
-    if refused is not None:
-        return refused
+    _require_admin()
     detail = message_detail(message_id)
     page = render_template(
         "gpect_workflow/outbox/message.html",
@@ -118,11 +113,10 @@ def outbox_message(message_id: int) -> Any:
     return page, 200, {"Content-Security-Policy": DETAIL_POLICY}
 
 
+@signed_in(back_to="gpect.outbox_message")
 def retry_message(message_id: int) -> Any:
     """Queue a failed message again (as ``flask gpect outbox --retry``); 409 when it is not failed."""
-    refused = _sign_in_or_refuse(url_for("gpect.outbox_message", message_id=message_id))
-    if refused is not None:
-        return refused
+    _require_admin()
     detail = message_detail(message_id)
     if not retry(message_id):
         raise InvalidTransition(f"the message is {detail.message.status}: only failed messages are retried")
@@ -131,11 +125,10 @@ def retry_message(message_id: int) -> Any:
     return redirect(url_for("gpect.outbox_message", message_id=message_id))
 
 
+@signed_in(back_to=lambda: url_for("gpect.outbox", status=OutboxStatus.FAILED.value))
 def retry_all_failed() -> Any:
     """Queue every failed message again at once."""
-    refused = _sign_in_or_refuse(url_for("gpect.outbox", status=OutboxStatus.FAILED.value))
-    if refused is not None:
-        return refused
+    _require_admin()
     count = retry_failed()
     session().commit()
     flash(gettext("Failed messages queued again: %(count)s.", count=count))

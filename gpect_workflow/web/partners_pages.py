@@ -12,9 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from functools import wraps
 from typing import Any
 
 from flask import (
@@ -69,6 +67,7 @@ from ..services.partners import (
     update_person,
 )
 from ..validation import TIMEZONE_MESSAGE, timezone_problem
+from .auth import signed_in
 from .partner_labels import (
     ORGANISATION_KINDS,
     field_messages,
@@ -107,18 +106,6 @@ def register(blueprint: Blueprint) -> None:
     add("/partners/import/confirm", "partners_import_confirm", import_confirm, methods=["POST"])
     add("/partners/import/done", "partners_import_done", import_done)
     add("/partners/import/example.csv", "partners_import_example", import_example)
-
-
-def signed_in(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Send visitors who are not signed in to the sign-in page, then back here."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_user.is_authenticated:
-            return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def _require(allowed: bool) -> None:

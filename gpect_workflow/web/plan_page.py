@@ -15,7 +15,6 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from werkzeug.wrappers import Response
 
 from ..errors import InvalidTransition, StaleObject
 from ..services import plan_view
@@ -27,6 +26,7 @@ from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
 from ..services.plan_opening import open_plan_now, opens_at
 from ..services.plan_view import ShiftLine
 from . import plan_texts
+from .auth import signed_in
 from .charts import burnup_svg, indicator_svg
 from .texts import N_
 
@@ -59,15 +59,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/plans/<int:plan_id>/cancel", "plan_cancel", view_func=cancel, methods=["POST"])
 
 
-def login_redirect(page: str | None = None) -> Response:
-    """Anonymous visitors sign in first, then come back to ``page`` (by default the page they asked for)."""
-    return redirect(url_for("gpect.login", next=page or request.full_path.rstrip("?")))
-
-
+@signed_in
 def plan_page(plan_id: int) -> Any:
     """A plan as the reader may see it, with the actions they may take (404 for someone who may not see it)."""
-    if not current_user.is_authenticated:
-        return login_redirect()
     return render_plan(plan_id)
 
 
@@ -102,21 +96,25 @@ def form_lookup(form: FormState | None) -> Any:
     return form_for
 
 
+@signed_in(back_to="gpect.plan_page")
 def open_now(plan_id: int) -> Any:
     """Open a scheduled plan before its start date (the lead): its first stage starts, its partners are told."""
     return _plan_action(plan_id, "open")
 
 
+@signed_in(back_to="gpect.plan_page")
 def hold(plan_id: int) -> Any:
     """Put the plan on hold (the lead): no task or stage changes until it resumes."""
     return _plan_action(plan_id, "hold")
 
 
+@signed_in(back_to="gpect.plan_page")
 def resume(plan_id: int) -> Any:
     """Resume a plan on hold, moving open deadlines by the time spent on hold if the lead asks."""
     return _plan_action(plan_id, "resume")
 
 
+@signed_in(back_to="gpect.plan_page")
 def cancel(plan_id: int) -> Any:
     """Cancel the plan for good, after a confirmation; its history stays."""
     return _plan_action(plan_id, "cancel")
@@ -131,8 +129,6 @@ _DONE = {
 
 
 def _plan_action(plan_id: int, action: str) -> Any:
-    if not current_user.is_authenticated:
-        return login_redirect(url_for("gpect.plan_page", plan_id=plan_id))
     values = form_values("note", "expected_version", "shift_deadlines", "confirm")
     errors = note_errors(values)
     needs_confirmation = action == "cancel" and values["confirm"] != "yes"

@@ -20,6 +20,7 @@ from ..services.paging import page_number
 from ..services.permissions import can_start_plans
 from ..services.queries import PlanFilters, list_plans
 from . import lists
+from .auth import signed_in
 from .i18n import localized
 from .labels import label
 
@@ -33,10 +34,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/plans", view_func=plans_index)
 
 
+@signed_in
 def plans_index() -> Any:
     """The plans the signed-in person leads, takes part in or oversees (all for administrators)."""
-    if not current_user.is_authenticated:
-        return lists.sign_in_first()
     choices = plan_list_choices(current_user)
     options = _options(choices, request.args.get("definition") or "")
     form = _form(request.args, options)

@@ -13,6 +13,7 @@ from ..models import Language, ReminderMode
 from ..services.context import session
 from ..services.partners import update_person
 from ..services.tokens import create_token, list_tokens, revoke_token
+from .auth import signed_in
 from .calendar_feed import feed_url
 from .partner_labels import field_messages
 from .texts import preference_texts
@@ -53,10 +54,9 @@ def _page(status: int = 200, **context: Any) -> tuple[str, int]:
     return page, status
 
 
+@signed_in
 def preferences() -> Any:
     """Show, or save, the signed-in person's preferences (errors shown beside their field)."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("gpect.login", next=request.path))
     if request.method == "GET":
         return _page()
     form = {key: (request.form.get(key) or "").strip() for key in ("language", "timezone", "reminder_mode")}
@@ -78,10 +78,9 @@ def preferences() -> Any:
     return _page(saved=True)
 
 
+@signed_in(back_to="gpect.preferences")
 def new_token() -> Any:
     """Create a personal API token; it is shown once."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("gpect.login", next=url_for("gpect.preferences")))
     try:
         _, plain = create_token(current_user, request.form.get("name") or "")
     except ValidationError as error:
@@ -91,10 +90,9 @@ def new_token() -> Any:
     return _page(new_token=plain)
 
 
+@signed_in(back_to="gpect.preferences")
 def revoke(token_id: int) -> Any:
     """Revoke one of my tokens."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("gpect.login", next=url_for("gpect.preferences")))
     try:
         revoke_token(current_user, token_id)
     except NotFound:

@@ -15,13 +15,14 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, url_for
 from flask_babel import format_decimal, gettext
 from flask_login import current_user
 
 from ..resources import static_dir
 from ..services.context import now
 from ..services.reviews import PlanReview, plan_review
+from .auth import signed_in
 from .charts import burnup_svg, indicator_svg, indicator_title
 from .i18n import localized
 from .labels import label
@@ -58,10 +59,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/plans/<int:plan_id>/report.pdf", view_func=plan_report_pdf)
 
 
+@signed_in
 def plan_report_page(plan_id: int) -> Any:
     """The printable review of one plan (print it, or save it as PDF from the browser)."""
-    if not current_user.is_authenticated:
-        return _to_login()
     review = plan_review(current_user, plan_id)
     downloads = [
         ("CSV", url_for("gpect.plan_report_csv", plan_id=plan_id)),
@@ -70,18 +70,16 @@ def plan_report_page(plan_id: int) -> Any:
     return render_review([review], title=review.plan.name, downloads=downloads)
 
 
+@signed_in
 def plan_report_csv(plan_id: int) -> Any:
     """The plan's stages, tasks, indicators and decisions as one CSV file."""
-    if not current_user.is_authenticated:
-        return _to_login()
     review = plan_review(current_user, plan_id)
     return csv_response(review_rows([review]), f"gpect-plan-{plan_id}")
 
 
+@signed_in
 def plan_report_pdf(plan_id: int) -> Any:
     """The printable review of one plan as a PDF file."""
-    if not current_user.is_authenticated:
-        return _to_login()
     review = plan_review(current_user, plan_id)
     return pdf_response(render_review([review], title=review.plan.name, for_pdf=True), f"gpect-plan-{plan_id}")
 
@@ -261,7 +259,3 @@ def _download(body: bytes, filename: str, mimetype: str) -> Response:
 
 def _stylesheet() -> str:
     return (static_dir() / "report.css").read_text(encoding="utf-8")
-
-
-def _to_login() -> Any:
-    return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))

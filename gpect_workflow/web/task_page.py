@@ -26,12 +26,12 @@ from ..services.paging import page_number
 from ..services.permissions import is_worker, require
 from ..services.tasks import change_task_status, move_deadline, reassign_task
 from . import plan_texts
+from .auth import signed_in
 from .i18n import short_date
 from .plan_page import (
     FormState,
     form_lookup,
     form_values,
-    login_redirect,
     note_errors,
     render_plan,
     stale_message,
@@ -55,10 +55,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/tasks/<int:task_id>/deadline", "task_deadline", view_func=deadline, methods=["POST"])
 
 
+@signed_in
 def task_page(task_id: int) -> Any:
     """A task in full with the actions the reader may take (404 for someone who may not see its plan)."""
-    if not current_user.is_authenticated:
-        return login_redirect()
     return render_task(task_id)
 
 
@@ -80,10 +79,9 @@ def render_task(task_id: int, form: FormState | None = None, status: int = 200) 
     return page, status
 
 
+@signed_in(back_to="gpect.task_page")
 def change_status(task_id: int) -> Any:
     """Move the task to another status, with a note (start, finish, block, skip, reopen)."""
-    if not current_user.is_authenticated:
-        return login_redirect(url_for("gpect.task_page", task_id=task_id))
     values = form_values("status", "note", "expected_version", "override_dependencies")
     form = FormState("status", task_id, values, note_errors(values))
     target = _task_status(values["status"])
@@ -106,10 +104,9 @@ def change_status(task_id: int) -> Any:
     return _done(task_id, message)
 
 
+@signed_in(back_to="gpect.task_page")
 def reassign(task_id: int) -> Any:
     """Give the task to another member of its role (the lead)."""
-    if not current_user.is_authenticated:
-        return login_redirect(url_for("gpect.task_page", task_id=task_id))
     values = form_values("assignee_id", "expected_version")
     form = FormState("assignee", task_id, values)
     if not values["assignee_id"].isdigit():
@@ -124,10 +121,9 @@ def reassign(task_id: int) -> Any:
     return _done(task_id, gettext("The task is now assigned to %(name)s.", name=assignee.name if assignee else ""))
 
 
+@signed_in(back_to="gpect.task_page")
 def deadline(task_id: int) -> Any:
     """Preview a deadline move (every deadline it shifts, old → new), then, once confirmed, make it."""
-    if not current_user.is_authenticated:
-        return login_redirect(url_for("gpect.task_page", task_id=task_id))
     values = form_values("due_date", "note", "expected_version", "step")
     form = FormState("deadline", task_id, values, note_errors(values))
     new_due = parse_day(values["due_date"])

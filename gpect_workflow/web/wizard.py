@@ -55,6 +55,7 @@ from ..services.plan_setup import (
     task_owning_roles,
 )
 from ..services.plans import RoleMapping, require_plan_starter, start_plan, waits_for_start
+from .auth import signed_in
 from .i18n import current_language, long_date
 from .labels import GATES, LEVERS, translated
 from .partner_labels import ORGANISATION_KINDS, field_messages
@@ -92,10 +93,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/plans/new", view_func=new_plan, methods=["GET", "POST"])
 
 
+@signed_in
 def new_plan() -> Any:
     """The wizard: GET opens its first step; each POST names, in ``action``, where the person goes next."""
-    if not current_user.is_authenticated:
-        return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))
     require_plan_starter(current_user)
     values = _values()
     if request.method == "GET":
