@@ -19,7 +19,16 @@ from ..models import (
     TaskStatus,
 )
 from ..services.paging import MAX_PAGE, MAX_PER_PAGE
-from ..validation import FIRST_DAY, LAST_DAY, check_date, check_timezone, normalise_email
+from ..validation import (
+    FIRST_DAY,
+    LAST_DAY,
+    MINUTES_MAX_LENGTH,
+    NOTE_MAX_LENGTH,
+    check_date,
+    check_note,
+    check_timezone,
+    normalise_email,
+)
 
 _names = lambda enum: [member.value for member in enum]  # noqa: E731
 
@@ -69,6 +78,16 @@ class TimeZone(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         return _by_rule(check_timezone, super()._deserialize(value, attr, data, **kwargs))
+
+
+class Note(Text):
+    """A note kept in the journal with a change: the one rule of notes, refused rather than cut."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**_with_metadata(kwargs, maxLength=NOTE_MAX_LENGTH))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return _by_rule(check_note, super()._deserialize(value, attr, data, **kwargs))
 
 
 class Day(fields.Date):
@@ -370,7 +389,7 @@ class TaskUpdateSchema(StrictSchema):
     status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
     assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     due_date = Day()
-    note = Text(validate=validate.Length(max=2000))
+    note = Note()
     override_dependencies = fields.Boolean(load_default=False)
     version = fields.Integer(
         validate=validate.Range(1, MAX_ID), metadata={"description": "The version read; or If-Match"}
@@ -379,7 +398,7 @@ class TaskUpdateSchema(StrictSchema):
 
 class DecisionCreateSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(_names(Decision)))
-    minutes = Text(validate=validate.Length(max=10_000))
+    minutes = Text(validate=validate.Length(max=MINUTES_MAX_LENGTH))
     reopen = fields.List(Text(validate=validate.Length(1, 64)), load_default=list)
 
 

@@ -21,6 +21,7 @@ from ..models import Decision, TaskStatus
 from ..services.context import session
 from ..services.gate_review import GateReview, gate_review
 from ..services.stages import decide_gate
+from ..validation import MINUTES_MAX_LENGTH
 from .auth import signed_in
 from .charts import indicator_title
 
@@ -54,8 +55,8 @@ def decide(stage_id: int) -> Any:
         decision = Decision(form["decision"])
     except ValueError:
         errors["decision"] = [gettext("Choose a decision.")]
-    if len(form["minutes"]) > 10_000:
-        errors["minutes"] = [gettext("At most %(limit)s characters.", limit=10_000)]
+    if len(form["minutes"]) > MINUTES_MAX_LENGTH:
+        errors["minutes"] = [gettext("At most %(limit)s characters.", limit=MINUTES_MAX_LENGTH)]
     if errors:
         return _page(review, 422, form=form, errors=errors)
     reopen = form["reopen"] if decision is Decision.REWORK else []

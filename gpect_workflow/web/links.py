@@ -22,6 +22,7 @@ from ..services.people import set_reminder_mode
 from ..services.tasks import change_task_status, request_more_time
 from .auth import login_from_link
 from .i18n import force_locale, page_language
+from .plan_page import note_message
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}
@@ -66,6 +67,9 @@ def _show(claim: LinkClaim, person: Person, token: str) -> str:
 def _act(claim: LinkClaim, person: Person, token: str) -> Any:
     if claim.purpose == "login":
         return _sign_in(claim, person)
+    too_long = note_message(_note())
+    if too_long:
+        return _show_with_error(claim, person, token, too_long, 422)
     try:
         consume(claim)
         outcome = _perform(claim, person)
@@ -109,10 +113,10 @@ def _perform(claim: LinkClaim, person: Person) -> str:
 
 
 def _note() -> str:
-    return (request.form.get("note") or "").strip()[:2000]
+    return (request.form.get("note") or "").strip()
 
 
-def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str) -> tuple[str, int]:
+def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str, status: int = 409) -> tuple[str, int]:
     context = _task_context(claim, person)
     page = render_template(
         "gpect_workflow/links/page.html",
@@ -123,7 +127,7 @@ def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str)
         error=message,
         **context,
     )
-    return page, 409
+    return page, status
 
 
 def _task_context(claim: LinkClaim, person: Person) -> dict[str, Any]:

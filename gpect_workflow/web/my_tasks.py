@@ -22,6 +22,7 @@ from ..services.tasks import change_task_status
 from . import lists
 from .auth import signed_in
 from .labels import label
+from .plan_page import note_message
 from .texts import N_
 
 _STALE = N_(
@@ -49,8 +50,11 @@ def my_tasks() -> Any:
 def change_my_task_status(task_id: int) -> Any:
     """Start, finish or block one of my tasks, then come back to the list."""
     target = _target(request.form.get("status") or "")
-    note = (request.form.get("note") or "").strip()[:2000] or None
+    note = (request.form.get("note") or "").strip() or None
     version = request.form.get("version", type=int)
+    too_long = note_message(note or "")
+    if too_long:
+        return _refused(task_id, note, too_long, 422)
     try:
         task = change_task_status(current_user, task_id, target, note=note, expected_version=version)
     except ValidationError:

@@ -16,7 +16,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext
 from flask_login import current_user
 
-from ..errors import InvalidTransition, StaleObject
+from ..errors import InvalidTransition, StaleObject, ValidationError
 from ..services import plan_view
 from ..services.burnup import plan_burnup
 from ..services.context import session
@@ -25,13 +25,11 @@ from ..services.permissions import require
 from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
 from ..services.plan_opening import open_plan_now, opens_at
 from ..services.plan_view import ShiftLine
+from ..validation import NOTE_MAX_LENGTH, NOTE_MESSAGE, check_note
 from . import plan_texts
 from .auth import signed_in
 from .charts import burnup_svg, indicator_svg
 from .texts import N_
-
-#: The longest note a form accepts (the journal keeps it whole).
-NOTE_MAX = 2000
 
 
 @dataclass
@@ -181,10 +179,18 @@ def form_values(*names: str) -> dict[str, str]:
 
 
 def note_errors(values: dict[str, str]) -> dict[str, list[str]]:
-    """A note longer than the journal's limit is refused (nothing is cut silently)."""
-    if len(values.get("note", "")) > NOTE_MAX:
-        return {"note": [gettext("Write at most %(count)s characters.", count=NOTE_MAX)]}
-    return {}
+    """A note longer than the journal keeps is refused, beside its field (nothing is cut silently)."""
+    message = note_message(values.get("note", ""))
+    return {"note": [message]} if message else {}
+
+
+def note_message(note: str) -> str | None:
+    """Why ``note`` is refused (``validation.check_note``), in the page's language; ``None`` when it is not."""
+    try:
+        check_note(note)
+    except ValidationError:
+        return gettext(NOTE_MESSAGE, count=NOTE_MAX_LENGTH)
+    return None
 
 
 def version(values: dict[str, str]) -> int | None:

@@ -752,6 +752,10 @@ def test_status_changes_follow_the_rules(world: World) -> None:
     assert_error(world.patch(f"tasks/{data['id']}", "chamber", {"status": "done"}), 403)
     assert_error(world.patch(f"tasks/{data['id']}", "outsider", {"status": "done"}), 404)
     assert_error(world.patch(f"tasks/{data['id']}", "partner", {"status": "blocked"}), 422, "note")
+    too_long = assert_error(
+        world.patch(f"tasks/{data['id']}", "partner", {"status": "blocked", "note": "x" * 2001}), 422
+    )
+    assert too_long["errors"]["note"] == ["Write at most 2000 characters."], "the journal's rule, refused not cut"
     body = assert_error(world.patch(f"tasks/{survey['id']}", "chamber", {"status": "done"}), 409)
     assert "depends" in body["message"]
     assert_error(world.patch(f"tasks/{survey['id']}", "lead", {"status": "done"}), 409)
