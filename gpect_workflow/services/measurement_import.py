@@ -3,14 +3,13 @@
 Leads often keep their indicators in a spreadsheet. The file has one measurement per line:
 ``indicator`` (the key the definition gives, or its French or English title), ``date``
 (``2026-12-31`` or ``31/12/2026``), ``value`` (``12,5`` or ``12.5``) and an optional ``source``.
-Separators ``;`` or ``,``; UTF-8 (with or without byte-order mark) or Windows-1252, as French
-spreadsheets save them. A file with any wrong line records nothing, and every wrong line is named.
+The file is read by the one CSV reader (``services.csv_files``): ``;``, ``,`` or tab between values;
+UTF-8, UTF-16 or Windows-1252, as spreadsheets save them. A file with any wrong line records nothing,
+and every wrong line is named.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,6 +17,7 @@ from datetime import date, datetime
 from ..errors import ValidationError
 from ..models import Indicator, Measurement, Person
 from ..validation import DATE_MESSAGE, date_problem
+from .csv_files import CsvFileError, read_table
 from .indicators import plan_indicators, record_measurement
 
 #: Larger files are refused: a plan's indicators never need more.
@@ -75,16 +75,11 @@ class MeasurementFile:
 
 def read_measurements(content: bytes, indicators: list[Indicator]) -> MeasurementFile:
     """Understand ``content`` against the plan's ``indicators``, without recording anything."""
-    if len(content) > MAX_BYTES:
-        return MeasurementFile([], [Problem(N_("The file is larger than %(size)s KB."), {"size": MAX_BYTES // 1024})])
-    text = _decode(content)
-    lines = [line for line in text.splitlines() if line.strip()]
-    if not lines:
-        return MeasurementFile([], [Problem(N_("The file is empty."))])
-    delimiter = ";" if lines[0].count(";") >= lines[0].count(",") else ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    header = next(reader)
-    columns = {HEADER_ALIASES.get(name.strip().lower()): position for position, name in enumerate(header)}
+    try:
+        table = read_table(content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
+    except CsvFileError as error:
+        return MeasurementFile([], [_file_problem(error)])
+    columns = {HEADER_ALIASES.get(name.strip().lower()): position for position, name in enumerate(table.header)}
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         problem = Problem(
@@ -93,16 +88,28 @@ def read_measurements(content: bytes, indicators: list[Indicator]) -> Measuremen
         )
         return MeasurementFile([], [problem])
     by_name = _indicator_names(indicators)
-    rows: list[MeasurementRow] = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(rows) >= MAX_ROWS:
-            return MeasurementFile([], [Problem(N_("More than %(count)s lines."), {"count": MAX_ROWS})])
-        rows.append(_row(reader.line_num, cells, columns, by_name))
+    rows = [_row(record.line, record.values, columns, by_name) for record in table.records]
     if not rows:
         return MeasurementFile([], [Problem(N_("The file has headings but no measurement."))])
     return MeasurementFile(rows)
+
+
+def _file_problem(error: CsvFileError) -> Problem:
+    """Why the file as a whole cannot be read, in words the page translates."""
+    if error.code == "too_large":
+        return Problem(N_("The file is larger than %(size)s KB."), {"size": MAX_BYTES // 1024})
+    if error.code == "too_many_rows":
+        return Problem(N_("More than %(count)s lines."), {"count": MAX_ROWS})
+    if error.code == "unreadable":
+        return Problem(N_("The file could not be read as CSV near line %(line)s."), dict(error.params))
+    if error.code == "bad_encoding":
+        return Problem(
+            N_(
+                "The characters of the file could not be read. Save it as “CSV UTF-8” (or CSV from Excel in "
+                "Windows-1252) and try again."
+            )
+        )
+    return Problem(N_("The file is empty."))
 
 
 def import_measurements(person: Person, plan_id: int, content: bytes) -> list[Measurement]:
@@ -131,13 +138,6 @@ def _problems(parsed: MeasurementFile) -> dict[str, list[str]]:
     if parsed.errors:
         return {"file": [str(problem) for problem in parsed.errors]}
     return {f"line {row.line}": [str(problem) for problem in row.errors] for row in parsed.rows if row.errors}
-
-
-def _decode(content: bytes) -> str:
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return content.decode("cp1252", errors="replace")
 
 
 def _indicator_names(indicators: list[Indicator]) -> dict[str, Indicator]:

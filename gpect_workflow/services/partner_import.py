@@ -1,7 +1,7 @@
 """Importing people and their organisations from a CSV file: read, check every row, preview, apply.
 
-Reading and checking are pure functions: ``read_csv`` turns the bytes into rows (UTF-8 with or without
-BOM, or Windows-1252 as French Excel saves it; ``;``, ``,`` or tab between values), ``plan_import``
+Reading and checking are pure functions: ``read_csv`` turns the bytes into rows (through the one CSV
+reader, ``services.csv_files``: UTF-8, UTF-16 or Windows-1252; ``;``, ``,`` or tab), ``plan_import``
 decides for each row what will happen, against a ``DirectorySnapshot`` of what the directory already
 holds, and lists every problem with its line and column. ``preview_import`` does both for a person, and
 ``import_people`` applies the valid rows through the partner services (which check permissions again),
@@ -29,6 +29,7 @@ from ..errors import PermissionDenied, StaleObject, ValidationError
 from ..models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
 from ..validation import normalise_email
 from .context import session
+from .csv_files import CsvFileError, read_table
 from .partners import (
     can_create_role,
     can_edit_people,
@@ -54,7 +55,6 @@ COLUMNS = ("organisation", "kind", "territory", "name", "email", "role", "langua
 REQUIRED_COLUMNS = ("organisation", "name", "email")
 #: Longest organisation or person name (the database's limit).
 MAX_NAME = 200
-SEPARATORS = (";", ",", "\t")
 
 #: Other names a column may go by in the first line (compared without case, accents or punctuation).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
@@ -246,81 +246,24 @@ def name_key(name: str) -> str:
     return " ".join(name.casefold().split())
 
 
-def decode(data: bytes) -> tuple[str, str]:
-    """The text of the file and its encoding: UTF-8 (BOM or not), UTF-16 with a BOM, or Windows-1252."""
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportFileError("too_large", limit=MAX_FILE_BYTES // 1_000_000)
-    for bom, encoding in (
-        (codecs.BOM_UTF8, "utf-8-sig"),
-        (codecs.BOM_UTF16_LE, "utf-16"),
-        (codecs.BOM_UTF16_BE, "utf-16"),
-    ):
-        if data.startswith(bom):
-            return _decoded(data, encoding), encoding
-    for encoding in ("utf-8", "windows-1252"):
-        try:
-            return _decoded(data, encoding), encoding
-        except ImportFileError:
-            continue
-    raise ImportFileError("bad_encoding")
-
-
-def _decoded(data: bytes, encoding: str) -> str:
-    try:
-        text = data.decode(encoding)
-    except UnicodeDecodeError as error:
-        raise ImportFileError("bad_encoding") from error
-    if "\x00" in text:  # UTF-16 without a BOM, or not a text file at all
-        raise ImportFileError("bad_encoding")
-    return text
-
-
-def sniff_separator(text: str) -> str:
-    """The separator of the first non-blank line: the most frequent of ``;``, ``,`` and tab outside quotes."""
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    outside, quoted = [], False
-    for char in first:
-        if char == '"':
-            quoted = not quoted
-        elif not quoted:
-            outside.append(char)
-    return max(SEPARATORS, key=lambda separator: (outside.count(separator), separator == ";"))
-
-
 def read_csv(data: bytes) -> CsvFile:
     """The rows of an uploaded file, or ``ImportFileError`` saying why the file as a whole is unusable."""
-    text, encoding = decode(data)
-    if not text.strip():
-        raise ImportFileError("empty_file")
-    separator = sniff_separator(text)
-    records = _records(text, separator)
-    header = next(records, (0, []))[1]
-    if not header:
-        raise ImportFileError("empty_file")
-    columns, ignored = _columns(header)
+    try:
+        table = read_table(data, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
+    except CsvFileError as error:
+        params = {"limit": MAX_FILE_BYTES // 1_000_000} if error.code == "too_large" else error.params
+        raise ImportFileError(error.code, **params) from error
+    columns, ignored = _columns(table.header)
     rows = []
-    for line, record in records:
-        if len(rows) == MAX_ROWS:
-            raise ImportFileError("too_many_rows", limit=MAX_ROWS)
-        values = {column: record[index].strip() for index, column in columns.items() if index < len(record)}
-        extra = any(value.strip() for value in record[len(header) :])
-        rows.append(CsvRow(line, {column: values.get(column, "") for column in COLUMNS}, extra))
+    for record in table.records:
+        values = {
+            column: record.values[index].strip() for index, column in columns.items() if index < len(record.values)
+        }
+        extra = any(value.strip() for value in record.values[len(table.header) :])
+        rows.append(CsvRow(record.line, {column: values.get(column, "") for column in COLUMNS}, extra))
     if not rows:
         raise ImportFileError("no_rows")
-    return CsvFile(tuple(rows), encoding, separator, ignored)
-
-
-def _records(text: str, separator: str) -> Iterator[tuple[int, list[str]]]:
-    """``(first line, values)`` of each non-blank record, in order."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    previous = 0
-    try:
-        for record in reader:
-            line, previous = previous + 1, reader.line_num
-            if any(value.strip() for value in record):
-                yield line, record
-    except csv.Error as error:
-        raise ImportFileError("unreadable", line=previous + 1) from error
+    return CsvFile(tuple(rows), table.encoding, table.separator, ignored)
 
 
 def _columns(header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
