@@ -7,10 +7,10 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..errors import InvalidTransition, NotFound, PermissionDenied
-from ..models import OutboxMessage, OutboxStatus, PersonRole
-from ..notifications.outbox import message_page, retry
-from ..services.context import session
+from ..errors import InvalidTransition, PermissionDenied
+from ..models import OutboxStatus
+from ..notifications.outbox import message_detail, message_page, retry
+from ..services.permissions import is_active_admin
 from .auth import api_person
 from .common import errors
 from .schemas import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema
@@ -20,7 +20,7 @@ blp = Blueprint("gpect_api_outbox", __name__, description="Outgoing emails (admi
 
 
 def _require_admin() -> None:
-    if api_person().role is not PersonRole.ADMIN:
+    if not is_active_admin(api_person()):
         raise PermissionDenied("the outbox is for administrators")
 
 
@@ -43,10 +43,7 @@ class OutboxRetry(MethodView):
     def post(self, message_id: int) -> Any:
         """Queue a failed message again."""
         _require_admin()
-        message = session().get(OutboxMessage, message_id)
-        if message is None:
-            raise NotFound("no such message")
+        message = message_detail(message_id).message
         if not retry(message_id):
             raise InvalidTransition(f"the message is {message.status}: only failed messages are retried")
-        session().commit()
         return message

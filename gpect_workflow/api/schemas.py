@@ -150,7 +150,7 @@ class WorkflowListSchema(Schema):
 class RoleSchema(Schema):
     key = fields.String(required=True)
     title = fields.Nested(TextSchema, required=True)
-    committee = fields.Boolean(required=True)
+    committee = fields.Boolean(attribute="is_committee", required=True)
 
 
 class WorkflowTaskSchema(Schema):
@@ -160,10 +160,10 @@ class WorkflowTaskSchema(Schema):
     depends_on = fields.List(fields.String(), required=True)
     required = fields.Boolean(required=True)
     weight = fields.Integer(required=True)
-    due_days = fields.Integer(allow_none=True)
-    due_working_days = fields.Integer(allow_none=True)
-    due_date = fields.Date(allow_none=True)
-    due_from = fields.String(required=True)
+    due_days = fields.Integer(attribute="due.days", allow_none=True)
+    due_working_days = fields.Integer(attribute="due.working_days", allow_none=True)
+    due_date = fields.Date(attribute="due.on", allow_none=True)
+    due_from = fields.String(attribute="due.counted_from", required=True)
 
 
 class WorkflowStageSchema(Schema):
@@ -290,42 +290,46 @@ class ProgressSchema(Schema):
 
 
 class StageSchema(Schema):
-    id = fields.Integer(required=True)
-    key = fields.String(attribute="stage_key", required=True)
-    position = fields.Integer(required=True)
-    lever = fields.String(required=True)
-    gate = fields.String(required=True)
-    status = fields.String(required=True)
-    decision = fields.String(allow_none=True)
-    planned_start = fields.Date(attribute="planned_start_date", required=True)
-    planned_end = fields.Date(attribute="planned_end_date", required=True)
-    opened_at = fields.AwareDateTime(attribute="opened_dt", allow_none=True)
-    closed_at = fields.AwareDateTime(attribute="closed_dt", allow_none=True)
+    """A stage and its progress (``services.queries.StageSummary``)."""
+
+    id = fields.Integer(attribute="stage.id", required=True)
+    key = fields.String(attribute="stage.stage_key", required=True)
+    position = fields.Integer(attribute="stage.position", required=True)
+    lever = fields.String(attribute="stage.lever", required=True)
+    gate = fields.String(attribute="stage.gate", required=True)
+    status = fields.String(attribute="stage.status", required=True)
+    decision = fields.String(attribute="stage.decision", allow_none=True)
+    planned_start = fields.Date(attribute="stage.planned_start_date", required=True)
+    planned_end = fields.Date(attribute="stage.planned_end_date", required=True)
+    opened_at = fields.AwareDateTime(attribute="stage.opened_dt", allow_none=True)
+    closed_at = fields.AwareDateTime(attribute="stage.closed_dt", allow_none=True)
     progress = fields.Nested(ProgressSchema, required=True)
 
 
 class PlanSummarySchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    definition_key = fields.String(required=True)
-    definition_version = fields.Integer(required=True)
-    territory_id = fields.Integer(required=True)
-    lead_id = fields.Integer(required=True)
-    timezone = fields.String(required=True)
-    start_date = fields.Date(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(_names(PlanStatus)))
-    current_stage = fields.String(attribute="current_stage_key", allow_none=True)
-    version = fields.Integer(required=True)
-    created_at = fields.AwareDateTime(attribute="created_dt", required=True)
+    """A plan and its progress (``services.queries.PlanSummary``, or the ``PlanDetail`` of one plan)."""
+
+    id = fields.Integer(attribute="plan.id", required=True)
+    name = fields.String(attribute="plan.name", required=True)
+    definition_key = fields.String(attribute="plan.definition_key", required=True)
+    definition_version = fields.Integer(attribute="plan.definition_version", required=True)
+    territory_id = fields.Integer(attribute="plan.territory_id", required=True)
+    lead_id = fields.Integer(attribute="plan.lead_id", required=True)
+    timezone = fields.String(attribute="plan.timezone", required=True)
+    start_date = fields.Date(attribute="plan.start_date", required=True)
+    status = fields.String(attribute="plan.status", required=True, validate=validate.OneOf(_names(PlanStatus)))
+    current_stage = fields.String(attribute="plan.current_stage_key", allow_none=True)
+    version = fields.Integer(attribute="plan.version", required=True)
+    created_at = fields.AwareDateTime(attribute="plan.created_dt", required=True)
     progress = fields.Nested(ProgressSchema, required=True)
 
 
 class PlanListSchema(PageSchema):
-    items = fields.List(fields.Nested(PlanSummarySchema), required=True)
+    items = fields.List(fields.Nested(PlanSummarySchema), attribute="summaries", required=True)
 
 
 class PlanSchema(PlanSummarySchema):
-    stages = fields.List(fields.Nested(StageSchema), required=True)
+    stages = fields.List(fields.Nested(StageSchema), attribute="stage_summaries", required=True)
 
 
 class PlanArgsSchema(PageArgsSchema):

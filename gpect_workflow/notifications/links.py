@@ -130,10 +130,9 @@ def consume(claim: LinkClaim) -> None:
     if not PURPOSES[claim.purpose].single_use:
         return
     # A plain insert, no savepoint (SQLite would commit a savepoint opened first): a duplicate key means
-    # someone used the link first, and the caller rolls the whole transaction back.
+    # someone used the link first, and the caller's unit of work is rolled back whole.
     session().add(UsedLink(token_id=claim.token_id, purpose=claim.purpose, person_id=claim.person_id, used_dt=now()))
     try:
         session().flush()
     except IntegrityError as exc:
-        session().rollback()
         raise LinkError("used") from exc

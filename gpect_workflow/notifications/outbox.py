@@ -328,6 +328,16 @@ def retry_failed() -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def due_count(until: datetime) -> int:
+    """How many pending messages are due for sending by ``until`` (what a dry run would send)."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= until)
+    )
+    return int(session().scalar(query) or 0)
+
+
 def status_counts() -> dict[OutboxStatus, int]:
     """How many messages each status holds, every status present (one grouped query)."""
     query = sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)

@@ -160,6 +160,22 @@ def recipients_and_referents(
     return found, referents
 
 
+def linked_task(task_id: int, language: str) -> tuple[TaskView, Task, Plan] | None:
+    """The task an emailed link is about, as its page shows it in ``language``, with its row and its plan
+    (one query; ``None`` when the task is gone)."""
+    query = (
+        sa.select(Task, PlanStage.stage_key, Plan)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Task.id == task_id)
+    )
+    row = session().execute(query).first()
+    if row is None:
+        return None
+    task, stage_key, plan = row
+    return task_view(task, stage_key, plan, language), task, plan
+
+
 def task_view(task: Task, stage_key: str, plan: Plan | PlanView, language: str) -> TaskView:
     """A task as templates show it, titles from the plan's definition version in ``language``."""
     definition = _definition_of(task.plan_id, plan)

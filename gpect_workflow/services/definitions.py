@@ -108,6 +108,20 @@ def latest_definitions() -> list[DefinitionRecord]:
     return list(session().scalars(query))
 
 
+def latest_workflows() -> list[WorkflowDefinition]:
+    """The highest registered version of each definition, parsed."""
+    return [definition_from_record(record) for record in latest_definitions()]
+
+
+def latest_version(key: str) -> int:
+    """The highest registered version of definition ``key`` (``NotFound`` when none is registered)."""
+    query = sa.select(sa.func.max(DefinitionRecord.version)).where(DefinitionRecord.key == key)
+    version = session().scalar(query) if "\x00" not in key else None  # PostgreSQL cannot compare a NUL
+    if version is None:
+        raise NotFound(f"no definition {key}")
+    return int(version)
+
+
 def get_definition(key: str, version: int) -> WorkflowDefinition:
     """The frozen definition ``key`` at ``version`` as registered (not as the file now reads).
 

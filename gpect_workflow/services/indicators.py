@@ -14,7 +14,7 @@ from ..validation import DATE_MESSAGE, date_problem
 from .context import now, session
 from .definitions import get_definition
 from .loading import plan_today
-from .permissions import plan_access, require, require_view
+from .permissions import PlanAccess, plan_access, require, require_view
 
 
 def N_(message: str) -> str:  # noqa: N802 - marks messages the pages translate (gettext convention)
@@ -32,6 +32,31 @@ def plan_indicators(person: Person, plan_id: int) -> list[Indicator]:
         .order_by(Indicator.id)
     )
     return list(session().scalars(query))
+
+
+def indicators_of_plans(plan_ids: list[int]) -> dict[int, list[Indicator]]:
+    """Each plan's indicators with their measurements, by plan id (every id present), in one query whatever
+    the number of plans: for pages and reports over plans the reader was already shown."""
+    found: dict[int, list[Indicator]] = {plan_id: [] for plan_id in plan_ids}
+    if not plan_ids:
+        return found
+    query = (
+        sa.select(Indicator)
+        .where(Indicator.plan_id.in_(plan_ids))
+        .options(selectinload(Indicator.measurements))
+        .order_by(Indicator.id)
+    )
+    for indicator in session().scalars(query):
+        found[indicator.plan_id].append(indicator)
+    return found
+
+
+def plan_for_indicators(person: Person, plan_id: int) -> tuple[Plan, PlanAccess]:
+    """The plan and what ``person`` may do to it, for its indicators page (``NotFound`` unless they see it)."""
+    plan = _plan(plan_id)
+    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    require_view(access)
+    return plan, access
 
 
 def get_indicator(person: Person, indicator_id: int) -> Indicator:

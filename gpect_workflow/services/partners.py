@@ -56,6 +56,20 @@ def ensure_organisation(
     return organisation
 
 
+def active_person(person_id: int) -> Person | None:
+    """The person with this id when their account is active: whom a session or an emailed link acts as."""
+    person = session().get(Person, person_id)
+    return person if person is not None and person.is_active else None
+
+
+def get_person(person_id: int) -> Person:
+    """One person of the directory (``NotFound`` when there is none)."""
+    person = session().get(Person, person_id)
+    if person is None:
+        raise NotFound("no such person")
+    return person
+
+
 def find_person(email: str) -> Person | None:
     """The person with this address, if any; an address the rule refuses raises ``ValidationError``."""
     return session().scalar(sa.select(Person).where(Person.email == normalise_email(email)))
@@ -187,7 +201,12 @@ def update_organisation(actor: Person, organisation_id: int, **changes: object) 
     organisation.email = normalise_email(email) if email else None  # type: ignore[arg-type]
     if "kind" in changes:
         organisation.kind = OrganisationKind(changes["kind"])
-    session().flush()
+    try:
+        session().flush()
+    except sa.exc.IntegrityError as error:  # the (name, territory) key, taken by someone at the same moment
+        raise ValidationError(
+            "already in the directory", {"name": ["another organisation of that territory has this name"]}
+        ) from error
     return organisation
 
 

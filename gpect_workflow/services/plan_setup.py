@@ -336,4 +336,6 @@ def add_person(actor: Person, organisation: Organisation | None, name: str, emai
     if problems:
         raise ValidationError("the person cannot be added", problems)
     assert organisation is not None
-    return create_person_as(actor, email, PersonRole.PARTNER, name.strip(), organisation_id=organisation.id)
+    person = create_person_as(actor, email, PersonRole.PARTNER, name.strip(), organisation_id=organisation.id)
+    session().expire(organisation, ["people"])  # the roles step, drawn next, lists the new person too
+    return person

@@ -60,6 +60,22 @@ class PlanFilters:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """A plan and its progress: a row of a list, as the API answers it."""
+
+    plan: Plan
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class StageSummary:
+    """A stage of a plan and its progress."""
+
+    stage: PlanStage
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
 class PlanList(Page[Plan]):
     """A page of plans with their progress."""
 
@@ -70,6 +86,11 @@ class PlanList(Page[Plan]):
     def plans(self) -> list[Plan]:
         """The plans of the page, newest first."""
         return self.items
+
+    @property
+    def summaries(self) -> list[PlanSummary]:
+        """Each plan of the page with its progress."""
+        return [PlanSummary(plan, self.progress.get(plan.id, Progress())) for plan in self.items]
 
 
 def list_plans(person: Person, filters: PlanFilters, page: int = 1, per_page: int = 25) -> PlanList:
@@ -128,6 +149,11 @@ class PlanDetail:
     progress: Progress
     access: PlanAccess
     today: date
+
+    @property
+    def stage_summaries(self) -> list[StageSummary]:
+        """Each stage, in order, with its progress."""
+        return [StageSummary(stage, self.stage_progress.get(stage.id, Progress())) for stage in self.stages]
 
 
 def plan_detail(person: Person, plan_id: int) -> PlanDetail:

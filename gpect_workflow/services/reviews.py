@@ -31,6 +31,7 @@ from ..models import (
 from .burnup import Burnup, plans_burnup
 from .context import session
 from .definitions import get_definition
+from .indicators import indicators_of_plans
 from .loading import plan_today
 from .oversight import IndicatorState, indicator_state
 from .progress import plans_progress, stages_progress
@@ -115,7 +116,7 @@ def plan_reviews(person: Person, plan_ids: Sequence[int]) -> list[PlanReview]:
     ids = [plan.id for plan in plans]
     tasks = _tasks_by_plan(ids)
     organisations = _role_organisations(ids)
-    indicators = _indicators_by_plan(ids)
+    indicators = indicators_of_plans(ids)
     decisions = _decisions_by_plan(ids)
     progress = plans_progress(plans)
     stage_progress = stages_progress(plans)
@@ -230,19 +231,6 @@ def _role_organisations(ids: list[int]) -> dict[tuple[int, str], str]:
         .options(joinedload(RoleAssignment.organisation))
     )
     return {(row.plan_id, row.role_key): row.organisation.name for row in session().scalars(query)}
-
-
-def _indicators_by_plan(ids: list[int]) -> dict[int, list[Indicator]]:
-    found: dict[int, list[Indicator]] = defaultdict(list)
-    query = (
-        sa.select(Indicator)
-        .where(Indicator.plan_id.in_(ids))
-        .options(selectinload(Indicator.measurements))
-        .order_by(Indicator.id)
-    )
-    for indicator in session().scalars(query):
-        found[indicator.plan_id].append(indicator)
-    return found
 
 
 def _decisions_by_plan(ids: list[int]) -> dict[int, list[CommitteeDecision]]:

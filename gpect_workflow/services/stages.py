@@ -13,6 +13,7 @@ from ..definitions.model import DueFrom
 from ..engine.plans import check_plan_active, check_plan_change
 from ..engine.schedule import stage_due_dates
 from ..engine.stages import TaskFacts, check_decision, stage_after_decision, status_when_ready, unfinished_required
+from ..errors import NotFound
 from ..models import (
     OPEN_TASK_STATUSES,
     CommitteeDecision,
@@ -37,6 +38,17 @@ def plan_stages(plan: Plan) -> list[PlanStage]:
     """The plan's stages in order."""
     query = sa.select(PlanStage).where(PlanStage.plan_id == plan.id).order_by(PlanStage.position)
     return list(session().scalars(query))
+
+
+def stage_of_plan(plan_id: int, stage_key: str) -> int:
+    """The id of the plan's stage ``stage_key`` (``NotFound`` when the plan has none of that key)."""
+    if "\x00" in stage_key:  # PostgreSQL cannot even compare a NUL: no such stage
+        raise NotFound("no such stage")
+    query = sa.select(PlanStage.id).where(PlanStage.plan_id == plan_id, PlanStage.stage_key == stage_key)
+    stage_id = session().scalar(query)
+    if stage_id is None:
+        raise NotFound("no such stage")
+    return int(stage_id)
 
 
 def stage_tasks(stage: PlanStage) -> list[Task]:

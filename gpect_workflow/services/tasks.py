@@ -91,10 +91,45 @@ def reassign_task(actor: Person, task_id: int, assignee_id: int, *, expected_ver
             "not a member of the role", {"assignee_id": [f"choose a person of the role {task.owner_role}"]}
         )
     previous = task.assignee_id
-    task.assignee_id, task.updated_dt = assignee_id, now()
+    task.assignee, task.updated_dt = session().get(Person, assignee_id), now()
     record(plan, "task_reassigned", actor, str(previous), str(assignee_id), task=task)
     _flush()
     signals.task_reassigned.send(sender(), task=task, previous_assignee_id=previous, actor=actor)
+    return task
+
+
+def update_task(
+    actor: Person,
+    task_id: int,
+    *,
+    assignee_id: int | None = None,
+    due_date: date | None = None,
+    status: TaskStatus | None = None,
+    note: str | None = None,
+    override_dependencies: bool = False,
+    expected_version: int | None = None,
+) -> Task:
+    """Reassign the task, move its deadline and change its status, in this order, as one change (the API's
+    PATCH): the version the person read is checked once, by the first of them; the task is returned fresh."""
+    task = None
+    if assignee_id is not None:
+        task = reassign_task(actor, task_id, assignee_id, expected_version=expected_version)
+        expected_version = None
+    if due_date is not None:
+        move_deadline(actor, task_id, due_date, note=note, expected_version=expected_version)
+        expected_version = None
+    if status is not None:
+        task = change_task_status(
+            actor,
+            task_id,
+            status,
+            note=note,
+            expected_version=expected_version,
+            override_dependencies=override_dependencies,
+        )
+    task = task or session().get(Task, task_id)
+    assert task is not None
+    session().refresh(task)
     return task
 
 

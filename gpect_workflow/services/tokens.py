@@ -41,8 +41,8 @@ def person_for_token(plain: str) -> Person | None:
         return None
     instant = now()
     if token.last_used_dt is None or instant - token.last_used_dt > LAST_USED_GRANULARITY:
-        token.last_used_dt = instant
-        session().commit()
+        token.last_used_dt = instant  # stored with the request's unit of work
+        session().flush()
     return token.person
 
 

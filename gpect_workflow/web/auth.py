@@ -21,8 +21,8 @@ from ..errors import ValidationError
 from ..models import Person
 from ..notifications.login_links import queue_login_link
 from ..notifications.sender import send_pending
-from ..services.context import session
-from ..services.partners import find_person
+from ..services.partners import active_person, find_person
+from ..services.unit_of_work import after_commit
 from .texts import page_texts
 
 #: A hash to check against when the address is unknown, so both cases take the same time.
@@ -77,10 +77,7 @@ def init_login(app: Flask) -> None:
 
 
 def _load_person(person_id: str) -> Person | None:
-    if not person_id.isdigit():
-        return None
-    person = session().get(Person, int(person_id))
-    return person if person is not None and person.is_active else None
+    return active_person(int(person_id)) if person_id.isdigit() else None
 
 
 def register(blueprint: Blueprint) -> None:
@@ -127,11 +124,11 @@ def _person_or_none(email: str) -> Person | None:
 
 
 def _send_login_link(person: Person) -> None:
-    """Queue the link (unless the address had its hourly share) and send it at once, alone."""
+    """Queue the link (unless the address had its hourly share) and send it, alone, once it is stored: a
+    sign-in link cannot wait for the next scheduler pass, nor for others."""
     key = queue_login_link(person)
-    session().commit()
     if key is not None:
-        send_pending(keys=[key])  # a sign-in link cannot wait for the next scheduler pass, nor for others
+        after_commit(lambda: send_pending(keys=[key]))
 
 
 def _safe_next() -> str:

@@ -25,7 +25,6 @@ from werkzeug.wrappers import Response
 from ..models import Person
 from ..notifications.ics import PRODID, task_uid
 from ..services.calendar_feed import FeedDeadline, feed_deadlines, feed_token, person_for_feed, renew_feed, revoke_feed
-from ..services.context import session
 from ..services.urls import public_host, public_url
 from .auth import signed_in
 from .i18n import force_locale
@@ -108,7 +107,6 @@ def renew_calendar() -> Any:
     """Create my feed address, or replace it with a new one (the previous one stops working at once)."""
     had_one = current_user.calendar_feed_secret is not None
     renew_feed(current_user)
-    session().commit()
     if had_one:
         flash(gettext("Your calendar address was renewed. The previous address no longer works."))
     else:
@@ -120,6 +118,5 @@ def renew_calendar() -> Any:
 def revoke_calendar() -> Any:
     """Stop my feed address; calendars subscribed to it get nothing more."""
     revoke_feed(current_user)
-    session().commit()
     flash(gettext("Your calendar address was revoked. It no longer works."))
     return redirect(url_for("gpect.preferences", _anchor="calendar"))

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask_babel import gettext, ngettext
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
-from ..models import Indicator, PlanStatus
+from ..models import PlanStatus
 from ..services.burnup import plans_burnup
-from ..services.context import session
 from ..services.definitions import get_definition, latest_definitions
+from ..services.indicators import indicators_of_plans
 from ..services.oversight import (
     OffTrackKind,
     OffTrackReason,
@@ -61,7 +59,7 @@ def committee() -> Any:
     plans = found.items
     health = plans_health(plans)
     burnups = plans_burnup(plans)
-    indicators = _indicators_with_measurements([plan.id for plan in plans])
+    indicators = indicators_of_plans([plan.id for plan in plans])
     return render_template(
         "gpect_workflow/committee/index.html",
         plans=plans,
@@ -149,21 +147,6 @@ def _reviews(person: Any) -> list[Any]:
     filters, _ = _filters()
     plans = overseen_plans(person, filters, limit=REPORT_LIMIT)
     return plan_reviews(person, [plan.id for plan in plans])
-
-
-def _indicators_with_measurements(plan_ids: list[int]) -> dict[int, list[Indicator]]:
-    found: dict[int, list[Indicator]] = {plan_id: [] for plan_id in plan_ids}
-    if not plan_ids:
-        return found
-    query = (
-        sa.select(Indicator)
-        .where(Indicator.plan_id.in_(plan_ids))
-        .options(selectinload(Indicator.measurements))
-        .order_by(Indicator.id)
-    )
-    for indicator in session().scalars(query):
-        found[indicator.plan_id].append(indicator)
-    return found
 
 
 def _filters() -> tuple[PlanFilters, dict[str, str]]:

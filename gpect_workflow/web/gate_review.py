@@ -18,9 +18,9 @@ from markupsafe import Markup, escape
 
 from ..errors import InvalidTransition, ValidationError
 from ..models import Decision, TaskStatus
-from ..services.context import session
 from ..services.gate_review import GateReview, gate_review
 from ..services.stages import decide_gate
+from ..services.unit_of_work import after_rollback
 from ..validation import MINUTES_MAX_LENGTH
 from .auth import signed_in
 from .charts import indicator_title
@@ -62,15 +62,11 @@ def decide(stage_id: int) -> Any:
     reopen = form["reopen"] if decision is Decision.REWORK else []
     try:
         decide_gate(current_user, stage_id, decision, minutes=form["minutes"] or None, reopen=reopen)
-    except ValidationError:
-        session().rollback()  # the engine only refuses the choice of tasks to rework
+    except ValidationError:  # the engine only refuses the choice of tasks to rework
         errors["reopen"] = [gettext("Choose at least one task of this stage to rework.")]
-        return _page(gate_review(current_user, stage_id), 422, form=form, errors=errors)
+        return after_rollback(lambda: _page(gate_review(current_user, stage_id), 422, form=form, errors=errors))
     except InvalidTransition:
-        session().rollback()
-        fresh = gate_review(current_user, stage_id)
-        return _page(fresh, 409, form=form, conflict=True)
-    session().commit()
+        return after_rollback(lambda: _page(gate_review(current_user, stage_id), 409, form=form, conflict=True))
     flash(_decided_message(decision), "success")
     return redirect(url_for("gpect.plan_page", plan_id=review.plan.id))
 

@@ -14,12 +14,10 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from ..errors import NotFound, PermissionDenied, ValidationError
+from ..errors import PermissionDenied, ValidationError
 from ..models import Plan
 from ..services.burnup import plan_burnup
-from ..services.context import session
-from ..services.definitions import get_definition
-from ..services.indicators import plan_indicators, record_measurement
+from ..services.indicators import plan_for_indicators, plan_indicators, record_measurement
 from ..services.measurement_import import (
     MAX_BYTES,
     MeasurementFile,
@@ -29,7 +27,7 @@ from ..services.measurement_import import (
     parse_number,
     read_measurements,
 )
-from ..services.permissions import PlanAccess, plan_access
+from ..services.unit_of_work import after_rollback
 from .auth import signed_in
 from .charts import burnup_svg, indicator_svg, indicator_title
 
@@ -65,24 +63,22 @@ def record_value(plan_id: int, indicator_id: int) -> Any:
         errors["measured_on"] = [gettext("Give the date of the measurement.")]
     if value is None:
         errors["value"] = [gettext("Give a number, for example 12 or 12,5.")]
-    if not errors:
-        assert measured_on is not None and value is not None
-        try:
-            record_measurement(current_user, indicator_id, value, measured_on, form["source"] or None)
-        except ValidationError as error:
-            session().rollback()
-            errors = {field: [gettext(message) for message in messages] for field, messages in error.fields.items()}
-        else:
-            session().commit()
-            flash(gettext("The value is recorded."), "success")
-            return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
-    return _page(plan_id, status=422, form_for=indicator_id, form=form, errors=errors)
+    if errors:
+        return _page(plan_id, status=422, form_for=indicator_id, form=form, errors=errors)
+    assert measured_on is not None and value is not None
+    try:
+        record_measurement(current_user, indicator_id, value, measured_on, form["source"] or None)
+    except ValidationError as error:
+        refused = {field: [gettext(message) for message in messages] for field, messages in error.fields.items()}
+        return after_rollback(lambda: _page(plan_id, status=422, form_for=indicator_id, form=form, errors=refused))
+    flash(gettext("The value is recorded."), "success")
+    return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
 
 
 @signed_in
 def import_preview(plan_id: int) -> Any:
     """Read an uploaded file and show what would be recorded, line by line, before anything is."""
-    plan, access = _plan_and_access(plan_id)
+    plan, access = plan_for_indicators(current_user, plan_id)
     if not access.can_manage:
         raise PermissionDenied("only the plan lead records indicator values")
     upload = request.files.get("file")
@@ -103,13 +99,16 @@ def import_confirm(plan_id: int) -> Any:
     try:
         recorded = import_measurements(current_user, plan_id, content)
     except ValidationError:
-        session().rollback()
-        plan, _ = _plan_and_access(plan_id)
-        parsed = read_measurements(content, plan_indicators(current_user, plan_id))
-        return _preview(plan, parsed, content, status=422, refused=True)
-    session().commit()
+        return after_rollback(lambda: _refused_import(plan_id, content))
     flash(gettext("%(count)s values recorded.", count=len(recorded)), "success")
     return redirect(url_for("gpect.indicators_page", plan_id=plan_id))
+
+
+def _refused_import(plan_id: int, content: bytes) -> Any:
+    """The preview again, of the indicators as they are, once the refused file is rolled back."""
+    plan, _ = plan_for_indicators(current_user, plan_id)
+    parsed = read_measurements(content, plan_indicators(current_user, plan_id))
+    return _preview(plan, parsed, content, status=422, refused=True)
 
 
 def _preview(plan: Plan, parsed: MeasurementFile, content: bytes, status: int, refused: bool = False) -> Any:
@@ -132,7 +131,7 @@ def problem_text(problem: Problem) -> str:
 
 def _page(plan_id: int, status: int = 200, **context: Any) -> Any:
     indicators = plan_indicators(current_user, plan_id)  # NotFound for people who may not see the plan
-    plan, access = _plan_and_access(plan_id)
+    plan, access = plan_for_indicators(current_user, plan_id)
     page = render_template(
         "gpect_workflow/indicators/page.html",
         plan=plan,
@@ -146,13 +145,3 @@ def _page(plan_id: int, status: int = 200, **context: Any) -> Any:
         **context,
     )
     return page, status
-
-
-def _plan_and_access(plan_id: int) -> tuple[Plan, PlanAccess]:
-    plan = session().get(Plan, plan_id)
-    if plan is None:
-        raise NotFound("no such plan")
-    access = plan_access(current_user, plan, get_definition(plan.definition_key, plan.definition_version))
-    if not access.can_view:
-        raise NotFound("no such plan")
-    return plan, access

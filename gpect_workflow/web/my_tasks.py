@@ -14,11 +14,11 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..errors import InvalidTransition, StaleObject, ValidationError
-from ..models import Plan, TaskStatus
-from ..services.context import session
+from ..models import TaskStatus
 from ..services.dashboard import HORIZON_DAYS, QUICK_TARGETS, RECENT_DAYS, definitions_for
 from ..services.dashboard import my_tasks as load_my_tasks
 from ..services.tasks import change_task_status
+from ..services.unit_of_work import after_rollback
 from . import lists
 from .auth import signed_in
 from .labels import label
@@ -63,10 +63,8 @@ def change_my_task_status(task_id: int) -> Any:
         return _refused(task_id, note, gettext(_STALE), 409)
     except InvalidTransition as error:
         return _refused(task_id, note, gettext(_REFUSED, reason=str(error)), 409)
-    plan = session().get(Plan, task.plan_id)
-    assert plan is not None
+    plan = task.plan
     title = lists.Titles(definitions_for([plan])).task(plan, task.task_key)
-    session().commit()
     flash(gettext(_CHANGED, task=title, status=label("task_status", target)))
     return redirect(url_for("gpect.my_tasks"))
 
@@ -81,11 +79,15 @@ def _target(value: str) -> TaskStatus:
     return target
 
 
-def _refused(task_id: int, note: str | None, message: str, status: int) -> tuple[str, int]:
-    """Nothing was changed: show the list again, fresh, with the error and what the person typed."""
-    session().rollback()
-    flash(message, "error")
-    return _page({task_id: note or ""}, status)
+def _refused(task_id: int, note: str | None, message: str, status: int) -> Any:
+    """Nothing was changed: show the list again, fresh once the refused change is rolled back, with the
+    error and what the person typed."""
+
+    def page() -> tuple[str, int]:
+        flash(message, "error")
+        return _page({task_id: note or ""}, status)
+
+    return after_rollback(page)
 
 
 def _page(kept: dict[int, str] | None = None, status: int = 200) -> tuple[str, int]:

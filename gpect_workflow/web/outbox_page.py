@@ -19,7 +19,6 @@ from flask_login import current_user
 from ..errors import InvalidTransition
 from ..models import OutboxStatus
 from ..notifications.outbox import attachments_of, message_detail, message_page, retry, retry_failed
-from ..services.context import session
 from ..services.paging import page_number
 from ..services.permissions import is_active_admin, require
 from .auth import signed_in
@@ -120,7 +119,6 @@ def retry_message(message_id: int) -> Any:
     detail = message_detail(message_id)
     if not retry(message_id):
         raise InvalidTransition(f"the message is {detail.message.status}: only failed messages are retried")
-    session().commit()
     flash(gettext("The message is queued again; it will leave with the next sending pass."))
     return redirect(url_for("gpect.outbox_message", message_id=message_id))
 
@@ -130,6 +128,5 @@ def retry_all_failed() -> Any:
     """Queue every failed message again at once."""
     _require_admin()
     count = retry_failed()
-    session().commit()
     flash(gettext("Failed messages queued again: %(count)s.", count=count))
     return redirect(url_for("gpect.outbox", status=OutboxStatus.PENDING.value))

@@ -32,7 +32,6 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from ..errors import NotFound, PermissionDenied, ValidationError
 from ..models import Language, OrganisationKind, Person, PersonRole
-from ..services.context import session
 from ..services.paging import page_number
 from ..services.partner_import import (
     COLUMNS,
@@ -61,11 +60,13 @@ from ..services.partners import (
     directory_organisations,
     directory_people,
     get_organisation,
+    get_person,
     list_territories,
     organisations_of_territory,
     update_organisation,
     update_person,
 )
+from ..services.unit_of_work import after_rollback
 from ..validation import TIMEZONE_MESSAGE, timezone_problem
 from .auth import signed_in
 from .partner_labels import (
@@ -193,9 +194,8 @@ def new_organisation() -> Any:
     try:
         organisation = create_organisation(current_user, **values)
     except ValidationError as error:
-        session().rollback()
-        return _organisation_form(None, form, field_messages(error.fields))
-    session().commit()
+        errors = field_messages(error.fields)
+        return after_rollback(lambda: _organisation_form(None, form, errors))
     flash(gettext("The organisation %(name)s was added to the directory.", name=organisation.name))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation.id))
 
@@ -219,9 +219,8 @@ def edit_organisation(organisation_id: int) -> Any:
     try:
         update_organisation(current_user, organisation_id, **values)
     except ValidationError as error:
-        session().rollback()
-        return _organisation_form(get_organisation(current_user, organisation_id), form, field_messages(error.fields))
-    session().commit()
+        errors = field_messages(error.fields)
+        return after_rollback(lambda: _organisation_form(get_organisation(current_user, organisation_id), form, errors))
     flash(gettext("The organisation was saved."))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation_id))
 
@@ -284,9 +283,8 @@ def new_person() -> Any:
     try:
         person = create_person_as(current_user, values.pop("email"), values.pop("role"), values.pop("name"), **values)
     except ValidationError as error:
-        session().rollback()
-        return _person_form(None, form, field_messages(error.fields))
-    session().commit()
+        errors = field_messages(error.fields)
+        return after_rollback(lambda: _person_form(None, form, errors))
     flash(gettext("%(name)s was added to the directory.", name=person.name))
     return _back_to(person)
 
@@ -295,9 +293,7 @@ def new_person() -> Any:
 def edit_person(person_id: int) -> Any:
     """Change a person's name, organisation, role, language, referent flag or access (administrators)."""
     _require(can_edit_people(current_user))
-    person = session().get(Person, person_id)
-    if person is None:
-        raise NotFound("no such person")
+    person = get_person(person_id)
     if request.method == "GET":
         form = {
             "email": person.email,
@@ -321,9 +317,8 @@ def edit_person(person_id: int) -> Any:
     try:
         update_person(current_user, person_id, **values)
     except ValidationError as error:
-        session().rollback()
-        return _person_form(session().get(Person, person_id), form, field_messages(error.fields))
-    session().commit()
+        errors = field_messages(error.fields)
+        return after_rollback(lambda: _person_form(get_person(person_id), form, errors))
     flash(gettext("The record of %(name)s was saved.", name=person.name))
     return _back_to(person)
 
@@ -479,18 +474,14 @@ def import_confirm() -> Any:
             expected_digest=upload.digest,
         )
     except PreviewOutdated as outdated:
-        session().rollback()
-        renewed = replace(upload, digest=outdated.preview.digest)
-        return _preview_page(outdated.preview, renewed, "outdated", 409)
+        fresh = outdated.preview
+        return after_rollback(lambda: _preview_page(fresh, replace(upload, digest=fresh.digest), "outdated", 409))
     except ImportRefused as refused:
-        session().rollback()
-        return _preview_page(refused.preview, upload, "refused", 422)
+        refused_preview = refused.preview
+        return after_rollback(lambda: _preview_page(refused_preview, upload, "refused", 422))
     except ImportFailed as failed:
-        session().rollback()
-        preview = preview_import(current_user, upload.data, update_existing=upload.update_existing)
-        renewed = replace(upload, digest=preview.digest)
-        return _preview_page(preview, renewed, "failed", 409, failed_line=failed.line)
-    session().commit()
+        line = failed.line
+        return after_rollback(lambda: _failed_import_page(upload, line))
     cookie[SUMMARY_KEY] = {
         "filename": upload.filename,
         "organisations_created": result.organisations_created,
@@ -522,6 +513,13 @@ def import_example() -> Response:
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="gpect-partners-example.csv"'},
     )
+
+
+def _failed_import_page(upload: SignedUpload, line: int) -> tuple[str, int]:
+    """Saving a row failed (someone changed the directory at the same moment): the preview again, of the
+    directory as it is now, the line that failed marked."""
+    preview = preview_import(current_user, upload.data, update_existing=upload.update_existing)
+    return _preview_page(preview, replace(upload, digest=preview.digest), "failed", 409, failed_line=line)
 
 
 def _import_page(file_error: str | None = None) -> tuple[str, int]:

@@ -19,12 +19,12 @@ from flask_login import current_user
 from ..errors import InvalidTransition, StaleObject, ValidationError
 from ..services import plan_view
 from ..services.burnup import plan_burnup
-from ..services.context import session
 from ..services.paging import page_number
 from ..services.permissions import require
 from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
 from ..services.plan_opening import open_plan_now, opens_at
 from ..services.plan_view import ShiftLine
+from ..services.unit_of_work import after_rollback
 from ..validation import NOTE_MAX_LENGTH, NOTE_MESSAGE, check_note
 from . import plan_texts
 from .auth import signed_in
@@ -150,12 +150,14 @@ def _plan_action(plan_id: int, action: str) -> Any:
         else:
             cancel_plan(current_user, plan_id, note, expected_version=expected)
     except StaleObject:
-        session().rollback()
-        return render_plan(plan_id, FormState(action, None, values, message=stale_message(plan_id)), 409)
+
+        def stale() -> tuple[str, int]:  # who changed the plan is read once the refused change is rolled back
+            return render_plan(plan_id, FormState(action, None, values, message=stale_message(plan_id)), 409)
+
+        return after_rollback(stale)
     except InvalidTransition as error:
-        session().rollback()
-        return render_plan(plan_id, FormState(action, None, values, message=plan_texts.refusal(error)), 409)
-    session().commit()
+        refused = FormState(action, None, values, message=plan_texts.refusal(error))
+        return after_rollback(lambda: render_plan(plan_id, refused, 409))
     flash(gettext(_DONE[action]))
     return redirect(url_for("gpect.plan_page", plan_id=plan_id))
 

@@ -10,9 +10,9 @@ from flask_login import current_user
 
 from ..errors import NotFound, ValidationError
 from ..models import Language, ReminderMode
-from ..services.context import session
 from ..services.partners import update_person
 from ..services.tokens import create_token, list_tokens, revoke_token
+from ..services.unit_of_work import after_rollback
 from .auth import signed_in
 from .calendar_feed import feed_url
 from .partner_labels import field_messages
@@ -71,9 +71,8 @@ def preferences() -> Any:
     try:
         update_person(current_user, current_user.id, **changes)
     except ValidationError as error:
-        session().rollback()
-        return _page(422, errors=field_messages(error.fields), form=form)
-    session().commit()
+        errors = field_messages(error.fields)
+        return after_rollback(lambda: _page(422, errors=errors, form=form))
     refresh()  # the page that confirms a new language speaks it
     return _page(saved=True)
 
@@ -84,9 +83,8 @@ def new_token() -> Any:
     try:
         _, plain = create_token(current_user, request.form.get("name") or "")
     except ValidationError as error:
-        session().rollback()
-        return _page(422, token_errors=error.fields)
-    session().commit()
+        errors = error.fields
+        return after_rollback(lambda: _page(422, token_errors=errors))
     return _page(new_token=plain)
 
 
@@ -96,7 +94,5 @@ def revoke(token_id: int) -> Any:
     try:
         revoke_token(current_user, token_id)
     except NotFound:
-        session().rollback()
-        return _page(404)
-    session().commit()
+        return after_rollback(lambda: _page(404))
     return redirect(url_for("gpect.preferences"))

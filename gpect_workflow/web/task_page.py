@@ -19,12 +19,12 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..errors import InvalidTransition, StaleObject, ValidationError
-from ..models import Person, TaskStatus
+from ..models import TaskStatus
 from ..services import plan_view
-from ..services.context import session
 from ..services.paging import page_number
 from ..services.permissions import is_worker, require
 from ..services.tasks import change_task_status, move_deadline, reassign_task
+from ..services.unit_of_work import after_rollback
 from . import plan_texts
 from .auth import signed_in
 from .i18n import short_date
@@ -114,11 +114,11 @@ def reassign(task_id: int) -> Any:
         return _input_errors(form)
     assignee_id = int(values["assignee_id"])
     try:
-        reassign_task(current_user, task_id, assignee_id, expected_version=version(values))
+        task = reassign_task(current_user, task_id, assignee_id, expected_version=version(values))
     except (ValidationError, StaleObject, InvalidTransition) as error:
         return _refused(form, error)
-    assignee = session().get(Person, assignee_id)
-    return _done(task_id, gettext("The task is now assigned to %(name)s.", name=assignee.name if assignee else ""))
+    name = task.assignee.name if task.assignee else ""
+    return _done(task_id, gettext("The task is now assigned to %(name)s.", name=name))
 
 
 @signed_in(back_to="gpect.task_page")
@@ -150,13 +150,12 @@ def deadline(task_id: int) -> Any:
 
 
 def _preview(form: FormState, new_due: date) -> Any:
-    """Show what the move would change; nothing is written (the plan's lock is released at once)."""
+    """Show what the move would change; nothing is written (the plan's lock ends with the request)."""
     assert form.task_id is not None
     try:
         form.preview = plan_view.preview_move(current_user, form.task_id, new_due, version(form.values))
     except (ValidationError, StaleObject, InvalidTransition) as error:
         return _refused(form, error)
-    session().rollback()
     return _back(form, 200)
 
 
@@ -191,9 +190,13 @@ def _input_errors(form: FormState, anyone_working_on_it: bool = False) -> tuple[
     return _back(form, 422)
 
 
-def _refused(form: FormState, error: Exception) -> tuple[str, int]:
-    """The form again after the service refused it: 422 for input, 409 for a change meanwhile or the state."""
-    session().rollback()
+def _refused(form: FormState, error: Exception) -> Any:
+    """The form again once the refused change is rolled back: 422 for input, 409 for a change meanwhile or
+    the state."""
+    return after_rollback(lambda: _refusal_page(form, error))
+
+
+def _refusal_page(form: FormState, error: Exception) -> tuple[str, int]:
     assert form.task_id is not None
     if isinstance(error, ValidationError):
         messages = _FIELD_MESSAGES[form.action]
@@ -222,8 +225,7 @@ def _back(form: FormState, status: int) -> tuple[str, int]:
 
 
 def _done(task_id: int, message: str) -> Response:
-    """Commit, say what was done, and go back to the page the form was sent from (Post/Redirect/Get)."""
-    session().commit()
+    """Say what was done, and go back to the page the form was sent from (Post/Redirect/Get)."""
     flash(message)
     if request.form.get("return_to") == "plan":
         target = url_for("gpect.plan_page", plan_id=plan_view.plan_of_task(task_id), _anchor=f"task-{task_id}")

@@ -35,7 +35,7 @@ from werkzeug.datastructures import MultiDict
 from ..definitions import WorkflowDefinition
 from ..errors import ValidationError
 from ..models import PersonRole, PlanStatus
-from ..services.context import now, session
+from ..services.context import now
 from ..services.partners import list_territories
 from ..services.plan_opening import opening_hour
 from ..services.plan_setup import (
@@ -55,6 +55,7 @@ from ..services.plan_setup import (
     task_owning_roles,
 )
 from ..services.plans import RoleMapping, require_plan_starter, start_plan, waits_for_start
+from ..services.unit_of_work import after_rollback
 from .auth import signed_in
 from .i18n import current_language, long_date
 from .labels import GATES, LEVERS, translated
@@ -164,9 +165,8 @@ def _confirm(values: MultiDict[str, str], _: str) -> Any:
     try:
         plan = start_plan(current_user, wanted)
     except ValidationError as error:
-        session().rollback()
-        return _step_of_errors(values, details, definition, roles, error.fields)
-    session().commit()
+        errors = error.fields
+        return after_rollback(lambda: _step_of_errors(values, details, definition, roles, errors))
     if plan.status is PlanStatus.SCHEDULED:
         flash(
             gettext(
@@ -193,10 +193,8 @@ def _create_organisation(values: MultiDict[str, str], role_key: str) -> tuple[st
             values.get(field("email"), ""),
         )
     except ValidationError as error:
-        session().rollback()
         errors = _sub_form_errors("new-organisation", role_key, error.fields, ("name", "kind", "email"))
-        return _roles_step(values, details, definition, errors=errors, status=422)
-    session().commit()
+        return after_rollback(lambda: _roles_step(values, details, definition, errors=errors, status=422))
     values[f"role-{role_key}-organisation"] = str(organisation.id)
     values.setlist(f"role-{role_key}-people", [])
     _clear(values, field(""))
@@ -216,10 +214,8 @@ def _create_person(values: MultiDict[str, str], role_key: str) -> tuple[str, int
     try:
         person = add_person(current_user, organisation, values.get(field("name"), ""), values.get(field("email"), ""))
     except ValidationError as error:
-        session().rollback()
         errors = _sub_form_errors("new-person", role_key, error.fields, ("organisation", "name", "email"))
-        return _roles_step(values, details, definition, errors=errors, status=422)
-    session().commit()
+        return after_rollback(lambda: _roles_step(values, details, definition, errors=errors, status=422))
     values.setlist(f"role-{role_key}-people", [*values.getlist(f"role-{role_key}-people"), str(person.id)])
     _clear(values, field(""))
     created = gettext("%(name)s was added to the directory and chosen for this role.", name=person.name)
