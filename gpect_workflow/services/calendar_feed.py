@@ -27,7 +27,6 @@ from flask import current_app
 from ..definitions import WorkflowDefinition
 from ..models import (
     OPEN_TASK_STATUSES,
-    DefinitionRecord,
     Person,
     Plan,
     PlanStage,
@@ -37,7 +36,7 @@ from ..models import (
     Task,
 )
 from .context import now, session
-from .definitions import definition_from_record
+from .definitions import definition_versions
 
 #: Separates the token's purpose from anything else the secret key signs.
 _PURPOSE = "gpect-calendar-feed"
@@ -129,18 +128,9 @@ def feed_deadlines(person: Person) -> list[FeedDeadline]:
         .order_by(Task.due_date, Task.id)
     )
     rows = session().execute(query).all()
-    definitions = _definitions({(row.definition_key, row.definition_version) for row in rows})
+    definitions = definition_versions((row.definition_key, row.definition_version) for row in rows)
     language = person.language.value
     return [_deadline(row, definitions[row.definition_key, row.definition_version], language) for row in rows]
-
-
-def _definitions(versions: set[tuple[str, int]]) -> dict[tuple[str, int], WorkflowDefinition]:
-    """The definition versions the deadlines come from, read in one query whatever their number."""
-    if not versions:
-        return {}
-    wanted = sa.tuple_(DefinitionRecord.key, DefinitionRecord.version).in_(sorted(versions))
-    records = session().scalars(sa.select(DefinitionRecord).where(wanted))
-    return {(record.key, record.version): definition_from_record(record) for record in records}
 
 
 _Row = sa.Row[tuple[Task, str, str, str, int]]

@@ -14,7 +14,7 @@ from flask import g
 from ..definitions import WorkflowDefinition, load_definition_file, parse_definition
 from ..definitions.files import definition_files
 from ..errors import DefinitionConflict, NotFound
-from ..models import DefinitionRecord
+from ..models import DefinitionRecord, Plan
 from .context import now, session, transaction_memo
 
 
@@ -151,6 +151,24 @@ def all_definitions() -> dict[tuple[str, int], WorkflowDefinition]:
             memo.setdefault((record.key, record.version), definition_from_record(record))
         complete["loaded"] = dict(memo)
     return dict(complete["loaded"])
+
+
+#: Definition versions by (key, version).
+Definitions = dict[tuple[str, int], WorkflowDefinition]
+
+
+def definitions_for(plans: Iterable[Plan]) -> Definitions:
+    """The definition versions ``plans`` run, read in one query."""
+    return definition_versions({(plan.definition_key, plan.definition_version) for plan in plans})
+
+
+def definition_versions(versions: Iterable[tuple[str, int]]) -> Definitions:
+    """The registered definitions of these (key, version) pairs, read in one query whatever their number."""
+    wanted = sorted(set(versions))
+    if not wanted:
+        return {}
+    query = sa.select(DefinitionRecord).where(sa.tuple_(DefinitionRecord.key, DefinitionRecord.version).in_(wanted))
+    return {(record.key, record.version): definition_from_record(record) for record in session().scalars(query)}
 
 
 def definition_from_record(record: DefinitionRecord) -> WorkflowDefinition:

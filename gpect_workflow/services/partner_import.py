@@ -30,14 +30,8 @@ from ..models import Language, Organisation, OrganisationKind, Person, PersonRol
 from ..validation import normalise_email
 from .context import session
 from .csv_files import CsvFileError, read_table
-from .partners import (
-    can_create_role,
-    can_edit_people,
-    can_manage_directory,
-    create_organisation,
-    create_person_as,
-    update_person,
-)
+from .partners import create_organisation, create_person_as, update_person
+from .permissions import can_create_role, can_edit_people, can_manage_directory
 
 
 def N_(message: str) -> str:  # noqa: N802 - the marker the catalogue's extraction looks for

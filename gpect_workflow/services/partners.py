@@ -16,15 +16,13 @@ from ..models import (
     OrganisationKind,
     Person,
     PersonRole,
-    Plan,
     ReminderMode,
-    RoleAssignment,
-    RoleAssignmentMember,
     Territory,
 )
 from ..validation import check_timezone, collect, normalise_email
 from .context import now, session
 from .paging import Page, paginate
+from .permissions import can_create_role, can_edit_people, require_directory_manager, visible_people
 
 
 def ensure_territory(code: str, name: str, department: str | None = None, region: str | None = None) -> Territory:
@@ -116,29 +114,8 @@ def create_person(
     return person
 
 
-_MANAGERS = (PersonRole.ADMIN, PersonRole.LEAD)
 _REFERENT_TAKEN = "the organisation already has a referent"
 _SELF_FIELDS = {"name", "language", "timezone", "reminder_mode"}
-
-
-def can_manage_directory(actor: Person) -> bool:
-    """Whether ``actor`` may add and change organisations and add people (leads and administrators)."""
-    return actor.role in _MANAGERS
-
-
-def can_edit_people(actor: Person) -> bool:
-    """Whether ``actor`` may change other people's records (administrators only)."""
-    return actor.role is PersonRole.ADMIN
-
-
-def can_create_role(actor: Person, role: PersonRole) -> bool:
-    """Whether ``actor`` may give a new person ``role``: only administrators create administrators."""
-    return can_manage_directory(actor) and (role is not PersonRole.ADMIN or actor.role is PersonRole.ADMIN)
-
-
-def _require_manager(actor: Person) -> None:
-    if not can_manage_directory(actor):
-        raise PermissionDenied("only administrators and project leads manage the partners directory")
 
 
 def list_organisations(actor: Person, territory_id: int | None = None) -> list[Organisation]:
@@ -153,7 +130,7 @@ def create_organisation(
     actor: Person, name: str, kind: OrganisationKind, territory_id: int | None, email: str | None = None
 ) -> Organisation:
     """Add an organisation to the directory (leads and administrators)."""
-    _require_manager(actor)
+    require_directory_manager(actor)
     name = name.strip()
     problems = _organisation_problems(name, territory_id, email)
     if problems:
@@ -185,7 +162,7 @@ def _organisation_problems(name: str, territory_id: int | None, email: str | Non
 
 def update_organisation(actor: Person, organisation_id: int, **changes: object) -> Organisation:
     """Change an organisation's name, kind, territory or address (leads and administrators)."""
-    _require_manager(actor)
+    require_directory_manager(actor)
     organisation = session().get(Organisation, organisation_id)
     if organisation is None:
         raise NotFound("no such organisation")
@@ -216,27 +193,12 @@ def list_people(actor: Person, organisation_id: int | None = None) -> list[Perso
     query = sa.select(Person).order_by(Person.name, Person.id)
     if organisation_id is not None:
         query = query.where(Person.organisation_id == organisation_id)
-    return list(session().scalars(_only_visible_people(query, actor)))
-
-
-def _only_visible_people(query: sa.Select, actor: Person) -> sa.Select:  # type: ignore[type-arg]
-    """``query`` on ``Person`` narrowed to the people ``actor`` may see (the rule of ``list_people``)."""
-    if actor.role is not PersonRole.PARTNER:
-        return query
-    from .queries import visible_plans
-
-    shared = (
-        sa.select(RoleAssignmentMember.person_id)
-        .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
-        .where(RoleAssignment.plan_id.in_(visible_plans(actor)))
-    )
-    leads = sa.select(Plan.lead_id).where(Plan.id.in_(visible_plans(actor)))
-    return query.where(sa.or_(Person.id == actor.id, Person.id.in_(shared), Person.id.in_(leads)))
+    return list(session().scalars(visible_people(query, actor)))
 
 
 def create_person_as(actor: Person, email: str, role: PersonRole, name: str | None, **options: object) -> Person:
     """Add a person to the directory (leads and administrators; only administrators create administrators)."""
-    _require_manager(actor)
+    require_directory_manager(actor)
     if not can_create_role(actor, role):
         raise PermissionDenied("only administrators create administrators")
     organisation_id = options.pop("organisation_id", None)
@@ -389,7 +351,7 @@ def directory_organisations(actor: Person, filters: DirectoryFilters, page: int,
     found = paginate(query, ordered, page, per_page, keep_within=True)
     ids = [organisation.id for organisation in found.items]
     counted = sa.select(Person.organisation_id, sa.func.count()).where(Person.organisation_id.in_(ids))
-    counts = session().execute(_only_visible_people(counted, actor).group_by(Person.organisation_id))
+    counts = session().execute(visible_people(counted, actor).group_by(Person.organisation_id))
     referents = sa.select(Person).where(Person.organisation_id.in_(ids), Person.is_referent.is_(True))
     return OrganisationPage(
         found.items,
@@ -397,7 +359,7 @@ def directory_organisations(actor: Person, filters: DirectoryFilters, page: int,
         found.per_page,
         found.total,
         {organisation_id: int(count) for organisation_id, count in counts},
-        {person.organisation_id: person for person in session().scalars(_only_visible_people(referents, actor))},
+        {person.organisation_id: person for person in session().scalars(visible_people(referents, actor))},
     )
 
 
@@ -410,7 +372,7 @@ def directory_people(actor: Person, filters: DirectoryFilters, page: int, per_pa
             sa.or_(Person.name.icontains(term, autoescape=True), Person.email.icontains(term, autoescape=True))
         )
     on_organisations = DirectoryFilters("", filters.territory_id, filters.kind, filters.organisation_id)
-    query = _only_visible_people(_filtered_organisations(query, on_organisations), actor)
+    query = visible_people(_filtered_organisations(query, on_organisations), actor)
     ordered = query.options(joinedload(Person.organisation).joinedload(Organisation.territory)).order_by(
         Person.name, Person.id
     )

@@ -34,8 +34,8 @@ from .definitions import get_definition
 from .indicators import indicators_of_plans
 from .loading import plan_today
 from .oversight import IndicatorState, indicator_state
+from .permissions import visible_plans
 from .progress import plans_progress, stages_progress
-from .queries import visible_plans
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..services.tasks import change_task_status, request_more_time
 from ..services.unit_of_work import after_commit, after_rollback
 from .auth import login_from_link
 from .i18n import force_locale, page_language
-from .plan_page import note_message
+from .plan_forms import note_message
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}

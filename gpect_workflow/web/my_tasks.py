@@ -15,14 +15,15 @@ from flask_login import current_user
 
 from ..errors import InvalidTransition, StaleObject, ValidationError
 from ..models import TaskStatus
-from ..services.dashboard import HORIZON_DAYS, QUICK_TARGETS, RECENT_DAYS, definitions_for
-from ..services.dashboard import my_tasks as load_my_tasks
+from ..services.definitions import definitions_for
+from ..services.my_tasks import HORIZON_DAYS, QUICK_TARGETS, RECENT_DAYS
+from ..services.my_tasks import my_tasks as load_my_tasks
 from ..services.tasks import change_task_status
 from ..services.unit_of_work import after_rollback
 from . import lists
 from .auth import signed_in
 from .labels import label
-from .plan_page import note_message
+from .plan_forms import note_message
 from .texts import N_
 
 _STALE = N_(

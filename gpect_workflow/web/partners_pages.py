@@ -52,9 +52,6 @@ from ..services.partner_import import (
 from ..services.partners import (
     NO_TERRITORY,
     DirectoryFilters,
-    can_create_role,
-    can_edit_people,
-    can_manage_directory,
     create_organisation,
     create_person_as,
     directory_organisations,
@@ -66,6 +63,7 @@ from ..services.partners import (
     update_organisation,
     update_person,
 )
+from ..services.permissions import can_create_role, can_edit_people, can_manage_directory
 from ..services.unit_of_work import after_rollback
 from ..validation import TIMEZONE_MESSAGE, timezone_problem
 from .auth import signed_in

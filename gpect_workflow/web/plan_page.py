@@ -9,43 +9,25 @@ come back here when asked to (``return_to=plan``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from ..errors import InvalidTransition, StaleObject, ValidationError
+from ..errors import InvalidTransition, StaleObject
 from ..services import plan_view
 from ..services.burnup import plan_burnup
 from ..services.paging import page_number
 from ..services.permissions import require
 from ..services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
 from ..services.plan_opening import open_plan_now, opens_at
-from ..services.plan_view import ShiftLine
 from ..services.unit_of_work import after_rollback
-from ..validation import NOTE_MAX_LENGTH, NOTE_MESSAGE, check_note
 from . import plan_texts
 from .auth import signed_in
 from .charts import burnup_svg, indicator_svg
+from .plan_forms import FormState, form_lookup, form_values, note_errors, stale_message, version
 from .texts import N_
-
-
-@dataclass
-class FormState:
-    """A form sent back to the person: what they typed, what is wrong, what the page has to tell them."""
-
-    action: str
-    task_id: int | None = None
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    #: A message about the whole form: a change made meanwhile, or a refusal.
-    message: str | None = None
-    #: The deadlines a move would change, shown before it is confirmed.
-    preview: list[ShiftLine] | None = None
-    #: The plan's cancellation waits for the person's confirmation.
-    confirm: bool = False
 
 
 def register(blueprint: Blueprint) -> None:
@@ -81,17 +63,6 @@ def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) 
         opens_at=opens_at(data.plan),
     )
     return page, status
-
-
-def form_lookup(form: FormState | None) -> Any:
-    """``form_for(action, task_id)`` for templates: the form sent back if it is that one, an empty one otherwise."""
-
-    def form_for(action: str, task_id: int | None = None) -> FormState:
-        if form is not None and form.action == action and form.task_id == task_id:
-            return form
-        return FormState(action, task_id)
-
-    return form_for
 
 
 @signed_in(back_to="gpect.plan_page")
@@ -173,57 +144,6 @@ def _back_before_service(plan_id: int, form: FormState) -> tuple[str, int]:
         message = gettext("The plan cannot make this change from its current status.")
         return render_plan(plan_id, FormState(form.action, None, form.values, message=message), 409)
     return render_plan(plan_id, form, 422 if form.errors else 200)
-
-
-def form_values(*names: str) -> dict[str, str]:
-    """The submitted fields, stripped (absent ones empty)."""
-    return {name: (request.form.get(name) or "").strip() for name in names}
-
-
-def note_errors(values: dict[str, str]) -> dict[str, list[str]]:
-    """A note longer than the journal keeps is refused, beside its field (nothing is cut silently)."""
-    message = note_message(values.get("note", ""))
-    return {"note": [message]} if message else {}
-
-
-def note_message(note: str) -> str | None:
-    """Why ``note`` is refused (``validation.check_note``), in the page's language; ``None`` when it is not."""
-    try:
-        check_note(note)
-    except ValidationError:
-        return gettext(NOTE_MESSAGE, count=NOTE_MAX_LENGTH)
-    return None
-
-
-def version(values: dict[str, str]) -> int | None:
-    """The version the person saw, if the form carries one."""
-    raw = values.get("expected_version", "")
-    return int(raw) if raw.isdigit() else None
-
-
-def stale_message(plan_id: int, task_id: int | None = None) -> str:
-    """Who changed the task (or the plan) since the person opened the page, when, and what they did."""
-    change = plan_view.last_change(plan_id, task_id)
-    if change is None:
-        return gettext(
-            "Someone changed this while you were working on it. Check its current state; your input is kept."
-        )
-    details = {
-        "who": plan_texts.actor(change),
-        "when": plan_texts.when(change.event.occurred_dt),
-        "what": plan_texts.describe(change),
-    }
-    if task_id is not None:
-        return gettext(
-            "This task was changed since you opened the page, by %(who)s on %(when)s: %(what)s. "
-            "Check its current state; your input is kept, send it again if it still applies.",
-            **details,
-        )
-    return gettext(
-        "This plan was changed since you opened the page, by %(who)s on %(when)s: %(what)s. "
-        "Check its current state; your input is kept, send it again if it still applies.",
-        **details,
-    )
 
 
 def _journal_page() -> int:

@@ -15,10 +15,9 @@ from flask_login import current_user
 
 from ..definitions import WorkflowDefinition
 from ..models import PlanStatus
-from ..services.dashboard import PlanListChoices, plan_list_choices
 from ..services.paging import page_number
 from ..services.permissions import can_start_plans
-from ..services.queries import PlanFilters, list_plans
+from ..services.queries import PlanFilters, PlanListChoices, list_plans, plan_list_choices
 from . import lists
 from .auth import signed_in
 from .i18n import localized

@@ -28,15 +28,8 @@ from ..services.unit_of_work import after_rollback
 from . import plan_texts
 from .auth import signed_in
 from .i18n import short_date
-from .plan_page import (
-    FormState,
-    form_lookup,
-    form_values,
-    note_errors,
-    render_plan,
-    stale_message,
-    version,
-)
+from .plan_forms import FormState, form_lookup, form_values, note_errors, stale_message, version
+from .plan_page import render_plan
 from .texts import N_
 
 #: What the services' field errors mean, in the reader's language, by action and field.
