@@ -127,7 +127,7 @@ def schema_command(output: str | None) -> None:
 @unit_of_work.command
 def create_user_command(email: str, role: str, name: str | None, password: str | None) -> None:
     """Create a user account."""
-    from .services.partners import create_person
+    from .services.partners.directory import create_person
 
     try:
         person = create_person(email, PersonRole(role), name, password=password)
@@ -286,7 +286,7 @@ def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id
 def _account(email: str) -> Person:
     """The person with this address, or the command stops with a message (an address the rule refuses
     cannot have an account)."""
-    from .services.partners import find_person
+    from .services.partners.directory import find_person
 
     try:
         person = find_person(email)
@@ -304,7 +304,7 @@ def _account(email: str) -> Person:
 @unit_of_work.command
 def create_token_command(email: str, name: str) -> None:
     """Create an API token for EMAIL; the token is printed once, on the last line."""
-    from .services.tokens import create_token
+    from .services.accounts.tokens import create_token
 
     person = _account(email)
     token, plain = create_token(person, name)
@@ -318,7 +318,7 @@ def create_token_command(email: str, name: str) -> None:
 @unit_of_work.command
 def list_tokens_command(email: str) -> None:
     """List EMAIL's API tokens (their first characters only), revoked ones marked."""
-    from .services.tokens import list_tokens
+    from .services.accounts.tokens import list_tokens
 
     person = _account(email)
     for token in list_tokens(person):
@@ -335,7 +335,7 @@ def list_tokens_command(email: str) -> None:
 def revoke_token_command(email: str, token_id: int) -> None:
     """Revoke one of EMAIL's API tokens; requests with it are refused from now on."""
     from .errors import NotFound
-    from .services.tokens import revoke_token
+    from .services.accounts.tokens import revoke_token
 
     person = _account(email)
     try:

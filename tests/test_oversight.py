@@ -25,9 +25,8 @@ from gpect_workflow.models import (
     TaskStatus,
     Territory,
 )
-from gpect_workflow.services.context import session
-from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.oversight import (
+from gpect_workflow.services.access import plan_access
+from gpect_workflow.services.committee.oversight import (
     OFF_TRACK_LATE_DAYS,
     IndicatorState,
     OffTrackKind,
@@ -40,11 +39,12 @@ from gpect_workflow.services.oversight import (
     plans_health,
     plans_that_may_need_attention,
 )
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.permissions import plan_access
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
-from gpect_workflow.services.queries import PlanFilters
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.context import session
+from gpect_workflow.services.definitions import get_definition
+from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.plans.listing import PlanFilters
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.tasks.changes import change_task_status
 
 from .plan_helpers import map_every_role
 from .query_count import count_queries

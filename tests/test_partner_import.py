@@ -11,9 +11,10 @@ import sqlalchemy as sa
 
 from gpect_workflow.errors import PermissionDenied, ValidationError
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
-from gpect_workflow.services import partner_import
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partner_import import (
+from gpect_workflow.services.partners import importing as partner_import
+from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.importing import (
     CsvFile,
     DirectorySnapshot,
     ImportFailed,
@@ -30,7 +31,6 @@ from gpect_workflow.services.partner_import import (
     preview_import,
     read_csv,
 )
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
 
 DATA = Path(__file__).parent / "data" / "partners"
 HEADER = "organisation;kind;territory;name;email;role;language"
@@ -235,7 +235,7 @@ def test_names_of_kinds_roles_and_languages_in_french_or_english() -> None:
 
 
 def test_the_labels_the_pages_show_are_accepted_in_files() -> None:
-    from gpect_workflow.web.partner_labels import ORGANISATION_KINDS, PERSON_ROLES
+    from gpect_workflow.web.partners.labels import ORGANISATION_KINDS, PERSON_ROLES
 
     kinds = plan(
         *(f"O{index};{label};;P;k{index}@example.org;;" for index, label in enumerate(ORGANISATION_KINDS.values()))

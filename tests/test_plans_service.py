@@ -24,8 +24,8 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.plans import PlanRequest
-from gpect_workflow.services.queries import PlanFilters, list_plans
+from gpect_workflow.services.plans.listing import PlanFilters, list_plans
+from gpect_workflow.services.plans.starting import PlanRequest
 
 from .conftest import START
 from .plan_helpers import map_every_role, start_five_levers_plan
@@ -80,7 +80,7 @@ def test_missing_roles_are_all_listed(dummy_lead: Person) -> None:
     for missing in ("region", "companies"):
         del roles[missing]
     request = PlanRequest("Plan", "gpect-five-levers", 1, territory_id, dummy_lead.id, date(2026, 12, 1), roles)
-    from gpect_workflow.services.plans import start_plan
+    from gpect_workflow.services.plans.starting import start_plan
 
     with pytest.raises(ValidationError) as error:
         start_plan(dummy_lead, request)
@@ -90,7 +90,7 @@ def test_missing_roles_are_all_listed(dummy_lead: Person) -> None:
 
 
 def test_bad_time_zone_and_name_are_reported_together(dummy_lead: Person) -> None:
-    from gpect_workflow.services.plans import start_plan
+    from gpect_workflow.services.plans.starting import start_plan
 
     territory_id = dummy_lead.organisation.territory_id  # type: ignore[union-attr]
     roles = map_every_role("gpect-five-levers", 1, territory_id)

@@ -6,8 +6,8 @@ from flask import request
 from flask_smorest import abort
 
 from ..models import Person
-from ..services.partners import active_person
-from ..services.tokens import person_for_token
+from ..services.accounts.tokens import person_for_token
+from ..services.partners.directory import active_person
 
 SESSION_USER_KEY = "_user_id"
 

@@ -7,7 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..services.indicators import get_indicator, plan_indicators, record_measurement
+from ..services.indicators.measurements import get_indicator, plan_indicators, record_measurement
 from .auth import api_person
 from .common import errors
 from .schemas import IndicatorListSchema, MeasurementCreateSchema, MeasurementListSchema, MeasurementSchema

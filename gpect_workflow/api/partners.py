@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from ..errors import NotFound
 from ..models import Language, OrganisationKind, Person, PersonRole, ReminderMode
-from ..services.partners import (
+from ..services.partners.directory import (
     create_organisation,
     create_person_as,
     get_organisation,

@@ -10,9 +10,9 @@ from flask_smorest import Blueprint
 
 from ..models import Decision, PlanStatus
 from ..services.definitions import latest_version
-from ..services.plans import PlanRequest, RoleMapping, start_plan
-from ..services.queries import PlanFilters, list_plans, plan_detail, plan_tasks
-from ..services.stages import decide_gate, stage_of_plan
+from ..services.plans.listing import PlanFilters, list_plans, plan_detail, plan_tasks
+from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
+from ..services.stages.progression import decide_gate, stage_of_plan
 from .auth import api_person
 from .common import errors
 from .schemas import (

@@ -43,9 +43,7 @@ from ..models import (
     RoleAssignment,
     RoleAssignmentMember,
 )
-from ..services.context import session
-from ..services.definitions import get_definition
-from ..services.oversight import (
+from ..services.committee.oversight import (
     OFF_TRACK_LATE_DAYS,
     IndicatorHealth,
     OffTrackKind,
@@ -56,6 +54,8 @@ from ..services.oversight import (
     plans_that_may_need_attention,
     sits_on_committee,
 )
+from ..services.context import session
+from ..services.definitions import get_definition
 from ..services.urls import public_url
 from ..services.zones import zone_or_default
 from .digests import MAX_CATCH_UP_DAYS

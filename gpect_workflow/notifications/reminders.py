@@ -32,7 +32,7 @@ from ..models import (
 )
 from ..services.context import now, session
 from ..services.definitions import all_definitions, get_definition
-from ..services.plan_opening import opening_hour
+from ..services.plans.opening import opening_hour
 from ..services.zones import person_zone, plan_zone, zone_or_default
 from .outbox import NewMessage, queued_keys
 from .render import render_email

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from ..definitions import WorkflowDefinition
 from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
+from ..services.access import active_administrators
 from ..services.context import now, session, transaction_memo
 from ..services.definitions import get_definition
-from ..services.permissions import active_administrators
 from ..services.urls import public_host, public_url
 from .ics import Deadline, deadlines_ics
 from .links import link_url

@@ -22,7 +22,7 @@ from ..notifications.outbox import due_count, enqueue
 from ..notifications.reminders import due_reminder_messages
 from ..notifications.sender import SendReport, send_pending
 from ..services.context import now
-from ..services.plan_opening import open_due_plans
+from ..services.plans.opening import open_due_plans
 from ..services.scheduler_runs import NEVER, lock_run, mark_covered
 from ..services.skips import Skip, skipped
 from ..services.unit_of_work import commit, rollback

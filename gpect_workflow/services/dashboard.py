@@ -23,11 +23,11 @@ from ..models import (
     RoleAssignmentMember,
     StageStatus,
 )
+from .access import can_start_plans, is_active_admin, visible_plans
 from .context import now, session
 from .definitions import Definitions, definitions_for
-from .my_tasks import HORIZON_DAYS, WorkItem, open_work
-from .permissions import can_start_plans, is_active_admin, visible_plans
-from .progress import plans_progress
+from .plans.progress import plans_progress
+from .tasks.mine import HORIZON_DAYS, WorkItem, open_work
 
 #: How many plans and gates the dashboard shows before pointing to the full list.
 DASHBOARD_LIMIT = 10

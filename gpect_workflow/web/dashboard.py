@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from ..services.dashboard import dashboard as load_dashboard
-from ..services.my_tasks import HORIZON_DAYS
+from ..services.tasks.mine import HORIZON_DAYS
 from . import lists
 from .auth import signed_in
 

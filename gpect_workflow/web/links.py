@@ -16,13 +16,13 @@ from ..models import Person, ReminderMode, TaskStatus
 from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_token
 from ..notifications.render import long_date
 from ..notifications.views import linked_task
-from ..services.partners import active_person
-from ..services.people import set_reminder_mode
-from ..services.tasks import change_task_status, request_more_time
+from ..services.accounts.preferences import set_reminder_mode
+from ..services.partners.directory import active_person
+from ..services.tasks.changes import change_task_status, request_more_time
 from ..services.unit_of_work import after_commit, after_rollback
 from .auth import login_from_link
 from .i18n import force_locale, page_language
-from .plan_forms import note_message
+from .plans.forms import note_message
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}

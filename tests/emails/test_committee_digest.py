@@ -52,9 +52,9 @@ from gpect_workflow.notifications.render import KINDS, LANGUAGES, RenderedEmail,
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import now, session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import WORKFLOWS, empty_tables, make_app
 from tests.plan_helpers import map_every_role

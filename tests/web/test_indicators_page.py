@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.models import Indicator, Measurement, Person, PersonRole, Plan
 from gpect_workflow.services.context import session
-from gpect_workflow.services.measurement_import import parse_number, read_measurements
+from gpect_workflow.services.indicators.importing import parse_number, read_measurements
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.plan_helpers import start_five_levers_plan
 

@@ -15,10 +15,10 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partner_import import MAX_FILE_BYTES, example_csv, read_csv
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.importing import MAX_FILE_BYTES, example_csv, read_csv
 from gpect_workflow.validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE
-from gpect_workflow.web import partners_pages
+from gpect_workflow.web.partners import pages as partners_pages
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.plan_helpers import start_five_levers_plan
 from tests.query_count import count_queries
@@ -768,7 +768,7 @@ def test_administrators_update_people_already_in_the_directory(client: FlaskClie
 def test_a_failure_while_saving_imports_nothing(
     client: FlaskClient, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gpect_workflow.services import partner_import
+    from gpect_workflow.services.partners import importing as partner_import
 
     as_(client, people["lead"])
     chunks = chunks_of(text(upload(client, (DATA / "utf8-bom-semicolon.csv").read_bytes())))

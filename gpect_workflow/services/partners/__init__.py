@@ -1,0 +1,8 @@
+"""The partners directory: territories, organisations and people, and their CSV import.
+
+The people and organisations most code starts from are importable from the package itself.
+"""
+
+from .directory import create_person, ensure_organisation, ensure_territory, find_person
+
+__all__ = ["create_person", "ensure_organisation", "ensure_territory", "find_person"]
