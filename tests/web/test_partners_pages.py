@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.partners.importing import MAX_FILE_BYTES, example_csv, read_csv
+from gpect_workflow.services.partners.importing.reading import MAX_FILE_BYTES, example_csv, read_csv
 from gpect_workflow.validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE
 from gpect_workflow.web.partners import pages as partners_pages
 from tests.conftest import csrf_token, post_form, sign_in
@@ -768,18 +768,18 @@ def test_administrators_update_people_already_in_the_directory(client: FlaskClie
 def test_a_failure_while_saving_imports_nothing(
     client: FlaskClient, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gpect_workflow.services.partners import importing as partner_import
+    from gpect_workflow.services.partners.importing import applying
 
     as_(client, people["lead"])
     chunks = chunks_of(text(upload(client, (DATA / "utf8-bom-semicolon.csv").read_bytes())))
-    real_create = partner_import.create_person_as
+    real_create = applying.create_person_as
 
     def concurrent_signup(actor: Person, email: str, *args: Any, **kwargs: Any) -> Person:
         if email.startswith("julie"):
             create_person(email, PersonRole.PARTNER, "Signed up meanwhile")
         return real_create(actor, email, *args, **kwargs)
 
-    monkeypatch.setattr(partner_import, "create_person_as", concurrent_signup)
+    monkeypatch.setattr(applying, "create_person_as", concurrent_signup)
     response = confirm(client, chunks, "all_or_nothing")
     page = text(response)
     assert response.status_code == 409 and "Nothing was imported: saving line 4 failed" in page

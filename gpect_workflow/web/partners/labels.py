@@ -8,7 +8,8 @@ from __future__ import annotations
 from flask_babel import gettext
 
 from ...models import Language, OrganisationKind, PersonRole
-from ...services.partners.importing import MESSAGES, Problem
+from ...services.partners.importing.checking import Problem
+from ...services.partners.importing.vocabulary import MESSAGES
 from ..texts import N_
 
 ORGANISATION_KINDS: dict[str, str] = {
@@ -79,7 +80,7 @@ def field_messages(fields: dict[str, list[str]]) -> dict[str, list[str]]:
 
 
 def import_message(code: str, params: dict[str, object] | None = None) -> str:
-    """An import problem, action or note (a code of ``partner_import.MESSAGES``) in the page's language."""
+    """An import problem, action or note (a code of ``importing.vocabulary.MESSAGES``) in the page's language."""
     return gettext(MESSAGES[code], **(params or {}))
 
 

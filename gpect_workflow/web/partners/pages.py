@@ -48,22 +48,17 @@ from ...services.partners.directory import (
     update_organisation,
     update_person,
 )
-from ...services.partners.importing import (
-    COLUMNS,
-    KIND_NAMES,
-    MAX_FILE_BYTES,
-    MAX_ROWS,
-    REQUIRED_COLUMNS,
+from ...services.partners.importing.applying import (
     ImportFailed,
-    ImportFileError,
     ImportMode,
-    ImportPreview,
     ImportRefused,
     PreviewOutdated,
-    example_csv,
     import_people,
     preview_import,
 )
+from ...services.partners.importing.checking import ImportPreview
+from ...services.partners.importing.reading import MAX_FILE_BYTES, MAX_ROWS, ImportFileError, example_csv
+from ...services.partners.importing.vocabulary import COLUMNS, KIND_NAMES, REQUIRED_COLUMNS
 from ...services.unit_of_work import after_rollback
 from ...validation import TIMEZONE_MESSAGE, timezone_problem
 from ..accounts.preferences import TIMEZONES
