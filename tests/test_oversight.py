@@ -26,17 +26,19 @@ from gpect_workflow.models import (
     Territory,
 )
 from gpect_workflow.services.access import plan_access
-from gpect_workflow.services.committee.oversight import (
-    OFF_TRACK_LATE_DAYS,
+from gpect_workflow.services.committee.health import (
     IndicatorState,
     OffTrackKind,
     OffTrackReason,
-    committee_plan_ids,
     indicator_state,
+    plans_health,
+)
+from gpect_workflow.services.committee.lateness import OFF_TRACK_LATE_DAYS
+from gpect_workflow.services.committee.oversight import (
+    committee_plan_ids,
     overseen_page,
     overseen_plan_ids,
     overseen_plans,
-    plans_health,
     plans_that_may_need_attention,
 )
 from gpect_workflow.services.context import session

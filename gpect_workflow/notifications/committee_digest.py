@@ -43,17 +43,9 @@ from ..models import (
     RoleAssignment,
     RoleAssignmentMember,
 )
-from ..services.committee.oversight import (
-    OFF_TRACK_LATE_DAYS,
-    IndicatorHealth,
-    OffTrackKind,
-    OffTrackReason,
-    PlanHealth,
-    committee_roles,
-    plans_health,
-    plans_that_may_need_attention,
-    sits_on_committee,
-)
+from ..services.committee.health import IndicatorHealth, OffTrackKind, OffTrackReason, PlanHealth, plans_health
+from ..services.committee.lateness import OFF_TRACK_LATE_DAYS
+from ..services.committee.oversight import committee_roles, plans_that_may_need_attention, sits_on_committee
 from ..services.context import session
 from ..services.definitions import get_definition
 from ..services.urls import public_url

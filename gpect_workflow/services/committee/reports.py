@@ -35,7 +35,7 @@ from ..indicators.measurements import indicators_of_plans
 from ..loading import plan_today
 from ..plans.burnup import Burnup, plans_burnup
 from ..plans.progress import plans_progress, stages_progress
-from .oversight import IndicatorState, indicator_state
+from .health import IndicatorState, indicator_state
 
 
 @dataclass(frozen=True)

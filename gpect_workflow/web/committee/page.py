@@ -14,14 +14,8 @@ from flask_babel import gettext, ngettext
 from flask_login import current_user
 
 from ...models import PlanStatus
-from ...services.committee.oversight import (
-    OffTrackKind,
-    OffTrackReason,
-    PlanHealth,
-    overseen_page,
-    overseen_plans,
-    plans_health,
-)
+from ...services.committee.health import OffTrackKind, OffTrackReason, PlanHealth, plans_health
+from ...services.committee.oversight import overseen_page, overseen_plans
 from ...services.committee.reports import plan_reviews
 from ...services.definitions import get_definition, latest_definitions
 from ...services.indicators.measurements import indicators_of_plans
