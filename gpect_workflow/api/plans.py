@@ -10,7 +10,8 @@ from flask_smorest import Blueprint
 
 from ..models import Decision, PlanStatus
 from ..services.definitions import latest_version
-from ..services.plans.listing import PlanFilters, list_plans, plan_detail, plan_tasks
+from ..services.plans.detail import plan_detail, plan_tasks
+from ..services.plans.listing import PlanFilters, list_plans
 from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
 from ..services.stages.progression import decide_gate, stage_of_plan
 from .auth import api_person

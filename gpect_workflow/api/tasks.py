@@ -10,7 +10,7 @@ from flask_smorest import Blueprint, abort
 
 from ..errors import StaleObject
 from ..models import Task, TaskStatus
-from ..services.plans.listing import get_task
+from ..services.plans.detail import get_task
 from ..services.tasks.changes import update_task
 from .auth import api_person
 from .common import errors, if_match_version

@@ -13,6 +13,7 @@ from flask import g
 
 from ..definitions import WorkflowDefinition, load_definition_file, parse_definition
 from ..definitions.files import definition_files
+from ..definitions.model import TaskDef
 from ..errors import DefinitionConflict, NotFound
 from ..models import DefinitionRecord, Plan
 from .context import now, session, transaction_memo
@@ -169,6 +170,15 @@ def definition_versions(versions: Iterable[tuple[str, int]]) -> Definitions:
         return {}
     query = sa.select(DefinitionRecord).where(sa.tuple_(DefinitionRecord.key, DefinitionRecord.version).in_(wanted))
     return {(record.key, record.version): definition_from_record(record) for record in session().scalars(query)}
+
+
+def task_definitions(definition: WorkflowDefinition) -> dict[str, TaskDef]:
+    """The definition's tasks by key, worked out once per definition version and request."""
+    memo: dict[tuple[str, int], dict[str, TaskDef]] = g.setdefault("gpect_task_defs", {})
+    key = (definition.key, definition.version)
+    if key not in memo:
+        memo[key] = {task.key: task for task in definition.tasks()}
+    return memo[key]
 
 
 def definition_from_record(record: DefinitionRecord) -> WorkflowDefinition:

@@ -13,7 +13,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Event, Indicator, Language, PlanStage, Task, TaskStatus
 from gpect_workflow.services.context import session
 from gpect_workflow.services.indicators.measurements import record_measurement
-from gpect_workflow.services.plans.page import JOURNAL_PAGE_SIZE
+from gpect_workflow.services.journal import JOURNAL_PAGE_SIZE
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
 from tests.query_count import count_queries

@@ -8,27 +8,24 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...engine.progress import Progress
-from ...errors import NotFound
 from ...models import (
     OPEN_TASK_STATUSES,
     Person,
     Plan,
-    PlanStage,
     PlanStatus,
     Task,
     Territory,
 )
-from ..access import PlanAccess, plan_access, require_view, visible_plans
+from ..access import visible_plans
 from ..context import now, session
-from ..definitions import Definitions, definition_from_record, get_definition, list_definition_records
-from ..loading import plan_today
+from ..definitions import Definitions, definition_from_record, list_definition_records
 from ..paging import Page, paginate
 from ..zones import known_zone
-from .progress import plans_progress, stages_progress
+from .progress import plans_progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +44,6 @@ class PlanSummary:
     """A plan and its progress: a row of a list, as the API answers it."""
 
     plan: Plan
-    progress: Progress
-
-
-@dataclass(frozen=True, slots=True)
-class StageSummary:
-    """A stage of a plan and its progress."""
-
-    stage: PlanStage
     progress: Progress
 
 
@@ -141,67 +130,3 @@ def plan_list_choices(person: Person) -> PlanListChoices:
         list(session().scalars(query)),
         {(record.key, record.version): definition_from_record(record) for record in records},
     )
-
-
-@dataclass(frozen=True, slots=True)
-class PlanDetail:
-    """A plan with its stages, their progress, the plan's progress and what the reader may do."""
-
-    plan: Plan
-    stages: list[PlanStage]
-    stage_progress: dict[int, Progress]
-    progress: Progress
-    access: PlanAccess
-    today: date
-
-    @property
-    def stage_summaries(self) -> list[StageSummary]:
-        """Each stage, in order, with its progress."""
-        return [StageSummary(stage, self.stage_progress.get(stage.id, Progress())) for stage in self.stages]
-
-
-def plan_detail(person: Person, plan_id: int) -> PlanDetail:
-    """One plan as the person may see it (``NotFound`` otherwise)."""
-    plan = session().scalar(
-        sa.select(Plan)
-        .where(Plan.id == plan_id)
-        .options(joinedload(Plan.territory), joinedload(Plan.lead), selectinload(Plan.stages))
-    )
-    if plan is None:
-        raise NotFound("no such plan")
-    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
-    require_view(access)
-    empty = Progress()
-    return PlanDetail(
-        plan,
-        list(plan.stages),
-        stages_progress([plan]),
-        plans_progress([plan]).get(plan.id, empty),
-        access,
-        plan_today(plan),
-    )
-
-
-def plan_tasks(person: Person, plan_id: int) -> list[Task]:
-    """The plan's tasks in stage then due-date order, for someone who may see the plan."""
-    plan_detail(person, plan_id)
-    query = (
-        sa.select(Task)
-        .join(PlanStage, PlanStage.id == Task.stage_id)
-        .where(Task.plan_id == plan_id)
-        .options(joinedload(Task.assignee))
-        .order_by(PlanStage.position, Task.due_date, Task.id)
-    )
-    return list(session().scalars(query))
-
-
-def get_task(person: Person, task_id: int) -> Task:
-    """One task, for someone who may see its plan."""
-    task = session().get(Task, task_id)
-    if task is None:
-        raise NotFound("no such task")
-    try:
-        plan_detail(person, task.plan_id)
-    except NotFound as exc:
-        raise NotFound("no such task") from exc
-    return task

@@ -48,7 +48,7 @@ def change_task_status(
     plan, task, _, access = _task_change(actor, task_id, expected_version)
     stage = session().get(PlanStage, task.stage_id)
     assert stage is not None
-    _check_stage_accepts(stage, task.status, target)
+    check_stage_accepts(stage, task.status, target)
     change = check_task_change(
         task.status,
         target,
@@ -239,7 +239,7 @@ def _task_change(
     return plan, task, definition, access
 
 
-def _check_stage_accepts(stage: PlanStage, current: TaskStatus, target: TaskStatus) -> None:
+def check_stage_accepts(stage: PlanStage, current: TaskStatus, target: TaskStatus) -> None:
     reopening = target is TaskStatus.TODO and current in FINISHED_TASK_STATUSES
     if stage.status is StageStatus.OPEN or (stage.status is StageStatus.AWAITING_DECISION and reopening):
         return

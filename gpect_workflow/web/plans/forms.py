@@ -14,8 +14,8 @@ from flask import request
 from flask_babel import gettext
 
 from ...errors import ValidationError
-from ...services.plans import page as plan_view
-from ...services.plans.page import ShiftLine
+from ...services.journal import last_change
+from ...services.tasks.page import ShiftLine
 from ...validation import NOTE_MAX_LENGTH, NOTE_MESSAGE, check_note
 from . import texts as plan_texts
 
@@ -75,7 +75,7 @@ def version(values: dict[str, str]) -> int | None:
 
 def stale_message(plan_id: int, task_id: int | None = None) -> str:
     """Who changed the task (or the plan) since the person opened the page, when, and what they did."""
-    change = plan_view.last_change(plan_id, task_id)
+    change = last_change(plan_id, task_id)
     if change is None:
         return gettext(
             "Someone changed this while you were working on it. Check its current state; your input is kept."

@@ -18,10 +18,11 @@ from flask_login import current_user
 from ...errors import InvalidTransition, StaleObject
 from ...services.access import require
 from ...services.paging import page_number
-from ...services.plans import page as plan_view
 from ...services.plans.burnup import plan_burnup
+from ...services.plans.detail import check_visible
 from ...services.plans.lifecycle import cancel_plan, hold_plan, resume_plan
 from ...services.plans.opening import open_plan_now, opens_at
+from ...services.plans.page import plan_page as load_plan_page
 from ...services.unit_of_work import after_rollback
 from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg
@@ -47,7 +48,7 @@ def plan_page(plan_id: int) -> Any:
 
 def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) -> tuple[str, int]:
     """The plan page, with ``form`` sent back filled in when an action needs the person again."""
-    data = plan_view.plan_page(current_user, plan_id, _journal_page())
+    data = load_plan_page(current_user, plan_id, _journal_page())
     page = render_template(
         "gpect_workflow/plans/show.html",
         page=data,
@@ -104,7 +105,7 @@ def _plan_action(plan_id: int, action: str) -> Any:
     if errors or needs_confirmation:
         return _back_before_service(plan_id, FormState(action, None, values, errors, confirm=not errors))
     note, expected = values["note"] or None, version(values)
-    plan_view.check_visible(current_user, plan_id)
+    check_visible(current_user, plan_id)
     try:
         if action == "open":
             open_plan_now(current_user, plan_id, expected_version=expected)
@@ -138,7 +139,7 @@ def _back_before_service(plan_id: int, form: FormState) -> tuple[str, int]:
 
     Only to the plan's managers: anyone else gets the 403 the service would have answered.
     """
-    data = plan_view.plan_page(current_user, plan_id, 1)
+    data = load_plan_page(current_user, plan_id, 1)
     require(data.detail.access.can_manage, "only the plan lead may hold, resume or cancel the plan")
     if form.confirm and not data.actions.can_cancel:
         message = gettext("The plan cannot make this change from its current status.")

@@ -13,7 +13,7 @@ from flask_babel import format_datetime, gettext
 
 from ...definitions.model import Text
 from ...errors import GpectError
-from ...services.plans.page import JournalEntry
+from ...services.journal import JournalEntry
 from .. import labels
 from ..i18n import current_language, localized, short_date
 from ..texts import N_

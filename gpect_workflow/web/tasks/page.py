@@ -22,8 +22,10 @@ from ...errors import InvalidTransition, StaleObject, ValidationError
 from ...models import TaskStatus
 from ...services.access import is_worker, require
 from ...services.paging import page_number
-from ...services.plans import page as plan_view
+from ...services.plans.detail import plan_of_task
 from ...services.tasks.changes import change_task_status, move_deadline, reassign_task
+from ...services.tasks.page import preview_move
+from ...services.tasks.page import task_page as load_task_page
 from ...services.unit_of_work import after_rollback
 from ..auth import signed_in
 from ..i18n import short_date
@@ -56,7 +58,7 @@ def task_page(task_id: int) -> Any:
 
 def render_task(task_id: int, form: FormState | None = None, status: int = 200) -> tuple[str, int]:
     """The task page, with ``form`` sent back filled in when an action needs the person again."""
-    data = plan_view.task_page(current_user, task_id, page_number(request.args.get("journal_page")))
+    data = load_task_page(current_user, task_id, page_number(request.args.get("journal_page")))
     page = render_template(
         "gpect_workflow/tasks/show.html",
         page=data,
@@ -146,7 +148,7 @@ def _preview(form: FormState, new_due: date) -> Any:
     """Show what the move would change; nothing is written (the plan's lock ends with the request)."""
     assert form.task_id is not None
     try:
-        form.preview = plan_view.preview_move(current_user, form.task_id, new_due, version(form.values))
+        form.preview = preview_move(current_user, form.task_id, new_due, version(form.values))
     except (ValidationError, StaleObject, InvalidTransition) as error:
         return _refused(form, error)
     return _back(form, 200)
@@ -176,7 +178,7 @@ def _input_errors(form: FormState, anyone_working_on_it: bool = False) -> tuple[
     for a status change also the person working on the task.
     """
     assert form.task_id is not None
-    data = plan_view.task_page(current_user, form.task_id)
+    data = load_task_page(current_user, form.task_id)
     access = data.detail.access
     allowed = access.can_manage or (anyone_working_on_it and is_worker(current_user, data.row.task, access))
     require(allowed, "you may not change this task")
@@ -203,7 +205,7 @@ def _refusal_page(form: FormState, error: Exception) -> tuple[str, int]:
                 form.errors["_form"] = problems
         return _back(form, 422)
     if isinstance(error, StaleObject):
-        form.message = stale_message(plan_view.plan_of_task(form.task_id), form.task_id)
+        form.message = stale_message(plan_of_task(form.task_id), form.task_id)
     else:
         form.message = plan_texts.refusal(error)  # type: ignore[arg-type]
     return _back(form, 409)
@@ -213,7 +215,7 @@ def _back(form: FormState, status: int) -> tuple[str, int]:
     """The page the form was sent from, the form filled in as the person left it."""
     assert form.task_id is not None
     if request.form.get("return_to") == "plan":
-        return render_plan(plan_view.plan_of_task(form.task_id), form, status)
+        return render_plan(plan_of_task(form.task_id), form, status)
     return render_task(form.task_id, form, status)
 
 
@@ -221,7 +223,7 @@ def _done(task_id: int, message: str) -> Response:
     """Say what was done, and go back to the page the form was sent from (Post/Redirect/Get)."""
     flash(message)
     if request.form.get("return_to") == "plan":
-        target = url_for("gpect.plan_page", plan_id=plan_view.plan_of_task(task_id), _anchor=f"task-{task_id}")
+        target = url_for("gpect.plan_page", plan_id=plan_of_task(task_id), _anchor=f"task-{task_id}")
     else:
         target = url_for("gpect.task_page", task_id=task_id)
     return redirect(target)
