@@ -127,7 +127,7 @@ def schema_command(output: str | None) -> None:
 @unit_of_work.command
 def create_user_command(email: str, role: str, name: str | None, password: str | None) -> None:
     """Create a user account."""
-    from .services.partners.directory import create_person
+    from .services.partners.people import create_person
 
     try:
         person = create_person(email, PersonRole(role), name, password=password)
@@ -286,7 +286,7 @@ def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id
 def _account(email: str) -> Person:
     """The person with this address, or the command stops with a message (an address the rule refuses
     cannot have an account)."""
-    from .services.partners.directory import find_person
+    from .services.partners.people import find_person
 
     try:
         person = find_person(email)

@@ -11,7 +11,8 @@ from blinker import Signal
 
 from gpect_workflow.models import OrganisationKind, Person, PersonRole, Plan
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.partners.directory import create_person, ensure_organisation, find_person
+from gpect_workflow.services.partners.organisations import ensure_organisation
+from gpect_workflow.services.partners.people import create_person, find_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 
 

@@ -43,7 +43,8 @@ from gpect_workflow.services.committee.oversight import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.listing import PlanFilters
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.tasks.changes import change_task_status

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from gpect_workflow.errors import PermissionDenied, ValidationError
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.importing import applying, checking, reading
 from gpect_workflow.services.partners.importing.applying import (
     ImportFailed,
@@ -30,6 +29,8 @@ from gpect_workflow.services.partners.importing.checking import (
     plan_import,
 )
 from gpect_workflow.services.partners.importing.reading import CsvFile, ImportFileError, example_csv, read_csv
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 
 DATA = Path(__file__).parent / "data" / "partners"
 HEADER = "organisation;kind;territory;name;email;role;language"

@@ -33,7 +33,8 @@ from gpect_workflow.models import OrganisationKind, OutboxStatus, PersonRole
 from gpect_workflow.notifications.outbox import NewMessage, claim_ttl, enqueue
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 
 from .conftest import REPO, START, WORKFLOWS, database_kind

@@ -13,7 +13,8 @@ from flask.testing import FlaskClient
 from gpect_workflow.models import Person, PersonRole, Territory
 from gpect_workflow.services import unit_of_work
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners.directory import create_person, ensure_territory
+from gpect_workflow.services.partners.organisations import ensure_territory
+from gpect_workflow.services.partners.people import create_person
 from tests.conftest import post_form, sign_in
 
 

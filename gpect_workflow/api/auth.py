@@ -7,7 +7,7 @@ from flask_smorest import abort
 
 from ..models import Person
 from ..services.accounts.tokens import person_for_token
-from ..services.partners.directory import active_person
+from ..services.partners.people import active_person
 
 SESSION_USER_KEY = "_user_id"
 

@@ -9,16 +9,9 @@ from flask_smorest import Blueprint
 
 from ..errors import NotFound
 from ..models import Language, OrganisationKind, Person, PersonRole, ReminderMode
-from ..services.partners.directory import (
-    create_organisation,
-    create_person_as,
-    get_organisation,
-    list_organisations,
-    list_people,
-    list_territories,
-    update_organisation,
-    update_person,
-)
+from ..services.partners.directory import get_organisation, list_territories
+from ..services.partners.organisations import create_organisation, list_organisations, update_organisation
+from ..services.partners.people import create_person_as, list_people, update_person
 from .auth import api_person
 from .common import errors
 from .schemas import (

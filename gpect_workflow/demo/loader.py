@@ -34,7 +34,8 @@ from ..models import (
 from ..services.context import session, state
 from ..services.definitions import get_definition, latest_definitions, register_definitions
 from ..services.indicators.measurements import record_measurement
-from ..services.partners.directory import create_person, ensure_organisation, ensure_territory, find_person
+from ..services.partners.organisations import ensure_organisation, ensure_territory
+from ..services.partners.people import create_person, find_person
 from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
 from ..services.stages.progression import decide_gate
 from ..services.tasks.changes import change_task_status

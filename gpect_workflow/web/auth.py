@@ -21,7 +21,7 @@ from ..errors import ValidationError
 from ..models import Person
 from ..notifications.login_links import queue_login_link
 from ..notifications.sender import send_pending
-from ..services.partners.directory import active_person, find_person
+from ..services.partners.people import active_person, find_person
 from ..services.unit_of_work import after_commit
 from .texts import page_texts
 

@@ -30,7 +30,7 @@ from werkzeug.wrappers import Response
 
 from ..models import Language
 from ..resources import translations_dir
-from ..services.partners.directory import update_person
+from ..services.partners.people import update_person
 from .labels import label
 from .navigation import menu
 

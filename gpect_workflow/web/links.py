@@ -17,7 +17,7 @@ from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_
 from ..notifications.render import long_date
 from ..notifications.views import linked_task
 from ..services.accounts.preferences import set_reminder_mode
-from ..services.partners.directory import active_person
+from ..services.partners.people import active_person
 from ..services.tasks.changes import change_task_status, request_more_time
 from ..services.unit_of_work import after_commit, after_rollback
 from .auth import login_from_link

@@ -32,7 +32,7 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.accounts.tokens import create_token, revoke_token
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners.directory import find_person
+from gpect_workflow.services.partners.people import find_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.state import EXTENSION_NAME
 from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE

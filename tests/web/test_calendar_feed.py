@@ -26,7 +26,7 @@ from gpect_workflow.models import (
 from gpect_workflow.notifications.ics import task_uid
 from gpect_workflow.services.accounts.calendar_feed import feed_token, renew_feed
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners.directory import find_person
+from gpect_workflow.services.partners.people import find_person
 from gpect_workflow.services.plans.starting import PlanRequest, start_plan
 from tests.conftest import post_form, sign_in
 from tests.plan_helpers import map_every_role, start_five_levers_plan

@@ -15,7 +15,8 @@ from pypdf import PdfReader
 from gpect_workflow.models import Indicator, OrganisationKind, Person, PersonRole, Plan
 from gpect_workflow.services.context import session
 from gpect_workflow.services.indicators.measurements import record_measurement
-from gpect_workflow.services.partners.directory import create_person, ensure_organisation
+from gpect_workflow.services.partners.organisations import ensure_organisation
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from tests.conftest import sign_in
 from tests.engine_drive import committee_member

@@ -15,8 +15,9 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners.directory import create_person, ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.importing.reading import MAX_FILE_BYTES, example_csv, read_csv
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE
 from gpect_workflow.web.partners import pages as partners_pages
 from tests.conftest import csrf_token, post_form, sign_in

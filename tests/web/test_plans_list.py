@@ -14,7 +14,7 @@ from flask_babel import refresh
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Language, Person, PersonRole, Plan, PlanStage
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners.directory import ensure_territory
+from gpect_workflow.services.partners.organisations import ensure_territory
 from gpect_workflow.services.plans.lifecycle import hold_plan
 from gpect_workflow.services.plans.progress import plans_progress
 from gpect_workflow.services.plans.starting import PlanRequest, start_plan

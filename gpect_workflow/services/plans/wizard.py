@@ -27,7 +27,8 @@ from ...models import Organisation, OrganisationKind, Person, PersonRole, Plan, 
 from ...validation import check_date, check_timezone, collect, normalise_email
 from ..context import now, session
 from ..definitions import definition_from_record, get_definition, list_definition_records
-from ..partners.directory import create_organisation, create_person_as
+from ..partners.organisations import create_organisation
+from ..partners.people import create_person_as
 from .starting import (
     PlanRequest,
     RoleMapping,

@@ -11,7 +11,7 @@ from flask_login import current_user
 from ...errors import NotFound, ValidationError
 from ...models import Language, ReminderMode
 from ...services.accounts.tokens import create_token, list_tokens, revoke_token
-from ...services.partners.directory import update_person
+from ...services.partners.people import update_person
 from ...services.unit_of_work import after_rollback
 from ..auth import signed_in
 from ..partners.labels import field_messages

@@ -37,16 +37,11 @@ from ...services.paging import page_number
 from ...services.partners.directory import (
     NO_TERRITORY,
     DirectoryFilters,
-    create_organisation,
-    create_person_as,
     directory_organisations,
     directory_people,
     get_organisation,
-    get_person,
     list_territories,
     organisations_of_territory,
-    update_organisation,
-    update_person,
 )
 from ...services.partners.importing.applying import (
     ImportFailed,
@@ -59,6 +54,8 @@ from ...services.partners.importing.applying import (
 from ...services.partners.importing.checking import ImportPreview
 from ...services.partners.importing.reading import MAX_FILE_BYTES, MAX_ROWS, ImportFileError, example_csv
 from ...services.partners.importing.vocabulary import COLUMNS, KIND_NAMES, REQUIRED_COLUMNS
+from ...services.partners.organisations import create_organisation, update_organisation
+from ...services.partners.people import create_person_as, get_person, update_person
 from ...services.unit_of_work import after_rollback
 from ...validation import TIMEZONE_MESSAGE, timezone_problem
 from ..accounts.preferences import TIMEZONES

@@ -13,7 +13,8 @@ from ....models import Organisation, Person, PersonRole, Territory
 from ....validation import normalise_email
 from ...access import can_create_role, can_edit_people, can_manage_directory
 from ...context import session
-from ..directory import create_organisation, create_person_as, update_person
+from ..organisations import create_organisation
+from ..people import create_person_as, update_person
 from .checking import DirectorySnapshot, ImportPreview, OrganisationRef, PersonRef, RowPlan, TerritoryRef, plan_import
 from .reading import CsvFile, read_csv
 from .vocabulary import name_key
