@@ -9,7 +9,9 @@ from . import auth, dashboard, i18n, indicators, links, outbox, stages
 from .accounts import calendar_feed, preferences
 from .committee import page as committee_page
 from .committee import reports
-from .partners import pages as partners_pages
+from .partners import directory as partners_directory
+from .partners import forms as partners_forms
+from .partners import importing as partners_import
 from .plans import listing as plans_listing
 from .plans import page as plan_page
 from .plans import wizard
@@ -40,7 +42,9 @@ def ui_blueprint() -> Blueprint:
     stages.register(blueprint)
     committee_page.register(blueprint)
     my_tasks.register(blueprint)
-    partners_pages.register(blueprint)
+    partners_directory.register(blueprint)
+    partners_forms.register(blueprint)
+    partners_import.register(blueprint)
     outbox.register(blueprint)
     calendar_feed.register(blueprint)
     return blueprint
