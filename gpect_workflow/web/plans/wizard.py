@@ -26,8 +26,7 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel import Locale
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
@@ -36,9 +35,7 @@ from ...definitions import WorkflowDefinition
 from ...errors import ValidationError
 from ...models import PersonRole, PlanStatus
 from ...services.context import now
-from ...services.partners.directory import list_territories
-from ...services.plans.opening import opening_hour
-from ...services.plans.starting import RoleMapping, require_plan_starter, start_plan, waits_for_start
+from ...services.plans.starting import RoleMapping, require_plan_starter, start_plan
 from ...services.plans.wizard import (
     DetailsInput,
     PlanDetails,
@@ -47,38 +44,14 @@ from ...services.plans.wizard import (
     add_person,
     check_details,
     check_roles,
-    definition_choices,
     just_started,
-    lead_choices,
     partner_organisations,
     plan_request,
-    schedule_preview,
-    task_owning_roles,
 )
 from ...services.unit_of_work import after_rollback
-from ..accounts.preferences import TIMEZONES
 from ..auth import signed_in
-from ..i18n import current_language, long_date
-from ..labels import GATES, LEVERS, translated
-from ..partners.labels import ORGANISATION_KINDS, field_messages
-from ..texts import N_
-
-#: Fields of the first step, carried forward once it is done.
-PLAN_FIELDS = ("definition", "territory_id", "name", "start_date", "timezone", "lead_id")
-#: The preview's checkbox: open the first stage now although the start date is ahead.
-OPEN_NOW = "open_now"
-#: Fields of the roles step: ``role-<key>-organisation`` and ``role-<key>-people``.
-ROLE_PREFIX = "role-"
-#: Fields of the inline creation sub-forms, never carried to another step.
-NEW_PREFIXES = ("new-organisation-", "new-person-")
-#: Where the errors of those sub-forms are reported: ``new-organisation.<role>.<field>``.
-NEW_SCOPES = ("new-organisation.", "new-person.")
-
-STEPS = (
-    ("plan", N_("Definition and plan")),
-    ("roles", N_("Roles and partners")),
-    ("preview", N_("Schedule and confirmation")),
-)
+from ..i18n import long_date
+from .wizard_steps import OPEN_NOW, PLAN_FIELDS, ROLE_PREFIX, plan_step, preview_step, roles_step
 
 
 class _Shown(Exception):
@@ -100,7 +73,7 @@ def new_plan() -> Any:
     require_plan_starter(current_user)
     values = _values()
     if request.method == "GET":
-        return _plan_step(values)
+        return plan_step(values)
     action, _, role_key = (request.form.get("action") or "").partition(":")
     handler = _ACTIONS.get(action)
     if handler is None:
@@ -135,7 +108,7 @@ def _values() -> MultiDict[str, str]:
 
 def _to_plan(values: MultiDict[str, str], _: str) -> tuple[str, int]:
     """Back to the first step: nothing is checked, everything typed is kept."""
-    return _plan_step(values)
+    return plan_step(values)
 
 
 def _to_roles(values: MultiDict[str, str], _: str) -> tuple[str, int]:
@@ -143,14 +116,14 @@ def _to_roles(values: MultiDict[str, str], _: str) -> tuple[str, int]:
     details, definition = _details(values)
     if not any(key.startswith(ROLE_PREFIX) for key in values):
         _prefill_lead_role(values, details, definition)
-    return _roles_step(values, details, definition)
+    return roles_step(values, details, definition)
 
 
 def _to_preview(values: MultiDict[str, str], _: str) -> tuple[str, int]:
     """On to the preview, once every role that has tasks is mapped."""
     details, definition = _details(values)
     roles = _roles(values, details, definition)
-    return _preview_step(values, details, definition, roles)
+    return preview_step(values, details, definition, roles)
 
 
 def _confirm(values: MultiDict[str, str], _: str) -> Any:
@@ -194,14 +167,14 @@ def _create_organisation(values: MultiDict[str, str], role_key: str) -> tuple[st
         )
     except ValidationError as error:
         errors = _sub_form_errors("new-organisation", role_key, error.fields, ("name", "kind", "email"))
-        return after_rollback(lambda: _roles_step(values, details, definition, errors=errors, status=422))
+        return after_rollback(lambda: roles_step(values, details, definition, errors=errors, status=422))
     values[f"role-{role_key}-organisation"] = str(organisation.id)
     values.setlist(f"role-{role_key}-people", [])
     _clear(values, field(""))
     created = gettext(
         "The organisation %(name)s was added to the directory and chosen for this role.", name=organisation.name
     )
-    return _roles_step(values, details, definition, created={role_key: created})
+    return roles_step(values, details, definition, created={role_key: created})
 
 
 def _create_person(values: MultiDict[str, str], role_key: str) -> tuple[str, int]:
@@ -215,11 +188,11 @@ def _create_person(values: MultiDict[str, str], role_key: str) -> tuple[str, int
         person = add_person(current_user, organisation, values.get(field("name"), ""), values.get(field("email"), ""))
     except ValidationError as error:
         errors = _sub_form_errors("new-person", role_key, error.fields, ("organisation", "name", "email"))
-        return after_rollback(lambda: _roles_step(values, details, definition, errors=errors, status=422))
+        return after_rollback(lambda: roles_step(values, details, definition, errors=errors, status=422))
     values.setlist(f"role-{role_key}-people", [*values.getlist(f"role-{role_key}-people"), str(person.id)])
     _clear(values, field(""))
     created = gettext("%(name)s was added to the directory and chosen for this role.", name=person.name)
-    return _roles_step(values, details, definition, created={role_key: created})
+    return roles_step(values, details, definition, created={role_key: created})
 
 
 _ACTIONS = {
@@ -241,7 +214,7 @@ def _details(values: MultiDict[str, str]) -> tuple[PlanDetails, WorkflowDefiniti
     try:
         return check_details(current_user, typed)
     except ValidationError as error:
-        raise _Shown(_plan_step(values, errors=error.fields, status=422)) from error
+        raise _Shown(plan_step(values, errors=error.fields, status=422)) from error
 
 
 def _roles(values: MultiDict[str, str], details: PlanDetails, definition: WorkflowDefinition) -> dict[str, RoleMapping]:
@@ -252,7 +225,7 @@ def _roles(values: MultiDict[str, str], details: PlanDetails, definition: Workfl
     try:
         return check_roles(definition, partner_organisations(details.territory.id), choices)
     except ValidationError as error:
-        raise _Shown(_roles_step(values, details, definition, errors=error.fields, status=422)) from error
+        raise _Shown(roles_step(values, details, definition, errors=error.fields, status=422)) from error
 
 
 def _step_of_errors(
@@ -264,11 +237,11 @@ def _step_of_errors(
 ) -> tuple[str, int]:
     """``start_plan`` refused: show its errors at the step their fields belong to."""
     if any(field in PLAN_FIELDS for field in errors):
-        return _plan_step(values, errors=errors, status=422)
+        return plan_step(values, errors=errors, status=422)
     if any(field.startswith("roles") for field in errors):
-        return _roles_step(values, details, definition, errors=errors, status=422)
+        return roles_step(values, details, definition, errors=errors, status=422)
     messages = [message for field_messages in errors.values() for message in field_messages]
-    return _preview_step(values, details, definition, roles, errors={"_form": messages}, status=422)
+    return preview_step(values, details, definition, roles, errors={"_form": messages}, status=422)
 
 
 def _role_key(definition: WorkflowDefinition, role_key: str) -> str:
@@ -307,119 +280,3 @@ def _sub_form_errors(
 def _clear(values: MultiDict[str, str], prefix: str) -> None:
     for key in [key for key in values if key.startswith(prefix)]:
         values.poplist(key)
-
-
-# Pages.
-
-
-def _plan_step(
-    values: MultiDict[str, str], errors: dict[str, list[str]] | None = None, status: int = 200
-) -> tuple[str, int]:
-    choices = definition_choices(current_user)
-    return _page(
-        "plan",
-        values,
-        errors,
-        status,
-        latest=[choice for choice in choices if choice.is_latest],
-        earlier={
-            latest.definition.key: [c for c in choices if c.definition.key == latest.definition.key and not c.is_latest]
-            for latest in choices
-            if latest.is_latest
-        },
-        territories=list_territories(),
-        leads=lead_choices(current_user),
-        timezones=TIMEZONES,
-    )
-
-
-def _roles_step(
-    values: MultiDict[str, str],
-    details: PlanDetails,
-    definition: WorkflowDefinition,
-    errors: dict[str, list[str]] | None = None,
-    status: int = 200,
-    created: dict[str, str] | None = None,
-) -> tuple[str, int]:
-    organisations = partner_organisations(details.territory.id)
-    return _page(
-        "roles",
-        values,
-        errors,
-        status,
-        details=details,
-        definition=definition,
-        owners=task_owning_roles(definition),
-        organisations={organisation.id: organisation for organisation in organisations},
-        local=[organisation for organisation in organisations if organisation.territory_id is not None],
-        regional=[organisation for organisation in organisations if organisation.territory_id is None],
-        created=created or {},
-    )
-
-
-def _preview_step(
-    values: MultiDict[str, str],
-    details: PlanDetails,
-    definition: WorkflowDefinition,
-    roles: dict[str, RoleMapping],
-    errors: dict[str, list[str]] | None = None,
-    status: int = 200,
-) -> tuple[str, int]:
-    organisations = {organisation.id: organisation for organisation in partner_organisations(details.territory.id)}
-    return _page(
-        "preview",
-        values,
-        errors,
-        status,
-        details=details,
-        definition=definition,
-        roles=roles,
-        organisations=organisations,
-        people={person.id: person for organisation in organisations.values() for person in organisation.people},
-        preview=schedule_preview(definition, details.start_date, roles),
-        calendar=_calendar_name(definition),
-        scheduled=waits_for_start(details.start_date, details.timezone),
-        opening_hour=opening_hour().strftime("%H:%M"),
-    )
-
-
-def _calendar_name(definition: WorkflowDefinition) -> str:
-    """Whose public holidays the definition's working days skip: ``France``, or ``France (57)``."""
-    country, subdivision = definition.calendar.country, definition.calendar.subdivision
-    name = Locale.parse(current_language()).territories.get(country, country)
-    return f"{name} ({subdivision})" if subdivision else name
-
-
-def _page(
-    step: str, values: MultiDict[str, str], errors: dict[str, list[str]] | None, status: int, **context: Any
-) -> tuple[str, int]:
-    page = render_template(
-        "gpect_workflow/plans/new.html",
-        step=step,
-        steps=[(key, gettext(label)) for key, label in STEPS],
-        values=values,
-        carried=_carried(values, step),
-        errors=field_messages(errors or {}),
-        levers=translated(LEVERS),
-        gates=translated(GATES),
-        organisation_kinds={str(kind): gettext(label) for kind, label in ORGANISATION_KINDS.items()},
-        is_lead=current_user.role is PersonRole.LEAD,
-        open_forms={".".join(field.split(".")[:2]) for field in errors or {} if field.startswith(NEW_SCOPES)},
-        **context,
-    )
-    return page, status
-
-
-def _carried(values: MultiDict[str, str], step: str) -> list[tuple[str, str]]:
-    """The hidden fields of a step: what the other steps' fields hold (the inline sub-forms excepted)."""
-
-    def shown_here(key: str) -> bool:
-        if key.startswith(NEW_PREFIXES):
-            return True
-        if step == "plan":
-            return key in PLAN_FIELDS
-        if step == "roles":
-            return key.startswith(ROLE_PREFIX)
-        return step == "preview" and key == OPEN_NOW
-
-    return [(key, value) for key, value in values.items(multi=True) if not shown_here(key)]
