@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from flask import request
 from flask_smorest import Blueprint, abort
 
-from .schemas import ApiErrorSchema
+from .errors import ApiErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 

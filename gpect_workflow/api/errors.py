@@ -10,9 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from ..errors import GpectError, ValidationError, http_status
+
+
+class ApiErrorSchema(Schema):
+    """Every error answer: HTTP code, error name, message, and per-field messages for invalid input."""
+
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
 
 #: Where webargs puts the messages of a request's parts; their fields are named without the part.
 _LOCATIONS = ("json", "query", "form", "headers", "view_args")
