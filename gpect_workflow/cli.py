@@ -257,7 +257,7 @@ def scheduler_command() -> None:
 def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id: int | None) -> None:
     """List the outbox: queued, sent, failed and captured messages (captured: no SMTP server configured)."""
     from .errors import NotFound
-    from .notifications.outbox import list_messages, message_detail, retry
+    from .services.outbox import list_messages, message_detail, retry
 
     if retry_id is not None:
         if not retry(retry_id):

@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 
 from ..errors import InvalidTransition, PermissionDenied
 from ..models import OutboxStatus
-from ..notifications.outbox import message_detail, message_page, retry
 from ..services.access import is_active_admin
+from ..services.outbox import message_detail, message_page, retry
 from .auth import api_person
 from .common import errors
 from .schemas import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema

@@ -14,9 +14,10 @@ import logging
 
 from ..models import OutboxStatus
 from ..services.context import now
+from ..services.outbox import status_counts
 from ..services.urls import public_url
 from .ledger import Failure
-from .outbox import NewMessage, enqueue, status_counts
+from .outbox import NewMessage, enqueue
 from .render import render_email
 from .views import administrators, common_context
 

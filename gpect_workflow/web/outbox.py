@@ -18,8 +18,9 @@ from flask_login import current_user
 
 from ..errors import InvalidTransition
 from ..models import OutboxStatus
-from ..notifications.outbox import attachments_of, message_detail, message_page, retry, retry_failed
+from ..notifications.outbox import attachments_of
 from ..services.access import is_active_admin, require
+from ..services.outbox import message_detail, message_page, retry, retry_failed
 from ..services.paging import page_number
 from .auth import signed_in
 from .texts import N_
