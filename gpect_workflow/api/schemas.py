@@ -187,7 +187,7 @@ class ProgressSchema(Schema):
 
 
 class StageSchema(Schema):
-    """A stage and its progress (``services.queries.StageSummary``)."""
+    """A stage and its progress (``services.plans.detail.StageSummary``)."""
 
     id = fields.Integer(attribute="stage.id", required=True)
     key = fields.String(attribute="stage.stage_key", required=True)
@@ -204,7 +204,7 @@ class StageSchema(Schema):
 
 
 class PlanSummarySchema(Schema):
-    """A plan and its progress (``services.queries.PlanSummary``, or the ``PlanDetail`` of one plan)."""
+    """A plan and its progress (``services.plans.listing.PlanSummary``, or the ``PlanDetail`` of one plan)."""
 
     id = fields.Integer(attribute="plan.id", required=True)
     name = fields.String(attribute="plan.name", required=True)

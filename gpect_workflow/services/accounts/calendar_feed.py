@@ -8,7 +8,7 @@ working; revoking drops the secret. Changing the application's ``SECRET_KEY`` ch
 as it already ends every session and emailed link.
 
 "My deadlines" are the open tasks assigned to me or owned by a role I hold in the plan: the people
-``permissions.is_worker`` lets work on a task. Tasks of plans that are not active (on hold, completed,
+``access.is_worker`` lets work on a task. Tasks of plans that are not active (on hold, completed,
 cancelled) are left out, as they are from reminders.
 """
 

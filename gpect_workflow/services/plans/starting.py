@@ -64,7 +64,7 @@ def start_plan(actor: Person, request: PlanRequest) -> Plan:
     Every role that owns a task must be mapped, otherwise the error lists the missing roles. Due
     dates are computed in the plan's calendar from its start date. A plan whose start date is still
     ahead in its time zone is created *scheduled*, every stage pending and nobody told yet: the
-    scheduler opens it on that day (``services.plan_opening``), so partners hear of it when there is
+    scheduler opens it on that day (``plans.opening``), so partners hear of it when there is
     something to do, not weeks before. ``request.open_now`` opens it at once all the same.
     """
     require_plan_starter(actor)

@@ -1,11 +1,12 @@
 """What the plan creation wizard needs besides ``start_plan``: its choices, its step checks, its preview.
 
 A lead sets a plan up in steps: the definition and the plan's details, then the partners who play each
-role, then a preview of the schedule, and only then ``services.plans.start_plan``. Each step is checked
+role, then a preview of the schedule, and only then ``plans.starting.start_plan``. Each step is checked
 here and refused with per-field messages (``ValidationError``), so the step can be shown again before
-anything is stored. The checks read only; the two inline creations delegate to ``services.partners``,
-which checks who may add to the directory. The preview comes from ``plans.planned_schedule``, the
-function ``start_plan`` stores from, so the dates a lead confirms are the dates the plan gets.
+anything is stored. The checks read only; the two inline creations delegate to ``partners.organisations``
+and ``partners.people``, which check who may add to the directory. The preview comes from
+``plans.starting.planned_schedule``, the function ``start_plan`` stores from, so the dates a lead confirms
+are the dates the plan gets.
 
 Messages are English source text marked with ``N_`` for the catalogue; the pages translate them (a
 message the catalogue lacks, such as one from ``start_plan`` itself, is shown as it is).

@@ -1,7 +1,7 @@
 """My tasks: the tasks that are the person's, open and lately finished, with the changes one click makes.
 
 A task is the person's when it is assigned to them, or unassigned and owned by a role they hold in the plan,
-in plans they may see (``permissions``). The "my tasks" page lists them by urgency and the dashboard shows
+in plans they may see (``access``). The "my tasks" page lists them by urgency and the dashboard shows
 the overdue and soon-due ones; either costs a fixed number of queries whatever the number of plans and tasks.
 """
 

@@ -45,7 +45,7 @@ def committee() -> Any:
     """The plans the person oversees, each with its levers, gates, late partners and indicators.
 
     Sitting on a committee comes from a plan's roles, not from the account's kind: anyone signed in may
-    open the page, and it lists exactly the plans ``services.oversight`` says they oversee (often none).
+    open the page, and it lists exactly the plans ``services.committee.oversight`` says they oversee (often none).
     """
     person = current_user
     filters, chosen = _filters()

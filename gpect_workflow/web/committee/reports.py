@@ -1,6 +1,6 @@
 """Review reports of a plan, or of every plan a committee oversees: CSV, printable page, PDF.
 
-All three are drawn from ``services.reviews`` in the reader's language and carry the date they were
+All three are drawn from ``services.committee.reports`` in the reader's language and carry the date they were
 made. The CSV is what French spreadsheets open directly (UTF-8 with a byte-order mark, ``;``
 separators, decimal commas in French). The PDF is the printable page run through WeasyPrint, with the
 stylesheet inlined and no resource fetched from anywhere.
