@@ -122,16 +122,17 @@ def _plan_action(plan_id: int, action: str) -> Any:
         else:
             cancel_plan(current_user, plan_id, note, expected_version=expected)
     except StaleObject:
-
-        def stale() -> tuple[str, int]:  # who changed the plan is read once the refused change is rolled back
-            return render_plan(plan_id, FormState(action, None, values, message=stale_message(plan_id)), 409)
-
-        return after_rollback(stale)
+        return after_rollback(lambda: _changed_meanwhile(plan_id, action, values))
     except InvalidTransition as error:
         refused = FormState(action, None, values, message=plan_texts.refusal(error))
         return after_rollback(lambda: render_plan(plan_id, refused, 409))
     flash(gettext(_DONE[action]))
     return redirect(url_for("gpect.plan_page", plan_id=plan_id))
+
+
+def _changed_meanwhile(plan_id: int, action: str, values: dict[str, str]) -> tuple[str, int]:
+    """The form again, drawn once the refused change is rolled back, saying who changed the plan meanwhile."""
+    return render_plan(plan_id, FormState(action, None, values, message=stale_message(plan_id)), 409)
 
 
 def _back_before_service(plan_id: int, form: FormState) -> tuple[str, int]:
