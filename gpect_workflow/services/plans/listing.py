@@ -1,4 +1,7 @@
-"""Reading plans, tasks and partners as a given person may see them: one place for visibility."""
+"""The plans list: the plans a person may see, filtered, newest first, a page at a time, with their progress.
+
+Its filters are the committee page's and the API's too (``PlanFilters``, ``filter_plans``).
+"""
 
 from __future__ import annotations
 
