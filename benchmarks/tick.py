@@ -58,8 +58,9 @@ from flask import Flask
 from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.scheduler import jobs
-from gpect_workflow.scheduler.jobs import TICK, TickReport, tick
+from gpect_workflow.scheduler.jobs import TickReport, tick
 from gpect_workflow.services.context import session
+from gpect_workflow.services.scheduler_runs import TICK
 from gpect_workflow.state import EXTENSION_NAME
 
 DATABASE = "gpect_bench"

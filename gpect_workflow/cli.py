@@ -1,4 +1,8 @@
-"""The ``flask gpect`` command group: thin commands that call services and commit."""
+"""The ``flask gpect`` command group: thin commands that call services.
+
+Each command that reads or writes the database runs as one unit of work (``@unit_of_work.command``):
+committed when it returns, rolled back when it fails; the tick and the scheduler run their own passes.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,8 @@ from .definitions.files import definition_files
 from .definitions.json_schema import workflow_json_schema
 from .errors import DefinitionConflict, ValidationError
 from .models import DefinitionRecord, OutboxStatus, Person, PersonRole
-from .services.context import session, state
+from .services import unit_of_work
+from .services.context import state
 from .services.definitions import list_definition_records, register_definitions
 
 gpect_cli = AppGroup("gpect", help="GPECT Workflow: definitions, demo data, users, database.")
@@ -58,20 +63,20 @@ def validate_command(paths: tuple[str, ...]) -> None:
 
 @workflows_cli.command("register")
 @with_appcontext
+@unit_of_work.command
 def register_command() -> None:
     """Register the definitions of the configured folders in the database (all or nothing)."""
     try:
         results = register_definitions(state().workflow_dirs)
     except (DefinitionError, DefinitionConflict) as exc:
-        session().rollback()
         raise click.ClickException(str(exc)) from exc
-    session().commit()
     for result in results:
         click.echo(f"{result.key} v{result.version}: {result.outcome} ({result.file})")
 
 
 @workflows_cli.command("list")
 @with_appcontext
+@unit_of_work.command
 def list_command() -> None:
     """List registered definition versions and the files of the configured folders."""
     records = list_definition_records()
@@ -119,22 +124,22 @@ def schema_command(output: str | None) -> None:
 @click.option("--name", help="Full name (default: the address's local part).")
 @click.option("--password", help="Password (at least 10 characters); partners may log in by emailed link instead.")
 @with_appcontext
+@unit_of_work.command
 def create_user_command(email: str, role: str, name: str | None, password: str | None) -> None:
     """Create a user account."""
-    from .services.partners import create_person
+    from .services.partners.people import create_person
 
     try:
         person = create_person(email, PersonRole(role), name, password=password)
     except ValidationError as exc:
-        session().rollback()
         details = "; ".join(f"{field}: {', '.join(messages)}" for field, messages in exc.fields.items())
         raise click.ClickException(details or str(exc)) from exc
-    session().commit()
     click.echo(f"created {person.role} {person.email} (id {person.id})")
 
 
 @gpect_cli.command("doctor")
 @with_appcontext
+@unit_of_work.command
 def doctor_command() -> None:
     """List stored addresses, time zones and dates the current rules refuse (one line each); exit 1 if any.
 
@@ -148,7 +153,6 @@ def doctor_command() -> None:
         found += 1
         label = finding.label if finding.label.isprintable() else repr(finding.label)
         click.echo(f"{finding.table} #{finding.row_id} ({label}) {finding.field} = {finding.value!r}: {finding.reason}")
-    session().rollback()
     if not found:
         click.echo("no problem found")
         return
@@ -158,6 +162,7 @@ def doctor_command() -> None:
 
 @gpect_cli.command("demo")
 @with_appcontext
+@unit_of_work.command
 def demo_command() -> None:
     """Load the demonstration territories, partners, people and plans (idempotent)."""
     from .demo.loader import load_demo
@@ -165,9 +170,7 @@ def demo_command() -> None:
     try:
         report = load_demo()
     except (DefinitionError, DefinitionConflict, ValidationError) as exc:
-        session().rollback()
         raise click.ClickException(str(exc)) from exc
-    session().commit()
     for line in report:
         click.echo(line)
 
@@ -250,21 +253,22 @@ def scheduler_command() -> None:
 @click.option("--show", "show_id", type=int, help="Print one message in full (text body).")
 @click.option("--retry", "retry_id", type=int, help="Put a failed message back in the queue.")
 @with_appcontext
+@unit_of_work.command
 def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id: int | None) -> None:
     """List the outbox: queued, sent, failed and captured messages (captured: no SMTP server configured)."""
-    from .models import OutboxMessage
-    from .notifications.outbox import list_messages, retry
+    from .errors import NotFound
+    from .services.outbox import list_messages, message_detail, retry
 
     if retry_id is not None:
         if not retry(retry_id):
             raise click.ClickException(f"message {retry_id} is not a failed message")
-        session().commit()
         click.echo(f"message {retry_id} queued again")
         return
     if show_id is not None:
-        message = session().get(OutboxMessage, show_id)
-        if message is None:
-            raise click.ClickException(f"no message {show_id}")
+        try:
+            message = message_detail(show_id).message
+        except NotFound as exc:
+            raise click.ClickException(f"no message {show_id}") from exc
         click.echo(f"To: {message.recipient_email}\nSubject: {message.subject}\nStatus: {message.status}\n")
         click.echo(message.body_text)
         return
@@ -282,7 +286,7 @@ def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id
 def _account(email: str) -> Person:
     """The person with this address, or the command stops with a message (an address the rule refuses
     cannot have an account)."""
-    from .services.partners import find_person
+    from .services.partners.people import find_person
 
     try:
         person = find_person(email)
@@ -297,13 +301,13 @@ def _account(email: str) -> Person:
 @click.argument("email")
 @click.option("--name", default="API", show_default=True, help="A name to recognise the token by.")
 @with_appcontext
+@unit_of_work.command
 def create_token_command(email: str, name: str) -> None:
     """Create an API token for EMAIL; the token is printed once, on the last line."""
-    from .services.tokens import create_token
+    from .services.accounts.tokens import create_token
 
     person = _account(email)
     token, plain = create_token(person, name)
-    session().commit()
     click.echo(f"token '{token.name}' created for {person.email}; it is shown once, keep it safe:", err=True)
     click.echo(plain)
 
@@ -311,9 +315,10 @@ def create_token_command(email: str, name: str) -> None:
 @tokens_cli.command("list")
 @click.argument("email")
 @with_appcontext
+@unit_of_work.command
 def list_tokens_command(email: str) -> None:
     """List EMAIL's API tokens (their first characters only), revoked ones marked."""
-    from .services.tokens import list_tokens
+    from .services.accounts.tokens import list_tokens
 
     person = _account(email)
     for token in list_tokens(person):
@@ -326,15 +331,15 @@ def list_tokens_command(email: str) -> None:
 @click.argument("email")
 @click.argument("token_id", type=int)
 @with_appcontext
+@unit_of_work.command
 def revoke_token_command(email: str, token_id: int) -> None:
     """Revoke one of EMAIL's API tokens; requests with it are refused from now on."""
     from .errors import NotFound
-    from .services.tokens import revoke_token
+    from .services.accounts.tokens import revoke_token
 
     person = _account(email)
     try:
         token = revoke_token(person, token_id)
     except NotFound as exc:
         raise click.ClickException(f"{email} has no token {token_id}") from exc
-    session().commit()
     click.echo(f"token {token.id} ({token.name}) revoked")

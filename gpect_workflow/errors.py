@@ -56,11 +56,3 @@ def http_status(error: GpectError) -> int:
         if kind in HTTP_STATUS:
             return HTTP_STATUS[kind]
     return 400
-
-
-def error_body(error: GpectError) -> dict[str, object]:
-    """The JSON body the API answers with: status code, error type, message, per-field messages."""
-    body: dict[str, object] = {"code": http_status(error), "status": type(error).__name__, "message": str(error)}
-    if isinstance(error, ValidationError) and error.fields:
-        body["errors"] = error.fields
-    return body

@@ -11,20 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, request
 from flask_mail import Mail
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException, default_exceptions
 
+from .api.errors import http_error_response, service_error_response
 from .api.setup import init_api
 from .cli import gpect_cli
 from .clock import Clock, SystemClock
 from .config import apply_defaults, validate_config, workflow_dirs
-from .errors import GpectError, error_body, http_status
+from .errors import GpectError, http_status
 from .notifications.notices import connect_signals
 from .scheduler.runner import install_embedded
-from .services.context import session
+from .services import unit_of_work
 from .state import EXTENSION_NAME, GpectState
 from .web.auth import init_login
 from .web.blueprint import ui_blueprint
@@ -53,8 +54,10 @@ class GpectWorkflow:
         app.extensions[EXTENSION_NAME] = GpectState(
             db=db, clock=self._clock or SystemClock(), url_prefix=prefix, workflow_dirs=workflow_dirs(app.config)
         )
-        app.register_blueprint(ui_blueprint(), url_prefix=prefix or None)
+        ui = ui_blueprint()
+        app.register_blueprint(ui, url_prefix=prefix or None)
         api_blueprints = init_api(app, prefix)
+        _views_as_units_of_work(app, {ui.name, *(blueprint.name for blueprint in api_blueprints)})
         init_login(app)
         init_i18n(app)
         _init_csrf(app, api_blueprints)
@@ -77,6 +80,14 @@ class GpectWorkflow:
         db = SQLAlchemy()
         db.init_app(app)
         return db
+
+
+def _views_as_units_of_work(app: Flask, blueprints: set[str]) -> None:
+    """Every view of our blueprints runs as one unit of work (``services.unit_of_work``): committed when it
+    answers below 400, rolled back otherwise; views, API resources and services never commit."""
+    for endpoint, view in list(app.view_functions.items()):
+        if endpoint.partition(".")[0] in blueprints:
+            app.view_functions[endpoint] = unit_of_work.view(view)
 
 
 def _init_csrf(app: Flask, api_blueprints: list[Blueprint]) -> None:
@@ -133,53 +144,21 @@ def _http_errors(prefix: str) -> Any:
     api_root = f"{prefix}/api/"
 
     def handle(error: HTTPException) -> Any:
-        if not request.path.startswith(api_root):
-            return error_page(error) if ours(prefix) else error
-        code = error.code or 500
-        data = getattr(error, "data", None) or {}
-        body: dict[str, Any] = {"code": code, "status": error.name, "message": data.get("message", error.description)}
-        fields = _field_errors(data.get("messages") or data.get("errors"))
-        if fields:
-            body["errors"] = fields
-        response = jsonify(body)
-        if code == 401:
-            response.headers["WWW-Authenticate"] = 'Bearer realm="gpect"'
-        for name, value in getattr(error, "get_headers", lambda: [])() or []:
-            if name.lower() in ("allow",):
-                response.headers[name] = value
-        return response, code
+        if request.path.startswith(api_root):
+            return http_error_response(error)
+        return error_page(error) if ours(prefix) else error
 
     return handle
 
 
-def _field_errors(messages: Any) -> dict[str, list[str]]:
-    """webargs' ``{"json": {"field": [...]}}`` (or nested) flattened to ``{"field": [...]}``."""
-    if not isinstance(messages, dict):
-        return {}
-    flat: dict[str, list[str]] = {}
-
-    def walk(value: Any, path: str) -> None:
-        if isinstance(value, dict):
-            for key, sub in value.items():
-                walk(sub, f"{path}.{key}" if path else str(key))
-        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
-            flat.setdefault(path or "_request", []).extend(value)
-        else:
-            flat.setdefault(path or "_request", []).append(str(value))
-
-    for location, value in messages.items():
-        walk(value, "" if location in ("json", "query", "form", "headers", "view_args") else str(location))
-    return flat
-
-
 def _service_errors(prefix: str) -> Any:
-    """Typed service errors: JSON under the API, the matching error page elsewhere; nothing half-done."""
+    """Typed service errors: JSON under the API, the matching error page elsewhere (the failed view's work
+    already rolled back by its unit of work)."""
     api_root = f"{prefix}/api/"
 
     def handle(error: GpectError) -> Any:
-        session().rollback()
         if request.path.startswith(api_root):
-            return jsonify(error_body(error)), http_status(error)
+            return service_error_response(error)
         return error_page(default_exceptions[http_status(error)](description=str(error)))
 
     return handle

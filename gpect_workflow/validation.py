@@ -1,4 +1,4 @@
-"""The rules every stored email address, time zone and date obeys, whatever the entry that stores it.
+"""The rules every stored email address, time zone, date and note obeys, whatever the entry that stores it.
 
 The scheduler reads these values long after they were typed: an address becomes an SMTP envelope, a time
 zone a ``ZoneInfo``, a date the origin of reminder arithmetic. A value that breaks there breaks every pass,
@@ -42,6 +42,13 @@ TIMEZONE_MESSAGE = N_("Choose a time zone from the list, such as Europe/Paris.")
 DATE_MESSAGE = N_("Enter a date between 2000 and 2099.")
 #: A date within the range that would carry others (a schedule, dependent deadlines) past its end.
 SCHEDULE_MESSAGE = N_("This date would put deadlines after 2099: choose an earlier one.")
+
+#: The longest note the journal keeps with a change (a reason, a request for time): a longer one is refused,
+#: never cut. ``NOTE_MESSAGE`` names it as ``count``.
+NOTE_MAX_LENGTH = 2000
+NOTE_MESSAGE = N_("Write at most %(count)s characters.")
+#: The longest minutes of a steering committee's decision.
+MINUTES_MAX_LENGTH = 10_000
 
 #: Names ``available_timezones`` may list that are not IANA zones: the host's own zone file.
 _NOT_IANA = frozenset({"localtime"})
@@ -123,6 +130,14 @@ def date_problem(day: date) -> str | None:
     if day > LAST_DAY:
         return f"after {LAST_DAY.isoformat()}"
     return None
+
+
+def check_note(text: str, field: str = "note") -> str:
+    """``text`` when it is a note the journal keeps whole (at most ``NOTE_MAX_LENGTH`` characters), else
+    ``ValidationError``: pages and the API refuse a longer note rather than cut it."""
+    if len(text) > NOTE_MAX_LENGTH:
+        raise ValidationError("the note is too long", {field: [NOTE_MESSAGE % {"count": NOTE_MAX_LENGTH}]})
+    return text
 
 
 def collect(problems: dict[str, list[str]], rule: Callable[..., T], *args: object) -> T | None:

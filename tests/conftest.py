@@ -26,7 +26,8 @@ from gpect_workflow.migration_config import VERSION_TABLE, alembic_config
 from gpect_workflow.models import Base, Organisation, OrganisationKind, Person, PersonRole, Territory
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
 from tests.smtp_server import smtp  # noqa: F401 - the real SMTP server fixture, for every test module
 

@@ -19,8 +19,8 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.stages import decide_gate
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status
 
 
 def open_stage(plan: Plan) -> PlanStage | None:

@@ -11,8 +11,9 @@ from blinker import Signal
 
 from gpect_workflow.models import OrganisationKind, Person, PersonRole, Plan
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.partners import create_person, ensure_organisation, find_person
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.partners.organisations import ensure_organisation
+from gpect_workflow.services.partners.people import create_person, find_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 
 
 def map_every_role(definition_key: str, version: int, territory_id: int) -> dict[str, RoleMapping]:

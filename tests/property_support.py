@@ -42,8 +42,9 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition, register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, find_person
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.partners.organisations import ensure_organisation
+from gpect_workflow.services.partners.people import create_person, find_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 
 from .conftest import WORKFLOWS
 

@@ -20,7 +20,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import OutboxMessage, Person, PersonRole, Plan, PlanStatus, ReminderMode, Task
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import create_person
+from gpect_workflow.services.partners.people import create_person
 
 from .plan_helpers import start_five_levers_plan
 

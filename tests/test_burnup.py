@@ -8,9 +8,9 @@ import pytest
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Person, Plan
-from gpect_workflow.services.burnup import plan_burnup, sample_days
 from gpect_workflow.services.context import session
-from gpect_workflow.services.stages import decide_gate
+from gpect_workflow.services.plans.burnup import plan_burnup, sample_days
+from gpect_workflow.services.stages.progression import decide_gate
 from tests.engine_drive import committee_member
 from tests.plan_helpers import start_five_levers_plan
 from tests.query_count import count_queries

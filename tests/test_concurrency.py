@@ -26,7 +26,7 @@ from flask import Flask
 from gpect_workflow.errors import StaleObject
 from gpect_workflow.models import Event, Person, PlanStatus, StageStatus, Task, TaskStatus
 from gpect_workflow.services.context import session
-from gpect_workflow.services.tasks import change_task_status, move_deadline
+from gpect_workflow.services.tasks.changes import change_task_status, move_deadline
 from gpect_workflow.state import EXTENSION_NAME
 
 from .conftest import PLAN_START, database_kind, make_app

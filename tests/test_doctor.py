@@ -27,7 +27,7 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.doctor import Finding, stored_value_problems
-from gpect_workflow.services.indicators import record_measurement
+from gpect_workflow.services.indicators.measurements import record_measurement
 from tests.conftest import START, database_kind
 from tests.plan_helpers import start_five_levers_plan
 from tests.query_count import count_queries

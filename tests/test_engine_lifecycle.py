@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from gpect_workflow.definitions import load_definition_file
 from gpect_workflow.models import Event, Person, PlanStatus, StageStatus
 from gpect_workflow.services.context import session
-from gpect_workflow.services.plans import PlanRequest, start_plan
+from gpect_workflow.services.plans.starting import PlanRequest, start_plan
 
 from .conftest import WORKFLOWS
 from .engine_drive import drive_to_completion, open_stage

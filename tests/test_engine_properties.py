@@ -57,9 +57,9 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.plan_lifecycle import cancel_plan, hold_plan, resume_plan
-from gpect_workflow.services.stages import decide_gate
-from gpect_workflow.services.tasks import change_task_status, move_deadline, reassign_task
+from gpect_workflow.services.plans.lifecycle import cancel_plan, hold_plan, resume_plan
+from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
 
 from .conftest import PLAN_START, START
 from .property_support import (

@@ -17,7 +17,7 @@ from gpect_workflow import GpectWorkflow
 from gpect_workflow.migration_config import alembic_config
 from gpect_workflow.models import PersonRole, Plan
 from gpect_workflow.services.context import session, state
-from gpect_workflow.services.partners import create_person
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
 
 from .conftest import TEST_SECRET_KEY

@@ -106,6 +106,17 @@ def test_failed_action_keeps_the_link_usable_and_says_why(client: FlaskClient, p
     assert post_form(client, url).status_code == 200, "the refused attempt did not use the link up"
 
 
+def test_a_note_longer_than_the_journal_keeps_is_refused_and_the_link_stays_usable(
+    client: FlaskClient, plan: Plan
+) -> None:
+    data = task(plan, "employment-data")
+    url = path(link_url("more_time", data.assignee_id, data.id))  # type: ignore[arg-type]
+    refused = post_form(client, url, {"days": "14", "note": "x" * 2001})
+    assert refused.status_code == 422 and "2000" in text(refused)
+    assert session().scalar(sa.select(Event).where(Event.kind == "more_time_requested")) is None
+    assert post_form(client, url, {"days": "14", "note": "x" * 2000}).status_code == 200
+
+
 def test_digest_only_link_switches_the_mode(client: FlaskClient, plan: Plan) -> None:
     data = task(plan, "employment-data")
     person = session().get(Person, data.assignee_id)

@@ -34,7 +34,7 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session, state
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 
 from .conftest import PLAN_START, START, database_kind
 

@@ -28,8 +28,9 @@ from gpect_workflow.notifications.outbox import claim, claim_ttl
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.state import EXTENSION_NAME
 
 from .conftest import WORKFLOWS, empty_tables, make_app

@@ -28,7 +28,7 @@ from gpect_workflow.notifications.ledger import BACKOFF_CAP, Ledger
 from gpect_workflow.notifications.outbox import NewMessage, claim, claim_ttl, enqueue
 from gpect_workflow.notifications.sender import send_pending
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import create_person
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
 
 from .conftest import database_kind

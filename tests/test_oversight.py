@@ -25,26 +25,29 @@ from gpect_workflow.models import (
     TaskStatus,
     Territory,
 )
-from gpect_workflow.services.context import session
-from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.oversight import (
-    OFF_TRACK_LATE_DAYS,
+from gpect_workflow.services.access import plan_access
+from gpect_workflow.services.committee.health import (
     IndicatorState,
     OffTrackKind,
     OffTrackReason,
-    OversightFilters,
-    committee_plan_ids,
-    count_overseen_plans,
     indicator_state,
+    plans_health,
+)
+from gpect_workflow.services.committee.lateness import OFF_TRACK_LATE_DAYS
+from gpect_workflow.services.committee.oversight import (
+    committee_plan_ids,
+    overseen_page,
     overseen_plan_ids,
     overseen_plans,
-    plans_health,
     plans_that_may_need_attention,
 )
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.permissions import plan_access
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.context import session
+from gpect_workflow.services.definitions import get_definition
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
+from gpect_workflow.services.plans.listing import PlanFilters
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.tasks.changes import change_task_status
 
 from .plan_helpers import map_every_role
 from .query_count import count_queries
@@ -155,7 +158,7 @@ def test_committee_members_oversee_only_the_plans_whose_committee_they_sit_on(pe
         for plan in (first, second, third):
             definition = get_definition(plan.definition_key, plan.definition_version)
             assert (plan.id in on_committee) == plan_access(person, plan, definition).is_committee
-    assert count_overseen_plans(people["alice"]) == 2
+    assert overseen_page(people["alice"], None, 1, 25).total == 2
     assert set(session().scalars(overseen_plan_ids(people["admin"]))) == {first.id, second.id, third.id}
 
 
@@ -174,14 +177,14 @@ def test_filters_by_territory_definition_and_status(people: dict[str, Person], d
     there.status = PlanStatus.ON_HOLD
     session().commit()
     alice = people["alice"]
-    assert [p.id for p in overseen_plans(alice, OversightFilters(territory_id=elsewhere.id))] == [there.id]
-    assert [p.id for p in overseen_plans(alice, OversightFilters(definition_key="chartres-cosmetics-training"))] == [
+    assert [p.id for p in overseen_plans(alice, PlanFilters(territory_id=elsewhere.id))] == [there.id]
+    assert [p.id for p in overseen_plans(alice, PlanFilters(definition_key="chartres-cosmetics-training"))] == [
         chartres.id
     ]
-    active = OversightFilters(status=PlanStatus.ACTIVE)
+    active = PlanFilters(status=PlanStatus.ACTIVE)
     assert [p.id for p in overseen_plans(alice, active)] == [chartres.id, here.id]
-    assert count_overseen_plans(alice, active) == 2
-    assert [p.name for p in overseen_plans(alice, limit=1, offset=1)] == ["Ici"]
+    assert overseen_page(alice, active, 1, 25).total == 2
+    assert [p.name for p in overseen_page(alice, None, 2, 1).items] == ["Ici"]
 
 
 # --- health --------------------------------------------------------------------------------------------------

@@ -79,7 +79,7 @@ def test_stylesheet_is_served_locally(client: FlaskClient) -> None:
 
 
 def test_api_health_and_workflows(client: FlaskClient, definitions: None, dummy_lead: Person) -> None:
-    from gpect_workflow.services.tokens import create_token
+    from gpect_workflow.services.accounts.tokens import create_token
 
     assert client.get("/api/v1/health").get_json() == {"status": "ok", "database": "ok"}
     assert client.get("/api/v1/workflows").status_code == 401

@@ -11,26 +11,26 @@ import sqlalchemy as sa
 
 from gpect_workflow.errors import PermissionDenied, ValidationError
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
-from gpect_workflow.services import partner_import
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partner_import import (
-    CsvFile,
-    DirectorySnapshot,
+from gpect_workflow.services.partners.importing import applying, checking, reading
+from gpect_workflow.services.partners.importing.applying import (
     ImportFailed,
-    ImportFileError,
     ImportMode,
     ImportRefused,
+    PreviewOutdated,
+    import_people,
+    preview_import,
+)
+from gpect_workflow.services.partners.importing.checking import (
+    DirectorySnapshot,
     OrganisationRef,
     PersonRef,
-    PreviewOutdated,
     TerritoryRef,
-    example_csv,
-    import_people,
     plan_import,
-    preview_import,
-    read_csv,
 )
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.importing.reading import CsvFile, ImportFileError, example_csv, read_csv
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 
 DATA = Path(__file__).parent / "data" / "partners"
 HEADER = "organisation;kind;territory;name;email;role;language"
@@ -42,15 +42,15 @@ def csv_bytes(*lines: str, header: str = HEADER, encoding: str = "utf-8") -> byt
     return ("\n".join((header, *lines)) + "\n").encode(encoding)
 
 
-def plan(*lines: str, snapshot: DirectorySnapshot = SNAPSHOT, **options: Any) -> partner_import.ImportPreview:
+def plan(*lines: str, snapshot: DirectorySnapshot = SNAPSHOT, **options: Any) -> checking.ImportPreview:
     return plan_import(read_csv(csv_bytes(*lines)), snapshot, **options)
 
 
-def codes(row: partner_import.RowPlan) -> list[tuple[str | None, str]]:
+def codes(row: checking.RowPlan) -> list[tuple[str | None, str]]:
     return [(problem.column, problem.code) for problem in row.problems]
 
 
-def actions(row: partner_import.RowPlan) -> list[str]:
+def actions(row: checking.RowPlan) -> list[str]:
     return [action.code for action in row.actions]
 
 
@@ -160,7 +160,7 @@ def test_missing_columns_are_named() -> None:
 
 
 def test_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(partner_import, "MAX_ROWS", 2)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
     with pytest.raises(ImportFileError) as raised:
         read_csv(csv_bytes(*(f"O;other;;P{i};p{i}@example.org;;" for i in range(3))))
     assert raised.value.code == "too_many_rows"
@@ -235,7 +235,7 @@ def test_names_of_kinds_roles_and_languages_in_french_or_english() -> None:
 
 
 def test_the_labels_the_pages_show_are_accepted_in_files() -> None:
-    from gpect_workflow.web.partner_labels import ORGANISATION_KINDS, PERSON_ROLES
+    from gpect_workflow.web.partners.labels import ORGANISATION_KINDS, PERSON_ROLES
 
     kinds = plan(
         *(f"O{index};{label};;P;k{index}@example.org;;" for index, label in enumerate(ORGANISATION_KINDS.values()))
@@ -446,14 +446,14 @@ def test_a_failure_in_the_middle_leaves_nothing(directory: dict[str, Any], monke
     """Someone takes an address of the file between the check and the write: the whole file is dropped."""
     data = (DATA / "utf8-bom-semicolon.csv").read_bytes()
     counts = rows_of(Organisation), rows_of(Person)
-    real_snapshot = partner_import.directory_snapshot
+    real_snapshot = applying.directory_snapshot
 
     def snapshot_then_concurrent_signup(csv_file: CsvFile) -> DirectorySnapshot:
         snapshot = real_snapshot(csv_file)
         create_person("julie.petit@francetravail.example.org", PersonRole.PARTNER, "Signed up meanwhile")
         return snapshot
 
-    monkeypatch.setattr(partner_import, "directory_snapshot", snapshot_then_concurrent_signup)
+    monkeypatch.setattr(applying, "directory_snapshot", snapshot_then_concurrent_signup)
     with pytest.raises(ImportFailed) as failed:
         import_people(directory["lead"], data)
     assert failed.value.line == 4 and "already has an account" in failed.value.reason
@@ -468,7 +468,7 @@ def test_a_database_error_in_the_middle_leaves_nothing(
     data = (DATA / "utf8-bom-semicolon.csv").read_bytes()
     counts = rows_of(Organisation), rows_of(Person), rows_of(Territory)
     calls: list[str] = []
-    real_create = partner_import.create_person_as
+    real_create = applying.create_person_as
 
     def failing_third(actor: Person, email: str, *args: Any, **kwargs: Any) -> Person:
         calls.append(email)
@@ -484,7 +484,7 @@ def test_a_database_error_in_the_middle_leaves_nothing(
             session().flush()  # breaks the (name, territory) unique key
         return real_create(actor, email, *args, **kwargs)
 
-    monkeypatch.setattr(partner_import, "create_person_as", failing_third)
+    monkeypatch.setattr(applying, "create_person_as", failing_third)
     with pytest.raises(ImportFailed) as failed:
         import_people(directory["admin"], data)
     assert failed.value.line == 4

@@ -27,10 +27,10 @@ from gpect_workflow.models import (
     TaskStatus,
 )
 from gpect_workflow.services.context import session
-from gpect_workflow.services.plan_lifecycle import cancel_plan, hold_plan
-from gpect_workflow.services.plan_opening import due_plans, open_due_plans, open_plan_now, opens_at
-from gpect_workflow.services.stages import decide_gate
-from gpect_workflow.services.tasks import change_task_status, move_deadline, reassign_task
+from gpect_workflow.services.plans.lifecycle import cancel_plan, hold_plan
+from gpect_workflow.services.plans.opening import due_plans, open_due_plans, open_plan_now, opens_at
+from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
 
 from .engine_drive import committee_member
 from .plan_helpers import received, start_five_levers_plan

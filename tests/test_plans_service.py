@@ -24,7 +24,8 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
-from gpect_workflow.services.plans import PlanRequest, plans_overview
+from gpect_workflow.services.plans.listing import PlanFilters, list_plans
+from gpect_workflow.services.plans.starting import PlanRequest
 
 from .conftest import START
 from .plan_helpers import map_every_role, start_five_levers_plan
@@ -79,7 +80,7 @@ def test_missing_roles_are_all_listed(dummy_lead: Person) -> None:
     for missing in ("region", "companies"):
         del roles[missing]
     request = PlanRequest("Plan", "gpect-five-levers", 1, territory_id, dummy_lead.id, date(2026, 12, 1), roles)
-    from gpect_workflow.services.plans import start_plan
+    from gpect_workflow.services.plans.starting import start_plan
 
     with pytest.raises(ValidationError) as error:
         start_plan(dummy_lead, request)
@@ -89,7 +90,7 @@ def test_missing_roles_are_all_listed(dummy_lead: Person) -> None:
 
 
 def test_bad_time_zone_and_name_are_reported_together(dummy_lead: Person) -> None:
-    from gpect_workflow.services.plans import start_plan
+    from gpect_workflow.services.plans.starting import start_plan
 
     territory_id = dummy_lead.organisation.territory_id  # type: ignore[union-attr]
     roles = map_every_role("gpect-five-levers", 1, territory_id)
@@ -111,9 +112,9 @@ def test_overview_pages(app: Flask, dummy_lead: Person) -> None:
     for number in range(3):
         start_five_levers_plan(dummy_lead, name=f"Plan {number}")
     session().commit()
-    first = plans_overview(dummy_lead, 1, per_page=2)
+    first = list_plans(dummy_lead, PlanFilters(), 1, per_page=2)
     assert (first.total, first.pages, [p.name for p in first.plans]) == (3, 2, ["Plan 2", "Plan 1"])
-    last = plans_overview(dummy_lead, 9, per_page=2)
+    last = list_plans(dummy_lead, PlanFilters(), first.pages, per_page=2)
     assert last.page == 2 and [p.name for p in last.plans] == ["Plan 0"]
 
 
@@ -122,8 +123,8 @@ def test_overview_shows_only_plans_the_person_may_see(app: Flask, dummy_lead: Pe
     other_lead = create_user("autre@example.org", PersonRole.LEAD)
     admin = create_user("admin@example.org", PersonRole.ADMIN)
     session().commit()
-    assert [p.name for p in plans_overview(dummy_lead).plans] == ["Plan de Claire"]
-    assert plans_overview(other_lead).plans == []
-    assert [p.name for p in plans_overview(admin).plans] == ["Plan de Claire"]
+    assert [p.name for p in list_plans(dummy_lead, PlanFilters()).plans] == ["Plan de Claire"]
+    assert list_plans(other_lead, PlanFilters()).plans == []
+    assert [p.name for p in list_plans(admin, PlanFilters()).plans] == ["Plan de Claire"]
     partner = session().scalar(sa.select(Person).where(Person.email == "employment-service@partners.example.org"))
-    assert [p.name for p in plans_overview(partner).plans] == ["Plan de Claire"]  # type: ignore[arg-type]
+    assert [p.name for p in list_plans(partner, PlanFilters()).plans] == ["Plan de Claire"]  # type: ignore[arg-type]

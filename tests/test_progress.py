@@ -12,8 +12,8 @@ from gpect_workflow.engine.progress import TaskProgressFacts, progress
 from gpect_workflow.models import Person, Plan, Task, TaskStatus
 from gpect_workflow.services.context import session
 from gpect_workflow.services.loading import plan_today
-from gpect_workflow.services.progress import plans_progress, stages_progress
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.plans.progress import plans_progress, stages_progress
+from gpect_workflow.services.tasks.changes import change_task_status
 
 from .plan_helpers import start_five_levers_plan
 from .query_count import count_queries

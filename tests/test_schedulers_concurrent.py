@@ -30,8 +30,9 @@ from gpect_workflow.models import OrganisationKind, OutboxStatus, PersonRole
 from gpect_workflow.notifications.outbox import NewMessage, claim_ttl, enqueue
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 
 from .conftest import START, WORKFLOWS, database_kind
 from .process_support import gpect_env, gpect_process

@@ -59,10 +59,11 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
-from gpect_workflow.services.stages import decide_gate
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.state import EXTENSION_NAME
 
 from .conftest import WORKFLOWS

@@ -6,8 +6,8 @@ from flask import request
 from flask_smorest import abort
 
 from ..models import Person
-from ..services.context import session
-from ..services.tokens import person_for_token
+from ..services.accounts.tokens import person_for_token
+from ..services.partners.people import active_person
 
 SESSION_USER_KEY = "_user_id"
 
@@ -47,5 +47,4 @@ def _from_session() -> Person | None:
             validate_csrf(request.headers.get("X-CSRFToken"))
         except CSRFError:
             abort(403, message="a change made with the session cookie needs the page's X-CSRFToken header")
-    person = session().get(Person, int(person_id))
-    return person if person is not None and person.is_active else None
+    return active_person(int(person_id))

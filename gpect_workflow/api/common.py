@@ -1,4 +1,4 @@
-"""What every API resource shares: error documentation, the version check, pagination."""
+"""What every API resource shares: error documentation, the version check."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 from flask import request
 from flask_smorest import Blueprint, abort
 
-from .schemas import ApiErrorSchema
+from .errors import ApiErrorSchema
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,8 +43,3 @@ def if_match_version() -> int | None:
     if not text.isdigit():
         abort(400, message='If-Match must name a version, e.g. If-Match: "3"')
     return int(text)
-
-
-def page_of(items: list[Any], page: int, per_page: int, total: int) -> dict[str, Any]:
-    """A page in the body's envelope."""
-    return {"items": items, "page": page, "per_page": per_page, "total": total, "pages": max(1, -(-total // per_page))}

@@ -7,8 +7,7 @@ from typing import Any
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..services.context import session
-from ..services.indicators import get_indicator, plan_indicators, record_measurement
+from ..services.indicators.measurements import get_indicator, plan_indicators, record_measurement
 from .auth import api_person
 from .common import errors
 from .schemas import IndicatorListSchema, MeasurementCreateSchema, MeasurementListSchema, MeasurementSchema
@@ -39,8 +38,4 @@ class Measurements(MethodView):
     @errors(blp, 403, 404, 422)
     def post(self, data: dict[str, Any], indicator_id: int) -> Any:
         """Record a value (the plan lead or an administrator)."""
-        measurement = record_measurement(
-            api_person(), indicator_id, data["value"], data["measured_on"], data.get("source")
-        )
-        session().commit()
-        return measurement
+        return record_measurement(api_person(), indicator_id, data["value"], data["measured_on"], data.get("source"))

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..errors import InvalidTransition, NotFound, PermissionDenied
-from ..models import OutboxMessage, OutboxStatus, PersonRole
-from ..notifications.outbox import retry
-from ..services.context import session
+from ..errors import InvalidTransition, PermissionDenied
+from ..models import OutboxStatus
+from ..services.access import is_active_admin
+from ..services.outbox import message_detail, message_page, retry
 from .auth import api_person
-from .common import errors, page_of
+from .common import errors
 from .schemas import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema
 
 URL_PREFIX = "/outbox"
@@ -21,7 +20,7 @@ blp = Blueprint("gpect_api_outbox", __name__, description="Outgoing emails (admi
 
 
 def _require_admin() -> None:
-    if api_person().role is not PersonRole.ADMIN:
+    if not is_active_admin(api_person()):
         raise PermissionDenied("the outbox is for administrators")
 
 
@@ -33,16 +32,8 @@ class Outbox(MethodView):
     def get(self, args: dict[str, Any]) -> Any:
         """Messages, newest first, optionally of one status."""
         _require_admin()
-        query = sa.select(OutboxMessage)
-        if "status" in args:
-            query = query.where(OutboxMessage.status == OutboxStatus(args["status"]))
-        total = int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
-        rows = session().scalars(
-            query.order_by(OutboxMessage.created_dt.desc(), OutboxMessage.id.desc())
-            .limit(args["per_page"])
-            .offset((args["page"] - 1) * args["per_page"])
-        )
-        return page_of(list(rows), args["page"], args["per_page"], total)
+        status = OutboxStatus(args["status"]) if "status" in args else None
+        return message_page(status, args["page"], args["per_page"], keep_within=False)
 
 
 @blp.route("/<int(max=2147483647):message_id>/retry")
@@ -52,10 +43,7 @@ class OutboxRetry(MethodView):
     def post(self, message_id: int) -> Any:
         """Queue a failed message again."""
         _require_admin()
-        message = session().get(OutboxMessage, message_id)
-        if message is None:
-            raise NotFound("no such message")
+        message = message_detail(message_id).message
         if not retry(message_id):
             raise InvalidTransition(f"the message is {message.status}: only failed messages are retried")
-        session().commit()
         return message

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..errors import NotFound, ValidationError
-from ..models import Language, Organisation, OrganisationKind, Person, PersonRole, ReminderMode, Territory
-from ..services.context import session
-from ..services.partners import (
-    create_organisation,
-    create_person_as,
-    list_organisations,
-    list_people,
-    update_organisation,
-    update_person,
-)
+from ..errors import NotFound
+from ..models import Language, OrganisationKind, Person, PersonRole, ReminderMode
+from ..services.partners.directory import get_organisation, list_territories
+from ..services.partners.organisations import create_organisation, list_organisations, update_organisation
+from ..services.partners.people import create_person_as, list_people, update_person
 from .auth import api_person
 from .common import errors
 from .schemas import (
@@ -46,7 +39,7 @@ class Territories(MethodView):
     def get(self) -> Any:
         """Territories plans run on."""
         api_person()
-        return {"items": list(session().scalars(sa.select(Territory).order_by(Territory.name)))}
+        return {"items": list_territories()}
 
 
 @blp.route("/organisations")
@@ -63,11 +56,9 @@ class Organisations(MethodView):
     @errors(blp, 403, 422)
     def post(self, data: dict[str, Any]) -> Any:
         """Add an organisation (project leads and administrators)."""
-        organisation = create_organisation(
+        return create_organisation(
             api_person(), data["name"], OrganisationKind(data["kind"]), data.get("territory_id"), data.get("email")
         )
-        session().commit()
-        return organisation
 
 
 @blp.route("/organisations/<int(max=2147483647):organisation_id>")
@@ -76,28 +67,14 @@ class OrganisationById(MethodView):
     @errors(blp, 404)
     def get(self, organisation_id: int) -> Any:
         """One organisation."""
-        api_person()
-        organisation = session().get(Organisation, organisation_id)
-        if organisation is None:
-            raise NotFound("no such organisation")
-        return organisation
+        return get_organisation(api_person(), organisation_id)
 
     @blp.arguments(OrganisationUpdateSchema)
     @blp.response(200, OrganisationSchema)
     @errors(blp, 403, 404, 422)
     def patch(self, data: dict[str, Any], organisation_id: int) -> Any:
         """Change an organisation (project leads and administrators)."""
-        actor = api_person()
-        try:
-            organisation = update_organisation(actor, organisation_id, **data)
-            session().commit()
-        except sa.exc.IntegrityError as error:
-            # The service checks names on create only: the (name, territory) uniqueness is enforced here.
-            session().rollback()
-            raise ValidationError(
-                "already in the directory", {"name": ["another organisation of that territory has this name"]}
-            ) from error
-        return organisation
+        return update_organisation(api_person(), organisation_id, **data)
 
 
 @blp.route("/people")
@@ -115,11 +92,9 @@ class People(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Add a person (project leads and administrators)."""
         options = _typed(data)
-        person = create_person_as(
+        return create_person_as(
             api_person(), options.pop("email"), options.pop("role"), options.pop("name", None), **options
         )
-        session().commit()
-        return person
 
 
 @blp.route("/people/<int(max=2147483647):person_id>")
@@ -138,9 +113,7 @@ class PersonById(MethodView):
     @errors(blp, 403, 404, 422)
     def patch(self, data: dict[str, Any], person_id: int) -> Any:
         """Change a person: yourself (name, language, time zone, reminders), anyone for administrators."""
-        person = update_person(api_person(), person_id, **_typed(data))
-        session().commit()
-        return person
+        return update_person(api_person(), person_id, **_typed(data))
 
 
 def _typed(data: dict[str, Any]) -> dict[str, Any]:

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from ..engine.progress import Progress
-from ..errors import NotFound
-from ..models import Decision, PlanStage, PlanStatus
-from ..services.context import session
-from ..services.definitions import latest_definitions
-from ..services.plans import PlanRequest, RoleMapping, start_plan
-from ..services.queries import PlanFilters, list_plans, plan_detail, plan_tasks
-from ..services.stages import decide_gate
+from ..models import Decision, PlanStatus
+from ..services.definitions import latest_version
+from ..services.plans.detail import plan_detail, plan_tasks
+from ..services.plans.listing import PlanFilters, list_plans
+from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
+from ..services.stages.progression import decide_gate, stage_of_plan
 from .auth import api_person
-from .common import errors, page_of
+from .common import errors
 from .schemas import (
     DecisionCreateSchema,
     DecisionSchema,
@@ -31,34 +28,6 @@ from .schemas import (
 
 URL_PREFIX = "/plans"
 blp = Blueprint("gpect_api_plans", __name__, description="Action plans, their stages and decisions")
-
-
-def _progress(progress: Progress) -> dict[str, Any]:
-    return {
-        "counts": {str(k): v for k, v in progress.counts.items()},
-        "total": progress.total,
-        "percent_done": progress.percent_done,
-        "overdue": progress.overdue,
-        "days_late": progress.days_late,
-    }
-
-
-def _plan(plan: Any, progress: Progress) -> dict[str, Any]:
-    fields = (
-        "id",
-        "name",
-        "definition_key",
-        "definition_version",
-        "territory_id",
-        "lead_id",
-        "timezone",
-        "start_date",
-        "status",
-        "current_stage_key",
-        "version",
-        "created_dt",
-    )
-    return {**{name: getattr(plan, name) for name in fields}, "progress": _progress(progress)}
 
 
 @blp.route("")
@@ -75,9 +44,7 @@ class Plans(MethodView):
             args.get("stage"),
             args.get("late"),
         )
-        result = list_plans(api_person(), filters, args["page"], args["per_page"])
-        items = [_plan(plan, result.progress.get(plan.id, Progress())) for plan in result.plans]
-        return page_of(items, result.page, result.per_page, result.total)
+        return list_plans(api_person(), filters, args["page"], args["per_page"])
 
     @blp.arguments(PlanCreateSchema)
     @blp.response(201, PlanSchema)
@@ -89,7 +56,7 @@ class Plans(MethodView):
         `open_now` is true.
         """
         actor = api_person()
-        version = data.get("definition_version") or _latest_version(data["definition_key"])
+        version = data.get("definition_version") or latest_version(data["definition_key"])
         roles = {key: RoleMapping(m["organisation_id"], m["person_ids"]) for key, m in data["roles"].items()}
         request = PlanRequest(
             data["name"],
@@ -103,42 +70,7 @@ class Plans(MethodView):
             open_now=data["open_now"],
         )
         plan = start_plan(actor, request)
-        session().commit()
-        return _detail(actor, plan.id)
-
-
-def _latest_version(key: str) -> int:
-    versions = [record.version for record in latest_definitions() if record.key == key]
-    if not versions:
-        raise NotFound(f"no definition {key}")
-    return versions[0]
-
-
-def _detail(actor: Any, plan_id: int) -> dict[str, Any]:
-    detail = plan_detail(actor, plan_id)
-    stages = [
-        {
-            **{
-                name: getattr(stage, name)
-                for name in (
-                    "id",
-                    "stage_key",
-                    "position",
-                    "lever",
-                    "gate",
-                    "status",
-                    "decision",
-                    "planned_start_date",
-                    "planned_end_date",
-                    "opened_dt",
-                    "closed_dt",
-                )
-            },
-            "progress": _progress(detail.stage_progress.get(stage.id, Progress())),
-        }
-        for stage in detail.stages
-    ]
-    return {**_plan(detail.plan, detail.progress), "stages": stages}
+        return plan_detail(actor, plan.id)
 
 
 @blp.route("/<int(max=2147483647):plan_id>")
@@ -147,7 +79,7 @@ class PlanById(MethodView):
     @errors(blp, 404)
     def get(self, plan_id: int) -> Any:
         """One plan with its stages and progress."""
-        return _detail(api_person(), plan_id)
+        return plan_detail(api_person(), plan_id)
 
 
 @blp.route("/<int(max=2147483647):plan_id>/tasks")
@@ -168,15 +100,7 @@ class StageDecisions(MethodView):
         """Record a steering committee's decision at the stage's gate: approve, rework (tasks to reopen), hold."""
         actor = api_person()
         plan_detail(actor, plan_id)
-        if "\x00" in stage_key:  # PostgreSQL cannot even compare a NUL: no such stage
-            raise NotFound("no such stage")
-        stage_id = session().scalar(
-            sa.select(PlanStage.id).where(PlanStage.plan_id == plan_id, PlanStage.stage_key == stage_key)
-        )
-        if stage_id is None:
-            raise NotFound("no such stage")
-        decision = decide_gate(
+        stage_id = stage_of_plan(plan_id, stage_key)
+        return decide_gate(
             actor, stage_id, Decision(data["decision"]), minutes=data.get("minutes"), reopen=data["reopen"]
         )
-        session().commit()
-        return decision

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
-from ..errors import ValidationError as RuleError
 from ..models import (
     Decision,
     Language,
@@ -18,101 +16,20 @@ from ..models import (
     ReminderMode,
     TaskStatus,
 )
-from ..validation import FIRST_DAY, LAST_DAY, check_date, check_timezone, normalise_email
-
-_names = lambda enum: [member.value for member in enum]  # noqa: E731
-
-#: Ids and versions are 32-bit database integers: a larger one is invalid input, not a database error.
-MAX_ID = 2_147_483_647
-
-
-class Text(fields.String):
-    """A string of input: no NUL character (PostgreSQL cannot store one: it would be a server error)."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        if "\x00" in text:
-            raise ValidationError("must not contain NUL characters")
-        return text
-
-
-def _by_rule(rule: Callable[..., Any], *args: Any) -> Any:
-    """``rule(*args)``: one of the rules of ``gpect_workflow.validation`` that pages, imports and the CLI
-    apply, its field message reported as marshmallow's, so the API refuses what they refuse, in their words."""
-    try:
-        return rule(*args)
-    except RuleError as error:
-        raise ValidationError([message for messages in error.fields.values() for message in messages]) from error
-
-
-def _with_metadata(kwargs: dict[str, Any], **metadata: Any) -> dict[str, Any]:
-    """``kwargs`` with ``metadata`` added under the field's own (the spec documents both)."""
-    return {**kwargs, "metadata": {**metadata, **kwargs.get("metadata", {})}}
-
-
-class EmailAddress(Text):
-    """An email address, returned as it is stored (normalised, lower-case)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**_with_metadata(kwargs, format="email"))
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        return _by_rule(normalise_email, super()._deserialize(value, attr, data, **kwargs))
-
-
-class TimeZone(Text):
-    """An IANA time zone name, such as ``Europe/Paris``."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**_with_metadata(kwargs, description="An IANA time zone name, such as Europe/Paris."))
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        return _by_rule(check_timezone, super()._deserialize(value, attr, data, **kwargs))
-
-
-class Day(fields.Date):
-    """A date within the range every stored date keeps to."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        span = f"A day from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}."
-        super().__init__(**_with_metadata(kwargs, description=span))
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        return _by_rule(check_date, super()._deserialize(value, attr, data, **kwargs), "date")
-
-
-class StrictSchema(Schema):
-    """Unknown fields in a request are an error, not silently dropped."""
-
-    class Meta:
-        unknown = RAISE
-
-
-class ApiErrorSchema(Schema):
-    """Every error answer: HTTP code, error name, message, and per-field messages for invalid input."""
-
-    code = fields.Integer(required=True)
-    status = fields.String(required=True)
-    message = fields.String(required=True)
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-
-
-class PageArgsSchema(StrictSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
-    per_page = fields.Integer(load_default=25, validate=validate.Range(1, 100))
-
-
-class PageSchema(Schema):
-    page = fields.Integer(required=True)
-    per_page = fields.Integer(required=True)
-    total = fields.Integer(required=True)
-    pages = fields.Integer(required=True)
-
-
-class TextSchema(Schema):
-    fr = fields.String(required=True)
-    en = fields.String(required=True)
-
+from ..validation import MINUTES_MAX_LENGTH
+from .fields import (
+    MAX_ID,
+    Day,
+    EmailAddress,
+    Note,
+    PageArgsSchema,
+    PageSchema,
+    StrictSchema,
+    Text,
+    TextSchema,
+    TimeZone,
+    names,
+)
 
 # --- Workflows ------------------------------------------------------------------------------------------------
 
@@ -130,7 +47,7 @@ class WorkflowListSchema(Schema):
 class RoleSchema(Schema):
     key = fields.String(required=True)
     title = fields.Nested(TextSchema, required=True)
-    committee = fields.Boolean(required=True)
+    committee = fields.Boolean(attribute="is_committee", required=True)
 
 
 class WorkflowTaskSchema(Schema):
@@ -140,10 +57,10 @@ class WorkflowTaskSchema(Schema):
     depends_on = fields.List(fields.String(), required=True)
     required = fields.Boolean(required=True)
     weight = fields.Integer(required=True)
-    due_days = fields.Integer(allow_none=True)
-    due_working_days = fields.Integer(allow_none=True)
-    due_date = fields.Date(allow_none=True)
-    due_from = fields.String(required=True)
+    due_days = fields.Integer(attribute="due.days", allow_none=True)
+    due_working_days = fields.Integer(attribute="due.working_days", allow_none=True)
+    due_date = fields.Date(attribute="due.on", allow_none=True)
+    due_from = fields.String(attribute="due.counted_from", required=True)
 
 
 class WorkflowStageSchema(Schema):
@@ -187,7 +104,7 @@ class TerritoryListSchema(Schema):
 class OrganisationSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
+    kind = fields.String(required=True, validate=validate.OneOf(names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True)
     email = fields.String(allow_none=True)
     created_at = fields.AwareDateTime(attribute="created_dt", required=True)
@@ -203,14 +120,14 @@ class OrganisationArgsSchema(StrictSchema):
 
 class OrganisationCreateSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(1, 200))
-    kind = fields.String(required=True, validate=validate.OneOf(_names(OrganisationKind)))
+    kind = fields.String(required=True, validate=validate.OneOf(names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     email = EmailAddress(allow_none=True)
 
 
 class OrganisationUpdateSchema(StrictSchema):
     name = Text(validate=validate.Length(1, 200))
-    kind = fields.String(validate=validate.OneOf(_names(OrganisationKind)))
+    kind = fields.String(validate=validate.OneOf(names(OrganisationKind)))
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
     email = EmailAddress(allow_none=True)
 
@@ -219,11 +136,11 @@ class PersonSchema(Schema):
     id = fields.Integer(required=True)
     email = fields.String(required=True)
     name = fields.String(required=True)
-    role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
+    role = fields.String(required=True, validate=validate.OneOf(names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True)
-    language = fields.String(required=True, validate=validate.OneOf(_names(Language)))
+    language = fields.String(required=True, validate=validate.OneOf(names(Language)))
     timezone = fields.String(required=True)
-    reminder_mode = fields.String(required=True, validate=validate.OneOf(_names(ReminderMode)))
+    reminder_mode = fields.String(required=True, validate=validate.OneOf(names(ReminderMode)))
     is_referent = fields.Boolean(required=True)
     is_active = fields.Boolean(required=True)
 
@@ -239,21 +156,21 @@ class PersonArgsSchema(StrictSchema):
 class PersonCreateSchema(StrictSchema):
     email = EmailAddress(required=True)
     name = Text(validate=validate.Length(1, 200))
-    role = fields.String(required=True, validate=validate.OneOf(_names(PersonRole)))
+    role = fields.String(required=True, validate=validate.OneOf(names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    language = fields.String(validate=validate.OneOf(_names(Language)))
+    language = fields.String(validate=validate.OneOf(names(Language)))
     timezone = TimeZone()
-    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
+    reminder_mode = fields.String(validate=validate.OneOf(names(ReminderMode)))
     is_referent = fields.Boolean()
 
 
 class PersonUpdateSchema(StrictSchema):
     name = Text(validate=validate.Length(1, 200))
-    role = fields.String(validate=validate.OneOf(_names(PersonRole)))
+    role = fields.String(validate=validate.OneOf(names(PersonRole)))
     organisation_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
-    language = fields.String(validate=validate.OneOf(_names(Language)))
+    language = fields.String(validate=validate.OneOf(names(Language)))
     timezone = TimeZone()
-    reminder_mode = fields.String(validate=validate.OneOf(_names(ReminderMode)))
+    reminder_mode = fields.String(validate=validate.OneOf(names(ReminderMode)))
     is_referent = fields.Boolean()
     is_active = fields.Boolean()
 
@@ -270,48 +187,52 @@ class ProgressSchema(Schema):
 
 
 class StageSchema(Schema):
-    id = fields.Integer(required=True)
-    key = fields.String(attribute="stage_key", required=True)
-    position = fields.Integer(required=True)
-    lever = fields.String(required=True)
-    gate = fields.String(required=True)
-    status = fields.String(required=True)
-    decision = fields.String(allow_none=True)
-    planned_start = fields.Date(attribute="planned_start_date", required=True)
-    planned_end = fields.Date(attribute="planned_end_date", required=True)
-    opened_at = fields.AwareDateTime(attribute="opened_dt", allow_none=True)
-    closed_at = fields.AwareDateTime(attribute="closed_dt", allow_none=True)
+    """A stage and its progress (``services.plans.detail.StageSummary``)."""
+
+    id = fields.Integer(attribute="stage.id", required=True)
+    key = fields.String(attribute="stage.stage_key", required=True)
+    position = fields.Integer(attribute="stage.position", required=True)
+    lever = fields.String(attribute="stage.lever", required=True)
+    gate = fields.String(attribute="stage.gate", required=True)
+    status = fields.String(attribute="stage.status", required=True)
+    decision = fields.String(attribute="stage.decision", allow_none=True)
+    planned_start = fields.Date(attribute="stage.planned_start_date", required=True)
+    planned_end = fields.Date(attribute="stage.planned_end_date", required=True)
+    opened_at = fields.AwareDateTime(attribute="stage.opened_dt", allow_none=True)
+    closed_at = fields.AwareDateTime(attribute="stage.closed_dt", allow_none=True)
     progress = fields.Nested(ProgressSchema, required=True)
 
 
 class PlanSummarySchema(Schema):
-    id = fields.Integer(required=True)
-    name = fields.String(required=True)
-    definition_key = fields.String(required=True)
-    definition_version = fields.Integer(required=True)
-    territory_id = fields.Integer(required=True)
-    lead_id = fields.Integer(required=True)
-    timezone = fields.String(required=True)
-    start_date = fields.Date(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(_names(PlanStatus)))
-    current_stage = fields.String(attribute="current_stage_key", allow_none=True)
-    version = fields.Integer(required=True)
-    created_at = fields.AwareDateTime(attribute="created_dt", required=True)
+    """A plan and its progress (``services.plans.listing.PlanSummary``, or the ``PlanDetail`` of one plan)."""
+
+    id = fields.Integer(attribute="plan.id", required=True)
+    name = fields.String(attribute="plan.name", required=True)
+    definition_key = fields.String(attribute="plan.definition_key", required=True)
+    definition_version = fields.Integer(attribute="plan.definition_version", required=True)
+    territory_id = fields.Integer(attribute="plan.territory_id", required=True)
+    lead_id = fields.Integer(attribute="plan.lead_id", required=True)
+    timezone = fields.String(attribute="plan.timezone", required=True)
+    start_date = fields.Date(attribute="plan.start_date", required=True)
+    status = fields.String(attribute="plan.status", required=True, validate=validate.OneOf(names(PlanStatus)))
+    current_stage = fields.String(attribute="plan.current_stage_key", allow_none=True)
+    version = fields.Integer(attribute="plan.version", required=True)
+    created_at = fields.AwareDateTime(attribute="plan.created_dt", required=True)
     progress = fields.Nested(ProgressSchema, required=True)
 
 
 class PlanListSchema(PageSchema):
-    items = fields.List(fields.Nested(PlanSummarySchema), required=True)
+    items = fields.List(fields.Nested(PlanSummarySchema), attribute="summaries", required=True)
 
 
 class PlanSchema(PlanSummarySchema):
-    stages = fields.List(fields.Nested(StageSchema), required=True)
+    stages = fields.List(fields.Nested(StageSchema), attribute="stage_summaries", required=True)
 
 
 class PlanArgsSchema(PageArgsSchema):
     territory_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     definition = Text(validate=validate.Length(1, 64))
-    status = fields.String(validate=validate.OneOf(_names(PlanStatus)))
+    status = fields.String(validate=validate.OneOf(names(PlanStatus)))
     stage = Text(validate=validate.Length(1, 64))
     late = fields.Boolean()
 
@@ -351,7 +272,7 @@ class TaskSchema(Schema):
     owner_role = fields.String(required=True)
     assignee_id = fields.Integer(allow_none=True)
     due_date = fields.Date(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(_names(TaskStatus)))
+    status = fields.String(required=True, validate=validate.OneOf(names(TaskStatus)))
     status_reason = fields.String(allow_none=True)
     weight = fields.Integer(required=True)
     required = fields.Boolean(attribute="is_required", required=True)
@@ -366,10 +287,10 @@ class TaskListSchema(Schema):
 
 
 class TaskUpdateSchema(StrictSchema):
-    status = fields.String(validate=validate.OneOf(_names(TaskStatus)))
+    status = fields.String(validate=validate.OneOf(names(TaskStatus)))
     assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     due_date = Day()
-    note = Text(validate=validate.Length(max=2000))
+    note = Note()
     override_dependencies = fields.Boolean(load_default=False)
     version = fields.Integer(
         validate=validate.Range(1, MAX_ID), metadata={"description": "The version read; or If-Match"}
@@ -377,8 +298,8 @@ class TaskUpdateSchema(StrictSchema):
 
 
 class DecisionCreateSchema(StrictSchema):
-    decision = fields.String(required=True, validate=validate.OneOf(_names(Decision)))
-    minutes = Text(validate=validate.Length(max=10_000))
+    decision = fields.String(required=True, validate=validate.OneOf(names(Decision)))
+    minutes = Text(validate=validate.Length(max=MINUTES_MAX_LENGTH))
     reopen = fields.List(Text(validate=validate.Length(1, 64)), load_default=list)
 
 
@@ -437,7 +358,7 @@ class IndicatorListSchema(Schema):
 class OutboxMessageSchema(Schema):
     id = fields.Integer(required=True)
     kind = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(_names(OutboxStatus)))
+    status = fields.String(required=True, validate=validate.OneOf(names(OutboxStatus)))
     recipient_email = fields.String(required=True)
     subject = fields.String(required=True)
     attempts = fields.Integer(required=True)
@@ -454,7 +375,7 @@ class OutboxListSchema(PageSchema):
 
 
 class OutboxArgsSchema(PageArgsSchema):
-    status = fields.String(validate=validate.OneOf(_names(OutboxStatus)))
+    status = fields.String(validate=validate.OneOf(names(OutboxStatus)))
 
 
 class HealthSchema(Schema):

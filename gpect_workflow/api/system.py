@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask_smorest import Blueprint
 
-from ..services.context import session
+from ..services.doctor import database_status
 from .schemas import HealthSchema
 
 URL_PREFIX = ""
@@ -20,9 +19,7 @@ blp = Blueprint("gpect_api_system", __name__, description="Service health")
 @blp.doc(security=[])
 def health() -> Any:
     """Whether the service reaches its database (for load balancers; no authentication)."""
-    try:
-        session().execute(sa.text("SELECT 1"))
-    except sa.exc.SQLAlchemyError as exc:
-        session().rollback()
-        return {"status": "unavailable", "database": type(exc).__name__}, 503
+    database = database_status()
+    if database != "ok":
+        return {"status": "unavailable", "database": database}, 503
     return {"status": "ok", "database": "ok"}

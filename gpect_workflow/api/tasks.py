@@ -10,9 +10,8 @@ from flask_smorest import Blueprint, abort
 
 from ..errors import StaleObject
 from ..models import Task, TaskStatus
-from ..services.context import session
-from ..services.queries import get_task
-from ..services.tasks import change_task_status, move_deadline, reassign_task
+from ..services.plans.detail import get_task
+from ..services.tasks.changes import update_task
 from .auth import api_person
 from .common import errors, if_match_version
 from .schemas import TaskSchema, TaskUpdateSchema
@@ -62,36 +61,23 @@ class TaskById(MethodView):
         expected = header_version if header_version is not None else data.get("version")
         if not {"status", "assignee_id", "due_date"} & set(data):
             abort(422, message="nothing to change", errors={"status": ["give status, assignee_id or due_date"]})
-        task = get_task(actor, task_id)
+        get_task(actor, task_id)  # NotFound for someone who may not see the task
         try:
-            task = _apply(actor, task, data, expected)
+            task = update_task(
+                actor,
+                task_id,
+                assignee_id=data.get("assignee_id"),
+                due_date=data.get("due_date"),
+                status=TaskStatus(data["status"]) if "status" in data else None,
+                note=data.get("note"),
+                override_dependencies=data["override_dependencies"],
+                expected_version=expected,
+            )
         except StaleObject as error:
-            session().rollback()
             if header_version is not None:
                 abort(412, message=str(error))
             raise
-        session().commit()
         return task, 200, _etag(task)
-
-
-def _apply(actor: Any, task: Task, data: dict[str, Any], expected: int | None) -> Task:
-    if "assignee_id" in data:
-        task = reassign_task(actor, task.id, data["assignee_id"], expected_version=expected)
-        expected = None
-    if "due_date" in data:
-        move_deadline(actor, task.id, data["due_date"], note=data.get("note"), expected_version=expected)
-        expected = None
-    if "status" in data:
-        task = change_task_status(
-            actor,
-            task.id,
-            TaskStatus(data["status"]),
-            note=data.get("note"),
-            expected_version=expected,
-            override_dependencies=data["override_dependencies"],
-        )
-    session().refresh(task)
-    return task
 
 
 __all__ = ["Response", "blp"]

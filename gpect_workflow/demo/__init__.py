@@ -1,0 +1,1 @@
+"""Demonstration data from the seed document, loaded by ``flask gpect demo``."""

@@ -33,11 +33,12 @@ from ..models import (
 )
 from ..services.context import session, state
 from ..services.definitions import get_definition, latest_definitions, register_definitions
-from ..services.indicators import record_measurement
-from ..services.partners import create_person, ensure_organisation, ensure_territory, find_person
-from ..services.plans import PlanRequest, RoleMapping, start_plan
-from ..services.stages import decide_gate
-from ..services.tasks import change_task_status
+from ..services.indicators.measurements import record_measurement
+from ..services.partners.organisations import ensure_organisation, ensure_territory
+from ..services.partners.people import create_person, find_person
+from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
+from ..services.stages.progression import decide_gate
+from ..services.tasks.changes import change_task_status
 from .data import DEMO_PASSWORD, ORGANISATIONS, PLANS, TERRITORIES, DemoPlan
 
 PARIS = ZoneInfo("Europe/Paris")

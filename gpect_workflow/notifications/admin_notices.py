@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import sqlalchemy as sa
-
-from ..models import Person, PersonRole
+from ..services.access import active_administrators
 from ..services.context import session
 from .outbox import NewMessage
 from .render import render_email
@@ -23,8 +21,7 @@ log = logging.getLogger(__name__)
 
 def administrators() -> dict[int, Recipient]:
     """The active administrators, as recipients (one query for the ids, one for the recipients)."""
-    query = sa.select(Person.id).where(Person.role == PersonRole.ADMIN, Person.is_active)
-    return recipients(session().scalars(query))
+    return recipients(session().scalars(active_administrators()))
 
 
 def notices_to_administrators(kind: str, occasion: str, context: dict[str, Any]) -> list[NewMessage]:

@@ -5,7 +5,7 @@ it at the reminder send hour (``REMINDER_SEND_HOUR``) in their own time zone: on
 ``COMMITTEE_DIGEST_WEEKDAY`` (the next working day when that day is a public holiday) with the default
 ``COMMITTEE_DIGEST_FREQUENCY=weekly``, on every working day with ``daily``, never with ``off``. It lists,
 for the active plans whose committee they sit on, the gates awaiting a decision, the plans off track with
-their reasons and the indicators below target (``services.oversight`` decides all three, as the committee
+their reasons and the indicators below target (``services.committee`` decides all three, as the committee
 page does). Nothing to report: no email. Administrators and plan leads get it only for the committees
 they sit on.
 
@@ -43,22 +43,15 @@ from ..models import (
     RoleAssignment,
     RoleAssignmentMember,
 )
-from ..services.context import session, state
+from ..services.committee.health import IndicatorHealth, OffTrackKind, OffTrackReason, PlanHealth, plans_health
+from ..services.committee.lateness import OFF_TRACK_LATE_DAYS
+from ..services.committee.oversight import committee_roles, plans_that_may_need_attention, sits_on_committee
+from ..services.context import session
 from ..services.definitions import get_definition
-from ..services.oversight import (
-    OFF_TRACK_LATE_DAYS,
-    IndicatorHealth,
-    OffTrackKind,
-    OffTrackReason,
-    PlanHealth,
-    committee_roles,
-    plans_health,
-    plans_that_may_need_attention,
-    sits_on_committee,
-)
+from ..services.urls import public_url
 from ..services.zones import zone_or_default
 from .digests import MAX_CATCH_UP_DAYS
-from .outbox import NewMessage, enqueue
+from .outbox import NewMessage
 from .reminders import default_hour
 from .render import render_email
 from .views import Recipient, common_context, recipients
@@ -139,11 +132,6 @@ class _Candidates:
 
     plans: list[Plan]
     total: int
-
-
-def queue_committee_digests(since: datetime, until: datetime) -> list[str]:
-    """Queue the committee digests whose send time came in ``(since, until]``; return the keys queued."""
-    return enqueue(committee_digest_messages(since, until))
 
 
 def committee_digest_messages(since: datetime, until: datetime) -> list[NewMessage]:
@@ -314,7 +302,7 @@ def format_quantity(value: float, unit: str, language: str) -> str:
 
 def plan_url(plan_id: int) -> str:
     """The plan's page (sign-in first when needed: the page sends anonymous readers to the login form)."""
-    return f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}/plans/{plan_id}"
+    return public_url(f"/plans/{plan_id}")
 
 
 def _digest(

@@ -9,10 +9,9 @@ The notices travel with the pass's other messages, in the same insert.
 
 from __future__ import annotations
 
-from flask import current_app
-
-from ..services.context import now, state
+from ..services.context import now
 from ..services.skips import Skip
+from ..services.urls import public_url
 from .admin_notices import notices_to_administrators
 from .outbox import NewMessage
 
@@ -26,5 +25,6 @@ def data_problem_messages(skips: list[Skip]) -> list[NewMessage]:
     """
     if not skips:
         return []
-    base = f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}"
-    return notices_to_administrators(NOTICE_KIND, now().date().isoformat(), {"skips": skips, "base_url": base})
+    return notices_to_administrators(
+        NOTICE_KIND, now().date().isoformat(), {"skips": skips, "base_url": public_url("")}
+    )

@@ -10,13 +10,13 @@ message. A failed notice never announces itself.
 
 from __future__ import annotations
 
-from flask import current_app
-
 from ..models import OutboxStatus
-from ..services.context import now, state
+from ..services.context import now
+from ..services.outbox import status_counts
+from ..services.urls import public_url
 from .admin_notices import notices_to_administrators
 from .ledger import Failure
-from .outbox import enqueue, status_counts
+from .outbox import enqueue
 
 NOTICE_KIND = "delivery_failures"
 #: Failures listed in one notice; the others are counted, and all are on the outbox page.
@@ -36,6 +36,6 @@ def alert_administrators(failures: list[Failure]) -> list[str]:
         "count": len(failures),
         "unlisted": max(0, len(failures) - LISTED),
         "total_failed": status_counts()[OutboxStatus.FAILED],
-        "outbox_url": f"{current_app.config['BASE_URL'].rstrip('/')}{state().url_prefix}/outbox?status=failed",
+        "outbox_url": public_url("/outbox?status=failed"),
     }
     return enqueue(notices_to_administrators(NOTICE_KIND, now().strftime("%Y-%m-%dT%H"), context))

@@ -16,7 +16,7 @@ from ..engine.calendar import WorkingCalendar
 from ..models import OPEN_TASK_STATUSES, Plan, PlanStage, PlanStatus, ReminderMode, StageStatus, Task
 from ..services.context import session
 from ..services.zones import person_zone
-from .outbox import NewMessage, enqueue
+from .outbox import NewMessage
 from .reminders import default_hour
 from .render import render_email
 from .views import active_rhythms, common_context, plan_views, recipients, task_links, task_view
@@ -46,11 +46,6 @@ def digest_day(person_mode: ReminderMode, day: date, calendar: WorkingCalendar =
         return True
     monday = day - timedelta(days=day.weekday())
     return day == calendar.next_working_day(monday)
-
-
-def queue_digests(since: datetime, until: datetime) -> list[str]:
-    """Queue the digests whose send time came in ``(since, until]``; return the keys queued."""
-    return enqueue(digest_messages(since, until))
 
 
 def digest_messages(since: datetime, until: datetime) -> list[NewMessage]:

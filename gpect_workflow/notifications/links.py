@@ -18,7 +18,8 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 from sqlalchemy.exc import IntegrityError
 
 from ..models import UsedLink
-from ..services.context import now, session, state
+from ..services.context import now, session
+from ..services.urls import public_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,7 @@ def make_token(purpose: str, person_id: int, task_id: int | None = None) -> str:
 
 def link_url(purpose: str, person_id: int, task_id: int | None = None) -> str:
     """The absolute URL of a link, under the configured public address."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return f"{base}{state().url_prefix}/links/{purpose}/{make_token(purpose, person_id, task_id)}"
+    return public_url(f"/links/{purpose}/{make_token(purpose, person_id, task_id)}")
 
 
 def read_token(purpose: str, token: str) -> LinkClaim:
@@ -130,10 +130,9 @@ def consume(claim: LinkClaim) -> None:
     if not PURPOSES[claim.purpose].single_use:
         return
     # A plain insert, no savepoint (SQLite would commit a savepoint opened first): a duplicate key means
-    # someone used the link first, and the caller rolls the whole transaction back.
+    # someone used the link first, and the caller's unit of work is rolled back whole.
     session().add(UsedLink(token_id=claim.token_id, purpose=claim.purpose, person_id=claim.person_id, used_dt=now()))
     try:
         session().flush()
     except IntegrityError as exc:
-        session().rollback()
         raise LinkError("used") from exc

@@ -29,6 +29,7 @@ from ..models import (
 )
 from ..services.context import session
 from ..services.definitions import get_definition
+from ..services.urls import public_url
 from ..state import EXTENSION_NAME
 from .outbox import NewMessage, enqueue
 from .render import render_email
@@ -148,12 +149,10 @@ def on_stage_awaiting_decision(sender: Any, *, plan: Plan, stage: PlanStage, **_
         return
     definition = get_definition(plan.definition_key, plan.definition_version)
     finished = sum(1 for t in _stage_tasks(stage) if t.completed_dt is not None)
-    base = current_app.config["BASE_URL"].rstrip("/")
-    from ..services.context import state
 
     def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
         title, _ = stage_titles(stage, definition, recipient.language)
-        return {"stage_title": title, "tasks_finished": finished, "plan_url": f"{base}{state().url_prefix}/"}, []
+        return {"stage_title": title, "tasks_finished": finished, "plan_url": public_url("/")}, []
 
     count = session().scalar(
         sa.select(sa.func.count()).select_from(CommitteeDecision).where(CommitteeDecision.stage_id == stage.id)

@@ -32,9 +32,9 @@ from ..models import (
 )
 from ..services.context import now, session
 from ..services.definitions import all_definitions, get_definition
-from ..services.plan_opening import opening_hour
+from ..services.plans.opening import opening_hour
 from ..services.zones import person_zone, plan_zone, zone_or_default
-from .outbox import NewMessage, enqueue, queued_keys
+from .outbox import NewMessage, queued_keys
 from .render import render_email
 from .views import (
     PlanView,
@@ -100,11 +100,6 @@ class ReminderBatch:
 
     messages: list[NewMessage]
     left: int = 0
-
-
-def queue_due_reminders(since: datetime, until: datetime) -> list[str]:
-    """Queue the reminders and escalations whose slot came in ``(since, until]``; return the keys queued."""
-    return enqueue(due_reminder_messages(since, until, limit=None).messages)
 
 
 def due_reminder_messages(since: datetime, until: datetime, limit: int | None) -> ReminderBatch:

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app
 from flask_mail import Attachment as MailAttachment
@@ -35,6 +34,7 @@ from flask_mail import Connection, Message, email_dispatched, sanitize_address
 
 from ..errors import ValidationError
 from ..services.context import session
+from ..services.urls import public_host
 from ..validation import envelope_address
 from .delivery_alerts import alert_administrators
 from .ledger import Failure, Ledger
@@ -164,7 +164,7 @@ class _Outcome(Enum):
 
 
 def _send_claimed(messages: list[ClaimedMessage], ledger: Ledger, report: SendReport) -> None:
-    sender, domain = current_app.config["MAIL_DEFAULT_SENDER"], _mail_domain()
+    sender, domain = current_app.config["MAIL_DEFAULT_SENDER"], public_host()
     connection = _TimedConnection(current_app.extensions["mail"])
     try:
         connection.open()
@@ -326,8 +326,3 @@ class _PreparedMessage(Message):
             attachments=self.attachments,
             ascii_filenames=current_app.extensions["mail"].ascii_attachments,
         )
-
-
-def _mail_domain() -> str:
-    """The domain of Message-IDs: the host of ``BASE_URL``."""
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "gpect.local"

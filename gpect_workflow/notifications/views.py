@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import current_app
 
 from ..definitions import WorkflowDefinition
 from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
 from ..services.context import now, session, transaction_memo
 from ..services.definitions import get_definition
+from ..services.urls import public_host, public_url
 from .ics import Deadline, deadlines_ics
 from .links import link_url
 from .outbox import Attachment
@@ -155,6 +154,22 @@ def recipients_and_referents(
     return found, referents
 
 
+def linked_task(task_id: int, language: str) -> tuple[TaskView, Task, Plan] | None:
+    """The task an emailed link is about, as its page shows it in ``language``, with its row and its plan
+    (one query; ``None`` when the task is gone)."""
+    query = (
+        sa.select(Task, PlanStage.stage_key, Plan)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(Task.id == task_id)
+    )
+    row = session().execute(query).first()
+    if row is None:
+        return None
+    task, stage_key, plan = row
+    return task_view(task, stage_key, plan, language), task, plan
+
+
 def task_view(task: Task, stage_key: str, plan: Plan | PlanView, language: str) -> TaskView:
     """A task as templates show it, titles from the plan's definition version in ``language``."""
     definition = _definition_of(task.plan_id, plan)
@@ -209,11 +224,6 @@ LEVER_TITLES = {
 }
 
 
-def mail_domain() -> str:
-    """The domain of Message-IDs and calendar UIDs: the public address's host."""
-    return urlsplit(current_app.config["BASE_URL"]).hostname or "gpect.local"
-
-
 def calendar_attachment(
     tasks: list[TaskView], plan_name: str, person_id: int, open_urls: Mapping[int, str] | None = None
 ) -> Attachment:
@@ -226,7 +236,7 @@ def calendar_attachment(
         Deadline(t.id, t.version, t.title, plan_name, t.due_date, known.get(t.id) or _open_url(person_id, t.id))
         for t in tasks
     ]
-    return Attachment("echeances.ics", ICS_TYPE, deadlines_ics(deadlines, domain=mail_domain(), stamp=now()))
+    return Attachment("echeances.ics", ICS_TYPE, deadlines_ics(deadlines, domain=public_host(), stamp=now()))
 
 
 def _open_url(person_id: int, task_id: int) -> str:
@@ -244,11 +254,8 @@ def task_links(person_id: int, task_id: int) -> dict[str, str]:
 
 def common_context(recipient: Recipient) -> dict[str, object]:
     """What every email gets: the recipient, the app's address, the digest-only link."""
-    base = current_app.config["BASE_URL"].rstrip("/")
-    from ..services.context import state
-
     return {
         "recipient": recipient,
-        "app_url": f"{base}{state().url_prefix}/",
+        "app_url": public_url("/"),
         "digest_only_url": link_url("digest_only", recipient.id),
     }

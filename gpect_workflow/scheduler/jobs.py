@@ -11,28 +11,24 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects import postgresql, sqlite
 
-from ..models import OutboxMessage, OutboxStatus, SchedulerRun
 from ..notifications.committee_digest import committee_digest_messages
 from ..notifications.data_alerts import data_problem_messages
 from ..notifications.digests import digest_messages
-from ..notifications.outbox import enqueue
+from ..notifications.outbox import due_count, enqueue
 from ..notifications.reminders import due_reminder_messages
 from ..notifications.sender import SendReport, send_pending
-from ..services.context import now, session
-from ..services.plan_opening import open_due_plans
+from ..services.context import now
+from ..services.plans.opening import open_due_plans
+from ..services.scheduler_runs import NEVER, lock_run, mark_covered
 from ..services.skips import Skip, skipped
+from ..services.unit_of_work import commit, rollback
 
 log = logging.getLogger(__name__)
 
-TICK = "tick"
-#: What a job that never ran has covered.
-NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 #: How far back the very first pass looks (a fresh installation does not replay history).
 FIRST_PASS_LOOKBACK = timedelta(days=1)
 
@@ -93,16 +89,16 @@ def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
     try:
         _queue_what_is_due(until, report)
     except Exception:
-        session().rollback()
+        rollback()
         if send and not dry_run:
             log.exception("the pass could not queue what was due; it sends what is queued, then stops")
             report.sending = send_pending()
         raise
     if dry_run:
-        report.pending = _due_count(until)
-        session().rollback()
+        report.pending = due_count(until)
+        rollback()
         return report
-    session().commit()
+    commit()
     if send:
         report.sending = send_pending()
     return report
@@ -110,7 +106,7 @@ def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
 
 def _queue_what_is_due(until: datetime, report: TickReport) -> None:
     """Open the plans due, then render and queue (in one statement) every message due up to ``until``."""
-    covered, reminders_covered = _lock_run()
+    covered, reminders_covered = lock_run()
     since = until - FIRST_PASS_LOOKBACK if covered == NEVER else covered
     reminders_since = min(since, reminders_covered or since)
     report.since = since
@@ -131,41 +127,4 @@ def _queue_what_is_due(until: datetime, report: TickReport) -> None:
         setattr(report, name, [m.idempotency_key for m in messages if m.idempotency_key in queued])
     report.reminders_left = reminders.left
     # Reminders left for the next pass keep their window open: it goes on with those not queued yet.
-    _mark_covered(max(since, until), reminders_since if reminders.left else None)
-
-
-def _lock_run() -> tuple[datetime, datetime | None]:
-    """Lock the tick's row (created on the first pass); return how far the passes have covered, and how
-    far the reminders have when a pass left some for the next.
-
-    One statement: the upsert's ``DO UPDATE`` takes the row lock on PostgreSQL, so a second process
-    waits here until the first commits, then sees what it covered.
-    """
-    dialect = session().get_bind().dialect.name
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SchedulerRun)
-    statement = (
-        insert.values(name=TICK, covered_until_dt=NEVER, ran_dt=NEVER)
-        .on_conflict_do_update(index_elements=[SchedulerRun.name], set_={"name": insert.excluded.name})
-        .returning(SchedulerRun.covered_until_dt, SchedulerRun.reminders_covered_until_dt)
-    )
-    covered, reminders_covered = session().execute(statement).one()
-    return covered, reminders_covered
-
-
-def _mark_covered(until: datetime, reminders_until: datetime | None) -> None:
-    statement = (
-        sa.update(SchedulerRun)
-        .where(SchedulerRun.name == TICK)
-        .values(covered_until_dt=until, ran_dt=until, reminders_covered_until_dt=reminders_until)
-        .execution_options(synchronize_session=False)
-    )
-    session().execute(statement)
-
-
-def _due_count(until: datetime) -> int:
-    query = (
-        sa.select(sa.func.count())
-        .select_from(OutboxMessage)
-        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_dt <= until)
-    )
-    return int(session().scalar(query) or 0)
+    mark_covered(max(since, until), reminders_since if reminders.left else None)

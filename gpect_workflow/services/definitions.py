@@ -13,8 +13,9 @@ from flask import g
 
 from ..definitions import WorkflowDefinition, load_definition_file, parse_definition
 from ..definitions.files import definition_files
+from ..definitions.model import TaskDef
 from ..errors import DefinitionConflict, NotFound
-from ..models import DefinitionRecord
+from ..models import DefinitionRecord, Plan
 from .context import now, session, transaction_memo
 
 
@@ -108,6 +109,20 @@ def latest_definitions() -> list[DefinitionRecord]:
     return list(session().scalars(query))
 
 
+def latest_workflows() -> list[WorkflowDefinition]:
+    """The highest registered version of each definition, parsed."""
+    return [definition_from_record(record) for record in latest_definitions()]
+
+
+def latest_version(key: str) -> int:
+    """The highest registered version of definition ``key`` (``NotFound`` when none is registered)."""
+    query = sa.select(sa.func.max(DefinitionRecord.version)).where(DefinitionRecord.key == key)
+    version = session().scalar(query) if "\x00" not in key else None  # PostgreSQL cannot compare a NUL
+    if version is None:
+        raise NotFound(f"no definition {key}")
+    return int(version)
+
+
 def get_definition(key: str, version: int) -> WorkflowDefinition:
     """The frozen definition ``key`` at ``version`` as registered (not as the file now reads).
 
@@ -137,6 +152,33 @@ def all_definitions() -> dict[tuple[str, int], WorkflowDefinition]:
             memo.setdefault((record.key, record.version), definition_from_record(record))
         complete["loaded"] = dict(memo)
     return dict(complete["loaded"])
+
+
+#: Definition versions by (key, version).
+Definitions = dict[tuple[str, int], WorkflowDefinition]
+
+
+def definitions_for(plans: Iterable[Plan]) -> Definitions:
+    """The definition versions ``plans`` run, read in one query."""
+    return definition_versions({(plan.definition_key, plan.definition_version) for plan in plans})
+
+
+def definition_versions(versions: Iterable[tuple[str, int]]) -> Definitions:
+    """The registered definitions of these (key, version) pairs, read in one query whatever their number."""
+    wanted = sorted(set(versions))
+    if not wanted:
+        return {}
+    query = sa.select(DefinitionRecord).where(sa.tuple_(DefinitionRecord.key, DefinitionRecord.version).in_(wanted))
+    return {(record.key, record.version): definition_from_record(record) for record in session().scalars(query)}
+
+
+def task_definitions(definition: WorkflowDefinition) -> dict[str, TaskDef]:
+    """The definition's tasks by key, worked out once per definition version and request."""
+    memo: dict[tuple[str, int], dict[str, TaskDef]] = g.setdefault("gpect_task_defs", {})
+    key = (definition.key, definition.version)
+    if key not in memo:
+        memo[key] = {task.key: task for task in definition.tasks()}
+    return memo[key]
 
 
 def definition_from_record(record: DefinitionRecord) -> WorkflowDefinition:

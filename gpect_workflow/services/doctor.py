@@ -1,4 +1,5 @@
-"""Stored values the current rules refuse: what ``flask gpect doctor`` lists.
+"""What is wrong with an installation: stored values the current rules refuse (what ``flask gpect doctor``
+lists), and whether the database answers at all (the API's health check).
 
 Every entry now checks addresses, time zones and dates with ``gpect_workflow.validation``, but rows
 written before, by another tool or by hand were not: one such value stops each scheduler pass or email
@@ -41,6 +42,15 @@ class Finding:
     field: str
     value: object
     reason: str
+
+
+def database_status() -> str:
+    """``ok`` when the database answers, else the name of the error it gave (the API's health check)."""
+    try:
+        session().execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        return type(error).__name__
+    return "ok"
 
 
 def stored_value_problems(chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:

@@ -1,11 +1,28 @@
-"""Writing the journal: one event per change, who, when, from what to what."""
+"""The journal: one event per change (who, when, from what to what), written here and read back here.
+
+Pages read it a page at a time, newest first, each event with the names and titles a sentence about it
+needs, read in bulk: a journal of a thousand events costs the same number of queries as one of five.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
+from ..definitions import WorkflowDefinition
+from ..definitions.model import TaskDef, Text
 from ..models import Event, Person, Plan, PlanStage, Task
 from .context import now, session
+from .definitions import get_definition, task_definitions
+
+#: Journal entries shown per page.
+JOURNAL_PAGE_SIZE = 20
+
+#: Notes shown on a task page (the newest).
+NOTES_LIMIT = 50
 
 
 def record(
@@ -35,3 +52,127 @@ def record(
     )
     session().add(event)
     return event
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One journal event with the names and titles a sentence about it needs."""
+
+    event: Event
+    actor_name: str | None
+    task_id: int | None
+    task_title: Text | None
+    stage_title: Text | None
+    #: For reassignments: the names of the people the task went from and to.
+    from_name: str | None = None
+    to_name: str | None = None
+    #: For moves caused by another task's deadline: that task's title.
+    cause_title: Text | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JournalPage:
+    """A page of the journal, newest first."""
+
+    entries: list[JournalEntry]
+    page: int
+    has_more: bool
+
+
+def last_change(plan_id: int, task_id: int | None = None) -> JournalEntry | None:
+    """The latest change of a task, or of the plan itself (events not about one task), as a journal entry.
+
+    What a person who was about to overwrite it is told: who changed it, when, and how.
+    """
+    query = sa.select(Event).where(Event.plan_id == plan_id)
+    query = query.where(Event.task_id == task_id) if task_id is not None else query.where(Event.task_id.is_(None))
+    event = session().scalar(query.order_by(Event.occurred_dt.desc(), Event.id.desc()).limit(1))
+    if event is None:
+        return None
+    plan = session().get(Plan, plan_id)
+    assert plan is not None
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    keys = dict(session().execute(sa.select(Task.id, Task.task_key).where(Task.id == event.task_id)).all())
+    stages = list(session().scalars(sa.select(PlanStage).where(PlanStage.id == event.stage_id)))
+    return journal_entries([event], definition, keys, stages)[0]
+
+
+def plan_journal(
+    plan_id: int,
+    page: int,
+    definition: WorkflowDefinition,
+    task_keys: dict[int, str],
+    stages: Iterable[PlanStage],
+) -> JournalPage:
+    """A page of the plan's journal, newest first (two queries: events, then names)."""
+    page = max(1, page)
+    query = sa.select(Event).where(Event.plan_id == plan_id).order_by(Event.occurred_dt.desc(), Event.id.desc())
+    events = list(session().scalars(query.limit(JOURNAL_PAGE_SIZE + 1).offset((page - 1) * JOURNAL_PAGE_SIZE)))
+    shown = events[:JOURNAL_PAGE_SIZE]
+    return JournalPage(journal_entries(shown, definition, task_keys, stages), page, len(events) > JOURNAL_PAGE_SIZE)
+
+
+def task_journal(
+    task: Task, page: int, definition: WorkflowDefinition, task_keys: dict[int, str], stages: Iterable[PlanStage]
+) -> tuple[JournalPage, list[JournalEntry]]:
+    """A page of the task's journal and its notes, newest first (three queries)."""
+    page = max(1, page)
+    ordered = sa.select(Event).where(Event.task_id == task.id).order_by(Event.occurred_dt.desc(), Event.id.desc())
+    offset = (page - 1) * JOURNAL_PAGE_SIZE
+    events = list(session().scalars(ordered.limit(JOURNAL_PAGE_SIZE + 1).offset(offset)))
+    notes = list(session().scalars(ordered.where(Event.note.is_not(None)).limit(NOTES_LIMIT)))
+    shown = events[:JOURNAL_PAGE_SIZE]
+    entries = journal_entries([*shown, *notes], definition, task_keys, stages)
+    journal = JournalPage(entries[: len(shown)], page, len(events) > JOURNAL_PAGE_SIZE)
+    return journal, entries[len(shown) :]
+
+
+def journal_entries(
+    events: Sequence[Event], definition: WorkflowDefinition, task_keys: dict[int, str], stages: Iterable[PlanStage]
+) -> list[JournalEntry]:
+    """Journal entries for ``events``, the names of the people in them read in one query."""
+    wanted = {event.actor_id for event in events if event.actor_id is not None}
+    for event in events:
+        if event.kind == "task_reassigned":
+            wanted.update(int(value) for value in (event.from_state, event.to_state) if value and value.isdigit())
+    names = dict(session().execute(sa.select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
+    task_defs = task_definitions(definition)
+    stage_keys = {stage.id: stage.stage_key for stage in stages}
+    return [_entry(event, definition, names, task_defs, task_keys, stage_keys) for event in events]
+
+
+def _entry(
+    event: Event,
+    definition: WorkflowDefinition,
+    names: dict[int, str],
+    task_defs: dict[str, TaskDef],
+    task_keys: dict[int, str],
+    stage_keys: dict[int, str],
+) -> JournalEntry:
+    task_key = task_keys.get(event.task_id) if event.task_id is not None else None
+    stage_key = stage_keys.get(event.stage_id) if event.stage_id is not None else None
+    cause = (event.data or {}).get("caused_by") if event.kind == "deadline_moved" else None
+    reassigned = event.kind == "task_reassigned"
+    return JournalEntry(
+        event=event,
+        actor_name=names.get(event.actor_id) if event.actor_id is not None else None,
+        task_id=event.task_id,
+        task_title=task_defs[task_key].title if task_key in task_defs else None,
+        stage_title=_stage_title(definition, stage_key),
+        from_name=_person_name(names, event.from_state) if reassigned else None,
+        to_name=_person_name(names, event.to_state) if reassigned else None,
+        cause_title=task_defs[cause].title if isinstance(cause, str) and cause in task_defs else None,
+    )
+
+
+def _person_name(names: dict[int, str], value: str | None) -> str | None:
+    return names.get(int(value)) if value and value.isdigit() else None
+
+
+def _stage_title(definition: WorkflowDefinition, stage_key: str | None) -> Text | None:
+    if stage_key is None:
+        return None
+    try:
+        return definition.stage(stage_key).title
+    except KeyError:
+        return None

@@ -7,11 +7,13 @@ who uses the product.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, overload
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
-from flask_login import LoginManager, login_user, logout_user
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.security import check_password_hash
 from werkzeug.wrappers import Response
 
@@ -19,12 +21,49 @@ from ..errors import ValidationError
 from ..models import Person
 from ..notifications.login_links import queue_login_link
 from ..notifications.sender import send_pending
-from ..services.context import session
-from ..services.partners import find_person
+from ..services.partners.people import active_person, find_person
+from ..services.unit_of_work import after_commit
 from .texts import page_texts
 
 #: A hash to check against when the address is unknown, so both cases take the same time.
 _DUMMY_HASH = "scrypt:32768:8:1$abcdefghijklmnop$" + "0" * 128
+
+View = Callable[..., Any]
+#: Where an anonymous visitor returns after signing in: an endpoint, or a function building the address.
+BackTo = str | Callable[[], str]
+
+
+@overload
+def signed_in(view: View) -> View: ...
+@overload
+def signed_in(*, back_to: BackTo) -> Callable[[View], View]: ...
+def signed_in(view: View | None = None, *, back_to: BackTo | None = None) -> View | Callable[[View], View]:
+    """For every page that needs a person: an anonymous visitor signs in first, then comes back.
+
+    They come back to the page they asked for. A form's action (a POST, which cannot be asked for again
+    by address) names with ``back_to`` the page the form is on: an endpoint, given those of the view's
+    arguments its address takes, or a function building the address.
+    """
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return redirect(url_for("gpect.login", next=_return_address(back_to, kwargs)))
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorate(view) if view is not None else decorate
+
+
+def _return_address(back_to: BackTo | None, view_args: dict[str, Any]) -> str:
+    if back_to is None:
+        return request.full_path.rstrip("?")
+    if callable(back_to):
+        return back_to()
+    taken = {name for rule in current_app.url_map.iter_rules(back_to) for name in rule.arguments}
+    return url_for(back_to, **{name: value for name, value in view_args.items() if name in taken})
 
 
 def init_login(app: Flask) -> None:
@@ -38,10 +77,7 @@ def init_login(app: Flask) -> None:
 
 
 def _load_person(person_id: str) -> Person | None:
-    if not person_id.isdigit():
-        return None
-    person = session().get(Person, int(person_id))
-    return person if person is not None and person.is_active else None
+    return active_person(int(person_id)) if person_id.isdigit() else None
 
 
 def register(blueprint: Blueprint) -> None:
@@ -88,11 +124,11 @@ def _person_or_none(email: str) -> Person | None:
 
 
 def _send_login_link(person: Person) -> None:
-    """Queue the link (unless the address had its hourly share) and send it at once, alone."""
+    """Queue the link (unless the address had its hourly share) and send it, alone, once it is stored: a
+    sign-in link cannot wait for the next scheduler pass, nor for others."""
     key = queue_login_link(person)
-    session().commit()
     if key is not None:
-        send_pending(keys=[key])  # a sign-in link cannot wait for the next scheduler pass, nor for others
+        after_commit(lambda: send_pending(keys=[key]))
 
 
 def _safe_next() -> str:

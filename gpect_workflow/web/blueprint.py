@@ -5,25 +5,18 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..resources import static_dir, templates_dir
-from . import (
-    auth,
-    calendar_feed,
-    committee,
-    dashboard,
-    gate_review,
-    i18n,
-    indicators_page,
-    links,
-    my_tasks,
-    outbox_page,
-    partners_pages,
-    plan_page,
-    plans_list,
-    preferences,
-    reports,
-    task_page,
-    wizard,
-)
+from . import auth, dashboard, i18n, indicators, links, outbox, stages
+from .accounts import calendar_feed, preferences
+from .committee import page as committee_page
+from .committee import reports
+from .partners import directory as partners_directory
+from .partners import forms as partners_forms
+from .partners import importing as partners_import
+from .plans import listing as plans_listing
+from .plans import page as plan_page
+from .plans import wizard
+from .tasks import mine as my_tasks
+from .tasks import page as task_page
 
 
 def ui_blueprint() -> Blueprint:
@@ -40,16 +33,18 @@ def ui_blueprint() -> Blueprint:
     preferences.register(blueprint)
     i18n.register(blueprint)
     dashboard.register(blueprint)
-    plans_list.register(blueprint)
+    plans_listing.register(blueprint)
     wizard.register(blueprint)  # before plan_page: /plans/new is not a plan id
     plan_page.register(blueprint)
     task_page.register(blueprint)
     reports.register(blueprint)
-    indicators_page.register(blueprint)
-    gate_review.register(blueprint)
-    committee.register(blueprint)
+    indicators.register(blueprint)
+    stages.register(blueprint)
+    committee_page.register(blueprint)
     my_tasks.register(blueprint)
-    partners_pages.register(blueprint)
-    outbox_page.register(blueprint)
+    partners_directory.register(blueprint)
+    partners_forms.register(blueprint)
+    partners_import.register(blueprint)
+    outbox.register(blueprint)
     calendar_feed.register(blueprint)
     return blueprint

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from ..charts.svg import ChartWords, Point, burnup_chart, indicator_chart
 from ..models import Indicator
-from ..services.burnup import Burnup
+from ..services.plans.burnup import Burnup
 from .i18n import current_language, short_date
 from .labels import label
 

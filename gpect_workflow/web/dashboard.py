@@ -11,9 +11,10 @@ from typing import Any
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
-from ..services.dashboard import HORIZON_DAYS
 from ..services.dashboard import dashboard as load_dashboard
+from ..services.tasks.mine import HORIZON_DAYS
 from . import lists
+from .auth import signed_in
 
 
 def register(blueprint: Blueprint) -> None:
@@ -21,10 +22,9 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/", view_func=dashboard)
 
 
+@signed_in
 def dashboard() -> Any:
     """The signed-in person's dashboard."""
-    if not current_user.is_authenticated:
-        return lists.sign_in_first()
     board = load_dashboard(current_user, limit=current_app.config["PAGE_SIZE"])
     return render_template(
         "gpect_workflow/dashboard.html",

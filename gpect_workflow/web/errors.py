@@ -1,7 +1,8 @@
 """Error pages in the person's language: 403, 404, 405, 409, 500 and the rest of HTTP's errors.
 
 Pages under the API keep their JSON errors (see ``extension``); a host's own pages, outside our URL
-prefix, keep the host's error pages.
+prefix, keep the host's error pages. A failed view's work is rolled back before its error page is drawn
+(``services.unit_of_work``).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from flask import render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from ..services.context import session
 from .texts import N_
 
 log = logging.getLogger(__name__)
@@ -51,8 +51,6 @@ def ours(prefix: str) -> bool:
 def error_page(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]] | HTTPException:
     """The HTML page for ``error``, in the page's language; the plain error if the page itself fails."""
     code = error.code or 500
-    if code >= 500:
-        session().rollback()  # the failed request's work is dropped before the page reads anything
     title, explanation = _EXPLANATIONS.get(code, (error.name, error.description or ""))
     try:
         page = render_template(

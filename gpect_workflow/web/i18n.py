@@ -30,8 +30,7 @@ from werkzeug.wrappers import Response
 
 from ..models import Language
 from ..resources import translations_dir
-from ..services.context import session as db_session
-from ..services.partners import update_person
+from ..services.partners.people import update_person
 from .labels import label
 from .navigation import menu
 
@@ -138,7 +137,6 @@ def switch_language() -> Response:
         session[SESSION_KEY] = language
         if current_user.is_authenticated and current_user.language.value != language:
             update_person(current_user, current_user.id, language=Language(language))
-            db_session().commit()
     target = request.form.get("next") or ""
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("gpect.dashboard")

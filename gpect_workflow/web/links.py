@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import GpectError
-from ..models import Person, Plan, PlanStage, ReminderMode, Task, TaskStatus
+from ..models import Person, ReminderMode, TaskStatus
 from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_token
 from ..notifications.render import long_date
-from ..notifications.views import task_view
-from ..services.context import session
-from ..services.people import set_reminder_mode
-from ..services.tasks import change_task_status, request_more_time
+from ..notifications.views import linked_task
+from ..services.accounts.preferences import set_reminder_mode
+from ..services.partners.people import active_person
+from ..services.tasks.changes import change_task_status, request_more_time
+from ..services.unit_of_work import after_commit, after_rollback
 from .auth import login_from_link
 from .i18n import force_locale, page_language
+from .plans.forms import note_message
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}
@@ -39,8 +40,8 @@ def link_page(purpose: str, token: str) -> Any:
         claim = read_token(purpose, token)
     except LinkError as error:
         return _error_page(error.reason, None)
-    person = session().get(Person, claim.person_id)
-    if person is None or not person.is_active:
+    person = active_person(claim.person_id)
+    if person is None:
         return _error_page("tampered", None)
     with force_locale(person.language.value):  # the page speaks the language the email was written in
         if request.method == "POST" and purpose != "open_task":
@@ -66,16 +67,18 @@ def _show(claim: LinkClaim, person: Person, token: str) -> str:
 def _act(claim: LinkClaim, person: Person, token: str) -> Any:
     if claim.purpose == "login":
         return _sign_in(claim, person)
+    too_long = note_message(_note())
+    if too_long:
+        return _show_with_error(claim, person, token, too_long, 422)
     try:
         consume(claim)
         outcome = _perform(claim, person)
     except LinkError as error:
-        session().rollback()
-        return _error_page(error.reason, person)
+        reason = error.reason
+        return after_rollback(lambda: _error_page(reason, person))
     except GpectError as error:
-        session().rollback()
-        return _show_with_error(claim, person, token, str(error))
-    session().commit()
+        message = str(error)
+        return after_rollback(lambda: _show_with_error(claim, person, token, message))
     return render_template(
         "gpect_workflow/links/done.html",
         outcome=outcome,
@@ -88,9 +91,9 @@ def _sign_in(claim: LinkClaim, person: Person) -> Any:
     try:
         consume(claim)
     except LinkError as error:
-        return _error_page(error.reason, person)
-    session().commit()
-    login_from_link(person)
+        reason = error.reason
+        return after_rollback(lambda: _error_page(reason, person))
+    after_commit(lambda: login_from_link(person))  # signed in once the link is recorded as used
     return redirect(url_for("gpect.dashboard"))
 
 
@@ -109,21 +112,21 @@ def _perform(claim: LinkClaim, person: Person) -> str:
 
 
 def _note() -> str:
-    return (request.form.get("note") or "").strip()[:2000]
+    return (request.form.get("note") or "").strip()
 
 
-def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str) -> tuple[str, int]:
-    context = _task_context(claim, person)
-    page = render_template(
-        "gpect_workflow/links/page.html",
-        purpose=claim.purpose,
-        token=token,
-        person=person,
-        choices=MORE_TIME_CHOICES,
-        error=message,
-        **context,
-    )
-    return page, 409
+def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str, status: int = 409) -> tuple[str, int]:
+    with force_locale(person.language.value):  # also when drawn after the unit of work's rollback
+        page = render_template(
+            "gpect_workflow/links/page.html",
+            purpose=claim.purpose,
+            token=token,
+            person=person,
+            choices=MORE_TIME_CHOICES,
+            error=message,
+            **_task_context(claim, person),
+        )
+    return page, status
 
 
 def _task_context(claim: LinkClaim, person: Person) -> dict[str, Any]:
@@ -131,19 +134,10 @@ def _task_context(claim: LinkClaim, person: Person) -> dict[str, Any]:
     context: dict[str, Any] = {"t": link_texts(), "long_date": lambda day: long_date(day, language)}
     if claim.task_id is None:
         return context
-    row = (
-        session()
-        .execute(
-            sa.select(Task, PlanStage.stage_key, Plan)
-            .join(PlanStage, PlanStage.id == Task.stage_id)
-            .join(Plan, Plan.id == Task.plan_id)
-            .where(Task.id == claim.task_id)
-        )
-        .first()
-    )
-    if row is not None:
-        task, stage_key, plan = row
-        context.update(task=task_view(task, stage_key, plan, language), task_row=task, plan=plan)
+    found = linked_task(claim.task_id, language)
+    if found is not None:
+        view, task, plan = found
+        context.update(task=view, task_row=task, plan=plan)
     return context
 
 

@@ -1,13 +1,10 @@
-"""What the dashboard, the plans list and "my tasks" share: the sign-in redirect, translated labels of
-stored values, and the titles of definitions, stages and tasks in the page's language."""
+"""What the dashboard, the plans list and "my tasks" share: the buttons of one-click status changes, and
+the titles of definitions, stages and tasks in the page's language."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-
-from flask import redirect, request, url_for
-from werkzeug.wrappers import Response
 
 from ..definitions import WorkflowDefinition
 from ..models import Plan
@@ -21,11 +18,6 @@ TASK_ACTIONS = {
     "done": N_("Mark as done"),
     "blocked": N_("Mark as blocked"),
 }
-
-
-def sign_in_first() -> Response:
-    """Send an anonymous visitor to the sign-in page, coming back here afterwards."""
-    return redirect(url_for("gpect.login", next=request.full_path.rstrip("?")))
 
 
 @dataclass(frozen=True, slots=True)

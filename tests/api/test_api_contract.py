@@ -30,10 +30,10 @@ from gpect_workflow.models import (
     Plan,
     Territory,
 )
+from gpect_workflow.services.accounts.tokens import create_token, revoke_token
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import find_person
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
-from gpect_workflow.services.tokens import create_token, revoke_token
+from gpect_workflow.services.partners.people import find_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.state import EXTENSION_NAME
 from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE
 from tests.conftest import PLAN_START
@@ -752,6 +752,10 @@ def test_status_changes_follow_the_rules(world: World) -> None:
     assert_error(world.patch(f"tasks/{data['id']}", "chamber", {"status": "done"}), 403)
     assert_error(world.patch(f"tasks/{data['id']}", "outsider", {"status": "done"}), 404)
     assert_error(world.patch(f"tasks/{data['id']}", "partner", {"status": "blocked"}), 422, "note")
+    too_long = assert_error(
+        world.patch(f"tasks/{data['id']}", "partner", {"status": "blocked", "note": "x" * 2001}), 422
+    )
+    assert too_long["errors"]["note"] == ["Write at most 2000 characters."], "the journal's rule, refused not cut"
     body = assert_error(world.patch(f"tasks/{survey['id']}", "chamber", {"status": "done"}), 409)
     assert "depends" in body["message"]
     assert_error(world.patch(f"tasks/{survey['id']}", "lead", {"status": "done"}), 409)

@@ -28,9 +28,9 @@ from werkzeug.serving import make_server
 from gpect_workflow.demo.data import ORGANISATIONS, PLANS
 from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import Organisation, Plan, Task, TaskStatus, Territory
+from gpect_workflow.services.accounts.tokens import create_token
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import find_person
-from gpect_workflow.services.tokens import create_token
+from gpect_workflow.services.partners.people import find_person
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import REPO, database_kind
 

@@ -43,9 +43,9 @@ from gpect_workflow.models import (
     PlanStage,
     Task,
 )
+from gpect_workflow.services.accounts.tokens import create_token
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import find_person
-from gpect_workflow.services.tokens import create_token
+from gpect_workflow.services.partners.people import find_person
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import START, empty_tables, make_app
 

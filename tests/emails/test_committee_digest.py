@@ -42,18 +42,20 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.notifications import committee_digest
 from gpect_workflow.notifications.committee_digest import (
+    committee_digest_messages,
     digest_occurrence,
     format_quantity,
     occurrences_by_zone,
-    queue_committee_digests,
 )
+from gpect_workflow.notifications.outbox import enqueue
 from gpect_workflow.notifications.render import KINDS, LANGUAGES, RenderedEmail, render_email
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import now, session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import WORKFLOWS, empty_tables, make_app
 from tests.plan_helpers import map_every_role
@@ -432,7 +434,7 @@ def test_zones_reach_their_send_hour_in_turn(app: Flask) -> None:
 def test_a_pass_outside_every_send_hour_runs_no_query(app: Flask) -> None:
     quiet = datetime.combine(date(2026, 12, 14), time(10, 0), PARIS)
     with count_queries() as statements:
-        assert queue_committee_digests(quiet - timedelta(minutes=1), quiet) == []
+        assert enqueue(committee_digest_messages(quiet - timedelta(minutes=1), quiet)) == []
     assert statements == []
 
 
@@ -596,8 +598,8 @@ def test_two_passes_over_the_same_window_queue_each_digest_once(world: World, cl
     """Two processes that both computed the same window (or a replayed one): the keys keep one row each."""
     since, until = paris(MONDAY, 8, 0), paris(MONDAY, 9, 0)
     clock.set(until)
-    first = queue_committee_digests(since, until)
-    second = queue_committee_digests(since, until)
+    first = enqueue(committee_digest_messages(since, until))
+    second = enqueue(committee_digest_messages(since, until))
     session().commit()
     assert len(first) == 2 and second == []
     assert len(digests()) == 2
@@ -677,7 +679,7 @@ def test_a_digest_pass_costs_the_same_queries_for_few_and_many_members(world: Wo
     clock.set(until)
     session().expire_all()
     with count_queries() as few:
-        assert len(queue_committee_digests(since, until)) == 2
+        assert len(enqueue(committee_digest_messages(since, until))) == 2
     session().rollback()
     territory = ensure_territory("chartres-metropole", "Agglomération chartraine", "28")
     prefecture = ensure_organisation("Préfecture d'Eure-et-Loir", OrganisationKind.STATE_SERVICE, territory)
@@ -694,7 +696,7 @@ def test_a_digest_pass_costs_the_same_queries_for_few_and_many_members(world: Wo
     session().commit()
     session().expire_all()
     with count_queries() as many:
-        assert len(queue_committee_digests(since, until)) == 8
+        assert len(enqueue(committee_digest_messages(since, until))) == 8
     # Definitions, members with their plans, recipients, four for the plans' health, the insertion.
     assert len(few) == len(many) == 8, [len(few), len(many)]
 

@@ -32,8 +32,9 @@ from gpect_workflow.models import (
     Task,
 )
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import create_person, ensure_organisation, find_person
-from gpect_workflow.services.plans import PlanRequest, start_plan
+from gpect_workflow.services.partners.organisations import ensure_organisation
+from gpect_workflow.services.partners.people import create_person, find_person
+from gpect_workflow.services.plans.starting import PlanRequest, start_plan
 from tests.conftest import post_form, sign_in
 from tests.plan_helpers import map_every_role
 

@@ -24,10 +24,10 @@ from gpect_workflow.models import (
     TaskStatus,
 )
 from gpect_workflow.notifications.ics import task_uid
-from gpect_workflow.services.calendar_feed import feed_token, renew_feed
+from gpect_workflow.services.accounts.calendar_feed import feed_token, renew_feed
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import find_person
-from gpect_workflow.services.plans import PlanRequest, start_plan
+from gpect_workflow.services.partners.people import find_person
+from gpect_workflow.services.plans.starting import PlanRequest, start_plan
 from tests.conftest import post_form, sign_in
 from tests.plan_helpers import map_every_role, start_five_levers_plan
 from tests.query_count import count_queries

@@ -14,9 +14,10 @@ from pypdf import PdfReader
 
 from gpect_workflow.models import Indicator, OrganisationKind, Person, PersonRole, Plan
 from gpect_workflow.services.context import session
-from gpect_workflow.services.indicators import record_measurement
-from gpect_workflow.services.partners import create_person, ensure_organisation
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.indicators.measurements import record_measurement
+from gpect_workflow.services.partners.organisations import ensure_organisation
+from gpect_workflow.services.partners.people import create_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from tests.conftest import sign_in
 from tests.engine_drive import committee_member
 from tests.plan_helpers import map_every_role, start_five_levers_plan

@@ -21,8 +21,8 @@ from gpect_workflow.models import (
     TaskStatus,
 )
 from gpect_workflow.services.context import session
-from gpect_workflow.services.stages import decide_gate
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status
 from tests.conftest import post_form, sign_in
 from tests.engine_drive import committee_member
 from tests.plan_helpers import start_five_levers_plan

@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.models import Indicator, Measurement, Person, PersonRole, Plan
 from gpect_workflow.services.context import session
-from gpect_workflow.services.measurement_import import parse_number, read_measurements
+from gpect_workflow.services.indicators.importing import parse_number, read_measurements
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.plan_helpers import start_five_levers_plan
 
@@ -199,3 +199,12 @@ def test_headings_are_required(plan: Plan, dummy_lead: Person) -> None:
     parsed = read_measurements(b"key;when\nx;y\n", [])
     assert not parsed.is_valid and "indicator, date, value" in str(parsed.errors[0])
     assert str(read_measurements(b"", []).errors[0]) == "The file is empty."
+
+
+def test_files_are_read_as_strictly_as_the_partner_import() -> None:
+    """The one CSV reader: tab separators and UTF-16 are read; NUL and undecodable bytes are refused."""
+    tabbed = read_measurements("indicator\tdate\tvalue\nx\t31/12/2026\t3\n".encode("utf-16"), [])
+    assert str(tabbed.rows[0].errors[0]) == "Unknown indicator “x”."
+    for content in (b"indicator;date;value\nx;31/12/2026;\x003\n", b"indicator;date;value\n\x81;31/12/2026;3\n"):
+        (problem,) = read_measurements(content, []).errors
+        assert str(problem).startswith("The characters of the file could not be read.")

@@ -179,6 +179,21 @@ def test_blocking_needs_a_reason_and_keeps_what_was_typed_on_errors(
     assert data.status is TaskStatus.BLOCKED and data.status_reason == "Attente de l'extraction"
 
 
+def test_a_note_longer_than_the_journal_keeps_is_refused_not_cut(
+    client: FlaskClient, definitions: None, dummy_lead: Person
+) -> None:
+    mine = new_person("moi@emploi.example.org")
+    plan = start(dummy_lead, "Plan", {"employment_service": [mine]})
+    session().commit()
+    sign_in(client, mine)
+    data = task(plan, "employment-data")
+    refused = change(client, data, "blocked", note="x" * 2001)
+    assert refused.status_code == 422 and "Write at most 2000 characters." in text(refused)
+    assert fresh(data).status is TaskStatus.TODO
+    assert change(client, data, "blocked", note="x" * 2000).status_code == 302
+    assert fresh(data).status_reason == "x" * 2000
+
+
 def test_invalid_and_unknown_changes_are_refused(client: FlaskClient, definitions: None, dummy_lead: Person) -> None:
     mine = new_person("moi@cci.example.org")
     plan = start(dummy_lead, "Plan", {"chamber_of_commerce": [mine]})

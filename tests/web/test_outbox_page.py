@@ -18,7 +18,7 @@ from gpect_workflow.models import Language, OutboxMessage, OutboxStatus, Person,
 from gpect_workflow.notifications.outbox import Attachment, NewMessage, enqueue
 from gpect_workflow.notifications.sender import send_pending
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import create_person
+from gpect_workflow.services.partners.people import create_person
 from tests.conftest import empty_tables, make_app, post_form, sign_in
 from tests.query_count import count_queries
 from tests.smtp_server import SmtpServer

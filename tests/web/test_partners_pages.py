@@ -15,10 +15,11 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partner_import import MAX_FILE_BYTES, example_csv, read_csv
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.importing.reading import MAX_FILE_BYTES, example_csv, read_csv
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.validation import EMAIL_MESSAGE, TIMEZONE_MESSAGE
-from gpect_workflow.web import partners_pages
+from gpect_workflow.web.partners import importing as partners_import
 from tests.conftest import csrf_token, post_form, sign_in
 from tests.plan_helpers import start_five_levers_plan
 from tests.query_count import count_queries
@@ -625,7 +626,7 @@ def test_the_import_page_documents_the_format_and_serves_an_example(
 def test_upload_preview_confirm_and_summary(
     client: FlaskClient, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(partners_pages, "CHUNK", 500)  # the file travels in several hidden fields
+    monkeypatch.setattr(partners_import, "CHUNK", 500)  # the file travels in several hidden fields
     as_(client, people["lead"])
     preview = upload(client, (DATA / "utf8-bom-semicolon.csv").read_bytes(), "mde.csv")
     page = text(preview)
@@ -745,7 +746,7 @@ def test_the_previewed_file_cannot_be_tampered_with_nor_replayed_by_someone_else
 def test_a_preview_expires(client: FlaskClient, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch) -> None:
     as_(client, people["lead"])
     chunks = chunks_of(text(upload(client, example_csv())))
-    monkeypatch.setattr(partners_pages, "PREVIEW_MAX_AGE", -1)
+    monkeypatch.setattr(partners_import, "PREVIEW_MAX_AGE", -1)
     response = confirm(client, chunks)
     assert response.status_code == 422 and "This preview has expired or is not valid" in text(response)
 
@@ -768,18 +769,18 @@ def test_administrators_update_people_already_in_the_directory(client: FlaskClie
 def test_a_failure_while_saving_imports_nothing(
     client: FlaskClient, people: dict[str, Person], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from gpect_workflow.services import partner_import
+    from gpect_workflow.services.partners.importing import applying
 
     as_(client, people["lead"])
     chunks = chunks_of(text(upload(client, (DATA / "utf8-bom-semicolon.csv").read_bytes())))
-    real_create = partner_import.create_person_as
+    real_create = applying.create_person_as
 
     def concurrent_signup(actor: Person, email: str, *args: Any, **kwargs: Any) -> Person:
         if email.startswith("julie"):
             create_person(email, PersonRole.PARTNER, "Signed up meanwhile")
         return real_create(actor, email, *args, **kwargs)
 
-    monkeypatch.setattr(partner_import, "create_person_as", concurrent_signup)
+    monkeypatch.setattr(applying, "create_person_as", concurrent_signup)
     response = confirm(client, chunks, "all_or_nothing")
     page = text(response)
     assert response.status_code == 409 and "Nothing was imported: saving line 4 failed" in page

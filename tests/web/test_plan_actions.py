@@ -16,8 +16,8 @@ from flask.testing import FlaskClient
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Plan, PlanStatus, Task, TaskStatus
 from gpect_workflow.services.context import session
-from gpect_workflow.services.plan_lifecycle import hold_plan, resume_plan
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.plans.lifecycle import hold_plan, resume_plan
+from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.validation import DATE_MESSAGE, SCHEDULE_MESSAGE
 
 from .plan_support import Cast, as_, cast_fixture, events, field_value, post, section, selected, task, text  # noqa: F401

@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.models import OutboxMessage, Plan, PlanStatus, TaskStatus
 from gpect_workflow.services.context import session
-from gpect_workflow.services.plan_opening import open_plan_now
+from gpect_workflow.services.plans.opening import open_plan_now
 
 from .plan_support import Cast, as_, cast_fixture, events, post, section, start_plan_of, task, text  # noqa: F401
 

@@ -12,10 +12,10 @@ from flask.testing import FlaskClient
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Event, Indicator, Language, PlanStage, Task, TaskStatus
 from gpect_workflow.services.context import session
-from gpect_workflow.services.indicators import record_measurement
-from gpect_workflow.services.plan_view import JOURNAL_PAGE_SIZE
-from gpect_workflow.services.stages import decide_gate
-from gpect_workflow.services.tasks import change_task_status, move_deadline, reassign_task
+from gpect_workflow.services.indicators.measurements import record_measurement
+from gpect_workflow.services.journal import JOURNAL_PAGE_SIZE
+from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
 from tests.query_count import count_queries
 
 from .plan_support import Cast, as_, cast_fixture, english, section, start_plan_of, task, text  # noqa: F401
@@ -267,7 +267,7 @@ def test_people_outside_the_plan_are_told_it_does_not_exist(client: FlaskClient,
 
 
 def test_on_hold_plans_offer_resume_and_no_task_action(client: FlaskClient, cast: Cast) -> None:
-    from gpect_workflow.services.plan_lifecycle import hold_plan
+    from gpect_workflow.services.plans.lifecycle import hold_plan
 
     hold_plan(cast.lead, cast.plan.id, "Attente du financement")
     session().commit()

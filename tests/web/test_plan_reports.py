@@ -16,9 +16,9 @@ from pypdf import PdfReader
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Indicator, Language, Person, PersonRole, Plan
 from gpect_workflow.services.context import session
-from gpect_workflow.services.indicators import record_measurement
-from gpect_workflow.services.partners import update_person
-from gpect_workflow.services.stages import decide_gate
+from gpect_workflow.services.indicators.measurements import record_measurement
+from gpect_workflow.services.partners.people import update_person
+from gpect_workflow.services.stages.progression import decide_gate
 from tests.conftest import sign_in
 from tests.engine_drive import committee_member
 from tests.plan_helpers import start_five_levers_plan

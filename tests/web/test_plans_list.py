@@ -14,11 +14,11 @@ from flask_babel import refresh
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Language, Person, PersonRole, Plan, PlanStage
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import ensure_territory
-from gpect_workflow.services.plan_lifecycle import hold_plan
-from gpect_workflow.services.plans import PlanRequest, start_plan
-from gpect_workflow.services.progress import plans_progress
-from gpect_workflow.services.stages import decide_gate
+from gpect_workflow.services.partners.organisations import ensure_territory
+from gpect_workflow.services.plans.lifecycle import hold_plan
+from gpect_workflow.services.plans.progress import plans_progress
+from gpect_workflow.services.plans.starting import PlanRequest, start_plan
+from gpect_workflow.services.stages.progression import decide_gate
 from tests.conftest import sign_in
 from tests.plan_helpers import map_every_role
 from tests.query_count import count_queries

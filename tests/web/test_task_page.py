@@ -13,7 +13,7 @@ from flask_babel import refresh
 from gpect_workflow.models import Event, Language, TaskStatus
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.tasks import change_task_status, move_deadline
+from gpect_workflow.services.tasks.changes import change_task_status, move_deadline
 from tests.query_count import count_queries
 
 from .plan_support import Cast, as_, cast_fixture, post, section, start_plan_of, task, text  # noqa: F401

@@ -31,7 +31,8 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
-from gpect_workflow.services.partners import create_person, ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
+from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE
 from tests.conftest import WORKFLOWS, csrf_token, post_form, sign_in
 from tests.query_count import count_queries
@@ -627,7 +628,7 @@ def test_start_plan_refusals_are_shown_at_their_step(
     def refuse(*args: object) -> None:
         raise ValidationError("the plan cannot be started", fields)
 
-    monkeypatch.setattr("gpect_workflow.web.wizard.start_plan", refuse)
+    monkeypatch.setattr("gpect_workflow.web.plans.wizard.start_plan", refuse)
     sign_in(client, lead)
     response = post(client, "confirm", {**details(territory), **role_fields(lead, partners)})
     assert response.status_code == 422 and shown in text(response)

@@ -18,9 +18,10 @@ import sqlalchemy as sa
 
 from gpect_workflow.models import Language, OrganisationKind, Person, PersonRole, Plan, Task, TaskStatus, Territory
 from gpect_workflow.services.context import session
-from gpect_workflow.services.partners import create_person, ensure_organisation, find_person
-from gpect_workflow.services.plans import PlanRequest, RoleMapping, start_plan
-from gpect_workflow.services.tasks import change_task_status
+from gpect_workflow.services.partners.organisations import ensure_organisation
+from gpect_workflow.services.partners.people import create_person, find_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
+from gpect_workflow.services.tasks.changes import change_task_status
 from tests.plan_helpers import map_every_role
 
 FIVE_LEVERS = "gpect-five-levers"

@@ -1,0 +1,75 @@
+"""The API's errors: every error answer is JSON ``{code, status, message, errors}``.
+
+``errors`` maps each invalid field to its messages, whether the request's parsing (webargs, through
+flask-smorest) or a service (``ValidationError``) refused it. The extension routes the errors of requests
+under the API here, and those of the pages to their HTML error pages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, jsonify
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
+
+from ..errors import GpectError, ValidationError, http_status
+
+
+class ApiErrorSchema(Schema):
+    """Every error answer: HTTP code, error name, message, and per-field messages for invalid input."""
+
+    code = fields.Integer(required=True)
+    status = fields.String(required=True)
+    message = fields.String(required=True)
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+#: Where webargs puts the messages of a request's parts; their fields are named without the part.
+_LOCATIONS = ("json", "query", "form", "headers", "view_args")
+
+
+def http_error_response(error: HTTPException) -> tuple[Response, int]:
+    """The JSON answer to an HTTP error (``abort``, a refused request, an unknown address, a 405...)."""
+    code = error.code or 500
+    data = getattr(error, "data", None) or {}
+    body: dict[str, Any] = {"code": code, "status": error.name, "message": data.get("message", error.description)}
+    fields = field_errors(data.get("messages") or data.get("errors"))
+    if fields:
+        body["errors"] = fields
+    response = jsonify(body)
+    if code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="gpect"'
+    for name, value in error.get_headers() or []:
+        if name.lower() == "allow":
+            response.headers[name] = value
+    return response, code
+
+
+def service_error_response(error: GpectError) -> tuple[Response, int]:
+    """The JSON answer to a service's refusal: its HTTP status, its type, its message and field messages."""
+    status = http_status(error)
+    body: dict[str, object] = {"code": status, "status": type(error).__name__, "message": str(error)}
+    if isinstance(error, ValidationError) and error.fields:
+        body["errors"] = error.fields
+    return jsonify(body), status
+
+
+def field_errors(messages: Any) -> dict[str, list[str]]:
+    """webargs' ``{"json": {"field": [...]}}`` (or nested) flattened to ``{"field": [...]}``."""
+    if not isinstance(messages, dict):
+        return {}
+    flat: dict[str, list[str]] = {}
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(sub, f"{path}.{key}" if path else str(key))
+        elif isinstance(value, list) and all(isinstance(item, str) for item in value):
+            flat.setdefault(path or "_request", []).extend(value)
+        else:
+            flat.setdefault(path or "_request", []).append(str(value))
+
+    for location, value in messages.items():
+        walk(value, "" if location in _LOCATIONS else str(location))
+    return flat

@@ -1,0 +1,1 @@
+"""A person's account: preferences, personal API tokens, private calendar feed."""

@@ -1,0 +1,139 @@
+"""What steering committees oversee: which plans a person watches over (how each is doing: ``health``).
+
+The committee page and the committee digest email read this one model, so that both say the same thing
+about a plan. Who oversees what:
+
+- a **committee member** oversees the plans where they are mapped to a role the plan's definition marks
+  ``committee: true`` (the same rule as ``PlanAccess.can_decide``): only those plans, and only they receive
+  the committee digest;
+- a plan's **lead** oversees the plans they lead (they report to the committee and prepare its meetings),
+  though only the committee decides at gates;
+- an active **administrator** oversees every plan.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from ...models import (
+    OPEN_TASK_STATUSES,
+    Indicator,
+    Measurement,
+    Person,
+    Plan,
+    PlanStage,
+    RoleAssignment,
+    RoleAssignmentMember,
+    StageStatus,
+    Task,
+)
+from ..access import is_active_admin
+from ..context import session
+from ..definitions import all_definitions
+from ..paging import Page, paginate
+from ..plans.listing import PlanFilters, filter_plans
+from .lateness import OFF_TRACK_LATE_DAYS, WORKING_STAGES
+
+
+def committee_roles() -> dict[tuple[str, int], tuple[str, ...]]:
+    """The committee role keys of every registered definition version, by (key, version) (one query).
+
+    The parsed definitions also fill the memo ``get_definition`` reads, so titles cost no further query.
+    """
+    return {version: definition.committee_roles for version, definition in all_definitions().items()}
+
+
+def sits_on_committee(roles: dict[tuple[str, int], tuple[str, ...]] | None = None) -> ColumnElement[bool]:
+    """SQL condition over ``Plan`` and ``RoleAssignment``: the assignment is a committee role of the plan's
+    definition version. ``roles`` as ``committee_roles()`` gives them (read when not given)."""
+    roles = committee_roles() if roles is None else roles
+    triples = [(key, version, role) for (key, version), keys in roles.items() for role in keys]
+    if not triples:
+        return sa.false()
+    return sa.tuple_(Plan.definition_key, Plan.definition_version, RoleAssignment.role_key).in_(triples)
+
+
+def committee_plan_ids(person: Person) -> sa.Select[tuple[int]]:
+    """Ids of the plans whose steering committee ``person`` sits on (members are mapped at plan start)."""
+    return (
+        sa.select(RoleAssignment.plan_id)
+        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
+        .join(Plan, Plan.id == RoleAssignment.plan_id)
+        .where(RoleAssignmentMember.person_id == person.id, sits_on_committee())
+        .correlate(None)  # self-contained, also inside a query over plans
+    )
+
+
+def overseen_plan_ids(person: Person) -> sa.Select[tuple[int]]:
+    """Ids of the plans ``person`` oversees: every plan for an active administrator; otherwise the plans
+    whose committee they sit on and the plans they lead."""
+    if is_active_admin(person):
+        return sa.select(Plan.id)
+    return sa.select(Plan.id).where(sa.or_(Plan.lead_id == person.id, Plan.id.in_(committee_plan_ids(person))))
+
+
+def _overseen(person: Person, filters: PlanFilters | None) -> sa.Select[tuple[Plan]]:
+    return filter_plans(sa.select(Plan).where(Plan.id.in_(overseen_plan_ids(person))), filters or PlanFilters())
+
+
+def _by_name(query: sa.Select[tuple[Plan]]) -> sa.Select[tuple[Plan]]:
+    return query.options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(Plan.name, Plan.id)
+
+
+def overseen_plans(person: Person, filters: PlanFilters | None = None, *, limit: int | None = None) -> list[Plan]:
+    """The plans ``person`` oversees, filtered, by name, with territory and lead loaded (two queries)."""
+    query = _by_name(_overseen(person, filters))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session().scalars(query).unique())
+
+
+def overseen_page(person: Person, filters: PlanFilters | None, page: int, per_page: int) -> Page[Plan]:
+    """A page of the plans ``person`` oversees, filtered, by name; a page past the last shows the last."""
+    query = _overseen(person, filters)
+    return paginate(query, _by_name(query), page, per_page, keep_within=True)
+
+
+#: The largest offset from UTC of any time zone: the latest "today" anywhere is UTC + 14 h.
+_MAX_UTC_OFFSET = timedelta(hours=14)
+
+
+def plans_that_may_need_attention(instant: datetime) -> sa.Select[tuple[int, int]]:
+    """Plans that may have something for the committee at ``instant`` (any status): rows of ``plan_id`` and
+    ``gate_waiting`` (1 when a stage of the plan waits for a decision, else 0).
+
+    A cheap superset of ``PlanHealth.needs_attention``, for picking plans among many before
+    ``plans_health`` decides exactly: a gate waiting, an open task of an open stage that may be late
+    beyond the threshold, a current stage that may be past its end (each plan's today is at most the
+    latest date on Earth), an indicator with a target and a measurement. Each part starts from the
+    problems (late open tasks by their partial index), so the cost follows them, not the plans.
+    """
+    latest_today = (instant.astimezone(UTC) + _MAX_UTC_OFFSET).date()
+    waiting = sa.select(PlanStage.plan_id, sa.literal(1).label("gate")).where(
+        PlanStage.status == StageStatus.AWAITING_DECISION
+    )
+    late = (
+        sa.select(Task.plan_id, sa.literal(0))
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .where(
+            Task.status.in_(OPEN_TASK_STATUSES),
+            Task.due_date < latest_today - timedelta(days=OFF_TRACK_LATE_DAYS),
+            PlanStage.status.in_(WORKING_STAGES),
+        )
+    )
+    past_end = (
+        sa.select(PlanStage.plan_id, sa.literal(0))
+        .join(Plan, sa.and_(Plan.id == PlanStage.plan_id, Plan.current_stage_key == PlanStage.stage_key))
+        .where(PlanStage.status.in_(WORKING_STAGES), PlanStage.planned_end_date < latest_today)
+    )
+    measured = (
+        sa.select(Indicator.plan_id, sa.literal(0))
+        .join(Measurement, Measurement.indicator_id == Indicator.id)
+        .where(Indicator.target.is_not(None))
+    )
+    parts = sa.union_all(waiting, late, past_end, measured).subquery()
+    return sa.select(parts.c.plan_id, sa.func.max(parts.c.gate).label("gate_waiting")).group_by(parts.c.plan_id)

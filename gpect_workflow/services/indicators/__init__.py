@@ -1,0 +1,1 @@
+"""Indicators of plans: measurements recorded one by one or imported from a spreadsheet."""

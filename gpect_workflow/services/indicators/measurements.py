@@ -1,0 +1,132 @@
+"""Indicators of a plan and the measurements leads record against them."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from ...errors import NotFound, ValidationError
+from ...models import Indicator, Measurement, Person, Plan
+from ...validation import DATE_MESSAGE, date_problem
+from ..access import PlanAccess, plan_access, require, require_view
+from ..context import now, session
+from ..definitions import get_definition
+from ..loading import plan_today
+
+
+def N_(message: str) -> str:  # noqa: N802 - marks messages the pages translate (gettext convention)
+    return message
+
+
+def plan_indicators(person: Person, plan_id: int) -> list[Indicator]:
+    """The plan's indicators with their measurements in date order (for anyone who may see the plan)."""
+    plan = _plan(plan_id)
+    require_view(plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version)))
+    query = (
+        sa.select(Indicator)
+        .where(Indicator.plan_id == plan_id)
+        .options(selectinload(Indicator.measurements))
+        .order_by(Indicator.id)
+    )
+    return list(session().scalars(query))
+
+
+def indicators_of_plans(plan_ids: list[int]) -> dict[int, list[Indicator]]:
+    """Each plan's indicators with their measurements, by plan id (every id present), in one query whatever
+    the number of plans: for pages and reports over plans the reader was already shown."""
+    found: dict[int, list[Indicator]] = {plan_id: [] for plan_id in plan_ids}
+    if not plan_ids:
+        return found
+    query = (
+        sa.select(Indicator)
+        .where(Indicator.plan_id.in_(plan_ids))
+        .options(selectinload(Indicator.measurements))
+        .order_by(Indicator.id)
+    )
+    for indicator in session().scalars(query):
+        found[indicator.plan_id].append(indicator)
+    return found
+
+
+def plan_for_indicators(person: Person, plan_id: int) -> tuple[Plan, PlanAccess]:
+    """The plan and what ``person`` may do to it, for its indicators page (``NotFound`` unless they see it)."""
+    plan = _plan(plan_id)
+    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    require_view(access)
+    return plan, access
+
+
+def get_indicator(person: Person, indicator_id: int) -> Indicator:
+    """One indicator, for someone who may see its plan."""
+    indicator = session().get(Indicator, indicator_id)
+    if indicator is None:
+        raise NotFound("no such indicator")
+    plan = _plan(indicator.plan_id)
+    try:
+        require_view(plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version)))
+    except NotFound as exc:
+        raise NotFound("no such indicator") from exc
+    return indicator
+
+
+def record_measurement(
+    person: Person, indicator_id: int, value: float, measured_on: date, source: str | None = None
+) -> Measurement:
+    """Record a value of an indicator (the plan lead or an administrator)."""
+    indicator = get_indicator(person, indicator_id)
+    plan = _plan(indicator.plan_id)
+    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    require(access.can_manage, "only the plan lead records indicator values")
+    problems = _problems(indicator, plan, value, measured_on, source)
+    if problems:
+        raise ValidationError("the measurement cannot be recorded", problems)
+    measurement = Measurement(
+        indicator_id=indicator.id,
+        value=value,
+        measured_on=measured_on,
+        source=(source or "").strip() or None,
+        recorded_by_id=person.id,
+        recorded_dt=now(),
+    )
+    session().add(measurement)
+    session().flush()
+    return measurement
+
+
+def _problems(
+    indicator: Indicator, plan: Plan, value: float, measured_on: date, source: str | None
+) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+    if not math.isfinite(value):
+        problems["value"] = [N_("give a finite number")]
+    elif indicator.unit == "percent" and not 0 <= value <= 100:
+        problems["value"] = [N_("a percentage is between 0 and 100")]
+    elif indicator.unit in ("count", "people") and (value < 0 or value != int(value)):
+        problems["value"] = [N_("a count is a whole number, 0 or more")]
+    day_problem = _measured_on_problem(plan, measured_on)
+    if day_problem:
+        problems["measured_on"] = [day_problem]
+    if source is not None and len(source) > 300:
+        problems["source"] = [N_("at most 300 characters")]
+    return problems
+
+
+def _measured_on_problem(plan: Plan, measured_on: date) -> str | None:
+    """The date rule first (every stored date obeys it), then the plan's own bounds."""
+    if date_problem(measured_on):
+        return DATE_MESSAGE
+    if measured_on > plan_today(plan) + timedelta(days=1):
+        return N_("a measurement cannot be in the future")
+    if measured_on < plan.start_date - timedelta(days=366):
+        return N_("more than a year before the plan started")
+    return None
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = session().get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("no such plan")
+    return plan

@@ -1,0 +1,88 @@
+"""Lists a page at a time: one shape of a page, one reading of the page number asked for, one page count.
+
+Every paged list of the pages and the API is a ``Page``: its items, the page they are, rows per page,
+the total and the number of pages (at least one, so an empty list is "page 1 of 1"). A list that carries
+more (the progress of each plan, the count of each outbox status) is a ``Page`` with those fields added.
+
+A page number typed in an address is read by ``page_number``: anything that is not a page is the first
+one. The API refuses such a number instead (its query schema), within the same ``MAX_PAGE``. Asked for a
+page past the last, a list either keeps within itself and shows the last page (the web's lists), or
+answers that page, empty (the API): ``paginate(..., keep_within=...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+
+from .context import session
+
+T = TypeVar("T")
+
+#: The highest page number a list answers: the API refuses a higher one, the pages read it as this one.
+MAX_PAGE = 100_000
+#: The most rows a page may hold when the reader chooses (the API's ``per_page``).
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    #: The page shown, from 1.
+    page: int
+    per_page: int
+    #: Rows of the whole list.
+    total: int
+
+    @property
+    def pages(self) -> int:
+        """How many pages the list has (one at least)."""
+        return page_count(self.total, self.per_page)
+
+
+def page_count(total: int, per_page: int) -> int:
+    """The number of pages ``total`` rows fill, ``per_page`` a page; an empty list has one page."""
+    return max(1, -(-total // per_page))
+
+
+def page_number(value: object) -> int:
+    """The page a query string asks for (``?page=3``): a whole number from 1 to ``MAX_PAGE``; the first page
+    for anything else (missing, not a number, 0 or less), the last one answered for a larger number."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def within(page: int, total: int, per_page: int) -> int:
+    """``page`` brought within the list: the last page for a page past it, the first for less than 1."""
+    return min(max(page, 1), page_count(total, per_page))
+
+
+def count_rows(query: sa.Select[Any]) -> int:
+    """How many rows ``query`` gives (one statement)."""
+    return int(session().scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0)
+
+
+def window(query: sa.Select[Any], page: int, per_page: int) -> sa.Select[Any]:
+    """``query`` limited to the rows of page ``page``."""
+    return query.limit(per_page).offset((max(page, 1) - 1) * per_page)
+
+
+def paginate(
+    query: sa.Select[tuple[T]], ordered: sa.Select[tuple[T]], page: int, per_page: int, *, keep_within: bool = False
+) -> Page[T]:
+    """Page ``page`` of ``ordered`` (the rows of ``query``, sorted and with what they load), in two statements.
+
+    ``query`` is counted (without the sorting and loading ``ordered`` adds); ``keep_within`` shows the last
+    page for a page past it, rather than that page, empty.
+    """
+    total = count_rows(query)
+    page = within(page, total, per_page) if keep_within else max(page, 1)
+    items = list(session().scalars(window(ordered, page, per_page)).unique())
+    return Page(items, page, per_page, total)

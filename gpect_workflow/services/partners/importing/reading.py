@@ -1,0 +1,110 @@
+"""Reading a partner import file: its rows by column, or why the file as a whole is unusable."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ....errors import ValidationError
+from ...csv_files import CsvFileError, read_table
+from .vocabulary import COLUMN_ALIASES, COLUMNS, MESSAGES, REQUIRED_COLUMNS, fold
+
+#: Largest file accepted, in bytes.
+MAX_FILE_BYTES = 1_000_000
+#: Most rows accepted in one file.
+MAX_ROWS = 5_000
+
+
+class ImportFileError(ValidationError):
+    """The file as a whole cannot be read; ``code`` and ``params`` word the reason (see ``MESSAGES``)."""
+
+    def __init__(self, code: str, **params: object) -> None:
+        message = MESSAGES[code] % params if params else MESSAGES[code]
+        super().__init__(message, {"file": [message]})
+        self.code, self.params = code, params
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One row of the file: its first line's number and its values by column (blanks trimmed)."""
+
+    line: int
+    values: Mapping[str, str]
+    #: Non-blank values beyond the last column.
+    has_extra_values: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CsvFile:
+    """The rows of a file and how it was read."""
+
+    rows: tuple[CsvRow, ...]
+    encoding: str
+    separator: str
+    #: Columns of the first line that are not ours; their values are ignored.
+    ignored_columns: tuple[str, ...] = ()
+
+
+def read_csv(data: bytes) -> CsvFile:
+    """The rows of an uploaded file, or ``ImportFileError`` saying why the file as a whole is unusable."""
+    try:
+        table = read_table(data, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS)
+    except CsvFileError as error:
+        params = {"limit": MAX_FILE_BYTES // 1_000_000} if error.code == "too_large" else error.params
+        raise ImportFileError(error.code, **params) from error
+    columns, ignored = _columns(table.header)
+    rows = []
+    for record in table.records:
+        values = {
+            column: record.values[index].strip() for index, column in columns.items() if index < len(record.values)
+        }
+        extra = any(value.strip() for value in record.values[len(table.header) :])
+        rows.append(CsvRow(record.line, {column: values.get(column, "") for column in COLUMNS}, extra))
+    if not rows:
+        raise ImportFileError("no_rows")
+    return CsvFile(tuple(rows), table.encoding, table.separator, ignored)
+
+
+def _columns(header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
+    """Our column at each position of the first line, and the names we ignore."""
+    known = {fold(alias): column for column, aliases in COLUMN_ALIASES.items() for alias in (column, *aliases)}
+    columns: dict[int, str] = {}
+    ignored = []
+    for index, name in enumerate(header):
+        column = known.get(fold(name))
+        if column is None:
+            if name.strip():
+                ignored.append(name.strip())
+        elif column in columns.values():
+            raise ImportFileError("duplicate_column", column=name.strip())
+        else:
+            columns[index] = column
+    missing = [column for column in REQUIRED_COLUMNS if column not in columns.values()]
+    if missing:
+        raise ImportFileError("missing_columns", columns=", ".join(missing))
+    return columns, tuple(ignored)
+
+
+EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
+    COLUMNS,
+    ("Maison de l'Emploi de l'agglomération chartraine", "employment_house", "chartres-metropole",
+     "Claire Martin", "claire.martin@mde-chartres.example.org", "lead", "fr"),
+    ("France Travail Chartres", "employment_service", "chartres-metropole",
+     "Karim Benali", "karim.benali@francetravail.example.org", "partner", "fr"),
+    ("France Travail Chartres", "", "chartres-metropole",
+     "Julie Petit", "julie.petit@francetravail.example.org", "", ""),
+    ("Région Centre-Val de Loire", "region", "",
+     "Hélène Garnier", "helene.garnier@region.example.org", "committee", "fr"),
+    ("Cosmetic Valley", "cluster", "chartres-metropole",
+     "Sarah Jones", "sarah.jones@cosmetic-valley.example.org", "partner", "en"),
+)  # fmt: skip
+
+
+def example_csv() -> bytes:
+    """An example file as French Excel opens it: UTF-8 with a BOM, values separated by ``;``."""
+    buffer = io.StringIO(newline="")
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(EXAMPLE_ROWS)
+    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")

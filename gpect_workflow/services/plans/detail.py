@@ -1,0 +1,109 @@
+"""One plan as a person may see it: its stages with their progress, its progress, what the reader may do.
+
+Pages and the API start from here; someone who may not see the plan is told it does not exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
+
+from ...engine.progress import Progress
+from ...errors import NotFound
+from ...models import Person, Plan, PlanStage, Task
+from ..access import PlanAccess, plan_access, require_view
+from ..context import session
+from ..definitions import get_definition
+from ..loading import plan_today
+from .progress import plans_progress, stages_progress
+
+
+@dataclass(frozen=True, slots=True)
+class StageSummary:
+    """A stage of a plan and its progress."""
+
+    stage: PlanStage
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDetail:
+    """A plan with its stages, their progress, the plan's progress and what the reader may do."""
+
+    plan: Plan
+    stages: list[PlanStage]
+    stage_progress: dict[int, Progress]
+    progress: Progress
+    access: PlanAccess
+    today: date
+
+    @property
+    def stage_summaries(self) -> list[StageSummary]:
+        """Each stage, in order, with its progress."""
+        return [StageSummary(stage, self.stage_progress.get(stage.id, Progress())) for stage in self.stages]
+
+
+def plan_detail(person: Person, plan_id: int) -> PlanDetail:
+    """One plan as the person may see it (``NotFound`` otherwise)."""
+    plan = session().scalar(
+        sa.select(Plan)
+        .where(Plan.id == plan_id)
+        .options(joinedload(Plan.territory), joinedload(Plan.lead), selectinload(Plan.stages))
+    )
+    if plan is None:
+        raise NotFound("no such plan")
+    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    require_view(access)
+    empty = Progress()
+    return PlanDetail(
+        plan,
+        list(plan.stages),
+        stages_progress([plan]),
+        plans_progress([plan]).get(plan.id, empty),
+        access,
+        plan_today(plan),
+    )
+
+
+def plan_tasks(person: Person, plan_id: int) -> list[Task]:
+    """The plan's tasks in stage then due-date order, for someone who may see the plan."""
+    plan_detail(person, plan_id)
+    query = (
+        sa.select(Task)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .where(Task.plan_id == plan_id)
+        .options(joinedload(Task.assignee))
+        .order_by(PlanStage.position, Task.due_date, Task.id)
+    )
+    return list(session().scalars(query))
+
+
+def get_task(person: Person, task_id: int) -> Task:
+    """One task, for someone who may see its plan."""
+    task = session().get(Task, task_id)
+    if task is None:
+        raise NotFound("no such task")
+    try:
+        plan_detail(person, task.plan_id)
+    except NotFound as exc:
+        raise NotFound("no such task") from exc
+    return task
+
+
+def check_visible(person: Person, plan_id: int) -> None:
+    """``NotFound`` unless ``person`` may see the plan: outsiders learn nothing, not even that it exists."""
+    plan = session().get(Plan, plan_id)
+    if plan is None:
+        raise NotFound("no such plan")
+    require_view(plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version)))
+
+
+def plan_of_task(task_id: int) -> int:
+    """The id of the plan a task belongs to (``NotFound`` when there is no such task)."""
+    plan_id = session().scalar(sa.select(Task.plan_id).where(Task.id == task_id))
+    if plan_id is None:
+        raise NotFound("no such task")
+    return int(plan_id)

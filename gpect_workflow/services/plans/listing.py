@@ -1,0 +1,135 @@
+"""The plans list: the plans a person may see, filtered, newest first, a page at a time, with their progress.
+
+Its filters are the committee page's and the API's too (``PlanFilters``, ``filter_plans``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
+
+from ...engine.progress import Progress
+from ...models import (
+    OPEN_TASK_STATUSES,
+    Person,
+    Plan,
+    PlanStatus,
+    Task,
+    Territory,
+)
+from ..access import visible_plans
+from ..context import now, session
+from ..definitions import Definitions, definition_from_record, list_definition_records
+from ..paging import Page, paginate
+from ..zones import known_zone
+from .progress import plans_progress
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFilters:
+    """Filters of plan lists; ``None`` means any."""
+
+    territory_id: int | None = None
+    definition_key: str | None = None
+    status: PlanStatus | None = None
+    stage_key: str | None = None
+    late: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """A plan and its progress: a row of a list, as the API answers it."""
+
+    plan: Plan
+    progress: Progress
+
+
+@dataclass(frozen=True, slots=True)
+class PlanList(Page[Plan]):
+    """A page of plans with their progress."""
+
+    #: Progress by plan id.
+    progress: dict[int, Progress] = field(default_factory=dict)
+
+    @property
+    def plans(self) -> list[Plan]:
+        """The plans of the page, newest first."""
+        return self.items
+
+    @property
+    def summaries(self) -> list[PlanSummary]:
+        """Each plan of the page with its progress."""
+        return [PlanSummary(plan, self.progress.get(plan.id, Progress())) for plan in self.items]
+
+
+def list_plans(person: Person, filters: PlanFilters, page: int = 1, per_page: int = 25) -> PlanList:
+    """A page of the plans the person may see, filtered, newest first (three queries whatever the size).
+
+    A page past the last is empty: the plans page sends its reader to the last one, the API answers it.
+    """
+    query = filter_plans(sa.select(Plan).where(Plan.id.in_(visible_plans(person))), filters)
+    ordered = query.options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(
+        Plan.created_dt.desc(), Plan.id.desc()
+    )
+    found = paginate(query, ordered, page, per_page)
+    return PlanList(found.items, found.page, found.per_page, found.total, plans_progress(found.items))
+
+
+def filter_plans(query: sa.Select[tuple[Plan]], filters: PlanFilters) -> sa.Select[tuple[Plan]]:
+    """``query`` over plans narrowed by ``filters`` (the plans list's, the committee's, the API's)."""
+    if filters.territory_id is not None:
+        query = query.where(Plan.territory_id == filters.territory_id)
+    if filters.definition_key is not None:
+        query = query.where(Plan.definition_key == filters.definition_key)
+    if filters.status is not None:
+        query = query.where(Plan.status == filters.status)
+    if filters.stage_key is not None:
+        query = query.where(Plan.current_stage_key == filters.stage_key)
+    if filters.late is not None:
+        today = _plan_today()
+        late = sa.exists().where(Task.plan_id == Plan.id, Task.status.in_(OPEN_TASK_STATUSES), Task.due_date < today)
+        query = query.where(late if filters.late else ~late)
+    return query
+
+
+def _plan_today() -> ColumnElement[date]:
+    """Today in each plan's time zone, as SQL over ``Plan.timezone`` (as progress counts overdue tasks)."""
+    instant = now()
+    default = sa.literal(instant.astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date(), sa.Date)
+    # A stored name the rule refuses (an old row) counts in the default zone, like the pages read it.
+    zones = {
+        name: zone for name in session().scalars(sa.select(Plan.timezone).distinct()) if (zone := known_zone(name))
+    }
+    if not zones:
+        return default
+    whens = [
+        (Plan.timezone == name, sa.literal(instant.astimezone(zone).date(), sa.Date)) for name, zone in zones.items()
+    ]
+    return sa.case(*whens, else_=default)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanListChoices:
+    """What the plans list may be filtered by, for one person."""
+
+    #: Territories of the plans the person may see, by name.
+    territories: list[Territory]
+    #: Every registered definition version, by key and version.
+    definitions: Definitions
+
+
+def plan_list_choices(person: Person) -> PlanListChoices:
+    """The territories and definitions the plans list offers as filters (two queries)."""
+    territories = sa.select(Plan.territory_id).where(Plan.id.in_(visible_plans(person)))
+    query = sa.select(Territory).where(Territory.id.in_(territories)).order_by(Territory.name, Territory.id)
+    records = list_definition_records()
+    return PlanListChoices(
+        list(session().scalars(query)),
+        {(record.key, record.version): definition_from_record(record) for record in records},
+    )

@@ -1,0 +1,256 @@
+"""Stages moving on: exit rules applied after task changes, gate decisions, the next stage opening."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+import sqlalchemy as sa
+
+from ... import signals
+from ...definitions import WorkflowDefinition
+from ...definitions.model import DueFrom
+from ...engine.plans import check_plan_active, check_plan_change
+from ...engine.schedule import stage_due_dates
+from ...engine.stages import TaskFacts, check_decision, stage_after_decision, status_when_ready, unfinished_required
+from ...errors import NotFound
+from ...models import (
+    OPEN_TASK_STATUSES,
+    CommitteeDecision,
+    Decision,
+    Person,
+    Plan,
+    PlanStage,
+    PlanStatus,
+    StageStatus,
+    Task,
+    TaskStatus,
+)
+from ..access import plan_access, require
+from ..context import now, sender, session
+from ..definitions import get_definition
+from ..journal import record
+from ..loading import plan_today, stage_for_change
+from ..plans.lifecycle import put_on_hold
+
+
+def plan_stages(plan: Plan) -> list[PlanStage]:
+    """The plan's stages in order."""
+    query = sa.select(PlanStage).where(PlanStage.plan_id == plan.id).order_by(PlanStage.position)
+    return list(session().scalars(query))
+
+
+def stage_of_plan(plan_id: int, stage_key: str) -> int:
+    """The id of the plan's stage ``stage_key`` (``NotFound`` when the plan has none of that key)."""
+    if "\x00" in stage_key:  # PostgreSQL cannot even compare a NUL: no such stage
+        raise NotFound("no such stage")
+    query = sa.select(PlanStage.id).where(PlanStage.plan_id == plan_id, PlanStage.stage_key == stage_key)
+    stage_id = session().scalar(query)
+    if stage_id is None:
+        raise NotFound("no such stage")
+    return int(stage_id)
+
+
+def stage_tasks(stage: PlanStage) -> list[Task]:
+    """The stage's tasks, freshly read."""
+    query = sa.select(Task).where(Task.stage_id == stage.id).order_by(Task.id)
+    return list(session().scalars(query.execution_options(populate_existing=True)))
+
+
+def advance_if_ready(plan: Plan, stage: PlanStage, actor: Person | None) -> None:
+    """Apply the stage's exit rule after its tasks changed: close it (auto) or wait for the committee.
+
+    Loops because a newly opened stage whose tasks are all optional is ready at once.
+    """
+    current: PlanStage | None = stage
+    while current is not None and current.status is StageStatus.OPEN and plan.status is PlanStatus.ACTIVE:
+        facts = [TaskFacts(t.task_key, t.status, t.is_required) for t in stage_tasks(current)]
+        if unfinished_required(facts):
+            return
+        if status_when_ready(current.gate) is StageStatus.AWAITING_DECISION:
+            _await_decision(plan, current, actor)
+            return
+        current = close_and_open_next(plan, current, actor)
+
+
+def _await_decision(plan: Plan, stage: PlanStage, actor: Person | None) -> None:
+    stage.status = StageStatus.AWAITING_DECISION
+    record(plan, "stage_awaiting_decision", actor, StageStatus.OPEN, StageStatus.AWAITING_DECISION, stage=stage)
+    session().flush()
+    signals.stage_awaiting_decision.send(sender(), plan=plan, stage=stage, actor=actor)
+
+
+def close_and_open_next(plan: Plan, stage: PlanStage, actor: Person | None) -> PlanStage | None:
+    """Close ``stage``; open the next one with its due dates counted from today, or complete the plan.
+
+    Optional tasks still open are skipped with the stage, so a closed stage holds no open work.
+    """
+    for task in stage_tasks(stage):
+        if task.status in OPEN_TASK_STATUSES:
+            _skip_with_stage(plan, task, actor)
+    before = stage.status
+    stage.status, stage.closed_dt = StageStatus.CLOSED, now()
+    record(plan, "stage_closed", actor, before, StageStatus.CLOSED, stage=stage)
+    session().flush()
+    signals.stage_closed.send(sender(), plan=plan, stage=stage, actor=actor)
+    following = [s for s in plan_stages(plan) if s.position > stage.position]
+    if not following:
+        _complete(plan, actor)
+        return None
+    return open_stage(plan, following[0], actor)
+
+
+def open_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> PlanStage:
+    """Open ``stage`` today: tasks counted from the stage opening get their due dates from today."""
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    opening = plan_today(plan)
+    _count_from_opening(plan, stage, definition, opening)
+    stage.status, stage.opened_dt = StageStatus.OPEN, now()
+    plan.current_stage_key = stage.stage_key
+    plan.updated_dt = now()
+    record(
+        plan,
+        "stage_entered",
+        actor,
+        StageStatus.PENDING,
+        StageStatus.OPEN,
+        stage=stage,
+        data={"opened_on": opening.isoformat()},
+    )
+    session().flush()
+    signals.stage_entered.send(sender(), plan=plan, stage=stage, actor=actor)
+    return stage
+
+
+def _skip_with_stage(plan: Plan, task: Task, actor: Person | None) -> None:
+    before, reason = task.status, "optional task left open when its stage closed"
+    task.status, task.status_reason, task.completed_dt, task.updated_dt = TaskStatus.SKIPPED, reason, now(), now()
+    record(
+        plan,
+        "task_status_changed",
+        actor,
+        before,
+        TaskStatus.SKIPPED,
+        task=task,
+        note=reason,
+        data={"closed_with_stage": True},
+    )
+    session().flush()
+    signals.task_status_changed.send(
+        sender(),
+        task=task,
+        from_status=before,
+        to_status=TaskStatus.SKIPPED,
+        actor=actor,
+        note=reason,
+        overrode_dependencies=False,
+    )
+
+
+def _count_from_opening(plan: Plan, stage: PlanStage, definition: WorkflowDefinition, opening: date) -> None:
+    """Re-date the tasks counted from the stage opening now that it really opens.
+
+    A task still on its planned date is recomputed from the real opening (working days included); one
+    whose deadline was moved meanwhile keeps its move and shifts by the opening's delay. Tasks due
+    from the plan start or on an absolute date keep their dates.
+    """
+    stage_def = definition.stage(stage.stage_key)
+    planned = stage_due_dates(definition, stage_def, plan.start_date, stage.planned_start_date)
+    actual = stage_due_dates(definition, stage_def, plan.start_date, opening)
+    counted = {t.key for t in stage_def.tasks if t.due.on is None and t.due.counted_from is DueFrom.STAGE_OPENING}
+    for task in stage_tasks(stage):
+        if task.task_key not in counted or task.status not in OPEN_TASK_STATUSES:
+            continue
+        if task.due_date == planned[task.task_key]:
+            task.due_date = actual[task.task_key]
+        else:
+            task.due_date += opening - stage.planned_start_date
+
+
+def _complete(plan: Plan, actor: Person | None) -> None:
+    check_plan_change(plan.status, PlanStatus.COMPLETED)
+    plan.status, plan.current_stage_key, plan.updated_dt = PlanStatus.COMPLETED, None, now()
+    record(plan, "plan_status_changed", actor, PlanStatus.ACTIVE, PlanStatus.COMPLETED)
+    session().flush()
+    signals.plan_status_changed.send(
+        sender(), plan=plan, from_status=PlanStatus.ACTIVE, to_status=PlanStatus.COMPLETED, actor=actor, note=None
+    )
+
+
+def decide_gate(
+    actor: Person, stage_id: int, decision: Decision, *, minutes: str | None = None, reopen: Sequence[str] = ()
+) -> CommitteeDecision:
+    """Record a committee decision at a stage gate and apply it.
+
+    Approve closes the stage and opens the next (or completes the plan); rework reopens the named tasks
+    of the stage and opens it again; hold puts the plan on hold, the stage still waiting.
+    """
+    plan, stage = stage_for_change(stage_id)
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    require(plan_access(actor, plan, definition).can_decide, "only the steering committee decides at a gate")
+    check_plan_active(plan.status)
+    tasks = stage_tasks(stage)
+    check_decision(stage.status, decision, reopen, [t.task_key for t in tasks])
+    decided = CommitteeDecision(
+        plan_id=plan.id,
+        stage_id=stage.id,
+        decision=decision,
+        minutes=minutes,
+        reopened_task_keys=list(reopen) or None,
+        decided_by_id=actor.id,
+        decided_dt=now(),
+    )
+    session().add(decided)
+    stage.decision = decision
+    record(
+        plan,
+        "gate_decided",
+        actor,
+        stage.status,
+        stage_after_decision(decision),
+        stage=stage,
+        note=minutes,
+        data={"decision": str(decision), "reopen": list(reopen)},
+    )
+    session().flush()
+    signals.gate_decided.send(sender(), plan=plan, stage=stage, decision=decided, actor=actor)
+    _apply_decision(plan, stage, decision, [t for t in tasks if t.task_key in set(reopen)], actor, minutes)
+    return decided
+
+
+def _apply_decision(
+    plan: Plan,
+    stage: PlanStage,
+    decision: Decision,
+    reopen: list[Task],
+    actor: Person,
+    minutes: str | None,
+) -> None:
+    if decision is Decision.APPROVE:
+        following = close_and_open_next(plan, stage, actor)
+        if following is not None:
+            advance_if_ready(plan, following, actor)
+    elif decision is Decision.REWORK:
+        stage.status = StageStatus.OPEN
+        for task in reopen:
+            _reopen_for_rework(plan, task, actor, minutes)
+        session().flush()
+        advance_if_ready(plan, stage, actor)
+    else:
+        put_on_hold(plan, actor, minutes or "hold decided by the steering committee")
+
+
+def _reopen_for_rework(plan: Plan, task: Task, actor: Person, minutes: str | None) -> None:
+    before = task.status
+    task.status, task.completed_dt, task.status_reason, task.updated_dt = TaskStatus.TODO, None, minutes, now()
+    record(plan, "task_status_changed", actor, before, TaskStatus.TODO, task=task, note=minutes, data={"rework": True})
+    session().flush()
+    signals.task_status_changed.send(
+        sender(),
+        task=task,
+        from_status=before,
+        to_status=TaskStatus.TODO,
+        actor=actor,
+        note=minutes,
+        overrode_dependencies=False,
+    )

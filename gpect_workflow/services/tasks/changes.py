@@ -1,0 +1,277 @@
+"""Task use cases: status changes, reassignment, deadline moves (with a preview)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm.exc import StaleDataError
+
+from ... import signals
+from ...definitions import WorkflowDefinition
+from ...engine.plans import check_plan_active
+from ...engine.rescheduling import Shift, plan_deadline_move
+from ...engine.tasks import check_task_change
+from ...errors import InvalidTransition, NotFound, StaleObject, ValidationError
+from ...models import (
+    FINISHED_TASK_STATUSES,
+    OPEN_TASK_STATUSES,
+    Person,
+    Plan,
+    PlanStage,
+    RoleAssignment,
+    RoleAssignmentMember,
+    StageStatus,
+    Task,
+    TaskDependency,
+    TaskStatus,
+)
+from ...validation import SCHEDULE_MESSAGE, check_date, date_problem
+from ..access import PlanAccess, is_worker, plan_access, require
+from ..context import now, sender, session
+from ..definitions import get_definition
+from ..journal import record
+from ..loading import check_version, last_event, task_for_change
+from ..stages.progression import advance_if_ready
+
+
+def change_task_status(
+    actor: Person,
+    task_id: int,
+    target: TaskStatus,
+    *,
+    note: str | None = None,
+    expected_version: int | None = None,
+    override_dependencies: bool = False,
+) -> Task:
+    """Move a task to ``target`` (start, finish, block, unblock, skip, reopen), then apply the stage's exit rule."""
+    plan, task, _, access = _task_change(actor, task_id, expected_version)
+    stage = session().get(PlanStage, task.stage_id)
+    assert stage is not None
+    check_stage_accepts(stage, task.status, target)
+    change = check_task_change(
+        task.status,
+        target,
+        is_lead=access.can_manage,
+        is_worker=is_worker(actor, task, access),
+        reason=note,
+        dependencies_done=_dependencies_done(task),
+        override=override_dependencies,
+    )
+    _apply_status(task, target)
+    task.status_reason = note.strip() if note and target is not TaskStatus.IN_PROGRESS else None
+    data = {"overrode_dependencies": True} if change.overrides_dependencies else None
+    record(plan, "task_status_changed", actor, change.source, target, task=task, note=note, data=data)
+    _flush()
+    signals.task_status_changed.send(
+        sender(),
+        task=task,
+        from_status=change.source,
+        to_status=target,
+        actor=actor,
+        note=note,
+        overrode_dependencies=change.overrides_dependencies,
+    )
+    if stage.status is StageStatus.AWAITING_DECISION and target is TaskStatus.TODO:
+        stage.status = StageStatus.OPEN
+        record(plan, "stage_reopened", actor, StageStatus.AWAITING_DECISION, StageStatus.OPEN, stage=stage, note=note)
+    advance_if_ready(plan, stage, actor)
+    _flush()
+    return task
+
+
+def reassign_task(actor: Person, task_id: int, assignee_id: int, *, expected_version: int | None = None) -> Task:
+    """Give the task to another member of its owning role (the lead's call)."""
+    plan, task, _, access = _task_change(actor, task_id, expected_version)
+    require(access.can_manage, "only the plan lead may reassign a task")
+    if task.status in FINISHED_TASK_STATUSES:
+        raise InvalidTransition("a finished task is not reassigned; reopen it first")
+    if assignee_id not in role_members(plan, task.owner_role) and assignee_id != plan.lead_id:
+        raise ValidationError(
+            "not a member of the role", {"assignee_id": [f"choose a person of the role {task.owner_role}"]}
+        )
+    previous = task.assignee_id
+    task.assignee, task.updated_dt = session().get(Person, assignee_id), now()
+    record(plan, "task_reassigned", actor, str(previous), str(assignee_id), task=task)
+    _flush()
+    signals.task_reassigned.send(sender(), task=task, previous_assignee_id=previous, actor=actor)
+    return task
+
+
+def update_task(
+    actor: Person,
+    task_id: int,
+    *,
+    assignee_id: int | None = None,
+    due_date: date | None = None,
+    status: TaskStatus | None = None,
+    note: str | None = None,
+    override_dependencies: bool = False,
+    expected_version: int | None = None,
+) -> Task:
+    """Reassign the task, move its deadline and change its status, in this order, as one change (the API's
+    PATCH): the version the person read is checked once, by the first of them; the task is returned fresh."""
+    task = None
+    if assignee_id is not None:
+        task = reassign_task(actor, task_id, assignee_id, expected_version=expected_version)
+        expected_version = None
+    if due_date is not None:
+        move_deadline(actor, task_id, due_date, note=note, expected_version=expected_version)
+        expected_version = None
+    if status is not None:
+        task = change_task_status(
+            actor,
+            task_id,
+            status,
+            note=note,
+            expected_version=expected_version,
+            override_dependencies=override_dependencies,
+        )
+    task = task or session().get(Task, task_id)
+    assert task is not None
+    session().refresh(task)
+    return task
+
+
+def request_more_time(actor: Person, task_id: int, days: int, note: str | None = None) -> Task:
+    """A partner asks the lead for more time on a task: journaled, and the lead is told."""
+    plan, task, _, access = _task_change(actor, task_id, None)
+    require(is_worker(actor, task, access) or access.can_manage, "only the task's assignee or role may ask for time")
+    if task.status in FINISHED_TASK_STATUSES:
+        raise InvalidTransition("the task is finished: no more time is needed")
+    if not 1 <= days <= 365:
+        raise ValidationError("invalid delay", {"days": ["ask for 1 to 365 days"]})
+    event = record(
+        plan,
+        "more_time_requested",
+        actor,
+        task.due_date.isoformat(),
+        (task.due_date + timedelta(days=days)).isoformat(),
+        task=task,
+        note=note,
+        data={"days": days},
+    )
+    _flush()
+    signals.more_time_requested.send(
+        sender(), plan=plan, task=task, actor=actor, days=days, note=note, event_id=event.id
+    )
+    return task
+
+
+def role_members(plan: Plan, role_key: str) -> set[int]:
+    """Ids of the people mapped to ``role_key`` in the plan."""
+    query = (
+        sa.select(RoleAssignmentMember.person_id)
+        .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
+        .where(RoleAssignment.plan_id == plan.id, RoleAssignment.role_key == role_key)
+    )
+    return set(session().scalars(query))
+
+
+def preview_deadline_move(actor: Person, task_id: int, new_due: date) -> list[Shift]:
+    """What moving the deadline would change, the task first, without changing anything."""
+    plan, task, definition, access = _task_change(actor, task_id, None)
+    require(access.can_manage, "only the plan lead may move a deadline")
+    return _deadline_shifts(plan, task, definition, new_due)
+
+
+def move_deadline(
+    actor: Person, task_id: int, new_due: date, *, note: str | None = None, expected_version: int | None = None
+) -> list[Shift]:
+    """Move a task's deadline; dependents that would fall due before it shift too (or not, per definition)."""
+    plan, task, definition, access = _task_change(actor, task_id, expected_version)
+    require(access.can_manage, "only the plan lead may move a deadline")
+    shifts = _deadline_shifts(plan, task, definition, new_due)
+    tasks = {t.id: t for t in session().scalars(sa.select(Task).where(Task.id.in_([s.task_id for s in shifts])))}
+    for shift in shifts:
+        moved = tasks[shift.task_id]
+        moved.due_date, moved.updated_dt = shift.new, now()
+        cause = None if shift.task_id == task.id else task.task_key
+        record(
+            plan,
+            "deadline_moved",
+            actor,
+            shift.old.isoformat(),
+            shift.new.isoformat(),
+            task=moved,
+            note=note,
+            data={"caused_by": cause} if cause else None,
+        )
+    _flush()
+    signals.deadline_moved.send(sender(), plan=plan, shifts=shifts, actor=actor, note=note)
+    return shifts
+
+
+def _deadline_shifts(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> list[Shift]:
+    """Every deadline the move changes, the task's first; each new date obeys the date rule."""
+    if task.status in FINISHED_TASK_STATUSES:
+        raise InvalidTransition("the task is finished: its deadline no longer matters")
+    check_date(new_due, "due_date")
+    shifts = _planned_shifts(plan, task, definition, new_due)
+    if any(date_problem(shift.new) for shift in shifts):
+        raise ValidationError("a dependent deadline would leave the supported dates", {"due_date": [SCHEDULE_MESSAGE]})
+    return shifts
+
+
+def _planned_shifts(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> list[Shift]:
+    rows = session().execute(sa.select(Task.id, Task.due_date, Task.status).where(Task.plan_id == plan.id)).all()
+    due = {row.id: row.due_date for row in rows}
+    movable = {row.id for row in rows if row.status in OPEN_TASK_STATUSES}
+    dependents: dict[int, list[int]] = {}
+    links = sa.select(TaskDependency.task_id, TaskDependency.depends_on_id).join(
+        Task, Task.id == TaskDependency.task_id
+    )
+    for dependent, prerequisite in session().execute(links.where(Task.plan_id == plan.id)):
+        dependents.setdefault(prerequisite, []).append(dependent)
+    return plan_deadline_move(due, dependents, movable, task.id, new_due, definition.dependents_policy)
+
+
+def _task_change(
+    actor: Person, task_id: int, expected_version: int | None
+) -> tuple[Plan, Task, WorkflowDefinition, PlanAccess]:
+    plan, task = task_for_change(task_id)
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    access = plan_access(actor, plan, definition)
+    if not access.can_view:
+        raise NotFound("no such task")
+    check_plan_active(plan.status)
+    check_version("task", task.version, expected_version, last_event(plan.id, task.id))
+    return plan, task, definition, access
+
+
+def check_stage_accepts(stage: PlanStage, current: TaskStatus, target: TaskStatus) -> None:
+    reopening = target is TaskStatus.TODO and current in FINISHED_TASK_STATUSES
+    if stage.status is StageStatus.OPEN or (stage.status is StageStatus.AWAITING_DECISION and reopening):
+        return
+    if stage.status is StageStatus.PENDING:
+        raise InvalidTransition("this task's stage has not opened yet")
+    raise InvalidTransition(f"this task's stage is {stage.status.replace('_', ' ')}: its tasks no longer change")
+
+
+def _dependencies_done(task: Task) -> bool:
+    query = (
+        sa.select(sa.func.count())
+        .select_from(TaskDependency)
+        .join(Task, Task.id == TaskDependency.depends_on_id)
+        .where(TaskDependency.task_id == task.id, Task.status.not_in(FINISHED_TASK_STATUSES))
+    )
+    return not session().scalar(query)
+
+
+def _apply_status(task: Task, target: TaskStatus) -> None:
+    instant = now()
+    if target is TaskStatus.IN_PROGRESS and task.started_dt is None:
+        task.started_dt = instant
+    if target in FINISHED_TASK_STATUSES:
+        task.completed_dt = instant
+        task.started_dt = task.started_dt or instant
+    elif target is TaskStatus.TODO:
+        task.completed_dt = None
+    task.status, task.updated_dt = target, instant
+
+
+def _flush() -> None:
+    try:
+        session().flush()
+    except StaleDataError as exc:
+        raise StaleObject("this task was changed by someone else at the same time; review and try again") from exc

@@ -1,0 +1,276 @@
+"""What the task page shows, and the task lines of the plan page: a task with what the reader may do to it.
+
+Who may do what on each task follows the rules the services apply when the change is asked for; titles come
+from the plan's definition version; the journal and the notes of the task come from ``journal``. A fixed
+number of queries whatever the size of the plan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+
+from ...definitions import WorkflowDefinition
+from ...definitions.model import TaskDef, Text
+from ...engine.rescheduling import Shift
+from ...engine.tasks import TASK_TRANSITIONS, allowed_targets
+from ...errors import InvalidTransition, NotFound
+from ...models import (
+    FINISHED_TASK_STATUSES,
+    OPEN_TASK_STATUSES,
+    Organisation,
+    Person,
+    Plan,
+    PlanStage,
+    PlanStatus,
+    RoleAssignment,
+    RoleAssignmentMember,
+    Task,
+    TaskDependency,
+    TaskStatus,
+)
+from ..access import is_worker
+from ..context import session
+from ..definitions import get_definition, task_definitions
+from ..journal import JournalEntry, JournalPage, task_journal
+from ..loading import check_version, last_event
+from ..plans.detail import PlanDetail, plan_detail
+from .changes import check_stage_accepts, preview_deadline_move
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRef:
+    """Another task, as a link: its title, status and deadline."""
+
+    id: int
+    title: Text
+    status: TaskStatus
+    due_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class TaskActions:
+    """What the reader may do to a task now; the services check again when it is asked for."""
+
+    status_targets: tuple[TaskStatus, ...] = ()
+    #: The lead may start or finish it although the tasks it depends on are not finished.
+    can_override: bool = False
+    can_reassign: bool = False
+    #: ``(person id, name)`` of the people the task may be given to.
+    assignees: tuple[tuple[int, str], ...] = ()
+    can_move_deadline: bool = False
+
+    @property
+    def any(self) -> bool:
+        """Whether there is anything to offer at all."""
+        return bool(self.status_targets) or self.can_reassign or self.can_move_deadline
+
+
+@dataclass(frozen=True, slots=True)
+class TaskRow:
+    """A task with everything its line on a page shows."""
+
+    task: Task
+    title: Text
+    description: Text | None
+    role_title: Text
+    organisation: str | None
+    dependencies: tuple[TaskRef, ...]
+    days_late: int
+    actions: TaskActions
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    """Everything the task page shows."""
+
+    detail: PlanDetail
+    definition: WorkflowDefinition
+    row: TaskRow
+    stage: PlanStage
+    stage_title: Text
+    dependents: tuple[TaskRef, ...]
+    notes: list[JournalEntry]
+    journal: JournalPage
+
+    @property
+    def plan(self) -> Plan:
+        return self.detail.plan
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftLine:
+    """A deadline a move would change, with the task's title."""
+
+    task_id: int
+    title: Text
+    old: date
+    new: date
+    is_moved_task: bool
+
+
+@dataclass
+class PlanRoles:
+    """The plan's role mapping: organisation and active members of each role."""
+
+    organisations: dict[str, str] = field(default_factory=dict)
+    members: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+
+
+def task_page(person: Person, task_id: int, journal_page: int = 1) -> TaskPage:
+    """One task as ``person`` may see it (``NotFound`` for someone who may not see its plan)."""
+    task = session().scalar(sa.select(Task).where(Task.id == task_id).options(joinedload(Task.assignee)))
+    if task is None:
+        raise NotFound("no such task")
+    try:
+        detail = plan_detail(person, task.plan_id)
+    except NotFound as exc:
+        raise NotFound("no such task") from exc
+    definition = get_definition(detail.plan.definition_key, detail.plan.definition_version)
+    prerequisites = linked_tasks(TaskDependency.depends_on_id, TaskDependency.task_id, task.id)
+    dependents = linked_tasks(TaskDependency.task_id, TaskDependency.depends_on_id, task.id)
+    stage = next(s for s in detail.stages if s.id == task.stage_id)
+    row = task_row(person, detail, definition, plan_roles(task.plan_id), task, stage, prerequisites)
+    keys = {task.id: task.task_key}
+    journal, notes = task_journal(task, journal_page, definition, keys, detail.stages)
+    return TaskPage(
+        detail,
+        definition,
+        row,
+        stage,
+        definition.stage(stage.stage_key).title,
+        tuple(task_ref(task_definitions(definition), t) for t in dependents),
+        notes,
+        journal,
+    )
+
+
+def preview_move(person: Person, task_id: int, new_due: date, expected_version: int | None) -> list[ShiftLine]:
+    """What moving the task's deadline to ``new_due`` would change, with titles; nothing is changed.
+
+    Raises what the move itself would raise, ``StaleObject`` included: a preview of a task someone
+    changed since the person read it is not worth confirming.
+    """
+    shifts = preview_deadline_move(person, task_id, new_due)
+    task = session().get(Task, task_id)
+    assert task is not None
+    check_version("task", task.version, expected_version, last_event(task.plan_id, task.id))
+    return shift_lines(task_id, shifts)
+
+
+def shift_lines(task_id: int, shifts: Sequence[Shift]) -> list[ShiftLine]:
+    """The deadline changes of a move with the titles of the tasks they concern, the moved task first."""
+    ids = [shift.task_id for shift in shifts]
+    rows = session().execute(sa.select(Task.id, Task.task_key, Task.plan_id).where(Task.id.in_(ids))).all()
+    if not rows:
+        return []
+    plan = session().get(Plan, rows[0].plan_id)
+    assert plan is not None
+    task_defs = task_definitions(get_definition(plan.definition_key, plan.definition_version))
+    keys = {row.id: row.task_key for row in rows}
+    return [
+        ShiftLine(shift.task_id, task_defs[keys[shift.task_id]].title, shift.old, shift.new, shift.task_id == task_id)
+        for shift in shifts
+    ]
+
+
+def task_row(
+    person: Person,
+    detail: PlanDetail,
+    definition: WorkflowDefinition,
+    roles: PlanRoles,
+    task: Task,
+    stage: PlanStage,
+    prerequisites: Sequence[Task],
+) -> TaskRow:
+    task_defs = task_definitions(definition)
+    task_def = task_defs[task.task_key]
+    late = (detail.today - task.due_date).days if task.status in OPEN_TASK_STATUSES else 0
+    return TaskRow(
+        task=task,
+        title=task_def.title,
+        description=task_def.description,
+        role_title=definition.role(task.owner_role).title,
+        organisation=roles.organisations.get(task.owner_role),
+        dependencies=tuple(task_ref(task_defs, t) for t in prerequisites),
+        days_late=max(0, late),
+        actions=_task_actions(person, detail, roles, task, stage, prerequisites),
+    )
+
+
+def _task_actions(
+    person: Person, detail: PlanDetail, roles: PlanRoles, task: Task, stage: PlanStage, prerequisites: Sequence[Task]
+) -> TaskActions:
+    """The changes the services would accept from ``person`` on ``task`` (they decide again when asked)."""
+    access = detail.access
+    if detail.plan.status is not PlanStatus.ACTIVE:
+        return TaskActions()
+    lead = access.can_manage
+    ready = all(t.status in FINISHED_TASK_STATUSES for t in prerequisites)
+    targets: list[TaskStatus] = []
+    if lead or is_worker(person, task, access):
+        for target in allowed_targets(task.status, is_lead=lead):
+            rule = TASK_TRANSITIONS[task.status, target]
+            if _stage_accepts(stage, task.status, target) and (lead or ready or not rule.needs_dependencies):
+                targets.append(target)
+    open_task = task.status in OPEN_TASK_STATUSES
+    return TaskActions(
+        status_targets=tuple(targets),
+        can_override=lead and not ready and bool(targets),
+        can_reassign=lead and open_task,
+        assignees=_assignees(detail, roles, task) if lead and open_task else (),
+        can_move_deadline=lead and open_task,
+    )
+
+
+def _stage_accepts(stage: PlanStage, current: TaskStatus, target: TaskStatus) -> bool:
+    try:
+        check_stage_accepts(stage, current, target)
+    except InvalidTransition:
+        return False
+    return True
+
+
+def _assignees(detail: PlanDetail, roles: PlanRoles, task: Task) -> tuple[tuple[int, str], ...]:
+    """The members of the task's role, then the plan lead: who ``reassign_task`` accepts."""
+    people = dict(roles.members.get(task.owner_role, []))
+    lead = detail.plan.lead
+    people.setdefault(lead.id, lead.name)
+    return tuple(people.items())
+
+
+def linked_tasks(
+    wanted: sa.orm.InstrumentedAttribute[int], given: sa.orm.InstrumentedAttribute[int], task_id: int
+) -> list[Task]:
+    """The tasks at the ``wanted`` end of the dependencies whose ``given`` end is ``task_id`` (one query)."""
+    query = (
+        sa.select(Task).join(TaskDependency, wanted == Task.id).where(given == task_id).order_by(Task.due_date, Task.id)
+    )
+    return list(session().scalars(query))
+
+
+def plan_roles(plan_id: int) -> PlanRoles:
+    """Organisation and active members of each role of the plan (one query)."""
+    query = (
+        sa.select(RoleAssignment.role_key, Organisation.name, Person.id, Person.name, Person.is_active)
+        .join(Organisation, Organisation.id == RoleAssignment.organisation_id)
+        .outerjoin(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
+        .outerjoin(Person, Person.id == RoleAssignmentMember.person_id)
+        .where(RoleAssignment.plan_id == plan_id)
+        .order_by(RoleAssignment.role_key, Person.name)
+    )
+    roles = PlanRoles()
+    for role_key, organisation, person_id, name, active in session().execute(query):
+        roles.organisations[role_key] = organisation
+        members = roles.members.setdefault(role_key, [])
+        if person_id is not None and active:
+            members.append((person_id, name))
+    return roles
+
+
+def task_ref(task_defs: dict[str, TaskDef], task: Task) -> TaskRef:
+    return TaskRef(task.id, task_defs[task.task_key].title, task.status, task.due_date)

@@ -1,0 +1,1 @@
+"""The steering committee's pages: the plans it oversees, and the review reports of plans and committees."""

@@ -1,0 +1,133 @@
+"""The outbox page, for administrators: what was queued, sent, failed or captured, and retrying failures.
+
+It reads and retries through the same outbox functions as ``flask gpect outbox`` and the API. A retried
+message goes back to the queue and leaves with the next sending pass (the scheduler's, or ``flask gpect
+tick``), exactly as after ``flask gpect outbox --retry``.
+
+An email's HTML body is shown in a sandboxed ``iframe`` (``srcdoc``, no permission at all: no script,
+no form, an opaque origin), and as escaped source; it never runs in the application's origin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_login import current_user
+
+from ..errors import InvalidTransition
+from ..models import OutboxStatus
+from ..notifications.outbox import attachments_of
+from ..services.access import is_active_admin, require
+from ..services.outbox import message_detail, message_page, retry, retry_failed
+from ..services.paging import page_number
+from .auth import signed_in
+from .texts import N_
+
+#: Labels of the statuses, as a message's state.
+STATUS_LABELS = {
+    OutboxStatus.PENDING: N_("waiting to be sent"),
+    OutboxStatus.SENDING: N_("being sent"),
+    OutboxStatus.SENT: N_("sent"),
+    OutboxStatus.FAILED: N_("failed"),
+    OutboxStatus.CAPTURED: N_("kept, not sent (no mail server)"),
+}
+#: Labels of the status tabs.
+TAB_LABELS = {
+    OutboxStatus.PENDING: N_("Pending"),
+    OutboxStatus.SENDING: N_("Being sent"),
+    OutboxStatus.SENT: N_("Sent"),
+    OutboxStatus.FAILED: N_("Failed"),
+    OutboxStatus.CAPTURED: N_("Captured"),
+}
+#: Labels of the kinds of message (a kind not listed shows as stored).
+KIND_LABELS = {
+    "reminder": N_("Reminder"),
+    "escalation": N_("Escalation to the project lead"),
+    "digest": N_("Digest"),
+    "stage_opened": N_("Stage opened"),
+    "stage_closed": N_("Stage closed"),
+    "gate_awaiting": N_("Awaiting the committee's decision"),
+    "gate_decided": N_("Committee decision"),
+    "plan_status": N_("Plan status"),
+    "deadline_moved": N_("Deadline moved"),
+    "more_time_requested": N_("Request for more time"),
+    "login_link": N_("Sign-in link"),
+    "committee_digest": N_("Committee digest"),
+    "delivery_failures": N_("Emails that failed (to administrators)"),
+    "data_problems": N_("Data to correct (to administrators)"),
+}
+#: Defence in depth beside the iframe's sandbox: the detail page allows no inline script, plugin or
+#: foreign base address, and a ``srcdoc`` document inherits this policy.
+DETAIL_POLICY = "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+_MAX_ID = "int(max=2147483647)"
+
+
+def register(blueprint: Blueprint) -> None:
+    """Add the outbox pages to the UI blueprint."""
+    blueprint.add_url_rule("/outbox", view_func=outbox)
+    blueprint.add_url_rule(f"/outbox/<{_MAX_ID}:message_id>", view_func=outbox_message)
+    blueprint.add_url_rule(f"/outbox/<{_MAX_ID}:message_id>/retry", view_func=retry_message, methods=["POST"])
+    blueprint.add_url_rule("/outbox/retry-failed", view_func=retry_all_failed, methods=["POST"])
+
+
+def _require_admin() -> None:
+    """Signed-in people other than administrators get 403."""
+    require(is_active_admin(current_user), "the outbox is for administrators")
+
+
+def _labels() -> dict[str, Any]:
+    return {
+        "status_labels": {status.value: gettext(label) for status, label in STATUS_LABELS.items()},
+        "tab_labels": {status.value: gettext(label) for status, label in TAB_LABELS.items()},
+        "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
+    }
+
+
+@signed_in
+def outbox() -> Any:
+    """A page of messages, newest first, all or of one status, with the count of every status."""
+    _require_admin()
+    status_arg = request.args.get("status") or None
+    if status_arg is not None and status_arg not in {status.value for status in OutboxStatus}:
+        abort(400)
+    status = OutboxStatus(status_arg) if status_arg else None
+    page = message_page(status, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
+    return render_template("gpect_workflow/outbox/index.html", listing=page, statuses=list(OutboxStatus), **_labels())
+
+
+@signed_in
+def outbox_message(message_id: int) -> Any:
+    """One message in full: headers, delivery history, text body, and the HTML body, sandboxed."""
+    _require_admin()
+    detail = message_detail(message_id)
+    page = render_template(
+        "gpect_workflow/outbox/message.html",
+        detail=detail,
+        message=detail.message,
+        attachments=attachments_of(detail.message),
+        retry_hours=current_app.config["OUTBOX_RETRY_FOR_HOURS"],
+        **_labels(),
+    )
+    return page, 200, {"Content-Security-Policy": DETAIL_POLICY}
+
+
+@signed_in(back_to="gpect.outbox_message")
+def retry_message(message_id: int) -> Any:
+    """Queue a failed message again (as ``flask gpect outbox --retry``); 409 when it is not failed."""
+    _require_admin()
+    detail = message_detail(message_id)
+    if not retry(message_id):
+        raise InvalidTransition(f"the message is {detail.message.status}: only failed messages are retried")
+    flash(gettext("The message is queued again; it will leave with the next sending pass."))
+    return redirect(url_for("gpect.outbox_message", message_id=message_id))
+
+
+@signed_in(back_to=lambda: url_for("gpect.outbox", status=OutboxStatus.FAILED.value))
+def retry_all_failed() -> Any:
+    """Queue every failed message again at once."""
+    _require_admin()
+    count = retry_failed()
+    flash(gettext("Failed messages queued again: %(count)s.", count=count))
+    return redirect(url_for("gpect.outbox", status=OutboxStatus.PENDING.value))

@@ -1,0 +1,1 @@
+"""The partners directory pages: organisations, people, their forms and the CSV import."""
