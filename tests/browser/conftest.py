@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page
-from werkzeug.serving import make_server
+
+from tests.browser.serving import serve_in_thread
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 PASSWORD = "browser-test-password-2026"
@@ -61,14 +61,8 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 @pytest.fixture(scope="session")
 def served(shared_app: Flask) -> Iterator[str]:
     """The shared app served on a free local port, in a thread, for the pass."""
-    server = make_server("127.0.0.1", 0, shared_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="gpect-browser-server", daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with serve_in_thread(shared_app, "gpect-browser-server") as base_url:
+        yield base_url
 
 
 @pytest.fixture
@@ -110,16 +104,11 @@ def mail_served(app: Flask, database_url: str, smtp: Any) -> Iterator[str]:
         MAIL_TIMEOUT_SECONDS=5,
     )
     mailing.extensions["gpect_workflow"].clock = app.extensions["gpect_workflow"].clock
-    server = make_server("127.0.0.1", 0, mailing, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="gpect-mail-server", daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    mailing.config["BASE_URL"] = base_url
     try:
-        yield base_url
+        with serve_in_thread(mailing, "gpect-mail-server") as base_url:
+            mailing.config["BASE_URL"] = base_url
+            yield base_url
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         with mailing.app_context():
             db = mailing.extensions["gpect_workflow"].db
             db.session.remove()

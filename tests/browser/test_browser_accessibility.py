@@ -15,7 +15,6 @@ errors reach their 500 page (the shared app propagates them, as tests want) and 
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -25,7 +24,6 @@ import pytest
 import sqlalchemy as sa
 from flask import Blueprint, Flask
 from playwright.sync_api import Browser, Locator, Page
-from werkzeug.serving import make_server
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.demo.data import DEMO_PASSWORD
@@ -50,6 +48,7 @@ from gpect_workflow.models import (
 from gpect_workflow.notifications.links import make_token
 from gpect_workflow.services.context import now, session, state
 from tests.browser.audit import Auditor, prepare
+from tests.browser.serving import serve_in_thread
 from tests.conftest import empty_tables, make_app
 
 WIDTHS = (1280, 390)
@@ -121,16 +120,11 @@ def site(database_url: str) -> Iterator[Site]:
         ):
             roles[assignment.role_key] = (assignment.organisation_id, [m.person_id for m in assignment.members])
         session().commit()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="gpect-audit-server", daemon=True)
-    thread.start()
-    base_url = f"http://127.0.0.1:{server.server_port}"
-    app.config["BASE_URL"] = base_url
     try:
-        yield Site(app, base_url, ids, link_tasks, roles)
+        with serve_in_thread(app, "gpect-audit-server") as base_url:
+            app.config["BASE_URL"] = base_url
+            yield Site(app, base_url, ids, link_tasks, roles)
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         with app.app_context():
             empty_tables(app)
 
