@@ -1,21 +1,36 @@
-"""Typed errors raised by services; web, API and CLI map each the same way."""
+"""Typed errors raised by services and the engine; web, API and CLI map each the same way.
+
+Every error carries a code (``refusals.Refusal``) and the parameters of its message: readers translate the
+code, never the words (see ``refusals``). ``str(error)`` is the English message, for logs and the CLI.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from .refusals import Refusal
+
 
 class GpectError(Exception):
-    """Base of the errors a user can be told about."""
+    """Base of the errors a user can be told about: why (a code), and the parameters of its message."""
+
+    def __init__(self, refusal: Refusal, /, **params: Any) -> None:
+        self.refusal = refusal
+        self.params = params
+        super().__init__(refusal.words(**params))
 
 
-class ConfigurationError(GpectError):
-    """The application's configuration is unusable; the message names every bad key."""
+class ConfigurationError(Exception):
+    """The application's configuration is unusable; the message names every bad key (read by operators)."""
 
 
 class ValidationError(GpectError):
-    """Input that breaks a rule; ``fields`` maps field names to messages."""
+    """Input that breaks a rule; ``fields`` maps field names to messages (msgids of the catalogue)."""
 
-    def __init__(self, message: str, fields: dict[str, list[str]] | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, refusal: Refusal = Refusal.INVALID_INPUT, fields: dict[str, list[str]] | None = None, /, **params: Any
+    ) -> None:
+        super().__init__(refusal, **params)
         self.fields = fields or {}
 
 

@@ -159,6 +159,6 @@ def _service_errors(prefix: str) -> Any:
     def handle(error: GpectError) -> Any:
         if request.path.startswith(api_root):
             return service_error_response(error)
-        return error_page(default_exceptions[http_status(error)](description=str(error)))
+        return error_page(default_exceptions[http_status(error)](), refusal=error)
 
     return handle

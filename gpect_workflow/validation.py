@@ -22,13 +22,10 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from .errors import ValidationError
+from .refusals import Refusal
+from .vocabulary import N_
 
 T = TypeVar("T")
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext marker the catalogue's extraction looks for
-    """Mark ``message`` for the catalogue; pages translate it when they show it."""
-    return message
 
 
 #: First and last day a stored date may be: far enough for any plan, near enough that date arithmetic
@@ -69,7 +66,7 @@ def normalise_email(text: str, field: str = "email") -> str:
     try:
         return _validated(text.strip()).normalized.lower()
     except EmailNotValidError as error:
-        raise ValidationError(str(error), {field: [EMAIL_MESSAGE]}) from error
+        raise ValidationError(Refusal.INVALID_EMAIL, {field: [EMAIL_MESSAGE]}, detail=str(error)) from error
 
 
 def email_problem(text: str) -> str | None:
@@ -88,7 +85,7 @@ def envelope_address(stored: str) -> str:
     try:
         validated = _validated(stored)
     except EmailNotValidError as error:
-        raise ValidationError(str(error), {"email": [EMAIL_MESSAGE]}) from error
+        raise ValidationError(Refusal.INVALID_EMAIL, {"email": [EMAIL_MESSAGE]}, detail=str(error)) from error
     return validated.ascii_email or validated.normalized
 
 
@@ -106,7 +103,7 @@ def check_timezone(name: str, field: str = "timezone") -> str:
     """
     stripped = name.strip()
     if stripped not in _timezones():
-        raise ValidationError(f"unknown time zone {name!r}", {field: [TIMEZONE_MESSAGE]})
+        raise ValidationError(Refusal.UNKNOWN_TIME_ZONE, {field: [TIMEZONE_MESSAGE]}, value=repr(name))
     return stripped
 
 
@@ -119,7 +116,7 @@ def check_date(day: date, field: str) -> date:
     """``day`` when it lies between ``FIRST_DAY`` and ``LAST_DAY``, else ``ValidationError``."""
     problem = date_problem(day)
     if problem is not None:
-        raise ValidationError(f"{day.isoformat()}: {problem}", {field: [DATE_MESSAGE]})
+        raise ValidationError(Refusal.DATE_OUT_OF_RANGE, {field: [DATE_MESSAGE]}, day=day.isoformat())
     return day
 
 
@@ -136,7 +133,7 @@ def check_note(text: str, field: str = "note") -> str:
     """``text`` when it is a note the journal keeps whole (at most ``NOTE_MAX_LENGTH`` characters), else
     ``ValidationError``: pages and the API refuse a longer note rather than cut it."""
     if len(text) > NOTE_MAX_LENGTH:
-        raise ValidationError("the note is too long", {field: [NOTE_MESSAGE % {"count": NOTE_MAX_LENGTH}]})
+        raise ValidationError(Refusal.NOTE_TOO_LONG, {field: [NOTE_MESSAGE]}, count=NOTE_MAX_LENGTH)
     return text
 
 

@@ -26,6 +26,7 @@ from gpect_workflow.models import (
     Task,
     TaskStatus,
 )
+from gpect_workflow.refusals import Refusal
 from gpect_workflow.services.context import session
 from gpect_workflow.services.plans.lifecycle import cancel_plan, hold_plan, resume_plan
 from gpect_workflow.services.stages.progression import decide_gate
@@ -35,6 +36,7 @@ from gpect_workflow.services.tasks.changes import (
     preview_deadline_move,
     reassign_task,
 )
+from tests.refusing import refused
 
 from .engine_drive import committee_member
 from .plan_helpers import received, start_five_levers_plan
@@ -111,7 +113,7 @@ def test_outsiders_and_other_roles_are_refused(plan: Plan, create_user: Any) -> 
 
 def test_dependencies_block_unless_the_lead_overrides(plan: Plan, dummy_lead: Person) -> None:
     survey = task(plan, "business-survey")  # depends on inventory-existing-studies
-    with pytest.raises(InvalidTransition, match="depends on are not done"):
+    with refused(InvalidTransition, Refusal.DEPENDENCIES_NOT_DONE):
         change_task_status(assignee(survey), survey.id, IN_PROGRESS)
     with pytest.raises(PermissionDenied):
         change_task_status(assignee(survey), survey.id, IN_PROGRESS, override_dependencies=True)
@@ -140,7 +142,7 @@ def test_block_skip_and_reopen_need_reasons_and_the_lead(plan: Plan, dummy_lead:
 
 def test_tasks_of_a_pending_stage_cannot_change(plan: Plan) -> None:
     design = task(plan, "design-pilot")
-    with pytest.raises(InvalidTransition, match="has not opened yet"):
+    with refused(InvalidTransition, Refusal.STAGE_NOT_OPEN_YET):
         change_task_status(assignee(design), design.id, IN_PROGRESS, override_dependencies=False)
 
 
@@ -149,8 +151,16 @@ def test_stale_version_is_refused_and_names_who_changed_it(plan: Plan) -> None:
     seen = data.version
     change_task_status(assignee(data), data.id, IN_PROGRESS)
     session().commit()
-    with pytest.raises(StaleObject, match=r"changed by .*task status changed: todo → in_progress"):
-        change_task_status(assignee(data), data.id, DONE, expected_version=seen)
+    changed_by = assignee(data)
+    with refused(
+        StaleObject,
+        Refusal.CHANGED_MEANWHILE,
+        who=changed_by.name,
+        event="task_status_changed",
+        from_state="todo",
+        to_state="in_progress",
+    ):
+        change_task_status(changed_by, data.id, DONE, expected_version=seen)
     session().rollback()
     assert task(plan, "employment-data").status is IN_PROGRESS
 

@@ -168,15 +168,24 @@ def test_service_errors_map_to_the_same_status_everywhere(host: tuple[Flask, SQL
         StaleObject,
         ValidationError,
     )
+    from gpect_workflow.refusals import NAME_LENGTH, Refusal
 
     app, _ = host
     raised = {
-        "validation": ValidationError("bad", {"name": ["give a name"]}),
-        "missing": NotFound("no such plan"),
-        "denied": PermissionDenied("only the lead"),
-        "transition": InvalidTransition("not from done"),
-        "stale": StaleObject("changed by Claire"),
-        "conflict": DefinitionConflict("raise the version"),
+        "validation": ValidationError(Refusal.INVALID_INPUT, {"name": [NAME_LENGTH]}),
+        "missing": NotFound(Refusal.NO_SUCH_PLAN),
+        "denied": PermissionDenied(Refusal.LEAD_HOLDS_PLANS),
+        "transition": InvalidTransition(Refusal.PLAN_ON_HOLD),
+        "stale": StaleObject(Refusal.CHANGED_MEANWHILE, who="Claire"),
+        "conflict": DefinitionConflict(Refusal.DEFINITION_CHANGED_WITHOUT_VERSION, details="five-levers"),
+    }
+    french = {
+        "validation": "Certaines valeurs ne sont pas valables",
+        "missing": "Ce plan n&#39;existe pas",
+        "denied": "Seul le chef de projet du plan",
+        "transition": "Le plan est suspendu",
+        "stale": "Claire a modifié",
+        "conflict": "five-levers",
     }
     expected = {"validation": 422, "missing": 404, "denied": 403, "transition": 409, "stale": 409, "conflict": 409}
 
@@ -188,7 +197,12 @@ def test_service_errors_map_to_the_same_status_everywhere(host: tuple[Flask, SQL
     client = app.test_client()
     for kind, status in expected.items():
         api = client.get(f"/gpect/api/v1/fail/{kind}")
-        assert api.status_code == status and api.get_json()["message"] == str(raised[kind])
-        page = client.get(f"/page/fail/{kind}")
+        answer = api.get_json()
+        assert api.status_code == status and answer["message"] == str(raised[kind])
+        assert answer["refusal"] == raised[kind].refusal.value
+        page = client.get(f"/page/fail/{kind}", headers={"Accept-Language": "fr"})
         assert page.status_code == status and page.mimetype == "text/html"
-    assert client.get("/gpect/api/v1/fail/validation").get_json()["errors"] == {"name": ["give a name"]}
+        assert french[kind] in page.get_data(as_text=True), "a page tells the refusal in its reader's language"
+    assert client.get("/gpect/api/v1/fail/validation").get_json()["errors"] == {
+        "name": ["Give a name of 1 to 200 characters."]
+    }

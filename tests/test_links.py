@@ -100,7 +100,9 @@ def test_failed_action_keeps_the_link_usable_and_says_why(client: FlaskClient, p
     survey = task(plan, "business-survey")  # its dependency is not done
     url = path(link_url("mark_done", survey.assignee_id, survey.id))  # type: ignore[arg-type]
     refused = post_form(client, url)
-    assert refused.status_code == 409 and "depends on are not done" in text(refused)
+    assert refused.status_code == 409 and "Les tâches dont celle-ci dépend ne sont pas encore terminées." in text(
+        refused
+    )
     inventory = task(plan, "inventory-existing-studies")
     post_form(client, path(link_url("mark_done", inventory.assignee_id, inventory.id)))  # type: ignore[arg-type]
     assert post_form(client, url).status_code == 200, "the refused attempt did not use the link up"

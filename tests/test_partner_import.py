@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from gpect_workflow.errors import PermissionDenied, ValidationError
 from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
+from gpect_workflow.refusals import Refusal
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.importing import applying, checking, reading
 from gpect_workflow.services.partners.importing.applying import (
@@ -31,6 +32,7 @@ from gpect_workflow.services.partners.importing.checking import (
 from gpect_workflow.services.partners.importing.reading import CsvFile, ImportFileError, example_csv, read_csv
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person
+from tests.refusing import field_words
 
 DATA = Path(__file__).parent / "data" / "partners"
 HEADER = "organisation;kind;territory;name;email;role;language"
@@ -155,8 +157,8 @@ def test_files_that_cannot_be_read_say_why(data: bytes, code: str) -> None:
 def test_missing_columns_are_named() -> None:
     with pytest.raises(ImportFileError) as raised:
         read_csv(b"nom;organisation\nA;O\n")
-    assert raised.value.params == {"columns": "email"}
-    assert str(raised.value) == "Columns missing from the first line: email."
+    assert raised.value.refusal is Refusal.FILE_NOT_READABLE and raised.value.params == {"columns": "email"}
+    assert field_words(raised.value) == {"file": ["Columns missing from the first line: email."]}
 
 
 def test_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:

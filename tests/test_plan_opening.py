@@ -26,11 +26,13 @@ from gpect_workflow.models import (
     Task,
     TaskStatus,
 )
+from gpect_workflow.refusals import Refusal
 from gpect_workflow.services.context import session
 from gpect_workflow.services.plans.lifecycle import cancel_plan, hold_plan
 from gpect_workflow.services.plans.opening import due_plans, open_due_plans, open_plan_now, opens_at
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
+from tests.refusing import refused
 
 from .engine_drive import committee_member
 from .plan_helpers import received, start_five_levers_plan
@@ -233,9 +235,9 @@ def test_the_lead_or_an_administrator_opens_it_now(dummy_lead: Person, create_us
     other_lead = create_user("other.lead@example.org", PersonRole.LEAD)
     admin = create_user("admin@example.org", PersonRole.ADMIN)
     session().commit()
-    for refused in (partner, other_lead):
-        with pytest.raises(PermissionDenied, match="only the plan lead may open the plan early"):
-            open_plan_now(refused, plan.id)  # type: ignore[arg-type]
+    for outsider in (partner, other_lead):
+        with refused(PermissionDenied, Refusal.LEAD_OPENS_EARLY):
+            open_plan_now(outsider, plan.id)  # type: ignore[arg-type]
         session().rollback()
     with pytest.raises(StaleObject):
         open_plan_now(dummy_lead, plan.id, expected_version=plan.version + 1)
@@ -252,7 +254,7 @@ def test_the_lead_or_an_administrator_opens_it_now(dummy_lead: Person, create_us
     ]
     assert outbox("stage_opened"), "its partners are told at once"
     assert first_task(plan).due_date == date(2026, 12, 31), "opening early keeps the planned deadlines"
-    with pytest.raises(InvalidTransition, match="only a scheduled plan opens"):
+    with refused(InvalidTransition, Refusal.ONLY_SCHEDULED_PLANS_OPEN):
         open_plan_now(admin, plan.id)
     session().rollback()
 
@@ -264,7 +266,7 @@ def test_a_plan_on_hold_is_resumed_not_opened(dummy_lead: Person) -> None:
     plan = start_five_levers_plan(dummy_lead)
     hold_plan(dummy_lead, plan.id)
     session().commit()
-    with pytest.raises(InvalidTransition, match="a plan cannot go from on_hold to active: only a scheduled plan"):
+    with refused(InvalidTransition, Refusal.ONLY_SCHEDULED_PLANS_OPEN):
         open_plan_now(dummy_lead, plan.id)
 
 
@@ -273,7 +275,7 @@ def test_a_plan_on_hold_is_resumed_not_opened(dummy_lead: Person) -> None:
 
 def test_a_scheduled_plan_can_be_cancelled_and_then_never_opens(dummy_lead: Person, clock: FrozenClock) -> None:
     plan = scheduled(dummy_lead)
-    with pytest.raises(InvalidTransition, match="a plan cannot go from scheduled to on_hold"):
+    with refused(InvalidTransition, Refusal.PLAN_CANNOT_GO, current=PlanStatus.SCHEDULED, target=PlanStatus.ON_HOLD):
         hold_plan(dummy_lead, plan.id)
     session().rollback()
     cancel_plan(dummy_lead, plan.id, note="Reporté à l'an prochain")
@@ -297,7 +299,7 @@ def test_the_tasks_of_a_scheduled_plan_refuse_changes(dummy_lead: Person) -> Non
         lambda: decide_gate(committee_member(plan), stages(plan)[0].id, Decision.APPROVE),
     ]
     for attempt in attempts:
-        with pytest.raises(InvalidTransition, match=r"^the plan is scheduled: it opens on its start date"):
+        with refused(InvalidTransition, Refusal.PLAN_NOT_OPEN_YET):
             attempt()
         session().rollback()
     assert first_task(plan).status is TaskStatus.TODO and first_task(plan).due_date == date(2026, 12, 31)

@@ -26,6 +26,7 @@ from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
 from gpect_workflow.services.plans.listing import PlanFilters, list_plans
 from gpect_workflow.services.plans.starting import PlanRequest
+from tests.refusing import field_words
 
 from .conftest import START
 from .plan_helpers import map_every_role, start_five_levers_plan
@@ -84,8 +85,8 @@ def test_missing_roles_are_all_listed(dummy_lead: Person) -> None:
 
     with pytest.raises(ValidationError) as error:
         start_plan(dummy_lead, request)
-    assert error.value.fields["roles"] == [
-        "map these roles to an organisation and at least one person: companies, region"
+    assert field_words(error.value)["roles"] == [
+        "Map these roles to an organisation and at least one person: companies, region."
     ]
 
 

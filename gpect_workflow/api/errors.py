@@ -1,12 +1,15 @@
-"""The API's errors: every error answer is JSON ``{code, status, message, errors}``.
+"""The API's errors: every error answer is JSON ``{code, status, message, errors}``, and ``refusal``.
 
-``errors`` maps each invalid field to its messages, whether the request's parsing (webargs, through
-flask-smorest) or a service (``ValidationError``) refused it. The extension routes the errors of requests
+``code`` is the HTTP status; ``refusal``, on a service's refusal, its stable code (``refusals.Refusal``), what
+a client program reads to know what happened (``message`` is English words that may change). ``errors``
+maps each invalid field to its messages, whether the request's parsing (webargs, through flask-smorest) or
+a service (``ValidationError``) refused it. The extension routes the errors of requests
 under the API here, and those of the pages to their HTML error pages.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 from flask import Response, jsonify
@@ -14,14 +17,22 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
 from ..errors import GpectError, ValidationError, http_status
+from ..refusals import fill
 
 
 class ApiErrorSchema(Schema):
     """Every error answer: HTTP code, error name, message, and per-field messages for invalid input."""
 
-    code = fields.Integer(required=True)
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status."})
     status = fields.String(required=True)
-    message = fields.String(required=True)
+    message = fields.String(required=True, metadata={"description": "What happened, in English words."})
+    refusal = fields.String(
+        metadata={"description": "Why a service refused, as a stable code (see docs/api.md): read this, not the words."}
+    )
+    parameters = fields.Dict(
+        keys=fields.String(),
+        metadata={"description": "The refusal's parameters (see docs/api.md), e.g. the statuses of a refused change."},
+    )
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
 
 
@@ -49,10 +60,26 @@ def http_error_response(error: HTTPException) -> tuple[Response, int]:
 def service_error_response(error: GpectError) -> tuple[Response, int]:
     """The JSON answer to a service's refusal: its HTTP status, its type, its message and field messages."""
     status = http_status(error)
-    body: dict[str, object] = {"code": status, "status": type(error).__name__, "message": str(error)}
+    body: dict[str, object] = {
+        "code": status,
+        "status": type(error).__name__,
+        "message": str(error),
+        "refusal": error.refusal.value,
+    }
+    if error.params:
+        body["parameters"] = {name: _plain(value) for name, value in error.params.items()}
     if isinstance(error, ValidationError) and error.fields:
-        body["errors"] = error.fields
+        body["errors"] = {
+            field: [fill(message, error.params) for message in messages] for field, messages in error.fields.items()
+        }
     return jsonify(body), status
+
+
+def _plain(value: Any) -> object:
+    """A refusal's parameter as JSON: a stored value (an enum) by its code, a number as it is, else text."""
+    if isinstance(value, Enum):
+        return value.value
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else str(value)
 
 
 def field_errors(messages: Any) -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from ..errors import ValidationError as RuleError
+from ..refusals import fill
 from ..services.paging import MAX_PAGE, MAX_PER_PAGE
 from ..validation import FIRST_DAY, LAST_DAY, NOTE_MAX_LENGTH, check_date, check_note, check_timezone, normalise_email
 
@@ -39,7 +40,8 @@ def _by_rule(rule: Callable[..., Any], *args: Any) -> Any:
     try:
         return rule(*args)
     except RuleError as error:
-        raise ValidationError([message for messages in error.fields.values() for message in messages]) from error
+        words = [fill(message, error.params) for messages in error.fields.values() for message in messages]
+        raise ValidationError(words) from error
 
 
 def _with_metadata(kwargs: dict[str, Any], **metadata: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from ..errors import InvalidTransition, PermissionDenied
 from ..models import OutboxStatus
+from ..refusals import Refusal
 from ..services.access import is_active_admin
 from ..services.outbox import message_detail, message_page, retry
 from .auth import api_person
@@ -21,7 +22,7 @@ blp = Blueprint("gpect_api_outbox", __name__, description="Outgoing emails (admi
 
 def _require_admin() -> None:
     if not is_active_admin(api_person()):
-        raise PermissionDenied("the outbox is for administrators")
+        raise PermissionDenied(Refusal.OUTBOX_FOR_ADMINISTRATORS)
 
 
 @blp.route("")
@@ -45,5 +46,5 @@ class OutboxRetry(MethodView):
         _require_admin()
         message = message_detail(message_id).message
         if not retry(message_id):
-            raise InvalidTransition(f"the message is {message.status}: only failed messages are retried")
+            raise InvalidTransition(Refusal.ONLY_FAILED_MESSAGES_RETRIED, status=message.status)
         return message

@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from ..errors import NotFound
 from ..models import Language, OrganisationKind, Person, PersonRole, ReminderMode
+from ..refusals import Refusal
 from ..services.partners.directory import get_organisation, list_territories
 from ..services.partners.organisations import create_organisation, list_organisations, update_organisation
 from ..services.partners.people import create_person_as, list_people, update_person
@@ -105,7 +106,7 @@ class PersonById(MethodView):
         """One person you may see."""
         visible = {p.id: p for p in list_people(api_person())}
         if person_id not in visible:
-            raise NotFound("no such person")
+            raise NotFound(Refusal.NO_SUCH_PERSON)
         return visible[person_id]
 
     @blp.arguments(PersonUpdateSchema)

@@ -8,6 +8,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..errors import NotFound
+from ..refusals import Refusal
 from ..services.definitions import get_definition, latest_version, latest_workflows
 from .auth import api_person
 from .common import errors
@@ -35,7 +36,7 @@ class WorkflowVersion(MethodView):
         """One definition version with its roles, stages, tasks and indicators."""
         api_person()
         if "\x00" in key:  # PostgreSQL cannot even compare a NUL: no such definition
-            raise NotFound(f"no definition {key!r}")
+            raise NotFound(Refusal.NO_SUCH_DEFINITION, key=key)
         return get_definition(key, version)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from ..errors import InvalidTransition
+from ..refusals import Refusal
 from .states import PlanStatus
 
 P = PlanStatus
@@ -25,15 +26,17 @@ _LATEST_LOCAL_DAY_AHEAD = timedelta(days=1)
 
 
 def check_plan_change(current: PlanStatus, target: PlanStatus) -> None:
-    """Refuse a plan status change the life cycle does not allow."""
+    """Refuse a plan status change the life cycle does not allow (a repeated click is told it is done already)."""
+    if current is target:
+        raise InvalidTransition(Refusal.PLAN_ALREADY_IN_STATUS, current=current)
     if (current, target) not in PLAN_TRANSITIONS:
-        raise InvalidTransition(f"a plan cannot go from {current} to {target}")
+        raise InvalidTransition(Refusal.PLAN_CANNOT_GO, current=current, target=target)
 
 
 def check_plan_opening(status: PlanStatus) -> None:
     """Only a scheduled plan opens: a plan on hold resumes, which is another change."""
     if PLAN_TRANSITIONS.get((status, P.ACTIVE)) != "open":
-        raise InvalidTransition(f"a plan cannot go from {status} to {P.ACTIVE}: only a scheduled plan opens")
+        raise InvalidTransition(Refusal.ONLY_SCHEDULED_PLANS_OPEN)
 
 
 def check_plan_active(status: PlanStatus) -> None:
@@ -41,10 +44,10 @@ def check_plan_active(status: PlanStatus) -> None:
     if status is PlanStatus.ACTIVE:
         return
     if status is P.ON_HOLD:
-        raise InvalidTransition(f"the plan is {status}: resume it first")
+        raise InvalidTransition(Refusal.PLAN_ON_HOLD)
     if status is P.SCHEDULED:
-        raise InvalidTransition(f"the plan is {status}: it opens on its start date, nothing can be done before")
-    raise InvalidTransition(f"the plan is {status}: nothing can change any more")
+        raise InvalidTransition(Refusal.PLAN_NOT_OPEN_YET)
+    raise InvalidTransition(Refusal.PLAN_ENDED)
 
 
 def hold_shift(held_on: date, resumed_on: date) -> timedelta:

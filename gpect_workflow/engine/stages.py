@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from ..definitions.model import Gate
 from ..errors import InvalidTransition, ValidationError
+from ..refusals import NOT_TASKS_OF_THE_STAGE, ONLY_REWORK_REOPENS, REWORK_NEEDS_TASKS, Refusal
 from .states import FINISHED_TASK_STATUSES, Decision, StageStatus, TaskStatus
 
 
@@ -38,15 +39,15 @@ def status_when_ready(gate: Gate) -> StageStatus:
 def check_decision(status: StageStatus, decision: Decision, reopen: Iterable[str], stage_tasks: Iterable[str]) -> None:
     """Check a gate decision; rework must name tasks of the stage, the others none."""
     if status is not StageStatus.AWAITING_DECISION:
-        raise InvalidTransition(f"the stage is {status}: only a stage awaiting a decision can be decided")
+        raise InvalidTransition(Refusal.STAGE_NOT_AWAITING_DECISION)
     reopen, known = list(reopen), set(stage_tasks)
     if decision is Decision.REWORK and not reopen:
-        raise ValidationError("name the tasks to rework", {"reopen": ["choose at least one task of the stage"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"reopen": [REWORK_NEEDS_TASKS]})
     if decision is not Decision.REWORK and reopen:
-        raise ValidationError("only rework reopens tasks", {"reopen": ["leave empty unless the decision is rework"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"reopen": [ONLY_REWORK_REOPENS]})
     unknown = sorted(set(reopen) - known)
     if unknown:
-        raise ValidationError("unknown tasks", {"reopen": [f"not tasks of this stage: {', '.join(unknown)}"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"reopen": [NOT_TASKS_OF_THE_STAGE]}, unknown=", ".join(unknown))
 
 
 def stage_after_decision(decision: Decision) -> StageStatus:

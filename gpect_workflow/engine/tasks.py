@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import InvalidTransition, PermissionDenied, ValidationError
+from ..refusals import REASON_NEEDED, Refusal
 from .states import TaskStatus
 
 T = TaskStatus
@@ -79,20 +80,20 @@ def check_task_change(
     the assignee or a member of the owning role. ``override``: the lead asks to ignore unfinished
     dependencies.
     """
+    if current is target:
+        raise InvalidTransition(Refusal.TASK_ALREADY_IN_STATUS, current=current)
     rule = TASK_TRANSITIONS.get((current, target))
     if rule is None:
-        raise InvalidTransition(f"a task cannot go from {current} to {target}")
+        raise InvalidTransition(Refusal.TASK_CANNOT_GO, current=current, target=target)
     if not is_lead and (rule.lead_only or not is_worker):
-        raise PermissionDenied(
-            f"only the plan lead may move a task from {current} to {target}"
-            if rule.lead_only
-            else "only the task's assignee, its role or the plan lead may change it"
-        )
+        if rule.lead_only:
+            raise PermissionDenied(Refusal.LEAD_ONLY_TRANSITION, current=current, target=target)
+        raise PermissionDenied(Refusal.WORKERS_CHANGE_TASKS)
     if rule.needs_reason and not (reason and reason.strip()):
-        raise ValidationError("a reason is required", {"note": [f"say why the task goes from {current} to {target}"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"note": [REASON_NEEDED]})
     if override and not is_lead:
-        raise PermissionDenied("only the plan lead may override dependencies")
+        raise PermissionDenied(Refusal.LEAD_OVERRIDES_DEPENDENCIES)
     overrides = rule.needs_dependencies and not dependencies_done
     if overrides and not override:
-        raise InvalidTransition("the tasks this one depends on are not done yet")
+        raise InvalidTransition(Refusal.DEPENDENCIES_NOT_DONE)
     return TaskChange(current, target, overrides)

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from ..definitions import WorkflowDefinition
 from ..errors import NotFound, PermissionDenied
 from ..models import Person, PersonRole, Plan, RoleAssignment, RoleAssignmentMember, Task
+from ..refusals import Refusal
 from .context import session
 
 
@@ -122,7 +123,7 @@ def can_create_role(actor: Person, role: PersonRole) -> bool:
 def require_directory_manager(actor: Person) -> None:
     """``PermissionDenied`` unless ``actor`` may keep the partners directory."""
     if not can_manage_directory(actor):
-        raise PermissionDenied("only administrators and project leads manage the partners directory")
+        raise PermissionDenied(Refusal.DIRECTORY_MANAGERS_ONLY)
 
 
 def is_worker(person: Person, task: Task, access: PlanAccess) -> bool:
@@ -130,13 +131,13 @@ def is_worker(person: Person, task: Task, access: PlanAccess) -> bool:
     return task.assignee_id == person.id or task.owner_role in access.role_keys
 
 
-def require(allowed: bool, message: str) -> None:
-    """Raise ``PermissionDenied`` with ``message`` unless ``allowed``."""
+def require(allowed: bool, refusal: Refusal) -> None:
+    """Raise ``PermissionDenied`` with ``refusal`` unless ``allowed``."""
     if not allowed:
-        raise PermissionDenied(message)
+        raise PermissionDenied(refusal)
 
 
 def require_view(access: PlanAccess) -> None:
     """Someone who may not see a plan is told it does not exist (nothing leaks)."""
     if not access.can_view:
-        raise NotFound("no such plan")
+        raise NotFound(Refusal.NO_SUCH_PLAN)

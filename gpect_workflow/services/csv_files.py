@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..errors import ValidationError
+from ..refusals import Refusal
 
 #: Candidate separators, the first winning a tie (French Excel's).
 SEPARATORS = (";", ",", "\t")
@@ -32,8 +33,8 @@ class CsvFileError(ValidationError):
     """
 
     def __init__(self, code: str, **params: object) -> None:
-        super().__init__(f"the file cannot be read: {code}", {"file": [code]})
-        self.code, self.params = code, params
+        super().__init__(Refusal.FILE_NOT_READABLE, {"file": [code]}, **params)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from ..definitions.files import definition_files
 from ..definitions.model import TaskDef
 from ..errors import DefinitionConflict, NotFound
 from ..models import DefinitionRecord, Plan
+from ..refusals import Refusal
 from .context import now, session, transaction_memo
 
 
@@ -52,7 +53,7 @@ def register_definitions(paths: Iterable[str | Path]) -> list[Registration]:
         if (d.key, d.version) in existing and existing[d.key, d.version].content_hash != d.content_hash
     ]
     if conflicts:
-        raise DefinitionConflict("\n".join(conflicts))
+        raise DefinitionConflict(Refusal.DEFINITION_CHANGED_WITHOUT_VERSION, details="\n".join(conflicts))
     return [_register(file, definition, existing) for file, definition in definitions]
 
 
@@ -119,7 +120,7 @@ def latest_version(key: str) -> int:
     query = sa.select(sa.func.max(DefinitionRecord.version)).where(DefinitionRecord.key == key)
     version = session().scalar(query) if "\x00" not in key else None  # PostgreSQL cannot compare a NUL
     if version is None:
-        raise NotFound(f"no definition {key}")
+        raise NotFound(Refusal.NO_SUCH_DEFINITION, key=key)
     return int(version)
 
 
@@ -134,7 +135,7 @@ def get_definition(key: str, version: int) -> WorkflowDefinition:
         query = sa.select(DefinitionRecord).where(DefinitionRecord.key == key, DefinitionRecord.version == version)
         record = session().scalar(query)
         if record is None:
-            raise NotFound(f"definition {key} version {version} is not registered")
+            raise NotFound(Refusal.NO_SUCH_DEFINITION_VERSION, key=key, version=version)
         memo[key, version] = definition_from_record(record)
     return memo[key, version]
 

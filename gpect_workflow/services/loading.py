@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from ..errors import NotFound, StaleObject
 from ..models import Event, Person, Plan, PlanStage, Task
+from ..refusals import Refusal
 from .context import now, session
 from .zones import zone_or_default
 
@@ -21,7 +22,7 @@ def lock_plan(plan_id: int) -> Plan:
     query = sa.select(Plan).where(Plan.id == plan_id).with_for_update().execution_options(populate_existing=True)
     plan = session().scalar(query)
     if plan is None:
-        raise NotFound("no such plan")
+        raise NotFound(Refusal.NO_SUCH_PLAN)
     return plan
 
 
@@ -29,7 +30,7 @@ def task_for_change(task_id: int) -> tuple[Plan, Task]:
     """The task and its plan, the plan locked first, the task read fresh after the lock."""
     plan_id = session().scalar(sa.select(Task.plan_id).where(Task.id == task_id))
     if plan_id is None:
-        raise NotFound("no such task")
+        raise NotFound(Refusal.NO_SUCH_TASK)
     plan = lock_plan(plan_id)
     query = sa.select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
     task = session().scalar(query)
@@ -41,7 +42,7 @@ def stage_for_change(stage_id: int) -> tuple[Plan, PlanStage]:
     """The stage and its plan, the plan locked first."""
     plan_id = session().scalar(sa.select(PlanStage.plan_id).where(PlanStage.id == stage_id))
     if plan_id is None:
-        raise NotFound("no such stage")
+        raise NotFound(Refusal.NO_SUCH_STAGE)
     plan = lock_plan(plan_id)
     query = sa.select(PlanStage).where(PlanStage.id == stage_id).execution_options(populate_existing=True)
     stage = session().scalar(query)
@@ -50,19 +51,18 @@ def stage_for_change(stage_id: int) -> tuple[Plan, PlanStage]:
 
 
 def check_version(kind: str, current: int, expected: int | None, last_change: Event | None) -> None:
-    """Raise ``StaleObject`` when someone changed the object since the caller read version ``expected``."""
+    """Raise ``StaleObject`` when someone changed the object since the caller read version ``expected``.
+
+    The refusal names who changed it; its parameters also say what (the journal event's kind and states)."""
     if expected is None or expected == current:
         return
-    who = "someone"
-    if last_change is not None and last_change.actor_id is not None:
-        actor = session().get(Person, last_change.actor_id)
-        who = actor.name if actor else who
-    what = (
-        f" ({last_change.kind.replace('_', ' ')}: {last_change.from_state} → {last_change.to_state})"
-        if last_change
-        else ""
-    )
-    raise StaleObject(f"this {kind} was changed by {who}{what} since you opened it; review and try again")
+    change = {"kind": kind}
+    if last_change is not None:
+        change.update(event=last_change.kind, from_state=last_change.from_state, to_state=last_change.to_state)
+    actor = session().get(Person, last_change.actor_id) if last_change and last_change.actor_id else None
+    if actor is None:
+        raise StaleObject(Refusal.CHANGED_MEANWHILE_BY_SOMEONE, **change)
+    raise StaleObject(Refusal.CHANGED_MEANWHILE, who=actor.name, **change)
 
 
 def last_event(plan_id: int, task_id: int | None = None) -> Event | None:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import defer
 
 from ..errors import NotFound
 from ..models import OutboxMessage, OutboxStatus, Person, Plan
+from ..refusals import Refusal
 from .context import now, session
 from .paging import Page, window, within
 
@@ -119,5 +120,5 @@ def message_detail(message_id_: int) -> MessageDetail:
     )
     row = session().execute(query).first()
     if row is None:
-        raise NotFound("no such message")
+        raise NotFound(Refusal.NO_SUCH_MESSAGE)
     return MessageDetail(row[0], row[1], row[2])

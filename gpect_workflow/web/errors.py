@@ -13,7 +13,9 @@ from flask import render_template, request
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
-from .texts import N_
+from ..errors import GpectError
+from ..vocabulary import N_
+from .refusals import refusal_text
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +50,22 @@ def ours(prefix: str) -> bool:
     return not prefix or request.path == prefix or request.path.startswith(prefix + "/")
 
 
-def error_page(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]] | HTTPException:
-    """The HTML page for ``error``, in the page's language; the plain error if the page itself fails."""
+def error_page(
+    error: HTTPException, refusal: GpectError | None = None
+) -> tuple[str, int, list[tuple[str, str]]] | HTTPException:
+    """The HTML page for ``error``, in the page's language; the plain error if the page itself fails.
+
+    ``refusal``: the service's refusal behind ``error``, told as the page's detail.
+    """
     code = error.code or 500
     title, explanation = _EXPLANATIONS.get(code, (error.name, error.description or ""))
     try:
         page = render_template(
-            "gpect_workflow/errors/page.html", code=code, title=gettext(title), explanation=gettext(explanation)
+            "gpect_workflow/errors/page.html",
+            code=code,
+            title=gettext(title),
+            explanation=gettext(explanation),
+            detail=refusal_text(refusal) if refusal is not None else None,
         )
     except Exception:  # pragma: no cover - the last resort must not fail in turn
         log.exception("the error page for %s could not be rendered", code)

@@ -16,6 +16,7 @@ from flask_login import current_user
 
 from ..errors import PermissionDenied, ValidationError
 from ..models import Plan
+from ..refusals import Refusal
 from ..services.indicators.importing import (
     MAX_BYTES,
     MeasurementFile,
@@ -30,6 +31,7 @@ from ..services.plans.burnup import plan_burnup
 from ..services.unit_of_work import after_rollback
 from .auth import signed_in
 from .charts import burnup_svg, indicator_svg, indicator_title
+from .refusals import error_fields
 
 EXAMPLE_CSV = "indicator;date;value;source\ncompanies-surveyed;31/12/2026;42;Enquête CCI\n"
 
@@ -69,7 +71,7 @@ def record_value(plan_id: int, indicator_id: int) -> Any:
     try:
         record_measurement(current_user, indicator_id, value, measured_on, form["source"] or None)
     except ValidationError as error:
-        refused = {field: [gettext(message) for message in messages] for field, messages in error.fields.items()}
+        refused = error_fields(error)
         return after_rollback(lambda: _page(plan_id, status=422, form_for=indicator_id, form=form, errors=refused))
     flash(gettext("The value is recorded."), "success")
     return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
@@ -80,7 +82,7 @@ def import_preview(plan_id: int) -> Any:
     """Read an uploaded file and show what would be recorded, line by line, before anything is."""
     plan, access = plan_for_indicators(current_user, plan_id)
     if not access.can_manage:
-        raise PermissionDenied("only the plan lead records indicator values")
+        raise PermissionDenied(Refusal.LEAD_RECORDS_INDICATORS)
     upload = request.files.get("file")
     content = upload.read(MAX_BYTES + 1) if upload else b""
     if not content:

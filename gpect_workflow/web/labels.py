@@ -10,7 +10,7 @@ from enum import Enum
 
 from flask_babel import gettext
 
-from .texts import N_
+from ..vocabulary import N_
 
 LEVERS = {
     "observe": N_("Observe and analyse"),

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from ..errors import GpectError
+from ..errors import GpectError, ValidationError
 from ..models import Person, ReminderMode, TaskStatus
 from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_token
 from ..notifications.render import long_date
@@ -20,9 +20,10 @@ from ..services.accounts.preferences import set_reminder_mode
 from ..services.partners.people import active_person
 from ..services.tasks.changes import change_task_status, request_more_time
 from ..services.unit_of_work import after_commit, after_rollback
+from ..validation import check_note
 from .auth import login_from_link
 from .i18n import force_locale, page_language
-from .plans.forms import note_message
+from .refusals import error_fields, refusal_text
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}
@@ -67,8 +68,9 @@ def _show(claim: LinkClaim, person: Person, token: str) -> str:
 def _act(claim: LinkClaim, person: Person, token: str) -> Any:
     if claim.purpose == "login":
         return _sign_in(claim, person)
-    too_long = note_message(_note())
-    if too_long:
+    try:
+        check_note(_note())
+    except ValidationError as too_long:
         return _show_with_error(claim, person, token, too_long, 422)
     try:
         consume(claim)
@@ -77,8 +79,8 @@ def _act(claim: LinkClaim, person: Person, token: str) -> Any:
         reason = error.reason
         return after_rollback(lambda: _error_page(reason, person))
     except GpectError as error:
-        message = str(error)
-        return after_rollback(lambda: _show_with_error(claim, person, token, message))
+        refused = error
+        return after_rollback(lambda: _show_with_error(claim, person, token, refused))
     return render_template(
         "gpect_workflow/links/done.html",
         outcome=outcome,
@@ -115,8 +117,14 @@ def _note() -> str:
     return (request.form.get("note") or "").strip()
 
 
-def _show_with_error(claim: LinkClaim, person: Person, token: str, message: str, status: int = 409) -> tuple[str, int]:
+def _show_with_error(
+    claim: LinkClaim, person: Person, token: str, error: GpectError, status: int = 409
+) -> tuple[str, int]:
+    """The link's page again with why it could not act, in the recipient's language: the refused fields'
+    messages, or the refusal told by its code."""
     with force_locale(person.language.value):  # also when drawn after the unit of work's rollback
+        fields = error_fields(error) if isinstance(error, ValidationError) else {}
+        message = " ".join(m for messages in fields.values() for m in messages) or refusal_text(error)
         page = render_template(
             "gpect_workflow/links/page.html",
             purpose=claim.purpose,

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from ..definitions import WorkflowDefinition
 from ..models import Plan
+from ..vocabulary import N_
 from .i18n import localized
-from .texts import N_
 
 #: The buttons of one-click status changes, by target status.
 TASK_ACTIONS = {

@@ -13,7 +13,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ..models import PersonRole
-from .texts import N_
+from ..vocabulary import N_
 
 
 @dataclass(frozen=True)

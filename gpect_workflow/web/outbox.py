@@ -19,11 +19,12 @@ from flask_login import current_user
 from ..errors import InvalidTransition
 from ..models import OutboxStatus
 from ..notifications.outbox import attachments_of
+from ..refusals import Refusal
 from ..services.access import is_active_admin, require
 from ..services.outbox import message_detail, message_page, retry, retry_failed
 from ..services.paging import page_number
+from ..vocabulary import N_
 from .auth import signed_in
-from .texts import N_
 
 #: Labels of the statuses, as a message's state.
 STATUS_LABELS = {
@@ -74,7 +75,7 @@ def register(blueprint: Blueprint) -> None:
 
 def _require_admin() -> None:
     """Signed-in people other than administrators get 403."""
-    require(is_active_admin(current_user), "the outbox is for administrators")
+    require(is_active_admin(current_user), Refusal.OUTBOX_FOR_ADMINISTRATORS)
 
 
 def _labels() -> dict[str, Any]:
@@ -119,7 +120,7 @@ def retry_message(message_id: int) -> Any:
     _require_admin()
     detail = message_detail(message_id)
     if not retry(message_id):
-        raise InvalidTransition(f"the message is {detail.message.status}: only failed messages are retried")
+        raise InvalidTransition(Refusal.ONLY_FAILED_MESSAGES_RETRIED, status=detail.message.status)
     flash(gettext("The message is queued again; it will leave with the next sending pass."))
     return redirect(url_for("gpect.outbox_message", message_id=message_id))
 

@@ -8,11 +8,7 @@ from __future__ import annotations
 
 from flask_babel import gettext
 
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention extraction tools look for
-    """Mark ``message`` for extraction; it is translated when a page asks for it."""
-    return message
-
+from ..vocabulary import N_
 
 _TEXTS: dict[str, str] = {
     "title_open_task": N_("Your task"),

@@ -659,7 +659,7 @@ def test_a_plan_starting_later_is_created_scheduled_unless_open_now(world: World
     tasks = world.get(f"plans/{created['id']}/tasks", "partner").get_json()["items"]
     survey = next(task for task in tasks if task["key"] == "employment-data")
     refused = world.patch(f"tasks/{survey['id']}", "partner", {"status": "done", "version": survey["version"]})
-    assert refused.status_code == 409 and "scheduled" in refused.get_json()["message"]
+    assert refused.status_code == 409 and refused.get_json()["refusal"] == "plan_not_open_yet"
 
     today = {**body, "name": "Plan du jour", "start_date": "2026-11-30", "open_now": False}
     assert world.post("plans", "lead", today).get_json()["status"] == "active", "a plan starting today opens at once"
@@ -733,7 +733,14 @@ def test_a_stale_version_is_409_and_a_stale_if_match_412(world: World) -> None:
     task = world.tasks()["employment-data"]
     assert world.patch(f"tasks/{task['id']}", "partner", {"status": "in_progress"}).status_code == 200
     body = assert_error(world.patch(f"tasks/{task['id']}", "partner", {"status": "done", "version": 1}), 409)
-    assert "changed" in body["message"]
+    assert body["refusal"] == "changed_meanwhile" and "changed" in body["message"]
+    assert body["parameters"] == {
+        "who": world.people["partner"].name,
+        "kind": "task",
+        "event": "task_status_changed",
+        "from_state": "todo",
+        "to_state": "in_progress",
+    }
     assert_error(world.patch(f"tasks/{task['id']}", "partner", {"status": "done"}, headers={"If-Match": '"1"'}), 412)
     assert_error(world.patch(f"tasks/{task['id']}", "partner", {"status": "done"}, headers={"If-Match": 'W/"1"'}), 412)
     assert world.tasks()["employment-data"]["status"] == "in_progress"
@@ -748,7 +755,12 @@ def test_a_stale_version_is_409_and_a_stale_if_match_412(world: World) -> None:
 def test_status_changes_follow_the_rules(world: World) -> None:
     tasks = world.tasks()
     data, survey = tasks["employment-data"], tasks["business-survey"]
-    assert_error(world.patch(f"tasks/{data['id']}", "partner", {"status": "skipped", "note": "Pas le temps"}), 403)
+    skipped = assert_error(
+        world.patch(f"tasks/{data['id']}", "partner", {"status": "skipped", "note": "Pas le temps"}), 403
+    )
+    assert skipped["refusal"] == "lead_only_transition"
+    assert skipped["parameters"] == {"current": "todo", "target": "skipped"}
+    assert skipped["message"] == "Only the plan lead may move a task from “todo” to “skipped”."
     assert_error(world.patch(f"tasks/{data['id']}", "chamber", {"status": "done"}), 403)
     assert_error(world.patch(f"tasks/{data['id']}", "outsider", {"status": "done"}), 404)
     assert_error(world.patch(f"tasks/{data['id']}", "partner", {"status": "blocked"}), 422, "note")
@@ -757,7 +769,7 @@ def test_status_changes_follow_the_rules(world: World) -> None:
     )
     assert too_long["errors"]["note"] == ["Write at most 2000 characters."], "the journal's rule, refused not cut"
     body = assert_error(world.patch(f"tasks/{survey['id']}", "chamber", {"status": "done"}), 409)
-    assert "depends" in body["message"]
+    assert body["refusal"] == "dependencies_not_done" and "depends" in body["message"] and "parameters" not in body
     assert_error(world.patch(f"tasks/{survey['id']}", "lead", {"status": "done"}), 409)
     assert_error(
         world.patch(f"tasks/{survey['id']}", "chamber", {"status": "done", "override_dependencies": True}), 403

@@ -14,6 +14,8 @@ from gpect_workflow.engine.stages import (
 )
 from gpect_workflow.engine.states import Decision, StageStatus, TaskStatus
 from gpect_workflow.errors import InvalidTransition, ValidationError
+from gpect_workflow.refusals import Refusal
+from tests.refusing import field_words, refused
 
 T = TaskStatus
 STAGE_TASKS = ["survey", "report", "review"]
@@ -69,7 +71,7 @@ def test_status_when_ready_committee_gate_waits() -> None:
 @pytest.mark.parametrize("decision", list(Decision), ids=str)
 def test_decision_only_from_awaiting_decision(status: StageStatus, decision: Decision) -> None:
     reopen = ["survey"] if decision is Decision.REWORK else []
-    with pytest.raises(InvalidTransition, match=f"the stage is {status}"):
+    with refused(InvalidTransition, Refusal.STAGE_NOT_AWAITING_DECISION):
         check_decision(status, decision, reopen, STAGE_TASKS)
 
 
@@ -86,25 +88,26 @@ def test_rework_naming_tasks_of_the_stage_is_accepted() -> None:
 def test_rework_needs_tasks() -> None:
     with pytest.raises(ValidationError) as caught:
         check_decision(StageStatus.AWAITING_DECISION, Decision.REWORK, [], STAGE_TASKS)
-    assert caught.value.fields == {"reopen": ["choose at least one task of the stage"]}
+    assert field_words(caught.value) == {"reopen": ["Choose at least one task of this stage to rework."]}
 
 
 @pytest.mark.parametrize("decision", [Decision.APPROVE, Decision.HOLD], ids=str)
 def test_approve_and_hold_with_tasks_are_refused(decision: Decision) -> None:
     with pytest.raises(ValidationError) as caught:
         check_decision(StageStatus.AWAITING_DECISION, decision, ["survey"], STAGE_TASKS)
-    assert caught.value.fields == {"reopen": ["leave empty unless the decision is rework"]}
+    assert field_words(caught.value) == {"reopen": ["Leave empty unless the decision is rework."]}
 
 
 def test_rework_with_unknown_tasks_lists_them_sorted() -> None:
     with pytest.raises(ValidationError) as caught:
         check_decision(StageStatus.AWAITING_DECISION, Decision.REWORK, ["zeta", "survey", "alpha"], STAGE_TASKS)
-    assert caught.value.fields == {"reopen": ["not tasks of this stage: alpha, zeta"]}
+    assert field_words(caught.value) == {"reopen": ["Not tasks of this stage: alpha, zeta."]}
 
 
 def test_rework_when_the_stage_has_no_tasks_names_an_unknown_task() -> None:
-    with pytest.raises(ValidationError, match="unknown tasks"):
+    with pytest.raises(ValidationError) as caught:
         check_decision(StageStatus.AWAITING_DECISION, Decision.REWORK, ["survey"], [])
+    assert field_words(caught.value) == {"reopen": ["Not tasks of this stage: survey."]}
 
 
 def test_stage_status_checked_before_the_tasks() -> None:

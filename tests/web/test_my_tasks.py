@@ -142,7 +142,7 @@ def test_one_click_start_done_and_blocked_change_the_database(
     tailor = task(plan, "tailor-offer")  # adapt stage: not open yet, so not listed and not changeable
     assert tailor.id not in row_ids(page, "task")
     refused = change(client, tailor, "in_progress")
-    assert refused.status_code == 409 and "not possible now" in text(refused)
+    assert refused.status_code == 409 and "This task's stage has not opened yet." in text(refused)
     assert fresh(tailor).status is TaskStatus.TODO
 
 
@@ -201,7 +201,7 @@ def test_invalid_and_unknown_changes_are_refused(client: FlaskClient, definition
     sign_in(client, mine)
     survey = task(plan, "business-survey")
     early = change(client, survey, "done")
-    assert early.status_code == 409 and "depends on are not done yet" in text(early)
+    assert early.status_code == 409 and "The tasks this one depends on are not finished yet." in text(early)
     assert fresh(survey).status is TaskStatus.TODO
     assert change(client, survey, "skipped").status_code == 400, "skipping is not a one-click change"
     assert change(client, survey, "whatever").status_code == 400

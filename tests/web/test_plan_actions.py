@@ -498,7 +498,7 @@ def test_a_change_the_plan_s_status_does_not_allow_is_refused(client: FlaskClien
     as_(client, cast.lead)
     response = post(client, f"/plans/{cast.plan.id}/hold", {"note": "encore"})
     assert response.status_code == 409
-    assert "The plan cannot make this change from its current status." in text(response)
+    assert "The plan is already “on hold”: someone may have done it a moment ago." in text(response)
     post(client, f"/plans/{cast.plan.id}/cancel", {"confirm": "yes"})
     assert fresh_plan(cast).status is PlanStatus.CANCELLED
     response = post(client, f"/plans/{cast.plan.id}/cancel", {"note": "x"})

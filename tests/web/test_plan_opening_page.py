@@ -74,7 +74,7 @@ def test_only_the_lead_or_an_administrator_opens_it_and_only_with_csrf(
     assert NOTICE not in page and "Open now" not in page and "Put on hold" in page
 
     again = post(client, f"/plans/{plan.id}/open", {})
-    assert again.status_code == 409 and "The plan cannot make this change from its current status." in text(again)
+    assert again.status_code == 409 and "Only a plan waiting for its start date can be opened early." in text(again)
 
 
 def test_an_administrator_opens_it_too(client: FlaskClient, cast: Cast, plan: Plan) -> None:

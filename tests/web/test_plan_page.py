@@ -16,6 +16,7 @@ from gpect_workflow.services.indicators.measurements import record_measurement
 from gpect_workflow.services.journal import JOURNAL_PAGE_SIZE
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
+from tests.engine_drive import drive_to_completion
 from tests.query_count import count_queries
 
 from .plan_support import Cast, as_, cast_fixture, english, section, start_plan_of, task, text  # noqa: F401
@@ -194,6 +195,27 @@ def test_the_journal_tells_who_did_what_newest_first_in_the_reader_s_time_zone(
     assert sentences.index("Created the plan") > sentences.index(
         "Moved “Provide employment and job-seeker data” from “to do” to “blocked”"
     ), "newest first"
+
+
+def test_an_optional_task_skipped_with_its_stage_is_told_in_the_reader_s_language(
+    client: FlaskClient, cast: Cast
+) -> None:
+    drive_to_completion(cast.plan)
+    session().commit()
+    feedback = task(cast.plan, "company-feedback")
+    assert feedback.status is TaskStatus.SKIPPED and feedback.status_reason is None, "no note in words is stored"
+    cast.lead.language = Language.FR
+    session().commit()
+    journal = section(text(as_(client, cast.lead).get(f"{url(cast)}?journal_page=1")), "journal")
+    pages = [journal]
+    page = 2
+    while "Recueillir l'avis des entreprises" not in " ".join(pages) and page < 10:
+        pages.append(section(text(client.get(f"{url(cast)}?journal_page={page}")), "journal"))
+        page += 1
+    assert (
+        "A marqué « Recueillir l'avis des entreprises » sans objet : tâche facultative laissée ouverte à la "
+        "clôture de son étape" in " ".join(pages)
+    )
 
 
 def test_a_long_journal_comes_a_page_at_a_time(client: FlaskClient, cast: Cast) -> None:

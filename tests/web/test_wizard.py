@@ -29,6 +29,7 @@ from gpect_workflow.models import (
     Task,
     Territory,
 )
+from gpect_workflow.refusals import NAME_LENGTH, PLAN_NAME_NEEDED, ROLES_UNMAPPED, Refusal
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
@@ -611,9 +612,12 @@ def test_confirm_checks_every_step_again(
 @pytest.mark.parametrize(
     ("fields", "shown"),
     [
-        ({"name": ["give the plan a name"]}, 'id="name-error" role="alert">give the plan a name'),
-        ({"roles": ["map these roles: region"]}, 'id="roles-error" role="alert">map these roles: region'),
-        ({"other": ["something else"]}, 'id="form-error" role="alert">something else'),
+        ({"name": [PLAN_NAME_NEEDED]}, 'id="name-error" role="alert">Give the plan a name.'),
+        (
+            {"roles": [ROLES_UNMAPPED]},
+            'id="roles-error" role="alert">Map these roles to an organisation and at least one person: region.',
+        ),
+        ({"other": [NAME_LENGTH]}, 'id="form-error" role="alert">Give a name of 1 to 200 characters.'),
     ],
 )
 def test_start_plan_refusals_are_shown_at_their_step(
@@ -626,7 +630,7 @@ def test_start_plan_refusals_are_shown_at_their_step(
     shown: str,
 ) -> None:
     def refuse(*args: object) -> None:
-        raise ValidationError("the plan cannot be started", fields)
+        raise ValidationError(Refusal.INVALID_INPUT, fields, roles="region")
 
     monkeypatch.setattr("gpect_workflow.web.plans.wizard.start_plan", refuse)
     sign_in(client, lead)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ...errors import NotFound, ValidationError
 from ...models import ApiToken, Person
+from ...refusals import TOKEN_NAME_LENGTH, Refusal
 from ..context import now, session
 
 TOKEN_PREFIX = "gpect_"
@@ -25,7 +26,7 @@ def create_token(person: Person, name: str) -> tuple[ApiToken, str]:
     """A new token for ``person``; the plain token is returned once and never stored."""
     name = name.strip()
     if not name or len(name) > 100:
-        raise ValidationError("invalid name", {"name": ["give the token a name of 1 to 100 characters"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"name": [TOKEN_NAME_LENGTH]})
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(person_id=person.id, name=name, token_hash=_hash(plain), prefix=plain[:12], created_dt=now())
     session().add(token)
@@ -56,7 +57,7 @@ def revoke_token(person: Person, token_id: int) -> ApiToken:
     """Revoke one of the person's own tokens."""
     token = session().get(ApiToken, token_id)
     if token is None or token.person_id != person.id:
-        raise NotFound("no such token")
+        raise NotFound(Refusal.NO_SUCH_TOKEN)
     token.revoked_dt = token.revoked_dt or now()
     session().flush()
     return token

@@ -28,6 +28,7 @@ from ...models import (
     RoleAssignment,
     Task,
 )
+from ...refusals import Refusal
 from ..access import visible_plans
 from ..context import session
 from ..definitions import get_definition
@@ -94,7 +95,7 @@ def plan_review(person: Person, plan_id: int) -> PlanReview:
     """One plan's review, for someone who may see the plan (others are told it does not exist)."""
     reviews = plan_reviews(person, [plan_id])
     if not reviews:
-        raise NotFound("no such plan")
+        raise NotFound(Refusal.NO_SUCH_PLAN)
     return reviews[0]
 
 

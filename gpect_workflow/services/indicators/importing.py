@@ -16,7 +16,9 @@ from datetime import date, datetime
 
 from ...errors import ValidationError
 from ...models import Indicator, Measurement, Person
+from ...refusals import Refusal
 from ...validation import DATE_MESSAGE, date_problem
+from ...vocabulary import N_
 from ..csv_files import CsvFileError, read_table
 from .measurements import plan_indicators, record_measurement
 
@@ -33,10 +35,6 @@ HEADER_ALIASES = {
     "source": "source",
 }
 REQUIRED = ("indicator", "date", "value")
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext marker extraction tools look for
-    return message
 
 
 @dataclass(frozen=True)
@@ -122,7 +120,7 @@ def import_measurements(person: Person, plan_id: int, content: bytes) -> list[Me
     parsed = read_measurements(content, indicators)
     problems = _problems(parsed)
     if problems:
-        raise ValidationError("the file was not imported", problems)
+        raise ValidationError(Refusal.FILE_NOT_IMPORTED, problems)
     recorded: list[Measurement] = []
     for row in parsed.rows:
         assert row.indicator is not None and row.measured_on is not None and row.value is not None
@@ -130,7 +128,7 @@ def import_measurements(person: Person, plan_id: int, content: bytes) -> list[Me
             recorded.append(record_measurement(person, row.indicator.id, row.value, row.measured_on, row.source))
         except ValidationError as error:
             messages = [message for messages in error.fields.values() for message in messages]
-            raise ValidationError("the file was not imported", {f"line {row.line}": messages}) from error
+            raise ValidationError(Refusal.FILE_NOT_IMPORTED, {f"line {row.line}": messages}) from error
     return recorded
 
 

@@ -10,15 +10,13 @@ from sqlalchemy.orm import selectinload
 
 from ...errors import NotFound, ValidationError
 from ...models import Indicator, Measurement, Person, Plan
+from ...refusals import Refusal
 from ...validation import DATE_MESSAGE, date_problem
+from ...vocabulary import N_
 from ..access import PlanAccess, plan_access, require, require_view
 from ..context import now, session
 from ..definitions import get_definition
 from ..loading import plan_today
-
-
-def N_(message: str) -> str:  # noqa: N802 - marks messages the pages translate (gettext convention)
-    return message
 
 
 def plan_indicators(person: Person, plan_id: int) -> list[Indicator]:
@@ -63,12 +61,12 @@ def get_indicator(person: Person, indicator_id: int) -> Indicator:
     """One indicator, for someone who may see its plan."""
     indicator = session().get(Indicator, indicator_id)
     if indicator is None:
-        raise NotFound("no such indicator")
+        raise NotFound(Refusal.NO_SUCH_INDICATOR)
     plan = _plan(indicator.plan_id)
     try:
         require_view(plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version)))
     except NotFound as exc:
-        raise NotFound("no such indicator") from exc
+        raise NotFound(Refusal.NO_SUCH_INDICATOR) from exc
     return indicator
 
 
@@ -79,10 +77,10 @@ def record_measurement(
     indicator = get_indicator(person, indicator_id)
     plan = _plan(indicator.plan_id)
     access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
-    require(access.can_manage, "only the plan lead records indicator values")
+    require(access.can_manage, Refusal.LEAD_RECORDS_INDICATORS)
     problems = _problems(indicator, plan, value, measured_on, source)
     if problems:
-        raise ValidationError("the measurement cannot be recorded", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     measurement = Measurement(
         indicator_id=indicator.id,
         value=value,
@@ -128,5 +126,5 @@ def _measured_on_problem(plan: Plan, measured_on: date) -> str | None:
 def _plan(plan_id: int) -> Plan:
     plan = session().get(Plan, plan_id)
     if plan is None:
-        raise NotFound("no such plan")
+        raise NotFound(Refusal.NO_SUCH_PLAN)
     return plan

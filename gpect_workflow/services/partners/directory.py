@@ -10,6 +10,7 @@ from sqlalchemy.orm import joinedload
 
 from ...errors import NotFound
 from ...models import Organisation, OrganisationKind, Person, Territory
+from ...refusals import Refusal
 from ..access import visible_people
 from ..context import session
 from ..paging import Page, paginate
@@ -76,7 +77,7 @@ def get_organisation(actor: Person, organisation_id: int) -> Organisation:
     )
     organisation = session().scalar(query)
     if organisation is None:
-        raise NotFound("no such organisation")
+        raise NotFound(Refusal.NO_SUCH_ORGANISATION)
     return organisation
 
 

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from ...errors import NotFound, ValidationError
 from ...models import Organisation, OrganisationKind, Person, Territory
+from ...refusals import NAME_LENGTH, NAME_TAKEN, UNKNOWN_TERRITORY, Refusal
 from ...validation import collect, normalise_email
 from ..access import require_directory_manager
 from ..context import now, session
@@ -57,10 +58,10 @@ def create_organisation(
     name = name.strip()
     problems = _organisation_problems(name, territory_id, email)
     if problems:
-        raise ValidationError("the organisation cannot be created", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     territory = session().get(Territory, territory_id) if territory_id is not None else None
     if ensure_organisation_exists(name, territory_id):
-        raise ValidationError("already in the directory", {"name": [f"{name} is already in the directory"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"name": [NAME_TAKEN]})
     return ensure_organisation(name, kind, territory, email)
 
 
@@ -75,9 +76,9 @@ def ensure_organisation_exists(name: str, territory_id: int | None) -> bool:
 def _organisation_problems(name: str, territory_id: int | None, email: str | None) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
     if not 1 <= len(name) <= 200:
-        problems["name"] = ["give a name of 1 to 200 characters"]
+        problems["name"] = [NAME_LENGTH]
     if territory_id is not None and session().get(Territory, territory_id) is None:
-        problems["territory_id"] = ["unknown territory"]
+        problems["territory_id"] = [UNKNOWN_TERRITORY]
     if email:
         collect(problems, normalise_email, email)
     return problems
@@ -88,15 +89,15 @@ def update_organisation(actor: Person, organisation_id: int, **changes: object) 
     require_directory_manager(actor)
     organisation = session().get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound("no such organisation")
+        raise NotFound(Refusal.NO_SUCH_ORGANISATION)
     name = str(changes.get("name", organisation.name)).strip()
     territory_id = changes.get("territory_id", organisation.territory_id)
     email = changes.get("email", organisation.email)
     problems = _organisation_problems(name, territory_id, email)  # type: ignore[arg-type]
     if not problems and _name_taken(name, territory_id, organisation.id):  # type: ignore[arg-type]
-        problems["name"] = ["another organisation of that territory has this name"]
+        problems["name"] = [NAME_TAKEN]
     if problems:
-        raise ValidationError("the organisation cannot be changed", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     organisation.name, organisation.territory_id = name, territory_id  # type: ignore[assignment]
     organisation.email = normalise_email(email) if email else None  # type: ignore[arg-type]
     if "kind" in changes:
@@ -104,9 +105,7 @@ def update_organisation(actor: Person, organisation_id: int, **changes: object) 
     try:
         session().flush()
     except sa.exc.IntegrityError as error:  # the (name, territory) key, taken by someone at the same moment
-        raise ValidationError(
-            "already in the directory", {"name": ["another organisation of that territory has this name"]}
-        ) from error
+        raise ValidationError(Refusal.INVALID_INPUT, {"name": [NAME_TAKEN]}) from error
     return organisation
 
 

@@ -9,6 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from ...errors import NotFound, PermissionDenied, ValidationError
 from ...models import Language, Organisation, Person, PersonRole, ReminderMode
+from ...refusals import ADDRESS_TAKEN, NAME_LENGTH, PASSWORD_TOO_SHORT, REFERENT_TAKEN, UNKNOWN_ORGANISATION, Refusal
 from ...validation import check_timezone, collect, normalise_email
 from ..access import can_create_role, can_edit_people, require_directory_manager, visible_people
 from ..context import now, session
@@ -24,7 +25,7 @@ def get_person(person_id: int) -> Person:
     """One person of the directory (``NotFound`` when there is none)."""
     person = session().get(Person, person_id)
     if person is None:
-        raise NotFound("no such person")
+        raise NotFound(Refusal.NO_SUCH_PERSON)
     return person
 
 
@@ -51,11 +52,11 @@ def create_person(
     address = collect(problems, normalise_email, email)
     zone = collect(problems, check_timezone, timezone or current_app.config["DEFAULT_TIMEZONE"])
     if address is not None and find_person(address) is not None:
-        problems["email"] = [f"{address} already has an account"]
+        problems["email"] = [ADDRESS_TAKEN]
     if password is not None and len(password) < 10:
-        problems["password"] = ["use at least 10 characters"]
+        problems["password"] = [PASSWORD_TOO_SHORT]
     if problems or address is None or zone is None:
-        raise ValidationError("the person cannot be created", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     person = Person(
         email=address,
         name=(name or address.split("@")[0]).strip(),
@@ -74,9 +75,6 @@ def create_person(
     return person
 
 
-_REFERENT_TAKEN = "the organisation already has a referent"
-
-
 _SELF_FIELDS = {"name", "language", "timezone", "reminder_mode"}
 
 
@@ -93,15 +91,15 @@ def create_person_as(actor: Person, email: str, role: PersonRole, name: str | No
     """Add a person to the directory (leads and administrators; only administrators create administrators)."""
     require_directory_manager(actor)
     if not can_create_role(actor, role):
-        raise PermissionDenied("only administrators create administrators")
+        raise PermissionDenied(Refusal.ADMINISTRATORS_CREATE_ADMINISTRATORS)
     organisation_id = options.pop("organisation_id", None)
     organisation = session().get(Organisation, organisation_id) if organisation_id is not None else None
     if organisation_id is not None and organisation is None:
-        raise ValidationError("unknown organisation", {"organisation_id": ["unknown organisation"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"organisation_id": [UNKNOWN_ORGANISATION]})
     if name is not None and len(name.strip()) > 200:
-        raise ValidationError("name too long", {"name": ["give a name of 1 to 200 characters"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"name": [NAME_LENGTH]})
     if options.get("is_referent") and organisation is not None and _referent_of(organisation.id, None):
-        raise ValidationError("the organisation has a referent", {"is_referent": [_REFERENT_TAKEN]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"is_referent": [REFERENT_TAKEN]})
     return create_person(email, role, name, organisation=organisation, **options)  # type: ignore[arg-type]
 
 
@@ -109,14 +107,14 @@ def update_person(actor: Person, person_id: int, **changes: object) -> Person:
     """Change a person: administrators anything; anyone their own name, language, time zone, reminder mode."""
     person = session().get(Person, person_id)
     if person is None:
-        raise NotFound("no such person")
+        raise NotFound(Refusal.NO_SUCH_PERSON)
     if not can_edit_people(actor) and (person.id != actor.id or set(changes) - _SELF_FIELDS):
-        raise PermissionDenied("you may change only your own name, language, time zone and reminder mode")
+        raise PermissionDenied(Refusal.OWN_PREFERENCES_ONLY)
     problems = _person_problems(changes)
     if "organisation_id" not in problems and _would_be_second_referent(person, changes):
-        problems["is_referent"] = [_REFERENT_TAKEN]
+        problems["is_referent"] = [REFERENT_TAKEN]
     if problems:
-        raise ValidationError("the person cannot be changed", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     if "timezone" in changes:
         changes["timezone"] = check_timezone(str(changes["timezone"]))
     for name, value in changes.items():
@@ -130,10 +128,10 @@ def _person_problems(changes: dict[str, object]) -> dict[str, list[str]]:
     if "timezone" in changes:
         collect(problems, check_timezone, str(changes["timezone"]))
     if "name" in changes and not 1 <= len(str(changes["name"]).strip()) <= 200:
-        problems["name"] = ["give a name of 1 to 200 characters"]
+        problems["name"] = [NAME_LENGTH]
     organisation_id = changes.get("organisation_id")
     if organisation_id is not None and session().get(Organisation, organisation_id) is None:
-        problems["organisation_id"] = ["unknown organisation"]
+        problems["organisation_id"] = [UNKNOWN_ORGANISATION]
     return problems
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...engine.progress import Progress
 from ...errors import NotFound
 from ...models import Person, Plan, PlanStage, Task
+from ...refusals import Refusal
 from ..access import PlanAccess, plan_access, require_view
 from ..context import session
 from ..definitions import get_definition
@@ -54,7 +55,7 @@ def plan_detail(person: Person, plan_id: int) -> PlanDetail:
         .options(joinedload(Plan.territory), joinedload(Plan.lead), selectinload(Plan.stages))
     )
     if plan is None:
-        raise NotFound("no such plan")
+        raise NotFound(Refusal.NO_SUCH_PLAN)
     access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
     require_view(access)
     empty = Progress()
@@ -85,11 +86,11 @@ def get_task(person: Person, task_id: int) -> Task:
     """One task, for someone who may see its plan."""
     task = session().get(Task, task_id)
     if task is None:
-        raise NotFound("no such task")
+        raise NotFound(Refusal.NO_SUCH_TASK)
     try:
         plan_detail(person, task.plan_id)
     except NotFound as exc:
-        raise NotFound("no such task") from exc
+        raise NotFound(Refusal.NO_SUCH_TASK) from exc
     return task
 
 
@@ -97,7 +98,7 @@ def check_visible(person: Person, plan_id: int) -> None:
     """``NotFound`` unless ``person`` may see the plan: outsiders learn nothing, not even that it exists."""
     plan = session().get(Plan, plan_id)
     if plan is None:
-        raise NotFound("no such plan")
+        raise NotFound(Refusal.NO_SUCH_PLAN)
     require_view(plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version)))
 
 
@@ -105,5 +106,5 @@ def plan_of_task(task_id: int) -> int:
     """The id of the plan a task belongs to (``NotFound`` when there is no such task)."""
     plan_id = session().scalar(sa.select(Task.plan_id).where(Task.id == task_id))
     if plan_id is None:
-        raise NotFound("no such task")
+        raise NotFound(Refusal.NO_SUCH_TASK)
     return int(plan_id)

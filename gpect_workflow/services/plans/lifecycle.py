@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from ... import signals
 from ...engine.plans import check_plan_change, hold_shift
 from ...models import OPEN_TASK_STATUSES, Person, Plan, PlanStage, PlanStatus, StageStatus, Task
+from ...refusals import Refusal
 from ..access import plan_access, require
 from ..context import now, sender, session
 from ..definitions import get_definition
@@ -57,7 +58,7 @@ def _managed_plan(actor: Person, plan_id: int, expected_version: int | None) -> 
     plan = lock_plan(plan_id)
     definition = get_definition(plan.definition_key, plan.definition_version)
     access = plan_access(actor, plan, definition)
-    require(access.can_manage, "only the plan lead may hold, resume or cancel the plan")
+    require(access.can_manage, Refusal.LEAD_HOLDS_PLANS)
     check_version("plan", plan.version, expected_version, last_event(plan.id))
     return plan
 

@@ -16,6 +16,7 @@ from flask import current_app
 
 from ...engine.plans import check_plan_opening, latest_start_due, opening_moment
 from ...models import Person, Plan, PlanStage, PlanStatus
+from ...refusals import Refusal
 from ..access import plan_access, require
 from ..context import now, session
 from ..definitions import get_definition
@@ -95,7 +96,7 @@ def open_plan_now(actor: Person, plan_id: int, expected_version: int | None = No
     """
     plan = lock_plan(plan_id)
     definition = get_definition(plan.definition_key, plan.definition_version)
-    require(plan_access(actor, plan, definition).can_manage, "only the plan lead may open the plan early")
+    require(plan_access(actor, plan, definition).can_manage, Refusal.LEAD_OPENS_EARLY)
     check_version("plan", plan.version, expected_version, last_event(plan.id))
     open_scheduled_plan(plan, actor)
     return plan

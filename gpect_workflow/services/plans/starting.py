@@ -26,6 +26,7 @@ from ...models import (
     TaskStatus,
     Territory,
 )
+from ...refusals import PLAN_NAME_NEEDED, ROLES_UNMAPPED, UNKNOWN_PERSON, UNKNOWN_TERRITORY, Refusal
 from ...validation import SCHEDULE_MESSAGE, check_date, check_timezone, collect, date_problem
 from ..access import can_start_plans
 from ..context import now, sender, session
@@ -110,7 +111,7 @@ def open_first_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> None
 def require_plan_starter(actor: Person) -> None:
     """Only project leads and administrators start plans (and open the wizard that does)."""
     if not can_start_plans(actor):
-        raise PermissionDenied("only project leads and administrators start plans")
+        raise PermissionDenied(Refusal.PLAN_STARTERS_ONLY)
 
 
 def first_assignee(mapping: RoleMapping | None) -> int | None:
@@ -134,7 +135,7 @@ def check_start_date(definition: WorkflowDefinition, start_date: date) -> date:
     check_date(start_date, "start_date")
     for stage in planned_schedule(definition, start_date):
         if any(date_problem(day) for day in (stage.start, stage.end, *stage.due_dates.values())):
-            raise ValidationError("the schedule runs past the supported dates", {"start_date": [SCHEDULE_MESSAGE]})
+            raise ValidationError(Refusal.SCHEDULE_OUT_OF_RANGE, {"start_date": [SCHEDULE_MESSAGE]})
     return start_date
 
 
@@ -143,20 +144,20 @@ def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None
     owners = sorted({task.owner for task in definition.tasks()})
     missing = [role for role in owners if role not in request.roles or not request.roles[role].person_ids]
     if missing:
-        problems["roles"] = [f"map these roles to an organisation and at least one person: {', '.join(missing)}"]
+        problems["roles"] = [ROLES_UNMAPPED]
     unknown = sorted(set(request.roles) - {role.key for role in definition.roles})
     if unknown:
         problems.setdefault("roles", []).append(f"not roles of this definition: {', '.join(unknown)}")
     if not request.name.strip():
-        problems["name"] = ["give the plan a name"]
+        problems["name"] = [PLAN_NAME_NEEDED]
     collect(problems, check_timezone, request.timezone)
     collect(problems, check_start_date, definition, request.start_date)
     if session().get(Territory, request.territory_id) is None:
-        problems["territory_id"] = ["unknown territory"]
+        problems["territory_id"] = [UNKNOWN_TERRITORY]
     if session().get(Person, request.lead_id) is None:
-        problems["lead_id"] = ["unknown person"]
+        problems["lead_id"] = [UNKNOWN_PERSON]
     if problems:
-        raise ValidationError("the plan cannot be started", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems, roles=", ".join(missing))
 
 
 def _new_plan(request: PlanRequest, status: PlanStatus) -> Plan:

@@ -25,7 +25,9 @@ from ...definitions import WorkflowDefinition
 from ...definitions.model import StageDef, TaskDef
 from ...errors import NotFound, ValidationError
 from ...models import Organisation, OrganisationKind, Person, PersonRole, Plan, Territory
+from ...refusals import Refusal
 from ...validation import check_date, check_timezone, collect, normalise_email
+from ...vocabulary import N_
 from ..context import now, session
 from ..definitions import definition_from_record, get_definition, list_definition_records
 from ..partners.organisations import create_organisation
@@ -41,11 +43,6 @@ from .starting import (
 
 #: Longest plan name the database keeps.
 NAME_MAX_LENGTH = 200
-
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention extraction tools look for
-    """Mark ``message`` for the catalogue; the page translates it when it shows it."""
-    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +133,7 @@ def check_details(actor: Person, typed: DetailsInput) -> tuple[PlanDetails, Work
     timezone = collect(problems, check_timezone, typed.timezone)
     lead = _lead(actor, typed.lead_id, problems)
     if problems:
-        raise ValidationError("the plan's details are not valid", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     assert definition and territory and start and timezone and lead  # each is set when no problem was found
     details = PlanDetails(definition.key, definition.version, territory, name, start, timezone, lead)
     return details, definition
@@ -226,7 +223,7 @@ def check_roles(
         else:
             mappings[role.key] = RoleMapping(organisation.id, tuple(people))
     if problems:
-        raise ValidationError("the roles are not all mapped", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     return mappings
 
 
@@ -320,7 +317,7 @@ def add_organisation(actor: Person, territory: Territory, name: str, kind: str, 
     if email.strip():
         collect(problems, normalise_email, email)
     if problems:
-        raise ValidationError("the organisation cannot be added", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     return create_organisation(actor, name, OrganisationKind(kind), territory.id, email.strip() or None)
 
 
@@ -336,7 +333,7 @@ def add_person(actor: Person, organisation: Organisation | None, name: str, emai
     else:
         collect(problems, normalise_email, email)
     if problems:
-        raise ValidationError("the person cannot be added", problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
     assert organisation is not None
     person = create_person_as(actor, email, PersonRole.PARTNER, name.strip(), organisation_id=organisation.id)
     session().expire(organisation, ["people"])  # the roles step, drawn next, lists the new person too

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from ...definitions.model import StageDef, WorkflowDefinition
 from ...errors import NotFound
 from ...models import CommitteeDecision, Event, Indicator, Person, Plan, PlanStage, PlanStatus, StageStatus, Task
+from ...refusals import Refusal
 from ..access import PlanAccess, plan_access
 from ..committee.reports import IndicatorLine, indicator_line
 from ..context import session
@@ -61,12 +62,12 @@ def gate_review(person: Person, stage_id: int) -> GateReview:
     """The evidence for ``stage_id``'s gate, for someone who may see the plan (others: ``NotFound``)."""
     stage = session().get(PlanStage, stage_id, options=[joinedload(PlanStage.plan).joinedload(Plan.territory)])
     if stage is None:
-        raise NotFound("no such stage")
+        raise NotFound(Refusal.NO_SUCH_STAGE)
     plan = stage.plan
     definition = get_definition(plan.definition_key, plan.definition_version)
     access = plan_access(person, plan, definition)
     if not access.can_view:
-        raise NotFound("no such stage")
+        raise NotFound(Refusal.NO_SUCH_STAGE)
     tasks = list(
         session().scalars(
             sa.select(Task)

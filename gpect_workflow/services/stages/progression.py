@@ -26,6 +26,7 @@ from ...models import (
     Task,
     TaskStatus,
 )
+from ...refusals import Refusal
 from ..access import plan_access, require
 from ..context import now, sender, session
 from ..definitions import get_definition
@@ -43,11 +44,11 @@ def plan_stages(plan: Plan) -> list[PlanStage]:
 def stage_of_plan(plan_id: int, stage_key: str) -> int:
     """The id of the plan's stage ``stage_key`` (``NotFound`` when the plan has none of that key)."""
     if "\x00" in stage_key:  # PostgreSQL cannot even compare a NUL: no such stage
-        raise NotFound("no such stage")
+        raise NotFound(Refusal.NO_SUCH_STAGE)
     query = sa.select(PlanStage.id).where(PlanStage.plan_id == plan_id, PlanStage.stage_key == stage_key)
     stage_id = session().scalar(query)
     if stage_id is None:
-        raise NotFound("no such stage")
+        raise NotFound(Refusal.NO_SUCH_STAGE)
     return int(stage_id)
 
 
@@ -123,7 +124,8 @@ def open_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> PlanStage:
 
 
 def _skip_with_stage(plan: Plan, task: Task, actor: Person | None) -> None:
-    before, reason = task.status, "optional task left open when its stage closed"
+    # No note in words: the journal tells why in its reader's language, from ``closed_with_stage``.
+    before, reason = task.status, None
     task.status, task.status_reason, task.completed_dt, task.updated_dt = TaskStatus.SKIPPED, reason, now(), now()
     record(
         plan,
@@ -187,7 +189,7 @@ def decide_gate(
     """
     plan, stage = stage_for_change(stage_id)
     definition = get_definition(plan.definition_key, plan.definition_version)
-    require(plan_access(actor, plan, definition).can_decide, "only the steering committee decides at a gate")
+    require(plan_access(actor, plan, definition).can_decide, Refusal.COMMITTEE_DECIDES)
     check_plan_active(plan.status)
     tasks = stage_tasks(stage)
     check_decision(stage.status, decision, reopen, [t.task_key for t in tasks])

@@ -26,6 +26,7 @@ from ...models import (
     TaskDependency,
     TaskStatus,
 )
+from ...refusals import DELAY_RANGE, NOT_A_MEMBER_OF_THE_ROLE, Refusal
 from ...validation import SCHEDULE_MESSAGE, check_date, date_problem
 from ..access import PlanAccess, is_worker, plan_access, require
 from ..context import now, sender, session
@@ -83,13 +84,11 @@ def change_task_status(
 def reassign_task(actor: Person, task_id: int, assignee_id: int, *, expected_version: int | None = None) -> Task:
     """Give the task to another member of its owning role (the lead's call)."""
     plan, task, _, access = _task_change(actor, task_id, expected_version)
-    require(access.can_manage, "only the plan lead may reassign a task")
+    require(access.can_manage, Refusal.LEAD_REASSIGNS)
     if task.status in FINISHED_TASK_STATUSES:
-        raise InvalidTransition("a finished task is not reassigned; reopen it first")
+        raise InvalidTransition(Refusal.FINISHED_TASK_NOT_REASSIGNED)
     if assignee_id not in role_members(plan, task.owner_role) and assignee_id != plan.lead_id:
-        raise ValidationError(
-            "not a member of the role", {"assignee_id": [f"choose a person of the role {task.owner_role}"]}
-        )
+        raise ValidationError(Refusal.INVALID_INPUT, {"assignee_id": [NOT_A_MEMBER_OF_THE_ROLE]})
     previous = task.assignee_id
     task.assignee, task.updated_dt = session().get(Person, assignee_id), now()
     record(plan, "task_reassigned", actor, str(previous), str(assignee_id), task=task)
@@ -136,11 +135,11 @@ def update_task(
 def request_more_time(actor: Person, task_id: int, days: int, note: str | None = None) -> Task:
     """A partner asks the lead for more time on a task: journaled, and the lead is told."""
     plan, task, _, access = _task_change(actor, task_id, None)
-    require(is_worker(actor, task, access) or access.can_manage, "only the task's assignee or role may ask for time")
+    require(is_worker(actor, task, access) or access.can_manage, Refusal.WORKERS_ASK_FOR_TIME)
     if task.status in FINISHED_TASK_STATUSES:
-        raise InvalidTransition("the task is finished: no more time is needed")
+        raise InvalidTransition(Refusal.FINISHED_TASK_NEEDS_NO_TIME)
     if not 1 <= days <= 365:
-        raise ValidationError("invalid delay", {"days": ["ask for 1 to 365 days"]})
+        raise ValidationError(Refusal.INVALID_INPUT, {"days": [DELAY_RANGE]})
     event = record(
         plan,
         "more_time_requested",
@@ -171,7 +170,7 @@ def role_members(plan: Plan, role_key: str) -> set[int]:
 def preview_deadline_move(actor: Person, task_id: int, new_due: date) -> list[Shift]:
     """What moving the deadline would change, the task first, without changing anything."""
     plan, task, definition, access = _task_change(actor, task_id, None)
-    require(access.can_manage, "only the plan lead may move a deadline")
+    require(access.can_manage, Refusal.LEAD_MOVES_DEADLINES)
     return _deadline_shifts(plan, task, definition, new_due)
 
 
@@ -180,7 +179,7 @@ def move_deadline(
 ) -> list[Shift]:
     """Move a task's deadline; dependents that would fall due before it shift too (or not, per definition)."""
     plan, task, definition, access = _task_change(actor, task_id, expected_version)
-    require(access.can_manage, "only the plan lead may move a deadline")
+    require(access.can_manage, Refusal.LEAD_MOVES_DEADLINES)
     shifts = _deadline_shifts(plan, task, definition, new_due)
     tasks = {t.id: t for t in session().scalars(sa.select(Task).where(Task.id.in_([s.task_id for s in shifts])))}
     for shift in shifts:
@@ -205,11 +204,11 @@ def move_deadline(
 def _deadline_shifts(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> list[Shift]:
     """Every deadline the move changes, the task's first; each new date obeys the date rule."""
     if task.status in FINISHED_TASK_STATUSES:
-        raise InvalidTransition("the task is finished: its deadline no longer matters")
+        raise InvalidTransition(Refusal.FINISHED_TASK_KEEPS_ITS_DEADLINE)
     check_date(new_due, "due_date")
     shifts = _planned_shifts(plan, task, definition, new_due)
     if any(date_problem(shift.new) for shift in shifts):
-        raise ValidationError("a dependent deadline would leave the supported dates", {"due_date": [SCHEDULE_MESSAGE]})
+        raise ValidationError(Refusal.SCHEDULE_OUT_OF_RANGE, {"due_date": [SCHEDULE_MESSAGE]})
     return shifts
 
 
@@ -233,7 +232,7 @@ def _task_change(
     definition = get_definition(plan.definition_key, plan.definition_version)
     access = plan_access(actor, plan, definition)
     if not access.can_view:
-        raise NotFound("no such task")
+        raise NotFound(Refusal.NO_SUCH_TASK)
     check_plan_active(plan.status)
     check_version("task", task.version, expected_version, last_event(plan.id, task.id))
     return plan, task, definition, access
@@ -244,8 +243,8 @@ def check_stage_accepts(stage: PlanStage, current: TaskStatus, target: TaskStatu
     if stage.status is StageStatus.OPEN or (stage.status is StageStatus.AWAITING_DECISION and reopening):
         return
     if stage.status is StageStatus.PENDING:
-        raise InvalidTransition("this task's stage has not opened yet")
-    raise InvalidTransition(f"this task's stage is {stage.status.replace('_', ' ')}: its tasks no longer change")
+        raise InvalidTransition(Refusal.STAGE_NOT_OPEN_YET)
+    raise InvalidTransition(Refusal.STAGE_CLOSED)
 
 
 def _dependencies_done(task: Task) -> bool:
@@ -274,4 +273,4 @@ def _flush() -> None:
     try:
         session().flush()
     except StaleDataError as exc:
-        raise StaleObject("this task was changed by someone else at the same time; review and try again") from exc
+        raise StaleObject(Refusal.CHANGED_AT_THE_SAME_TIME) from exc

@@ -33,6 +33,7 @@ from ...models import (
     TaskDependency,
     TaskStatus,
 )
+from ...refusals import Refusal
 from ..access import is_worker
 from ..context import session
 from ..definitions import get_definition, task_definitions
@@ -125,11 +126,11 @@ def task_page(person: Person, task_id: int, journal_page: int = 1) -> TaskPage:
     """One task as ``person`` may see it (``NotFound`` for someone who may not see its plan)."""
     task = session().scalar(sa.select(Task).where(Task.id == task_id).options(joinedload(Task.assignee)))
     if task is None:
-        raise NotFound("no such task")
+        raise NotFound(Refusal.NO_SUCH_TASK)
     try:
         detail = plan_detail(person, task.plan_id)
     except NotFound as exc:
-        raise NotFound("no such task") from exc
+        raise NotFound(Refusal.NO_SUCH_TASK) from exc
     definition = get_definition(detail.plan.definition_key, detail.plan.definition_version)
     prerequisites = linked_tasks(TaskDependency.depends_on_id, TaskDependency.task_id, task.id)
     dependents = linked_tasks(TaskDependency.task_id, TaskDependency.depends_on_id, task.id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import refresh
+from flask_babel import gettext, refresh
 from flask_login import current_user
 
 from ...errors import NotFound, ValidationError
@@ -13,10 +13,13 @@ from ...models import Language, ReminderMode
 from ...services.accounts.tokens import create_token, list_tokens, revoke_token
 from ...services.partners.people import update_person
 from ...services.unit_of_work import after_rollback
+from ...vocabulary import N_
 from ..auth import signed_in
-from ..partners.labels import field_messages
+from ..refusals import error_fields
 from ..texts import preference_texts
 from .calendar_feed import feed_url
+
+CHOOSE_FROM_THE_LISTS = N_("Choose a language and a reminder mode from the lists.")
 
 TIMEZONES = (
     "Europe/Paris",
@@ -67,11 +70,11 @@ def preferences() -> Any:
             "reminder_mode": ReminderMode(form["reminder_mode"]),
         }
     except ValueError:
-        return _page(422, errors={"_form": ["choose a language and a reminder mode from the lists"]}, form=form)
+        return _page(422, errors={"_form": [gettext(CHOOSE_FROM_THE_LISTS)]}, form=form)
     try:
         update_person(current_user, current_user.id, **changes)
     except ValidationError as error:
-        errors = field_messages(error.fields)
+        errors = error_fields(error)
         return after_rollback(lambda: _page(422, errors=errors, form=form))
     refresh()  # the page that confirms a new language speaks it
     return _page(saved=True)
@@ -83,7 +86,7 @@ def new_token() -> Any:
     try:
         _, plain = create_token(current_user, request.form.get("name") or "")
     except ValidationError as error:
-        errors = error.fields
+        errors = error_fields(error)
         return after_rollback(lambda: _page(422, token_errors=errors))
     return _page(new_token=plain)
 

@@ -22,11 +22,11 @@ from flask_login import current_user
 from ...resources import static_dir
 from ...services.committee.reports import PlanReview, plan_review
 from ...services.context import now
+from ...vocabulary import N_
 from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg, indicator_title
 from ..i18n import localized
 from ..labels import label
-from ..texts import N_
 
 #: Column headings of the CSV, in order (English source, translated for the reader).
 CSV_COLUMNS = (

@@ -19,6 +19,7 @@ from flask_login import current_user
 
 from ...errors import NotFound, PermissionDenied
 from ...models import OrganisationKind
+from ...refusals import Refusal
 from ...services.access import can_edit_people, can_manage_directory
 from ...services.paging import page_number
 from ...services.partners.directory import (
@@ -46,7 +47,7 @@ def register(blueprint: Blueprint) -> None:
 def require(allowed: bool) -> None:
     """``PermissionDenied`` unless ``allowed``: the directory's managers only."""
     if not allowed:
-        raise PermissionDenied("only project leads and administrators manage the partners directory")
+        raise PermissionDenied(Refusal.DIRECTORY_MANAGERS_ONLY)
 
 
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -94,7 +95,7 @@ def organisation_page(organisation_id: int) -> Any:
     """One organisation, its referent and the people of it the reader may see."""
     found = directory_organisations(current_user, DirectoryFilters(organisation_id=organisation_id), 1, 1)
     if not found.organisations:
-        raise NotFound("no such organisation")
+        raise NotFound(Refusal.NO_SUCH_ORGANISATION)
     organisation = found.organisations[0]
     filters = DirectoryFilters(organisation_id=organisation_id)
     page = page_number(request.args.get("page"))

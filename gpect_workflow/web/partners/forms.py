@@ -31,10 +31,10 @@ from ...services.unit_of_work import after_rollback
 from ...validation import TIMEZONE_MESSAGE, timezone_problem
 from ..accounts.preferences import TIMEZONES
 from ..auth import signed_in
+from ..refusals import error_fields
 from .directory import render, require
 from .labels import (
     ORGANISATION_KINDS,
-    field_messages,
 )
 
 
@@ -65,7 +65,7 @@ def new_organisation() -> Any:
     try:
         organisation = create_organisation(current_user, **values)
     except ValidationError as error:
-        errors = field_messages(error.fields)
+        errors = error_fields(error)
         return after_rollback(lambda: _organisation_form(None, form, errors))
     flash(gettext("The organisation %(name)s was added to the directory.", name=organisation.name))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation.id))
@@ -90,7 +90,7 @@ def edit_organisation(organisation_id: int) -> Any:
     try:
         update_organisation(current_user, organisation_id, **values)
     except ValidationError as error:
-        errors = field_messages(error.fields)
+        errors = error_fields(error)
         return after_rollback(lambda: _organisation_form(get_organisation(current_user, organisation_id), form, errors))
     flash(gettext("The organisation was saved."))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation_id))
@@ -150,7 +150,7 @@ def new_person() -> Any:
     try:
         person = create_person_as(current_user, values.pop("email"), values.pop("role"), values.pop("name"), **values)
     except ValidationError as error:
-        errors = field_messages(error.fields)
+        errors = error_fields(error)
         return after_rollback(lambda: _person_form(None, form, errors))
     flash(gettext("%(name)s was added to the directory.", name=person.name))
     return _back_to(person)
@@ -184,7 +184,7 @@ def edit_person(person_id: int) -> Any:
     try:
         update_person(current_user, person_id, **values)
     except ValidationError as error:
-        errors = field_messages(error.fields)
+        errors = error_fields(error)
         return after_rollback(lambda: _person_form(get_person(person_id), form, errors))
     flash(gettext("The record of %(name)s was saved.", name=person.name))
     return _back_to(person)

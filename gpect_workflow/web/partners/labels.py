@@ -10,7 +10,7 @@ from flask_babel import gettext
 from ...models import Language, OrganisationKind, PersonRole
 from ...services.partners.importing.checking import Problem
 from ...services.partners.importing.vocabulary import MESSAGES
-from ..texts import N_
+from ...vocabulary import N_
 
 ORGANISATION_KINDS: dict[str, str] = {
     OrganisationKind.LOCAL_AUTHORITY: N_("Local authority"),
@@ -34,20 +34,6 @@ PERSON_ROLES: dict[str, str] = {
 }
 LANGUAGES: dict[str, str] = {Language.FR: N_("Français"), Language.EN: N_("English")}
 
-#: The partner services' field messages (English, for the API) and how the pages word them.
-_SERVICE_MESSAGES: tuple[tuple[str, str], ...] = (
-    ("give a name of 1 to 200 characters", N_("Give a name of 1 to 200 characters.")),
-    ("is already in the directory", N_("An organisation of this name is already on this territory.")),
-    (
-        "another organisation of that territory has this name",
-        N_("An organisation of this name is already on this territory."),
-    ),
-    ("already has an account", N_("This address already has an account.")),
-    ("unknown territory", N_("Unknown territory.")),
-    ("unknown organisation", N_("Unknown organisation.")),
-    ("the organisation already has a referent", N_("This organisation already has a referent.")),
-)
-
 
 def kind_label(kind: str | None) -> str:
     """The kind of organisation in the page's language."""
@@ -62,21 +48,6 @@ def role_label(role: str | None) -> str:
 def language_label(language: str | None) -> str:
     """A language, named in itself (as language switches do)."""
     return gettext(LANGUAGES[language]) if language in LANGUAGES else (language or "")
-
-
-def service_message(message: str) -> str:
-    """A partner service's field message in the page's language: a known one's wording, else the message as
-    the catalogue translates it (the rules of ``validation`` word theirs as catalogue entries; a message the
-    catalogue lacks is shown as it is)."""
-    for known, wording in _SERVICE_MESSAGES:
-        if known in message:
-            return gettext(wording)
-    return gettext(message)
-
-
-def field_messages(fields: dict[str, list[str]]) -> dict[str, list[str]]:
-    """A ``ValidationError``'s field messages in the page's language (see ``service_message``)."""
-    return {field: [service_message(message) for message in messages] for field, messages in fields.items()}
 
 
 def import_message(code: str, params: dict[str, object] | None = None) -> str:

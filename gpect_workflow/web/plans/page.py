@@ -16,6 +16,7 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ...errors import InvalidTransition, StaleObject
+from ...refusals import Refusal
 from ...services.access import require
 from ...services.paging import page_number
 from ...services.plans.burnup import plan_burnup
@@ -24,9 +25,10 @@ from ...services.plans.lifecycle import cancel_plan, hold_plan, resume_plan
 from ...services.plans.opening import open_plan_now, opens_at
 from ...services.plans.page import plan_page as load_plan_page
 from ...services.unit_of_work import after_rollback
+from ...vocabulary import N_
 from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg
-from ..texts import N_
+from ..refusals import refusal_text
 from . import texts as plan_texts
 from .forms import FormState, form_lookup, form_values, note_errors, stale_message, version
 
@@ -124,7 +126,7 @@ def _plan_action(plan_id: int, action: str) -> Any:
     except StaleObject:
         return after_rollback(lambda: _changed_meanwhile(plan_id, action, values))
     except InvalidTransition as error:
-        refused = FormState(action, None, values, message=plan_texts.refusal(error))
+        refused = FormState(action, None, values, message=refusal_text(error))
         return after_rollback(lambda: render_plan(plan_id, refused, 409))
     flash(gettext(_DONE[action]))
     return redirect(url_for("gpect.plan_page", plan_id=plan_id))
@@ -141,7 +143,7 @@ def _back_before_service(plan_id: int, form: FormState) -> tuple[str, int]:
     Only to the plan's managers: anyone else gets the 403 the service would have answered.
     """
     data = load_plan_page(current_user, plan_id, 1)
-    require(data.detail.access.can_manage, "only the plan lead may hold, resume or cancel the plan")
+    require(data.detail.access.can_manage, Refusal.LEAD_HOLDS_PLANS)
     if form.confirm and not data.actions.can_cancel:
         message = gettext("The plan cannot make this change from its current status.")
         return render_plan(plan_id, FormState(form.action, None, form.values, message=message), 409)

@@ -1,8 +1,8 @@
 """Words of the plan and task pages: stored values as labels, journal events as sentences, refusals.
 
 Stored values (statuses, levers, units, event kinds) are English keys; the reader sees them translated
-into the page's language. The services speak English to developers; a refusal they raise is told to
-the reader in their language here, by what it is about.
+into the page's language. Refusals are told by
+``web.refusals``, by their code.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from datetime import date, datetime
 from flask_babel import format_datetime, gettext
 
 from ...definitions.model import Text
-from ...errors import GpectError
 from ...services.journal import JournalEntry
+from ...vocabulary import N_
 from .. import labels
 from ..i18n import current_language, localized, short_date
-from ..texts import N_
 
 TASK_STATUSES = {
     "todo": N_("to do"),
@@ -70,20 +69,6 @@ UNITS = {
 #: Units written the same in every language.
 UNIT_SYMBOLS = {"percent": "%", "euro": "€"}
 
-#: Service refusals, recognised by how their message starts, told to the reader in their language.
-_REFUSALS = (
-    ("the tasks this one depends on", N_("The tasks this one depends on are not finished yet.")),
-    ("this task's stage has not opened", N_("This task's stage has not opened yet.")),
-    ("this task's stage is", N_("This task's stage is no longer open: its tasks no longer change.")),
-    ("the plan is on_hold", N_("The plan is on hold: resume it first.")),
-    ("the plan is scheduled", N_("The plan has not opened yet: nothing can be done before its start date.")),
-    ("the plan is", N_("The plan is finished or cancelled: nothing can change any more.")),
-    ("a task cannot go from", N_("This task cannot move to that status from its current one.")),
-    ("a finished task is not reassigned", N_("A finished task is not reassigned; reopen it first.")),
-    ("the task is finished", N_("The task is finished: its deadline no longer matters.")),
-    ("a plan cannot go from", N_("The plan cannot make this change from its current status.")),
-)
-
 
 def label(labels: dict[str, str], value: object) -> str:
     """The translated label of a stored value (the value itself when it has none)."""
@@ -94,15 +79,6 @@ def label(labels: dict[str, str], value: object) -> str:
 def unit(value: str) -> str:
     """An indicator's unit as the reader writes it."""
     return UNIT_SYMBOLS.get(value) or label(UNITS, value)
-
-
-def refusal(error: GpectError) -> str:
-    """A service's refusal in the reader's language."""
-    message = str(error)
-    for start, text in _REFUSALS:
-        if message.startswith(start):
-            return gettext(text)
-    return gettext("This change is not possible now (%(reason)s).", reason=message)
 
 
 def when(instant: datetime) -> str:
@@ -141,6 +117,8 @@ def describe(entry: JournalEntry) -> str:
     if kind == "gate_decided":
         decision = label(DECISIONS, (event.data or {}).get("decision", ""))
         return gettext("Recorded the committee's decision on “%(stage)s”: %(decision)s", stage=stage, decision=decision)
+    if kind == "task_status_changed" and (event.data or {}).get("closed_with_stage"):
+        return gettext("Marked “%(task)s” not applicable: an optional task left open when its stage closed", task=task)
     if kind == "task_status_changed":
         return gettext(
             "Moved “%(task)s” from “%(from)s” to “%(to)s”",

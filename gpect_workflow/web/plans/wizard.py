@@ -51,6 +51,7 @@ from ...services.plans.wizard import (
 from ...services.unit_of_work import after_rollback
 from ..auth import signed_in
 from ..i18n import long_date
+from ..refusals import error_fields
 from .wizard_steps import OPEN_NOW, PLAN_FIELDS, ROLE_PREFIX, plan_step, preview_step, roles_step
 
 
@@ -138,7 +139,7 @@ def _confirm(values: MultiDict[str, str], _: str) -> Any:
     try:
         plan = start_plan(current_user, wanted)
     except ValidationError as error:
-        errors = error.fields
+        errors = error_fields(error)
         return after_rollback(lambda: _step_of_errors(values, details, definition, roles, errors))
     if plan.status is PlanStatus.SCHEDULED:
         flash(
@@ -166,7 +167,7 @@ def _create_organisation(values: MultiDict[str, str], role_key: str) -> tuple[st
             values.get(field("email"), ""),
         )
     except ValidationError as error:
-        errors = _sub_form_errors("new-organisation", role_key, error.fields, ("name", "kind", "email"))
+        errors = _sub_form_errors("new-organisation", role_key, error_fields(error), ("name", "kind", "email"))
         return after_rollback(lambda: roles_step(values, details, definition, errors=errors, status=422))
     values[f"role-{role_key}-organisation"] = str(organisation.id)
     values.setlist(f"role-{role_key}-people", [])
@@ -187,7 +188,7 @@ def _create_person(values: MultiDict[str, str], role_key: str) -> tuple[str, int
     try:
         person = add_person(current_user, organisation, values.get(field("name"), ""), values.get(field("email"), ""))
     except ValidationError as error:
-        errors = _sub_form_errors("new-person", role_key, error.fields, ("organisation", "name", "email"))
+        errors = _sub_form_errors("new-person", role_key, error_fields(error), ("organisation", "name", "email"))
         return after_rollback(lambda: roles_step(values, details, definition, errors=errors, status=422))
     values.setlist(f"role-{role_key}-people", [*values.getlist(f"role-{role_key}-people"), str(person.id)])
     _clear(values, field(""))
@@ -214,7 +215,7 @@ def _details(values: MultiDict[str, str]) -> tuple[PlanDetails, WorkflowDefiniti
     try:
         return check_details(current_user, typed)
     except ValidationError as error:
-        raise _Shown(plan_step(values, errors=error.fields, status=422)) from error
+        raise _Shown(plan_step(values, errors=error_fields(error), status=422)) from error
 
 
 def _roles(values: MultiDict[str, str], details: PlanDetails, definition: WorkflowDefinition) -> dict[str, RoleMapping]:
@@ -225,7 +226,7 @@ def _roles(values: MultiDict[str, str], details: PlanDetails, definition: Workfl
     try:
         return check_roles(definition, partner_organisations(details.territory.id), choices)
     except ValidationError as error:
-        raise _Shown(roles_step(values, details, definition, errors=error.fields, status=422)) from error
+        raise _Shown(roles_step(values, details, definition, errors=error_fields(error), status=422)) from error
 
 
 def _step_of_errors(

@@ -24,11 +24,11 @@ from ...services.plans.wizard import (
     schedule_preview,
     task_owning_roles,
 )
+from ...vocabulary import N_
 from ..accounts.preferences import TIMEZONES
 from ..i18n import current_language
 from ..labels import GATES, LEVERS, translated
-from ..partners.labels import ORGANISATION_KINDS, field_messages
-from ..texts import N_
+from ..partners.labels import ORGANISATION_KINDS
 
 #: Fields of the first step, carried forward once it is done.
 PLAN_FIELDS = ("definition", "territory_id", "name", "start_date", "timezone", "lead_id")
@@ -139,7 +139,7 @@ def _page(
         steps=[(key, gettext(label)) for key, label in STEPS],
         values=values,
         carried=_carried(values, step),
-        errors=field_messages(errors or {}),
+        errors=errors or {},
         levers=translated(LEVERS),
         gates=translated(GATES),
         organisation_kinds={str(kind): gettext(label) for kind, label in ORGANISATION_KINDS.items()},

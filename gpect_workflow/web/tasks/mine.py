@@ -20,17 +20,17 @@ from ...services.tasks.changes import change_task_status
 from ...services.tasks.mine import HORIZON_DAYS, QUICK_TARGETS, RECENT_DAYS
 from ...services.tasks.mine import my_tasks as load_my_tasks
 from ...services.unit_of_work import after_rollback
+from ...vocabulary import N_
 from .. import lists
 from ..auth import signed_in
 from ..labels import label
 from ..plans.forms import note_message
-from ..texts import N_
+from ..refusals import refusal_text
 
 _STALE = N_(
     "Someone changed this task since you opened the page: nothing was saved. Here is its current state; "
     "try again if the change is still needed."
 )
-_REFUSED = N_("This change is not possible now: %(reason)s")
 _REASON_NEEDED = N_("Say why the task is blocked: the project lead will read it.")
 _CHANGED = N_("“%(task)s” is now %(status)s.")
 
@@ -63,7 +63,7 @@ def change_my_task_status(task_id: int) -> Any:
     except StaleObject:
         return _refused(task_id, note, gettext(_STALE), 409)
     except InvalidTransition as error:
-        return _refused(task_id, note, gettext(_REFUSED, reason=str(error)), 409)
+        return _refused(task_id, note, refusal_text(error), 409)
     plan = task.plan
     title = lists.Titles(definitions_for([plan])).task(plan, task.task_key)
     flash(gettext(_CHANGED, task=title, status=label("task_status", target)))

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from ...errors import InvalidTransition, StaleObject, ValidationError
 from ...models import TaskStatus
+from ...refusals import Refusal
 from ...services.access import is_worker, require
 from ...services.paging import page_number
 from ...services.plans.detail import plan_of_task
@@ -27,12 +28,13 @@ from ...services.tasks.changes import change_task_status, move_deadline, reassig
 from ...services.tasks.page import preview_move
 from ...services.tasks.page import task_page as load_task_page
 from ...services.unit_of_work import after_rollback
+from ...vocabulary import N_
 from ..auth import signed_in
 from ..i18n import short_date
 from ..plans import texts as plan_texts
 from ..plans.forms import FormState, form_lookup, form_values, note_errors, stale_message, version
 from ..plans.page import render_plan
-from ..texts import N_
+from ..refusals import error_fields, refusal_text
 
 #: What the services' field errors mean, in the reader's language, by action and field.
 _FIELD_MESSAGES = {
@@ -181,7 +183,7 @@ def _input_errors(form: FormState, anyone_working_on_it: bool = False) -> tuple[
     data = load_task_page(current_user, form.task_id)
     access = data.detail.access
     allowed = access.can_manage or (anyone_working_on_it and is_worker(current_user, data.row.task, access))
-    require(allowed, "you may not change this task")
+    require(allowed, Refusal.WORKERS_CHANGE_TASKS)
     return _back(form, 422)
 
 
@@ -195,19 +197,19 @@ def _refusal_page(form: FormState, error: Exception) -> tuple[str, int]:
     assert form.task_id is not None
     if isinstance(error, ValidationError):
         messages = _FIELD_MESSAGES[form.action]
-        for name, problems in error.fields.items():
+        for name, problems in error_fields(error).items():
             known = messages.get(name)
             if known:
                 form.errors[name] = [gettext(known)]
             elif name in form.values:  # a rule's message (the date rule's, say) beside the field it is about
-                form.errors[name] = [gettext(problem) for problem in problems]
+                form.errors[name] = problems
             else:
                 form.errors["_form"] = problems
         return _back(form, 422)
     if isinstance(error, StaleObject):
         form.message = stale_message(plan_of_task(form.task_id), form.task_id)
     else:
-        form.message = plan_texts.refusal(error)  # type: ignore[arg-type]
+        form.message = refusal_text(error)  # type: ignore[arg-type]
     return _back(form, 409)
 
 

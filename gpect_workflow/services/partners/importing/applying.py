@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from ....errors import PermissionDenied, StaleObject, ValidationError
 from ....models import Organisation, Person, PersonRole, Territory
+from ....refusals import Refusal
 from ....validation import normalise_email
 from ...access import can_create_role, can_edit_people, can_manage_directory
 from ...context import session
@@ -33,9 +34,7 @@ class ImportRefused(ValidationError):
     """Nothing was imported: the person asked for all rows or none, and some rows have problems."""
 
     def __init__(self, preview: ImportPreview) -> None:
-        super().__init__(
-            "nothing imported: some rows have errors", {"file": [f"{preview.invalid_count} rows have errors"]}
-        )
+        super().__init__(Refusal.IMPORT_REFUSED, count=preview.invalid_count)
         self.preview = preview
 
 
@@ -43,7 +42,7 @@ class PreviewOutdated(StaleObject):
     """The directory changed since the preview, so the import would not do what the person saw."""
 
     def __init__(self, preview: ImportPreview) -> None:
-        super().__init__("the directory changed since the preview; check the new preview")
+        super().__init__(Refusal.DIRECTORY_CHANGED_SINCE_PREVIEW)
         self.preview = preview
 
 
@@ -51,7 +50,7 @@ class ImportFailed(ValidationError):
     """Saving a row failed (someone changed the directory at the same moment); the caller rolls back."""
 
     def __init__(self, line: int, reason: str) -> None:
-        super().__init__(f"line {line}: {reason}", {"file": [f"line {line}: {reason}"]})
+        super().__init__(Refusal.IMPORT_FAILED, line=line, reason=reason)
         self.line, self.reason = line, reason
 
 
@@ -69,7 +68,7 @@ class ImportResult:
 def preview_import(actor: Person, data: bytes, *, update_existing: bool = False) -> ImportPreview:
     """What importing ``data`` would do (leads and administrators; only administrators update people)."""
     if not can_manage_directory(actor):
-        raise PermissionDenied("only administrators and project leads import into the partners directory")
+        raise PermissionDenied(Refusal.DIRECTORY_MANAGERS_ONLY)
     csv_file = read_csv(data)
     return plan_import(
         csv_file,

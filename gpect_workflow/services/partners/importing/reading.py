@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ....errors import ValidationError
+from ....refusals import Refusal
 from ...csv_files import CsvFileError, read_table
 from .vocabulary import COLUMN_ALIASES, COLUMNS, MESSAGES, REQUIRED_COLUMNS, fold
 
@@ -22,9 +23,8 @@ class ImportFileError(ValidationError):
     """The file as a whole cannot be read; ``code`` and ``params`` word the reason (see ``MESSAGES``)."""
 
     def __init__(self, code: str, **params: object) -> None:
-        message = MESSAGES[code] % params if params else MESSAGES[code]
-        super().__init__(message, {"file": [message]})
-        self.code, self.params = code, params
+        super().__init__(Refusal.FILE_NOT_READABLE, {"file": [MESSAGES[code]]}, **params)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)

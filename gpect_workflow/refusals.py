@@ -1,0 +1,218 @@
+"""Why the application refuses something: a stable code, its parameters, and its words in the catalogue.
+
+Services and the engine refuse with a code (``raise InvalidTransition(Refusal.PLAN_ON_HOLD)``); each
+reader turns the code into words in its own language: pages and email-link pages with gettext
+(``web.refusals``), the API as its English message beside the code (``"refusal": "plan_on_hold"``), the
+CLI in English. Nobody reads a refusal's words to learn what it is: the code says it, and a message may
+be reworded without breaking anything.
+
+A message names its parameters as ``%(name)s``; a parameter that is a stored value (a status) is shown
+by its label in the reader's language.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from .vocabulary import N_
+
+
+class Refusal(StrEnum):
+    """The code of every refusal; the API publishes it as ``refusal``."""
+
+    # Something that does not exist, or that the person may not see (nothing leaks either way).
+    NO_SUCH_PLAN = "no_such_plan"
+    NO_SUCH_TASK = "no_such_task"
+    NO_SUCH_STAGE = "no_such_stage"
+    NO_SUCH_PERSON = "no_such_person"
+    NO_SUCH_ORGANISATION = "no_such_organisation"
+    NO_SUCH_INDICATOR = "no_such_indicator"
+    NO_SUCH_TOKEN = "no_such_token"
+    NO_SUCH_MESSAGE = "no_such_message"
+    NO_SUCH_DEFINITION = "no_such_definition"
+    NO_SUCH_DEFINITION_VERSION = "no_such_definition_version"
+
+    # Who may do what.
+    DIRECTORY_MANAGERS_ONLY = "directory_managers_only"
+    ADMINISTRATORS_CREATE_ADMINISTRATORS = "administrators_create_administrators"
+    OWN_PREFERENCES_ONLY = "own_preferences_only"
+    PLAN_STARTERS_ONLY = "plan_starters_only"
+    LEAD_OPENS_EARLY = "lead_opens_early"
+    LEAD_HOLDS_PLANS = "lead_holds_plans"
+    LEAD_RECORDS_INDICATORS = "lead_records_indicators"
+    LEAD_REASSIGNS = "lead_reassigns"
+    LEAD_MOVES_DEADLINES = "lead_moves_deadlines"
+    LEAD_ONLY_TRANSITION = "lead_only_transition"
+    LEAD_OVERRIDES_DEPENDENCIES = "lead_overrides_dependencies"
+    WORKERS_CHANGE_TASKS = "workers_change_tasks"
+    WORKERS_ASK_FOR_TIME = "workers_ask_for_time"
+    COMMITTEE_DECIDES = "committee_decides"
+    OUTBOX_FOR_ADMINISTRATORS = "outbox_for_administrators"
+
+    # Changes the state of things does not allow now.
+    TASK_CANNOT_GO = "task_cannot_go"
+    TASK_ALREADY_IN_STATUS = "task_already_in_status"
+    DEPENDENCIES_NOT_DONE = "dependencies_not_done"
+    PLAN_CANNOT_GO = "plan_cannot_go"
+    PLAN_ALREADY_IN_STATUS = "plan_already_in_status"
+    ONLY_SCHEDULED_PLANS_OPEN = "only_scheduled_plans_open"
+    PLAN_ON_HOLD = "plan_on_hold"
+    PLAN_NOT_OPEN_YET = "plan_not_open_yet"
+    PLAN_ENDED = "plan_ended"
+    STAGE_NOT_AWAITING_DECISION = "stage_not_awaiting_decision"
+    STAGE_NOT_OPEN_YET = "stage_not_open_yet"
+    STAGE_CLOSED = "stage_closed"
+    FINISHED_TASK_NOT_REASSIGNED = "finished_task_not_reassigned"
+    FINISHED_TASK_NEEDS_NO_TIME = "finished_task_needs_no_time"
+    FINISHED_TASK_KEEPS_ITS_DEADLINE = "finished_task_keeps_its_deadline"
+    ONLY_FAILED_MESSAGES_RETRIED = "only_failed_messages_retried"
+
+    # Someone else changed it first.
+    CHANGED_MEANWHILE = "changed_meanwhile"
+    CHANGED_MEANWHILE_BY_SOMEONE = "changed_meanwhile_by_someone"
+    CHANGED_AT_THE_SAME_TIME = "changed_at_the_same_time"
+
+    # Input that breaks a rule (the fields say which).
+    INVALID_INPUT = "invalid_input"
+    INVALID_EMAIL = "invalid_email"
+    UNKNOWN_TIME_ZONE = "unknown_time_zone"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
+    SCHEDULE_OUT_OF_RANGE = "schedule_out_of_range"
+    NOTE_TOO_LONG = "note_too_long"
+    FILE_NOT_IMPORTED = "file_not_imported"
+    FILE_NOT_READABLE = "file_not_readable"
+    IMPORT_REFUSED = "import_refused"
+    IMPORT_FAILED = "import_failed"
+    DIRECTORY_CHANGED_SINCE_PREVIEW = "directory_changed_since_preview"
+
+    # Definitions.
+    DEFINITION_CHANGED_WITHOUT_VERSION = "definition_changed_without_version"
+
+    def words(self, **params: Any) -> str:
+        """The English message with ``params`` (logs, the CLI, the API's ``message``)."""
+        return MESSAGES[self] % {name: params.get(name, "") for name in PARAMETERS.get(self, ())}
+
+
+def fill(message: str, params: dict[str, Any]) -> str:
+    """A message in English (a msgid) with ``params`` filled in; a message naming an absent one is left as it is."""
+    if "%(" not in message:
+        return message
+    try:
+        return message % params
+    except (KeyError, ValueError, TypeError):
+        return message
+
+
+#: The message of each code, a msgid of the catalogue (``%(name)s`` for each of its parameters).
+MESSAGES: dict[Refusal, str] = {
+    Refusal.NO_SUCH_PLAN: N_("This plan does not exist, or you may not see it."),
+    Refusal.NO_SUCH_TASK: N_("This task does not exist, or you may not see it."),
+    Refusal.NO_SUCH_STAGE: N_("This stage does not exist, or you may not see it."),
+    Refusal.NO_SUCH_PERSON: N_("This person does not exist, or you may not see them."),
+    Refusal.NO_SUCH_ORGANISATION: N_("This organisation does not exist."),
+    Refusal.NO_SUCH_INDICATOR: N_("This indicator does not exist, or you may not see it."),
+    Refusal.NO_SUCH_TOKEN: N_("This API token does not exist."),
+    Refusal.NO_SUCH_MESSAGE: N_("This message does not exist."),
+    Refusal.NO_SUCH_DEFINITION: N_("No workflow definition is registered under the key %(key)s."),
+    Refusal.NO_SUCH_DEFINITION_VERSION: N_("Version %(version)s of the workflow definition %(key)s is not registered."),
+    Refusal.DIRECTORY_MANAGERS_ONLY: N_("Only project leads and administrators manage the partners directory."),
+    Refusal.ADMINISTRATORS_CREATE_ADMINISTRATORS: N_("Only administrators create administrators."),
+    Refusal.OWN_PREFERENCES_ONLY: N_("You may change only your own name, language, time zone and reminder mode."),
+    Refusal.PLAN_STARTERS_ONLY: N_("Only project leads and administrators start plans."),
+    Refusal.LEAD_OPENS_EARLY: N_("Only the plan lead may open the plan before its start date."),
+    Refusal.LEAD_HOLDS_PLANS: N_("Only the plan lead may hold, resume or cancel the plan."),
+    Refusal.LEAD_RECORDS_INDICATORS: N_("Only the plan lead records indicator values."),
+    Refusal.LEAD_REASSIGNS: N_("Only the plan lead may reassign a task."),
+    Refusal.LEAD_MOVES_DEADLINES: N_("Only the plan lead may move a deadline."),
+    Refusal.LEAD_ONLY_TRANSITION: N_("Only the plan lead may move a task from “%(current)s” to “%(target)s”."),
+    Refusal.LEAD_OVERRIDES_DEPENDENCIES: N_(
+        "Only the plan lead may go ahead before the tasks this one depends on are finished."
+    ),
+    Refusal.WORKERS_CHANGE_TASKS: N_(
+        "Only the task's assignee, the people of its role or the plan lead may change it."
+    ),
+    Refusal.WORKERS_ASK_FOR_TIME: N_("Only the task's assignee or the people of its role may ask for more time."),
+    Refusal.COMMITTEE_DECIDES: N_("Only the steering committee decides at a gate."),
+    Refusal.OUTBOX_FOR_ADMINISTRATORS: N_("The outbox is for administrators."),
+    Refusal.TASK_CANNOT_GO: N_("This task cannot go from “%(current)s” to “%(target)s”."),
+    Refusal.TASK_ALREADY_IN_STATUS: N_("The task is already “%(current)s”: someone may have done it a moment ago."),
+    Refusal.PLAN_ALREADY_IN_STATUS: N_("The plan is already “%(current)s”: someone may have done it a moment ago."),
+    Refusal.DEPENDENCIES_NOT_DONE: N_("The tasks this one depends on are not finished yet."),
+    Refusal.PLAN_CANNOT_GO: N_("The plan cannot go from “%(current)s” to “%(target)s”."),
+    Refusal.ONLY_SCHEDULED_PLANS_OPEN: N_("Only a plan waiting for its start date can be opened early."),
+    Refusal.PLAN_ON_HOLD: N_("The plan is on hold: resume it first."),
+    Refusal.PLAN_NOT_OPEN_YET: N_("The plan has not opened yet: nothing can be done before its start date."),
+    Refusal.PLAN_ENDED: N_("The plan is finished or cancelled: nothing can change any more."),
+    Refusal.STAGE_NOT_AWAITING_DECISION: N_("Only a stage awaiting the committee's decision can be decided."),
+    Refusal.STAGE_NOT_OPEN_YET: N_("This task's stage has not opened yet."),
+    Refusal.STAGE_CLOSED: N_("This task's stage is no longer open: its tasks no longer change."),
+    Refusal.FINISHED_TASK_NOT_REASSIGNED: N_("A finished task is not reassigned; reopen it first."),
+    Refusal.FINISHED_TASK_NEEDS_NO_TIME: N_("The task is finished: no more time is needed."),
+    Refusal.FINISHED_TASK_KEEPS_ITS_DEADLINE: N_("The task is finished: its deadline no longer matters."),
+    Refusal.ONLY_FAILED_MESSAGES_RETRIED: N_("Only a failed message is sent again; this one is “%(status)s”."),
+    Refusal.CHANGED_MEANWHILE: N_("%(who)s changed this since you opened it: look at it again, then try again."),
+    Refusal.CHANGED_MEANWHILE_BY_SOMEONE: N_(
+        "Someone changed this since you opened it: look at it again, then try again."
+    ),
+    Refusal.CHANGED_AT_THE_SAME_TIME: N_(
+        "Someone changed this task at the same moment: look at it again, then try again."
+    ),
+    Refusal.INVALID_INPUT: N_("Some values are not valid: see the message beside each field."),
+    Refusal.INVALID_EMAIL: N_("This is not an email address the application can use (%(detail)s)."),
+    Refusal.UNKNOWN_TIME_ZONE: N_("Unknown time zone: %(value)s."),
+    Refusal.DATE_OUT_OF_RANGE: N_("The date %(day)s is outside the dates the application supports."),
+    Refusal.SCHEDULE_OUT_OF_RANGE: N_("This date would put deadlines outside the dates the application supports."),
+    Refusal.NOTE_TOO_LONG: N_("The note is too long."),
+    Refusal.FILE_NOT_IMPORTED: N_("The file was not imported: see the problems listed."),
+    Refusal.FILE_NOT_READABLE: N_("The file cannot be read: see why beside it."),
+    Refusal.IMPORT_REFUSED: N_("Nothing was imported: %(count)s rows have problems, and you asked for all or none."),
+    Refusal.IMPORT_FAILED: N_("Nothing was imported: line %(line)s could not be saved (%(reason)s)."),
+    Refusal.DIRECTORY_CHANGED_SINCE_PREVIEW: N_(
+        "The directory changed since the preview: check the new preview before importing."
+    ),
+    Refusal.DEFINITION_CHANGED_WITHOUT_VERSION: N_(
+        "A workflow definition changed without a new version number: %(details)s"
+    ),
+}
+
+#: The parameters each message names (a code missing here takes none).
+PARAMETERS: dict[Refusal, tuple[str, ...]] = {
+    Refusal.NO_SUCH_DEFINITION: ("key",),
+    Refusal.NO_SUCH_DEFINITION_VERSION: ("key", "version"),
+    Refusal.LEAD_ONLY_TRANSITION: ("current", "target"),
+    Refusal.TASK_CANNOT_GO: ("current", "target"),
+    Refusal.TASK_ALREADY_IN_STATUS: ("current",),
+    Refusal.PLAN_ALREADY_IN_STATUS: ("current",),
+    Refusal.PLAN_CANNOT_GO: ("current", "target"),
+    Refusal.ONLY_FAILED_MESSAGES_RETRIED: ("status",),
+    Refusal.CHANGED_MEANWHILE: ("who",),
+    Refusal.INVALID_EMAIL: ("detail",),
+    Refusal.UNKNOWN_TIME_ZONE: ("value",),
+    Refusal.DATE_OUT_OF_RANGE: ("day",),
+    Refusal.DEFINITION_CHANGED_WITHOUT_VERSION: ("details",),
+    Refusal.IMPORT_REFUSED: ("count",),
+    Refusal.IMPORT_FAILED: ("line", "reason"),
+}
+
+
+# --- Why one field is refused: shown beside the field (the API lists them under ``errors``) ------------------
+# Msgids of the catalogue; ``%(name)s`` takes the error's parameter of that name (``ValidationError.params``).
+
+NAME_LENGTH = N_("Give a name of 1 to 200 characters.")
+PLAN_NAME_NEEDED = N_("Give the plan a name.")
+UNKNOWN_TERRITORY = N_("Unknown territory.")
+UNKNOWN_ORGANISATION = N_("Unknown organisation.")
+UNKNOWN_PERSON = N_("Unknown person.")
+ADDRESS_TAKEN = N_("This address already has an account.")
+PASSWORD_TOO_SHORT = N_("Use at least 10 characters.")
+NAME_TAKEN = N_("An organisation of this name is already on this territory.")
+REFERENT_TAKEN = N_("This organisation already has a referent.")
+ROLES_UNMAPPED = N_("Map these roles to an organisation and at least one person: %(roles)s.")
+NOT_A_MEMBER_OF_THE_ROLE = N_("Choose a person who plays the task's role.")
+DELAY_RANGE = N_("Ask for 1 to 365 days.")
+REASON_NEEDED = N_("Say why in the note.")
+REWORK_NEEDS_TASKS = N_("Choose at least one task of this stage to rework.")
+ONLY_REWORK_REOPENS = N_("Leave empty unless the decision is rework.")
+NOT_TASKS_OF_THE_STAGE = N_("Not tasks of this stage: %(unknown)s.")
+TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")
