@@ -31,12 +31,11 @@ from ...models import (
     Plan,
     PlanStage,
     PlanStatus,
-    RoleAssignment,
-    RoleAssignmentMember,
     Task,
 )
 from ..context import now, session
 from ..definitions import definition_versions
+from ..tasks.mine import is_mine
 
 #: Separates the token's purpose from anything else the secret key signs.
 _PURPOSE = "gpect-calendar-feed"
@@ -105,17 +104,9 @@ def person_for_feed(token: str) -> Person | None:
 
 
 def feed_deadlines(person: Person) -> list[FeedDeadline]:
-    """The person's open deadlines in active plans, by due date, titles in their language (two queries)."""
-    holds_role = (
-        sa.select(RoleAssignment.id)
-        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
-        .where(
-            RoleAssignment.plan_id == Task.plan_id,
-            RoleAssignment.role_key == Task.owner_role,
-            RoleAssignmentMember.person_id == person.id,
-        )
-        .exists()
-    )
+    """The person's open deadlines in active plans, by due date, titles in their language (two queries).
+
+    The person's tasks are those of "my tasks" (``tasks.mine.is_mine``): the feed and the page never disagree."""
     query = (
         sa.select(Task, PlanStage.stage_key, Plan.name, Plan.definition_key, Plan.definition_version)
         .join(PlanStage, PlanStage.id == Task.stage_id)
@@ -123,7 +114,7 @@ def feed_deadlines(person: Person) -> list[FeedDeadline]:
         .where(
             Task.status.in_(OPEN_TASK_STATUSES),
             Plan.status == PlanStatus.ACTIVE,
-            sa.or_(Task.assignee_id == person.id, holds_role),
+            is_mine(person),
         )
         .order_by(Task.due_date, Task.id)
     )
