@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from ....errors import ValidationError
 from ....refusals import Refusal
 from ...csv_files import CsvFileError, read_table
-from .vocabulary import COLUMN_ALIASES, COLUMNS, MESSAGES, REQUIRED_COLUMNS, fold
+from .vocabulary import COLUMNS, MESSAGES, REQUIRED_COLUMNS, column_names, fold
 
 #: Largest file accepted, in bytes.
 MAX_FILE_BYTES = 1_000_000
@@ -68,9 +68,12 @@ def read_csv(data: bytes) -> CsvFile:
     return CsvFile(tuple(rows), table.encoding, table.separator, ignored)
 
 
+_COLUMN_NAMES = column_names()
+
+
 def _columns(header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
     """Our column at each position of the first line, and the names we ignore."""
-    known = {fold(alias): column for column, aliases in COLUMN_ALIASES.items() for alias in (column, *aliases)}
+    known = _COLUMN_NAMES
     columns: dict[int, str] = {}
     ignored = []
     for index, name in enumerate(header):
