@@ -18,7 +18,9 @@ from ..errors import PermissionDenied, ValidationError
 from ..models import Plan
 from ..refusals import Refusal
 from ..services.indicators.importing import (
+    COLUMN_LABELS,
     MAX_BYTES,
+    Localised,
     MeasurementFile,
     Problem,
     import_measurements,
@@ -31,9 +33,15 @@ from ..services.plans.burnup import plan_burnup
 from ..services.unit_of_work import after_rollback
 from .auth import signed_in
 from .charts import burnup_svg, indicator_svg, indicator_title
+from .i18n import page_language
 from .refusals import error_fields
 
-EXAMPLE_CSV = "indicator;date;value;source\ncompanies-surveyed;31/12/2026;42;Enquête CCI\n"
+EXAMPLE_ROW = "companies-surveyed;31/12/2026;42;Enquête CCI"
+
+
+def example_csv() -> str:
+    """The example of the import's help, its columns named in the page's language."""
+    return ";".join(gettext(label) for label in COLUMN_LABELS.values()) + "\n" + EXAMPLE_ROW + "\n"
 
 
 def register(blueprint: Blueprint) -> None:
@@ -128,7 +136,12 @@ def _preview(plan: Plan, parsed: MeasurementFile, content: bytes, status: int, r
 
 def problem_text(problem: Problem) -> str:
     """A problem found in a file, in the page's language."""
-    return gettext(problem.template, **problem.values)
+    language = page_language()
+    values = {
+        name: value.in_language(language) if isinstance(value, Localised) else value
+        for name, value in problem.values.items()
+    }
+    return gettext(problem.template, **values)
 
 
 def _page(plan_id: int, status: int = 200, **context: Any) -> Any:
@@ -142,7 +155,8 @@ def _page(plan_id: int, status: int = 200, **context: Any) -> Any:
         burnup=burnup_svg(plan_burnup(plan), chart_id=f"burnup-{plan.id}"),
         indicator_svg=indicator_svg,
         indicator_title=indicator_title,
-        example_csv=EXAMPLE_CSV,
+        example_csv=example_csv(),
+        column_labels={column: gettext(label) for column, label in COLUMN_LABELS.items()},
         max_kb=MAX_BYTES // 1024,
         **context,
     )

@@ -135,7 +135,10 @@ def test_a_file_with_a_wrong_line_names_it_and_records_nothing(
     preview = upload(client, plan, content)
     assert preview.status_code == 422
     html = preview.get_data(as_text=True)
-    assert "Indicateur « budget » inconnu." in html or "Indicateur inconnu « budget »." in html
+    assert (
+        "Indicateur « budget » inconnu : utilisez l&#39;un de ceux-ci : « Partenaires impliqués » (partners-involved), "
+        "« Entreprises enquêtées » (companies-surveyed)." in html
+    )
     assert "Date illisible « 32/11/2026 »" in html
     assert "Enregistrer ces valeurs" not in html
     # A forged confirmation of the wrong file is refused too, and records nothing.

@@ -1,8 +1,9 @@
 """Indicator values imported from a spreadsheet: read, checked line by line, recorded all together.
 
 Leads often keep their indicators in a spreadsheet. The file has one measurement per line:
-``indicator`` (the key the definition gives, or its French or English title), ``date``
-(``2026-12-31`` or ``31/12/2026``), ``value`` (``12,5`` or ``12.5``) and an optional ``source``.
+``indicateur`` (the key the definition gives, or its French or English title), ``date``
+(``2026-12-31`` or ``31/12/2026``), ``valeur`` (``12,5`` or ``12.5``) and an optional ``source``;
+columns are named in French or English (``indicator``, ``value``), in any case, with or without accents.
 The file is read by the one CSV reader (``services.csv_files``): ``;``, ``,`` or tab between values;
 UTF-8, UTF-16 or Windows-1252, as spreadsheets save them. A file with any wrong line records nothing,
 and every wrong line is named.
@@ -19,22 +20,39 @@ from ...models import Indicator, Measurement, Person
 from ...refusals import Refusal
 from ...validation import DATE_MESSAGE, date_problem
 from ...vocabulary import N_
+from ..catalogue import french, label_words
 from ..csv_files import CsvFileError, read_table
+from ..partners.importing.vocabulary import fold
 from .measurements import plan_indicators, record_measurement
 
 #: Larger files are refused: a plan's indicators never need more.
 MAX_BYTES = 512 * 1024
 MAX_ROWS = 5000
-HEADER_ALIASES = {
-    "indicator": "indicator",
-    "indicateur": "indicator",
-    "date": "date",
-    "measured_on": "date",
-    "value": "value",
-    "valeur": "value",
-    "source": "source",
+#: The columns, in the order of the example, and their names as the page shows them (translated).
+COLUMN_LABELS = {
+    "indicator": N_("indicator"),
+    "date": N_("date"),
+    "value": N_("value"),
+    "source": N_("source"),
 }
+#: Other names a column may go by, besides its code and its French and English labels.
+COLUMN_ALIASES = {"date": ("measured_on", "measured on", "date de mesure")}
 REQUIRED = ("indicator", "date", "value")
+
+
+@dataclass(frozen=True)
+class Localised:
+    """Words of a problem that differ by the reader's language (indicator titles, column names): the page
+    picks its language's; ``str`` gives the English, as the English template around them."""
+
+    fr: str
+    en: str
+
+    def __str__(self) -> str:
+        return self.en
+
+    def in_language(self, language: str) -> str:
+        return self.fr if language == "fr" else self.en
 
 
 @dataclass(frozen=True)
@@ -77,16 +95,20 @@ def read_measurements(content: bytes, indicators: list[Indicator]) -> Measuremen
         table = read_table(content, max_bytes=MAX_BYTES, max_rows=MAX_ROWS)
     except CsvFileError as error:
         return MeasurementFile([], [_file_problem(error)])
-    columns = {HEADER_ALIASES.get(name.strip().lower()): position for position, name in enumerate(table.header)}
+    names = {
+        fold(word): column for column, words in label_words(COLUMN_LABELS, COLUMN_ALIASES).items() for word in words
+    }
+    columns = {names.get(fold(name)): position for position, name in enumerate(table.header)}
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         problem = Problem(
-            N_("Missing column(s): %(columns)s (expected indicator;date;value;source)."),
-            {"columns": ", ".join(missing)},
+            N_("Missing column(s): %(columns)s (expected %(expected)s)."),
+            {"columns": _column_names(missing), "expected": _column_names(list(COLUMN_LABELS), ";")},
         )
         return MeasurementFile([], [problem])
     by_name = _indicator_names(indicators)
-    rows = [_row(record.line, record.values, columns, by_name) for record in table.records]
+    accepted = _accepted(indicators)
+    rows = [_row(record.line, record.values, columns, by_name, accepted) for record in table.records]
     if not rows:
         return MeasurementFile([], [Problem(N_("The file has headings but no measurement."))])
     return MeasurementFile(rows)
@@ -138,28 +160,51 @@ def _problems(parsed: MeasurementFile) -> dict[str, list[str]]:
     return {f"line {row.line}": [str(problem) for problem in row.errors] for row in parsed.rows if row.errors}
 
 
+def _column_names(columns: list[str], separator: str = ", ") -> Localised:
+    return Localised(
+        separator.join(french(COLUMN_LABELS[column]) for column in columns),
+        separator.join(COLUMN_LABELS[column] for column in columns),
+    )
+
+
 def _indicator_names(indicators: list[Indicator]) -> dict[str, Indicator]:
+    """The plan's indicators by key and by French and English title, without case or accents."""
     names: dict[str, Indicator] = {}
     for indicator in indicators:
         for name in (indicator.key, indicator.title_fr, indicator.title_en):
-            names[name.strip().lower()] = indicator
+            names[fold(name)] = indicator
     return names
 
 
-def _row(line: int, cells: list[str], columns: dict[str | None, int], by_name: dict[str, Indicator]) -> MeasurementRow:
+def _accepted(indicators: list[Indicator]) -> Localised:
+    """The indicators a line may name, by their title in the reader's language and their key."""
+    return Localised(
+        ", ".join(f"« {indicator.title_fr} » ({indicator.key})" for indicator in indicators),
+        ", ".join(f"“{indicator.title_en}” ({indicator.key})" for indicator in indicators),
+    )
+
+
+def _row(
+    line: int, cells: list[str], columns: dict[str | None, int], by_name: dict[str, Indicator], accepted: Localised
+) -> MeasurementRow:
     def cell(name: str) -> str:
         position = columns.get(name)
         return cells[position].strip() if position is not None and position < len(cells) else ""
 
     row = MeasurementRow(line)
     name = cell("indicator")
-    row.indicator = by_name.get(name.lower())
+    row.indicator = by_name.get(fold(name))
     if row.indicator is None:
-        row.errors.append(
-            Problem(N_("Unknown indicator “%(name)s”."), {"name": name})
-            if name
-            else Problem(N_("The indicator is missing."))
-        )
+        if not name:
+            row.errors.append(Problem(N_("The indicator is missing.")))
+        elif accepted.en:
+            row.errors.append(
+                Problem(
+                    N_("Unknown indicator “%(name)s”: use one of %(accepted)s."), {"name": name, "accepted": accepted}
+                )
+            )
+        else:
+            row.errors.append(Problem(N_("Unknown indicator “%(name)s”."), {"name": name}))
     row.measured_on = parse_day(cell("date"))
     if row.measured_on is None:
         row.errors.append(

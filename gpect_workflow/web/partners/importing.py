@@ -40,7 +40,14 @@ from ...services.partners.importing.applying import (
 )
 from ...services.partners.importing.checking import ImportPreview
 from ...services.partners.importing.reading import MAX_FILE_BYTES, MAX_ROWS, ImportFileError, example_csv
-from ...services.partners.importing.vocabulary import COLUMNS, KIND_NAMES, REQUIRED_COLUMNS
+from ...services.partners.importing.vocabulary import (
+    COLUMN_ALIASES,
+    COLUMN_LABELS,
+    COLUMNS,
+    KIND_NAMES,
+    REQUIRED_COLUMNS,
+    accepted,
+)
 from ...services.unit_of_work import after_rollback
 from ..auth import signed_in
 from .directory import render, require
@@ -173,10 +180,11 @@ def import_done() -> Any:
 
 @signed_in
 def import_example() -> Response:
-    """An example file to start from: UTF-8 with a BOM and ``;`` between values, as French Excel opens it."""
+    """An example file to start from: UTF-8 with a BOM and ``;`` between values, as French Excel opens it,
+    its columns and values named in the page's language."""
     require(can_manage_directory(current_user))
     return Response(
-        example_csv(),
+        example_csv(gettext),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="gpect-partners-example.csv"'},
     )
@@ -195,6 +203,10 @@ def _import_page(file_error: str | None = None) -> tuple[str, int]:
         422 if file_error else 200,
         file_error=file_error,
         columns=COLUMNS,
+        column_labels={column: gettext(COLUMN_LABELS[column]) for column in COLUMNS},
+        column_aliases=", ".join(alias for aliases in COLUMN_ALIASES.values() for alias in aliases),
+        role_choices=accepted("role", gettext),
+        language_choices=accepted("language", gettext),
         required=REQUIRED_COLUMNS,
         max_megabytes=MAX_FILE_BYTES // 1_000_000,
         max_rows=MAX_ROWS,

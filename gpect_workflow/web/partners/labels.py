@@ -1,38 +1,27 @@
 """Labels of the partners directory's stored values, and the wording of its services' messages.
 
-English source strings marked for translation; pages translate them with ``gettext`` when they show them.
+The tables are the services' (``services.partners.labels``: the import recognises the same words); pages
+translate them with ``gettext`` when they show them.
 """
 
 from __future__ import annotations
 
 from flask_babel import gettext
 
-from ...models import Language, OrganisationKind, PersonRole
 from ...services.partners.importing.checking import Problem
-from ...services.partners.importing.vocabulary import MESSAGES
-from ...vocabulary import N_
+from ...services.partners.importing.vocabulary import wording
+from ...services.partners.labels import LANGUAGES, ORGANISATION_KINDS, PERSON_ROLES
 
-ORGANISATION_KINDS: dict[str, str] = {
-    OrganisationKind.LOCAL_AUTHORITY: N_("Local authority"),
-    OrganisationKind.EMPLOYMENT_HOUSE: N_("Employment house (Maison de l'Emploi)"),
-    OrganisationKind.EMPLOYMENT_SERVICE: N_("Employment service (France Travail)"),
-    OrganisationKind.REGION: N_("Region"),
-    OrganisationKind.STATE_SERVICE: N_("State service"),
-    OrganisationKind.CHAMBER: N_("Chamber (commerce, trades, agriculture)"),
-    OrganisationKind.EMPLOYERS_GROUP: N_("Employers' group"),
-    OrganisationKind.CLUSTER: N_("Cluster"),
-    OrganisationKind.TRAINING_BODY: N_("Training body"),
-    OrganisationKind.COMPANY: N_("Company"),
-    OrganisationKind.YOUTH_SERVICE: N_("Youth service (Mission locale)"),
-    OrganisationKind.OTHER: N_("Other"),
-}
-PERSON_ROLES: dict[str, str] = {
-    PersonRole.PARTNER: N_("Partner"),
-    PersonRole.LEAD: N_("Project lead"),
-    PersonRole.COMMITTEE: N_("Committee member"),
-    PersonRole.ADMIN: N_("Administrator"),
-}
-LANGUAGES: dict[str, str] = {Language.FR: N_("Français"), Language.EN: N_("English")}
+__all__ = [
+    "LANGUAGES",
+    "ORGANISATION_KINDS",
+    "PERSON_ROLES",
+    "import_message",
+    "kind_label",
+    "language_label",
+    "problem_message",
+    "role_label",
+]
 
 
 def kind_label(kind: str | None) -> str:
@@ -52,7 +41,7 @@ def language_label(language: str | None) -> str:
 
 def import_message(code: str, params: dict[str, object] | None = None) -> str:
     """An import problem, action or note (a code of ``importing.vocabulary.MESSAGES``) in the page's language."""
-    return gettext(MESSAGES[code], **(params or {}))
+    return wording(code, params, gettext)
 
 
 def problem_message(problem: Problem) -> str:

@@ -16,7 +16,7 @@ from ....errors import ValidationError
 from ....models import Language, OrganisationKind, PersonRole
 from ....validation import normalise_email
 from .reading import CsvFile, CsvRow
-from .vocabulary import KIND_NAMES, LANGUAGE_NAMES, MAX_NAME, MESSAGES, ROLE_NAMES, fold, name_key
+from .vocabulary import MAX_NAME, choice_names, fold, name_key, wording
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +66,7 @@ class Problem:
     @property
     def message(self) -> str:
         """The English wording."""
-        return MESSAGES[self.code] % dict(self.params) if self.params else MESSAGES[self.code]
+        return wording(self.code, self.params)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +143,9 @@ class ImportPreview:
         return hashlib.sha256(json.dumps(plan, default=str).encode()).hexdigest()
 
 
-def _lookup(names: Mapping[StrEnum, tuple[str, ...]]) -> dict[str, StrEnum]:
-    return {fold(name): value for value, aliases in names.items() for name in (value.value, *aliases)}
-
-
-_KINDS = _lookup(KIND_NAMES)
-_ROLES = _lookup(ROLE_NAMES)
-_LANGUAGES = _lookup(LANGUAGE_NAMES)
+_KINDS = {name: OrganisationKind(code) for name, code in choice_names("kind").items()}
+_ROLES = {name: PersonRole(code) for name, code in choice_names("role").items()}
+_LANGUAGES = {name: Language(code) for name, code in choice_names("language").items()}
 
 
 def plan_import(

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from ....errors import ValidationError
 from ....refusals import Refusal
+from ...catalogue import Translate, english, spellings
 from ...csv_files import CsvFileError, read_table
-from .vocabulary import COLUMN_ALIASES, COLUMNS, MESSAGES, REQUIRED_COLUMNS, fold
+from .vocabulary import CHOICES, COLUMN_LABELS, COLUMNS, MESSAGES, REQUIRED_COLUMNS, column_names, fold
 
 #: Largest file accepted, in bytes.
 MAX_FILE_BYTES = 1_000_000
@@ -68,9 +69,12 @@ def read_csv(data: bytes) -> CsvFile:
     return CsvFile(tuple(rows), table.encoding, table.separator, ignored)
 
 
+_COLUMN_NAMES = column_names()
+
+
 def _columns(header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
     """Our column at each position of the first line, and the names we ignore."""
-    known = {fold(alias): column for column, aliases in COLUMN_ALIASES.items() for alias in (column, *aliases)}
+    known = _COLUMN_NAMES
     columns: dict[int, str] = {}
     ignored = []
     for index, name in enumerate(header):
@@ -88,8 +92,8 @@ def _columns(header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
     return columns, tuple(ignored)
 
 
+#: The example's rows, kinds, roles and languages by their codes (the file names them by their labels).
 EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
-    COLUMNS,
     ("Maison de l'Emploi de l'agglomération chartraine", "employment_house", "chartres-metropole",
      "Claire Martin", "claire.martin@mde-chartres.example.org", "lead", "fr"),
     ("France Travail Chartres", "employment_service", "chartres-metropole",
@@ -103,8 +107,18 @@ EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
 )  # fmt: skip
 
 
-def example_csv() -> bytes:
-    """An example file as French Excel opens it: UTF-8 with a BOM, values separated by ``;``."""
+def example_csv(translate: Translate = english) -> bytes:
+    """An example file as French Excel opens it (UTF-8 with a BOM, values separated by ``;``), its columns,
+    kinds, roles and languages named by their labels in the reader's language (``translate``)."""
+    header = [translate(COLUMN_LABELS[column]) for column in COLUMNS]
+    rows = [[_example_value(column, value, translate) for column, value in zip(COLUMNS, row, strict=True)]
+            for row in EXAMPLE_ROWS]  # fmt: skip
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows(EXAMPLE_ROWS)
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows([header, *rows])
     return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+
+
+def _example_value(column: str, value: str, translate: Translate) -> str:
+    if column not in CHOICES or not value:
+        return value
+    return spellings(translate(CHOICES[column][0][value]))[-1]

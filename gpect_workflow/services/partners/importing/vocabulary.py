@@ -1,12 +1,20 @@
 """The words of the partner import: its columns and the names they go by, the names of kinds, roles and
-languages it recognises, and the English wording of every problem, action and note code."""
+languages it recognises, and the English wording of every problem, action and note code.
+
+A column or a value is recognised by its code, by the label the pages show in French or in English
+(``services.partners.labels`` and the catalogue), and by a few other names listed here.
+"""
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
+from enum import StrEnum
 
 from ....models import Language, OrganisationKind, PersonRole
 from ....vocabulary import N_
+from ...catalogue import Translate, english, label_words
+from ..labels import LANGUAGES, ORGANISATION_KINDS, PERSON_ROLES
 
 #: The columns, in the order of the example file.
 COLUMNS = ("organisation", "kind", "territory", "name", "email", "role", "language")
@@ -15,69 +23,55 @@ REQUIRED_COLUMNS = ("organisation", "name", "email")
 #: Longest organisation or person name (the database's limit).
 MAX_NAME = 200
 
-#: Other names a column may go by in the first line (compared without case, accents or punctuation).
+#: The columns' names as the example file and the import page show them (translated for the reader).
+COLUMN_LABELS: dict[str, str] = {
+    "organisation": N_("organisation"),
+    "kind": N_("kind"),
+    "territory": N_("territory"),
+    "name": N_("name"),
+    "email": N_("email"),
+    "role": N_("role"),
+    "language": N_("language"),
+}
+#: Other names a column may go by in the first line, besides its code and its French and English labels
+#: (compared without case, accents or punctuation).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
-    "organisation": ("organization", "organisme", "structure", "nom de la structure", "organisation name"),
-    "kind": ("type", "nature", "type de structure", "type d organisation", "organisation kind", "categorie"),
-    "territory": ("territoire", "code territoire", "territory code"),
-    "name": ("nom", "nom complet", "full name", "prenom nom", "nom prenom"),
-    "email": ("e mail", "mail", "courriel", "adresse email", "adresse e mail", "adresse electronique", "email address"),
+    "organisation": ("organization", "structure", "nom de la structure", "organisation name"),
+    "kind": ("nature", "type de structure", "type d organisation", "organisation kind", "categorie"),
+    "territory": ("code territoire", "territory code"),
+    "name": ("nom complet", "full name", "prenom nom", "nom prenom"),
+    "email": ("e mail", "mail", "adresse email", "adresse e mail", "adresse electronique", "email address"),
     "role": ("role dans l application", "profil", "application role"),
-    "language": ("langue", "lang"),
+    "language": ("lang",),
 }
 
-#: The names each kind of organisation is recognised by, besides its code (French and English).
+#: Names each kind of organisation is also recognised by, besides its code and its French and English
+#: labels (``services.partners.labels``): abbreviations and the names of the bodies people know.
 KIND_NAMES: dict[OrganisationKind, tuple[str, ...]] = {
-    OrganisationKind.LOCAL_AUTHORITY: ("collectivité territoriale", "collectivité", "local authority"),
-    OrganisationKind.EMPLOYMENT_HOUSE: (
-        "maison de l'emploi",
-        "mde",
-        "employment house",
-        "employment house (Maison de l'Emploi)",
-    ),
-    OrganisationKind.EMPLOYMENT_SERVICE: (
-        "service public de l'emploi",
-        "service public de l'emploi (France Travail)",
-        "France Travail",
-        "Pôle emploi",
-        "employment service",
-        "employment service (France Travail)",
-    ),
-    OrganisationKind.REGION: ("région", "conseil régional", "region"),
-    OrganisationKind.STATE_SERVICE: ("service de l'État", "services de l'État", "state service", "DREETS", "DDETS"),
-    OrganisationKind.CHAMBER: (
-        "chambre consulaire",
-        "chambre consulaire (commerce, métiers, agriculture)",
-        "chambre",
-        "CCI",
-        "CMA",
-        "chamber",
-        "chamber of commerce",
-        "chamber (commerce, trades, agriculture)",
-    ),
-    OrganisationKind.EMPLOYERS_GROUP: ("groupement d'employeurs", "employers' group", "employers group"),
-    OrganisationKind.CLUSTER: ("pôle de compétitivité", "pôle de compétitivité ou cluster", "cluster", "grappe"),
-    OrganisationKind.TRAINING_BODY: ("organisme de formation", "training body", "GRETA", "AFPA", "CFA"),
-    OrganisationKind.COMPANY: ("entreprise", "société", "company"),
-    OrganisationKind.YOUTH_SERVICE: ("mission locale", "youth service", "youth service (Mission locale)"),
-    OrganisationKind.OTHER: ("autre", "other"),
+    OrganisationKind.LOCAL_AUTHORITY: ("collectivité",),
+    OrganisationKind.EMPLOYMENT_HOUSE: ("mde",),
+    OrganisationKind.EMPLOYMENT_SERVICE: ("service public de l'emploi", "France Travail", "Pôle emploi"),
+    OrganisationKind.REGION: ("conseil régional",),
+    OrganisationKind.STATE_SERVICE: ("services de l'État", "DREETS", "DDETS"),
+    OrganisationKind.CHAMBER: ("chambre", "CCI", "CMA", "chamber of commerce"),
+    OrganisationKind.EMPLOYERS_GROUP: ("employers group",),
+    OrganisationKind.CLUSTER: ("pôle de compétitivité", "grappe"),
+    OrganisationKind.TRAINING_BODY: ("organisme de formation", "GRETA", "AFPA", "CFA"),
+    OrganisationKind.COMPANY: ("entreprise", "société"),
+    OrganisationKind.YOUTH_SERVICE: ("youth service",),
+    OrganisationKind.OTHER: ("autre",),
 }
+#: Other names of the roles, besides their codes and labels.
 ROLE_NAMES: dict[PersonRole, tuple[str, ...]] = {
-    PersonRole.PARTNER: ("partenaire", "partner", "contact"),
-    PersonRole.LEAD: ("chef de projet", "cheffe de projet", "project lead", "lead"),
-    PersonRole.COMMITTEE: (
-        "comité",
-        "comité de pilotage",
-        "membre du comité",
-        "membre du comité de pilotage",
-        "copil",
-        "committee member",
-    ),
-    PersonRole.ADMIN: ("administrateur", "administratrice", "administrator", "admin"),
+    PersonRole.PARTNER: ("contact",),
+    PersonRole.LEAD: ("cheffe de projet",),
+    PersonRole.COMMITTEE: ("comité", "comité de pilotage", "membre du comité", "copil"),
+    PersonRole.ADMIN: ("administratrice",),
 }
+#: Other names of the languages, besides their codes and their names in themselves.
 LANGUAGE_NAMES: dict[Language, tuple[str, ...]] = {
-    Language.FR: ("français", "francais", "french", "fr-FR"),
-    Language.EN: ("anglais", "english", "en-GB", "en-US"),
+    Language.FR: ("francais", "french", "fr-FR"),
+    Language.EN: ("anglais", "en-GB", "en-US"),
 }
 
 #: English wording of every problem, action and note code (``%(name)s`` are the code's parameters).
@@ -99,16 +93,16 @@ MESSAGES: dict[str, str] = {
     "too_long": N_("At most %(limit)s characters."),
     "bad_email": N_("“%(value)s” is not an email address."),
     "duplicate_email": N_("This address is already on line %(line)s of the file."),
-    "unknown_kind": N_("Unknown kind “%(value)s”: use one of the kinds listed on this page."),
+    "unknown_kind": N_("Unknown kind “%(value)s”: use one of %(accepted)s."),
     "kind_needed": N_("The organisation is not in the directory yet: give its kind so that it can be created."),
     "kind_conflict": N_("The same organisation has another kind on line %(line)s."),
     "unknown_territory": N_(
         "Unknown territory “%(value)s”: use the code or the name of a territory listed on this page."
     ),
     "ambiguous_territory": N_("Several territories are called “%(value)s”: use the territory's code."),
-    "unknown_role": N_("Unknown role “%(value)s”: use partner, lead, committee or admin."),
+    "unknown_role": N_("Unknown role “%(value)s”: use one of %(accepted)s."),
     "admin_refused": N_("Only administrators may create administrators."),
-    "unknown_language": N_("Unknown language “%(value)s”: use fr or en."),
+    "unknown_language": N_("Unknown language “%(value)s”: use one of %(accepted)s."),
     "extra_values": N_("This line has more values than the first line has columns."),
     # What will happen
     "organisation_create": N_("New organisation, created"),
@@ -133,3 +127,55 @@ def fold(text: str) -> str:
 def name_key(name: str) -> str:
     """An organisation's name as matched: without case, blanks collapsed (accents and punctuation count)."""
     return " ".join(name.casefold().split())
+
+
+#: The columns whose values are chosen from a list: the labels of the values, and their other names.
+CHOICES: dict[str, tuple[Mapping[str, str], Mapping[StrEnum, tuple[str, ...]]]] = {
+    "kind": (ORGANISATION_KINDS, KIND_NAMES),
+    "role": (PERSON_ROLES, ROLE_NAMES),
+    "language": (LANGUAGES, LANGUAGE_NAMES),
+}
+#: The problem codes of a value not in its list, and the column each is about.
+UNKNOWN_CODES = {"unknown_kind": "kind", "unknown_role": "role", "unknown_language": "language"}
+
+
+def column_names() -> dict[str, str]:
+    """Every name a column goes by in a first line (folded), and the column it names."""
+    return _unique(label_words(COLUMN_LABELS, COLUMN_ALIASES))
+
+
+def choice_names(column: str) -> dict[str, str]:
+    """Every name a value of the choice ``column`` goes by (folded), and its code."""
+    labels, extra = CHOICES[column]
+    return _unique(label_words(labels, extra))
+
+
+def _unique(words: Mapping[str, set[str]]) -> dict[str, str]:
+    """Each folded name and the code it stands for; a name standing for two codes would make files
+    ambiguous, so a label that collides fails loudly (the tests load every list), not in someone's file."""
+    names: dict[str, str] = {}
+    for code, spelled in words.items():
+        for word in spelled:
+            other = names.setdefault(fold(word), code)
+            if other != code:
+                raise ValueError(f"“{word}” names both {other} and {code}")
+    return names
+
+
+def accepted(column: str, translate: Translate = english) -> str:
+    """The values of the choice ``column`` a file may use, in the reader's words (their labels) then codes."""
+    labels = CHOICES[column][0]
+    return translate(N_("%(labels)s (or the codes %(codes)s)")) % {
+        "labels": ", ".join(translate(N_("“%(label)s”")) % {"label": translate(label)} for label in labels.values()),
+        "codes": ", ".join(str(code) for code in labels),
+    }
+
+
+def wording(code: str, params: Mapping[str, object] | None = None, translate: Translate = english) -> str:
+    """A problem, action or note (a code of ``MESSAGES``) in the reader's words; a value refused from a
+    list is told the values the list accepts."""
+    values = dict(params or {})
+    if code in UNKNOWN_CODES:
+        values["accepted"] = accepted(UNKNOWN_CODES[code], translate)
+    template = translate(MESSAGES[code])
+    return template % values if values else template
