@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from ....errors import ValidationError
 from ....models import Language, OrganisationKind, PersonRole
@@ -143,7 +144,11 @@ class ImportPreview:
         return hashlib.sha256(json.dumps(plan, default=str).encode()).hexdigest()
 
 
-def _lookup(names: Mapping[StrEnum, tuple[str, ...]]) -> dict[str, StrEnum]:
+#: One of the enumerations an import cell names (kind, role, language).
+E = TypeVar("E", bound=StrEnum)
+
+
+def _lookup(names: Mapping[E, tuple[str, ...]]) -> dict[str, E]:
     return {fold(name): value for value, aliases in names.items() for name in (value.value, *aliases)}
 
 
