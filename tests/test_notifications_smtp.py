@@ -21,7 +21,6 @@ from gpect_workflow.models import (
     PersonRole,
     Plan,
     ReminderMode,
-    Task,
     TaskStatus,
 )
 from gpect_workflow.notifications.outbox import claim, claim_ttl
@@ -32,6 +31,7 @@ from gpect_workflow.services.partners.organisations import ensure_organisation, 
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.state import EXTENSION_NAME
+from tests.factories import task
 
 from .conftest import WORKFLOWS, empty_tables, make_app
 from .smtp_server import SmtpServer
@@ -111,12 +111,6 @@ def start(people: dict[str, Person], clock: FrozenClock, day: date = date(2026, 
     )
     session().commit()
     return plan
-
-
-def task(plan: Plan, key: str) -> Task:
-    found = session().scalar(sa.select(Task).where(Task.plan_id == plan.id, Task.task_key == key))
-    assert found is not None
-    return found
 
 
 def outbox(kind: str | None = None) -> list[OutboxMessage]:
