@@ -14,10 +14,9 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Event, OutboxMessage, Person, Plan, ReminderMode, TaskStatus
 from gpect_workflow.notifications.links import LinkError, link_url, make_token, read_token
 from gpect_workflow.services.context import session
+from tests.conftest import post_form
 from tests.factories import task
-
-from .conftest import post_form
-from .plan_helpers import start_five_levers_plan
+from tests.plan_helpers import start_five_levers_plan
 
 
 @pytest.fixture
