@@ -48,9 +48,8 @@ from gpect_workflow.services.plans.listing import PlanFilters
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.tasks.changes import change_task_status
 from tests.factories import stage, task
-
-from .plan_helpers import map_every_role
-from .query_count import count_queries
+from tests.plan_helpers import map_every_role
+from tests.query_count import count_queries
 
 INCREASE, DECREASE = IndicatorDirection.INCREASE, IndicatorDirection.DECREASE
 

@@ -34,11 +34,10 @@ from gpect_workflow.services.tasks.changes import (
     preview_deadline_move,
     reassign_task,
 )
+from tests.engine_drive import committee_member
 from tests.factories import assignee, finish, stage, task
+from tests.plan_helpers import received, start_five_levers_plan
 from tests.refusing import refused
-
-from .engine_drive import committee_member
-from .plan_helpers import received, start_five_levers_plan
 
 DONE, TODO, IN_PROGRESS = TaskStatus.DONE, TaskStatus.TODO, TaskStatus.IN_PROGRESS
 
@@ -239,7 +238,7 @@ def test_reassign_within_the_role_only(plan: Plan, dummy_lead: Person, create_us
 
 
 def test_auto_stage_closes_itself_and_last_stage_completes_the_plan(app: Flask, plan: Plan) -> None:
-    from .engine_drive import drive_to_completion
+    from tests.engine_drive import drive_to_completion
 
     with received(signals.plan_status_changed) as status_changes:
         closed = drive_to_completion(plan)
