@@ -52,7 +52,7 @@ lint: install-dev ## ruff lint and format check.
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: install-dev ## mypy on the definitions and engine (strict).
+typecheck: install-dev ## mypy on the whole package (strict; the Flask edges relax two checks, see pyproject).
 	$(BIN)/mypy
 
 check-imports: install-dev ## The layer contracts (engine knows nothing of Flask; arrows point down).

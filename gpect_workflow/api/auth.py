@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import request
-from flask_smorest import abort
 
 from ..models import Person
 from ..services.accounts.tokens import person_for_token
 from ..services.partners.people import active_person
+from .common import abort
 
 SESSION_USER_KEY = "_user_id"
 

@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 
 from ..errors import StaleObject
 from ..models import Task, TaskStatus
 from ..services.plans.detail import get_task
 from ..services.tasks.changes import update_task
 from .auth import api_person
-from .common import errors, if_match_version
+from .common import abort, errors, if_match_version
 from .schemas import TaskSchema, TaskUpdateSchema
 
 URL_PREFIX = "/tasks"

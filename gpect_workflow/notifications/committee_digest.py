@@ -191,7 +191,8 @@ def _candidates(zones: Collection[str], instant: datetime) -> dict[int, _Candida
         .label("rank"),
         sa.func.count().over(partition_by=pairs.c.person_id).label("total"),
     ).subquery()
-    query = (
+    # The columns of a subquery are untyped: the annotation says what this one selects.
+    query: sa.Select[int, Plan, int] = (
         sa.select(ranked.c.person_id, Plan, ranked.c.total)
         .join(Plan, Plan.id == ranked.c.plan_id)
         .where(ranked.c.rank <= MAX_PLANS_CHECKED)

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -34,7 +35,8 @@ BACKOFF_BASE = timedelta(minutes=1)
 #: ... but never longer than this, so that mail leaves soon after a relay comes back.
 BACKOFF_CAP = timedelta(minutes=30)
 
-_TABLE = OutboxMessage.__table__
+#: The outbox table, for Core statements (declarative types ``__table__`` as any FROM clause; it is a Table).
+_TABLE = cast(sa.Table, OutboxMessage.__table__)
 _CLAIM_RELEASED = {"claimed_until_dt": None, "claim_token": None}
 #: Rows of the pass: still carrying its token, still being sent.
 _MINE = (_TABLE.c.claim_token == sa.bindparam("token"), _TABLE.c.status == OutboxStatus.SENDING)
@@ -93,7 +95,7 @@ def retry_window() -> timedelta:
 
 def backoff(attempts: int) -> timedelta:
     """The wait before the next attempt, after ``attempts`` attempts that failed for a temporary reason."""
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, min(attempts - 1, 16)))
+    return min(BACKOFF_CAP, BACKOFF_BASE * (1 << max(0, min(attempts - 1, 16))))
 
 
 @contextmanager
@@ -132,6 +134,7 @@ class Ledger:
     def opened(cls, token: str) -> Iterator[Ledger]:
         """A ledger on its own autocommit connection; what the pass leaves claimed is released at the end."""
         engine = session().get_bind(OutboxMessage.__mapper__)
+        assert isinstance(engine, sa.Engine)  # the application's session is bound to its engine
         with engine.connect() as connection:
             ledger = cls(token, connection.execution_options(isolation_level="AUTOCOMMIT"))
             with _without_waiting_for_the_disk(connection):

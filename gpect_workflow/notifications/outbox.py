@@ -20,7 +20,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,6 +29,9 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..models import OutboxMessage, OutboxStatus
 from ..services.context import now, session
+
+#: The outbox table, for Core statements (declarative types ``__table__`` as any FROM clause; it is a Table).
+_TABLE = cast(sa.Table, OutboxMessage.__table__)
 
 
 def claim_ttl() -> timedelta:
@@ -82,11 +85,10 @@ def enqueue(messages: Sequence[NewMessage]) -> list[str]:
     rows = [_row(message, instant) for message in messages]
     if session().get_bind().dialect.name == "postgresql":
         return _insert_from_json(rows)
-    table = OutboxMessage.__table__
     statement = (
-        sqlite.insert(table)
+        sqlite.insert(_TABLE)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(table.c.idempotency_key)
+        .returning(_TABLE.c.idempotency_key)
     )
     # A Core insert: one multi-row statement (up to SQLite's limit of variables, about 2,300 rows), where
     # the ORM's would split the rows by which columns are null.
@@ -100,7 +102,7 @@ def queued_keys(keys: Collection[str]) -> set[str]:
     if session().get_bind().dialect.name == "postgresql":
         wanted = OutboxMessage.idempotency_key == sa.any_(sa.cast(sa.bindparam("keys", list(keys)), ARRAY(sa.Text)))
     else:
-        listed = sa.select(sa.column("value")).select_from(
+        listed: sa.Select[str] = sa.select(sa.column("value")).select_from(
             sa.func.json_each(sa.bindparam("keys", json.dumps(list(keys))))
         )
         wanted = OutboxMessage.idempotency_key.in_(listed)
@@ -129,7 +131,7 @@ _INSERTED = (
 @lru_cache(maxsize=1)
 def _json_insert_sql() -> str:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
-    table = OutboxMessage.__table__
+    table = _TABLE
     columns = ", ".join(_INSERTED)
     record = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in _INSERTED)
     return (
@@ -218,7 +220,7 @@ class ClaimedMessage:
     retrying_since_dt: datetime | None
 
 
-_CLAIMED_COLUMNS = tuple(OutboxMessage.__table__.c[name] for name in ClaimedMessage.__slots__)  # type: ignore[attr-defined]
+_CLAIMED_COLUMNS = tuple(_TABLE.c[name] for name in ClaimedMessage.__slots__)
 
 
 def new_claim_token() -> str:
@@ -250,7 +252,7 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     rows = session().execute(statement)
-    return sorted((ClaimedMessage(*row) for row in rows), key=lambda message: message.id)
+    return sorted((ClaimedMessage(**row._mapping) for row in rows), key=lambda message: message.id)
 
 
 def capture_due(limit: int, keys: Collection[str] | None = None) -> int:

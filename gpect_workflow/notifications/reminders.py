@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -198,8 +199,15 @@ def _nominal_days_landing_on(day: date, kind: ReminderKind, calendar: WorkingCal
     return days
 
 
+#: What ``_due_reminders`` selects, column by column.
+_DueRows = sa.Select[int, int, str, str, int, date, int | None, str, str, int, str, int, str, str | None, str | None]
+
+
 def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> Iterable[DueReminder]:
-    query = (
+    # SQLAlchemy types the first ten columns of a select only: the cast says what all of this one's are
+    # (the task, its stage key, its plan, then the assignee's time zone and address, missing without one).
+    query = cast(
+        _DueRows,
         sa.select(
             Task.id,
             Task.plan_id,
@@ -225,7 +233,7 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
             Task.status.in_(OPEN_TASK_STATUSES),
             PlanStage.status == StageStatus.OPEN,
             Plan.status == PlanStatus.ACTIVE,
-        )
+        ),
     )
     plans: dict[int, DuePlan] = {}
     rows = (

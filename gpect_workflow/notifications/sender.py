@@ -287,9 +287,10 @@ class _PreparedMessage(Message):
         self.extra_headers = {"X-GPECT-Kind": message.kind, "Auto-Submitted": "auto-generated"}
         self.mail_options = []
         self.rcpt_options = []
-        self.attachments = [
-            MailAttachment(item.filename, item.content_type, item.data) for item in attachments_of(message)
-        ]
+        # The stored attachments build the bytes; Flask-Mail's own list (whose data may be text) is kept
+        # for what Flask-Mail reads of a message.
+        self._attachments = attachments_of(message)
+        self.attachments = [MailAttachment(item.filename, item.content_type, item.data) for item in self._attachments]
         self._bytes: bytes | None = None
 
     def prepare(self) -> None:
@@ -323,6 +324,6 @@ class _PreparedMessage(Message):
             text=self.body or "",
             html=self.html,
             headers=(self.extra_headers or {}).items(),
-            attachments=self.attachments,
+            attachments=self._attachments,
             ascii_filenames=current_app.extensions["mail"].ascii_attachments,
         )

@@ -9,6 +9,7 @@ change people's records; a partner sees, in the directory, only the people of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVarTuple
 
 import sqlalchemy as sa
 
@@ -44,12 +45,16 @@ class PlanAccess:
         return self.is_admin or self.is_committee
 
 
+#: The columns a query selects, kept by the functions that only narrow it.
+Columns = TypeVarTuple("Columns")
+
+
 def is_active_admin(person: Person) -> bool:
     """Whether ``person`` is an administrator whose account is active: they see and may do everything."""
     return person.role is PersonRole.ADMIN and person.is_active
 
 
-def active_administrators() -> sa.Select[tuple[int]]:
+def active_administrators() -> sa.Select[int]:
     """Ids of the active administrators: the rule of ``is_active_admin``, as a query."""
     return sa.select(Person.id).where(Person.role == PersonRole.ADMIN, Person.is_active)
 
@@ -75,7 +80,7 @@ def plan_access(person: Person, plan: Plan, definition: WorkflowDefinition) -> P
     )
 
 
-def visible_plans(person: Person) -> sa.Select[tuple[int]] | sa.CompoundSelect[tuple[int]]:
+def visible_plans(person: Person) -> sa.Select[int] | sa.CompoundSelect[int]:
     """Ids of the plans ``person`` may see: all for administrators; led, or taken part in, otherwise.
 
     A union of the two indexed lookups, not ``lead_id = ? OR id IN (...)``: with the ``OR``, PostgreSQL
@@ -91,7 +96,7 @@ def visible_plans(person: Person) -> sa.Select[tuple[int]] | sa.CompoundSelect[t
     return sa.union(sa.select(Plan.id).where(Plan.lead_id == person.id), member_of)
 
 
-def visible_people(query: sa.Select, actor: Person) -> sa.Select:  # type: ignore[type-arg]
+def visible_people(query: sa.Select[*Columns], actor: Person) -> sa.Select[*Columns]:
     """``query`` on ``Person`` narrowed to the people ``actor`` may see in the directory: everyone for leads,
     committees and administrators; for a partner, themselves and the people and leads of their plans."""
     if actor.role is not PersonRole.PARTNER:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
 
-from babel.support import Translations
+from babel.support import NullTranslations, Translations
 
 from ..resources import translations_dir
 
@@ -19,7 +19,8 @@ Translate = Callable[[str], str]
 
 
 @cache
-def _french() -> Translations:
+def _french() -> NullTranslations:
+    """The compiled French catalogue (Babel falls back to no translation when it is missing)."""
     return Translations.load(str(translations_dir()), ["fr"])
 
 

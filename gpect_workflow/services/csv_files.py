@@ -69,7 +69,7 @@ def read_table(data: bytes, *, max_bytes: int, max_rows: int) -> CsvTable:
     first = next(records, None)
     if first is None:
         raise CsvFileError("empty_file")
-    rows = []
+    rows: list[CsvRecord] = []
     for record in records:
         if len(rows) == max_rows:
             raise CsvFileError("too_many_rows", limit=max_rows)

@@ -56,7 +56,7 @@ def check_version(kind: str, current: int, expected: int | None, last_change: Ev
     The refusal names who changed it; its parameters also say what (the journal event's kind and states)."""
     if expected is None or expected == current:
         return
-    change = {"kind": kind}
+    change: dict[str, str | None] = {"kind": kind}
     if last_change is not None:
         change.update(event=last_change.kind, from_state=last_change.from_state, to_state=last_change.to_state)
     actor = session().get(Person, last_change.actor_id) if last_change and last_change.actor_id else None

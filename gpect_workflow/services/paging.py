@@ -75,7 +75,7 @@ def window(query: sa.Select[Any], page: int, per_page: int) -> sa.Select[Any]:
 
 
 def paginate(
-    query: sa.Select[tuple[T]], ordered: sa.Select[tuple[T]], page: int, per_page: int, *, keep_within: bool = False
+    query: sa.Select[T], ordered: sa.Select[T], page: int, per_page: int, *, keep_within: bool = False
 ) -> Page[T]:
     """Page ``page`` of ``ordered`` (the rows of ``query``, sorted and with what they load), in two statements.
 

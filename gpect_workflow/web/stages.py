@@ -45,23 +45,22 @@ def review_page(stage_id: int) -> Any:
 def decide(stage_id: int) -> Any:
     """Record the committee's decision; problems re-show the page with the member's input kept."""
     review = gate_review(current_user, stage_id)  # NotFound for people who may not see the plan
-    form = {
-        "decision": request.form.get("decision", ""),
-        "minutes": (request.form.get("minutes") or "").strip(),
-        "reopen": request.form.getlist("reopen"),
-    }
+    chosen = request.form.get("decision", "")
+    minutes = (request.form.get("minutes") or "").strip()
+    reopen_keys = request.form.getlist("reopen")
+    form = {"decision": chosen, "minutes": minutes, "reopen": reopen_keys}
     errors: dict[str, list[str]] = {}
     try:
-        decision = Decision(form["decision"])
+        decision = Decision(chosen)
     except ValueError:
         errors["decision"] = [gettext("Choose a decision.")]
-    if len(form["minutes"]) > MINUTES_MAX_LENGTH:
+    if len(minutes) > MINUTES_MAX_LENGTH:
         errors["minutes"] = [gettext("At most %(limit)s characters.", limit=MINUTES_MAX_LENGTH)]
     if errors:
         return _page(review, 422, form=form, errors=errors)
-    reopen = form["reopen"] if decision is Decision.REWORK else []
+    reopen = reopen_keys if decision is Decision.REWORK else []
     try:
-        decide_gate(current_user, stage_id, decision, minutes=form["minutes"] or None, reopen=reopen)
+        decide_gate(current_user, stage_id, decision, minutes=minutes or None, reopen=reopen)
     except ValidationError:  # the engine only refuses the choice of tasks to rework
         errors["reopen"] = [gettext("Choose at least one task of this stage to rework.")]
         return after_rollback(lambda: _page(gate_review(current_user, stage_id), 422, form=form, errors=errors))

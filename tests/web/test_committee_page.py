@@ -20,10 +20,9 @@ from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from tests.conftest import sign_in
 from tests.engine_drive import committee_member
+from tests.factories import at, finish
 from tests.plan_helpers import map_every_role, start_five_levers_plan
 from tests.query_count import count_queries
-from tests.test_burnup import at
-from tests.test_engine_services import finish
 
 
 def plan_with_its_own_committee(lead: Person, name: str, email: str) -> Plan:

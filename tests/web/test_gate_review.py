@@ -25,9 +25,9 @@ from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status
 from tests.conftest import post_form, sign_in
 from tests.engine_drive import committee_member
+from tests.factories import assignee, finish, stage, task
 from tests.plan_helpers import start_five_levers_plan
 from tests.query_count import count_queries
-from tests.test_engine_services import assignee, finish, stage, task
 
 OBSERVE_TASKS = ("inventory-existing-studies", "employment-data", "business-survey", "shared-diagnosis")
 

@@ -21,9 +21,8 @@ from gpect_workflow.services.partners.people import update_person
 from gpect_workflow.services.stages.progression import decide_gate
 from tests.conftest import sign_in
 from tests.engine_drive import committee_member
+from tests.factories import at, finish, stage
 from tests.plan_helpers import start_five_levers_plan
-from tests.test_burnup import at
-from tests.test_engine_services import finish, stage
 
 
 @pytest.fixture

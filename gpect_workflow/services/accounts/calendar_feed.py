@@ -124,7 +124,7 @@ def feed_deadlines(person: Person) -> list[FeedDeadline]:
     return [_deadline(row, definitions[row.definition_key, row.definition_version], language) for row in rows]
 
 
-_Row = sa.Row[tuple[Task, str, str, str, int]]
+_Row = sa.Row[Task, str, str, str, int]
 
 
 def _deadline(row: _Row, definition: WorkflowDefinition, language: str) -> FeedDeadline:

@@ -284,7 +284,8 @@ def _indicators(ids: list[int]) -> dict[int, list[IndicatorHealth]]:
         .where(Indicator.plan_id.in_(ids))
         .subquery()
     )
-    query = (
+    # The columns of a subquery are untyped: the annotation says what this one selects.
+    query: sa.Select[Indicator, float | None, date | None] = (
         sa.select(Indicator, ranked.c.value, ranked.c.measured_on)
         .outerjoin(ranked, sa.and_(ranked.c.indicator_id == Indicator.id, ranked.c.rank == 1))
         .where(Indicator.plan_id.in_(ids))

@@ -57,7 +57,7 @@ def sits_on_committee(roles: dict[tuple[str, int], tuple[str, ...]] | None = Non
     return sa.tuple_(Plan.definition_key, Plan.definition_version, RoleAssignment.role_key).in_(triples)
 
 
-def committee_plan_ids(person: Person) -> sa.Select[tuple[int]]:
+def committee_plan_ids(person: Person) -> sa.Select[int]:
     """Ids of the plans whose steering committee ``person`` sits on (members are mapped at plan start)."""
     return (
         sa.select(RoleAssignment.plan_id)
@@ -68,7 +68,7 @@ def committee_plan_ids(person: Person) -> sa.Select[tuple[int]]:
     )
 
 
-def overseen_plan_ids(person: Person) -> sa.Select[tuple[int]]:
+def overseen_plan_ids(person: Person) -> sa.Select[int]:
     """Ids of the plans ``person`` oversees: every plan for an active administrator; otherwise the plans
     whose committee they sit on and the plans they lead."""
     if is_active_admin(person):
@@ -76,11 +76,11 @@ def overseen_plan_ids(person: Person) -> sa.Select[tuple[int]]:
     return sa.select(Plan.id).where(sa.or_(Plan.lead_id == person.id, Plan.id.in_(committee_plan_ids(person))))
 
 
-def _overseen(person: Person, filters: PlanFilters | None) -> sa.Select[tuple[Plan]]:
+def _overseen(person: Person, filters: PlanFilters | None) -> sa.Select[Plan]:
     return filter_plans(sa.select(Plan).where(Plan.id.in_(overseen_plan_ids(person))), filters or PlanFilters())
 
 
-def _by_name(query: sa.Select[tuple[Plan]]) -> sa.Select[tuple[Plan]]:
+def _by_name(query: sa.Select[Plan]) -> sa.Select[Plan]:
     return query.options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(Plan.name, Plan.id)
 
 
@@ -102,7 +102,7 @@ def overseen_page(person: Person, filters: PlanFilters | None, page: int, per_pa
 _MAX_UTC_OFFSET = timedelta(hours=14)
 
 
-def plans_that_may_need_attention(instant: datetime) -> sa.Select[tuple[int, int]]:
+def plans_that_may_need_attention(instant: datetime) -> sa.Select[int, int]:
     """Plans that may have something for the committee at ``instant`` (any status): rows of ``plan_id`` and
     ``gate_waiting`` (1 when a stage of the plan waits for a decision, else 0).
 

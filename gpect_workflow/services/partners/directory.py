@@ -4,6 +4,7 @@ may see, filtered and searched, in a fixed number of queries whatever its size."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVarTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -57,6 +58,10 @@ class PeoplePage(Page[Person]):
         return self.items
 
 
+#: The columns a query selects, kept by the functions that only narrow it.
+Columns = TypeVarTuple("Columns")
+
+
 def list_territories() -> list[Territory]:
     """Every territory, by name (a few hundred at most: the directory's filter and forms list them)."""
     return list(session().scalars(sa.select(Territory).order_by(Territory.name, Territory.id)))
@@ -99,8 +104,13 @@ def directory_organisations(actor: Person, filters: DirectoryFilters, page: int,
         found.page,
         found.per_page,
         found.total,
-        {organisation_id: int(count) for organisation_id, count in counts},
-        {person.organisation_id: person for person in session().scalars(visible_people(referents, actor))},
+        # Both queries keep people of the listed organisations: ``organisation_id`` is never None in them.
+        {organisation_id: int(count) for organisation_id, count in counts if organisation_id is not None},
+        {
+            person.organisation_id: person
+            for person in session().scalars(visible_people(referents, actor))
+            if person.organisation_id is not None
+        },
     )
 
 
@@ -121,7 +131,7 @@ def directory_people(actor: Person, filters: DirectoryFilters, page: int, per_pa
     return PeoplePage(found.items, found.page, found.per_page, found.total)
 
 
-def _filtered_organisations(query: sa.Select, filters: DirectoryFilters) -> sa.Select:  # type: ignore[type-arg]
+def _filtered_organisations(query: sa.Select[*Columns], filters: DirectoryFilters) -> sa.Select[*Columns]:
     """``query`` (on ``Organisation``, or joined to it) narrowed by the filters' name, territory and kind."""
     if filters.search.strip():
         query = query.where(Organisation.name.icontains(filters.search.strip(), autoescape=True))

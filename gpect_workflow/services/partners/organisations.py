@@ -3,6 +3,8 @@ changed by project leads and administrators."""
 
 from __future__ import annotations
 
+from typing import TypedDict, Unpack
+
 import sqlalchemy as sa
 
 from ...errors import NotFound, ValidationError
@@ -84,7 +86,16 @@ def _organisation_problems(name: str, territory_id: int | None, email: str | Non
     return problems
 
 
-def update_organisation(actor: Person, organisation_id: int, **changes: object) -> Organisation:
+class OrganisationChanges(TypedDict, total=False):
+    """What ``update_organisation`` may change; a field left out keeps its value."""
+
+    name: str
+    kind: str
+    territory_id: int | None
+    email: str | None
+
+
+def update_organisation(actor: Person, organisation_id: int, **changes: Unpack[OrganisationChanges]) -> Organisation:
     """Change an organisation's name, kind, territory or address (leads and administrators)."""
     require_directory_manager(actor)
     organisation = session().get(Organisation, organisation_id)
@@ -93,13 +104,13 @@ def update_organisation(actor: Person, organisation_id: int, **changes: object) 
     name = str(changes.get("name", organisation.name)).strip()
     territory_id = changes.get("territory_id", organisation.territory_id)
     email = changes.get("email", organisation.email)
-    problems = _organisation_problems(name, territory_id, email)  # type: ignore[arg-type]
-    if not problems and _name_taken(name, territory_id, organisation.id):  # type: ignore[arg-type]
+    problems = _organisation_problems(name, territory_id, email)
+    if not problems and _name_taken(name, territory_id, organisation.id):
         problems["name"] = [NAME_TAKEN]
     if problems:
         raise ValidationError(Refusal.INVALID_INPUT, problems)
-    organisation.name, organisation.territory_id = name, territory_id  # type: ignore[assignment]
-    organisation.email = normalise_email(email) if email else None  # type: ignore[arg-type]
+    organisation.name, organisation.territory_id = name, territory_id
+    organisation.email = normalise_email(email) if email else None
     if "kind" in changes:
         organisation.kind = OrganisationKind(changes["kind"])
     try:

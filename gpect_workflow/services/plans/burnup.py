@@ -53,6 +53,7 @@ def plans_burnup(plans: Sequence[Plan], until: date | None = None) -> dict[int, 
         .where(Event.plan_id.in_(ids), Event.kind == "task_status_changed", Event.task_id.is_not(None))
         .order_by(Event.occurred_dt, Event.id)
     ):
+        assert task_id is not None  # the query keeps the events of tasks
         changes[plan_id].append((occurred, task_id, to_state in FINISHED))
     return {plan.id: _burnup(plan, until, totals.get(plan.id, 0), changes[plan.id]) for plan in plans}
 

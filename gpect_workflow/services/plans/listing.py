@@ -81,7 +81,7 @@ def list_plans(person: Person, filters: PlanFilters, page: int = 1, per_page: in
     return PlanList(found.items, found.page, found.per_page, found.total, plans_progress(found.items))
 
 
-def filter_plans(query: sa.Select[tuple[Plan]], filters: PlanFilters) -> sa.Select[tuple[Plan]]:
+def filter_plans(query: sa.Select[Plan], filters: PlanFilters) -> sa.Select[Plan]:
     """``query`` over plans narrowed by ``filters`` (the plans list's, the committee's, the API's)."""
     if filters.territory_id is not None:
         query = query.where(Plan.territory_id == filters.territory_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
@@ -99,7 +100,7 @@ def _progress_by(key: sa.orm.InstrumentedAttribute[int], plans: Sequence[Plan]) 
 
 def _progress_rows(
     keys: tuple[sa.orm.InstrumentedAttribute[int], ...], plans: Sequence[Plan]
-) -> sa.Result[tuple[object, ...]]:
+) -> sa.Result[*tuple[Any, ...]]:
     today = _today_by_plan(plans)
     is_open = Task.status.in_(OPEN_TASK_STATUSES)
     overdue = sa.and_(is_open, Task.due_date < today)
@@ -117,7 +118,7 @@ def _progress_rows(
     return session().execute(query)
 
 
-def _from_row(row: sa.Row[tuple[object, ...]]) -> Progress:
+def _from_row(row: sa.Row[*tuple[Any, ...]]) -> Progress:
     oldest, today = row.oldest_overdue, row.today
     if isinstance(oldest, str):  # SQLite returns dates computed in expressions as text
         oldest = date.fromisoformat(oldest)

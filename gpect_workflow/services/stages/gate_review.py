@@ -113,5 +113,6 @@ def _notes(task_ids: list[int]) -> dict[int, list[TaskNote]]:
         .order_by(Event.occurred_dt, Event.id)
     )
     for task_id, name, occurred, note in session().execute(query):
+        assert task_id is not None and note is not None  # the query keeps the notes left on tasks
         found[task_id].append(TaskNote(name, occurred, note))
     return found

@@ -132,7 +132,7 @@ def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool)
     )
 
 
-def _work_query(person: Person) -> sa.Select[tuple[Task, Plan, str]]:
+def _work_query(person: Person) -> sa.Select[Task, Plan, str]:
     return (
         sa.select(Task, Plan, PlanStage.stage_key)
         .join(Plan, Plan.id == Task.plan_id)

@@ -80,8 +80,8 @@ def committee_report_page() -> Any:
     person = current_user
     reviews = _reviews(person)
     downloads = [
-        ("CSV", url_for("gpect.committee_report_csv", **_filter_args())),
-        ("PDF", url_for("gpect.committee_report_pdf", **_filter_args())),
+        ("CSV", url_for("gpect.committee_report_csv", **_filter_args())),  # type: ignore[arg-type]  # Flask types url_for's keywords as its own options (_external...)
+        ("PDF", url_for("gpect.committee_report_pdf", **_filter_args())),  # type: ignore[arg-type]  # Flask types url_for's keywords as its own options (_external...)
     ]
     return render_review(reviews, title=gettext("Steering committee review"), downloads=downloads)
 

@@ -42,7 +42,7 @@ def plans_index() -> Any:
     page = page_number(request.args.get("page"))
     result = list_plans(current_user, _filters(form), page, current_app.config["PAGE_SIZE"])
     if result.page > result.pages:
-        return redirect(url_for("gpect.plans_index", page=result.pages, **form))
+        return redirect(url_for("gpect.plans_index", page=result.pages, **form))  # type: ignore[arg-type]  # Flask types url_for's keywords as its own options (_external...)
     return render_template(
         "gpect_workflow/plans/index.html",
         result=result,

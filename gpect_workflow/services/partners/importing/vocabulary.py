@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
-from enum import StrEnum
 
 from ....models import Language, OrganisationKind, PersonRole
 from ....vocabulary import N_
@@ -47,7 +46,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 
 #: Names each kind of organisation is also recognised by, besides its code and its French and English
 #: labels (``services.partners.labels``): abbreviations and the names of the bodies people know.
-KIND_NAMES: dict[OrganisationKind, tuple[str, ...]] = {
+KIND_NAMES: dict[str, tuple[str, ...]] = {
     OrganisationKind.LOCAL_AUTHORITY: ("collectivité",),
     OrganisationKind.EMPLOYMENT_HOUSE: ("mde",),
     OrganisationKind.EMPLOYMENT_SERVICE: ("service public de l'emploi", "France Travail", "Pôle emploi"),
@@ -62,14 +61,14 @@ KIND_NAMES: dict[OrganisationKind, tuple[str, ...]] = {
     OrganisationKind.OTHER: ("autre",),
 }
 #: Other names of the roles, besides their codes and labels.
-ROLE_NAMES: dict[PersonRole, tuple[str, ...]] = {
+ROLE_NAMES: dict[str, tuple[str, ...]] = {
     PersonRole.PARTNER: ("contact",),
     PersonRole.LEAD: ("cheffe de projet",),
     PersonRole.COMMITTEE: ("comité", "comité de pilotage", "membre du comité", "copil"),
     PersonRole.ADMIN: ("administratrice",),
 }
 #: Other names of the languages, besides their codes and their names in themselves.
-LANGUAGE_NAMES: dict[Language, tuple[str, ...]] = {
+LANGUAGE_NAMES: dict[str, tuple[str, ...]] = {
     Language.FR: ("francais", "french", "fr-FR"),
     Language.EN: ("anglais", "en-GB", "en-US"),
 }
@@ -130,7 +129,7 @@ def name_key(name: str) -> str:
 
 
 #: The columns whose values are chosen from a list: the labels of the values, and their other names.
-CHOICES: dict[str, tuple[Mapping[str, str], Mapping[StrEnum, tuple[str, ...]]]] = {
+CHOICES: dict[str, tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]] = {
     "kind": (ORGANISATION_KINDS, KIND_NAMES),
     "role": (PERSON_ROLES, ROLE_NAMES),
     "language": (LANGUAGES, LANGUAGE_NAMES),

@@ -34,7 +34,7 @@ from gpect_workflow.services.partners.organisations import ensure_organisation, 
 from gpect_workflow.services.partners.people import create_person
 from tests.refusing import field_words
 
-DATA = Path(__file__).parent / "data" / "partners"
+DATA = Path(__file__).parent.parent / "data" / "partners"
 HEADER = "organisation;kind;territory;name;email;role;language"
 CHARTRES = TerritoryRef(1, "chartres-metropole", "Agglomération chartraine")
 SNAPSHOT = DirectorySnapshot(territories=(CHARTRES, TerritoryRef(2, "lochois", "Lochois et Sud Touraine")))

@@ -60,9 +60,8 @@ from gpect_workflow.services.definitions import get_definition
 from gpect_workflow.services.plans.lifecycle import cancel_plan, hold_plan, resume_plan
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
-
-from .conftest import PLAN_START, START
-from .property_support import (
+from tests.conftest import PLAN_START, START
+from tests.property_support import (
     ENGINE_SETTINGS,
     SHIPPED_DEFINITIONS,
     GeneratedDefinition,

@@ -29,8 +29,7 @@ from gpect_workflow.notifications.mime import build_message
 from gpect_workflow.notifications.outbox import Attachment, attachments_of, message_id
 from gpect_workflow.notifications.sender import _PreparedMessage, _TimedConnection
 from gpect_workflow.notifications.views import ICS_TYPE
-
-from .smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer
 
 SENDER = "GPECT Workflow <no-reply@gpect.test>"
 DOMAIN = "gpect.test"

@@ -31,10 +31,9 @@ from gpect_workflow.notifications.digests import digest_day
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.scheduler.runner import JOB_ID, blocking_scheduler, start_embedded, stop_embedded
 from gpect_workflow.services.context import session
-
-from .conftest import REPO
-from .plan_helpers import start_five_levers_plan
-from .query_count import count_queries
+from tests.conftest import REPO
+from tests.plan_helpers import start_five_levers_plan
+from tests.query_count import count_queries
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -151,7 +150,7 @@ def test_apscheduler_job_is_configured_for_utc_and_coalescing(app: Flask) -> Non
 
 
 def test_embedded_scheduler_runs_in_one_process_only(tmp_path: Path, database_url: str) -> None:
-    from .conftest import make_app
+    from tests.conftest import make_app
 
     first, second = (make_app(database_url, SCHEDULER_INTERVAL_SECONDS=3600) for _ in range(2))
     first.instance_path = second.instance_path = str(tmp_path)

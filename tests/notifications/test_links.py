@@ -11,12 +11,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.models import Event, OutboxMessage, Person, Plan, ReminderMode, Task, TaskStatus
+from gpect_workflow.models import Event, OutboxMessage, Person, Plan, ReminderMode, TaskStatus
 from gpect_workflow.notifications.links import LinkError, link_url, make_token, read_token
 from gpect_workflow.services.context import session
-
-from .conftest import post_form
-from .plan_helpers import start_five_levers_plan
+from tests.conftest import post_form
+from tests.factories import task
+from tests.plan_helpers import start_five_levers_plan
 
 
 @pytest.fixture
@@ -24,12 +24,6 @@ def plan(definitions: None, dummy_lead: Person) -> Plan:
     started = start_five_levers_plan(dummy_lead, date(2026, 12, 1))
     session().commit()
     return started
-
-
-def task(plan: Plan, key: str) -> Task:
-    found = session().scalar(sa.select(Task).where(Task.plan_id == plan.id, Task.task_key == key))
-    assert found is not None
-    return found
 
 
 def text(response: object) -> str:

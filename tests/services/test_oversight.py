@@ -18,7 +18,6 @@ from gpect_workflow.models import (
     Person,
     PersonRole,
     Plan,
-    PlanStage,
     PlanStatus,
     StageStatus,
     Task,
@@ -48,9 +47,9 @@ from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.listing import PlanFilters
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.tasks.changes import change_task_status
-
-from .plan_helpers import map_every_role
-from .query_count import count_queries
+from tests.factories import stage, task
+from tests.plan_helpers import map_every_role
+from tests.query_count import count_queries
 
 INCREASE, DECREASE = IndicatorDirection.INCREASE, IndicatorDirection.DECREASE
 
@@ -72,18 +71,6 @@ def start(
     roles[committee_role] = RoleMapping(organisation.id, [person.id for person in committee])
     request = PlanRequest(name, definition, 1, territory_id, lead.id, date(2026, 12, 1), roles, timezone, open_now=True)
     return start_plan(lead, request)
-
-
-def task(plan: Plan, key: str) -> Task:
-    found = session().scalar(sa.select(Task).where(Task.plan_id == plan.id, Task.task_key == key))
-    assert found is not None
-    return found
-
-
-def stage(plan: Plan, key: str) -> PlanStage:
-    found = session().scalar(sa.select(PlanStage).where(PlanStage.plan_id == plan.id, PlanStage.stage_key == key))
-    assert found is not None
-    return found
 
 
 def finish_stage(plan: Plan, key: str) -> None:

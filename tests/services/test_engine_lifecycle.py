@@ -12,10 +12,9 @@ from gpect_workflow.definitions import load_definition_file
 from gpect_workflow.models import Event, Person, PlanStatus, StageStatus
 from gpect_workflow.services.context import session
 from gpect_workflow.services.plans.starting import PlanRequest, start_plan
-
-from .conftest import WORKFLOWS
-from .engine_drive import drive_to_completion, open_stage
-from .plan_helpers import map_every_role
+from tests.conftest import WORKFLOWS
+from tests.engine_drive import drive_to_completion, open_stage
+from tests.plan_helpers import map_every_role
 
 
 @pytest.mark.parametrize("path", sorted(WORKFLOWS.glob("*.yaml")), ids=lambda p: p.stem)

@@ -65,10 +65,9 @@ from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, sta
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.state import EXTENSION_NAME
-
-from .conftest import WORKFLOWS
-from .smtp_server import Received, SmtpServer
-from .time_travel_support import (
+from tests.conftest import WORKFLOWS
+from tests.smtp_server import Received, SmtpServer
+from tests.time_travel_support import (
     LINK,
     MAIL_DOMAIN,
     PARIS,

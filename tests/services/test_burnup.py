@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -12,9 +12,9 @@ from gpect_workflow.services.context import session
 from gpect_workflow.services.plans.burnup import plan_burnup, sample_days
 from gpect_workflow.services.stages.progression import decide_gate
 from tests.engine_drive import committee_member
+from tests.factories import at, finish, stage
 from tests.plan_helpers import start_five_levers_plan
 from tests.query_count import count_queries
-from tests.test_engine_services import finish, stage
 
 
 @pytest.fixture
@@ -22,10 +22,6 @@ def plan(definitions: None, dummy_lead: Person) -> Plan:
     started = start_five_levers_plan(dummy_lead, date(2026, 12, 1))
     session().commit()
     return started
-
-
-def at(clock: FrozenClock, day: date) -> None:
-    clock.set(datetime(day.year, day.month, day.day, 10, 0, tzinfo=UTC))
 
 
 def test_the_burnup_counts_finished_tasks_on_each_sampled_day(plan: Plan, clock: FrozenClock) -> None:

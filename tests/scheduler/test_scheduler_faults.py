@@ -25,11 +25,10 @@ from flask import Flask
 from gpect_workflow.models import OutboxMessage, OutboxStatus
 from gpect_workflow.notifications.outbox import NewMessage, enqueue
 from gpect_workflow.services.context import session
-
-from .conftest import database_kind
-from .process_support import gpect_env, gpect_process
-from .smtp_server import SlowHandler, SmtpServer
-from .time_travel_support import expected_message_id, mail_app, outbox_rows
+from tests.conftest import database_kind
+from tests.process_support import gpect_env, gpect_process
+from tests.smtp_server import SlowHandler, SmtpServer
+from tests.time_travel_support import expected_message_id, mail_app, outbox_rows
 
 pytestmark = [
     pytest.mark.postgres,

@@ -28,9 +28,8 @@ from gpect_workflow.models import Event, Person, PlanStatus, StageStatus, Task, 
 from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline
 from gpect_workflow.state import EXTENSION_NAME
-
-from .conftest import PLAN_START, database_kind, make_app
-from .property_support import PlanPeople, check_plan_invariants, read_plan, register_definition_text, start_plan_on
+from tests.conftest import PLAN_START, database_kind, make_app
+from tests.property_support import PlanPeople, check_plan_invariants, read_plan, register_definition_text, start_plan_on
 
 pytestmark = [
     pytest.mark.postgres,

@@ -32,11 +32,10 @@ from gpect_workflow.services.plans.lifecycle import cancel_plan, hold_plan
 from gpect_workflow.services.plans.opening import due_plans, open_due_plans, open_plan_now, opens_at
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline, reassign_task
+from tests.engine_drive import committee_member
+from tests.plan_helpers import received, start_five_levers_plan
+from tests.query_count import count_queries
 from tests.refusing import refused
-
-from .engine_drive import committee_member
-from .plan_helpers import received, start_five_levers_plan
-from .query_count import count_queries
 
 PARIS = ZoneInfo("Europe/Paris")
 #: Tuesday 1 December 2026, the day after the tests' clock.

@@ -26,10 +26,9 @@ from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
 from gpect_workflow.services.plans.listing import PlanFilters, list_plans
 from gpect_workflow.services.plans.starting import PlanRequest
+from tests.conftest import START
+from tests.plan_helpers import map_every_role, start_five_levers_plan
 from tests.refusing import field_words
-
-from .conftest import START
-from .plan_helpers import map_every_role, start_five_levers_plan
 
 
 @pytest.fixture(autouse=True)

@@ -30,11 +30,10 @@ from gpect_workflow.notifications.sender import send_pending
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
-
-from .conftest import database_kind
-from .process_support import gpect_env, gpect_process
-from .smtp_server import SmtpServer
-from .time_travel_support import BASE_URL, expected_message_id, mail_app, outbox_rows
+from tests.conftest import database_kind
+from tests.process_support import gpect_env, gpect_process
+from tests.smtp_server import SmtpServer
+from tests.time_travel_support import BASE_URL, expected_message_id, mail_app, outbox_rows
 
 INSTANT = datetime(2027, 3, 8, 9, 0, tzinfo=UTC)
 ADMIN = "admin@gpect-admin.example.org"

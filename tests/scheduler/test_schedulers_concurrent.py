@@ -33,11 +33,10 @@ from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
-
-from .conftest import START, WORKFLOWS, database_kind
-from .process_support import gpect_env, gpect_process
-from .smtp_server import SlowHandler, SmtpServer
-from .time_travel_support import expected_message_id, mail_app, outbox_rows
+from tests.conftest import START, WORKFLOWS, database_kind
+from tests.process_support import gpect_env, gpect_process
+from tests.smtp_server import SlowHandler, SmtpServer
+from tests.time_travel_support import expected_message_id, mail_app, outbox_rows
 
 pytestmark = [
     pytest.mark.postgres,

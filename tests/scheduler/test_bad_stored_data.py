@@ -21,8 +21,7 @@ from gpect_workflow.models import OutboxMessage, Person, PersonRole, Plan, PlanS
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
-
-from .plan_helpers import start_five_levers_plan
+from tests.plan_helpers import start_five_levers_plan
 
 PARIS = ZoneInfo("Europe/Paris")
 #: A Monday: overdue reminders (plans of 1 December), escalations (plans of 15 December), daily digests and

@@ -21,7 +21,6 @@ from gpect_workflow.models import (
     PersonRole,
     Plan,
     ReminderMode,
-    Task,
     TaskStatus,
 )
 from gpect_workflow.notifications.outbox import claim, claim_ttl
@@ -32,9 +31,9 @@ from gpect_workflow.services.partners.organisations import ensure_organisation, 
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.state import EXTENSION_NAME
-
-from .conftest import WORKFLOWS, empty_tables, make_app
-from .smtp_server import SmtpServer
+from tests.conftest import WORKFLOWS, empty_tables, make_app
+from tests.factories import task
+from tests.smtp_server import SmtpServer
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -111,12 +110,6 @@ def start(people: dict[str, Person], clock: FrozenClock, day: date = date(2026, 
     )
     session().commit()
     return plan
-
-
-def task(plan: Plan, key: str) -> Task:
-    found = session().scalar(sa.select(Task).where(Task.plan_id == plan.id, Task.task_key == key))
-    assert found is not None
-    return found
 
 
 def outbox(kind: str | None = None) -> list[OutboxMessage]:
@@ -320,7 +313,7 @@ def test_partner_signs_in_from_a_link_received_by_email(
 ) -> None:
     import re
 
-    from .conftest import post_form
+    from tests.conftest import post_form
 
     client = mail_app.test_client()
     answer = post_form(client, "/login/link", {"email": "partner@gien.example.org"})
@@ -344,8 +337,7 @@ def test_a_sign_in_link_leaves_at_once_without_the_backlog(
     """The sign-in request sends its own email only: other due messages wait for the scheduler's pass."""
     from gpect_workflow.notifications.outbox import NewMessage, enqueue
     from gpect_workflow.notifications.sender import send_pending
-
-    from .conftest import post_form
+    from tests.conftest import post_form
 
     backlog = [
         NewMessage(f"backlog:{n}", "test", f"someone-{n}@example.org", f"Backlog {n}", "Body.\n", None)
@@ -365,7 +357,7 @@ def test_sign_in_links_cannot_flood_a_mailbox(
 ) -> None:
     """Anyone may ask a link for any address: at most three leave for one person an hour, the page saying the
     same each time, so a stranger cannot bury someone's mailbox (nor learn more than the page tells)."""
-    from .conftest import post_form
+    from tests.conftest import post_form
 
     clock.set(paris(date(2026, 12, 2), 10, 0))
     client = mail_app.test_client()

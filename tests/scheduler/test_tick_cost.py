@@ -19,9 +19,8 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import OutboxMessage, OutboxStatus, Person, ReminderMode
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
-
-from .plan_helpers import start_five_levers_plan
-from .query_count import count_queries
+from tests.plan_helpers import start_five_levers_plan
+from tests.query_count import count_queries
 
 PARIS = ZoneInfo("Europe/Paris")
 #: A Monday in plans started on 1 or 15 December 2026 with nothing done: at its 08:30 send hour leave an

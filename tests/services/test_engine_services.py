@@ -20,10 +20,8 @@ from gpect_workflow.models import (
     Person,
     PersonRole,
     Plan,
-    PlanStage,
     PlanStatus,
     StageStatus,
-    Task,
     TaskStatus,
 )
 from gpect_workflow.refusals import Refusal
@@ -36,10 +34,10 @@ from gpect_workflow.services.tasks.changes import (
     preview_deadline_move,
     reassign_task,
 )
+from tests.engine_drive import committee_member
+from tests.factories import assignee, finish, stage, task
+from tests.plan_helpers import received, start_five_levers_plan
 from tests.refusing import refused
-
-from .engine_drive import committee_member
-from .plan_helpers import received, start_five_levers_plan
 
 DONE, TODO, IN_PROGRESS = TaskStatus.DONE, TaskStatus.TODO, TaskStatus.IN_PROGRESS
 
@@ -49,30 +47,6 @@ def plan(definitions: None, dummy_lead: Person) -> Plan:
     started = start_five_levers_plan(dummy_lead, date(2026, 12, 1))
     session().commit()
     return started
-
-
-def task(plan: Plan, key: str) -> Task:
-    found = session().scalar(sa.select(Task).where(Task.plan_id == plan.id, Task.task_key == key))
-    assert found is not None
-    return found
-
-
-def stage(plan: Plan, key: str) -> PlanStage:
-    found = session().scalar(sa.select(PlanStage).where(PlanStage.plan_id == plan.id, PlanStage.stage_key == key))
-    assert found is not None
-    return found
-
-
-def assignee(of: Task) -> Person:
-    person = session().get(Person, of.assignee_id)
-    assert person is not None
-    return person
-
-
-def finish(plan: Plan, *keys: str) -> None:
-    for key in keys:
-        change_task_status(assignee(task(plan, key)), task(plan, key).id, DONE)
-        session().commit()
 
 
 def journal(plan: Plan, kind: str) -> list[Event]:
@@ -264,7 +238,7 @@ def test_reassign_within_the_role_only(plan: Plan, dummy_lead: Person, create_us
 
 
 def test_auto_stage_closes_itself_and_last_stage_completes_the_plan(app: Flask, plan: Plan) -> None:
-    from .engine_drive import drive_to_completion
+    from tests.engine_drive import drive_to_completion
 
     with received(signals.plan_status_changed) as status_changes:
         closed = drive_to_completion(plan)

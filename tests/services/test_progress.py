@@ -14,9 +14,8 @@ from gpect_workflow.services.context import session
 from gpect_workflow.services.loading import plan_today
 from gpect_workflow.services.plans.progress import plans_progress, stages_progress
 from gpect_workflow.services.tasks.changes import change_task_status
-
-from .plan_helpers import start_five_levers_plan
-from .query_count import count_queries
+from tests.plan_helpers import start_five_levers_plan
+from tests.query_count import count_queries
 
 
 def _engine_progress(plan: Plan, stage_id: int | None = None) -> object:

@@ -18,9 +18,8 @@ from gpect_workflow.services.definitions import (
     latest_definitions,
     register_definitions,
 )
-
-from .conftest import WORKFLOWS
-from .plan_helpers import start_five_levers_plan
+from tests.conftest import WORKFLOWS
+from tests.plan_helpers import start_five_levers_plan
 
 GENERIC = WORKFLOWS / "gpect-five-levers.yaml"
 
