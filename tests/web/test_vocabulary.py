@@ -1,0 +1,43 @@
+"""One vocabulary: every stored value has its label, and a state reads the same word on every page."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import pytest
+from flask.testing import FlaskClient
+
+from gpect_workflow.definitions.model import Gate, Lever
+from gpect_workflow.engine.states import Decision, PlanStatus, StageStatus, TaskStatus
+from gpect_workflow.models import Language, OrganisationKind, PersonRole
+from gpect_workflow.vocabulary import LABELS
+
+from .plan_support import Cast, as_, cast_fixture, section, text  # noqa: F401
+
+
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        ("plan_status", PlanStatus),
+        ("stage_status", StageStatus),
+        ("task_status", TaskStatus),
+        ("task_target", TaskStatus),
+        ("decision", Decision),
+        ("lever", Lever),
+        ("gate", Gate),
+        ("organisation_kind", OrganisationKind),
+        ("person_role", PersonRole),
+        ("language", Language),
+    ],
+)
+def test_every_stored_value_has_a_label(kind: str, values: type[StrEnum]) -> None:
+    assert set(LABELS[kind]) == {value.value for value in values}
+
+
+def test_an_active_plan_reads_the_same_word_on_the_dashboard_and_its_page(client: FlaskClient, cast: Cast) -> None:
+    reader = as_(client, cast.lead)
+    dashboard = section(text(reader.get("/")), "plans-title")
+    page = section(text(reader.get(f"/plans/{cast.plan.id}")), "facts-title")
+    assert 'plan-status-active">active</span>' in dashboard
+    assert "<dd>active</dd>" in page
+    assert "under way" not in dashboard + page
