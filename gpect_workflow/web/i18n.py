@@ -22,6 +22,7 @@ from flask_babel import (
     format_number,
     get_babel,
     get_locale,
+    get_translations,
     gettext,
     refresh,
 )
@@ -119,6 +120,16 @@ def short_date(day: date | datetime | None) -> str:
         return ""
     pattern = "dd/MM/y" if current_language() == "fr" else "d MMM y"
     return babel_format_date(_as_date(day), pattern, locale=current_language())
+
+
+def counted(singular: str, plural: str, count: int, **variables: object) -> str:
+    """``ngettext`` with the count written as the reader writes numbers (``1 250``, ``1,250``).
+
+    Flask-Babel's ``ngettext`` puts the bare integer in ``%(num)s``; counts shown to people follow the
+    page's language like every other number.
+    """
+    message = get_translations().ungettext(singular, plural, count)
+    return str(message % {"num": format_number(count), **variables})
 
 
 def _as_date(day: date | datetime) -> date:

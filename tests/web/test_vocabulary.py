@@ -10,9 +10,11 @@ from flask.testing import FlaskClient
 from gpect_workflow.definitions.model import Gate, Lever
 from gpect_workflow.engine.states import Decision, PlanStatus, StageStatus, TaskStatus
 from gpect_workflow.models import Language, OrganisationKind, PersonRole
+from gpect_workflow.services.context import session
+from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.vocabulary import LABELS
 
-from .plan_support import Cast, as_, cast_fixture, section, text  # noqa: F401
+from .plan_support import Cast, as_, cast_fixture, section, task, text  # noqa: F401
 
 
 @pytest.mark.parametrize(
@@ -41,3 +43,16 @@ def test_an_active_plan_reads_the_same_word_on_the_dashboard_and_its_page(client
     assert 'plan-status-active">active</span>' in dashboard
     assert "<dd>active</dd>" in page
     assert "under way" not in dashboard + page
+
+
+def test_counts_agree_with_their_number_in_french(client: FlaskClient, cast: Cast) -> None:
+    cast.lead.language = Language.FR
+    reader = as_(client, cast.lead)
+    change_task_status(cast.lead, task(cast.plan, "inventory-existing-studies").id, TaskStatus.DONE)
+    session().commit()
+    one = section(text(reader.get(f"/plans/{cast.plan.id}")), "facts-title")
+    assert "1 tâche terminée sur 15" in one and "tâches terminées" not in one
+    change_task_status(cast.lead, task(cast.plan, "employment-data").id, TaskStatus.DONE)
+    session().commit()
+    two = section(text(reader.get(f"/plans/{cast.plan.id}")), "facts-title")
+    assert "2 tâches terminées sur 15" in two

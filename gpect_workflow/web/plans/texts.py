@@ -13,7 +13,7 @@ from flask_babel import format_datetime, gettext
 from ...definitions.model import Text
 from ...services.journal import JournalEntry
 from ...vocabulary import N_
-from ..i18n import current_language, localized, short_date
+from ..i18n import counted, current_language, localized, short_date
 from ..labels import label, options
 
 
@@ -67,7 +67,11 @@ def describe(entry: JournalEntry) -> str:
         return _deadline_sentence(entry, task)
     if kind == "deadlines_shifted":
         days = (event.data or {}).get("days", 0)
-        return gettext("Moved every open deadline by %(days)s days, the time spent on hold", days=days)
+        return counted(
+            "Moved every open deadline by %(num)s day, the time spent on hold",
+            "Moved every open deadline by %(num)s days, the time spent on hold",
+            _whole(days),
+        )
     return gettext("%(kind)s: %(from)s → %(to)s", kind=kind, **{"from": before or "–", "to": after or "–"})
 
 
@@ -112,7 +116,13 @@ def _deadline_sentence(entry: JournalEntry, task: str) -> str:
     dates = {"from": _day(event.from_state), "to": _day(event.to_state)}
     if event.kind == "more_time_requested":
         days = (event.data or {}).get("days", 0)
-        return gettext("Asked for %(days)s more days on “%(task)s” (%(from)s → %(to)s)", days=days, task=task, **dates)
+        return counted(
+            "Asked for %(num)s more day on “%(task)s” (%(from)s → %(to)s)",
+            "Asked for %(num)s more days on “%(task)s” (%(from)s → %(to)s)",
+            _whole(days),
+            task=task,
+            **dates,
+        )
     if entry.cause_title is not None:
         return gettext(
             "Moved the deadline of “%(task)s” from %(from)s to %(to)s, following “%(cause)s”",
@@ -121,6 +131,11 @@ def _deadline_sentence(entry: JournalEntry, task: str) -> str:
             **dates,
         )
     return gettext("Moved the deadline of “%(task)s” from %(from)s to %(to)s", task=task, **dates)
+
+
+def _whole(value: object) -> int:
+    """A number of days from an event's data (0 when the stored value is not one)."""
+    return value if isinstance(value, int) else 0
 
 
 def _title(text: Text | None) -> str:
