@@ -29,6 +29,7 @@ from flask_babel import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import formats
 from ..models import Language
 from ..resources import translations_dir
 from ..services.partners.people import update_person
@@ -108,10 +109,10 @@ def localized(texts: Any) -> str:
 
 
 def long_date(day: date | datetime | None) -> str:
-    """A date written out in the page's language: ``30 novembre 2026``, ``30 November 2026``."""
+    """A date written out in the page's language: ``1er novembre 2026``, ``1 November 2026``."""
     if day is None:
         return ""
-    return babel_format_date(_as_date(day), "d MMMM y", locale=current_language())
+    return formats.long_date(_as_date(day), current_language())
 
 
 def short_date(day: date | datetime | None) -> str:

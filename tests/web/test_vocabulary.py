@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 
 import pytest
@@ -9,6 +10,7 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.definitions.model import Gate, Lever
 from gpect_workflow.engine.states import Decision, PlanStatus, StageStatus, TaskStatus
+from gpect_workflow.formats import long_date
 from gpect_workflow.models import Language, OrganisationKind, PersonRole
 from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks.changes import change_task_status
@@ -56,3 +58,23 @@ def test_counts_agree_with_their_number_in_french(client: FlaskClient, cast: Cas
     session().commit()
     two = section(text(reader.get(f"/plans/{cast.plan.id}")), "facts-title")
     assert "2 tâches terminées sur 15" in two
+
+
+def test_french_pages_write_the_first_of_the_month_as_an_ordinal(client: FlaskClient, cast: Cast) -> None:
+    cast.lead.language = Language.FR
+    session().commit()
+    facts = section(text(as_(client, cast.lead).get(f"/plans/{cast.plan.id}")), "facts-title")
+    assert "1er décembre 2026" in facts
+
+
+@pytest.mark.parametrize(
+    ("day", "language", "written"),
+    [
+        (date(2026, 11, 1), "fr", "1er novembre 2026"),
+        (date(2026, 11, 2), "fr", "2 novembre 2026"),
+        (date(2026, 11, 11), "fr", "11 novembre 2026"),
+        (date(2026, 11, 1), "en", "1 November 2026"),
+    ],
+)
+def test_long_dates_in_pages_and_emails(day: date, language: str, written: str) -> None:
+    assert long_date(day, language) == written
