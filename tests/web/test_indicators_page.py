@@ -135,8 +135,8 @@ def test_a_file_with_a_wrong_line_names_it_and_records_nothing(
     preview = upload(client, plan, content)
     assert preview.status_code == 422
     html = preview.get_data(as_text=True)
-    assert "Indicateur « budget » inconnu." in html or "Indicateur inconnu « budget »." in html
-    assert "Date illisible « 32/11/2026 »" in html
+    assert "Indicateur «\u00a0budget\u00a0» inconnu." in html or "Indicateur inconnu «\u00a0budget\u00a0»." in html
+    assert "Date illisible «\u00a032/11/2026\u00a0»" in html
     assert "Enregistrer ces valeurs" not in html
     # A forged confirmation of the wrong file is refused too, and records nothing.
     forged = post_form(

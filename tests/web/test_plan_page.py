@@ -213,8 +213,8 @@ def test_an_optional_task_skipped_with_its_stage_is_told_in_the_reader_s_languag
         pages.append(section(text(client.get(f"{url(cast)}?journal_page={page}")), "journal"))
         page += 1
     assert (
-        "A marqué « Recueillir l'avis des entreprises » sans objet : tâche facultative laissée ouverte à la "
-        "clôture de son étape" in " ".join(pages)
+        "A marqué «\u00a0Recueillir l'avis des entreprises\u00a0» sans objet\u00a0: "
+        "tâche facultative laissée ouverte à la clôture de son étape" in " ".join(pages)
     )
 
 
