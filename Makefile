@@ -78,7 +78,7 @@ clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist
 
 translations: install-dev ## Extract the UI's strings, merge them into the French catalogue, and compile it.
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ --no-location --sort-output --omit-header -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k N_ -k counted:1,2 --no-location --sort-output --omit-header -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations -l fr --no-wrap --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations -l fr --statistics
 	rm translations/messages.pot

@@ -61,12 +61,13 @@ def test_a_page_tells_the_refusal_in_its_language_with_stored_values_by_their_la
     refused = InvalidTransition(Refusal.TASK_CANNOT_GO, current=TaskStatus.DONE, target=TaskStatus.BLOCKED)
     with app.test_request_context():
         with force_locale("fr"):
-            assert refusal_text(refused) == "Cette tâche ne peut pas passer de « faite » à « bloquée »."
+            french = "Cette tâche ne peut pas passer de «\u00a0faite\u00a0» à «\u00a0bloquée\u00a0»."
+            assert refusal_text(refused) == french
         with force_locale("en"):
             assert refusal_text(refused) == "This task cannot go from “done” to “blocked”."
         held = InvalidTransition(Refusal.PLAN_ALREADY_IN_STATUS, current=PlanStatus.ON_HOLD)
         with force_locale("fr"):
-            assert "« suspendu »" in refusal_text(held)
+            assert "«\u00a0suspendu\u00a0»" in refusal_text(held)
         stale = StaleObject(Refusal.CHANGED_MEANWHILE, who="Claire Martin", event="task_status_changed")
         with force_locale("fr"):
             assert refusal_text(stale).startswith("Claire Martin a modifié cet élément")
@@ -76,7 +77,7 @@ def test_field_messages_are_translated_with_the_error_s_parameters(app: Flask) -
     error = ValidationError(Refusal.INVALID_INPUT, {"roles": [refusals.ROLES_UNMAPPED]}, roles="region, companies")
     with app.test_request_context(), force_locale("fr"):
         assert error_fields(error) == {
-            "roles": ["Attribuez ces rôles à une organisation et à au moins une personne : region, companies."]
+            "roles": ["Attribuez ces rôles à une organisation et à au moins une personne\u00a0: region, companies."]
         }
     assert fill(refusals.ROLES_UNMAPPED, error.params).endswith(": region, companies.")
 

@@ -8,12 +8,13 @@ override any of them like any other template.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from weakref import WeakKeyDictionary
 
 from flask import current_app
 from jinja2 import Environment
+
+from ..formats import long_date
 
 LANGUAGES = ("fr", "en")
 
@@ -35,37 +36,6 @@ KINDS: dict[str, str] = {
     "data_problems": "administrators: stored values a scheduler pass had to leave aside (at most one notice a day)",
 }
 
-_MONTHS = {
-    "fr": [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ],
-    "en": [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ],
-}
-
 
 @dataclass(frozen=True, slots=True)
 class RenderedEmail:
@@ -74,12 +44,6 @@ class RenderedEmail:
     subject: str
     text: str
     html: str
-
-
-def long_date(day: date, language: str) -> str:
-    """``3 décembre 2026``, ``1er décembre 2026`` / ``3 December 2026``."""
-    number = "1er" if language == "fr" and day.day == 1 else str(day.day)
-    return f"{number} {_MONTHS[language][day.month - 1]} {day.year}"
 
 
 def render_email(kind: str, language: str, **context: Any) -> RenderedEmail:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask_babel import format_decimal, gettext
+from flask_babel import format_decimal, format_number, gettext
 from markupsafe import Markup
 
 from ..charts.svg import ChartWords, Point, burnup_chart, indicator_chart
 from ..models import Indicator
 from ..services.plans.burnup import Burnup
-from .i18n import current_language, short_date
+from .i18n import counted, current_language, short_date
 from .labels import label
 
 
@@ -36,7 +36,9 @@ def burnup_svg(burnup: Burnup, chart_id: str = "burnup") -> Markup:
     """The plan's finished tasks over time against its total number of tasks."""
     done = burnup.done[-1] if burnup.done else 0
     total = burnup.total[-1] if burnup.total else 0
-    description = gettext("%(done)s of %(total)s tasks finished.", done=done, total=total)
+    description = counted(
+        "%(num)s of %(total)s tasks finished.", "%(num)s of %(total)s tasks finished.", done, total=format_number(total)
+    )
     words = _words(gettext("Tasks finished over time"), description, series=gettext("Tasks finished"))
     return Markup(burnup_chart(burnup.days, burnup.done, burnup.total, words, chart_id=chart_id))
 

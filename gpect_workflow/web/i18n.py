@@ -22,12 +22,14 @@ from flask_babel import (
     format_number,
     get_babel,
     get_locale,
+    get_translations,
     gettext,
     refresh,
 )
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import formats
 from ..models import Language
 from ..resources import translations_dir
 from ..services.partners.people import update_person
@@ -107,10 +109,10 @@ def localized(texts: Any) -> str:
 
 
 def long_date(day: date | datetime | None) -> str:
-    """A date written out in the page's language: ``30 novembre 2026``, ``30 November 2026``."""
+    """A date written out in the page's language: ``1er novembre 2026``, ``1 November 2026``."""
     if day is None:
         return ""
-    return babel_format_date(_as_date(day), "d MMMM y", locale=current_language())
+    return formats.long_date(_as_date(day), current_language())
 
 
 def short_date(day: date | datetime | None) -> str:
@@ -119,6 +121,16 @@ def short_date(day: date | datetime | None) -> str:
         return ""
     pattern = "dd/MM/y" if current_language() == "fr" else "d MMM y"
     return babel_format_date(_as_date(day), pattern, locale=current_language())
+
+
+def counted(singular: str, plural: str, count: int, **variables: object) -> str:
+    """``ngettext`` with the count written as the reader writes numbers (``1 250``, ``1,250``).
+
+    Flask-Babel's ``ngettext`` puts the bare integer in ``%(num)s``; counts shown to people follow the
+    page's language like every other number.
+    """
+    message = get_translations().ungettext(singular, plural, count)
+    return str(message % {"num": format_number(count), **variables})
 
 
 def _as_date(day: date | datetime) -> date:

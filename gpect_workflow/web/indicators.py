@@ -33,7 +33,7 @@ from ..services.plans.burnup import plan_burnup
 from ..services.unit_of_work import after_rollback
 from .auth import signed_in
 from .charts import burnup_svg, indicator_svg, indicator_title
-from .i18n import page_language
+from .i18n import counted, page_language
 from .refusals import error_fields
 
 EXAMPLE_ROW = "companies-surveyed;31/12/2026;42;Enquête CCI"
@@ -110,7 +110,7 @@ def import_confirm(plan_id: int) -> Any:
         recorded = import_measurements(current_user, plan_id, content)
     except ValidationError:
         return after_rollback(lambda: _refused_import(plan_id, content))
-    flash(gettext("%(count)s values recorded.", count=len(recorded)), "success")
+    flash(counted("%(num)s value recorded.", "%(num)s values recorded.", len(recorded)), "success")
     return redirect(url_for("gpect.indicators_page", plan_id=plan_id))
 
 

@@ -12,9 +12,9 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 
 from ..errors import GpectError, ValidationError
+from ..formats import long_date
 from ..models import Person, ReminderMode, TaskStatus
 from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_token
-from ..notifications.render import long_date
 from ..notifications.views import linked_task
 from ..services.accounts.preferences import set_reminder_mode
 from ..services.partners.people import active_person

@@ -41,11 +41,6 @@ _TEXTS: dict[str, str] = {
     "error_expired": N_("This link has expired. Use the link of a more recent email or sign in."),
     "error_used": N_("This link was already used: the action was recorded once and will not be repeated."),
     "error_title": N_("Link cannot be used"),
-    "status_todo": N_("to do"),
-    "status_in_progress": N_("in progress"),
-    "status_blocked": N_("blocked"),
-    "status_done": N_("done"),
-    "status_skipped": N_("not applicable"),
 }
 
 

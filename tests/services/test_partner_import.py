@@ -237,7 +237,7 @@ def test_names_of_kinds_roles_and_languages_in_french_or_english() -> None:
 
 
 def test_the_labels_the_pages_show_are_accepted_in_files() -> None:
-    from gpect_workflow.web.partners.labels import ORGANISATION_KINDS, PERSON_ROLES
+    from gpect_workflow.vocabulary import ORGANISATION_KINDS, PERSON_ROLES
 
     kinds = plan(
         *(f"O{index};{label};;P;k{index}@example.org;;" for index, label in enumerate(ORGANISATION_KINDS.values()))

@@ -9,7 +9,7 @@ from gpect_workflow.services.catalogue import french
 from gpect_workflow.services.partners.importing import vocabulary
 from gpect_workflow.services.partners.importing.checking import DirectorySnapshot, TerritoryRef, plan_import
 from gpect_workflow.services.partners.importing.reading import example_csv, read_csv
-from gpect_workflow.services.partners.labels import LANGUAGES, ORGANISATION_KINDS, PERSON_ROLES
+from gpect_workflow.vocabulary import LANGUAGES, ORGANISATION_KINDS, PERSON_ROLES
 
 SNAPSHOT = DirectorySnapshot(territories=(TerritoryRef(1, "chartres-metropole", "Agglomération chartraine"),))
 ENGLISH = """organisation;kind;territory;name;email;role;language
@@ -79,13 +79,14 @@ def test_an_unknown_label_is_refused_on_its_line_with_the_accepted_words() -> No
     )
     in_french = vocabulary.wording(role.code, role.params, french)
     assert in_french == (
-        "Rôle « chef » inconnu : utilisez l'un de ces rôles : « Partenaire », « Chef de projet », "
-        "« Membre du comité de pilotage », « Administrateur » (ou les codes partner, lead, committee, admin)."
+        "Rôle «\u00a0chef\u00a0» inconnu\u00a0: utilisez l'un de ces rôles\u00a0: «\u00a0Partenaire\u00a0», "
+        "«\u00a0Chef de projet\u00a0», «\u00a0Membre du comité de pilotage\u00a0», «\u00a0Administrateur\u00a0» "
+        "(ou les codes partner, lead, committee, admin)."
     )
     kind = vocabulary.wording(problems[(3, "kind")].code, problems[(3, "kind")].params, french)
-    assert "« Maison de l'Emploi »" in kind and "employment_house" in kind and "« banque »" in kind
+    assert "«\u00a0Maison de l'Emploi\u00a0»" in kind and "employment_house" in kind and "«\u00a0banque\u00a0»" in kind
     language = vocabulary.wording(problems[(3, "language")].code, problems[(3, "language")].params, french)
-    assert "« Français », « English » (ou les codes fr, en)" in language
+    assert "«\u00a0Français\u00a0», «\u00a0English\u00a0» (ou les codes fr, en)" in language
     assert [row.is_valid for row in preview.rows] == [False, False, True]
 
 

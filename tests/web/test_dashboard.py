@@ -163,7 +163,7 @@ def test_gates_awaiting_a_decision_are_flagged_for_those_who_decide(
     overseer_page = text(sign_in(client, overseer).get("/"))
     plans = section(overseer_page, "plans-title")
     assert row_ids(plans, "plan") == [waiting.id], "a committee member sees the plans they oversee"
-    assert "awaiting decision" in row(plans, f"plan-{waiting.id}")
+    assert "awaiting the committee" in row(plans, f"plan-{waiting.id}")
 
 
 def test_a_partner_sees_only_the_plans_they_take_part_in_and_admins_see_all(

@@ -51,7 +51,7 @@ def test_an_unknown_indicator_lists_the_plans_indicators_in_each_language(plan: 
     (problem,) = parsed.rows[0].errors
     accepted = problem.values["accepted"]
     assert isinstance(accepted, Localised)
-    assert "« Entreprises enquêtées » (companies-surveyed)" in accepted.in_language("fr")
+    assert "«\u00a0Entreprises enquêtées\u00a0» (companies-surveyed)" in accepted.in_language("fr")
     assert str(problem).startswith("Unknown indicator “budget”: use one of “")
     assert "(companies-surveyed)" in str(problem)
 

@@ -136,10 +136,11 @@ def test_a_file_with_a_wrong_line_names_it_and_records_nothing(
     assert preview.status_code == 422
     html = preview.get_data(as_text=True)
     assert (
-        "Indicateur « budget » inconnu : utilisez l&#39;un de ceux-ci : « Partenaires impliqués » (partners-involved), "
-        "« Entreprises enquêtées » (companies-surveyed)." in html
+        "Indicateur «\u00a0budget\u00a0» inconnu\u00a0: utilisez l&#39;un de ceux-ci\u00a0: "
+        "«\u00a0Partenaires impliqués\u00a0» (partners-involved), «\u00a0Entreprises enquêtées\u00a0» "
+        "(companies-surveyed)." in html
     )
-    assert "Date illisible « 32/11/2026 »" in html
+    assert "Date illisible «\u00a032/11/2026\u00a0»" in html
     assert "Enregistrer ces valeurs" not in html
     # A forged confirmation of the wrong file is refused too, and records nothing.
     forged = post_form(

@@ -106,7 +106,7 @@ def test_only_the_changes_the_engine_allows_are_offered(
     page = text(client.get(URL))
     assert buttons(page, data) == ["in_progress", "done", "blocked"]
     assert buttons(page, survey) == ["blocked"], "the inventory it depends on is not done yet"
-    assert "Waiting for 1 earlier task(s) to be finished." in row(page, f"task-{survey.id}")
+    assert "Waiting for 1 earlier task to be finished." in row(page, f"task-{survey.id}")
 
     assert change(client, data, "in_progress").status_code == 302
     page = text(client.get(URL))

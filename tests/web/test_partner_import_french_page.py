@@ -32,7 +32,10 @@ def test_the_page_and_its_example_speak_french_first(
     page = text(client.get("/partners/import"))
     assert '<code>organisme</code> <span class="muted">(<code>organisation</code>)</span>' in page
     assert "<code>courriel</code>" in page and "<code>rôle</code>" in page
-    assert "« Partenaire », « Chef de projet »" in page and "(ou les codes partner, lead, committee, admin)" in page
+    assert (
+        "«\u00a0Partenaire\u00a0», «\u00a0Chef de projet\u00a0»" in page
+        and "(ou les codes partner, lead, committee, admin)" in page
+    )
     assert page.index("Maison de l'Emploi</th>") < page.index("<code>employment_house</code>")
     example = client.get("/partners/import/example.csv")
     assert example.data == example_csv(french)
@@ -53,5 +56,8 @@ def test_a_french_file_previews_and_an_unknown_role_is_told_in_french(
     response.request.environ["wsgi.input"].close()
     page = text(response)
     assert response.status_code == 200
-    assert "Rôle « Directeur » inconnu : utilisez l'un de ces rôles : « Partenaire », « Chef de projet »" in page
+    assert (
+        "Rôle «\u00a0Directeur\u00a0» inconnu\u00a0: utilisez l'un de ces rôles\u00a0: "
+        "«\u00a0Partenaire\u00a0», «\u00a0Chef de projet\u00a0»" in page
+    )
     assert "Nouvelle structure, créée" in page  # the first row, by its French headers and labels

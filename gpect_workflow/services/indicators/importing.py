@@ -19,7 +19,7 @@ from ...errors import ValidationError
 from ...models import Indicator, Measurement, Person
 from ...refusals import Refusal
 from ...validation import DATE_MESSAGE, date_problem
-from ...vocabulary import N_
+from ...vocabulary import N_, QUOTED
 from ..catalogue import french, label_words
 from ..csv_files import CsvFileError, read_table
 from ..partners.importing.vocabulary import fold
@@ -179,8 +179,8 @@ def _indicator_names(indicators: list[Indicator]) -> dict[str, Indicator]:
 def _accepted(indicators: list[Indicator]) -> Localised:
     """The indicators a line may name, by their title in the reader's language and their key."""
     return Localised(
-        ", ".join(f"« {indicator.title_fr} » ({indicator.key})" for indicator in indicators),
-        ", ".join(f"“{indicator.title_en}” ({indicator.key})" for indicator in indicators),
+        ", ".join(f"{french(QUOTED) % {'label': indicator.title_fr}} ({indicator.key})" for indicator in indicators),
+        ", ".join(f"{QUOTED % {'label': indicator.title_en}} ({indicator.key})" for indicator in indicators),
     )
 
 

@@ -29,13 +29,8 @@ from ...services.partners.directory import (
     directory_people,
     list_territories,
 )
+from ...vocabulary import ORGANISATION_KINDS
 from ..auth import signed_in
-from .labels import (
-    ORGANISATION_KINDS,
-    kind_label,
-    language_label,
-    role_label,
-)
 
 
 def register(blueprint: Blueprint) -> None:
@@ -54,9 +49,6 @@ def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     """A page of ``templates/gpect_workflow/partners/`` with the directory's labels and the reader's rights."""
     page = render_template(
         f"gpect_workflow/partners/{template}",
-        kind_label=kind_label,
-        role_label=role_label,
-        language_label=language_label,
         kinds=list(ORGANISATION_KINDS),
         can_manage=can_manage_directory(current_user),
         can_edit_people=can_edit_people(current_user),

@@ -29,13 +29,11 @@ from ...services.partners.organisations import create_organisation, update_organ
 from ...services.partners.people import create_person_as, get_person, update_person
 from ...services.unit_of_work import after_rollback
 from ...validation import TIMEZONE_MESSAGE, timezone_problem
+from ...vocabulary import ORGANISATION_KINDS
 from ..accounts.preferences import TIMEZONES
 from ..auth import signed_in
 from ..refusals import error_fields
 from .directory import render, require
-from .labels import (
-    ORGANISATION_KINDS,
-)
 
 
 def register(blueprint: Blueprint) -> None:

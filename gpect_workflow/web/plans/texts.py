@@ -1,8 +1,7 @@
-"""Words of the plan and task pages: stored values as labels, journal events as sentences, refusals.
+"""Words of the plan and task pages: journal events as sentences, instants, people.
 
-Stored values (statuses, levers, units, event kinds) are English keys; the reader sees them translated
-into the page's language. Refusals are told by
-``web.refusals``, by their code.
+Stored values (statuses, levers, units) are named by ``web.labels.label`` from the one vocabulary;
+the sentences here use the same words. Refusals are told by ``web.refusals``, by their code.
 """
 
 from __future__ import annotations
@@ -14,71 +13,8 @@ from flask_babel import format_datetime, gettext
 from ...definitions.model import Text
 from ...services.journal import JournalEntry
 from ...vocabulary import N_
-from .. import labels
-from ..i18n import current_language, localized, short_date
-
-TASK_STATUSES = {
-    "todo": N_("to do"),
-    "in_progress": N_("in progress"),
-    "blocked": N_("blocked"),
-    "done": N_("done"),
-    "skipped": N_("not applicable"),
-}
-#: What the button or option that moves a task to a status says.
-TASK_TARGETS = {
-    "todo": N_("Back to “to do”"),
-    "in_progress": N_("Start (in progress)"),
-    "blocked": N_("Mark as blocked"),
-    "done": N_("Mark as done"),
-    "skipped": N_("Not applicable (skip)"),
-}
-PLAN_STATUSES = {
-    "draft": N_("draft"),
-    "scheduled": N_("scheduled"),
-    "active": N_("under way"),
-    "on_hold": N_("on hold"),
-    "completed": N_("completed"),
-    "cancelled": N_("cancelled"),
-}
-STAGE_STATUSES = {
-    "pending": N_("stage not started"),
-    "open": N_("stage in progress"),
-    "awaiting_decision": N_("awaiting the committee's decision"),
-    "closed": N_("stage finished"),
-}
-#: Where a stage stands on the timeline.
-STAGE_PLACES = {
-    "done": N_("Finished stage"),
-    "current": N_("Current stage"),
-    "next": N_("Next stage"),
-    "upcoming": N_("Upcoming stage"),
-    "not_reached": N_("Stage not reached"),
-}
-LEVERS = labels.LEVERS  # one list of lever names for every page
-DECISIONS = {
-    "approve": N_("approved"),
-    "rework": N_("sent back for rework"),
-    "hold": N_("plan put on hold"),
-}
-UNITS = {
-    "count": N_("number"),
-    "people": N_("people"),
-    "hours": N_("hours"),
-    "days": N_("days"),
-}
-#: Units written the same in every language.
-UNIT_SYMBOLS = {"percent": "%", "euro": "€"}
-
-
-def label(labels: dict[str, str], value: object) -> str:
-    """The translated label of a stored value (the value itself when it has none)."""
-    key = str(getattr(value, "value", value))
-    return gettext(labels[key]) if key in labels else key
-
-
-def unit(value: str) -> str:
-    """An indicator's unit as the reader writes it."""
-    return UNIT_SYMBOLS.get(value) or label(UNITS, value)
+from ..i18n import counted, current_language, localized, short_date
+from ..labels import label, options
 
 
 def when(instant: datetime) -> str:
@@ -115,7 +51,7 @@ def describe(entry: JournalEntry) -> str:
     if kind in _STAGE_SENTENCES:
         return gettext(_STAGE_SENTENCES[kind], stage=stage)
     if kind == "gate_decided":
-        decision = label(DECISIONS, (event.data or {}).get("decision", ""))
+        decision = label("decision", (event.data or {}).get("decision", ""))
         return gettext("Recorded the committee's decision on “%(stage)s”: %(decision)s", stage=stage, decision=decision)
     if kind == "task_status_changed" and (event.data or {}).get("closed_with_stage"):
         return gettext("Marked “%(task)s” not applicable: an optional task left open when its stage closed", task=task)
@@ -123,7 +59,7 @@ def describe(entry: JournalEntry) -> str:
         return gettext(
             "Moved “%(task)s” from “%(from)s” to “%(to)s”",
             task=task,
-            **{"from": label(TASK_STATUSES, before), "to": label(TASK_STATUSES, after)},
+            **{"from": label("task_status", before), "to": label("task_status", after)},
         )
     if kind == "task_reassigned":
         return _reassigned_sentence(entry, task)
@@ -131,7 +67,11 @@ def describe(entry: JournalEntry) -> str:
         return _deadline_sentence(entry, task)
     if kind == "deadlines_shifted":
         days = (event.data or {}).get("days", 0)
-        return gettext("Moved every open deadline by %(days)s days, the time spent on hold", days=days)
+        return counted(
+            "Moved every open deadline by %(num)s day, the time spent on hold",
+            "Moved every open deadline by %(num)s days, the time spent on hold",
+            _whole(days),
+        )
     return gettext("%(kind)s: %(from)s → %(to)s", kind=kind, **{"from": before or "–", "to": after or "–"})
 
 
@@ -157,7 +97,7 @@ def _plan_status_sentence(before: str | None, after: str | None) -> str:
         return gettext(_PLAN_SENTENCES[after])
     return gettext(
         "Changed the plan's status from “%(from)s” to “%(to)s”",
-        **{"from": label(PLAN_STATUSES, before), "to": label(PLAN_STATUSES, after)},
+        **{"from": label("plan_status", before), "to": label("plan_status", after)},
     )
 
 
@@ -176,7 +116,13 @@ def _deadline_sentence(entry: JournalEntry, task: str) -> str:
     dates = {"from": _day(event.from_state), "to": _day(event.to_state)}
     if event.kind == "more_time_requested":
         days = (event.data or {}).get("days", 0)
-        return gettext("Asked for %(days)s more days on “%(task)s” (%(from)s → %(to)s)", days=days, task=task, **dates)
+        return counted(
+            "Asked for %(num)s more day on “%(task)s” (%(from)s → %(to)s)",
+            "Asked for %(num)s more days on “%(task)s” (%(from)s → %(to)s)",
+            _whole(days),
+            task=task,
+            **dates,
+        )
     if entry.cause_title is not None:
         return gettext(
             "Moved the deadline of “%(task)s” from %(from)s to %(to)s, following “%(cause)s”",
@@ -185,6 +131,11 @@ def _deadline_sentence(entry: JournalEntry, task: str) -> str:
             **dates,
         )
     return gettext("Moved the deadline of “%(task)s” from %(from)s to %(to)s", task=task, **dates)
+
+
+def _whole(value: object) -> int:
+    """A number of days from an event's data (0 when the stored value is not one)."""
+    return value if isinstance(value, int) else 0
 
 
 def _title(text: Text | None) -> str:
@@ -200,7 +151,7 @@ def _day(value: str | None) -> str:
 
 def status_options(targets: tuple[object, ...]) -> list[tuple[str, str]]:
     """``(value, label)`` of the statuses a task may move to, for a list to choose from."""
-    return [(str(getattr(target, "value", target)), label(TASK_TARGETS, target)) for target in targets]
+    return options("task_target", targets)
 
 
 def finished(progress: object) -> int:

@@ -27,8 +27,7 @@ from ...services.plans.wizard import (
 from ...vocabulary import N_
 from ..accounts.preferences import TIMEZONES
 from ..i18n import current_language
-from ..labels import GATES, LEVERS, translated
-from ..partners.labels import ORGANISATION_KINDS
+from ..labels import translated
 
 #: Fields of the first step, carried forward once it is done.
 PLAN_FIELDS = ("definition", "territory_id", "name", "start_date", "timezone", "lead_id")
@@ -140,9 +139,9 @@ def _page(
         values=values,
         carried=_carried(values, step),
         errors=errors or {},
-        levers=translated(LEVERS),
-        gates=translated(GATES),
-        organisation_kinds={str(kind): gettext(label) for kind, label in ORGANISATION_KINDS.items()},
+        levers=translated("lever"),
+        gates=translated("gate"),
+        organisation_kinds=translated("organisation_kind"),
         is_lead=current_user.role is PersonRole.LEAD,
         open_forms={".".join(field.split(".")[:2]) for field in errors or {} if field.startswith(NEW_SCOPES)},
         **context,

@@ -31,6 +31,7 @@ from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from ..auth import signed_in
 from ..i18n import short_date
+from ..labels import label
 from ..plans import texts as plan_texts
 from ..plans.forms import FormState, form_lookup, form_values, note_errors, stale_message, version
 from ..plans.page import render_plan
@@ -97,7 +98,7 @@ def change_status(task_id: int) -> Any:
         )
     except (ValidationError, StaleObject, InvalidTransition) as error:
         return _refused(form, error)
-    message = gettext("The task is now “%(status)s”.", status=plan_texts.label(plan_texts.TASK_STATUSES, target))
+    message = gettext("The task is now “%(status)s”.", status=label("task_status", target))
     return _done(task_id, message)
 
 

@@ -2,7 +2,7 @@
 languages it recognises, and the English wording of every problem, action and note code.
 
 A column or a value is recognised by its code, by the label the pages show in French or in English
-(``services.partners.labels`` and the catalogue), and by a few other names listed here.
+(``gpect_workflow.vocabulary`` and the catalogue), and by a few other names listed here.
 """
 
 from __future__ import annotations
@@ -11,9 +11,8 @@ import unicodedata
 from collections.abc import Mapping
 
 from ....models import Language, OrganisationKind, PersonRole
-from ....vocabulary import N_
+from ....vocabulary import LANGUAGES, N_, ORGANISATION_KINDS, PERSON_ROLES, QUOTED
 from ...catalogue import Translate, english, label_words
-from ..labels import LANGUAGES, ORGANISATION_KINDS, PERSON_ROLES
 
 #: The columns, in the order of the example file.
 COLUMNS = ("organisation", "kind", "territory", "name", "email", "role", "language")
@@ -45,7 +44,7 @@ COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 #: Names each kind of organisation is also recognised by, besides its code and its French and English
-#: labels (``services.partners.labels``): abbreviations and the names of the bodies people know.
+#: labels (``gpect_workflow.vocabulary``): abbreviations and the names of the bodies people know.
 KIND_NAMES: dict[str, tuple[str, ...]] = {
     OrganisationKind.LOCAL_AUTHORITY: ("collectivité",),
     OrganisationKind.EMPLOYMENT_HOUSE: ("mde",),
@@ -165,7 +164,7 @@ def accepted(column: str, translate: Translate = english) -> str:
     """The values of the choice ``column`` a file may use, in the reader's words (their labels) then codes."""
     labels = CHOICES[column][0]
     return translate(N_("%(labels)s (or the codes %(codes)s)")) % {
-        "labels": ", ".join(translate(N_("“%(label)s”")) % {"label": translate(label)} for label in labels.values()),
+        "labels": ", ".join(translate(QUOTED) % {"label": translate(label)} for label in labels.values()),
         "codes": ", ".join(str(code) for code in labels),
     }
 
