@@ -166,7 +166,9 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NOTE_TOO_LONG: N_("The note is too long."),
     Refusal.FILE_NOT_IMPORTED: N_("The file was not imported: see the problems listed."),
     Refusal.FILE_NOT_READABLE: N_("The file cannot be read: see why beside it."),
-    Refusal.IMPORT_REFUSED: N_("Nothing was imported: %(count)s rows have problems, and you asked for all or none."),
+    Refusal.IMPORT_REFUSED: N_(
+        "Nothing was imported: you asked for all rows or none, and some have problems (%(count)s)."
+    ),
     Refusal.IMPORT_FAILED: N_("Nothing was imported: line %(line)s could not be saved (%(reason)s)."),
     Refusal.DIRECTORY_CHANGED_SINCE_PREVIEW: N_(
         "The directory changed since the preview: check the new preview before importing."

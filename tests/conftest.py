@@ -29,7 +29,7 @@ from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
-from tests.smtp_server import smtp  # noqa: F401 - the real SMTP server fixture, for every test module
+from tests.smtp_server import SmtpServer, smtp  # noqa: F401 - the real SMTP server fixture, for every test module
 
 REPO = Path(__file__).resolve().parent.parent
 WORKFLOWS = REPO / "workflows"
@@ -137,6 +137,22 @@ def clock(app: Flask) -> FrozenClock:
     frozen = app.extensions[EXTENSION_NAME].clock
     assert isinstance(frozen, FrozenClock)
     return frozen
+
+
+@pytest.fixture
+def mail_app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:  # noqa: F811 - ``smtp`` is the fixture
+    """A second app on the pass's database whose sender delivers to the test SMTP server (Flask-Mail reads
+    its settings when it is set up, so sending needs an app of its own); tables emptied afterwards."""
+    mailing = make_app(
+        database_url,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=smtp.port,
+        MAIL_DEFAULT_SENDER="GPECT <no-reply@gpect.test>",
+        MAIL_TIMEOUT_SECONDS=5,
+    )
+    with mailing.app_context():
+        yield mailing
+        empty_tables(mailing)
 
 
 @pytest.fixture

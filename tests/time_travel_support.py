@@ -261,9 +261,9 @@ def reminder_subject_ending(language: str, days_left: int) -> tuple[str, str]:
         phrase = "today" if days_left == 0 else "tomorrow" if days_left == 1 else f"in {_days(days_left, language)}"
         return "Reminder: ", f"due {phrase}"
     if days_left < 0:
-        return "En retard : ", f"({_days(-days_left, language)})"
+        return "En retard\u00a0: ", f"({_days(-days_left, language)})"
     phrase = "aujourd'hui" if days_left == 0 else "demain" if days_left == 1 else f"dans {_days(days_left, language)}"
-    return "Rappel : ", f"à rendre {phrase}"
+    return "Rappel\u00a0: ", f"à rendre {phrase}"
 
 
 LINK = re.compile(re.escape(BASE_URL) + r"/links/(open_task|mark_done|more_time|digest_only)/[\w.-]+")

@@ -7,6 +7,7 @@ override any of them like any other template.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -46,6 +47,9 @@ class RenderedEmail:
     html: str
 
 
+_BLANKS = re.compile(r"[ \t\r\n\f\v]+")
+
+
 def render_email(kind: str, language: str, **context: Any) -> RenderedEmail:
     """Render ``kind`` in ``language`` (French when the language is not one we speak)."""
     if kind not in KINDS:
@@ -53,7 +57,8 @@ def render_email(kind: str, language: str, **context: Any) -> RenderedEmail:
     language = language if language in LANGUAGES else "fr"
     context = {"language": language, "long_date": lambda day: long_date(day, language), **context}
     folder = f"gpect_workflow/emails/{language}/{kind}"
-    subject = " ".join(_render(f"{folder}.subject.txt", context).split())
+    # One line: line breaks and runs of blanks become one space; a no-break space (French typography) stays.
+    subject = _BLANKS.sub(" ", _render(f"{folder}.subject.txt", context)).strip(" ")
     return RenderedEmail(subject, _render(f"{folder}.txt", context).strip() + "\n", _render(f"{folder}.html", context))
 
 

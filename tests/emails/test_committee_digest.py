@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -57,7 +56,7 @@ from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.state import EXTENSION_NAME
-from tests.conftest import WORKFLOWS, empty_tables, make_app
+from tests.conftest import WORKFLOWS
 from tests.plan_helpers import map_every_role
 from tests.query_count import count_queries
 from tests.smtp_server import SmtpServer
@@ -344,9 +343,12 @@ def test_email_is_complete_well_formed_and_in_one_language(app: Flask, language:
 
 
 SUBJECTS = {
-    ("fr", "weekly"): "Comité de pilotage : 2 décisions attendues, 2 plans à surveiller, 2 indicateurs sous la cible",
-    ("fr", "daily-gate"): "Comité de pilotage : 1 décision attendue",
-    ("fr", "truncated"): "Comité de pilotage : 1 plan à surveiller, 1 indicateur sous la cible",
+    (
+        "fr",
+        "weekly",
+    ): "Comité de pilotage\u00a0: 2 décisions attendues, 2 plans à surveiller, 2 indicateurs sous la cible",
+    ("fr", "daily-gate"): "Comité de pilotage\u00a0: 1 décision attendue",
+    ("fr", "truncated"): "Comité de pilotage\u00a0: 1 plan à surveiller, 1 indicateur sous la cible",
     ("en", "weekly"): "Steering committee: 2 decisions awaited, 2 plans off track, 2 indicators below target",
     ("en", "daily-gate"): "Steering committee: 1 decision awaited",
     ("en", "truncated"): "Steering committee: 1 plan off track, 1 indicator below target",
@@ -361,11 +363,13 @@ def test_subject_counts_what_waits(app: Flask, language: str, variant: str) -> N
 def test_reasons_and_directions_read_right(app: Flask) -> None:
     french, english = render("fr", "weekly").text, render("en", "weekly").text
     assert (
-        "- 3 tâches en retard de plus de 7 jours (jusqu'à 12 jours) : "
+        "- 3 tâches en retard de plus de 7 jours (jusqu'à 12 jours)\u00a0: "
         "France Travail Chartres (2), organisation inconnue (1)"
     ) in french
-    assert "- l'étape « Construire la formation » devait s'achever le 3 décembre 2026 (il y a 5 jours)" in french
-    assert "Cible : au moins 57\u00a0%" in french and "Cible : au plus 120\u202f000 euros" in french
+    assert (
+        "- l'étape «\u00a0Construire la formation\u00a0» devait s'achever le 3 décembre 2026 (il y a 5 jours)" in french
+    )
+    assert "Cible\u00a0: au moins 57\u00a0%" in french and "Cible\u00a0: au plus 120\u202f000 euros" in french
     assert (
         "- 3 tasks more than 7 days late (up to 12 days): France Travail Chartres (2), organisation not known (1)"
     ) in english
@@ -614,15 +618,23 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     marie, john, admin = by_person[world.marie.id], by_person[world.john.id], by_person[world.admin_member.id]
     chartres_url, gien_url = f"http://gpect.test/plans/{world.chartres.id}", f"http://gpect.test/plans/{world.gien.id}"
 
-    assert marie.subject == "Comité de pilotage : 1 décision attendue, 2 plans à surveiller, 1 indicateur sous la cible"
+    assert (
+        marie.subject
+        == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur sous la cible"
+    )
     text = marie.body_text
-    assert "« Chartres » (Agglomération chartraine)\nÉtape : Observer et analyser\n" in text
-    assert "En attente depuis le 8 décembre 2026 (6 jours)\nExaminer l'étape : " + chartres_url in text
-    assert "- 1 tâche en retard de plus de 7 jours (jusqu'à 13 jours) : Organisation employment_service (1)" in text
-    assert "- l'étape « Observer et analyser » devait s'achever le 10 décembre 2026 (il y a 4 jours)" in text
-    assert "- indicateur sous la cible : « Partenaires impliqués »" in text
-    assert "Dernière valeur : 5 (7 décembre 2026)\nCible : au moins 8\nOuvrir le plan : " + chartres_url in text
-    assert f"Ouvrir le plan : {gien_url}" in text
+    assert "«\u00a0Chartres\u00a0» (Agglomération chartraine)\nÉtape\u00a0: Observer et analyser\n" in text
+    assert "En attente depuis le 8 décembre 2026 (6 jours)\nExaminer l'étape\u00a0: " + chartres_url in text
+    assert (
+        "- 1 tâche en retard de plus de 7 jours (jusqu'à 13 jours)\u00a0: Organisation employment_service (1)" in text
+    )
+    assert "- l'étape «\u00a0Observer et analyser\u00a0» devait s'achever le 10 décembre 2026 (il y a 4 jours)" in text
+    assert "- indicateur sous la cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
+    assert (
+        "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: au moins 8\nOuvrir le plan\u00a0: " + chartres_url
+        in text
+    )
+    assert f"Ouvrir le plan\u00a0: {gien_url}" in text
     assert "En pause" not in text and "Calme" not in text
     assert marie.body_html is not None and 'lang="fr"' in marie.body_html and gien_url in marie.body_html
 
@@ -670,7 +682,7 @@ def test_only_the_first_plans_are_listed(world: World, clock: FrozenClock, monke
     monkeypatch.setattr(committee_digest, "MAX_PLANS_LISTED", 1)
     tick_at(clock, paris(MONDAY, 8, 31))
     marie = next(m for m in digests() if m.recipient_id == world.marie.id)
-    assert "« Chartres »" in marie.body_text and "« Gien »" not in marie.body_text
+    assert "«\u00a0Chartres\u00a0»" in marie.body_text and "«\u00a0Gien\u00a0»" not in marie.body_text
     assert "Seuls les premiers plans figurent ici." in marie.body_text
 
 
@@ -706,20 +718,6 @@ def test_a_digest_pass_costs_the_same_queries_for_few_and_many_members(world: Wo
 # ----------------------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def mail_app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:
-    app = make_app(
-        database_url,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp.port,
-        MAIL_DEFAULT_SENDER="GPECT <no-reply@gpect.test>",
-        MAIL_TIMEOUT_SECONDS=5,
-    )
-    with app.app_context():
-        yield app
-        empty_tables(app)
-
-
 def test_delivered_through_the_sender(mail_app: Flask, smtp: SmtpServer) -> None:
     clock = mail_app.extensions[EXTENSION_NAME].clock
     assert isinstance(clock, FrozenClock)
@@ -730,7 +728,7 @@ def test_delivered_through_the_sender(mail_app: Flask, smtp: SmtpServer) -> None
     received = [r for r in smtp.received if r.message["X-GPECT-Kind"] == KIND]
     assert sorted(r.recipients[0] for r in received) == ["admin.copil@example.org", "marie@example.org"]
     marie = next(r for r in received if r.recipients == ["marie@example.org"])
-    assert marie.subject.startswith("Comité de pilotage : 1 décision attendue")
+    assert marie.subject.startswith("Comité de pilotage\u00a0: 1 décision attendue")
     assert f"http://gpect.test/plans/{world.gien.id}" in marie.text
     assert 'lang="fr"' in marie.html and "Plans à surveiller" in marie.html
     assert {m.status for m in digests()} == {OutboxStatus.SENT}

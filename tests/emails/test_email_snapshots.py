@@ -516,11 +516,21 @@ def test_task_links_are_explicit_in_text_and_buttons_in_html(
 
 REMINDER_SUBJECTS = {
     "fr": {
-        "reminder-before": "Rappel : « Repérer les demandeurs d'emploi aux profils proches » à rendre dans 7 jours",
-        "reminder-tomorrow": "Rappel : « Repérer les demandeurs d'emploi aux profils proches » à rendre demain",
-        "reminder-today": "Rappel : « Repérer les demandeurs d'emploi aux profils proches » à rendre aujourd'hui",
-        "reminder-late-1": "En retard : « Repérer les demandeurs d'emploi aux profils proches » (1 jour)",
-        "reminder-late-5": "En retard : « Repérer les demandeurs d'emploi aux profils proches » (5 jours)",
+        "reminder-before": (
+            "Rappel\u00a0: «\u00a0Repérer les demandeurs d'emploi aux profils proches\u00a0» à rendre dans 7 jours"
+        ),
+        "reminder-tomorrow": (
+            "Rappel\u00a0: «\u00a0Repérer les demandeurs d'emploi aux profils proches\u00a0» à rendre demain"
+        ),
+        "reminder-today": (
+            "Rappel\u00a0: «\u00a0Repérer les demandeurs d'emploi aux profils proches\u00a0» à rendre aujourd'hui"
+        ),
+        "reminder-late-1": (
+            "En retard\u00a0: «\u00a0Repérer les demandeurs d'emploi aux profils proches\u00a0» (1 jour)"
+        ),
+        "reminder-late-5": (
+            "En retard\u00a0: «\u00a0Repérer les demandeurs d'emploi aux profils proches\u00a0» (5 jours)"
+        ),
     },
     "en": {
         "reminder-before": "Reminder: “Identify job seekers with related profiles” due in 7 days",

@@ -213,6 +213,8 @@ def test_calendar_part_keeps_its_content_type_as_written(mail_app: Flask) -> Non
         "Comité de pilotage : 3 décisions attendues, 2 plans à surveiller, le plan « Maintenance » en retard",
         "Plain ASCII subject that is longer than seventy-eight characters, with   several  spaces, and more words",
         "Réunion",
+        # French typography: no-break spaces inside guillemets and before the colon survive the encoding.
+        "Rappel\u00a0: «\u00a0Repérer les demandeurs d'emploi aux profils proches\u00a0» à rendre demain",
         "É",
         "Émoji 🎉 et « guillemets » — tiret cadratin, apostrophe ’ et ½ fraction",
         'Question ? Égal = souligné _ deux-points : virgule, point-virgule ; (parenthèses) <chevrons> @ "guillemets"',

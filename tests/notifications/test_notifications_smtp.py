@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -40,20 +39,6 @@ PARIS = ZoneInfo("Europe/Paris")
 
 def paris(day: date, hour: int = 8, minute: int = 31) -> datetime:
     return datetime.combine(day, time(hour, minute), PARIS)
-
-
-@pytest.fixture
-def mail_app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:
-    app = make_app(
-        database_url,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp.port,
-        MAIL_DEFAULT_SENDER="GPECT <no-reply@gpect.test>",
-        MAIL_TIMEOUT_SECONDS=5,
-    )
-    with app.app_context():
-        yield app
-        empty_tables(app)
 
 
 @pytest.fixture

@@ -344,7 +344,7 @@ class Story:
             )
             return
         count = len(digest.task_ids)
-        wanted = f"Votre récapitulatif du jour : {count} tâche{'s' if count > 1 else ''}"
+        wanted = f"Votre récapitulatif du jour\u00a0: {count} tâche{'s' if count > 1 else ''}"
         if digest.overdue:
             wanted += f", dont {digest.overdue} en retard"
         if digests[0].subject != wanted:
@@ -370,7 +370,7 @@ class Story:
                 if not digest_titles:
                     digest_titles = self._digest_titles()
                 for task_id, title in digest_titles.items():
-                    if f"« {title} »" in received.text:
+                    if f"«\u00a0{title}\u00a0»" in received.text:
                         self.first_digest.setdefault(task_id, day)
             elif kind == "gate_awaiting" and received.recipients == [self.cast.committee[0].email]:
                 for stage in self._stages():
@@ -669,7 +669,7 @@ def check_reminders(story: Story, rows: list[OutboxMessage], received: list[Rece
     english = [r.subject for r in rows if r.kind == "reminder" and r.recipient_id == cast.english.id]
     assert any(s.startswith("Overdue:") for s in english) and any(s.startswith("Reminder:") for s in english)
     french = [r.subject for r in rows if r.kind == "reminder" and r.recipient_id != cast.english.id]
-    assert any(s.startswith("En retard :") for s in french) and any(s.startswith("Rappel :") for s in french)
+    assert any(s.startswith("En retard\u00a0:") for s in french) and any(s.startswith("Rappel\u00a0:") for s in french)
 
 
 def check_digests(story: Story, rows: list[OutboxMessage]) -> None:
@@ -734,7 +734,7 @@ def check_notices(story: Story, rows: list[OutboxMessage], received: list[Receiv
     assert Counter(r.recipient_id for r in status) == {i: 1 for i in everyone}, "the plan-completed notice"
     for row in status:
         language = cast.people[row.recipient_id].language  # type: ignore[index]
-        assert row.subject.startswith("Plan complete:" if language == "en" else "Plan achevé :"), row.subject
+        assert row.subject.startswith("Plan complete:" if language == "en" else "Plan achevé\u00a0:"), row.subject
     assert all(s.closed_dt is not None for s in stages)
     assert session().get(Plan, story.plan_id).status is PlanStatus.COMPLETED  # type: ignore[union-attr]
 

@@ -158,7 +158,7 @@ def test_missing_columns_are_named() -> None:
     with pytest.raises(ImportFileError) as raised:
         read_csv(b"nom;organisation\nA;O\n")
     assert raised.value.refusal is Refusal.FILE_NOT_READABLE and raised.value.params == {"columns": "email"}
-    assert field_words(raised.value) == {"file": ["Columns missing from the first line: email."]}
+    assert field_words(raised.value) == {"file": ["Missing from the first line: email."]}
 
 
 def test_too_many_rows(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -58,7 +58,7 @@ def test_an_unknown_indicator_lists_the_plans_indicators_in_each_language(plan: 
 
 def test_missing_columns_are_named_in_the_readers_language(plan: Plan, dummy_lead: Person) -> None:
     (problem,) = read_measurements(b"indicateur;quand\nx;y\n", []).errors
-    assert str(problem) == "Missing column(s): date, value (expected indicator;date;value;source)."
+    assert str(problem) == "Missing from the first line: date, value (expected indicator;date;value;source)."
     assert problem.values["columns"].in_language("fr") == "date, valeur"  # type: ignore[attr-defined]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import count
 from typing import Any
@@ -19,7 +18,7 @@ from gpect_workflow.notifications.outbox import Attachment, NewMessage, enqueue
 from gpect_workflow.notifications.sender import send_pending
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
-from tests.conftest import empty_tables, make_app, post_form, sign_in
+from tests.conftest import post_form, sign_in
 from tests.query_count import count_queries
 from tests.smtp_server import SmtpServer
 
@@ -275,20 +274,6 @@ def test_retry_all_failed_leaves_the_others_alone(client: FlaskClient, admin: Pe
 
 
 # --- Against a real SMTP server ---------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def mail_app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:
-    app = make_app(
-        database_url,
-        MAIL_SERVER="127.0.0.1",
-        MAIL_PORT=smtp.port,
-        MAIL_DEFAULT_SENDER="GPECT <no-reply@gpect.test>",
-        MAIL_TIMEOUT_SECONDS=5,
-    )
-    with app.app_context():
-        yield app
-        empty_tables(app)
 
 
 def test_a_refused_message_is_retried_from_the_page_and_then_delivered(mail_app: Flask, smtp: SmtpServer) -> None:

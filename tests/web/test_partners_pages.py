@@ -714,7 +714,7 @@ def test_files_that_cannot_be_read_are_refused_with_a_clear_message(
             b"organisation;name;email\n" + b"x" * MAX_FILE_BYTES,
             "The file is larger than 1 MB: split it into several files.",
         ),
-        (b"name;email\nA;a@example.org\n", "Columns missing from the first line: organisation."),
+        (b"name;email\nA;a@example.org\n", "Missing from the first line: organisation."),
         (b"organisation;name;email\nO;\x81\x8d;a@example.org\n", "The characters of the file could not be read."),
         (b"", "The file is empty."),
     ]

@@ -102,7 +102,7 @@ def read_measurements(content: bytes, indicators: list[Indicator]) -> Measuremen
     missing = [name for name in REQUIRED if name not in columns]
     if missing:
         problem = Problem(
-            N_("Missing column(s): %(columns)s (expected %(expected)s)."),
+            N_("Missing from the first line: %(columns)s (expected %(expected)s)."),
             {"columns": _column_names(missing), "expected": _column_names(list(COLUMN_LABELS), ";")},
         )
         return MeasurementFile([], [problem])

@@ -82,7 +82,7 @@ MESSAGES: dict[str, str] = {
         "Windows-1252) and try again."
     ),
     "unreadable": N_("The file could not be read as CSV near line %(line)s."),
-    "missing_columns": N_("Columns missing from the first line: %(columns)s."),
+    "missing_columns": N_("Missing from the first line: %(columns)s."),
     "duplicate_column": N_("The column “%(column)s” appears twice in the first line."),
     "no_rows": N_("The file has a first line of column names but no rows."),
     "too_many_rows": N_("The file has more than %(limit)s rows: split it into several files."),
