@@ -9,6 +9,11 @@ Two nets:
   of them than French ones is an English sentence, even one that never reached the catalogue (a service's
   message shown as it is, a template's hard-coded text).
 
+Short messages (a button's "Save", a heading's "My tasks") slip through both nets, too short for the first
+and without enough words for the second: ``english_labels`` takes the texts of a page's labels, buttons,
+links, headings and options one by one, and finds those that are, whole, an English message of the
+catalogue that French writes otherwise (and that no French message writes so, like "Date" or "Source").
+
 Data shown as it is (plan names, addresses, server answers, codes) is the reader's business: the caller
 leaves it out with ``ignore``.
 """
@@ -167,6 +172,38 @@ def english_messages() -> tuple[str, ...]:
             if len(fragment) >= SHORTEST_MESSAGE and fragment not in french and _has_letters(fragment):
                 fragments.add(fragment)
     return tuple(sorted(fragments, key=len, reverse=True))
+
+
+@cache
+def english_short_messages() -> frozenset[str]:
+    """The catalogue's whole English messages without placeholders, that French writes otherwise."""
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    english: set[str] = set()
+    french: set[str] = set()
+    for message in catalogue:
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        french.update(_plain(string) for string in strings if string)
+        if not all(strings) or set(ids) == set(strings):
+            continue
+        english.update(_plain(text) for text in ids if text and not _PLACEHOLDER.search(text))
+    return frozenset(text for text in english - french if sum(c.isalpha() for c in text) >= 2)
+
+
+def english_labels(labels: Iterable[str], ignore: Iterable[str] = ()) -> list[Leak]:
+    """The ``labels`` (the texts of a page's short elements, one by one) that are an English message, whole."""
+    shown = {_plain(text) for text in ignore}
+    messages = english_short_messages()
+    return [
+        Leak(label, "English label")
+        for label in dict.fromkeys(_plain(label) for label in labels)
+        if label in messages and label not in shown
+    ]
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _has_letters(text: str) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .language_check import english_in, english_messages
+from .language_check import english_in, english_labels, english_messages, english_short_messages
 
 
 def test_a_french_page_passes() -> None:
@@ -33,3 +33,14 @@ def test_data_the_reader_typed_is_left_out() -> None:
 def test_a_placeholder_splits_a_message_into_fragments() -> None:
     fragments = english_messages()
     assert all("%(" not in fragment for fragment in fragments)
+
+
+def test_a_short_label_left_in_english_is_caught_whole() -> None:
+    assert "My tasks" in english_short_messages()
+    leaks = english_labels(["Tableau de bord", "My  tasks\n", "Enregistrer"])
+    assert [(leak.text, leak.reason) for leak in leaks] == [("My tasks", "English label")]
+
+
+def test_a_label_french_writes_the_same_way_is_no_leak() -> None:
+    assert english_labels(["Date", "Source", "Plans"]) == []
+    assert english_labels(["My tasks"], ignore=["My tasks"]) == []

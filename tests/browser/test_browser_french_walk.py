@@ -30,7 +30,7 @@ from gpect_workflow.models import Language, OutboxMessage, Person
 from gpect_workflow.notifications.links import PURPOSES
 from gpect_workflow.services.context import session
 from tests.browser.walks import WALKS, Reader, Site, serve_demo, sign_in, submit
-from tests.language_check import english_in
+from tests.language_check import english_in, english_labels
 
 WIDTH = 1280
 
@@ -44,20 +44,30 @@ KNOWN_ENGLISH: dict[str, str] = {
 }
 
 #: The text a page shows, as a reader and a screen reader meet it: the body with every ``<details>`` opened
-#: (closed again afterwards, as a walk may open one itself), the title, and the labels, titles, alternatives
-#: and placeholders of elements.
+#: (closed again afterwards, as a walk may open one itself) and the title; and one by one, the short texts
+#: of its elements with the labels, titles, alternatives and placeholders given to them, for the short
+#: messages (a button, a heading) that read as English only whole. Text marked as another language (the
+#: language switch's "English") is the one thing left out.
 READ_PAGE = """() => {
   const closed = [...document.querySelectorAll('details:not([open])')];
   closed.forEach((details) => { details.open = true; });
-  const parts = [document.title, document.body.innerText];
-  for (const element of document.querySelectorAll('[aria-label], [title], [alt], [placeholder]')) {
-    for (const name of ['aria-label', 'title', 'alt', 'placeholder']) {
+  const text = [document.title, document.body.innerText];
+  const labels = [document.title];
+  for (const element of document.body.querySelectorAll('*:not(script):not(style)')) {
+    const marked = element.closest('[lang]');
+    if (marked && marked.lang !== 'fr') continue;
+    const own = element.innerText === undefined ? '' : element.innerText.trim();
+    if (own && own.length <= 60) labels.push(own);
+    for (const name of ['aria-label', 'title', 'alt', 'placeholder', 'value']) {
       const value = element.getAttribute(name);
-      if (value) parts.push(value);
+      if (value && (name !== 'value' || element.matches('input[type=submit], input[type=button]'))) {
+        text.push(value);
+        labels.push(value);
+      }
     }
   }
   closed.forEach((details) => { details.open = false; });
-  return parts.join('\\n');
+  return {text: text.join('\\n'), labels: labels};
 }"""
 
 
@@ -90,7 +100,9 @@ class FrenchReader:
         language = self.page.evaluate("document.documentElement.lang")
         if language != "fr":
             self.problems.append(f"[{self.who}] {name}: the page is in {language!r}, not 'fr'")
-        for leak in english_in(self.page.evaluate(READ_PAGE), ignore=self.ignore):
+        shown = self.page.evaluate(READ_PAGE)
+        leaks = english_in(shown["text"], ignore=self.ignore) + english_labels(shown["labels"], ignore=self.ignore)
+        for leak in leaks:
             self.problems.append(f"[{self.who}] {name}: {leak.reason}: {leak.text!r}")
 
     def expect_links(self, name: str, *hrefs: str) -> None:
