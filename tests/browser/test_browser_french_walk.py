@@ -29,7 +29,7 @@ from playwright.sync_api import Browser, Page
 from gpect_workflow.models import Language, OutboxMessage, Person
 from gpect_workflow.notifications.links import PURPOSES
 from gpect_workflow.services.context import session
-from tests.browser.walks import WALKS, Reader, Site, serve_demo, sign_in, submit
+from tests.browser.walks import ADMIN, COMMITTEE, LEAD, PARTNER, WALKS, Reader, Site, serve_demo, sign_in, submit
 from tests.language_check import english_in, english_labels
 
 WIDTH = 1280
@@ -129,7 +129,89 @@ def walk_every_link(reader: Reader, site: Site, index: int) -> None:
         reader.visit(f"/links/{purpose}/not-a-token", 400, name=f"link refused: {purpose}, tampered")
 
 
-FRENCH_WALKS = {**WALKS, "visitor, every link": (None, walk_every_link)}
+def _press(reader: Reader, form: str, name: str, status: int = 200) -> None:
+    """Press the submit button of the page's ``form`` (a CSS selector) and read the page it leads to."""
+    submit(reader, reader.page.locator(f"{form} button[type=submit]").first, status, name)
+
+
+def walk_lead_actions(reader: Reader, site: Site, index: int) -> None:
+    """What a lead does that the audit's walk leaves aside, each told by a message on the page it leads to."""
+    ids, page = site.ids, reader.page
+    reader.visit(f"/plans/{ids['task_plan']}", name="plan page")
+    _press(reader, 'form[action$="/cancel"]', "plan page, cancelling to confirm")
+    page.locator('form[action$="/hold"] textarea[name=note]').fill("Pause pendant la réorganisation")
+    _press(reader, 'form[action$="/hold"]', "plan page, put on hold")
+    _press(reader, 'form[action$="/resume"]', "plan page, resumed")
+    reader.visit(f"/tasks/{ids['task']}", name="task page")
+    page.locator("main select[name=status]").select_option("in_progress")
+    _press(reader, 'main form[action$="/status"]', "task page, refused: prerequisites unfinished", 409)
+    page.locator("main select[name=status]").select_option("in_progress")
+    page.locator("main input[name=override_dependencies]").check()
+    page.locator("main textarea[name=note]").first.fill("Démarrage anticipé, validé en comité")
+    _press(reader, 'main form[action$="/status"]', "task page, status changed")
+    reader.visit(f"/tasks/{ids['task']}", name="task page")
+    page.locator("main select[name=assignee_id]").select_option(index=0)
+    _press(reader, 'main form[action$="/assignee"]', "task page, reassigned")
+    page.locator("main input[name=due_date]").first.fill("2027-04-30")
+    _press(reader, 'main form[action$="/deadline"]', "task page, deadline preview")
+    _press(reader, "main section.preview form", "task page, deadline moved")
+    reader.visit(f"/plans/{ids['indicator_plan']}/indicators", name="indicators")
+    page.locator("form.inline-form input[name=measured_on]").first.fill("2026-11-30")
+    page.locator("form.inline-form input[name=value]").first.fill("12")
+    _press(reader, "form.inline-form", "indicators, value recorded")
+
+
+def walk_partner_actions(reader: Reader, site: Site, index: int) -> None:
+    """What a partner does: a task blocked, preferences saved (with a mistake first), a calendar address."""
+    page = reader.page
+    reader.visit("/my-tasks", name="my tasks")
+    page.locator("main form.block-form input[name=note]").first.fill("En attente des chiffres")
+    _press(reader, "main form.block-form", "my tasks, task blocked")
+    reader.visit("/preferences", name="preferences")
+    page.locator("#timezone").fill("Mars/Olympus")
+    submit(reader, page.locator('form[action$="/preferences"] button[type=submit]'), 422, "preferences, with errors")
+    page.locator("#timezone").fill("Europe/Paris")
+    _press(reader, 'form[action$="/preferences"]', "preferences, saved")
+    _press(reader, 'form[action$="/preferences/calendar"]', "preferences, calendar address created")
+    _press(reader, 'form[action$="/preferences/calendar"]', "preferences, calendar address renewed")
+    _press(reader, 'form[action$="/preferences/calendar/revoke"]', "preferences, calendar address revoked")
+
+
+def walk_committee_actions(reader: Reader, site: Site, index: int) -> None:
+    """A committee member records a decision on the gate awaiting one."""
+    page = reader.page
+    reader.visit(f"/stages/{site.ids['awaiting_stage']}/review", name="gate review")
+    page.locator("input[name=decision]").first.check()
+    page.locator("#minutes").fill("Le comité valide l'étape au vu du bilan présenté.")
+    _press(reader, "form:has([name=decision])", "gate review, decision recorded")
+
+
+def walk_administrator_actions(reader: Reader, site: Site, index: int) -> None:
+    """An administrator adds an organisation, sends failed emails again and revokes an API token."""
+    ids, page = site.ids, reader.page
+    reader.visit("/partners/organisations/new", name="new organisation form")
+    page.locator("#name").fill("Maison de l'emploi de Dreux")
+    page.locator("#kind").select_option(index=1)
+    page.locator("#territory_id").select_option(str(ids["territory"]))
+    _press(reader, "main form[method=post]", "new organisation, added")
+    reader.visit(f"/partners/people/{ids['partner']}/edit", name="person form")
+    _press(reader, "main form[method=post]", "person form, saved")
+    reader.visit(f"/outbox/{ids['failed_message']}", name="outbox message, failed")
+    _press(reader, 'form[action$="/retry"]', "outbox message, sent again")
+    reader.visit("/preferences", name="preferences")
+    page.locator("#token-name").fill("Tableau de bord régional")
+    _press(reader, "form:has(#token-name)", "preferences, new API token")
+    _press(reader, 'form[action*="/tokens/"][action$="/revoke"]', "preferences, API token revoked")
+
+
+FRENCH_WALKS = {
+    **WALKS,
+    "visitor, every link": (None, walk_every_link),
+    "project lead, actions": (LEAD, walk_lead_actions),
+    "partner, actions": (PARTNER, walk_partner_actions),
+    "committee member, actions": (COMMITTEE, walk_committee_actions),
+    "administrator, actions": (ADMIN, walk_administrator_actions),
+}
 
 
 @pytest.fixture(scope="module")
