@@ -7,7 +7,8 @@ Two nets:
   placeholders, shows a string that escaped translation;
 * **the words**: a run of text with at least three English function words ("the", "you", "is"...) and more
   of them than French ones is an English sentence, even one that never reached the catalogue (a service's
-  message shown as it is, a template's hard-coded text).
+  message shown as it is, a template's hard-coded text); so is a run of five words or more with two
+  English function words and no French one ("The server cannot provide the requested range").
 
 Short messages (a button's "Save", a heading's "My tasks") slip through both nets, too short for the first
 and without enough words for the second: ``english_labels`` takes the texts of a page's labels, buttons,
@@ -220,7 +221,7 @@ def english_in(text: str, ignore: Iterable[str] = ()) -> list[Leak]:
         words = [word.lower() for word in _WORD.findall(line)]
         english = sum(word in ENGLISH_WORDS for word in words)
         french = sum(word in FRENCH_WORDS for word in words)
-        if english >= 3 and english > french:
+        if (english >= 3 and english > french) or (english >= 2 and not french and len(words) >= 5):
             leaks.append(Leak(line.strip(), "English words"))
     return leaks
 

@@ -129,6 +129,15 @@ def walk_every_link(reader: Reader, site: Site, index: int) -> None:
         reader.visit(f"/links/{purpose}/not-a-token", 400, name=f"link refused: {purpose}, tampered")
 
 
+def walk_unusual_errors(reader: Reader, site: Site, index: int) -> None:
+    """An HTTP error no page plans for (a byte range beyond a file's end) still explains itself in French."""
+    reader.page.set_extra_http_headers({"Range": "bytes=99999999-"})
+    try:
+        reader.visit("/static/gpect/gpect.css", 416, name="error 416")
+    finally:
+        reader.page.set_extra_http_headers({})
+
+
 def _press(reader: Reader, form: str, name: str, status: int = 200) -> None:
     """Press the submit button of the page's ``form`` (a CSS selector) and read the page it leads to."""
     submit(reader, reader.page.locator(f"{form} button[type=submit]").first, status, name)
@@ -207,6 +216,7 @@ def walk_administrator_actions(reader: Reader, site: Site, index: int) -> None:
 FRENCH_WALKS = {
     **WALKS,
     "visitor, every link": (None, walk_every_link),
+    "visitor, unusual errors": (None, walk_unusual_errors),
     "project lead, actions": (LEAD, walk_lead_actions),
     "partner, actions": (PARTNER, walk_partner_actions),
     "committee member, actions": (COMMITTEE, walk_committee_actions),
