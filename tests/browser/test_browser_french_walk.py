@@ -29,7 +29,19 @@ from playwright.sync_api import Browser, Page
 from gpect_workflow.models import Language, OutboxMessage, Person
 from gpect_workflow.notifications.links import PURPOSES
 from gpect_workflow.services.context import session
-from tests.browser.walks import ADMIN, COMMITTEE, LEAD, PARTNER, WALKS, Reader, Site, serve_demo, sign_in, submit
+from tests.browser.walks import (
+    ADMIN,
+    COMMITTEE,
+    LEAD,
+    PARTNER,
+    WALKS,
+    Reader,
+    Site,
+    serve_demo,
+    sign_in,
+    submit,
+    walk_the_wizard,
+)
 from tests.language_check import english_in, english_labels
 
 WIDTH = 1280
@@ -144,7 +156,7 @@ def _press(reader: Reader, form: str, name: str, status: int = 200) -> None:
 
 
 def walk_lead_actions(reader: Reader, site: Site, index: int) -> None:
-    """What a lead does that the audit's walk leaves aside, each told by a message on the page it leads to."""
+    """What a lead does that the audit's walk leaves aside (a plan created too), each told on the page it leads to."""
     ids, page = site.ids, reader.page
     reader.visit(f"/plans/{ids['task_plan']}", name="plan page")
     _press(reader, 'form[action$="/cancel"]', "plan page, cancelling to confirm")
@@ -168,6 +180,8 @@ def walk_lead_actions(reader: Reader, site: Site, index: int) -> None:
     page.locator("form.inline-form input[name=measured_on]").first.fill("2026-11-30")
     page.locator("form.inline-form input[name=value]").first.fill("12")
     _press(reader, "form.inline-form", "indicators, value recorded")
+    walk_the_wizard(reader, site)
+    submit(reader, page.locator("button[name=action][value=confirm]"), 200, "wizard, plan created")
 
 
 def walk_partner_actions(reader: Reader, site: Site, index: int) -> None:

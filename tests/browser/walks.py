@@ -325,20 +325,9 @@ def _post_from_page(page: Page, action: str) -> None:
         )
 
 
-def walk_project_lead(a: Reader, site: Site, index: int) -> None:
-    ids, page = site.ids, a.page
-    a.visit("/", name="dashboard")
-    a.visit("/plans", name="plans")
-    a.visit(f"/plans/{ids['cosmetics']}", name="plan page, gate awaiting")
-    a.visit(f"/plans/{ids['task_plan']}", name="plan page")
-    row = page.locator(f"#task-{ids['task']}")
-    row.locator("summary").click()
-    row.locator("input[name=due_date]").fill("2027-03-31")
-    submit(a, row.locator("form:has(input[name=due_date]) button[type=submit]"), 200, "plan page, deadline preview")
-    a.visit(f"/tasks/{ids['task']}", name="task page")
-    page.locator("main select[name=status]").select_option("blocked")
-    submit(a, page.locator("form:has(select[name=status]) button[type=submit]"), 422, "task page, with errors")
-    a.visit("/my-tasks", name="my tasks")
+def walk_the_wizard(a: Reader, site: Site) -> None:
+    """The new-plan wizard up to its last step, each step sent once with mistakes: the five-lever plan again."""
+    page = a.page
     a.visit("/plans/new", name="wizard, step 1")
     next_button = page.locator("button[name=action][value=to-roles]")
     submit(a, next_button, 422, "wizard, step 1 with errors")
@@ -362,6 +351,23 @@ def walk_project_lead(a: Reader, site: Site, index: int) -> None:
     for role, (_, person) in chosen.items():
         page.locator(f"#role-{role}-people-{person}").check()
     submit(a, preview_button, 200, "wizard, step 3")
+
+
+def walk_project_lead(a: Reader, site: Site, index: int) -> None:
+    ids, page = site.ids, a.page
+    a.visit("/", name="dashboard")
+    a.visit("/plans", name="plans")
+    a.visit(f"/plans/{ids['cosmetics']}", name="plan page, gate awaiting")
+    a.visit(f"/plans/{ids['task_plan']}", name="plan page")
+    row = page.locator(f"#task-{ids['task']}")
+    row.locator("summary").click()
+    row.locator("input[name=due_date]").fill("2027-03-31")
+    submit(a, row.locator("form:has(input[name=due_date]) button[type=submit]"), 200, "plan page, deadline preview")
+    a.visit(f"/tasks/{ids['task']}", name="task page")
+    page.locator("main select[name=status]").select_option("blocked")
+    submit(a, page.locator("form:has(select[name=status]) button[type=submit]"), 422, "task page, with errors")
+    a.visit("/my-tasks", name="my tasks")
+    walk_the_wizard(a, site)
     a.visit("/partners", name="partners directory")
     a.visit(f"/plans/{ids['indicator_plan']}/indicators", name="indicators")
     form = page.locator("form.inline-form").first
