@@ -217,7 +217,7 @@ def english_in(text: str, ignore: Iterable[str] = ()) -> list[Leak]:
         if shown:
             text = text.replace(shown, " ")
     leaks = [Leak(_around(text, fragment), "catalogue") for fragment in english_messages() if fragment in text]
-    for line in re.split(r"[\n.!?…]+", text):
+    for line in re.split(r"[\n\t.!?…]+", text):  # a table cell (innerText ends it with a tab) reads alone
         words = [word.lower() for word in _WORD.findall(line)]
         english = sum(word in ENGLISH_WORDS for word in words)
         french = sum(word in FRENCH_WORDS for word in words)

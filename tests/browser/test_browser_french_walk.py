@@ -26,9 +26,10 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page
 
+from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Language, OutboxMessage, Person
 from gpect_workflow.notifications.links import PURPOSES
-from gpect_workflow.services.context import session
+from gpect_workflow.services.context import session, state
 from tests.browser.walks import (
     ADMIN,
     COMMITTEE,
@@ -201,12 +202,28 @@ def walk_partner_actions(reader: Reader, site: Site, index: int) -> None:
 
 
 def walk_committee_actions(reader: Reader, site: Site, index: int) -> None:
-    """A committee member records a decision on the gate awaiting one."""
+    """A committee member puts the awaiting gate's plan on hold, without minutes: the journal tells it."""
     page = reader.page
     reader.visit(f"/stages/{site.ids['awaiting_stage']}/review", name="gate review")
-    page.locator("input[name=decision]").first.check()
-    page.locator("#minutes").fill("Le comité valide l'étape au vu du bilan présenté.")
-    _press(reader, "form:has([name=decision])", "gate review, decision recorded")
+    page.locator("input[name=decision][value=hold]").check()
+    _press(reader, "form:has([name=decision])", "gate review, plan held")
+    reader.visit(f"/plans/{site.ids['cosmetics']}", name="plan page, held by the committee")
+
+
+def walk_lead_after_the_hold(reader: Reader, site: Site, index: int) -> None:
+    """Ten days later the lead resumes the plan the committee held, its deadlines moved by the days on hold."""
+    page = reader.page
+    with site.app.app_context():
+        clock = state().clock
+        assert isinstance(clock, FrozenClock)
+        present = clock.now()
+        clock.set(present + timedelta(days=10))
+    try:
+        reader.visit(f"/plans/{site.ids['cosmetics']}", name="plan page, on hold")
+        page.locator('form[action$="/resume"] input[name=shift_deadlines]').check()
+        _press(reader, 'form[action$="/resume"]', "plan page, resumed with its deadlines moved")
+    finally:
+        clock.set(present)
 
 
 def walk_administrator_actions(reader: Reader, site: Site, index: int) -> None:
@@ -234,6 +251,7 @@ FRENCH_WALKS = {
     "project lead, actions": (LEAD, walk_lead_actions),
     "partner, actions": (PARTNER, walk_partner_actions),
     "committee member, actions": (COMMITTEE, walk_committee_actions),
+    "project lead, after the committee's hold": (LEAD, walk_lead_after_the_hold),
     "administrator, actions": (ADMIN, walk_administrator_actions),
 }
 
