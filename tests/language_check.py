@@ -146,6 +146,8 @@ FRENCH_WORDS = frozenset(
 #: Catalogue messages shorter than this are too likely to stand in data ("OK", "PDF", "CSV", "n°").
 SHORTEST_MESSAGE = 8
 _PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]")
+#: A word with a slash: an address or its path ("/links/mark-done/..."), a date, a time zone; no sentence.
+_SLASHED = re.compile(r"\S*/\S*")
 _WORD = re.compile(r"[A-Za-zÀ-ÖØ-öø-ÿ']+")
 
 
@@ -217,7 +219,8 @@ def english_in(text: str, ignore: Iterable[str] = ()) -> list[Leak]:
         if shown:
             text = text.replace(shown, " ")
     leaks = [Leak(_around(text, fragment), "catalogue") for fragment in english_messages() if fragment in text]
-    for line in re.split(r"[\n\t.!?…]+", text):  # a table cell (innerText ends it with a tab) reads alone
+    # A table cell reads alone: innerText ends each with a tab.
+    for line in re.split(r"[\n\t.!?…]+", _SLASHED.sub(" ", text)):
         words = [word.lower() for word in _WORD.findall(line)]
         english = sum(word in ENGLISH_WORDS for word in words)
         french = sum(word in FRENCH_WORDS for word in words)
