@@ -183,6 +183,10 @@ def walk_lead_actions(reader: Reader, site: Site, index: int) -> None:
     _press(reader, "form.inline-form", "indicators, value recorded")
     walk_the_wizard(reader, site)
     submit(reader, page.locator("button[name=action][value=confirm]"), 200, "wizard, plan created")
+    _press(reader, 'form[action$="/open"]', "plan page, opened before its start date")
+    _press(reader, 'form[action$="/cancel"]', "plan page, cancelling to confirm")
+    _press(reader, "#cancel-confirmation form", "plan page, cancelled")
+    reader.visit("/plans?status=cancelled", name="plans, cancelled")
 
 
 def walk_partner_actions(reader: Reader, site: Site, index: int) -> None:
