@@ -59,8 +59,9 @@ KNOWN_ENGLISH: dict[str, str] = {
 #: The text a page shows, as a reader and a screen reader meet it: the body with every ``<details>`` opened
 #: (closed again afterwards, as a walk may open one itself) and the title; and one by one, the short texts
 #: of its elements with the labels, titles, alternatives and placeholders given to them, for the short
-#: messages (a button, a heading) that read as English only whole. Text marked as another language (the
-#: language switch's "English") is the one thing left out.
+#: messages (a button, a heading) that read as English only whole; the text of charts, and the column
+#: headers stacked tables show on a phone. Text marked as another language (the language switch's
+#: "English") is the one thing left out.
 READ_PAGE = """() => {
   const closed = [...document.querySelectorAll('details:not([open])')];
   closed.forEach((details) => { details.open = true; });
@@ -77,6 +78,15 @@ READ_PAGE = """() => {
         text.push(value);
         labels.push(value);
       }
+    }
+  }
+  for (const element of document.querySelectorAll('svg title, svg desc, svg text')) {
+    text.push(element.textContent);
+    labels.push(element.textContent.trim());
+  }
+  for (const element of document.querySelectorAll('[style*="--label-"]')) {
+    for (const match of element.getAttribute('style').matchAll(/--label-\\d+:\\s*"([^"]*)"/g)) {
+      labels.push(match[1]);
     }
   }
   closed.forEach((details) => { details.open = false; });
