@@ -144,6 +144,10 @@ def walk_every_link(reader: Reader, site: Site, index: int) -> None:
     for purpose, task_of_link in (("more_time", task), ("digest_only", None)):
         link = site.link(purpose, person, task_of_link)
         reader.visit(link, name=f"link: {purpose}")
+        if purpose == "more_time":  # a note longer than the journal keeps: the page again, with why
+            reader.page.locator("#note").fill("Trop long. " * 200)
+            submit(reader, confirm, 422, "link: more_time, with errors")
+            reader.page.locator("#note").fill("")
         submit(reader, confirm, 200, f"link: {purpose}, confirmed")
         reader.visit(link, 409, name=f"link refused: {purpose}, already used")
         too_old = PURPOSES[purpose].max_age + timedelta(days=1)
