@@ -157,7 +157,10 @@ def walk_every_link(reader: Reader, site: Site, index: int) -> None:
 
 
 def walk_unusual_errors(reader: Reader, site: Site, index: int) -> None:
-    """An HTTP error no page plans for (a byte range beyond a file's end) still explains itself in French."""
+    """Pages a visitor meets by chance: signing in asked for, an HTTP error no page plans for."""
+    for path in ("/my-tasks", f"/plans/{site.ids['cosmetics']}", "/outbox", "/preferences"):
+        reader.visit(path, name=f"{path}, not signed in: the sign-in page")
+    # A byte range beyond a file's end.
     reader.page.set_extra_http_headers({"Range": "bytes=99999999-"})
     try:
         reader.visit("/static/gpect/gpect.css", 416, name="error 416")
@@ -265,7 +268,7 @@ def walk_administrator_actions(reader: Reader, site: Site, index: int) -> None:
 FRENCH_WALKS = {
     **WALKS,
     "visitor, every link": (None, walk_every_link),
-    "visitor, unusual errors": (None, walk_unusual_errors),
+    "visitor, by chance": (None, walk_unusual_errors),
     "project lead, actions": (LEAD, walk_lead_actions),
     "partner, actions": (PARTNER, walk_partner_actions),
     "committee member, actions": (COMMITTEE, walk_committee_actions),
