@@ -46,6 +46,8 @@ from tests.browser.walks import (
 from tests.language_check import english_in, english_labels
 
 WIDTH = 1280
+#: The properties of a calendar feed that calendars show people.
+CALENDAR_TEXT = frozenset({"NAME", "X-WR-CALNAME", "SUMMARY", "DESCRIPTION", "LOCATION"})
 
 #: English the pages show today that belongs to work under way elsewhere, each with its reason. Remove an
 #: entry once that work lands; the test then guards the page again.
@@ -128,6 +130,18 @@ class FrenchReader:
         for leak in leaks:
             self.problems.append(f"[{self.who}] {name}: {leak.reason}: {leak.text!r}")
 
+    def read_calendar(self, name: str, ics: str) -> None:
+        """Read what a calendar shows of a feed (its name, events' titles and descriptions): French too."""
+        self.read.append(name)
+        unfolded = ics.replace("\r\n ", "").replace("\r\n", "\n")
+        shown = [
+            value.replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";")
+            for key, _, value in (line.partition(":") for line in unfolded.splitlines())
+            if key.split(";")[0] in CALENDAR_TEXT
+        ]
+        for leak in english_in("\n".join(shown), ignore=self.ignore):
+            self.problems.append(f"[{self.who}] {name}: {leak.reason}: {leak.text!r}")
+
     def expect_links(self, name: str, *hrefs: str) -> None:
         """The links onward are the audit's business; reading only needs the pages they lead to."""
 
@@ -206,7 +220,7 @@ def walk_lead_actions(reader: Reader, site: Site, index: int) -> None:
     reader.visit("/plans?status=cancelled", name="plans, cancelled")
 
 
-def walk_partner_actions(reader: Reader, site: Site, index: int) -> None:
+def walk_partner_actions(reader: FrenchReader, site: Site, index: int) -> None:
     """What a partner does: a task blocked, preferences saved (with a mistake first), a calendar address."""
     page = reader.page
     reader.visit("/my-tasks", name="my tasks")
@@ -218,6 +232,8 @@ def walk_partner_actions(reader: Reader, site: Site, index: int) -> None:
     page.locator("#timezone").fill("Europe/Paris")
     _press(reader, 'form[action$="/preferences"]', "preferences, saved")
     _press(reader, 'form[action$="/preferences/calendar"]', "preferences, calendar address created")
+    feed = page.request.get(page.locator("#calendar-url").input_value())
+    reader.read_calendar("calendar feed (.ics)", feed.text())
     _press(reader, 'form[action$="/preferences/calendar"]', "preferences, calendar address renewed")
     _press(reader, 'form[action$="/preferences/calendar/revoke"]', "preferences, calendar address revoked")
 
