@@ -17,7 +17,7 @@ they should be).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -326,7 +326,30 @@ def shown_as_it_is(site: Site) -> tuple[str, ...]:
 @pytest.mark.parametrize("who", list(FRENCH_WALKS))
 def test_every_page_reads_in_french(browser: Browser, site: Site, shown_as_it_is: tuple[str, ...], who: str) -> None:
     email, walk = FRENCH_WALKS[who]
-    context = browser.new_context(locale="fr-FR", viewport={"width": WIDTH, "height": 900})
+    problems, report = _walk_in(browser, site, shown_as_it_is, "fr-FR", who, email, walk)
+    assert not problems, report
+
+
+def test_a_person_who_reads_french_reads_french_in_an_english_browser(
+    browser: Browser, site: Site, shown_as_it_is: tuple[str, ...]
+) -> None:
+    """The person's language, French, wins over the browser's: a partner on a borrowed computer reads French."""
+    email, walk = WALKS["partner"]
+    problems, report = _walk_in(browser, site, shown_as_it_is, "en-GB", "partner, English browser", email, walk)
+    assert not problems, report
+
+
+def _walk_in(
+    browser: Browser,
+    site: Site,
+    shown_as_it_is: tuple[str, ...],
+    locale: str,
+    who: str,
+    email: str | None,
+    walk: Callable[[Any, Site, int], None],
+) -> tuple[list[str], str]:
+    """Walk as ``who`` in a browser set to ``locale``; what was found, and its report."""
+    context = browser.new_context(locale=locale, viewport={"width": WIDTH, "height": 900})
     try:
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -336,4 +359,4 @@ def test_every_page_reads_in_french(browser: Browser, site: Site, shown_as_it_is
         walk(reader, site, 0)
     finally:
         context.close()
-    assert not reader.problems, reader.report()
+    return reader.problems, reader.report()
