@@ -6,13 +6,16 @@ not signed in, who opens the links in emails) walks its pages in a browser set t
 the walks of the accessibility audit, at one width): dashboard, plans, plan and task pages, my tasks, the
 wizard's steps, partners and their forms, indicators, committee pages, reports, outbox, preferences, the
 pages of the links in emails with their refusals, the error pages, and forms sent back with their errors.
-The visible text of each page, with its folded parts opened, its title and the labels given to assistive
-technologies, goes through ``english_in`` (``tests/language_check.py``); every finding is listed with its
-page.
+Walks of this module's own add what each role does (a plan held, resumed, created, opened, cancelled; a
+task changed; a gate decided; preferences saved...), each page an action leads to read with its message,
+and the calendar feed as calendars show it. A partner also walks in a browser set to English: the
+person's language wins. The visible text of each page, with its folded parts opened, its title and the
+labels given to assistive technologies, goes through ``english_in`` and ``english_labels``
+(``tests/language_check.py``); every finding is listed with its page.
 
 Data shown as it is is left out: it is nobody's translation. Here that is a relay's answer kept in the
 outbox, and the emails the outbox lists for people who read English (written in their language, as
-they should be).
+they should be). ``KNOWN_ENGLISH`` names, with their reasons, the English that other work is to remove.
 """
 
 from __future__ import annotations
