@@ -45,6 +45,18 @@ _EXPLANATIONS = {
 }
 
 
+#: What an error the table does not name means: werkzeug's own title and text would be English.
+_OTHER_REFUSAL = (
+    N_("Request not answered"),
+    N_("This request cannot be answered as it was made. Go back and try again."),
+)
+
+
+def _explanation(code: int) -> tuple[str, str]:
+    """The title and explanation of error ``code``: its own, or those of its kind (refused, or failed)."""
+    return _EXPLANATIONS.get(code) or (_EXPLANATIONS[500] if code >= 500 else _OTHER_REFUSAL)
+
+
 def ours(prefix: str) -> bool:
     """Whether the current request is for one of our pages (everything, when mounted at the root)."""
     return not prefix or request.path == prefix or request.path.startswith(prefix + "/")
@@ -58,7 +70,7 @@ def error_page(
     ``refusal``: the service's refusal behind ``error``, told as the page's detail.
     """
     code = error.code or 500
-    title, explanation = _EXPLANATIONS.get(code, (error.name, error.description or ""))
+    title, explanation = _explanation(code)
     try:
         page = render_template(
             "gpect_workflow/errors/page.html",

@@ -44,6 +44,15 @@ def test_a_missing_plan_answers_404_and_a_form_without_csrf_400(client: FlaskCli
     assert post_form(client, "/language", {"language": "en"}).status_code == 302
 
 
+def test_an_error_without_a_page_of_its_own_is_explained_in_the_readers_language(client: FlaskClient) -> None:
+    beyond = {"Range": "bytes=99999999-"}  # a byte range past the file's end: werkzeug answers 416
+    french = client.get("/static/gpect/gpect.css", headers=beyond)
+    assert french.status_code == 416 and "Requête sans réponse" in french.get_data(as_text=True)
+    assert "Range" not in french.get_data(as_text=True)
+    english = client.get("/static/gpect/gpect.css", headers={**beyond, "Accept-Language": "en"})
+    assert english.status_code == 416 and "Request not answered" in english.get_data(as_text=True)
+
+
 def test_the_api_keeps_json_errors(client: FlaskClient) -> None:
     response = client.get("/api/v1/plans/1")
     assert response.status_code == 401 and response.is_json

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from gpect_workflow.models import (
     CommitteeDecision,
     Decision,
+    Event,
     OutboxMessage,
     Person,
     PersonRole,
@@ -104,6 +105,17 @@ def test_hold_suspends_the_plan(client: FlaskClient, plan: Plan) -> None:
     assert post_form(client, f"/stages/{stage(plan, 'observe').id}/decision", {"decision": "hold"}).status_code == 302
     session().expire_all()
     assert session().get(Plan, plan.id).status is PlanStatus.ON_HOLD
+    held = (
+        session()
+        .scalars(
+            sa.select(Event)
+            .where(Event.plan_id == plan.id, Event.kind == "plan_status_changed")
+            .order_by(Event.id.desc())
+        )
+        .first()
+    )
+    assert held is not None and held.to_state == "on_hold"
+    assert held.note is None, "no minutes, no note: a stored sentence would show in English to French readers"
 
 
 @pytest.mark.parametrize(

@@ -86,6 +86,5 @@ def _shift_open_deadlines(plan: Plan, held_on: date, actor: Person) -> None:
             stage.planned_end_date += delta
             if stage.status is StageStatus.PENDING:
                 stage.planned_start_date += delta
-    record(
-        plan, "deadlines_shifted", actor, note=f"{delta.days} days on hold", data={"days": delta.days, "tasks": shifted}
-    )
+    # No note: the journal tells the days from ``data`` in the reader's language.
+    record(plan, "deadlines_shifted", actor, data={"days": delta.days, "tasks": shifted})

@@ -239,7 +239,9 @@ def _apply_decision(
         session().flush()
         advance_if_ready(plan, stage, actor)
     else:
-        put_on_hold(plan, actor, minutes or "hold decided by the steering committee")
+        # The minutes, if any, are the note: the journal's gate decision already says who held the plan,
+        # and a stored sentence would reach French pages and emails in English.
+        put_on_hold(plan, actor, minutes)
 
 
 def _reopen_for_rework(plan: Plan, task: Task, actor: Person, minutes: str | None) -> None:
