@@ -13,8 +13,8 @@ from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks import change_task_status
 from tests.browser.conftest import PASSWORD, sign_in_with_password
 from tests.engine_drive import committee_member
+from tests.factories import assignee, finish, stage, task
 from tests.plan_helpers import start_five_levers_plan
-from tests.test_engine_services import assignee, finish, stage, task
 
 
 def test_a_committee_member_reviews_and_approves_a_gate(

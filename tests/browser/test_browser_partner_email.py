@@ -13,8 +13,8 @@ from werkzeug.security import generate_password_hash
 from gpect_workflow.models import Person, TaskStatus
 from gpect_workflow.services.context import session
 from tests.browser.conftest import PASSWORD, sign_in_with_password
+from tests.factories import assignee, task
 from tests.plan_helpers import start_five_levers_plan
-from tests.test_engine_services import assignee, task
 
 
 def progress_of(page: Page, base_url: str, plan_name: str) -> str:
