@@ -211,7 +211,7 @@ PLAN_START = date(2026, 12, 1)
 def sign_in(client: FlaskClient, person: Person) -> FlaskClient:
     """Put ``person``'s session in the test client's cookie, as signing in would."""
     with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(person.id)
+        cookie["_user_id"] = person.get_id()
         cookie["_fresh"] = True
     # Requests of the test client share the test's app context, where Flask-Login caches the user.
     g.pop("_login_user", None)

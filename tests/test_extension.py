@@ -75,7 +75,7 @@ def signed_in_client(app: Flask) -> FlaskClient:
     session().commit()
     client = app.test_client()
     with client.session_transaction() as cookie:
-        cookie["_user_id"] = str(person.id)
+        cookie["_user_id"] = person.get_id()
     return client
 
 

@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_eighteen_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 18
-    assert HEAD == "0007"
+    assert HEAD == "0009"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -419,12 +419,39 @@ def test_0007_adds_and_removes_the_claim_token_and_retry_start_keeping_messages(
     assert tuple(row) == ("k1", "sending", None, None)
     indexes = {index["name"] for index in sa.inspect(engine(migration_app)).get_indexes("gpect_outbox_messages")}
     assert "ix_gpect_outbox_messages_claim_token" in indexes
-    assert differences(migration_app) == []
 
     command.downgrade(alembic_config(), "0006")
     assert not {"claim_token", "retrying_since_dt"} & _columns(migration_app, "gpect_outbox_messages")
     with engine(migration_app).connect() as connection:
         keys = connection.execute(sa.text("SELECT idempotency_key FROM gpect_outbox_messages")).scalars().all()
     assert keys == ["k1"]
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
+# --- 0009: session generation ----------------------------------------------------------------------------------
+
+
+def test_0009_gives_every_person_generation_zero_and_removes_it_keeping_people(migration_app: Flask) -> None:
+    """Up to 0009 existing people gain session generation 0 (their bare-id cookies sign in again); back down
+    they lose the column, keeping every person."""
+    command.upgrade(alembic_config(), "0007")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_people (email, name, role, language, timezone, reminder_mode, is_referent, is_active,"
+        " created_dt) VALUES ('a@example.org', 'A', 'lead', 'fr', 'Europe/Paris', 'immediate', false, true,"
+        " '2026-11-30 08:00:00+00:00')",
+    )
+    command.upgrade(alembic_config(), "0009")
+    with engine(migration_app).connect() as connection:
+        row = connection.execute(sa.text("SELECT email, session_generation FROM gpect_people")).one()
+    assert tuple(row) == ("a@example.org", 0)
+    assert differences(migration_app) == []
+
+    command.downgrade(alembic_config(), "0007")
+    assert "session_generation" not in _columns(migration_app, "gpect_people")
+    with engine(migration_app).connect() as connection:
+        assert connection.execute(sa.text("SELECT email FROM gpect_people")).scalars().all() == ["a@example.org"]
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]

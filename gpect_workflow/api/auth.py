@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import request
 
 from ..models import Person
+from ..services.accounts.sessions import person_for_session
 from ..services.accounts.tokens import person_for_token
-from ..services.partners.people import active_person
 from .common import abort
 
 SESSION_USER_KEY = "_user_id"
@@ -39,12 +39,12 @@ def _from_session() -> Person | None:
     from flask_wtf.csrf import ValidationError as CSRFError
     from flask_wtf.csrf import validate_csrf
 
-    person_id = cookie.get(SESSION_USER_KEY)
-    if person_id is None or not str(person_id).isdigit():
+    session_id = cookie.get(SESSION_USER_KEY)
+    if not isinstance(session_id, str):
         return None
     if request.method not in ("GET", "HEAD", "OPTIONS"):
         try:
             validate_csrf(request.headers.get("X-CSRFToken"))
         except CSRFError:
             abort(403, message="a change made with the session cookie needs the page's X-CSRFToken header")
-    return active_person(int(person_id))
+    return person_for_session(session_id)

@@ -86,6 +86,10 @@ class Person(Base):
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
     #: A deactivated account can no longer log in nor receive reminders.
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Generation of the person's sessions: a session cookie carries the one it was opened under, and is
+    #: honoured only while it is still current. Signing out, changing the password or being deactivated
+    #: moves it on, which ends every session of the person at once (cookies are otherwise self-contained).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default=sa.text("0"))
     #: When the record was created (UTC).
     created_dt: Mapped[datetime]
     #: Random secret the private calendar address is derived from (with the application's secret key,
@@ -101,5 +105,6 @@ class Person(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        """The id Flask-Login keeps in the session cookie."""
-        return str(self.id)
+        """What Flask-Login keeps in the session cookie: the id and the current session generation, so a
+        cookie opened before the generation moved on no longer names anyone."""
+        return f"{self.id}:{self.session_generation}"

@@ -1,6 +1,7 @@
 """Signing in and out: a password, or for partners a single-use link sent by email.
 
-Sessions are Flask-Login's signed cookies (no server state, so any worker of any host serves them).
+Sessions are Flask-Login's signed cookies, honoured only while the person's session generation they
+carry is current (``services.accounts.sessions``): signing out ends every session of the person.
 Asking for a link answers the same whether or not the address has an account, so the page tells no one
 who uses the product.
 """
@@ -21,7 +22,8 @@ from ..errors import ValidationError
 from ..models import Person
 from ..notifications.login_links import queue_login_link
 from ..notifications.sender import send_pending
-from ..services.partners.people import active_person, find_person
+from ..services.accounts.sessions import end_sessions, person_for_session
+from ..services.partners.people import find_person
 from ..services.unit_of_work import after_commit
 from .texts import page_texts
 
@@ -76,8 +78,8 @@ def init_login(app: Flask) -> None:
     manager.init_app(app)
 
 
-def _load_person(person_id: str) -> Person | None:
-    return active_person(int(person_id)) if person_id.isdigit() else None
+def _load_person(session_id: str) -> Person | None:
+    return person_for_session(session_id)
 
 
 def register(blueprint: Blueprint) -> None:
@@ -111,7 +113,9 @@ def ask_login_link() -> Any:
 
 
 def logout() -> Response:
-    """Close the session."""
+    """Sign out everywhere: every session of the person ends, a copy of this cookie included."""
+    if current_user.is_authenticated:
+        end_sessions(current_user)
     logout_user()
     return redirect(url_for("gpect.login"))
 

@@ -12,6 +12,7 @@ from ...models import Language, Organisation, Person, PersonRole, ReminderMode
 from ...refusals import ADDRESS_TAKEN, NAME_LENGTH, PASSWORD_TOO_SHORT, REFERENT_TAKEN, UNKNOWN_ORGANISATION, Refusal
 from ...validation import check_timezone, collect, normalise_email
 from ..access import can_create_role, can_edit_people, require_directory_manager, visible_people
+from ..accounts.sessions import end_sessions
 from ..context import now, session
 
 
@@ -117,6 +118,8 @@ def update_person(actor: Person, person_id: int, **changes: object) -> Person:
         raise ValidationError(Refusal.INVALID_INPUT, problems)
     if "timezone" in changes:
         changes["timezone"] = check_timezone(str(changes["timezone"]))
+    if changes.get("is_active") is False and person.is_active:
+        end_sessions(person)  # a deactivated person's open sessions end with the account
     for name, value in changes.items():
         setattr(person, name, value)
     session().flush()
