@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import current_app
-from werkzeug.security import generate_password_hash
 
 from ...errors import NotFound, PermissionDenied, ValidationError
 from ...models import Language, Organisation, Person, PersonRole, ReminderMode
 from ...refusals import ADDRESS_TAKEN, NAME_LENGTH, PASSWORD_TOO_SHORT, REFERENT_TAKEN, UNKNOWN_ORGANISATION, Refusal
 from ...validation import check_timezone, collect, normalise_email
 from ..access import can_create_role, can_edit_people, require_directory_manager, visible_people
+from ..accounts.passwords import hash_password
 from ..accounts.sessions import end_sessions
 from ..context import now, session
 
@@ -67,7 +67,7 @@ def create_person(
         timezone=zone,
         reminder_mode=reminder_mode,
         is_referent=is_referent,
-        password_hash=generate_password_hash(password) if password else None,
+        password_hash=hash_password(password) if password else None,
         is_active=True,
         created_dt=now(),
     )
