@@ -93,6 +93,17 @@ def _weekday(value: Any) -> str | None:
     return None if ok else f"must be a working day, one of {', '.join(COMMITTEE_DIGEST_WEEKDAYS)}, not {value!r}"
 
 
+def _rate_limits(value: Any) -> str | None:
+    """Limits as Flask-Limiter writes them: ``10 per minute; 30 per hour``."""
+    from limits import parse_many
+
+    try:
+        ok = isinstance(value, str) and bool(parse_many(value))
+    except ValueError:
+        ok = False
+    return None if ok else f"must be limits such as '10 per minute; 30 per hour', not {value!r}"
+
+
 def _sender(value: Any) -> str | None:
     ok = isinstance(value, str) and "@" in value
     return None if ok else f"must be an address such as 'GPECT <no-reply@example.org>', not {value!r}"
@@ -141,6 +152,19 @@ SETTINGS: tuple[Setting, ...] = (
         3,
         _positive_int,
         "Sign-in links sent to one address per hour at most; further requests get the same answer, no email.",
+    ),
+    Setting(
+        "SIGN_IN_LIMITS_PER_ACCOUNT",
+        "10 per minute; 30 per hour",
+        _rate_limits,
+        "Failed passwords one account may have in each moving window; then signing in to it is refused "
+        "(the right password too) until the window frees up.",
+    ),
+    Setting(
+        "SIGN_IN_LIMITS_PER_ADDRESS",
+        "30 per minute; 300 per hour",
+        _rate_limits,
+        "Failed passwords one client address may have in each moving window, whatever the accounts tried.",
     ),
     Setting(
         "REMINDERS_PER_PASS",

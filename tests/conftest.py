@@ -29,6 +29,7 @@ from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
+from gpect_workflow.web.throttle import reset_all
 from tests.smtp_server import SmtpServer, smtp  # noqa: F401 - the real SMTP server fixture, for every test module
 
 REPO = Path(__file__).resolve().parent.parent
@@ -110,6 +111,7 @@ def shared_app(database_url: str) -> Iterator[Flask]:
 def app(shared_app: Flask) -> Iterator[Flask]:
     """The app inside an app context, its clock at ``START``; configuration and tables restored afterwards."""
     shared_app.extensions[EXTENSION_NAME].clock = FrozenClock(START)
+    reset_all(shared_app)  # failed sign-ins of earlier tests lock no one
     saved = dict(shared_app.config)
     try:
         with shared_app.app_context():

@@ -26,6 +26,7 @@ from ..services.accounts.sessions import end_sessions, person_for_session
 from ..services.partners.people import find_person
 from ..services.unit_of_work import after_commit
 from .texts import page_texts
+from .throttle import forget_failures, init_throttle, record_failure, sign_in_lock
 
 View = Callable[..., Any]
 #: Where an anonymous visitor returns after signing in: an endpoint, or a function building the address.
@@ -66,7 +67,8 @@ def _return_address(back_to: BackTo | None, view_args: dict[str, Any]) -> str:
 
 
 def init_login(app: Flask) -> None:
-    """Flask-Login for the app, unless the host application already runs its own."""
+    """The sign-in throttle, and Flask-Login for the app unless the host application already runs its own."""
+    init_throttle(app)
     if getattr(app, "login_manager", None) is not None:
         return
     manager = LoginManager()
@@ -92,10 +94,16 @@ def login() -> Any:
         return _page()
     email = (request.form.get("email") or "").strip()
     password = request.form.get("password") or ""
+    lock = sign_in_lock(email)
+    if lock is not None:  # refused without checking the password, the right one too
+        headers = {"Retry-After": str(lock.retry_after_seconds)}
+        return _page(error="too_many_attempts", email=email), 429, headers
     person = _person_or_none(email)
     # Checked against a hash even for an unknown address: the answer and its time tell nothing.
     if not check_password(person, password) or person is None:
+        record_failure(email)
         return _page(error="bad_credentials", email=email), 401
+    forget_failures(email)
     login_user(person)
     return redirect(_safe_next())
 

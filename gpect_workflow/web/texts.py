@@ -58,6 +58,10 @@ _PAGES: dict[str, str] = {
     "submit_link": N_("Email me a sign-in link"),
     "link_sent": N_("If this address has an account, a sign-in link was just sent to it. It is valid for 30 minutes."),
     "bad_credentials": N_("Wrong address or password."),
+    "too_many_attempts": N_(
+        "Too many failed attempts: signing in is paused for this account or this connection. "
+        "Try again in a few minutes, or get a sign-in link by email."
+    ),
     "sign_out": N_("Sign out"),
     "title_login": N_("Sign in to GPECT Workflow"),
     "confirm_login": N_("Sign me in"),
