@@ -100,6 +100,17 @@ _PREFERENCES: dict[str, str] = {
     "active": N_("valid"),
     "never_used": N_("never used"),
     "no_tokens": N_("No token."),
+    "password_title": N_("My password"),
+    "password_help": N_(
+        "At least 10 characters; not one of the most used passwords, nor your address or your name. "
+        "A sentence of a few words is easy to remember and hard to guess. "
+        "Changing it signs you out on every other device."
+    ),
+    "current_password": N_("Current password"),
+    "new_password": N_("New password"),
+    "new_password_again": N_("New password again"),
+    "change_password": N_("Change my password"),
+    "password_changed": N_("Your password is changed; your sessions on other devices are closed."),
 }
 
 

@@ -8,9 +8,10 @@ from flask import current_app
 
 from ...errors import NotFound, PermissionDenied, ValidationError
 from ...models import Language, Organisation, Person, PersonRole, ReminderMode
-from ...refusals import ADDRESS_TAKEN, NAME_LENGTH, PASSWORD_TOO_SHORT, REFERENT_TAKEN, UNKNOWN_ORGANISATION, Refusal
+from ...refusals import ADDRESS_TAKEN, NAME_LENGTH, REFERENT_TAKEN, UNKNOWN_ORGANISATION, Refusal
 from ...validation import check_timezone, collect, normalise_email
 from ..access import can_create_role, can_edit_people, require_directory_manager, visible_people
+from ..accounts.password_policy import password_problems
 from ..accounts.passwords import hash_password
 from ..accounts.sessions import end_sessions
 from ..context import now, session
@@ -54,8 +55,8 @@ def create_person(
     zone = collect(problems, check_timezone, timezone or current_app.config["DEFAULT_TIMEZONE"])
     if address is not None and find_person(address) is not None:
         problems["email"] = [ADDRESS_TAKEN]
-    if password is not None and len(password) < 10:
-        problems["password"] = [PASSWORD_TOO_SHORT]
+    if password is not None and (weak := password_problems(password, email=email, name=name or "")):
+        problems["password"] = weak
     if problems or address is None or zone is None:
         raise ValidationError(Refusal.INVALID_INPUT, problems)
     person = Person(

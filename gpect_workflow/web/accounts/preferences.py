@@ -6,17 +6,19 @@ from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext, refresh
-from flask_login import current_user
+from flask_login import current_user, login_user
 
 from ...errors import NotFound, ValidationError
 from ...models import Language, ReminderMode
+from ...services.accounts.password_change import change_password
 from ...services.accounts.tokens import create_token, list_tokens, revoke_token
 from ...services.partners.people import update_person
 from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from ..auth import signed_in
 from ..refusals import error_fields
-from ..texts import preference_texts
+from ..texts import page_texts, preference_texts
+from ..throttle import record_failure, sign_in_lock
 from .calendar_feed import feed_url
 
 CHOOSE_FROM_THE_LISTS = N_("Choose a language and a reminder mode from the lists.")
@@ -38,6 +40,7 @@ TIMEZONES = (
 def register(blueprint: Blueprint) -> None:
     """Add the preferences pages to the UI blueprint."""
     blueprint.add_url_rule("/preferences", view_func=preferences, methods=["GET", "POST"])
+    blueprint.add_url_rule("/preferences/password", view_func=new_password, methods=["POST"])
     blueprint.add_url_rule("/preferences/tokens", view_func=new_token, methods=["POST"])
     blueprint.add_url_rule("/preferences/tokens/<int:token_id>/revoke", view_func=revoke, methods=["POST"])
 
@@ -78,6 +81,26 @@ def preferences() -> Any:
         return after_rollback(lambda: _page(422, errors=errors, form=form))
     refresh()  # the page that confirms a new language speaks it
     return _page(saved=True)
+
+
+@signed_in(back_to="gpect.preferences")
+def new_password() -> Any:
+    """Change my password (the current one first); my other sessions end, this one goes on."""
+    fields = ("current_password", "new_password", "new_password_again")
+    current, new, repeated = (request.form.get(name) or "" for name in fields)
+    lock = sign_in_lock(current_user.email)
+    if lock is not None:  # guessing the current password is throttled like signing in
+        locked = {"current_password": [page_texts()["too_many_attempts"]]}
+        return _page(429, password_errors=locked)
+    try:
+        change_password(current_user, current, new, repeated)
+    except ValidationError as error:
+        if "current_password" in error.fields:
+            record_failure(current_user.email)
+        errors = error_fields(error)
+        return after_rollback(lambda: _page(422, password_errors=errors))
+    login_user(current_user._get_current_object())  # this session, opened again under the new generation
+    return _page(password_changed=True)
 
 
 @signed_in(back_to="gpect.preferences")
