@@ -39,6 +39,7 @@ PURPOSES = {
         Purpose("more_time", timedelta(days=14), single_use=True),
         Purpose("digest_only", timedelta(days=60), single_use=True),
         Purpose("login", timedelta(minutes=30), single_use=True),
+        Purpose("reset_password", timedelta(minutes=30), single_use=True),
     )
 }
 

@@ -40,11 +40,11 @@ def queue_login_link(person: Person) -> str | None:
     return key
 
 
-def links_sent_lately(person_id: int) -> int:
-    """Sign-in links queued for the person in the last hour (one indexed count)."""
+def links_sent_lately(person_id: int, kind: str = KIND) -> int:
+    """Links of ``kind`` (sign-in by default) queued for the person in the last hour (one indexed count)."""
     query = sa.select(sa.func.count()).where(
         OutboxMessage.recipient_id == person_id,
-        OutboxMessage.kind == KIND,
+        OutboxMessage.kind == kind,
         OutboxMessage.created_dt > now() - WINDOW,
     )
     return int(session().scalar(query) or 0)

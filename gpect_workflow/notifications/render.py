@@ -32,6 +32,7 @@ KINDS: dict[str, str] = {
     "deadline_moved": "deadlines moved, the person's tasks among them",
     "more_time_requested": "a partner asks the lead for more time on a task",
     "login_link": "a person asked for a link to sign in without a password",
+    "password_reset": "a person who forgot their password asked for a link to choose a new one",
     "committee_digest": "a committee member's weekly (or daily) summary: gates to decide, plans off track, indicators",
     "delivery_failures": "administrators: emails that failed for good, and why (at most one notice an hour)",
     "data_problems": "administrators: stored values a scheduler pass had to leave aside (at most one notice a day)",

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 from ..errors import ValidationError
 from ..models import Person
 from ..notifications.login_links import queue_login_link
+from ..notifications.password_reset import queue_password_reset
 from ..notifications.sender import send_pending
 from ..services.accounts.passwords import check_password
 from ..services.accounts.sessions import end_sessions, person_for_session
@@ -85,6 +86,7 @@ def register(blueprint: Blueprint) -> None:
     """Add the sign-in pages to the UI blueprint."""
     blueprint.add_url_rule("/login", view_func=login, methods=["GET", "POST"])
     blueprint.add_url_rule("/login/link", view_func=ask_login_link, methods=["POST"])
+    blueprint.add_url_rule("/login/forgot", view_func=ask_password_reset, methods=["POST"])
     blueprint.add_url_rule("/logout", view_func=logout, methods=["POST"])
 
 
@@ -115,6 +117,18 @@ def ask_login_link() -> Any:
     if person is not None and person.is_active:
         _send_login_link(person)
     return _page(sent=True, email=email)
+
+
+def ask_password_reset() -> Any:
+    """Send a link to choose a new password if the address has an account with one; answer the same either
+    way (a partner without a password signs in by link)."""
+    email = (request.form.get("email") or "").strip()
+    person = _person_or_none(email)
+    if person is not None and person.is_active and person.password_hash:
+        key = queue_password_reset(person)
+        if key is not None:
+            after_commit(lambda: send_pending(keys=[key]))
+    return _page(reset_sent=True, email=email)
 
 
 def logout() -> Response:

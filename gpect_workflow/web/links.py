@@ -1,4 +1,5 @@
-"""Pages behind the signed links in emails: open a task, mark it done, ask for more time, go digest-only.
+"""Pages behind the signed links in emails: open a task, mark it done, ask for more time, go digest-only,
+sign in, choose a new password.
 
 A link is a capability for one person: no login is needed. Reading a state-changing link shows a
 confirmation page; only the confirmation (a POST carrying the token) acts, once. Every change goes
@@ -16,6 +17,7 @@ from ..formats import long_date
 from ..models import Person, ReminderMode, TaskStatus
 from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_token
 from ..notifications.views import linked_task
+from ..services.accounts.password_change import reset_password
 from ..services.accounts.preferences import set_reminder_mode
 from ..services.partners.people import active_person
 from ..services.tasks.changes import change_task_status, request_more_time
@@ -68,6 +70,8 @@ def _show(claim: LinkClaim, person: Person, token: str) -> str:
 def _act(claim: LinkClaim, person: Person, token: str) -> Any:
     if claim.purpose == "login":
         return _sign_in(claim, person)
+    if claim.purpose == "reset_password":
+        return _reset_password(claim, person, token)
     try:
         check_note(_note())
     except ValidationError as too_long:
@@ -97,6 +101,21 @@ def _sign_in(claim: LinkClaim, person: Person) -> Any:
         return after_rollback(lambda: _error_page(reason, person))
     after_commit(lambda: login_from_link(person))  # signed in once the link is recorded as used
     return redirect(url_for("gpect.dashboard"))
+
+
+def _reset_password(claim: LinkClaim, person: Person, token: str) -> Any:
+    """The new password from a reset link: the link used up and every session ended, or the form again."""
+    new, repeated = (request.form.get(name) or "" for name in ("new_password", "new_password_again"))
+    try:
+        consume(claim)
+        reset_password(person, new, repeated)
+    except LinkError as error:
+        reason = error.reason
+        return after_rollback(lambda: _error_page(reason, person))
+    except ValidationError as error:
+        refused = error
+        return after_rollback(lambda: _show_with_error(claim, person, token, refused, 422))
+    return redirect(url_for("gpect.login", reset="done"))
 
 
 def _perform(claim: LinkClaim, person: Person) -> str:

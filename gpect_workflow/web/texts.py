@@ -41,6 +41,14 @@ _TEXTS: dict[str, str] = {
     "error_expired": N_("This link has expired. Use the link of a more recent email or sign in."),
     "error_used": N_("This link was already used: the action was recorded once and will not be repeated."),
     "error_title": N_("Link cannot be used"),
+    "title_reset_password": N_("Choose a new password"),
+    "new_password": N_("New password"),
+    "new_password_again": N_("New password again"),
+    "password_rule": N_(
+        "At least 10 characters; not one of the most used passwords, nor your address or your name. "
+        "A sentence of a few words is easy to remember and hard to guess."
+    ),
+    "confirm_reset_password": N_("Save my new password"),
 }
 
 
@@ -58,6 +66,13 @@ _PAGES: dict[str, str] = {
     "submit_link": N_("Email me a sign-in link"),
     "link_sent": N_("If this address has an account, a sign-in link was just sent to it. It is valid for 30 minutes."),
     "bad_credentials": N_("Wrong address or password."),
+    "forgot": N_("Forgot your password? Get a link by email to choose a new one."),
+    "submit_forgot": N_("Email me a link to choose a new password"),
+    "reset_sent": N_(
+        "If this address has an account with a password, a link to choose a new one was just sent to it. "
+        "It is valid for 30 minutes."
+    ),
+    "password_reset_done": N_("Your new password is saved: sign in with it. Your other sessions are closed."),
     "too_many_attempts": N_(
         "Too many failed attempts: signing in is paused for this account or this connection. "
         "Try again in a few minutes, or get a sign-in link by email."

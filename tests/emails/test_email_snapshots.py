@@ -324,6 +324,7 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
             ),
         ),
         "login_link": ("login_link", common(language, login_url=url("login", "tok-login"))),
+        "password_reset": ("password_reset", common(language, reset_url=url("reset_password", "tok-reset"))),
         "delivery_failures-one": ("delivery_failures", delivery_failures(language, 1, total=1)),
         "delivery_failures-many": ("delivery_failures", delivery_failures(language, 23, total=40)),
         "data_problems": ("data_problems", data_problems(language)),
@@ -485,7 +486,7 @@ def test_email_is_complete(app: Flask, language: str, name: str, kind: str, cont
     assert APP_URL in email.text
     assert APP_URL in email.html
 
-    if kind in ("digest", "login_link", "delivery_failures", "data_problems"):
+    if kind in ("digest", "login_link", "password_reset", "delivery_failures", "data_problems"):
         # The digest's footer points back to immediate reminders in the preferences (app_url), not to itself;
         # a sign-in link, or a notice to the administrators, is no notification to turn into a digest.
         assert DIGEST_ONLY_URL not in email.text

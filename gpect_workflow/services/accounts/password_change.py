@@ -28,6 +28,16 @@ def change_password(person: Person, current: str, new: str, repeated: str) -> No
     set_password(person, new)
 
 
+def reset_password(person: Person, new: str, repeated: str) -> None:
+    """Set the password of ``person``, who proved their address with a reset link, once ``new`` keeps the rule
+    (``ValidationError`` naming ``new_password`` or ``new_password_again`` otherwise); every session ends."""
+    if found := password_problems(new, email=person.email, name=person.name):
+        raise ValidationError(Refusal.INVALID_INPUT, {"new_password": found})
+    if new != repeated:
+        raise ValidationError(Refusal.INVALID_INPUT, {"new_password_again": [PASSWORDS_DIFFER]})
+    set_password(person, new)
+
+
 def set_password(person: Person, new: str) -> None:
     """Store ``new`` (already checked) as ``person``'s password and end every session of the person."""
     person.password_hash = hash_password(new)
