@@ -28,6 +28,7 @@ from gpect_workflow.notifications.ledger import BACKOFF_CAP, Ledger
 from gpect_workflow.notifications.outbox import NewMessage, claim, claim_ttl, enqueue
 from gpect_workflow.notifications.problems import DeliveryProblem, Diagnosis
 from gpect_workflow.notifications.sender import send_pending
+from gpect_workflow.services.catalogue import french
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
@@ -174,6 +175,7 @@ def test_each_kind_of_poison_fails_its_message_alone_with_a_reason(
     assert len(smtp.received) == 11 and len({m.message_id for m in smtp.received}) == 11
     assert send_pending().sent == 1, "the next pass sends the administrators' notice, and nothing else"
     assert [m.recipients for m in smtp.received[11:]] == [[ADMIN]]
+    assert french(problem.words) in smtp.received[11].text, "the French administrator reads the code in French"
 
 
 def test_the_administrators_hear_at_most_once_an_hour(app: Flask, smtp: SmtpServer, clock: FrozenClock) -> None:
