@@ -243,7 +243,8 @@ def test_550_is_failed_visible_and_retryable(
     assert failed.failure_code == DeliveryProblem.RELAY_REFUSED_MESSAGE
     runner = mail_app.test_cli_runner()
     listing = runner.invoke(args=["gpect", "outbox", "--status", "failed"])
-    assert "550 5.1.1 No such user here" in listing.output and failed.recipient_email in listing.output
+    assert "[relay_refused_message: 550 5.1.1 No such user here]" in listing.output
+    assert failed.recipient_email in listing.output
     assert runner.invoke(args=["gpect", "outbox", "--retry", str(failed.id)]).exit_code == 0
     tick_at(clock, paris(date(2026, 12, 1), 9, 6))
     assert {m.status for m in outbox()} == {OutboxStatus.SENT}
