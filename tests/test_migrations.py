@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_eighteen_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 18
-    assert HEAD == "0007"
+    assert HEAD == "0008"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -419,12 +419,42 @@ def test_0007_adds_and_removes_the_claim_token_and_retry_start_keeping_messages(
     assert tuple(row) == ("k1", "sending", None, None)
     indexes = {index["name"] for index in sa.inspect(engine(migration_app)).get_indexes("gpect_outbox_messages")}
     assert "ix_gpect_outbox_messages_claim_token" in indexes
-    assert differences(migration_app) == []
 
     command.downgrade(alembic_config(), "0006")
     assert not {"claim_token", "retrying_since_dt"} & _columns(migration_app, "gpect_outbox_messages")
     with engine(migration_app).connect() as connection:
         keys = connection.execute(sa.text("SELECT idempotency_key FROM gpect_outbox_messages")).scalars().all()
     assert keys == ["k1"]
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
+# --- 0008: the outbox failure code -----------------------------------------------------------------------------
+
+
+def test_0008_adds_and_removes_the_failure_code_keeping_messages_and_their_error(migration_app: Flask) -> None:
+    """Up to 0008 a failed message keeps its stored text and gains no code; back to 0007 the code goes and
+    the message stays, its text with it."""
+    command.upgrade(alembic_config(), "0007")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_outbox_messages (idempotency_key, kind, recipient_email, subject, body_text, status,"
+        " attempts, next_attempt_dt, created_dt, last_error)"
+        " VALUES ('k1', 'reminder', 'a@example.org', 'S', 'B', 'failed', 1, '2026-11-30 08:00:00+00:00',"
+        " '2026-11-30 08:00:00+00:00', '550 5.1.1 user unknown')",
+    )
+    command.upgrade(alembic_config(), "0008")
+    with engine(migration_app).connect() as connection:
+        row = connection.execute(sa.text("SELECT failure_code, last_error FROM gpect_outbox_messages")).one()
+    assert tuple(row) == (None, "550 5.1.1 user unknown")
+    assert differences(migration_app) == []
+    _insert(migration_app, "UPDATE gpect_outbox_messages SET failure_code = 'relay_refused_recipient'")
+
+    command.downgrade(alembic_config(), "0007")
+    assert "failure_code" not in _columns(migration_app, "gpect_outbox_messages")
+    with engine(migration_app).connect() as connection:
+        row = connection.execute(sa.text("SELECT idempotency_key, last_error FROM gpect_outbox_messages")).one()
+    assert tuple(row) == ("k1", "550 5.1.1 user unknown")
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
