@@ -274,7 +274,9 @@ def outbox_command(status: str | None, limit: int, show_id: int | None, retry_id
         return
     messages = list_messages(OutboxStatus(status) if status else None, limit)
     for message in messages:
-        error = f"  [{message.last_error}]" if message.last_error else ""
+        problem = [message.failure_code] if message.failure_code else []
+        shown = ": ".join([*problem, *([message.last_error] if message.last_error else [])])
+        error = f"  [{shown}]" if shown else ""
         click.echo(
             f"{message.id:>6} {message.status:<9} {message.created_dt:%Y-%m-%d %H:%M} "
             f"{message.recipient_email:<40} {message.subject}{error}"

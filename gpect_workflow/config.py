@@ -74,8 +74,17 @@ def _positive_int(value: Any) -> str | None:
     return None if ok else f"must be a positive whole number, not {value!r}"
 
 
+def _hops(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 5
+    return None if ok else f"must be a whole number from 0 to 5 (proxies in front of the app), not {value!r}"
+
+
 def _boolean(value: Any) -> str | None:
     return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+
+
+def _optional_boolean(value: Any) -> str | None:
+    return None if value is None or isinstance(value, bool) else f"must be true, false or null, not {value!r}"
 
 
 #: How often committee members get their digest, and the working days it may leave on (weekly).
@@ -175,6 +184,25 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "OUTBOX_SEND_LIMIT", 2000, _positive_int, "Messages one sending pass takes at most; the rest leave at the next."
     ),
+    Setting(
+        "SECURE_COOKIES",
+        None,
+        _optional_boolean,
+        "Mark the session and remember cookies Secure; null (the default) means: when BASE_URL is https.",
+    ),
+    Setting(
+        "HSTS_SECONDS",
+        31_536_000,
+        _positive_int,
+        "Strict-Transport-Security max-age sent when BASE_URL is https (one year).",
+    ),
+    Setting(
+        "REQUEST_MAX_BYTES",
+        8 * 1024 * 1024,
+        _positive_int,
+        "Largest request body our pages and API accept; larger ones are refused 413 unread (CSV imports: 1 MB).",
+    ),
+    Setting("PROXY_FIX", 0, _hops, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
     Setting("MAIL_TIMEOUT_SECONDS", 30, _positive_int, "SMTP connection timeout."),
     Setting("MAIL_DEFAULT_SENDER", "GPECT Workflow <no-reply@gpect.local>", _sender, "From address of emails."),
 )

@@ -31,6 +31,7 @@ from .web.auth import init_login
 from .web.blueprint import ui_blueprint
 from .web.errors import error_page, ours
 from .web.i18n import init_i18n
+from .web.security import init_security
 
 
 class GpectWorkflow:
@@ -60,6 +61,7 @@ class GpectWorkflow:
         _views_as_units_of_work(app, {ui.name, *(blueprint.name for blueprint in api_blueprints)})
         init_login(app)
         init_i18n(app)
+        init_security(app, prefix)
         _init_csrf(app, api_blueprints)
         app.cli.add_command(gpect_cli)
         app.register_error_handler(HTTPException, _http_errors(prefix))

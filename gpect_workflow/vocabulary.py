@@ -106,6 +106,22 @@ PERSON_ROLES = {
     "committee": N_("Committee member"),
     "admin": N_("Administrator"),
 }
+#: What went wrong with an email, by its code (``notifications.problems.DeliveryProblem``): the outbox
+#: pages and the administrators' notice name it so, the technical detail beside it.
+DELIVERY_PROBLEMS = {
+    "relay_unreachable": N_("The mail server cannot be reached"),
+    "connection_lost": N_("The connection to the mail server was lost"),
+    "sender_refused": N_("The mail server refuses the sender's address"),
+    "relay_deferred": N_("The mail server asked to try again later"),
+    "relay_refused_recipient": N_("The mail server refused the recipient for good"),
+    "relay_refused_message": N_("The mail server refused the message for good"),
+    "message_not_carried": N_("The mail server cannot carry this message"),
+    "address_unusable": N_("The recipient's address breaks the address rule"),
+    "subject_unusable": N_("The subject holds a line break"),
+    "message_unbuildable": N_("The message cannot be built"),
+    "send_failed": N_("The message cannot be sent"),
+    "gave_up_after_retries": N_("Given up: temporary failures lasted the whole retry period"),
+}
 #: Languages are named in themselves, as language switches do.
 LANGUAGES = {"fr": N_("Français"), "en": N_("English")}
 
@@ -126,6 +142,7 @@ LABELS: dict[str, dict[str, str]] = {
     "direction": DIRECTIONS,
     "organisation_kind": ORGANISATION_KINDS,
     "person_role": PERSON_ROLES,
+    "delivery_problem": DELIVERY_PROBLEMS,
     "language": LANGUAGES,
 }
 

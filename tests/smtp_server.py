@@ -68,6 +68,7 @@ class Handler:
 
     ``close_after_answers``: a refusal from ``answers`` also closes the connection, as a relay shutting down
     does after ``421``. ``refuse_sender``: the answer to every ``MAIL FROM`` (a relay that refuses us).
+    ``refuse_recipients``: the answer to ``RCPT TO`` for these addresses (a relay that knows them unknown).
     """
 
     received: list[Received] = field(default_factory=list)
@@ -75,12 +76,20 @@ class Handler:
     lock: threading.Lock = field(default_factory=threading.Lock)
     close_after_answers: bool = False
     refuse_sender: str | None = None
+    refuse_recipients: dict[str, str] = field(default_factory=dict)
 
     async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:  # noqa: N802 - aiosmtpd's name
         if self.refuse_sender:
             return self.refuse_sender
         envelope.mail_from = address
         envelope.mail_options.extend(options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: list[str]) -> str:  # noqa: N802 - aiosmtpd's name
+        if address in self.refuse_recipients:
+            return self.refuse_recipients[address]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(options)
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name

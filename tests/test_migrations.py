@@ -430,13 +430,43 @@ def test_0007_adds_and_removes_the_claim_token_and_retry_start_keeping_messages(
     assert differences(migration_app) == []
 
 
+# --- 0008: the outbox failure code -----------------------------------------------------------------------------
+
+
+def test_0008_adds_and_removes_the_failure_code_keeping_messages_and_their_error(migration_app: Flask) -> None:
+    """Up to 0008 a failed message keeps its stored text and gains no code; back to 0007 the code goes and
+    the message stays, its text with it."""
+    command.upgrade(alembic_config(), "0007")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_outbox_messages (idempotency_key, kind, recipient_email, subject, body_text, status,"
+        " attempts, next_attempt_dt, created_dt, last_error)"
+        " VALUES ('k1', 'reminder', 'a@example.org', 'S', 'B', 'failed', 1, '2026-11-30 08:00:00+00:00',"
+        " '2026-11-30 08:00:00+00:00', '550 5.1.1 user unknown')",
+    )
+    command.upgrade(alembic_config(), "0008")
+    with engine(migration_app).connect() as connection:
+        row = connection.execute(sa.text("SELECT failure_code, last_error FROM gpect_outbox_messages")).one()
+    assert tuple(row) == (None, "550 5.1.1 user unknown")
+    _insert(migration_app, "UPDATE gpect_outbox_messages SET failure_code = 'relay_refused_recipient'")
+
+    command.downgrade(alembic_config(), "0007")
+    assert "failure_code" not in _columns(migration_app, "gpect_outbox_messages")
+    with engine(migration_app).connect() as connection:
+        row = connection.execute(sa.text("SELECT idempotency_key, last_error FROM gpect_outbox_messages")).one()
+    assert tuple(row) == ("k1", "550 5.1.1 user unknown")
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
 # --- 0009: session generation ----------------------------------------------------------------------------------
 
 
 def test_0009_gives_every_person_generation_zero_and_removes_it_keeping_people(migration_app: Flask) -> None:
     """Up to 0009 existing people gain session generation 0 (their bare-id cookies sign in again); back down
     they lose the column, keeping every person."""
-    command.upgrade(alembic_config(), "0007")
+    command.upgrade(alembic_config(), "0008")
     _insert(
         migration_app,
         "INSERT INTO gpect_people (email, name, role, language, timezone, reminder_mode, is_referent, is_active,"
@@ -449,7 +479,7 @@ def test_0009_gives_every_person_generation_zero_and_removes_it_keeping_people(m
     assert tuple(row) == ("a@example.org", 0)
     assert differences(migration_app) == []
 
-    command.downgrade(alembic_config(), "0007")
+    command.downgrade(alembic_config(), "0008")
     assert "session_generation" not in _columns(migration_app, "gpect_people")
     with engine(migration_app).connect() as connection:
         assert connection.execute(sa.text("SELECT email FROM gpect_people")).scalars().all() == ["a@example.org"]

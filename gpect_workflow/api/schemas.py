@@ -16,6 +16,7 @@ from ..models import (
     ReminderMode,
     TaskStatus,
 )
+from ..notifications.problems import DeliveryProblem
 from ..validation import MINUTES_MAX_LENGTH
 from .fields import (
     MAX_ID,
@@ -362,7 +363,14 @@ class OutboxMessageSchema(Schema):
     recipient_email = fields.String(required=True)
     subject = fields.String(required=True)
     attempts = fields.Integer(required=True)
-    last_error = fields.String(allow_none=True)
+    failure_code = fields.String(
+        allow_none=True,
+        validate=validate.OneOf(names(DeliveryProblem)),
+        metadata={"description": "Why the message failed or waits, as a stable code (see docs/reminders.md)."},
+    )
+    last_error = fields.String(
+        allow_none=True, metadata={"description": "The technical detail: the relay's answer or the error."}
+    )
     plan_id = fields.Integer(allow_none=True)
     task_id = fields.Integer(allow_none=True)
     created_at = fields.AwareDateTime(attribute="created_dt", required=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, render_template, url_for
 from flask_smorest import Api, Blueprint
 
 from . import indicators, outbox, partners, plans, system, tasks, workflows
@@ -19,6 +19,17 @@ class GpectApi(Api):  # type: ignore[misc]
 
     def _register_error_handlers(self) -> None:
         return None
+
+    def _openapi_swagger_ui(self) -> str:
+        """Swagger UI started from a script file (``static/swagger-init.js``): flask-smorest's page starts it
+        with an inline script, which our Content-Security-Policy refuses."""
+        return render_template(
+            "gpect_workflow/api/swagger_ui.html",
+            title=self.spec.title,
+            spec_url=url_for(f"{self._make_doc_blueprint_name()}.openapi_json"),
+            swagger_ui_url=self._swagger_ui_url,
+            swagger_ui_config=self.config.get("OPENAPI_SWAGGER_UI_CONFIG", {}),
+        )
 
 
 def init_api(app: Flask, prefix: str) -> list[Blueprint]:

@@ -70,7 +70,10 @@ class OutboxMessage(Base):
     claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     #: When delivery first failed for a temporary reason (UTC); retries stop ``OUTBOX_RETRY_FOR_HOURS`` later.
     retrying_since_dt: Mapped[datetime | None]
-    #: The server's last answer on failure.
+    #: What kind of failure the last one was, as a stable code (``notifications.problems.DeliveryProblem``),
+    #: which readers see in their own language; ``None`` for a row that never failed, or failed before codes.
+    failure_code: Mapped[str | None] = mapped_column(sa.String(40))
+    #: The technical detail of the last failure: the server's answer, or the error.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     #: When it was queued (UTC).
     created_dt: Mapped[datetime]

@@ -27,6 +27,7 @@ from flask import current_app
 from ..models import OutboxMessage, OutboxStatus
 from ..services.context import now, session
 from .outbox import ClaimedMessage, claim_ttl
+from .problems import DeliveryProblem, Diagnosis
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ _SENT = (
     .values(
         status=OutboxStatus.SENT,
         sent_dt=sa.bindparam("instant"),
+        failure_code=None,
         last_error=None,
         retrying_since_dt=None,
         attempts=_ATTEMPTED,
@@ -62,14 +64,21 @@ _SENT = (
 _FAILED = (
     sa.update(_TABLE)
     .where(*_ONE_OF_MINE)
-    .values(status=OutboxStatus.FAILED, last_error=sa.bindparam("reason"), attempts=_ATTEMPTED, **_CLAIM_RELEASED)
+    .values(
+        status=OutboxStatus.FAILED,
+        failure_code=sa.bindparam("problem"),
+        last_error=sa.bindparam("detail"),
+        attempts=_ATTEMPTED,
+        **_CLAIM_RELEASED,
+    )
 )
 _RETRY = (
     sa.update(_TABLE)
     .where(*_ONE_OF_MINE)
     .values(
         status=OutboxStatus.PENDING,
-        last_error=sa.bindparam("reason"),
+        failure_code=sa.bindparam("problem"),
+        last_error=sa.bindparam("detail"),
         retrying_since_dt=sa.bindparam("since"),
         next_attempt_dt=sa.bindparam("next_attempt"),
         attempts=_ATTEMPTED,
@@ -85,7 +94,14 @@ class Failure:
     message_id: int
     kind: str
     recipient_email: str
-    reason: str
+    problem: DeliveryProblem
+    #: The technical detail: the relay's answer or the error ("" when none).
+    detail: str
+
+    @property
+    def reason(self) -> str:
+        """Why, in English, for operators' logs and the CLI."""
+        return str(Diagnosis(self.problem, self.detail))
 
 
 def retry_window() -> timedelta:
@@ -168,23 +184,23 @@ class Ledger:
         """The SMTP server accepted the message."""
         self._record(_SENT, message, instant=now())
 
-    def failed(self, message: ClaimedMessage, reason: str) -> Failure:
+    def failed(self, message: ClaimedMessage, diagnosis: Diagnosis) -> Failure:
         """The message cannot be delivered: refused for good, or impossible to build or address."""
-        self._record(_FAILED, message, reason=reason)
-        return Failure(message.id, message.kind, message.recipient_email, reason)
+        self._record(_FAILED, message, **_binds(diagnosis))
+        return Failure(message.id, message.kind, message.recipient_email, diagnosis.problem, diagnosis.detail)
 
-    def retry_later(self, message: ClaimedMessage, reason: str) -> Failure | None:
+    def retry_later(self, message: ClaimedMessage, diagnosis: Diagnosis) -> Failure | None:
         """A temporary failure: back to the queue after a capped backoff, or failed (returned) once the retry
-        window that began with its first temporary failure is over."""
+        window that began with its first temporary failure is over (the last failure's detail kept)."""
         instant = now()
         since = message.retrying_since_dt or instant
         if instant - since >= self._retry_window:
-            return self.failed(message, self._gave_up(reason))
+            return self.failed(message, _gave_up(diagnosis))
         next_attempt = instant + backoff(message.attempts + 1)
-        self._record(_RETRY, message, reason=reason, since=since, next_attempt=next_attempt)
+        self._record(_RETRY, message, **_binds(diagnosis), since=since, next_attempt=next_attempt)
         return None
 
-    def release(self, reason: str, *, attempted: bool) -> list[Failure]:
+    def release(self, diagnosis: Diagnosis, *, attempted: bool) -> list[Failure]:
         """Put every row this pass still holds back in the queue (the relay cannot be reached, or the
         connection broke): retried a minute later, or failed (returned) when past their retry window.
 
@@ -196,16 +212,19 @@ class Ledger:
         gave_up = (
             sa.update(_TABLE)
             .where(*self._mine(), past_window)
-            .values(status=OutboxStatus.FAILED, last_error=self._gave_up(reason), **_CLAIM_RELEASED)
+            .values(status=OutboxStatus.FAILED, **_columns(_gave_up(diagnosis)), **_CLAIM_RELEASED)
             .returning(_TABLE.c.id, _TABLE.c.kind, _TABLE.c.recipient_email)
         )
-        failures = [Failure(row[0], row[1], row[2], self._gave_up(reason)) for row in self._connection.execute(gave_up)]
+        failures = [
+            Failure(row[0], row[1], row[2], DeliveryProblem.GAVE_UP_AFTER_RETRIES, diagnosis.detail)
+            for row in self._connection.execute(gave_up)
+        ]
         again = (
             sa.update(_TABLE)
             .where(*self._mine())
             .values(
                 status=OutboxStatus.PENDING,
-                last_error=reason,
+                **_columns(diagnosis),
                 next_attempt_dt=instant + BACKOFF_BASE,
                 retrying_since_dt=sa.func.coalesce(_TABLE.c.retrying_since_dt, instant),
                 attempts=_TABLE.c.attempts + (1 if attempted else 0),
@@ -235,6 +254,17 @@ class Ledger:
         """Run one of the prepared statements for this pass's token; how many rows it changed."""
         return self._connection.execute(statement, {"token": self.token, **values}).rowcount
 
-    def _gave_up(self, reason: str) -> str:
-        hours = int(self._retry_window.total_seconds() // 3600)
-        return f"gave up after {hours} hours of temporary failures: {reason}"
+
+def _columns(diagnosis: Diagnosis) -> dict[str, str | None]:
+    """The columns a diagnosis fills: its code, and its detail (``None`` when it has none)."""
+    return {"failure_code": diagnosis.problem.value, "last_error": diagnosis.detail or None}
+
+
+def _binds(diagnosis: Diagnosis) -> dict[str, str | None]:
+    """The same values for the prepared statements, whose parameters cannot bear the columns' names."""
+    return {"problem": diagnosis.problem.value, "detail": diagnosis.detail or None}
+
+
+def _gave_up(diagnosis: Diagnosis) -> Diagnosis:
+    """Temporary failures outlasted the retry window: the last one's detail stays to tell what they were."""
+    return Diagnosis(DeliveryProblem.GAVE_UP_AFTER_RETRIES, diagnosis.detail)

@@ -16,6 +16,7 @@ from flask import current_app
 from jinja2 import Environment
 
 from ..formats import long_date
+from ..services.catalogue import english, french
 
 LANGUAGES = ("fr", "en")
 
@@ -52,11 +53,20 @@ _BLANKS = re.compile(r"[ \t\r\n\f\v]+")
 
 
 def render_email(kind: str, language: str, **context: Any) -> RenderedEmail:
-    """Render ``kind`` in ``language`` (French when the language is not one we speak)."""
+    """Render ``kind`` in ``language`` (French when the language is not one we speak).
+
+    Templates write their own sentences in their language; a stored code's words that are messages of the
+    catalogue (``vocabulary``) reach them through ``translated``, so that the email and the pages name it alike.
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown email kind {kind!r}")
     language = language if language in LANGUAGES else "fr"
-    context = {"language": language, "long_date": lambda day: long_date(day, language), **context}
+    context = {
+        "language": language,
+        "long_date": lambda day: long_date(day, language),
+        "translated": french if language == "fr" else english,
+        **context,
+    }
     folder = f"gpect_workflow/emails/{language}/{kind}"
     # One line: line breaks and runs of blanks become one space; a no-break space (French typography) stays.
     subject = _BLANKS.sub(" ", _render(f"{folder}.subject.txt", context)).strip(" ")

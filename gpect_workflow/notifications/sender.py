@@ -2,6 +2,9 @@
 
 What can happen to one message, and what it does:
 
+Each failure, for good or for now, is recorded as a code (``problems.DeliveryProblem``) and the technical
+detail (the server's answer, or the error); readers see the code in their own language.
+
 * accepted (2xx): recorded ``sent`` at once, so a crash afterwards does not send it again;
 * refused for good for that recipient or that content (5xx to RCPT or DATA), or impossible to build or to
   address (a stored address or subject the rules refuse, an encoding error): ``failed`` with the reason,
@@ -40,6 +43,7 @@ from .delivery_alerts import alert_administrators
 from .ledger import Failure, Ledger
 from .mime import build_message
 from .outbox import ClaimedMessage, attachments_of, capture_due, claim, claimer_name, message_id, new_claim_token
+from .problems import DeliveryProblem, Diagnosis
 
 log = logging.getLogger(__name__)
 
@@ -169,7 +173,8 @@ def _send_claimed(messages: list[ClaimedMessage], ledger: Ledger, report: SendRe
     try:
         connection.open()
     except (smtplib.SMTPException, OSError) as exc:
-        report.failed_for_good(ledger.release(f"cannot reach the SMTP server: {_describe(exc)}", attempted=True))
+        unreachable = Diagnosis(DeliveryProblem.RELAY_UNREACHABLE, _describe(exc))
+        report.failed_for_good(ledger.release(unreachable, attempted=True))
         return
     try:
         for message in messages:
@@ -186,67 +191,71 @@ def _send_claimed(messages: list[ClaimedMessage], ledger: Ledger, report: SendRe
 
 def _send_one(
     connection: _TimedConnection, message: ClaimedMessage, sender: str, domain: str, ledger: Ledger, report: SendReport
-) -> str | None:
+) -> Diagnosis | None:
     """Build, send and record one message; the relay's problem when the pass must stop, else ``None``."""
     try:
         prepared = _PreparedMessage(message, sender, domain)
         prepared.prepare()
     except Unsendable as exc:
-        report.failed_for_good([ledger.failed(message, str(exc))])
+        report.failed_for_good([ledger.failed(message, exc.diagnosis)])
         return None
     except Exception as exc:  # whatever one message holds, it fails alone
-        report.failed_for_good([ledger.failed(message, f"cannot be built: {_describe(exc)}")])
+        unbuildable = Diagnosis(DeliveryProblem.MESSAGE_UNBUILDABLE, _describe(exc))
+        report.failed_for_good([ledger.failed(message, unbuildable)])
         return None
-    outcome, detail = _deliver(connection, prepared)
-    if outcome is _Outcome.SENT:
+    outcome, diagnosis = _deliver(connection, prepared)
+    if diagnosis is None:
         ledger.sent(message)
         report.sent += 1
     elif outcome is _Outcome.FAILED:
-        report.failed_for_good([ledger.failed(message, detail)])
-    else:
-        gave_up = ledger.retry_later(message, detail)
+        report.failed_for_good([ledger.failed(message, diagnosis)])
+    elif outcome is _Outcome.RETRY:
+        gave_up = ledger.retry_later(message, diagnosis)
         if gave_up is None:
             report.retried += 1
         else:
             report.failed_for_good([gave_up])
-    return detail if outcome is _Outcome.RELAY_DOWN else None
+    return diagnosis if outcome is _Outcome.RELAY_DOWN else None
 
 
-def _deliver(connection: _TimedConnection, prepared: _PreparedMessage) -> tuple[_Outcome, str]:
-    """Send one prepared message; what came of it, and the server's answer or the error."""
+def _deliver(connection: _TimedConnection, prepared: _PreparedMessage) -> tuple[_Outcome, Diagnosis | None]:
+    """Send one prepared message; what came of it, and what went wrong (``None`` when it was sent)."""
     try:
         connection.send(prepared)
     except smtplib.SMTPRecipientsRefused as exc:
         code, answer = next(iter(exc.recipients.values()))
-        return _by_code(code, answer)
+        return _by_code(code, answer, DeliveryProblem.RELAY_REFUSED_RECIPIENT)
     except smtplib.SMTPSenderRefused as exc:
         # Our own sender refused: the relay's configuration, not this message; the pass stops.
-        return (_Outcome.RELAY_DOWN, _answer(exc.smtp_code, exc.smtp_error))
+        refused = Diagnosis(DeliveryProblem.SENDER_REFUSED, _answer(exc.smtp_code, exc.smtp_error))
+        return (_Outcome.RELAY_DOWN, refused)
     except smtplib.SMTPDataError as exc:
-        return _by_code(exc.smtp_code, exc.smtp_error)
+        return _by_code(exc.smtp_code, exc.smtp_error, DeliveryProblem.RELAY_REFUSED_MESSAGE)
     except smtplib.SMTPNotSupportedError as exc:
-        return (_Outcome.FAILED, f"the SMTP server cannot carry this message: {exc}")
+        return (_Outcome.FAILED, Diagnosis(DeliveryProblem.MESSAGE_NOT_CARRIED, _describe(exc)))
     except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as exc:
-        return (_Outcome.RELAY_DOWN, f"connection to the SMTP server lost: {_describe(exc)}")
+        return (_Outcome.RELAY_DOWN, Diagnosis(DeliveryProblem.CONNECTION_LOST, _describe(exc)))
     except Exception as exc:  # one message's error must not stop the others
         return _unexpected(connection, exc)
-    return (_Outcome.SENT, "")
+    return (_Outcome.SENT, None)
 
 
-def _by_code(code: int, answer: bytes | str) -> tuple[_Outcome, str]:
-    """The server's answer about this recipient or this content: 4xx, try again later; 5xx, refused for good."""
-    return (_Outcome.RETRY if 400 <= code < 500 else _Outcome.FAILED, _answer(code, answer))
+def _by_code(code: int, answer: bytes | str, refused: DeliveryProblem) -> tuple[_Outcome, Diagnosis]:
+    """The server's answer about this recipient or this content: 4xx, try again later; 5xx, ``refused`` for good."""
+    if 400 <= code < 500:
+        return (_Outcome.RETRY, Diagnosis(DeliveryProblem.RELAY_DEFERRED, _answer(code, answer)))
+    return (_Outcome.FAILED, Diagnosis(refused, _answer(code, answer)))
 
 
-def _unexpected(connection: _TimedConnection, exc: Exception) -> tuple[_Outcome, str]:
+def _unexpected(connection: _TimedConnection, exc: Exception) -> tuple[_Outcome, Diagnosis]:
     """An error that is not the server's answer (an encoding error in smtplib, say): this message fails,
     and the SMTP transaction it left half done is reset; if even that fails, the connection is lost."""
     log.warning("outbox message could not be sent: %s", _describe(exc))
     try:
         connection.reset()
     except (smtplib.SMTPException, OSError) as reset_error:
-        return (_Outcome.RELAY_DOWN, f"connection to the SMTP server lost: {_describe(reset_error)}")
-    return (_Outcome.FAILED, f"cannot be sent: {_describe(exc)}")
+        return (_Outcome.RELAY_DOWN, Diagnosis(DeliveryProblem.CONNECTION_LOST, _describe(reset_error)))
+    return (_Outcome.FAILED, Diagnosis(DeliveryProblem.SEND_FAILED, _describe(exc)))
 
 
 def _answer(code: int, text: bytes | str) -> str:
@@ -259,6 +268,10 @@ def _describe(exc: BaseException) -> str:
 
 class Unsendable(Exception):
     """A message that cannot be sent as stored (its address or subject breaks the rules); it fails alone."""
+
+    def __init__(self, diagnosis: Diagnosis) -> None:
+        super().__init__(str(diagnosis))
+        self.diagnosis = diagnosis
 
 
 class _PreparedMessage(Message):
@@ -304,9 +317,10 @@ class _PreparedMessage(Message):
         try:
             self.envelope_to = envelope_address(str(self.recipients[0]))
         except ValidationError as error:
-            raise Unsendable(f"the recipient's address breaks the address rule: {error}") from error
+            detail = str(error.params.get("detail") or error)
+            raise Unsendable(Diagnosis(DeliveryProblem.ADDRESS_UNUSABLE, detail)) from error
         if self.has_bad_headers():
-            raise Unsendable("a line break in the subject")
+            raise Unsendable(Diagnosis(DeliveryProblem.SUBJECT_UNUSABLE, repr(self.subject)))
         self.envelope_from = _envelope_address(self.sender)
         self._bytes = self._build()
 

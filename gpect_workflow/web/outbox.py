@@ -59,9 +59,22 @@ KIND_LABELS = {
     "delivery_failures": N_("Emails that failed (to administrators)"),
     "data_problems": N_("Data to correct (to administrators)"),
 }
-#: Defence in depth beside the iframe's sandbox: the detail page allows no inline script, plugin or
-#: foreign base address, and a ``srcdoc`` document inherits this policy.
-DETAIL_POLICY = "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
+#: Defence in depth beside the iframe's sandbox, and in place of the policy of our other pages
+#: (``web.security``): a ``srcdoc`` document inherits this policy, so it allows the inline styles emails are
+#: written with, and nothing more: no script but ours, no image, font or connection from elsewhere, no
+#: plugin, no foreign base address or form target, and no framing of the page itself.
+DETAIL_POLICY = "; ".join(
+    (
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 _MAX_ID = "int(max=2147483647)"
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from gpect_workflow.notifications.problems import DeliveryProblem
 from gpect_workflow.notifications.render import KINDS, LANGUAGES, RenderedEmail, render_email
 
 SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "emails"
@@ -345,15 +346,27 @@ def data_problems(language: str) -> dict[str, Any]:
 def delivery_failures(language: str, count: int, *, total: int) -> dict[str, Any]:
     """The administrators' notice: ``count`` failures of a pass (20 listed at most), ``total`` failed in all.
 
-    The reasons are what the mail server or the sender said, as recorded in the outbox (not translated)."""
+    Each failure's code is told in the email's language; its detail is what the mail server answered or the
+    error, as recorded in the outbox (not translated)."""
     answers = [
-        ("victim@example.org\r\nbcc:x@example.org", "reminder", "cannot be built or addressed: BadHeaderError"),
-        ("marie.dupont@francetravail.example.org", "stage_opened", "550 5.1.1 <marie.dupont@...>: user unknown"),
-        ("paul.martin@region.example.org", "digest", "gave up after 72 hours of temporary failures: 451 4.3.0"),
+        # The sender's detail of a subject that would forge headers: the subject, its line breaks shown.
+        (
+            "marie.durand@mairie.example.org",
+            "reminder",
+            DeliveryProblem.SUBJECT_UNUSABLE,
+            repr("GPECT 2027\r\nBcc: x@example.org"),
+        ),
+        (
+            "marie.dupont@francetravail.example.org",
+            "stage_opened",
+            DeliveryProblem.RELAY_REFUSED_RECIPIENT,
+            "550 5.1.1 <marie.dupont@...>: user unknown",
+        ),
+        ("paul.martin@region.example.org", "digest", DeliveryProblem.GAVE_UP_AFTER_RETRIES, "451 4.3.0"),
     ]
     failures = [
-        SimpleNamespace(recipient_email=answers[n % 3][0], kind=answers[n % 3][1], reason=answers[n % 3][2])
-        for n in range(count)
+        SimpleNamespace(recipient_email=email, kind=kind, problem=problem, detail=detail)
+        for email, kind, problem, detail in (answers[n % 3] for n in range(count))
     ]
     context = common(language, recipient=SimpleNamespace(name="Ada Admin", email="admin@example.org"))
     del context["plan"]
@@ -646,7 +659,7 @@ def test_punctuation_follows_the_language(
 ) -> None:
     """French puts a space before « : ; ? ! », English does not (addresses, and data quoted as recorded, aside)."""
     email = render(kind, language, context)
-    quoted = [value for f in context.get("failures", []) for value in (json.dumps(f.recipient_email), f.reason)]
+    quoted = [value for f in context.get("failures", []) for value in (json.dumps(f.recipient_email), f.detail)]
     for part in (email.subject, email.text):
         for value in quoted:
             part = part.replace(value, "")

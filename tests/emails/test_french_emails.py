@@ -18,11 +18,7 @@ FRENCH_SNAPSHOTS = Path(__file__).resolve().parent.parent / "snapshots" / "email
 
 #: English the snapshots show that belongs to work under way elsewhere, each with its reason. Remove an
 #: entry once that work lands.
-KNOWN_ENGLISH = {
-    # The sender stores its own diagnosis of a failed email in English (``last_error``), and the
-    # administrators' notice quotes it: it needs a code the notice can tell in the reader's language.
-    "cannot be built or addressed: BadHeaderError": "the sender's stored diagnosis, quoted in delivery failures",
-}
+KNOWN_ENGLISH: dict[str, str] = {}
 
 
 def _text(snapshot: Path) -> str:

@@ -23,6 +23,7 @@ from gpect_workflow.models import (
     TaskStatus,
 )
 from gpect_workflow.notifications.outbox import claim, claim_ttl
+from gpect_workflow.notifications.problems import DeliveryProblem
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
@@ -209,7 +210,8 @@ def test_smtp_down_for_several_ticks_then_back_delivers_everything_once(
     queued = outbox()
     assert queued and all(m.status is OutboxStatus.PENDING for m in queued)
     assert max(m.attempts for m in queued) >= 2
-    assert all("cannot reach" in (m.last_error or "") or "connection" in (m.last_error or "") for m in queued)
+    assert {m.failure_code for m in queued} <= {DeliveryProblem.RELAY_UNREACHABLE, DeliveryProblem.CONNECTION_LOST}
+    assert all(m.last_error for m in queued), "the error, as technical detail"
     smtp.start()
     tick_at(clock, paris(date(2026, 12, 1), 12, 0))
     tick_at(clock, paris(date(2026, 12, 1), 12, 5))
@@ -223,9 +225,10 @@ def test_451_is_retried_and_delivered(people: dict[str, Person], clock: FrozenCl
     tick_at(clock, paris(date(2026, 12, 1), 9, 5))
     retried = [m for m in outbox() if m.status is OutboxStatus.PENDING]
     assert len(retried) == 1 and retried[0].last_error and retried[0].last_error.startswith("451")
+    assert retried[0].failure_code == DeliveryProblem.RELAY_DEFERRED
     tick_at(clock, paris(date(2026, 12, 1), 9, 6))  # the 1-minute backoff has passed
     assert {m.status for m in outbox()} == {OutboxStatus.SENT}
-    assert retried[0].attempts == 2
+    assert retried[0].attempts == 2 and retried[0].failure_code is None, "sent: the failure is forgotten"
     assert len(smtp.received) == len(outbox())
 
 
@@ -237,9 +240,11 @@ def test_550_is_failed_visible_and_retryable(
     tick_at(clock, paris(date(2026, 12, 1), 9, 5))
     (failed,) = [m for m in outbox() if m.status is OutboxStatus.FAILED]
     assert failed.last_error == "550 5.1.1 No such user here" and failed.attempts == 1
+    assert failed.failure_code == DeliveryProblem.RELAY_REFUSED_MESSAGE
     runner = mail_app.test_cli_runner()
     listing = runner.invoke(args=["gpect", "outbox", "--status", "failed"])
-    assert "550 5.1.1 No such user here" in listing.output and failed.recipient_email in listing.output
+    assert "[relay_refused_message: 550 5.1.1 No such user here]" in listing.output
+    assert failed.recipient_email in listing.output
     assert runner.invoke(args=["gpect", "outbox", "--retry", str(failed.id)]).exit_code == 0
     tick_at(clock, paris(date(2026, 12, 1), 9, 6))
     assert {m.status for m in outbox()} == {OutboxStatus.SENT}

@@ -26,7 +26,9 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import OutboxMessage, OutboxStatus, PersonRole
 from gpect_workflow.notifications.ledger import BACKOFF_CAP, Ledger
 from gpect_workflow.notifications.outbox import NewMessage, claim, claim_ttl, enqueue
+from gpect_workflow.notifications.problems import DeliveryProblem, Diagnosis
 from gpect_workflow.notifications.sender import send_pending
+from gpect_workflow.services.catalogue import french
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
@@ -115,7 +117,8 @@ def test_a_poisoned_address_among_500_fails_alone_and_the_tick_exits_0(
     assert all("everyone@example.org" not in m.recipients for m in smtp.received)
     (bad,) = [row for row in rows("batch:") if row.status is OutboxStatus.FAILED]
     assert bad.idempotency_key == poisoned
-    assert bad.last_error is not None and "address rule" in bad.last_error and "U+000D" in bad.last_error
+    assert bad.failure_code == DeliveryProblem.ADDRESS_UNUSABLE
+    assert bad.last_error is not None and "U+000D" in bad.last_error and "address rule" not in bad.last_error
     assert {row.status for row in rows("batch:") if row.idempotency_key != poisoned} == {OutboxStatus.SENT}
     (notice,) = notices()
     assert notice.recipient_email == ADMIN and notice.status is OutboxStatus.PENDING
@@ -126,32 +129,40 @@ def test_a_poisoned_address_among_500_fails_alone_and_the_tick_exits_0(
     (mail,) = [m for m in smtp.received if m.recipients == [ADMIN]]
     assert mail.subject == "1 courriel n'a pas pu être envoyé"
     assert "victim@example.org\\r\\nbcc:everyone@example.org" in mail.text, "the bad value shown, line breaks visible"
-    assert "address rule" in mail.text and f"{BASE_URL}/outbox?status=failed" in mail.text
+    assert "enfreint la règle des adresses" in mail.text and "address rule" not in mail.text, "the code, in French"
+    assert "U+000D" in mail.text and f"{BASE_URL}/outbox?status=failed" in mail.text
     assert [row.status for row in notices()] == [OutboxStatus.SENT]
 
 
+UNUSABLE, UNBUILDABLE = DeliveryProblem.ADDRESS_UNUSABLE, DeliveryProblem.MESSAGE_UNBUILDABLE
+#: Each poison, and the code its failure is stored with.
 POISONS = {
-    "line break in the address": {"recipient_email": "victim@example.org\r\nbcc:x@example.org"},
-    "domain IDNA cannot encode": {"recipient_email": "a@" + "é" * 64 + ".fr"},
-    "address not in ASCII": {"recipient_email": "élodie@mairie.example.org"},
+    "line break in the address": ({"recipient_email": "victim@example.org\r\nbcc:x@example.org"}, UNUSABLE),
+    "domain IDNA cannot encode": ({"recipient_email": "a@" + "é" * 64 + ".fr"}, UNUSABLE),
+    "address not in ASCII": ({"recipient_email": "élodie@mairie.example.org"}, UNUSABLE),
     "NUL in the address": pytest.param(
         {"recipient_email": "a\x00b@example.org"},
+        UNUSABLE,
         marks=pytest.mark.skipif(
             database_kind() == "postgres", reason="PostgreSQL refuses NUL in text: such a row cannot exist there"
         ),
     ),
-    "no address at all": {"recipient_email": ""},
-    "line break in the subject": {"subject": "Rappel\r\nBcc: everyone@example.org"},
-    "attachment that is not base64": {
-        "attachments": [{"filename": "a.ics", "content_type": "text/calendar", "data": "%%% not base64 %%%"}]
-    },
-    "attachment without a name": {"attachments": [{"content_type": "text/calendar", "data": ""}]},
+    "no address at all": ({"recipient_email": ""}, UNUSABLE),
+    "line break in the subject": (
+        {"subject": "Rappel\r\nBcc: everyone@example.org"},
+        DeliveryProblem.SUBJECT_UNUSABLE,
+    ),
+    "attachment that is not base64": (
+        {"attachments": [{"filename": "a.ics", "content_type": "text/calendar", "data": "%%% not base64 %%%"}]},
+        UNBUILDABLE,
+    ),
+    "attachment without a name": ({"attachments": [{"content_type": "text/calendar", "data": ""}]}, UNBUILDABLE),
 }
 
 
-@pytest.mark.parametrize("values", POISONS.values(), ids=POISONS.keys())
+@pytest.mark.parametrize(("values", "problem"), POISONS.values(), ids=POISONS.keys())
 def test_each_kind_of_poison_fails_its_message_alone_with_a_reason(
-    app: Flask, smtp: SmtpServer, values: dict[str, object]
+    app: Flask, smtp: SmtpServer, values: dict[str, object], problem: DeliveryProblem
 ) -> None:
     keys = queue("mixed", 12)
     poison(keys[5], **values)
@@ -159,9 +170,12 @@ def test_each_kind_of_poison_fails_its_message_alone_with_a_reason(
     assert (report.sent, report.failed, report.retried) == (11, 1, 0), report
     (bad,) = [row for row in rows("mixed:") if row.status is OutboxStatus.FAILED]
     assert bad.idempotency_key == keys[5] and bad.last_error and bad.attempts == 1
+    assert bad.failure_code == problem, bad.last_error
+    assert [failure.problem for failure in report.failures] == [problem]
     assert len(smtp.received) == 11 and len({m.message_id for m in smtp.received}) == 11
     assert send_pending().sent == 1, "the next pass sends the administrators' notice, and nothing else"
     assert [m.recipients for m in smtp.received[11:]] == [[ADMIN]]
+    assert french(problem.words) in smtp.received[11].text, "the French administrator reads the code in French"
 
 
 def test_the_administrators_hear_at_most_once_an_hour(app: Flask, smtp: SmtpServer, clock: FrozenClock) -> None:
@@ -210,7 +224,8 @@ def test_a_relay_down_for_six_hours_then_back_delivers_every_message_once(
     waiting = rows("outage:")
     assert {row.status for row in waiting} == {OutboxStatus.PENDING}
     assert all(row.retrying_since_dt == INSTANT for row in waiting)
-    assert all("cannot reach the SMTP server" in (row.last_error or "") for row in waiting)
+    assert {row.failure_code for row in waiting} == {DeliveryProblem.RELAY_UNREACHABLE}
+    assert all("ConnectionRefusedError" in (row.last_error or "") for row in waiting), "the error, as detail"
     assert max(row.next_attempt_dt for row in waiting) <= clock.now() + BACKOFF_CAP
 
     smtp.start()
@@ -236,7 +251,9 @@ def test_past_the_retry_window_an_outage_fails_the_messages_and_the_administrato
     report = send_pending()
     assert report.failed == 5
     assert all(
-        row.status is OutboxStatus.FAILED and row.last_error.startswith("gave up after 2 hours")  # type: ignore[union-attr]
+        row.status is OutboxStatus.FAILED
+        and row.failure_code == DeliveryProblem.GAVE_UP_AFTER_RETRIES
+        and "ConnectionRefusedError" in (row.last_error or "")
         for row in rows("long:")
     )
     assert [row.recipient_email for row in notices()] == [ADMIN]
@@ -255,11 +272,16 @@ def test_a_temporary_refusal_retries_with_a_capped_backoff_then_fails_past_the_w
         if row.status is OutboxStatus.FAILED:
             break
         assert report.retried == 1
+        assert (row.failure_code, row.last_error) == (
+            DeliveryProblem.RELAY_DEFERRED,
+            "451 4.2.1 Mailbox busy, try again later",
+        )
         waits.append(row.next_attempt_dt - clock.now())
         clock.set(row.next_attempt_dt)
     assert waits[:6] == [timedelta(minutes=m) for m in (1, 2, 4, 8, 16, 30)]
     assert max(waits) == BACKOFF_CAP
-    assert row.last_error and row.last_error.startswith("gave up after 3 hours") and "451 4.2.1" in row.last_error
+    assert row.failure_code == DeliveryProblem.GAVE_UP_AFTER_RETRIES
+    assert row.last_error == "451 4.2.1 Mailbox busy, try again later", "the last failure's detail"
     assert smtp.received == []
 
 
@@ -273,6 +295,9 @@ def test_a_connection_broken_mid_pass_fails_nothing_and_the_next_pass_sends_the_
     assert report.sent == 3 and report.failed == 0, report
     statuses = Counter(row.status for row in rows("broken:"))
     assert statuses == {OutboxStatus.SENT: 3, OutboxStatus.PENDING: 7}
+    waiting = [row for row in rows("broken:") if row.status is OutboxStatus.PENDING]
+    codes = Counter(row.failure_code for row in waiting)
+    assert codes == {DeliveryProblem.RELAY_DEFERRED: 1, DeliveryProblem.CONNECTION_LOST: 6}, "the 421, then the lost"
     clock.set(INSTANT + timedelta(minutes=2))
     smtp.handler.close_after_answers = False
     assert send_pending().sent == 7
@@ -289,9 +314,21 @@ def test_a_relay_that_refuses_our_sender_delays_everything_and_fails_nothing(
     assert report.failed == 0 and report.sent == 0
     assert {row.status for row in rows("sender:")} == {OutboxStatus.PENDING}
     assert all("Relaying denied" in (row.last_error or "") for row in rows("sender:"))
+    assert {row.failure_code for row in rows("sender:")} == {DeliveryProblem.SENDER_REFUSED}
     smtp.handler.refuse_sender = None
     clock.set(INSTANT + timedelta(minutes=5))
     assert send_pending().sent == 4
+    assert all(row.failure_code is None and row.last_error is None for row in rows("sender:")), "sent: no failure"
+
+
+def test_a_recipient_the_relay_refuses_fails_alone_with_its_code(app: Flask, smtp: SmtpServer) -> None:
+    keys = queue("rcpt", 3)
+    smtp.handler.refuse_recipients = {"rcpt-1@partners.example.org": "550 5.1.1 User unknown"}
+    report = send_pending()
+    assert (report.sent, report.failed) == (2, 1), report
+    (bad,) = [row for row in rows("rcpt:") if row.status is OutboxStatus.FAILED]
+    assert bad.idempotency_key == keys[1]
+    assert (bad.failure_code, bad.last_error) == (DeliveryProblem.RELAY_REFUSED_RECIPIENT, "550 5.1.1 User unknown")
 
 
 # --- the claim is a fence -----------------------------------------------------------------------------------------
@@ -308,10 +345,10 @@ def test_a_pass_whose_claim_was_taken_over_neither_sends_nor_records_those_messa
     assert send_pending().sent == 4
     with Ledger.opened("a" * 32) as late:
         assert not any(late.hold(message.id) for message in stale)
-        late.failed(stale[0], "the slow pass thinks it failed")
+        late.failed(stale[0], Diagnosis(DeliveryProblem.SEND_FAILED, "the slow pass thinks it failed"))
         late.sent(stale[1])
     assert {row.status for row in rows("fence:")} == {OutboxStatus.SENT}
-    assert all(row.last_error is None and row.attempts == 1 for row in rows("fence:"))
+    assert all(row.last_error is None and row.failure_code is None and row.attempts == 1 for row in rows("fence:"))
     assert len(smtp.received) == 4
 
 

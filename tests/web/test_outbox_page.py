@@ -229,6 +229,29 @@ def test_a_message_held_up_says_since_when_and_until_when_it_is_retried(client: 
     assert "it fails if still undelivered 72 hours after this" in page
 
 
+def test_a_coded_failure_reads_in_french_and_an_uncoded_one_as_stored(client: FlaskClient, create_user: Any) -> None:
+    """The code of a failure is told in the page's language, its technical detail beside it; a row stored
+    before codes shows its text as it was."""
+    french_admin = create_user("admin.fr@example.org", PersonRole.ADMIN, name="Ada Admin", language=Language.FR)
+    session().commit()
+    (coded,) = queue(
+        OutboxStatus.FAILED,
+        subject="Codé",
+        failure_code="relay_unreachable",
+        last_error="ConnectionRefusedError: [Errno 111] Connection refused",
+    )
+    (old,) = queue(OutboxStatus.FAILED, subject="Ancien", last_error="cannot be sent: UnicodeEncodeError")
+    sign_in(client, french_admin)
+    words = "Le serveur de messagerie est injoignable"
+    page = text(client.get(f"/outbox/{coded}"))
+    assert words in page and "détail technique\u00a0:" in page and "[Errno 111] Connection refused" in page
+    assert "cannot be reached" not in page and "relay_unreachable" not in page
+    listing = text(client.get("/outbox?status=failed"))
+    assert f"{words} — détail technique\u00a0: ConnectionRefusedError" in listing
+    assert "cannot be sent: UnicodeEncodeError" in listing, "an uncoded row shows its stored text"
+    assert "cannot be sent: UnicodeEncodeError" in text(client.get(f"/outbox/{old}"))
+
+
 def test_a_message_without_html_shows_its_text_only(client: FlaskClient, admin: Person) -> None:
     (captured,) = queue(OutboxStatus.CAPTURED, html_body=None)
     sign_in(client, admin)

@@ -8,8 +8,6 @@ stylesheet inlined and no resource fetched from anywhere.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -22,6 +20,7 @@ from flask_login import current_user
 from ...resources import static_dir
 from ...services.committee.reports import PlanReview, plan_review
 from ...services.context import now
+from ...services.csv_export import CSV_CONTENT_TYPE, csv_bytes
 from ...vocabulary import N_
 from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg, indicator_title
@@ -230,11 +229,7 @@ def _number_formatter() -> Callable[[float | None], str]:
 
 def csv_response(rows: list[list[str]], stem: str) -> Response:
     """A CSV download named ``<stem>-<date>.csv``."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerows(rows)
-    body = "\ufeff" + buffer.getvalue()
-    return _download(body.encode("utf-8"), f"{stem}-{made_on().isoformat()}.csv", "text/csv; charset=utf-8")
+    return _download(csv_bytes(rows), f"{stem}-{made_on().isoformat()}.csv", CSV_CONTENT_TYPE)
 
 
 def pdf_response(html: str, stem: str) -> Response:
@@ -251,7 +246,7 @@ def _no_fetching(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 
 
 def _download(body: bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
+    response = Response(body, content_type=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

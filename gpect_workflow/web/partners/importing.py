@@ -27,6 +27,7 @@ from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from ...services.access import can_edit_people, can_manage_directory
+from ...services.csv_export import CSV_CONTENT_TYPE
 from ...services.partners.directory import (
     list_territories,
 )
@@ -185,7 +186,7 @@ def import_example() -> Response:
     require(can_manage_directory(current_user))
     return Response(
         example_csv(gettext),
-        mimetype="text/csv",
+        content_type=CSV_CONTENT_TYPE,
         headers={"Content-Disposition": 'attachment; filename="gpect-partners-example.csv"'},
     )
 

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ....errors import ValidationError
 from ....refusals import Refusal
 from ...catalogue import Translate, english, spellings
+from ...csv_export import csv_bytes
 from ...csv_files import CsvFileError, read_table
 from .vocabulary import CHOICES, COLUMN_LABELS, COLUMNS, MESSAGES, REQUIRED_COLUMNS, column_names, fold
 
@@ -113,9 +111,7 @@ def example_csv(translate: Translate = english) -> bytes:
     header = [translate(COLUMN_LABELS[column]) for column in COLUMNS]
     rows = [[_example_value(column, value, translate) for column, value in zip(COLUMNS, row, strict=True)]
             for row in EXAMPLE_ROWS]  # fmt: skip
-    buffer = io.StringIO(newline="")
-    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows([header, *rows])
-    return codecs.BOM_UTF8 + buffer.getvalue().encode("utf-8")
+    return csv_bytes([header, *rows])
 
 
 def _example_value(column: str, value: str, translate: Translate) -> str:
