@@ -103,7 +103,7 @@ def _weekday(value: Any) -> str | None:
 
 
 def _rate_limits(value: Any) -> str | None:
-    """Limits as Flask-Limiter writes them: ``10 per minute; 30 per hour``."""
+    """Limits as the ``limits`` library (and Flask-Limiter) write them: ``10 per minute; 30 per hour``."""
     from limits import parse_many
 
     try:

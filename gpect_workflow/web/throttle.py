@@ -7,8 +7,12 @@ who keeps guessing. The client address gets looser limits, since an office behin
 many people. Unknown addresses are counted like known ones, so a lock tells nothing about who has an
 account. A successful sign-in forgets the account's failures.
 
-Counts live in Flask-Limiter's storage: in memory for a single process (the embedded default), or shared
-by every process and host through ``RATELIMIT_STORAGE_URI`` (e.g. ``redis://127.0.0.1:6379``).
+Counts live in a storage of ``limits``, the library under Flask-Limiter: in memory for a single process (the
+embedded default), or shared by every process and host through ``RATELIMIT_STORAGE_URI`` (Flask-Limiter's
+key, e.g. ``redis://127.0.0.1:6379``). The counters are driven directly rather than through a
+``flask_limiter.Limiter`` bound to the app: such a limiter checks every request of the app and takes the
+host's own ``RATELIMIT_DEFAULT`` and ``RATELIMIT_APPLICATION`` limits from the configuration, which a host
+already running Flask-Limiter would then see counted twice.
 """
 
 from __future__ import annotations
@@ -17,25 +21,39 @@ import math
 import time
 from dataclasses import dataclass
 
-from flask import Flask, current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, current_app, request
 from limits import RateLimitItem, parse_many
+from limits.errors import ConfigurationError
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+
+from ..errors import ConfigurationError as GpectConfigurationError
 
 _EXTENSION_KEY = "gpect_sign_in_limiter"
 _NAMESPACE = "gpect-sign-in"
 
 
 def init_throttle(app: Flask) -> None:
-    """A Flask-Limiter of our own on ``app``, its storage from ``RATELIMIT_STORAGE_URI`` (memory otherwise)."""
-    limiter = Limiter(
-        get_remote_address,
-        storage_uri=app.config.get("RATELIMIT_STORAGE_URI") or "memory://",
-        strategy="moving-window",  # "the 11th failure within any minute", not within a clock minute
-        key_prefix=_NAMESPACE,
-    )
-    limiter.init_app(app)
-    app.extensions[_EXTENSION_KEY] = limiter
+    """The counters' storage for ``app``: ``RATELIMIT_STORAGE_URI``, memory otherwise."""
+    uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    try:
+        storage = storage_from_string(uri)
+        if not isinstance(storage, Storage):
+            raise NotImplementedError("asynchronous storage")
+        strategy = MovingWindowRateLimiter(storage)
+    except (ConfigurationError, NotImplementedError) as error:
+        raise GpectConfigurationError(
+            f"invalid configuration:\n  RATELIMIT_STORAGE_URI: {uri!r} cannot keep moving windows ({error}); "
+            "use memory:// or redis://host:port"
+        ) from error
+    app.extensions[_EXTENSION_KEY] = _Throttle(storage, strategy)
+
+
+@dataclass(frozen=True, slots=True)
+class _Throttle:
+    storage: Storage
+    #: A moving window: "the 11th failure within any minute", not within a clock minute.
+    strategy: MovingWindowRateLimiter
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,16 +63,21 @@ class Lock:
     retry_after_seconds: int
 
 
-def _limiter() -> Limiter | None:
-    limiter: Limiter | None = current_app.extensions.get(_EXTENSION_KEY)
-    return limiter if limiter is not None and limiter.enabled else None
+def _limiter() -> MovingWindowRateLimiter:
+    throttle: _Throttle = current_app.extensions[_EXTENSION_KEY]
+    return throttle.strategy
+
+
+def _client_address() -> str:
+    """The client's address (the proxy's own unless ``PROXY_FIX`` trusts its ``X-Forwarded-For``)."""
+    return request.remote_addr or "unknown"
 
 
 def _counters(email: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     """Every limit this attempt is counted against, with the identifiers of its counter."""
     config = current_app.config
     account: tuple[str, ...] = (_NAMESPACE, "account", email.strip().lower())
-    address: tuple[str, ...] = (_NAMESPACE, "address", get_remote_address())
+    address: tuple[str, ...] = (_NAMESPACE, "address", _client_address())
     return [(item, account) for item in parse_many(config["SIGN_IN_LIMITS_PER_ACCOUNT"])] + [
         (item, address) for item in parse_many(config["SIGN_IN_LIMITS_PER_ADDRESS"])
     ]
@@ -63,12 +86,10 @@ def _counters(email: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
 def sign_in_lock(email: str) -> Lock | None:
     """The lock on signing in as ``email`` from this client, if one of its windows is full."""
     limiter = _limiter()
-    if limiter is None:
-        return None
     waits = [
-        limiter.limiter.get_window_stats(item, *ids).reset_time - time.time()
+        limiter.get_window_stats(item, *ids).reset_time - time.time()
         for item, ids in _counters(email)
-        if not limiter.limiter.test(item, *ids)
+        if not limiter.test(item, *ids)
     ]
     return Lock(retry_after_seconds=max(1, math.ceil(max(waits)))) if waits else None
 
@@ -76,22 +97,20 @@ def sign_in_lock(email: str) -> Lock | None:
 def record_failure(email: str) -> None:
     """Count a wrong password against the account and the client address."""
     limiter = _limiter()
-    if limiter is not None:
-        for item, ids in _counters(email):
-            limiter.limiter.hit(item, *ids)
+    for item, ids in _counters(email):
+        limiter.hit(item, *ids)
 
 
 def forget_failures(email: str) -> None:
     """A successful sign-in: the account's failures no longer count (the address's still do)."""
     limiter = _limiter()
-    if limiter is not None:
-        for item, ids in _counters(email):
-            if ids[1] == "account":
-                limiter.limiter.clear(item, *ids)
+    for item, ids in _counters(email):
+        if ids[1] == "account":
+            limiter.clear(item, *ids)
 
 
 def reset_all(app: Flask) -> None:
-    """Forget every count (for tests and ``flask`` shells): the storage is emptied."""
-    limiter: Limiter | None = app.extensions.get(_EXTENSION_KEY)
-    if limiter is not None and limiter.enabled:
-        limiter.reset()
+    """Forget every count of an in-memory storage (for tests); a shared storage is left alone."""
+    throttle: _Throttle | None = app.extensions.get(_EXTENSION_KEY)
+    if throttle is not None and isinstance(throttle.storage, MemoryStorage):
+        throttle.storage.reset()

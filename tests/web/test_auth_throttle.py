@@ -115,3 +115,10 @@ def test_counts_kept_in_redis_are_shared_by_every_process(app: Flask, second_pro
     finally:
         with first.app_context():
             first.extensions["sqlalchemy"].engine.dispose()
+
+
+def test_a_store_that_cannot_keep_moving_windows_is_refused_at_start_up(database_url: str) -> None:
+    from gpect_workflow.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="RATELIMIT_STORAGE_URI"):
+        make_app(database_url, RATELIMIT_STORAGE_URI="bogus://somewhere")
