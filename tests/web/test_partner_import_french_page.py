@@ -30,7 +30,7 @@ def test_the_page_and_its_example_speak_french_first(
 ) -> None:
     french_lead(client, create_user)
     page = text(client.get("/partners/import"))
-    assert '<code>organisme</code> <span class="muted">(<code>organisation</code>)</span>' in page
+    assert '<code>organisme</code> <span class="muted">(<code lang="en">organisation</code>)</span>' in page
     assert "<code>courriel</code>" in page and "<code>rôle</code>" in page
     assert (
         "«\u00a0Partenaire\u00a0», «\u00a0Chef de projet\u00a0»" in page
