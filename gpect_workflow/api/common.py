@@ -6,10 +6,14 @@ from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
-from flask import request
+from flask import Request, request
 from flask_smorest import Blueprint
+from marshmallow import Schema, ValidationError
+from webargs import core
+from webargs.flaskparser import FlaskParser
 
 from .errors import ApiErrorSchema
+from .fields import MAX_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -28,6 +32,26 @@ ERROR_DESCRIPTIONS = {
 }
 
 
+class BodyRequiredParser(FlaskParser):
+    """webargs' parser, except that a request without a JSON body, where a view reads one, is invalid.
+
+    Every body the API reads is documented as required (flask-smorest's default), but webargs reads a
+    missing body as ``{}``: a ``PATCH`` without a body would change nothing and answer 200.
+    """
+
+    def load_json(self, req: Request, schema: Schema) -> Any:
+        data = super().load_json(req, schema)
+        if data is core.missing:
+            raise ValidationError({"_request": ["A JSON body is required."]})
+        return data
+
+
+class ApiBlueprint(Blueprint):  # type: ignore[misc] # flask-smorest ships no types
+    """A flask-smorest blueprint whose bodies are required as documented (``BodyRequiredParser``)."""
+
+    ARGUMENTS_PARSER = BodyRequiredParser()
+
+
 def errors(blp: Blueprint, *codes: int) -> Callable[[F], F]:
     """Document the error answers a view can give (401 always)."""
 
@@ -40,11 +64,16 @@ def errors(blp: Blueprint, *codes: int) -> Callable[[F], F]:
 
 
 def if_match_version() -> int | None:
-    """The version named by an ``If-Match: "<version>"`` header, if any (a malformed one is a 400)."""
-    header = request.headers.get("If-Match")
-    if header is None:
+    """The version named by an ``If-Match: "<version>"`` header, if any (a malformed one is a 400).
+
+    An empty header names nothing and counts as absent: the spec documents the header as any string, and a
+    client that sends it blank when it has no version means "no precondition".
+    """
+    header = (request.headers.get("If-Match") or "").strip()
+    if not header:
         return None
-    text = header.strip().removeprefix("W/").strip('"')
-    if not text.isdigit():
+    text = header.removeprefix("W/").strip('"')
+    # ASCII digits only (``"²".isdigit()`` holds, ``int("²")`` fails), and within the versions' column.
+    if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) > MAX_ID:
         abort(400, message='If-Match must name a version, e.g. If-Match: "3"')
     return int(text)
