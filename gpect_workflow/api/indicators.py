@@ -12,7 +12,7 @@ from .common import ApiBlueprint, errors
 from .schemas import IndicatorListSchema, MeasurementCreateSchema, MeasurementListSchema, MeasurementSchema
 
 URL_PREFIX = ""
-blp = ApiBlueprint("gpect_api_indicators", __name__, description="Indicators and measurements")
+blp = ApiBlueprint("gpect_api_indicators", __name__, description="Indicators and measurements", authenticate=api_person)
 
 
 @blp.route("/plans/<int(max=2147483647):plan_id>/indicators")

@@ -16,7 +16,9 @@ from .common import ApiBlueprint, errors
 from .schemas import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema
 
 URL_PREFIX = "/outbox"
-blp = ApiBlueprint("gpect_api_outbox", __name__, description="Outgoing emails (administrators)")
+blp = ApiBlueprint(
+    "gpect_api_outbox", __name__, description="Outgoing emails (administrators)", authenticate=api_person
+)
 
 
 def _require_admin() -> None:

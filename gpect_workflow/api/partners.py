@@ -29,7 +29,9 @@ from .schemas import (
 )
 
 URL_PREFIX = ""
-blp = ApiBlueprint("gpect_api_partners", __name__, description="Territories, organisations and people")
+blp = ApiBlueprint(
+    "gpect_api_partners", __name__, description="Territories, organisations and people", authenticate=api_person
+)
 
 
 @blp.route("/territories")

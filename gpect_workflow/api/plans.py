@@ -26,7 +26,9 @@ from .schemas import (
 )
 
 URL_PREFIX = "/plans"
-blp = ApiBlueprint("gpect_api_plans", __name__, description="Action plans, their stages and decisions")
+blp = ApiBlueprint(
+    "gpect_api_plans", __name__, description="Action plans, their stages and decisions", authenticate=api_person
+)
 
 
 @blp.route("")

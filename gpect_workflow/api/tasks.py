@@ -16,7 +16,7 @@ from .common import ApiBlueprint, abort, errors, if_match_version
 from .schemas import TaskSchema, TaskUpdateSchema
 
 URL_PREFIX = "/tasks"
-blp = ApiBlueprint("gpect_api_tasks", __name__, description="Tasks of plans")
+blp = ApiBlueprint("gpect_api_tasks", __name__, description="Tasks of plans", authenticate=api_person)
 
 
 IF_MATCH = {

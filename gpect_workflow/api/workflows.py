@@ -14,7 +14,7 @@ from .common import ApiBlueprint, errors
 from .schemas import WorkflowListSchema, WorkflowSchema
 
 URL_PREFIX = "/workflows"
-blp = ApiBlueprint("gpect_api_workflows", __name__, description="Workflow definitions")
+blp = ApiBlueprint("gpect_api_workflows", __name__, description="Workflow definitions", authenticate=api_person)
 
 
 @blp.route("")

@@ -65,3 +65,9 @@ def test_error_paths_join_fields_with_dots_and_quote_keys_a_dot_cannot_carry() -
     assert field_errors({"json": {"_request": ["A JSON body is required."]}}) == {
         "_request": ["A JSON body is required."]
     }
+
+
+def test_a_caller_without_credentials_gets_401_before_the_body_is_judged(world: World) -> None:
+    invalid = {"email": "0@0.com", "role": "lead", "timezone": ""}
+    assert_error(world.post("people", None, invalid), 401)
+    assert_error(world.call("PATCH", f"tasks/{world.tasks()['employment-data']['id']}", None), 401)
