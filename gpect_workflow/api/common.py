@@ -33,11 +33,20 @@ ERROR_DESCRIPTIONS = {
 
 
 class BodyRequiredParser(FlaskParser):
-    """webargs' parser, except that a request without a JSON body, where a view reads one, is invalid.
+    """webargs' parser, except that a request without a JSON body, where a view reads one, is invalid, and so
+    is an unknown query parameter.
 
     Every body the API reads is documented as required (flask-smorest's default), but webargs reads a
     missing body as ``{}``: a ``PATCH`` without a body would change nothing and answer 200.
     """
+
+    #: The query strings follow their schemas' ``unknown`` (``RAISE``: an unknown parameter is invalid, as the
+    #: spec lists every one) instead of webargs' default for queries, which drops them silently.
+    DEFAULT_UNKNOWN_BY_LOCATION: dict[str, str | None] = {  # noqa: RUF012 - read only, as in webargs
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
 
     def load_json(self, req: Request, schema: Schema) -> Any:
         data = super().load_json(req, schema)

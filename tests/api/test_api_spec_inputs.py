@@ -71,3 +71,8 @@ def test_a_caller_without_credentials_gets_401_before_the_body_is_judged(world: 
     invalid = {"email": "0@0.com", "role": "lead", "timezone": ""}
     assert_error(world.post("people", None, invalid), 401)
     assert_error(world.call("PATCH", f"tasks/{world.tasks()['employment-data']['id']}", None), 401)
+
+
+def test_an_unknown_query_parameter_is_invalid_where_the_spec_lists_them(world: World) -> None:
+    assert_error(world.get("people?colour=blue", "admin"), 422, "colour")
+    assert world.get("people?organisation_id=1", "admin").status_code == 200
