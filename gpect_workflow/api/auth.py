@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from flask import request
 
 from ..models import Person
@@ -10,14 +12,20 @@ from ..services.accounts.tokens import person_for_token
 from .common import abort
 
 SESSION_USER_KEY = "_user_id"
+_CACHE_KEY = "gpect.api_person"
 
 
 def api_person() -> Person:
-    """The authenticated person, or a 401 answer telling how to authenticate."""
+    """The authenticated person, or a 401 answer telling how to authenticate (found once per request: the
+    blueprints ask before parsing, the views again)."""
+    # Kept in the request's environ, not ``g``: an app context may outlive a request (tests share one).
+    if _CACHE_KEY in request.environ:
+        return cast(Person, request.environ[_CACHE_KEY])
     # A request that names a token is judged by it alone: a bad token never falls back to the cookie.
     person = _from_bearer() if request.headers.get("Authorization") else _from_session()
     if person is None:
         abort(401, message="authenticate with 'Authorization: Bearer <token>' (flask gpect tokens create EMAIL)")
+    request.environ[_CACHE_KEY] = person
     return person
 
 

@@ -9,6 +9,7 @@ under the API here, and those of the pages to their HTML error pages.
 
 from __future__ import annotations
 
+import json
 from enum import Enum
 from typing import Any
 
@@ -83,7 +84,12 @@ def _plain(value: Any) -> object:
 
 
 def field_errors(messages: Any) -> dict[str, list[str]]:
-    """webargs' ``{"json": {"field": [...]}}`` (or nested) flattened to ``{"field": [...]}``."""
+    """webargs' ``{"json": {"field": [...]}}`` (or nested) flattened to ``{"field": [...]}``.
+
+    Nested fields are joined with dots (``roles.lead.person_ids.0``); a key a dot cannot carry (empty, or
+    with a dot or bracket of its own, as in a dictionary field's keys) is written as a JSON string in
+    brackets, ``roles[""].key``, so that every path names one place in the body.
+    """
     if not isinstance(messages, dict):
         return {}
     flat: dict[str, list[str]] = {}
@@ -91,7 +97,7 @@ def field_errors(messages: Any) -> dict[str, list[str]]:
     def walk(value: Any, path: str) -> None:
         if isinstance(value, dict):
             for key, sub in value.items():
-                walk(sub, f"{path}.{key}" if path else str(key))
+                walk(sub, _joined(path, key))
         elif isinstance(value, list) and all(isinstance(item, str) for item in value):
             flat.setdefault(path or "_request", []).extend(value)
         else:
@@ -100,3 +106,11 @@ def field_errors(messages: Any) -> dict[str, list[str]]:
     for location, value in messages.items():
         walk(value, "" if location in _LOCATIONS else str(location))
     return flat
+
+
+def _joined(path: str, key: object) -> str:
+    """``path`` followed by one more ``key`` (see ``field_errors``)."""
+    text = str(key)
+    if text == "" or any(mark in text for mark in '.[]"'):
+        return f"{path}[{json.dumps(text)}]"
+    return f"{path}.{text}" if path else text

@@ -49,6 +49,16 @@ def _with_metadata(kwargs: dict[str, Any], **metadata: Any) -> dict[str, Any]:
     return {**kwargs, "metadata": {**metadata, **kwargs.get("metadata", {})}}
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false`` and nothing else: the spec says boolean, so ``0``, ``1`` or ``"yes"`` are
+    invalid input rather than guesses (``fields.Boolean``'s sets would take ``0`` for ``False``)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 class EmailAddress(Text):
     """An email address, returned as it is stored (normalised, lower-case)."""
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..services.indicators.measurements import get_indicator, plan_indicators, record_measurement
 from .auth import api_person
-from .common import errors
+from .common import ApiBlueprint, errors
 from .schemas import IndicatorListSchema, MeasurementCreateSchema, MeasurementListSchema, MeasurementSchema
 
 URL_PREFIX = ""
-blp = Blueprint("gpect_api_indicators", __name__, description="Indicators and measurements")
+blp = ApiBlueprint("gpect_api_indicators", __name__, description="Indicators and measurements", authenticate=api_person)
 
 
 @blp.route("/plans/<int(max=2147483647):plan_id>/indicators")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..errors import InvalidTransition, PermissionDenied
 from ..models import OutboxStatus
@@ -13,11 +12,13 @@ from ..refusals import Refusal
 from ..services.access import is_active_admin
 from ..services.outbox import message_detail, message_page, retry
 from .auth import api_person
-from .common import errors
+from .common import ApiBlueprint, errors
 from .schemas import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema
 
 URL_PREFIX = "/outbox"
-blp = Blueprint("gpect_api_outbox", __name__, description="Outgoing emails (administrators)")
+blp = ApiBlueprint(
+    "gpect_api_outbox", __name__, description="Outgoing emails (administrators)", authenticate=api_person
+)
 
 
 def _require_admin() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..errors import NotFound
 from ..models import Language, OrganisationKind, Person, PersonRole, ReminderMode
@@ -14,7 +13,7 @@ from ..services.partners.directory import get_organisation, list_territories
 from ..services.partners.organisations import create_organisation, list_organisations, update_organisation
 from ..services.partners.people import create_person_as, list_people, update_person
 from .auth import api_person
-from .common import errors
+from .common import ApiBlueprint, errors
 from .schemas import (
     OrganisationArgsSchema,
     OrganisationCreateSchema,
@@ -30,7 +29,9 @@ from .schemas import (
 )
 
 URL_PREFIX = ""
-blp = Blueprint("gpect_api_partners", __name__, description="Territories, organisations and people")
+blp = ApiBlueprint(
+    "gpect_api_partners", __name__, description="Territories, organisations and people", authenticate=api_person
+)
 
 
 @blp.route("/territories")

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..models import Decision, PlanStatus
 from ..services.definitions import latest_version
@@ -15,7 +14,7 @@ from ..services.plans.listing import PlanFilters, list_plans
 from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
 from ..services.stages.progression import decide_gate, stage_of_plan
 from .auth import api_person
-from .common import errors
+from .common import ApiBlueprint, errors
 from .schemas import (
     DecisionCreateSchema,
     DecisionSchema,
@@ -27,7 +26,9 @@ from .schemas import (
 )
 
 URL_PREFIX = "/plans"
-blp = Blueprint("gpect_api_plans", __name__, description="Action plans, their stages and decisions")
+blp = ApiBlueprint(
+    "gpect_api_plans", __name__, description="Action plans, their stages and decisions", authenticate=api_person
+)
 
 
 @blp.route("")

@@ -25,6 +25,7 @@ from .fields import (
     Note,
     PageArgsSchema,
     PageSchema,
+    StrictBoolean,
     StrictSchema,
     Text,
     TextSchema,
@@ -162,7 +163,7 @@ class PersonCreateSchema(StrictSchema):
     language = fields.String(validate=validate.OneOf(names(Language)))
     timezone = TimeZone()
     reminder_mode = fields.String(validate=validate.OneOf(names(ReminderMode)))
-    is_referent = fields.Boolean()
+    is_referent = StrictBoolean()
 
 
 class PersonUpdateSchema(StrictSchema):
@@ -172,8 +173,8 @@ class PersonUpdateSchema(StrictSchema):
     language = fields.String(validate=validate.OneOf(names(Language)))
     timezone = TimeZone()
     reminder_mode = fields.String(validate=validate.OneOf(names(ReminderMode)))
-    is_referent = fields.Boolean()
-    is_active = fields.Boolean()
+    is_referent = StrictBoolean()
+    is_active = StrictBoolean()
 
 
 # --- Plans, stages, tasks -------------------------------------------------------------------------------------
@@ -256,7 +257,7 @@ class PlanCreateSchema(StrictSchema):
     roles = fields.Dict(
         keys=Text(validate=validate.Length(1, 64)), values=fields.Nested(RoleMappingSchema), required=True
     )
-    open_now = fields.Boolean(
+    open_now = StrictBoolean(
         load_default=False,
         metadata={
             "description": "Open the first stage now although the start date is ahead; otherwise such a plan is"
@@ -292,7 +293,7 @@ class TaskUpdateSchema(StrictSchema):
     assignee_id = fields.Integer(validate=validate.Range(1, MAX_ID))
     due_date = Day()
     note = Note()
-    override_dependencies = fields.Boolean(load_default=False)
+    override_dependencies = StrictBoolean(load_default=False)
     version = fields.Integer(
         validate=validate.Range(1, MAX_ID), metadata={"description": "The version read; or If-Match"}
     )

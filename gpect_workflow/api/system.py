@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from ..services.doctor import database_status
+from .common import ApiBlueprint
 from .schemas import HealthSchema
 
 URL_PREFIX = ""
-blp = Blueprint("gpect_api_system", __name__, description="Service health")
+blp = ApiBlueprint("gpect_api_system", __name__, description="Service health")
 
 
 @blp.route("/health")

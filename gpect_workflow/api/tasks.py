@@ -6,18 +6,17 @@ from typing import Any
 
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..errors import StaleObject
 from ..models import Task, TaskStatus
 from ..services.plans.detail import get_task
 from ..services.tasks.changes import update_task
 from .auth import api_person
-from .common import abort, errors, if_match_version
+from .common import ApiBlueprint, abort, errors, if_match_version
 from .schemas import TaskSchema, TaskUpdateSchema
 
 URL_PREFIX = "/tasks"
-blp = Blueprint("gpect_api_tasks", __name__, description="Tasks of plans")
+blp = ApiBlueprint("gpect_api_tasks", __name__, description="Tasks of plans", authenticate=api_person)
 
 
 IF_MATCH = {

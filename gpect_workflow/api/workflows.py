@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from ..errors import NotFound
 from ..refusals import Refusal
 from ..services.definitions import get_definition, latest_version, latest_workflows
 from .auth import api_person
-from .common import errors
+from .common import ApiBlueprint, errors
 from .schemas import WorkflowListSchema, WorkflowSchema
 
 URL_PREFIX = "/workflows"
-blp = Blueprint("gpect_api_workflows", __name__, description="Workflow definitions")
+blp = ApiBlueprint("gpect_api_workflows", __name__, description="Workflow definitions", authenticate=api_person)
 
 
 @blp.route("")

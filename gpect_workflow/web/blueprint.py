@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..resources import static_dir, templates_dir
-from . import auth, dashboard, i18n, indicators, links, outbox, stages
+from . import auth, dashboard, i18n, indicators, inputs, links, outbox, stages
 from .accounts import calendar_feed, preferences
 from .committee import page as committee_page
 from .committee import reports
@@ -28,6 +28,7 @@ def ui_blueprint() -> Blueprint:
         static_folder=str(static_dir()),
         static_url_path="/static/gpect",
     )
+    inputs.install(blueprint)  # first: the routes below use its ``id`` converter
     links.register(blueprint)
     auth.register(blueprint)
     preferences.register(blueprint)

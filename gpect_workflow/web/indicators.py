@@ -46,14 +46,14 @@ def example_csv() -> str:
 
 def register(blueprint: Blueprint) -> None:
     """Add the indicator pages to the UI blueprint."""
-    blueprint.add_url_rule("/plans/<int:plan_id>/indicators", view_func=indicators_page)
+    blueprint.add_url_rule("/plans/<id:plan_id>/indicators", view_func=indicators_page)
     blueprint.add_url_rule(
-        "/plans/<int:plan_id>/indicators/<int:indicator_id>/measurements",
+        "/plans/<id:plan_id>/indicators/<id:indicator_id>/measurements",
         view_func=record_value,
         methods=["POST"],
     )
-    blueprint.add_url_rule("/plans/<int:plan_id>/indicators/import", view_func=import_preview, methods=["POST"])
-    blueprint.add_url_rule("/plans/<int:plan_id>/indicators/import/confirm", view_func=import_confirm, methods=["POST"])
+    blueprint.add_url_rule("/plans/<id:plan_id>/indicators/import", view_func=import_preview, methods=["POST"])
+    blueprint.add_url_rule("/plans/<id:plan_id>/indicators/import/confirm", view_func=import_confirm, methods=["POST"])
 
 
 @signed_in

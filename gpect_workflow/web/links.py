@@ -25,6 +25,7 @@ from ..services.unit_of_work import after_commit, after_rollback
 from ..validation import check_note
 from .auth import login_from_link
 from .i18n import force_locale, page_language
+from .inputs import as_id
 from .refusals import error_fields, refusal_text
 from .texts import link_texts
 
@@ -125,7 +126,7 @@ def _perform(claim: LinkClaim, person: Person) -> str:
         return "marked_done"
     if claim.purpose == "more_time":
         assert claim.task_id is not None
-        days = request.form.get("days", type=int) or 0
+        days = as_id(request.form.get("days")) or 0
         request_more_time(person, claim.task_id, days, _note() or None)
         return "more_time_requested"
     set_reminder_mode(person, person.id, ReminderMode.DAILY)

@@ -75,14 +75,13 @@ DETAIL_POLICY = "; ".join(
         "frame-ancestors 'none'",
     )
 )
-_MAX_ID = "int(max=2147483647)"
 
 
 def register(blueprint: Blueprint) -> None:
     """Add the outbox pages to the UI blueprint."""
     blueprint.add_url_rule("/outbox", view_func=outbox)
-    blueprint.add_url_rule(f"/outbox/<{_MAX_ID}:message_id>", view_func=outbox_message)
-    blueprint.add_url_rule(f"/outbox/<{_MAX_ID}:message_id>/retry", view_func=retry_message, methods=["POST"])
+    blueprint.add_url_rule("/outbox/<id:message_id>", view_func=outbox_message)
+    blueprint.add_url_rule("/outbox/<id:message_id>/retry", view_func=retry_message, methods=["POST"])
     blueprint.add_url_rule("/outbox/retry-failed", view_func=retry_all_failed, methods=["POST"])
 
 

@@ -31,8 +31,8 @@ FINISHED = (TaskStatus.DONE, TaskStatus.SKIPPED)
 
 def register(blueprint: Blueprint) -> None:
     """Add the gate review page to the UI blueprint."""
-    blueprint.add_url_rule("/stages/<int:stage_id>/review", view_func=review_page)
-    blueprint.add_url_rule("/stages/<int:stage_id>/decision", view_func=decide, methods=["POST"])
+    blueprint.add_url_rule("/stages/<id:stage_id>/review", view_func=review_page)
+    blueprint.add_url_rule("/stages/<id:stage_id>/decision", view_func=decide, methods=["POST"])
 
 
 @signed_in

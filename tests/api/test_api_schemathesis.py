@@ -1,11 +1,12 @@
 """Schemathesis against the app's live OpenAPI spec, in-process (WSGI), on the demonstration data.
 
 Every operation of ``/api/openapi.json`` is exercised with generated requests (valid and invalid: the
-examples, coverage and fuzzing phases) sent with an administrator's token, and every answer is checked:
-no server error, status code documented, content type documented, body and headers matching the schema.
+examples, coverage and fuzzing phases) sent with the token of an administrator, a project lead and a
+partner in turn, and every answer is checked with every check schemathesis has: no server error, status
+code, content type, body and headers as documented, invalid data refused, valid data accepted...
 
-Deterministic (a fixed seed, no example database) and bounded: ``max-examples`` per operation is 100 when
-``CI`` is set, 25 otherwise (``GPECT_SCHEMATHESIS_EXAMPLES`` overrides both). POST and PATCH change the
+Deterministic (a fixed seed, no example database) and bounded: ``max-examples`` per operation and caller is 40 when
+``CI`` is set, 10 otherwise (``GPECT_SCHEMATHESIS_EXAMPLES`` overrides both). POST and PATCH change the
 demo data during the run, which is fine: the tables are emptied when the module ends.
 """
 
@@ -26,6 +27,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.hooks import HookContext
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -51,7 +54,14 @@ from tests.conftest import START, empty_tables, make_app
 
 SEED = 20261130
 SPEC_PATH = "/api/openapi.json"
-MAX_EXAMPLES = int(os.environ.get("GPECT_SCHEMATHESIS_EXAMPLES") or (100 if os.environ.get("CI") else 25))
+MAX_EXAMPLES = int(os.environ.get("GPECT_SCHEMATHESIS_EXAMPLES") or (40 if os.environ.get("CI") else 10))
+#: Who calls: an administrator (every operation allowed), a project lead and a partner (refusals, and what
+#: each may see), each with a personal token of the demo.
+CALLERS = {
+    "admin": "admin@gpect.example.org",
+    "lead": "claire.martin@mee-chartres.example.org",
+    "partner": "nicolas.roux@francetravail.example.org",
+}
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -60,10 +70,18 @@ CHECKS = [
     response_headers_conformance,
 ]
 
+#: A body valid by the schema may still name a territory, organisation or person that does not exist, which
+#: the services refuse with 422 and a field message, as documented: "valid data accepted" cannot hold there.
+EXCLUDED = [positive_data_acceptance]
+#: Operations where schemathesis still finds a schema-violating request accepted (ST201): those without a
+#: query schema ignore unknown query parameters (the others refuse them). Listed so that every other
+#: operation keeps the check; remove an entry once its operation refuses them.
+NEGATIVE_DATA_GAPS = {"GET /api/v1/plans/{plan_id}", "GET /api/v1/plans/{plan_id}/indicators"}
+
 
 @pytest.fixture(scope="module")
-def demo_app(shared_app: Flask) -> Iterator[tuple[Flask, str]]:
-    """The app with the demo loaded and an administrator's token; tables emptied afterwards.
+def demo_app(shared_app: Flask) -> Iterator[tuple[Flask, dict[str, str]]]:
+    """The app with the demo loaded and a token for each of ``CALLERS``; tables emptied afterwards.
 
     No app context stays pushed while requests run: each request gets its own, as in production.
     """
@@ -72,13 +90,17 @@ def demo_app(shared_app: Flask) -> Iterator[tuple[Flask, str]]:
         load_demo()
         admin = find_person("admin@gpect.example.org")
         assert admin is not None
-        _, token = create_token(admin, "schemathesis")
+        tokens = {}
+        for role, email in CALLERS.items():
+            person = find_person(email)
+            assert person is not None
+            _, tokens[role] = create_token(person, f"schemathesis {role}")
         session().commit()
         KNOWN.clear()
         KNOWN.update(_known_path_values(admin.id))
         session().remove()
     try:
-        yield shared_app, token
+        yield shared_app, tokens
     finally:
         with shared_app.app_context():
             empty_tables(shared_app)
@@ -152,12 +174,7 @@ def filter_path_parameters(context: HookContext, path_parameters: dict[str, Any]
     return path_parameters.get("person_id") not in KNOWN_ADMIN
 
 
-@pytest.fixture(scope="module")
-def admin_headers(demo_app: tuple[Flask, str]) -> dict[str, str]:
-    return {"Authorization": f"Bearer {demo_app[1]}"}
-
-
-def test_the_spec_is_the_live_apps(demo_app: tuple[Flask, str]) -> None:
+def test_the_spec_is_the_live_apps(demo_app: tuple[Flask, dict[str, str]]) -> None:
     live = demo_app[0].test_client().get(SPEC_PATH)
     assert live.status_code == 200
     assert live.get_json() == schema.raw_schema
@@ -171,7 +188,10 @@ def test_the_spec_is_the_live_apps(demo_app: tuple[Flask, str]) -> None:
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
-def test_every_operation_conforms_to_the_spec(
-    case: Any, demo_app: tuple[Flask, str], admin_headers: dict[str, str]
-) -> None:
-    case.call_and_validate(app=demo_app[0], headers=admin_headers, checks=CHECKS)
+@pytest.mark.parametrize("caller", sorted(CALLERS))
+def test_every_operation_conforms_to_the_spec(case: Any, demo_app: tuple[Flask, dict[str, str]], caller: str) -> None:
+    """Every check schemathesis has (its defaults, and those named in ``CHECKS``) but ``EXCLUDED``, as each caller."""
+    app, tokens = demo_app
+    headers = {"Authorization": f"Bearer {tokens[caller]}"}
+    excluded = EXCLUDED + ([negative_data_rejection] if case.operation.label in NEGATIVE_DATA_GAPS else [])
+    case.call_and_validate(app=app, headers=headers, additional_checks=CHECKS, excluded_checks=excluded)

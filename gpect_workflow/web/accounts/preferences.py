@@ -42,7 +42,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/preferences", view_func=preferences, methods=["GET", "POST"])
     blueprint.add_url_rule("/preferences/password", view_func=new_password, methods=["POST"])
     blueprint.add_url_rule("/preferences/tokens", view_func=new_token, methods=["POST"])
-    blueprint.add_url_rule("/preferences/tokens/<int:token_id>/revoke", view_func=revoke, methods=["POST"])
+    blueprint.add_url_rule("/preferences/tokens/<id:token_id>/revoke", view_func=revoke, methods=["POST"])
 
 
 def _page(status: int = 200, **context: Any) -> tuple[str, int]:

@@ -26,6 +26,7 @@ from ...services.plans.listing import PlanFilters
 from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg
 from ..i18n import current_language, localized
+from ..inputs import as_id
 from .reports import csv_response, pdf_response, render_review, review_rows
 
 #: A committee report covers at most this many plans (a territory's committee oversees a handful).
@@ -146,7 +147,7 @@ def _reviews(person: Any) -> list[Any]:
 def _filters() -> tuple[PlanFilters, dict[str, str]]:
     """The filters of the query string; values that are not valid choices are ignored."""
     chosen = {key: (request.args.get(key) or "").strip() for key in ("territory", "definition", "status")}
-    territory = int(chosen["territory"]) if chosen["territory"].isdigit() else None
+    territory = as_id(chosen["territory"])
     status = PlanStatus(chosen["status"]) if chosen["status"] in {s.value for s in PlanStatus} else None
     if status is None:
         chosen["status"] = ""

@@ -53,9 +53,9 @@ CSV_COLUMNS = (
 
 def register(blueprint: Blueprint) -> None:
     """Add the plan reports to the UI blueprint."""
-    blueprint.add_url_rule("/plans/<int:plan_id>/report", view_func=plan_report_page)
-    blueprint.add_url_rule("/plans/<int:plan_id>/report.csv", view_func=plan_report_csv)
-    blueprint.add_url_rule("/plans/<int:plan_id>/report.pdf", view_func=plan_report_pdf)
+    blueprint.add_url_rule("/plans/<id:plan_id>/report", view_func=plan_report_page)
+    blueprint.add_url_rule("/plans/<id:plan_id>/report.csv", view_func=plan_report_csv)
+    blueprint.add_url_rule("/plans/<id:plan_id>/report.pdf", view_func=plan_report_pdf)
 
 
 @signed_in

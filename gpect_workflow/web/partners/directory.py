@@ -31,12 +31,13 @@ from ...services.partners.directory import (
 )
 from ...vocabulary import ORGANISATION_KINDS
 from ..auth import signed_in
+from ..inputs import as_id
 
 
 def register(blueprint: Blueprint) -> None:
     """Add the directory's pages to the UI blueprint."""
     blueprint.add_url_rule("/partners", "partners", partners)
-    blueprint.add_url_rule("/partners/organisations/<int:organisation_id>", "partners_organisation", organisation_page)
+    blueprint.add_url_rule("/partners/organisations/<id:organisation_id>", "partners_organisation", organisation_page)
 
 
 def require(allowed: bool) -> None:
@@ -75,7 +76,7 @@ def _filters() -> tuple[DirectoryFilters, dict[str, str]]:
     """The filters of the query string (values that mean nothing are ignored) and the arguments kept in links."""
     search = (request.args.get("q") or "").strip()[:100]
     territory = request.args.get("territory") or ""
-    territory_id = NO_TERRITORY if territory == "none" else int(territory) if territory.isdigit() else None
+    territory_id = NO_TERRITORY if territory == "none" else as_id(territory)
     kind = request.args.get("kind") or ""
     chosen = OrganisationKind(kind) if kind in ORGANISATION_KINDS else None
     args = {"q": search, "territory": territory if territory_id is not None else "", "kind": chosen or ""}

@@ -32,6 +32,7 @@ from ...validation import TIMEZONE_MESSAGE, timezone_problem
 from ...vocabulary import ORGANISATION_KINDS
 from ..accounts.preferences import TIMEZONES
 from ..auth import signed_in
+from ..inputs import as_id
 from ..refusals import error_fields
 from .directory import render, require
 
@@ -42,13 +43,13 @@ def register(blueprint: Blueprint) -> None:
     add = blueprint.add_url_rule
     add("/partners/organisations/new", "partners_new_organisation", new_organisation, methods=both)
     add(
-        "/partners/organisations/<int:organisation_id>/edit",
+        "/partners/organisations/<id:organisation_id>/edit",
         "partners_edit_organisation",
         edit_organisation,
         methods=both,
     )
     add("/partners/people/new", "partners_new_person", new_person, methods=both)
-    add("/partners/people/<int:person_id>/edit", "partners_edit_person", edit_person, methods=both)
+    add("/partners/people/<id:person_id>/edit", "partners_edit_person", edit_person, methods=both)
 
 
 @signed_in
@@ -100,7 +101,7 @@ def _organisation_input() -> tuple[dict[str, str], dict[str, list[str]], dict[st
     errors: dict[str, list[str]] = {}
     if form["kind"] not in ORGANISATION_KINDS:
         errors["kind"] = [gettext("Choose a kind of organisation from the list.")]
-    territory_id = int(form["territory_id"]) if form["territory_id"].isdigit() else None
+    territory_id = as_id(form["territory_id"])
     if form["territory_id"] and territory_id is None:
         errors["territory_id"] = [gettext("Unknown territory.")]
     values = {
@@ -204,7 +205,7 @@ def _person_input(creating: bool) -> tuple[dict[str, str], dict[str, list[str]],
         errors["role"] = [gettext("Choose a role from the list.")]
     if form["language"] not in {language.value for language in Language}:
         errors["language"] = [gettext("Choose a language from the list.")]
-    if form["organisation_id"] and not form["organisation_id"].isdigit():
+    if form["organisation_id"] and as_id(form["organisation_id"]) is None:
         errors["organisation_id"] = [gettext("Unknown organisation.")]
     if not creating and not form["name"]:
         errors["name"] = [gettext("Give a name of 1 to 200 characters.")]
@@ -215,7 +216,7 @@ def _person_input(creating: bool) -> tuple[dict[str, str], dict[str, list[str]],
         "language": Language(form["language"]) if "language" not in errors else None,
         # Left empty: the default zone for a new person, unchanged for an existing one.
         "timezone": form["timezone"] or (current_app.config["DEFAULT_TIMEZONE"] if creating else None),
-        "organisation_id": int(form["organisation_id"]) if form["organisation_id"].isdigit() else None,
+        "organisation_id": as_id(form["organisation_id"]),
         "is_referent": form["is_referent"] == "1",
         "is_active": form["is_active"] == "1",
     }
@@ -230,9 +231,9 @@ def _person_form(
     territory = request.args.get("territory")
     if territory is None:
         territory = str(chosen.territory_id or "none") if chosen is not None else ""
-    if territory != "none" and not territory.isdigit():
+    if territory != "none" and as_id(territory) is None:
         territory = ""
-    territory_id = int(territory) if territory.isdigit() else None
+    territory_id = as_id(territory)
     choices = organisations_of_territory(territory_id) if territory else []
     if chosen is not None and chosen not in choices:
         choices = [chosen, *choices]
@@ -253,9 +254,10 @@ def _person_form(
 
 
 def _chosen_organisation(value: str) -> Any:
-    if not value.isdigit():
+    organisation_id = as_id(value)
+    if organisation_id is None:
         return None
     try:
-        return get_organisation(current_user, int(value))
+        return get_organisation(current_user, organisation_id)
     except NotFound:
         return None

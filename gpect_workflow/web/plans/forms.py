@@ -17,6 +17,7 @@ from ...errors import ValidationError
 from ...services.journal import last_change
 from ...services.tasks.page import ShiftLine
 from ...validation import NOTE_MAX_LENGTH, NOTE_MESSAGE, check_note
+from ..inputs import as_id
 from . import texts as plan_texts
 
 
@@ -70,7 +71,7 @@ def note_message(note: str) -> str | None:
 def version(values: dict[str, str]) -> int | None:
     """The version the person saw, if the form carries one."""
     raw = values.get("expected_version", "")
-    return int(raw) if raw.isdigit() else None
+    return as_id(raw)
 
 
 def stale_message(plan_id: int, task_id: int | None = None) -> str:

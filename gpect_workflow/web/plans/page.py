@@ -35,11 +35,11 @@ from .forms import FormState, form_lookup, form_values, note_errors, stale_messa
 
 def register(blueprint: Blueprint) -> None:
     """Add the plan page and the plan's actions to the UI blueprint."""
-    blueprint.add_url_rule("/plans/<int:plan_id>", view_func=plan_page)
-    blueprint.add_url_rule("/plans/<int:plan_id>/open", "plan_open", view_func=open_now, methods=["POST"])
-    blueprint.add_url_rule("/plans/<int:plan_id>/hold", "plan_hold", view_func=hold, methods=["POST"])
-    blueprint.add_url_rule("/plans/<int:plan_id>/resume", "plan_resume", view_func=resume, methods=["POST"])
-    blueprint.add_url_rule("/plans/<int:plan_id>/cancel", "plan_cancel", view_func=cancel, methods=["POST"])
+    blueprint.add_url_rule("/plans/<id:plan_id>", view_func=plan_page)
+    blueprint.add_url_rule("/plans/<id:plan_id>/open", "plan_open", view_func=open_now, methods=["POST"])
+    blueprint.add_url_rule("/plans/<id:plan_id>/hold", "plan_hold", view_func=hold, methods=["POST"])
+    blueprint.add_url_rule("/plans/<id:plan_id>/resume", "plan_resume", view_func=resume, methods=["POST"])
+    blueprint.add_url_rule("/plans/<id:plan_id>/cancel", "plan_cancel", view_func=cancel, methods=["POST"])
 
 
 @signed_in

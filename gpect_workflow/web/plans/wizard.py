@@ -51,6 +51,7 @@ from ...services.plans.wizard import (
 from ...services.unit_of_work import after_rollback
 from ..auth import signed_in
 from ..i18n import long_date
+from ..inputs import as_id
 from ..refusals import error_fields
 from .wizard_steps import OPEN_NOW, PLAN_FIELDS, ROLE_PREFIX, plan_step, preview_step, roles_step
 
@@ -184,7 +185,7 @@ def _create_person(values: MultiDict[str, str], role_key: str) -> tuple[str, int
     field = _sub_form_fields("new-person", _role_key(definition, role_key))
     chosen = values.get(f"role-{role_key}-organisation", "")
     offered = {organisation.id: organisation for organisation in partner_organisations(details.territory.id)}
-    organisation = offered.get(int(chosen)) if chosen.isdigit() else None
+    organisation = offered.get(as_id(chosen) or 0)
     try:
         person = add_person(current_user, organisation, values.get(field("name"), ""), values.get(field("email"), ""))
     except ValidationError as error:

@@ -23,6 +23,7 @@ from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from .. import lists
 from ..auth import signed_in
+from ..inputs import as_id
 from ..labels import label
 from ..plans.forms import note_message
 from ..refusals import refusal_text
@@ -38,7 +39,7 @@ _CHANGED = N_("“%(task)s” is now %(status)s.")
 def register(blueprint: Blueprint) -> None:
     """Add the "my tasks" page and its one-click status changes to the UI blueprint."""
     blueprint.add_url_rule("/my-tasks", view_func=my_tasks)
-    blueprint.add_url_rule("/my-tasks/<int:task_id>/status", view_func=change_my_task_status, methods=["POST"])
+    blueprint.add_url_rule("/my-tasks/<id:task_id>/status", view_func=change_my_task_status, methods=["POST"])
 
 
 @signed_in
@@ -52,7 +53,7 @@ def change_my_task_status(task_id: int) -> Any:
     """Start, finish or block one of my tasks, then come back to the list."""
     target = _target(request.form.get("status") or "")
     note = (request.form.get("note") or "").strip() or None
-    version = request.form.get("version", type=int)
+    version = as_id(request.form.get("version"))
     too_long = note_message(note or "")
     if too_long:
         return _refused(task_id, note, too_long, 422)

@@ -31,6 +31,7 @@ from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from ..auth import signed_in
 from ..i18n import short_date
+from ..inputs import as_id
 from ..labels import label
 from ..plans import texts as plan_texts
 from ..plans.forms import FormState, form_lookup, form_values, note_errors, stale_message, version
@@ -47,10 +48,10 @@ _FIELD_MESSAGES = {
 
 def register(blueprint: Blueprint) -> None:
     """Add the task page and the task actions to the UI blueprint."""
-    blueprint.add_url_rule("/tasks/<int:task_id>", view_func=task_page)
-    blueprint.add_url_rule("/tasks/<int:task_id>/status", "task_status", view_func=change_status, methods=["POST"])
-    blueprint.add_url_rule("/tasks/<int:task_id>/assignee", "task_reassign", view_func=reassign, methods=["POST"])
-    blueprint.add_url_rule("/tasks/<int:task_id>/deadline", "task_deadline", view_func=deadline, methods=["POST"])
+    blueprint.add_url_rule("/tasks/<id:task_id>", view_func=task_page)
+    blueprint.add_url_rule("/tasks/<id:task_id>/status", "task_status", view_func=change_status, methods=["POST"])
+    blueprint.add_url_rule("/tasks/<id:task_id>/assignee", "task_reassign", view_func=reassign, methods=["POST"])
+    blueprint.add_url_rule("/tasks/<id:task_id>/deadline", "task_deadline", view_func=deadline, methods=["POST"])
 
 
 @signed_in
@@ -107,10 +108,10 @@ def reassign(task_id: int) -> Any:
     """Give the task to another member of its role (the lead)."""
     values = form_values("assignee_id", "expected_version")
     form = FormState("assignee", task_id, values)
-    if not values["assignee_id"].isdigit():
+    assignee_id = as_id(values["assignee_id"])
+    if assignee_id is None:
         form.errors["assignee_id"] = [gettext("Choose a person from the list.")]
         return _input_errors(form)
-    assignee_id = int(values["assignee_id"])
     try:
         task = reassign_task(current_user, task_id, assignee_id, expected_version=version(values))
     except (ValidationError, StaleObject, InvalidTransition) as error:
