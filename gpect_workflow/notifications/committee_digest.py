@@ -5,7 +5,7 @@ it at the reminder send hour (``REMINDER_SEND_HOUR``) in their own time zone: on
 ``COMMITTEE_DIGEST_WEEKDAY`` (the next working day when that day is a public holiday) with the default
 ``COMMITTEE_DIGEST_FREQUENCY=weekly``, on every working day with ``daily``, never with ``off``. It lists,
 for the active plans whose committee they sit on, the gates awaiting a decision, the plans off track with
-their reasons and the indicators below target (``services.committee`` decides all three, as the committee
+their reasons and the indicators off target (``services.committee`` decides all three, as the committee
 page does). Nothing to report: no email. Administrators and plan leads get it only for the committees
 they sit on.
 

@@ -346,12 +346,12 @@ SUBJECTS = {
     (
         "fr",
         "weekly",
-    ): "Comité de pilotage\u00a0: 2 décisions attendues, 2 plans à surveiller, 2 indicateurs sous la cible",
+    ): "Comité de pilotage\u00a0: 2 décisions attendues, 2 plans à surveiller, 2 indicateurs hors cible",
     ("fr", "daily-gate"): "Comité de pilotage\u00a0: 1 décision attendue",
-    ("fr", "truncated"): "Comité de pilotage\u00a0: 1 plan à surveiller, 1 indicateur sous la cible",
-    ("en", "weekly"): "Steering committee: 2 decisions awaited, 2 plans off track, 2 indicators below target",
+    ("fr", "truncated"): "Comité de pilotage\u00a0: 1 plan à surveiller, 1 indicateur hors cible",
+    ("en", "weekly"): "Steering committee: 2 decisions awaited, 2 plans off track, 2 indicators off target",
     ("en", "daily-gate"): "Steering committee: 1 decision awaited",
-    ("en", "truncated"): "Steering committee: 1 plan off track, 1 indicator below target",
+    ("en", "truncated"): "Steering committee: 1 plan off track, 1 indicator off target",
 }
 
 
@@ -619,8 +619,7 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     chartres_url, gien_url = f"http://gpect.test/plans/{world.chartres.id}", f"http://gpect.test/plans/{world.gien.id}"
 
     assert (
-        marie.subject
-        == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur sous la cible"
+        marie.subject == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur hors cible"
     )
     text = marie.body_text
     assert "«\u00a0Chartres\u00a0» (Agglomération chartraine)\nÉtape\u00a0: Observer et analyser\n" in text
@@ -629,7 +628,7 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
         "- 1 tâche en retard de plus de 7 jours (jusqu'à 13 jours)\u00a0: Organisation employment_service (1)" in text
     )
     assert "- l'étape «\u00a0Observer et analyser\u00a0» devait s'achever le 10 décembre 2026 (il y a 4 jours)" in text
-    assert "- indicateur sous la cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
+    assert "- indicateur hors cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
     assert (
         "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: au moins 8\nOuvrir le plan\u00a0: " + chartres_url
         in text
@@ -638,7 +637,7 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     assert "En pause" not in text and "Calme" not in text
     assert marie.body_html is not None and 'lang="fr"' in marie.body_html and gien_url in marie.body_html
 
-    assert john.subject == "Steering committee: 1 decision awaited, 1 plan off track, 1 indicator below target"
+    assert john.subject == "Steering committee: 1 decision awaited, 1 plan off track, 1 indicator off target"
     assert "Stage: Observe and analyse" in john.body_text and "“Partners involved”" in john.body_text
     assert "Gien" not in john.body_text, "John sits on the Chartres committee only"
     assert "Gien" not in admin.body_text, "an administrator hears of the committees they sit on only"

@@ -373,7 +373,7 @@ def test_plans_that_may_need_attention_are_a_superset_of_those_needing_it(
 
 
 def plans_with_data(lead: Person, committee: list[Person], numbers: range, clock: FrozenClock) -> None:
-    """Plans with an indicator below target, and either a task late or their first stage waiting at its gate."""
+    """Plans with an indicator off target, and either a task late or their first stage waiting at its gate."""
     clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
     for number in numbers:
         plan = start(lead, committee, f"Plan {number:02}", timezone=("Europe/Paris", "Asia/Tokyo")[number % 2])

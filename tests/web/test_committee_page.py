@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from flask.testing import FlaskClient
 from pypdf import PdfReader
 
-from gpect_workflow.models import Indicator, OrganisationKind, Person, PersonRole, Plan
+from gpect_workflow.definitions.model import IndicatorDirection
+from gpect_workflow.models import Indicator, Language, OrganisationKind, Person, PersonRole, Plan
 from gpect_workflow.services.context import session
 from gpect_workflow.services.indicators.measurements import record_measurement
 from gpect_workflow.services.partners.organisations import ensure_organisation
@@ -59,7 +60,7 @@ def test_a_member_sees_the_plans_they_oversee_with_their_health(client: FlaskCli
     assert "Plan voisin – Dreux" not in html
     assert "hors trajectoire" in html  # tasks weeks late put the plan off track
     assert "Tâches en retard par structure partenaire" in html
-    assert "Entreprises enquêtées" in html and "sous la cible" in html
+    assert "Entreprises enquêtées" in html and "hors cible" in html
     assert 'data-date="2026-10-05" data-value="9"' in html  # the indicator's chart
     assert "chart-burnup" in html
 
@@ -122,3 +123,22 @@ def test_the_page_costs_the_same_queries_with_more_plans(
         html = client.get("/committee").get_data(as_text=True)
     assert html.count('class="plan committee-plan') == 7
     assert len(many) == len(few), "\n\n".join(many)
+
+
+def test_an_indicator_meant_to_go_down_and_above_its_target_is_off_target_not_below(
+    client: FlaskClient, plans: dict[str, Plan]
+) -> None:
+    """Whatever the direction, the words say the target is missed, never on which side (a budget of 9 for a
+    target of at most 5 is not "below" it)."""
+    surveyed = session().scalar(
+        sa.select(Indicator).where(Indicator.plan_id == plans["watched"].id, Indicator.key == "companies-surveyed")
+    )
+    surveyed.direction, surveyed.target = IndicatorDirection.DECREASE, 5
+    session().commit()
+    member = committee_member(plans["watched"])
+    french = sign_in(client, member).get("/committee").get_data(as_text=True)
+    assert "hors cible" in french and "sous la cible" not in french
+    member.language = Language.EN
+    session().commit()
+    english = client.get("/committee").get_data(as_text=True)
+    assert "off target" in english and "below target" not in english

@@ -44,7 +44,7 @@ class IndicatorState(StrEnum):
 
     ON_TARGET = "on_target"
     BELOW_TARGET = "below_target"
-    #: Nothing measured yet: never counted as below target.
+    #: Nothing measured yet: never counted as off target.
     NO_DATA = "no_data"
     #: Measured, but the definition sets no target to compare with.
     NO_TARGET = "no_target"

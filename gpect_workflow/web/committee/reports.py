@@ -46,7 +46,7 @@ CSV_COLUMNS = (
     N_("Target"),
     N_("Unit"),
     N_("Measured on"),
-    N_("Below target"),
+    N_("Off target"),
     N_("Notes"),
 )
 
