@@ -36,17 +36,26 @@ _NAMESPACE = "gpect-sign-in"
 def init_throttle(app: Flask) -> None:
     """The counters' storage for ``app``: ``RATELIMIT_STORAGE_URI``, memory otherwise."""
     uri = app.config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    storage, why_not = _moving_window_storage(uri)
+    if storage is None:
+        raise GpectConfigurationError(
+            f"invalid configuration:\n  RATELIMIT_STORAGE_URI: {uri!r} cannot keep moving windows ({why_not}); "
+            "use memory:// or redis://host:port"
+        )
+    app.extensions[_EXTENSION_KEY] = _Throttle(storage, MovingWindowRateLimiter(storage))
+
+
+def _moving_window_storage(uri: str) -> tuple[Storage | None, str]:
+    """The storage ``uri`` names, if it keeps moving windows; else ``None`` and why. ``limits`` refuses a
+    store without them (memcached) with ``NotImplementedError`` when the strategy is built on it."""
     try:
         storage = storage_from_string(uri)
         if not isinstance(storage, Storage):
-            raise NotImplementedError("asynchronous storage")
-        strategy = MovingWindowRateLimiter(storage)
+            return None, "an asynchronous storage"
+        MovingWindowRateLimiter(storage)
     except (ConfigurationError, NotImplementedError) as error:
-        raise GpectConfigurationError(
-            f"invalid configuration:\n  RATELIMIT_STORAGE_URI: {uri!r} cannot keep moving windows ({error}); "
-            "use memory:// or redis://host:port"
-        ) from error
-    app.extensions[_EXTENSION_KEY] = _Throttle(storage, strategy)
+        return None, str(error) or type(error).__name__
+    return storage, ""
 
 
 @dataclass(frozen=True, slots=True)
