@@ -53,8 +53,9 @@ def _moving_window_storage(uri: str) -> tuple[Storage | None, str]:
         if not isinstance(storage, Storage):
             return None, "an asynchronous storage"
         MovingWindowRateLimiter(storage)
-    except (ConfigurationError, NotImplementedError) as error:
-        return None, str(error) or type(error).__name__
+    except (ConfigurationError, NotImplementedError) as limits_error:
+        # For the operator's start-up error, in English like every configuration message; never on a page.
+        return None, str(limits_error) or type(limits_error).__name__
     return storage, ""
 
 
