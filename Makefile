@@ -6,6 +6,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# The address links in emails and the calendar feed point at when GPECT_BASE_URL is not set: where `make run`
+# serves (a server listening on every interface is reached on this machine at 127.0.0.1).
+LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
 FLASK := $(BIN)/flask --app wsgi
 PIP := $(BIN)/python -m pip --disable-pip-version-check -q
 
@@ -42,10 +45,12 @@ run: demo ## Install, migrate, load the demo and serve on http://127.0.0.1:5000.
 	@echo ""
 	@echo "GPECT Workflow is starting on http://$(HOST):$(PORT)/"
 	@echo "Demo accounts (password gpect-demo-2026): admin@gpect.example.org (administrator),"
-	@echo "  claire.martin@mee-chartres.example.org (project lead), marc.lefebvre@region.example.org (committee)."
+	@echo "  claire.martin@mee-chartres.example.org (project lead), marc.lefebvre@region.example.org (committee),"
+	@echo "  nicolas.roux@francetravail.example.org (partner)."
 	@echo "Emails are captured in the outbox unless GPECT_MAIL_SERVER is set: .venv/bin/flask --app wsgi gpect outbox"
 	@echo "Stop with Ctrl+C."
 	@echo ""
+	GPECT_BASE_URL=$${GPECT_BASE_URL:-http://$(LINK_HOST):$(PORT)} \
 	GPECT_SCHEDULER_ENABLED=$${GPECT_SCHEDULER_ENABLED:-true} $(FLASK) run --host $(HOST) --port $(PORT)
 
 lint: install-dev ## ruff lint and format check.

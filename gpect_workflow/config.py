@@ -17,6 +17,9 @@ from .errors import ConfigurationError
 from .resources import workflows_dir
 from .validation import timezone_problem
 
+#: Where links point when neither BASE_URL nor a request says where the app is served: ``flask run``'s address.
+DEFAULT_SERVED_AT = "http://127.0.0.1:5000"
+
 #: Secret keys that must never reach production.
 WEAK_SECRET_KEYS = frozenset({"", "dev", "development", "secret", "changeme", "change-me", "test", "testing"})
 MIN_SECRET_KEY_LENGTH = 32
@@ -59,6 +62,16 @@ def _url(value: Any) -> str | None:
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         return f"must be an absolute http(s) URL such as https://gpect.example.org, not {value!r}"
     return None
+
+
+def _optional_url(value: Any) -> str | None:
+    return None if value is None else _url(value)
+
+
+def _hosts(value: Any) -> str | None:
+    if value is None or (isinstance(value, list | tuple) and all(isinstance(item, str) and item for item in value)):
+        return None
+    return f"must be a list of host names such as [\"gpect.example.org\"], or null, not {value!r}"
 
 
 def _directories(value: Any) -> str | None:
@@ -137,7 +150,21 @@ SETTINGS: tuple[Setting, ...] = (
         _weekday,
         "Day of the weekly committee digest (the next working day when it is a public holiday).",
     ),
-    Setting("BASE_URL", "http://127.0.0.1:5000", _url, "Public address of the application, used in email links."),
+    Setting(
+        "BASE_URL",
+        None,
+        _optional_url,
+        "Public address of the application, used in email links and the calendar feed; null (the default) means "
+        "the address the app is served at: the request's host when it is a loopback or TRUSTED_HOSTS one, else "
+        f"{DEFAULT_SERVED_AT}.",
+    ),
+    Setting(
+        "TRUSTED_HOSTS",
+        None,
+        _hosts,
+        "Host names the app answers to (Flask refuses others with 400); without BASE_URL, links follow a request's "
+        "host only when it is one of these or a loopback address.",
+    ),
     Setting("WORKFLOWS_DIRS", [str(workflows_dir())], _directories, "Folders whose *.yaml definitions are registered."),
     Setting("PAGE_SIZE", 25, _positive_int, "Rows per page in lists."),
     Setting(

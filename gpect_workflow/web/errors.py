@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from flask import render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
@@ -70,6 +71,8 @@ def error_page(
     ``refusal``: the service's refusal behind ``error``, told as the page's detail.
     """
     code = error.code or 500
+    if request_ctx.url_adapter is None:  # a host outside TRUSTED_HOSTS: no address can be built, so no page
+        return error
     title, explanation = _explanation(code)
     try:
         page = render_template(

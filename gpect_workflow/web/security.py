@@ -70,7 +70,7 @@ _HEADERS = {
 
 def https_deployment(app: Flask) -> bool:
     """Whether the public address (``BASE_URL``) is https: then cookies are Secure and HSTS is sent."""
-    return urlsplit(app.config["BASE_URL"]).scheme == "https"
+    return urlsplit(app.config["BASE_URL"] or "").scheme == "https"
 
 
 def init_security(app: Flask, prefix: str) -> None:
