@@ -57,6 +57,7 @@ def test_the_header_tells_what_the_plan_is_and_how_far_it_has_come(client: Flask
     assert ">active<" in facts
     # weights: inventory 1 of 1+1+3+3 + 1+1+4+2 + 1+1 + 1+2 + 1+2+1 = 25
     assert 'value="4"' in facts and "1 of 15 tasks finished" in facts
+    assert "4 % of weighted progress" in facts and "counts for its weight" in facts, "the weighting is stated"
 
 
 def test_a_french_reader_gets_the_definition_s_french_titles(client: FlaskClient, cast: Cast) -> None:
@@ -65,6 +66,7 @@ def test_a_french_reader_gets_the_definition_s_french_titles(client: FlaskClient
     page = text(as_(client, cast.lead).get(url(cast)))
     assert "Démarche GPECT territoriale en cinq leviers" in page
     assert "Recenser les études et outils existants" in page and "Observer et analyser" in page
+    assert "0\u00a0% de l'avancement pondéré" in page and "0 tâche terminée sur 15" in page
     assert 'lang="fr"' in page
 
 
