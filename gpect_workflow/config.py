@@ -71,7 +71,7 @@ def _optional_url(value: Any) -> str | None:
 def _hosts(value: Any) -> str | None:
     if value is None or (isinstance(value, list | tuple) and all(isinstance(item, str) and item for item in value)):
         return None
-    return f"must be a list of host names such as [\"gpect.example.org\"], or null, not {value!r}"
+    return f'must be a list of host names such as ["gpect.example.org"], or null, not {value!r}'
 
 
 def _directories(value: Any) -> str | None:

@@ -17,6 +17,7 @@ from ..models import (
     TaskStatus,
 )
 from ..notifications.problems import DeliveryProblem
+from ..services.tasks.texts import task_texts
 from ..validation import MINUTES_MAX_LENGTH
 from .fields import (
     MAX_ID,
@@ -266,11 +267,26 @@ class PlanCreateSchema(StrictSchema):
     )
 
 
+class _TaskText(fields.Nested):
+    """A task's title or description in both languages, from the definition its plan runs."""
+
+    def __init__(self, part: str, **kwargs: Any) -> None:
+        super().__init__(TextSchema, **kwargs)
+        self.part = part
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return getattr(task_texts(obj), self.part)
+
+
 class TaskSchema(Schema):
     id = fields.Integer(required=True)
     plan_id = fields.Integer(required=True)
     stage_id = fields.Integer(required=True)
     key = fields.String(attribute="task_key", required=True)
+    title = _TaskText("title", required=True, dump_only=True, metadata={"description": "What the task is called"})
+    description = _TaskText(
+        "description", allow_none=True, dump_only=True, metadata={"description": "What the task asks, if said"}
+    )
     owner_role = fields.String(required=True)
     assignee_id = fields.Integer(allow_none=True)
     due_date = fields.Date(required=True)

@@ -39,6 +39,7 @@ from gpect_workflow.state import EXTENSION_NAME
 from gpect_workflow.validation import DATE_MESSAGE, EMAIL_MESSAGE, SCHEDULE_MESSAGE, TIMEZONE_MESSAGE
 from tests.conftest import PLAN_START
 from tests.plan_helpers import map_every_role
+from tests.query_count import count_queries
 
 API = "/api/v1"
 FIVE_LEVERS = "gpect-five-levers"
@@ -699,6 +700,27 @@ def test_plan_tasks_in_stage_then_due_date_order(world: World) -> None:
     first = tasks[0]
     assert first["status"] == "todo" and first["owner_role"] == "lead" and first["version"] == 1
     assert first["plan_id"] == world.plan.id and first["required"] is True and first["updated_at"]
+
+
+def test_tasks_carry_their_title_and_description_in_both_languages(world: World) -> None:
+    """A partner's system shows what the task is, not only its key."""
+    tasks = {task["key"]: task for task in world.get(f"plans/{world.plan.id}/tasks", "committee").get_json()["items"]}
+    assert tasks["inventory-existing-studies"]["title"] == {
+        "fr": "Recenser les études et outils existants",
+        "en": "List existing studies and tools",
+    }
+    assert all(task["description"] is None for task in tasks.values()), "the definition describes none of them"
+    one = world.get(f"tasks/{tasks['employment-data']['id']}", "partner").get_json()
+    assert one["title"] == tasks["employment-data"]["title"] and one["title"]["fr"] != one["title"]["en"]
+
+
+def test_the_task_list_costs_the_same_statements_whatever_its_length(world: World) -> None:
+    """Titles come from the definition read once, not a statement per task."""
+    world.get(f"plans/{world.plan.id}/tasks", "committee")  # warm the definition parse cache
+    with count_queries() as statements:
+        assert world.get(f"plans/{world.plan.id}/tasks", "committee").status_code == 200
+    definitions = [statement for statement in statements if "gpect_definitions" in statement]
+    assert len(definitions) <= 1 and len(statements) < world.task_count, statements
 
 
 # --------------------------------------------------------------------------------------------------------------
