@@ -88,6 +88,7 @@ class Refusal(StrEnum):
     IMPORT_FAILED = "import_failed"
     DIRECTORY_CHANGED_SINCE_PREVIEW = "directory_changed_since_preview"
     MERGE_INTO_ITSELF = "merge_into_itself"
+    MERGE_CHANGED_SINCE_PREVIEW = "merge_changed_since_preview"
 
     # Definitions.
     DEFINITION_CHANGED_WITHOUT_VERSION = "definition_changed_without_version"
@@ -181,6 +182,9 @@ MESSAGES: dict[Refusal, str] = {
         "The directory changed since the preview: check the new preview before importing."
     ),
     Refusal.MERGE_INTO_ITSELF: N_("A record cannot be merged into itself: choose another one to merge it into."),
+    Refusal.MERGE_CHANGED_SINCE_PREVIEW: N_(
+        "The records changed since the preview, so nothing was merged: check the new preview, then confirm again."
+    ),
     Refusal.DEFINITION_CHANGED_WITHOUT_VERSION: N_(
         "A workflow definition changed without a new version number: %(details)s"
     ),

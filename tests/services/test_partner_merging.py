@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from gpect_workflow.errors import NotFound, PermissionDenied, ValidationError
+from gpect_workflow.errors import NotFound, PermissionDenied, StaleObject, ValidationError
 from gpect_workflow.models import (
     ApiToken,
     Base,
@@ -380,3 +380,29 @@ def test_person_merges_are_refused_to_others_into_themselves_of_oneself_and_for_
     merge_people(admin, duplicate_of_admin.id, admin.id)
     session().commit()
     assert session().get(Person, duplicate_of_admin.id) is None
+
+
+def test_a_merge_confirming_a_preview_that_changed_since_is_refused(admin: Person) -> None:
+    kept = ensure_organisation("Mission locale de Chartres", OrganisationKind.OTHER, None)
+    duplicate = ensure_organisation("Mission Locale Chartres", OrganisationKind.OTHER, None)
+    session().commit()
+    seen = organisation_merge_preview(admin, duplicate.id, kept.id).fingerprint
+    assert organisation_merge_preview(admin, duplicate.id, kept.id).fingerprint == seen  # stable
+    create_person("new@ml.example.org", PersonRole.PARTNER, "New", organisation=duplicate)
+    session().commit()
+    with refused(StaleObject, Refusal.MERGE_CHANGED_SINCE_PREVIEW):
+        merge_organisations(admin, duplicate.id, kept.id, seen)
+    session().rollback()
+    assert session().get(Organisation, duplicate.id) is not None
+    fresh = organisation_merge_preview(admin, duplicate.id, kept.id).fingerprint
+    assert fresh != seen
+    assert merge_organisations(admin, duplicate.id, kept.id, fresh).people == 1
+
+    first = create_person("p1@example.org", PersonRole.PARTNER, "P")
+    second = create_person("p2@example.org", PersonRole.PARTNER, "P")
+    session().commit()
+    seen = person_merge_preview(admin, first.id, second.id).fingerprint
+    second.name = "P renamed"
+    session().commit()
+    with refused(StaleObject, Refusal.MERGE_CHANGED_SINCE_PREVIEW):
+        merge_people(admin, first.id, second.id, seen)

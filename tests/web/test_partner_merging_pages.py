@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from datetime import date
 from typing import Any
 
@@ -51,6 +52,13 @@ def twins(definitions: None, people: dict[str, Person]) -> dict[str, Any]:
     again = create_person("officer@centrevaldeloire.example.org", PersonRole.PARTNER, "Officer", organisation=kept)
     session().commit()
     return {"plan": plan, "kept": kept, "duplicate": duplicate, "officer": officer, "again": again}
+
+
+def confirm(client: FlaskClient, url: str) -> Any:
+    """Open the preview at ``url``, then confirm it as the page's form does (with what the preview showed)."""
+    found = re.search(r'name="seen" value="([0-9a-f]+)"', client.get(url).get_data(as_text=True))
+    assert found, "the preview's form carries what it showed"
+    return post_form(client, url, {"seen": found.group(1)})
 
 
 def _urls(twins: dict[str, Any]) -> list[str]:
@@ -105,7 +113,7 @@ def test_an_administrator_finds_the_twin_previews_and_merges_an_organisation(
     assert 'name="csrf_token"' in preview
 
     assert client.post(f"/partners/organisations/{duplicate.id}/merge-into/{kept.id}").status_code == 400  # no CSRF
-    response = post_form(client, f"/partners/organisations/{duplicate.id}/merge-into/{kept.id}")
+    response = confirm(client, f"/partners/organisations/{duplicate.id}/merge-into/{kept.id}")
     assert response.status_code == 302
     assert response.headers["Location"].endswith(f"/partners/organisations/{kept.id}")
     after = text(client.get(response.headers["Location"]))
@@ -142,7 +150,7 @@ def test_an_administrator_previews_and_merges_a_person_entered_twice(
     assert "Merge Officer (officer@region.example.org) into Officer (officer@centrevaldeloire.example.org)?" in preview
     assert "Plans concerned: 0" in preview and "Tasks assigned: 0" in preview
 
-    response = post_form(client, f"/partners/people/{officer.id}/merge-into/{again.id}")
+    response = confirm(client, f"/partners/people/{officer.id}/merge-into/{again.id}")
     assert response.status_code == 302
     after = text(client.get(response.headers["Location"]))
     assert "Officer (officer@region.example.org) was merged into Officer" in after
@@ -160,7 +168,7 @@ def test_a_person_s_plans_and_tasks_are_counted_and_journaled(
     session().commit()
     preview = text(client.get(f"/partners/people/{lead.id}/merge-into/{twin.id}"))
     assert "Plans concerned: 1" in preview and "Plans led: 1" in preview
-    assert post_form(client, f"/partners/people/{lead.id}/merge-into/{twin.id}").status_code == 302
+    assert confirm(client, f"/partners/people/{lead.id}/merge-into/{twin.id}").status_code == 302
     session().expire_all()
     event = session().scalar(sa.select(Event).where(Event.plan_id == plan.id, Event.kind == "person_merged"))
     assert event is not None and event.actor_id == people["admin"].id
@@ -207,8 +215,28 @@ def test_the_merge_pages_speak_french(client: FlaskClient, twins: dict[str, Any]
     preview = text(client.get(f"/partners/organisations/{duplicate.id}/merge-into/{kept.id}"))
     assert "Plans concernés\u00a0: 1" in preview
     assert "Correspondances de rôles\u00a0: 1" in preview
-    response = post_form(client, f"/partners/organisations/{duplicate.id}/merge-into/{kept.id}")
+    response = confirm(client, f"/partners/organisations/{duplicate.id}/merge-into/{kept.id}")
     after = text(client.get(response.headers["Location"]))
     assert "a été fusionnée dans Région Centre-Val de Loire" in after
     journal = text(client.get(f"/plans/{twins['plan'].id}"))
     assert "A fusionné l'organisation «\u00a0Région Centre Val de Loire\u00a0», saisie deux fois" in journal
+
+
+def test_a_confirmation_of_a_preview_that_changed_since_shows_the_new_preview_and_merges_nothing(
+    client: FlaskClient, people: dict[str, Person], twins: dict[str, Any]
+) -> None:
+    sign_in(client, people["admin"])
+    duplicate, kept = twins["duplicate"], twins["kept"]
+    url = f"/partners/organisations/{duplicate.id}/merge-into/{kept.id}"
+    seen = re.search(r'name="seen" value="([0-9a-f]+)"', client.get(url).get_data(as_text=True))
+    assert seen
+    create_person("late@region.example.org", PersonRole.PARTNER, "Late Comer", organisation=duplicate)
+    session().commit()
+    response = post_form(client, url, {"seen": seen.group(1)})
+    assert response.status_code == 409
+    page = text(response)
+    assert "The records changed since the preview, so nothing was merged" in page and "People: 2" in page
+    assert post_form(client, url).status_code == 409  # a confirmation without what it saw is not taken either
+    session().expire_all()
+    assert session().get(Organisation, duplicate.id) is not None
+    assert confirm(client, url).status_code == 302

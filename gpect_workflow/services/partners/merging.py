@@ -13,13 +13,14 @@ both records, so its journal still says who was who.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, fields
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import InstrumentedAttribute
 
-from ...errors import NotFound, PermissionDenied, ValidationError
+from ...errors import NotFound, PermissionDenied, StaleObject, ValidationError
 from ...models import (
     ApiToken,
     CommitteeDecision,
@@ -67,6 +68,19 @@ _MAX_ID = 2**31 - 1
 _BULK = {"synchronize_session": False}
 
 
+def _fingerprint(merge: OrganisationMerge | PersonMerge) -> str:
+    """A digest of everything a preview counted: another value at confirmation means the records changed."""
+    counted = {field.name: getattr(merge, field.name) for field in fields(merge) if field.name != "target"}
+    text = f"{counted!r}|{merge.target.id}:{merge.target.name}"
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _check_seen(merge: OrganisationMerge | PersonMerge, seen: str | None) -> None:
+    """``StaleObject`` when the confirmation names a preview other than what the merge would now move."""
+    if seen is not None and seen != merge.fingerprint:
+        raise StaleObject(Refusal.MERGE_CHANGED_SINCE_PREVIEW)
+
+
 @dataclass(frozen=True, slots=True)
 class OrganisationMerge:
     """What merging one organisation into another moves (the preview), or moved (the result)."""
@@ -82,6 +96,11 @@ class OrganisationMerge:
     people: int
     #: The source's referent, who stops being one because the target has its own.
     dropped_referent: str | None
+
+    @property
+    def fingerprint(self) -> str:
+        """What the preview showed, for its confirmation to carry back (``seen``)."""
+        return _fingerprint(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +132,11 @@ class PersonMerge:
     #: Whether the source was its organisation's referent and the target, of the same one, takes over.
     referent_passes: bool
 
+    @property
+    def fingerprint(self) -> str:
+        """What the preview showed, for its confirmation to carry back (``seen``)."""
+        return _fingerprint(self)
+
 
 # --- Organisations ---------------------------------------------------------------------------------------------
 
@@ -123,11 +147,13 @@ def organisation_merge_preview(actor: Person, source_id: int, target_id: int) ->
     return _organisation_counts(source, target)
 
 
-def merge_organisations(actor: Person, source_id: int, target_id: int) -> OrganisationMerge:
+def merge_organisations(actor: Person, source_id: int, target_id: int, seen: str | None = None) -> OrganisationMerge:
     """Move every role mapping and person of organisation ``source_id`` to ``target_id``, then delete the
-    source (administrators). When both have a referent, the target's stays and the source's loses the flag."""
+    source (administrators). When both have a referent, the target's stays and the source's loses the flag.
+    ``seen``: the ``fingerprint`` of the preview confirmed, refused when the records changed since."""
     source, target = _organisations(actor, source_id, target_id, lock=True)
     merged = _organisation_counts(source, target)
+    _check_seen(merged, seen)
     plans = _plans(sa.select(RoleAssignment.plan_id).where(RoleAssignment.organisation_id == source.id))
     if merged.dropped_referent is not None:
         _execute(sa.update(Person).where(Person.organisation_id == source.id).values(is_referent=False))
@@ -173,12 +199,13 @@ def person_merge_preview(actor: Person, source_id: int, target_id: int) -> Perso
     return _person_counts(source, target)
 
 
-def merge_people(actor: Person, source_id: int, target_id: int) -> PersonMerge:
+def merge_people(actor: Person, source_id: int, target_id: int, seen: str | None = None) -> PersonMerge:
     """Move every reference to person ``source_id`` (plan roles, tasks, plans led, decisions, indicator values,
     journal, API tokens, emails) to ``target_id``, then delete the source (administrators; not their own
-    account). The target keeps its own address, role and settings."""
+    account). The target keeps its own address, role and settings. ``seen``: as for ``merge_organisations``."""
     source, target = _people(actor, source_id, target_id, lock=True)
     merged = _person_counts(source, target)
+    _check_seen(merged, seen)
     plans = _plans(_plans_naming(source.id))
     _move_person_rows(source, target)
     if source.is_referent:

@@ -14,7 +14,7 @@ from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
-from ...errors import PermissionDenied
+from ...errors import PermissionDenied, StaleObject
 from ...refusals import Refusal
 from ...services.access import is_active_admin
 from ...services.partners.directory import (
@@ -30,7 +30,9 @@ from ...services.partners.merging import (
     person_merge_preview,
 )
 from ...services.partners.people import get_person
+from ...services.unit_of_work import after_rollback
 from ..auth import signed_in
+from ..refusals import refusal_text
 from .directory import render
 
 #: Candidates listed to merge into.
@@ -79,10 +81,18 @@ def choose_organisation(organisation_id: int) -> Any:
 @signed_in
 def merge_organisation_into(organisation_id: int, target_id: int) -> Any:
     """What merging the organisation into the target moves (GET), or the merge itself (POST)."""
+
+    def preview(status: int = 200, changed: str | None = None) -> tuple[str, int]:
+        found = organisation_merge_preview(current_user, organisation_id, target_id)
+        return render("merge_organisation.html", status, preview=found, changed=changed)
+
     if request.method == "GET":
-        preview = organisation_merge_preview(current_user, organisation_id, target_id)
-        return render("merge_organisation.html", preview=preview)
-    merged = merge_organisations(current_user, organisation_id, target_id)
+        return preview()
+    try:
+        merged = merge_organisations(current_user, organisation_id, target_id, request.form.get("seen", ""))
+    except StaleObject as error:
+        words = refusal_text(error)
+        return after_rollback(lambda: preview(409, words))
     message = gettext(
         "%(source)s was merged into %(target)s: its role mappings and people now belong to %(target)s.",
         source=merged.source_name,
@@ -115,10 +125,18 @@ def choose_person(person_id: int) -> Any:
 @signed_in
 def merge_person_into(person_id: int, target_id: int) -> Any:
     """What merging the person into the target moves (GET), or the merge itself (POST)."""
+
+    def preview(status: int = 200, changed: str | None = None) -> tuple[str, int]:
+        found = person_merge_preview(current_user, person_id, target_id)
+        return render("merge_person.html", status, preview=found, changed=changed)
+
     if request.method == "GET":
-        preview = person_merge_preview(current_user, person_id, target_id)
-        return render("merge_person.html", preview=preview)
-    merged = merge_people(current_user, person_id, target_id)
+        return preview()
+    try:
+        merged = merge_people(current_user, person_id, target_id, request.form.get("seen", ""))
+    except StaleObject as error:
+        words = refusal_text(error)
+        return after_rollback(lambda: preview(409, words))
     message = gettext(
         "%(source)s (%(email)s) was merged into %(target)s: the plans, tasks and journals that named them now "
         "name %(target)s.",
