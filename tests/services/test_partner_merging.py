@@ -42,8 +42,10 @@ from gpect_workflow.services.partners.merging import (
 )
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person, find_person
+from tests.conftest import database_kind
 from tests.plan_helpers import start_five_levers_plan
 from tests.refusing import refused
+from tests.services.test_concurrency import run_together
 
 
 @pytest.fixture
@@ -406,3 +408,45 @@ def test_a_merge_confirming_a_preview_that_changed_since_is_refused(admin: Perso
     session().commit()
     with refused(StaleObject, Refusal.MERGE_CHANGED_SINCE_PREVIEW):
         merge_people(admin, first.id, second.id, seen)
+
+
+def _merger(admin_id: int, source: int, target: int, not_found: list[int]) -> Any:
+    """A worker of ``run_together``: the administrator merges ``source`` into ``target``; a 404 is noted."""
+
+    def prepare() -> Any:
+        actor = session().get(Person, admin_id)
+        assert actor is not None
+
+        def call() -> None:
+            try:
+                merge_organisations(actor, source, target)
+            except NotFound:
+                not_found.append(source)
+
+        return call
+
+    return prepare
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(database_kind() != "postgres", reason="needs PostgreSQL: SQLite has no row locks")
+def test_two_merges_of_the_same_pair_at_the_same_moment_merge_once(database_url: str, admin: Person) -> None:
+    """Each merge locks both rows (in id order, so neither waits for the other forever): the second finds the
+    first's source gone and is told so, and exactly one of the two organisations is left."""
+    admin_id = admin.id
+    for round_number in range(4):
+        first = ensure_organisation(f"Doublon {round_number}", OrganisationKind.OTHER, None)
+        second = ensure_organisation(f"Doublon {round_number} bis", OrganisationKind.OTHER, None)
+        create_person(f"p{round_number}@example.org", PersonRole.PARTNER, "P", organisation=second)
+        session().commit()
+        ids, not_found = (first.id, second.id), []
+
+        workers = {"one": _merger(admin_id, *ids, not_found), "other": _merger(admin_id, ids[1], ids[0], not_found)}
+        run_together(database_url, workers)
+        session().rollback()
+        left = list(session().scalars(sa.select(Organisation.id).where(Organisation.id.in_(ids))))
+        assert len(left) == 1 and len(not_found) == 1
+        person = session().scalar(sa.select(Person).where(Person.email == f"p{round_number}@example.org"))
+        assert person is not None and person.organisation_id == left[0]
+        merged_events = session().scalar(sa.select(sa.func.count()).where(Event.kind == "organisation_merged"))
+        assert merged_events == 0  # no plan played a role of either
