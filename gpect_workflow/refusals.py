@@ -49,6 +49,8 @@ class Refusal(StrEnum):
     WORKERS_ASK_FOR_TIME = "workers_ask_for_time"
     COMMITTEE_DECIDES = "committee_decides"
     OUTBOX_FOR_ADMINISTRATORS = "outbox_for_administrators"
+    ADMINISTRATORS_MERGE = "administrators_merge"
+    MERGE_OWN_ACCOUNT = "merge_own_account"
 
     # Changes the state of things does not allow now.
     TASK_CANNOT_GO = "task_cannot_go"
@@ -85,6 +87,8 @@ class Refusal(StrEnum):
     IMPORT_REFUSED = "import_refused"
     IMPORT_FAILED = "import_failed"
     DIRECTORY_CHANGED_SINCE_PREVIEW = "directory_changed_since_preview"
+    MERGE_INTO_ITSELF = "merge_into_itself"
+    MERGE_CHANGED_SINCE_PREVIEW = "merge_changed_since_preview"
 
     # Definitions.
     DEFINITION_CHANGED_WITHOUT_VERSION = "definition_changed_without_version"
@@ -135,6 +139,10 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.WORKERS_ASK_FOR_TIME: N_("Only the task's assignee or the people of its role may ask for more time."),
     Refusal.COMMITTEE_DECIDES: N_("Only the steering committee decides at a gate."),
     Refusal.OUTBOX_FOR_ADMINISTRATORS: N_("The outbox is for administrators."),
+    Refusal.ADMINISTRATORS_MERGE: N_("Only administrators merge duplicates of the partners directory."),
+    Refusal.MERGE_OWN_ACCOUNT: N_(
+        "You cannot merge your own account into another: ask another administrator, or merge the other into yours."
+    ),
     Refusal.TASK_CANNOT_GO: N_("This task cannot go from “%(current)s” to “%(target)s”."),
     Refusal.TASK_ALREADY_IN_STATUS: N_("The task is already “%(current)s”: someone may have done it a moment ago."),
     Refusal.PLAN_ALREADY_IN_STATUS: N_("The plan is already “%(current)s”: someone may have done it a moment ago."),
@@ -172,6 +180,10 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.IMPORT_FAILED: N_("Nothing was imported: line %(line)s could not be saved (%(reason)s)."),
     Refusal.DIRECTORY_CHANGED_SINCE_PREVIEW: N_(
         "The directory changed since the preview: check the new preview before importing."
+    ),
+    Refusal.MERGE_INTO_ITSELF: N_("A record cannot be merged into itself: choose another one to merge it into."),
+    Refusal.MERGE_CHANGED_SINCE_PREVIEW: N_(
+        "The records changed since the preview, so nothing was merged: check the new preview, then confirm again."
     ),
     Refusal.DEFINITION_CHANGED_WITHOUT_VERSION: N_(
         "A workflow definition changed without a new version number: %(details)s"

@@ -12,6 +12,7 @@ from .committee import reports
 from .partners import directory as partners_directory
 from .partners import forms as partners_forms
 from .partners import importing as partners_import
+from .partners import merging as partners_merging
 from .plans import listing as plans_listing
 from .plans import page as plan_page
 from .plans import wizard
@@ -46,6 +47,7 @@ def ui_blueprint() -> Blueprint:
     partners_directory.register(blueprint)
     partners_forms.register(blueprint)
     partners_import.register(blueprint)
+    partners_merging.register(blueprint)
     outbox.register(blueprint)
     calendar_feed.register(blueprint)
     return blueprint

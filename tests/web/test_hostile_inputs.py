@@ -105,6 +105,8 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "person_id": first(Person),
             "message_id": first(OutboxMessage),
             "token_id": first(ApiToken),
+            # A merge's target that names nothing: the crawl's confirmations are refused, the demo stays whole.
+            "target_id": "2147483647",
             "purpose": "login",
             "token": "abc",
             "filename": "gpect.css",

@@ -20,7 +20,7 @@ from flask_login import current_user
 from ...errors import NotFound, PermissionDenied
 from ...models import OrganisationKind
 from ...refusals import Refusal
-from ...services.access import can_edit_people, can_manage_directory
+from ...services.access import can_edit_people, can_manage_directory, is_active_admin
 from ...services.paging import page_number
 from ...services.partners.directory import (
     NO_TERRITORY,
@@ -53,6 +53,7 @@ def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         kinds=list(ORGANISATION_KINDS),
         can_manage=can_manage_directory(current_user),
         can_edit_people=can_edit_people(current_user),
+        can_merge=is_active_admin(current_user),
         **context,
     )
     return page, status

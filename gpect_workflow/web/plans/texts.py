@@ -65,6 +65,9 @@ def describe(entry: JournalEntry) -> str:
         return _reassigned_sentence(entry, task)
     if kind in ("deadline_moved", "more_time_requested"):
         return _deadline_sentence(entry, task)
+    if kind in _MERGE_SENTENCES:
+        data = event.data or {}
+        return gettext(_MERGE_SENTENCES[kind], source=data.get("from_name", "–"), target=data.get("into_name", "–"))
     if kind == "deadlines_shifted":
         days = (event.data or {}).get("days", 0)
         return counted(
@@ -80,6 +83,10 @@ _STAGE_SENTENCES = {
     "stage_awaiting_decision": N_("The stage “%(stage)s” awaits the steering committee's decision"),
     "stage_closed": N_("Closed the stage “%(stage)s”"),
     "stage_reopened": N_("Reopened the stage “%(stage)s”"),
+}
+_MERGE_SENTENCES = {
+    "organisation_merged": N_("Merged the organisation “%(source)s”, entered twice, into “%(target)s”"),
+    "person_merged": N_("Merged %(source)s, entered twice, into %(target)s"),
 }
 _PLAN_SENTENCES = {
     "on_hold": N_("Put the plan on hold"),
