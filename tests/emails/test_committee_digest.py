@@ -171,8 +171,7 @@ def context(language: str, variant: str) -> dict[str, Any]:
                     plan_name=w["plan"],
                     title=w["indicator"],
                     value=percent[0],
-                    target=percent[1],
-                    direction="increase",
+                    target="≥ " + percent[1],
                     measured_on=date(2026, 12, 1),
                     plan_url=plan_url(12),
                 ),
@@ -180,8 +179,7 @@ def context(language: str, variant: str) -> dict[str, Any]:
                     plan_name=w["plan2"],
                     title=w["indicator2"],
                     value=euros[0],
-                    target=euros[1],
-                    direction="decrease",
+                    target="≤ " + euros[1],
                     measured_on=None,
                     plan_url=plan_url(13),
                 ),
@@ -346,12 +344,12 @@ SUBJECTS = {
     (
         "fr",
         "weekly",
-    ): "Comité de pilotage\u00a0: 2 décisions attendues, 2 plans à surveiller, 2 indicateurs hors cible",
+    ): "Comité de pilotage\u00a0: 2 décisions attendues, 2 plans à surveiller, 2 indicateurs en retard sur la cible",
     ("fr", "daily-gate"): "Comité de pilotage\u00a0: 1 décision attendue",
-    ("fr", "truncated"): "Comité de pilotage\u00a0: 1 plan à surveiller, 1 indicateur hors cible",
-    ("en", "weekly"): "Steering committee: 2 decisions awaited, 2 plans off track, 2 indicators off target",
+    ("fr", "truncated"): "Comité de pilotage\u00a0: 1 plan à surveiller, 1 indicateur en retard sur la cible",
+    ("en", "weekly"): "Steering committee: 2 decisions awaited, 2 plans off track, 2 indicators behind target",
     ("en", "daily-gate"): "Steering committee: 1 decision awaited",
-    ("en", "truncated"): "Steering committee: 1 plan off track, 1 indicator off target",
+    ("en", "truncated"): "Steering committee: 1 plan off track, 1 indicator behind target",
 }
 
 
@@ -369,12 +367,12 @@ def test_reasons_and_directions_read_right(app: Flask) -> None:
     assert (
         "- l'étape «\u00a0Construire la formation\u00a0» devait s'achever le 3 décembre 2026 (il y a 5 jours)" in french
     )
-    assert "Cible\u00a0: au moins 57\u00a0%" in french and "Cible\u00a0: au plus 120\u202f000 euros" in french
+    assert "Cible\u00a0: ≥ 57\u00a0%" in french and "Cible\u00a0: ≤ 120\u202f000 euros" in french
     assert (
         "- 3 tasks more than 7 days late (up to 12 days): France Travail Chartres (2), organisation not known (1)"
     ) in english
     assert "- the “Build the course” stage was planned to end on 3 December 2026 (5 days ago)" in english
-    assert "Target: at least 57%" in english and "Target: at most 120,000 euros" in english
+    assert "Target: ≥ 57%" in english and "Target: ≤ 120,000 euros" in english
     assert "Only the first plans are listed here" in render("en", "truncated").text
     assert "Only the first plans" not in english
 
@@ -619,7 +617,7 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     chartres_url, gien_url = f"http://gpect.test/plans/{world.chartres.id}", f"http://gpect.test/plans/{world.gien.id}"
 
     assert (
-        marie.subject == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur hors cible"
+        marie.subject == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur en retard sur la cible"
     )
     text = marie.body_text
     assert "«\u00a0Chartres\u00a0» (Agglomération chartraine)\nÉtape\u00a0: Observer et analyser\n" in text
@@ -628,16 +626,16 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
         "- 1 tâche en retard de plus de 7 jours (jusqu'à 13 jours)\u00a0: Organisation employment_service (1)" in text
     )
     assert "- l'étape «\u00a0Observer et analyser\u00a0» devait s'achever le 10 décembre 2026 (il y a 4 jours)" in text
-    assert "- indicateur hors cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
+    assert "- indicateur en retard sur la cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
     assert (
-        "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: au moins 8\nOuvrir le plan\u00a0: " + chartres_url
+        "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: ≥ 8\nOuvrir le plan\u00a0: " + chartres_url
         in text
     )
     assert f"Ouvrir le plan\u00a0: {gien_url}" in text
     assert "En pause" not in text and "Calme" not in text
     assert marie.body_html is not None and 'lang="fr"' in marie.body_html and gien_url in marie.body_html
 
-    assert john.subject == "Steering committee: 1 decision awaited, 1 plan off track, 1 indicator off target"
+    assert john.subject == "Steering committee: 1 decision awaited, 1 plan off track, 1 indicator behind target"
     assert "Stage: Observe and analyse" in john.body_text and "“Partners involved”" in john.body_text
     assert "Gien" not in john.body_text, "John sits on the Chartres committee only"
     assert "Gien" not in admin.body_text, "an administrator hears of the committees they sit on only"
