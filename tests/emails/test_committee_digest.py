@@ -617,7 +617,8 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     chartres_url, gien_url = f"http://gpect.test/plans/{world.chartres.id}", f"http://gpect.test/plans/{world.gien.id}"
 
     assert (
-        marie.subject == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur en retard sur la cible"
+        marie.subject
+        == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur en retard sur la cible"
     )
     text = marie.body_text
     assert "«\u00a0Chartres\u00a0» (Agglomération chartraine)\nÉtape\u00a0: Observer et analyser\n" in text
@@ -627,10 +628,7 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     )
     assert "- l'étape «\u00a0Observer et analyser\u00a0» devait s'achever le 10 décembre 2026 (il y a 4 jours)" in text
     assert "- indicateur en retard sur la cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
-    assert (
-        "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: ≥ 8\nOuvrir le plan\u00a0: " + chartres_url
-        in text
-    )
+    assert "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: ≥ 8\nOuvrir le plan\u00a0: " + chartres_url in text
     assert f"Ouvrir le plan\u00a0: {gien_url}" in text
     assert "En pause" not in text and "Calme" not in text
     assert marie.body_html is not None and 'lang="fr"' in marie.body_html and gien_url in marie.body_html

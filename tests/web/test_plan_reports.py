@@ -79,7 +79,10 @@ def test_the_csv_speaks_english_to_an_english_reader(client: FlaskClient, plan: 
     session().commit()
     table = rows(sign_in(client, dummy_lead).get(f"/plans/{plan.id}/report.csv"))
     assert table[0][:5] == ["Plan", "Row type", "Stage", "Item", "Status"]
-    assert any(row[1] == "indicator" and row[3] == "Companies surveyed" and row[17] == "behind target (target ≥ 50)" for row in table)
+    assert any(
+        row[1] == "indicator" and row[3] == "Companies surveyed" and row[17] == "behind target (target ≥ 50)"
+        for row in table
+    )
 
 
 def test_the_printable_page_carries_the_charts_with_their_values(
