@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
 from flask.views import MethodView
 
 from ..services.indicators.measurements import (
@@ -83,4 +84,4 @@ class MeasurementById(MethodView):
     def delete(self, indicator_id: int, measurement_id: int) -> Any:
         """Delete a measurement (the plan lead or an administrator); the journal keeps what it was."""
         delete_measurement(api_person(), indicator_id, measurement_id)
-        return None
+        return Response(status=204)  # no body, and no JSON content type announcing one
