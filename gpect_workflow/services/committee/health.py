@@ -47,7 +47,7 @@ class OffTrackKind(StrEnum):
     TASKS_LATE = "tasks_late"
     #: The current stage is still open (or waiting at its gate) after its planned end date.
     STAGE_PAST_END = "stage_past_end"
-    #: An indicator's latest value is below its target (one reason per indicator).
+    #: An indicator's latest value is behind its target, following its direction (one reason per indicator).
     INDICATOR_BELOW_TARGET = "indicator_below_target"
 
 
