@@ -21,6 +21,7 @@ from flask import Flask
 
 from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
+from gpect_workflow.definitions.model import IndicatorDirection
 from gpect_workflow.errors import ConfigurationError
 from gpect_workflow.models import (
     Indicator,
@@ -638,6 +639,38 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     assert "Gien" not in john.body_text, "John sits on the Chartres committee only"
     assert "Gien" not in admin.body_text, "an administrator hears of the committees they sit on only"
     assert (marie.plan_id, marie.task_id) == (None, None)
+
+
+def test_an_indicator_meant_to_go_down_is_behind_its_target_above_it_in_both_languages(
+    world: World, clock: FrozenClock
+) -> None:
+    """The digest lists what the one status rule calls behind target, with the comparison of the direction:
+    12 for a target of at most 10 is behind it; 8 for at most 10 is reached and not listed."""
+    indicator = session().scalar(
+        sa.select(Indicator).where(Indicator.plan_id == world.chartres.id, Indicator.key == "partners-involved")
+    )
+    assert indicator is not None
+    indicator.direction, indicator.target = IndicatorDirection.DECREASE, 10
+    session().add(Measurement(indicator_id=indicator.id, value=12, measured_on=date(2026, 12, 9), recorded_dt=now()))
+    session().commit()
+    tick_at(clock, paris(MONDAY, 14, 31))
+    by_person = {m.recipient_id: m for m in digests()}
+    marie, john = by_person[world.marie.id].body_text, by_person[world.john.id].body_text
+    assert "Dernière valeur\u00a0: 12 (9 décembre 2026)\nCible\u00a0: ≤ 10\n" in marie
+    assert "- indicateur en retard sur la cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in marie
+    assert "Latest value: 12 (9 December 2026)\nTarget: ≤ 10\n" in john and "indicator behind target" in john
+
+
+def test_an_indicator_meant_to_go_down_and_under_its_target_is_not_listed(world: World, clock: FrozenClock) -> None:
+    indicator = session().scalar(
+        sa.select(Indicator).where(Indicator.plan_id == world.chartres.id, Indicator.key == "partners-involved")
+    )
+    assert indicator is not None
+    indicator.direction, indicator.target = IndicatorDirection.DECREASE, 10
+    session().commit()
+    tick_at(clock, paris(MONDAY, 14, 31))
+    john = next(m for m in digests() if m.recipient_id == world.john.id)
+    assert "indicator behind target" not in john.subject and "Partners involved" not in john.body_text
 
 
 def test_weekday_and_frequency_follow_the_settings(world: World, app: Flask, clock: FrozenClock) -> None:
