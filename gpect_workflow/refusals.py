@@ -28,6 +28,7 @@ class Refusal(StrEnum):
     NO_SUCH_PERSON = "no_such_person"
     NO_SUCH_ORGANISATION = "no_such_organisation"
     NO_SUCH_INDICATOR = "no_such_indicator"
+    NO_SUCH_MEASUREMENT = "no_such_measurement"
     NO_SUCH_TOKEN = "no_such_token"
     NO_SUCH_MESSAGE = "no_such_message"
     NO_SUCH_DEFINITION = "no_such_definition"
@@ -116,6 +117,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_SUCH_PERSON: N_("This person does not exist, or you may not see them."),
     Refusal.NO_SUCH_ORGANISATION: N_("This organisation does not exist."),
     Refusal.NO_SUCH_INDICATOR: N_("This indicator does not exist, or you may not see it."),
+    Refusal.NO_SUCH_MEASUREMENT: N_("This measurement does not exist, or you may not see it."),
     Refusal.NO_SUCH_TOKEN: N_("This API token does not exist."),
     Refusal.NO_SUCH_MESSAGE: N_("This message does not exist."),
     Refusal.NO_SUCH_DEFINITION: N_("No workflow definition is registered under the key %(key)s."),

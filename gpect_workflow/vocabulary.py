@@ -86,6 +86,20 @@ DIRECTIONS = {
     "increase": N_("higher is better"),
     "decrease": N_("lower is better"),
 }
+#: Where an indicator stands against its target (``services.indicators.status.IndicatorStatus``).
+INDICATOR_STATUSES = {
+    "on_target": N_("target reached"),
+    "off_target": N_("behind target"),
+    "no_target": N_("no target"),
+    "no_measurement": N_("no data"),
+}
+#: The target with the comparison its direction asks for (``TargetComparison``), e.g. "target ≤ 120,000".
+TARGET_COMPARISONS = {
+    "at_least": N_("target ≥ %(target)s"),
+    "at_most": N_("target ≤ %(target)s"),
+}
+#: The comparison alone, the same in every language (emails, CSV).
+COMPARISON_SIGNS = {"at_least": "≥", "at_most": "≤"}
 ORGANISATION_KINDS = {
     "local_authority": N_("Local authority"),
     "employment_house": N_("Employment house (Maison de l'Emploi)"),
@@ -140,6 +154,7 @@ LABELS: dict[str, dict[str, str]] = {
     "decision": DECISIONS,
     "unit": UNITS,
     "direction": DIRECTIONS,
+    "indicator_status": INDICATOR_STATUSES,
     "organisation_kind": ORGANISATION_KINDS,
     "person_role": PERSON_ROLES,
     "delivery_problem": DELIVERY_PROBLEMS,

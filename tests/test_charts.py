@@ -81,3 +81,20 @@ def test_a_burnup_chart_refuses_series_of_different_lengths() -> None:
 @pytest.mark.parametrize(("raw", "step"), [(0.3, 0.5), (1, 1), (3, 5), (12, 20), (45, 50), (0, 1), (101, 200)])
 def test_ticks_are_round(raw: float, step: float) -> None:
     assert nice_step(raw) == pytest.approx(step)
+
+
+def test_the_last_point_and_the_target_line_say_where_the_indicator_stands() -> None:
+    points = [Point(date(2026, 1, 1), 150_000), Point(date(2026, 6, 1), 131_500)]
+    words = ChartWords(title="Budget", description="d", target_line="target ≤ 120,000", standing="behind target")
+    root = parse(indicator_chart(points, 120_000, words, chart_id="budget", status="off_target"))
+    assert root.get("data-status") == "off_target"
+    markers = root.findall(".//svg:circle[@class='point']", NS)
+    assert [m.get("data-latest") for m in markers] == [None, "true"]
+    assert markers[-1].get("fill") == "#a1231b" and markers[0].get("fill") == "#1f4e8c"
+    assert markers[-1].findtext("svg:title", namespaces=NS).endswith("(behind target)")
+    texts = [t.text for t in root.findall(".//svg:text", NS)]
+    assert "target ≤ 120,000" in texts
+    reached = parse(indicator_chart(points, 140_000, words, chart_id="budget", status="on_target"))
+    assert reached.findall(".//svg:circle[@class='point']", NS)[-1].get("fill") == "#1c6b3a"
+    unknown = parse(indicator_chart(points, None, ChartWords(title="t", description="d"), status="no_target"))
+    assert unknown.findall(".//svg:circle[@class='point']", NS)[-1].get("fill") == "#1f4e8c"

@@ -17,6 +17,7 @@ from ..models import (
     TaskStatus,
 )
 from ..notifications.problems import DeliveryProblem
+from ..services.indicators.status import IndicatorStatus, TargetComparison, status_of, target_comparison
 from ..services.tasks.texts import task_texts
 from ..validation import MINUTES_MAX_LENGTH
 from .fields import (
@@ -355,6 +356,14 @@ class MeasurementCreateSchema(StrictSchema):
     source = Text(validate=validate.Length(max=300))
 
 
+class MeasurementUpdateSchema(StrictSchema):
+    """A correction: only the fields given change; ``source`` null or empty clears it."""
+
+    value = fields.Float(allow_nan=False)
+    measured_on = Day()
+    source = Text(allow_none=True, validate=validate.Length(max=300))
+
+
 class IndicatorSchema(Schema):
     id = fields.Integer(required=True)
     plan_id = fields.Integer(required=True)
@@ -363,10 +372,37 @@ class IndicatorSchema(Schema):
     unit = fields.String(required=True)
     target = fields.Float(allow_none=True)
     direction = fields.String(required=True)
+    status = fields.Method(
+        "_status",
+        required=True,
+        metadata={
+            "type": "string",
+            "enum": [status.value for status in IndicatorStatus],
+            "description": "The latest measurement against the target, following the direction: `on_target` "
+            "(reached: at or above it for `increase`, at or below it for `decrease`), `off_target` (behind it), "
+            "`no_target` (measured, no target set) or `no_measurement`.",
+        },
+    )
+    comparison = fields.Method(
+        "_comparison",
+        required=True,
+        metadata={
+            "type": "string",
+            "enum": [comparison.value for comparison in TargetComparison],
+            "description": "How a value reaches the target: `at_least` (≥, for `increase`) or `at_most` "
+            "(≤, for `decrease`).",
+        },
+    )
     measurements = fields.List(fields.Nested(MeasurementSchema), required=True)
 
     def _title(self, indicator: Any) -> dict[str, str]:
         return {"fr": indicator.title_fr, "en": indicator.title_en}
+
+    def _status(self, indicator: Any) -> str:
+        return status_of(indicator).value
+
+    def _comparison(self, indicator: Any) -> str:
+        return target_comparison(indicator.direction).value
 
 
 class IndicatorListSchema(Schema):

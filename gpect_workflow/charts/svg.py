@@ -40,6 +40,10 @@ class ChartWords:
     target: str = "target"
     total: str = "total"
     no_data: str = "no data"
+    #: The target line's text with its comparison ("target ≤ 120,000"); else "<target> : <number>".
+    target_line: str | None = None
+    #: The latest value's standing against the target ("behind target"), said on the last point.
+    standing: str | None = None
     format_date: Callable[[date], str] = field(default=lambda day: day.isoformat())
     format_number: Callable[[float], str] = field(default=lambda value: f"{value:g}")
 
@@ -50,14 +54,24 @@ class Point:
     value: float
 
 
+#: The colour of the last point by the indicator's status code (``services.indicators.status``).
+STATUS_COLOURS = {"on_target": DONE, "off_target": TARGET}
+
+
 def indicator_chart(
-    points: Sequence[Point], target: float | None, words: ChartWords, *, chart_id: str = "indicator"
+    points: Sequence[Point],
+    target: float | None,
+    words: ChartWords,
+    *,
+    chart_id: str = "indicator",
+    status: str | None = None,
 ) -> str:
-    """Measured values over time as a line with markers, and the target as a dashed line."""
+    """Measured values over time as a line with markers, and the target as a dashed line; the last point
+    is coloured and labelled by ``status`` (green when the target is reached, red when behind it)."""
     points = sorted(points, key=lambda point: point.day)
     values = [point.value for point in points] + ([target] if target is not None else [])
     frame = _Frame(_day_range([point.day for point in points]), _value_range(values))
-    parts = [_open(words, chart_id, "indicator", target=target), *frame.axes(words)]
+    parts = [_open(words, chart_id, "indicator", target=target, status=status), *frame.axes(words)]
     if target is not None:
         y = frame.y(target)
         parts.append(
@@ -66,7 +80,7 @@ def indicator_chart(
         )
         parts.append(
             f'<text x="{WIDTH - MARGIN_RIGHT}" y="{y - 5:.1f}" text-anchor="end" fill="{TARGET}" font-size="12">'
-            f"{escape(words.target)} : {escape(words.format_number(target))}</text>"
+            f"{escape(words.target_line or f'{words.target} : {words.format_number(target)}')}</text>"
         )
     if not points:
         parts.append(_centered_note(words.no_data))
@@ -75,7 +89,8 @@ def indicator_chart(
         parts.append(
             f'<polyline class="series" points="{coordinates}" fill="none" stroke="{VALUE}" stroke-width="2.5"/>'
         )
-        parts.extend(_marker(frame, point, words, VALUE) for point in points)
+        parts.extend(_marker(frame, point, words, VALUE) for point in points[:-1])
+        parts.append(_marker(frame, points[-1], words, STATUS_COLOURS.get(status or "", VALUE), last=True))
     legend: list[tuple[str, str, str | None]] = [(words.series, VALUE, None)]
     if target is not None:
         legend.append((words.target, TARGET, "6 4"))
@@ -112,8 +127,10 @@ def burnup_chart(
     return "".join(parts)
 
 
-def _open(words: ChartWords, chart_id: str, kind: str, target: float | None = None) -> str:
+def _open(words: ChartWords, chart_id: str, kind: str, target: float | None = None, status: str | None = None) -> str:
     target_attribute = f' data-target="{target:g}"' if target is not None else ""
+    if status:
+        target_attribute += f" data-status={quoteattr(status)}"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" viewBox="0 0 {WIDTH} {HEIGHT}" '
         f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-labelledby="{chart_id}-title {chart_id}-desc"'
@@ -124,10 +141,14 @@ def _open(words: ChartWords, chart_id: str, kind: str, target: float | None = No
     )
 
 
-def _marker(frame: _Frame, point: Point, words: ChartWords, colour: str) -> str:
+def _marker(frame: _Frame, point: Point, words: ChartWords, colour: str, last: bool = False) -> str:
     label = f"{words.format_date(point.day)} : {words.format_number(point.value)}"
+    if last and words.standing:
+        label += f" ({words.standing})"
+    latest = ' data-latest="true"' if last else ""
     return (
-        f'<circle class="point" cx="{frame.x(point.day):.1f}" cy="{frame.y(point.value):.1f}" r="4" fill="{colour}" '
+        f'<circle class="point"{latest} cx="{frame.x(point.day):.1f}" cy="{frame.y(point.value):.1f}" r="4" '
+        f'fill="{colour}" '
         f'data-date="{point.day.isoformat()}" data-value="{point.value:g}"><title>{escape(label)}</title></circle>'
     )
 

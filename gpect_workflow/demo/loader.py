@@ -150,27 +150,51 @@ def _finish_open_stage(plan: Plan, history: FrozenClock) -> None:
         change_task_status(_assignee(ready[0], plan.lead), ready[0].id, TaskStatus.DONE, note="Réalisé.")
 
 
-#: Share of the target reached at three measurements spread over the plan's life (the last one short of it).
-_PROGRESSION = (0.3, 0.6, 0.85)
+#: Share of the target at the first measurement, by direction: far from it, as a plan starts.
+_FIRST_SHARE = {IndicatorDirection.INCREASE: 0.3, IndicatorDirection.DECREASE: 2.0}
+#: Share of the target at the latest measurement, by direction and whether the target is reached by then.
+_LATEST_SHARE = {
+    (IndicatorDirection.INCREASE, True): 1.1,
+    (IndicatorDirection.INCREASE, False): 0.8,
+    (IndicatorDirection.DECREASE, True): 0.8,
+    (IndicatorDirection.DECREASE, False): 1.3,
+}
+#: Measurements per indicator: about one a month over the plan's life, at least three, at most six.
+_FEWEST, _MOST = 3, 6
 
 
 def _measure(plan: Plan, lead: Person, start: date, today: date) -> None:
-    """Three measurements of each indicator with a target, approaching it as a real plan would."""
+    """Measurements of each indicator with a target, about monthly over the plan's past, approaching the
+    target as a real plan would: in each plan the first indicator meant to go down stays above its target
+    (behind it), the others alternate between reached and behind."""
     span = (today - start).days
-    for indicator in session().scalars(sa.select(Indicator).where(Indicator.plan_id == plan.id).order_by(Indicator.id)):
-        if indicator.target is None or span < 3:
-            continue
-        for step, share in enumerate(_PROGRESSION, start=1):
-            if indicator.direction is IndicatorDirection.DECREASE:
-                value = indicator.target * (2 - share)
-            else:
-                value = indicator.target * share
-            if indicator.unit in ("count", "people"):
-                value = float(round(value))
-            elif indicator.unit == "percent":
-                value = min(100.0, round(value, 1))
-            day = start + timedelta(days=span * step // len(_PROGRESSION) - 1)
+    if span < _FEWEST:
+        return
+    count = max(_FEWEST, min(_MOST, span // 30))
+    decreasing_seen = 0
+    query = sa.select(Indicator).where(Indicator.plan_id == plan.id, Indicator.target.is_not(None))
+    for position, indicator in enumerate(session().scalars(query.order_by(Indicator.id))):
+        assert indicator.target is not None
+        if indicator.direction is IndicatorDirection.DECREASE:
+            reached = decreasing_seen > 0
+            decreasing_seen += 1
+        else:
+            reached = position % 2 == 0
+        first, latest = _FIRST_SHARE[indicator.direction], _LATEST_SHARE[indicator.direction, reached]
+        for step in range(1, count + 1):
+            share = first + (latest - first) * (step - 1) / (count - 1)
+            value = _rounded(indicator.target * share, indicator.unit)
+            # spread over the plan's past, a day or two apart from one indicator to the next
+            day = start + timedelta(days=max(0, span * step // count - 1 - position % 3))
             record_measurement(lead, indicator.id, value, day, "Tableau de bord du chef de projet")
+
+
+def _rounded(value: float, unit: str) -> float:
+    if unit in ("count", "people"):
+        return float(round(value))
+    if unit == "percent":
+        return min(100.0, round(value, 1))
+    return round(value, 2)
 
 
 class CappedClock(FrozenClock):

@@ -5,7 +5,7 @@ it at the reminder send hour (``REMINDER_SEND_HOUR``) in their own time zone: on
 ``COMMITTEE_DIGEST_WEEKDAY`` (the next working day when that day is a public holiday) with the default
 ``COMMITTEE_DIGEST_FREQUENCY=weekly``, on every working day with ``daily``, never with ``off``. It lists,
 for the active plans whose committee they sit on, the gates awaiting a decision, the plans off track with
-their reasons and the indicators off target (``services.committee`` decides all three, as the committee
+their reasons and the indicators behind target (``services.committee`` decides all three, as the committee
 page does). Nothing to report: no email. Administrators and plan leads get it only for the committees
 they sit on.
 
@@ -48,8 +48,10 @@ from ..services.committee.lateness import OFF_TRACK_LATE_DAYS
 from ..services.committee.oversight import committee_roles, plans_that_may_need_attention, sits_on_committee
 from ..services.context import session
 from ..services.definitions import get_definition
+from ..services.indicators.status import target_comparison
 from ..services.urls import public_url
 from ..services.zones import zone_or_default
+from ..vocabulary import COMPARISON_SIGNS
 from .digests import MAX_CATCH_UP_DAYS
 from .outbox import NewMessage
 from .reminders import default_hour
@@ -263,13 +265,13 @@ class OffTrackItem:
 
 @dataclass(frozen=True, slots=True)
 class IndicatorItem:
-    """An indicator below its target."""
+    """An indicator behind its target."""
 
     plan_name: str
     title: str
     value: str
+    #: The target with the comparison its direction asks for: "≥ 42", "≤ 120 000".
     target: str
-    direction: str
     measured_on: date | None
     plan_url: str
 
@@ -323,7 +325,7 @@ def _digest(
         period=current_app.config["COMMITTEE_DIGEST_FREQUENCY"],
         gates=sorted(_gates(listed, language), key=lambda g: (g.since is None, g.since or date.min, g.plan_name)),
         off_track=[_off_track(item, language) for item in listed if item.off_track],
-        indicators=[_indicator(item, i, language) for item in listed for i in item.indicators_below_target],
+        indicators=[_indicator(item, i, language) for item in listed for i in item.indicators_off_target],
         truncated=len(flagged) > MAX_PLANS_LISTED or found.total > len(found.plans),
         late_threshold=OFF_TRACK_LATE_DAYS,
         **context,
@@ -386,8 +388,8 @@ def _indicator(item: PlanHealth, indicator: IndicatorHealth, language: str) -> I
         plan_name=item.plan.name,
         title=indicator.title(language),
         value=format_quantity(indicator.latest_value, indicator.unit, language),
-        target=format_quantity(indicator.target, indicator.unit, language),
-        direction=indicator.direction.value,
+        target=f"{COMPARISON_SIGNS[target_comparison(indicator.direction)]} "
+        + format_quantity(indicator.target, indicator.unit, language),
         measured_on=indicator.measured_on,
         plan_url=plan_url(item.plan.id),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask_babel import format_decimal, format_number, gettext
 from markupsafe import Markup
 
@@ -10,6 +12,7 @@ from ..models import Indicator
 from ..services.plans.burnup import Burnup
 from .i18n import counted, current_language, short_date
 from .labels import label
+from .standing import status_of, status_word, target_phrase
 
 
 def indicator_svg(indicator: Indicator, chart_id: str | None = None) -> Markup:
@@ -18,17 +21,25 @@ def indicator_svg(indicator: Indicator, chart_id: str | None = None) -> Markup:
     title = indicator_title(indicator)
     unit = label("unit", indicator.unit)
     values = ", ".join(f"{short_date(p.day)} : {format_decimal(p.value)} {unit}" for p in points)
+    status = status_of(indicator)
+    phrase = target_phrase(indicator.direction, indicator.target)
     if indicator.target is not None:
         description = gettext(
-            "Measured values: %(values)s. Target: %(target)s %(unit)s.",
+            "Measured values: %(values)s. Unit: %(unit)s; %(target)s: %(status)s.",
             values=values or gettext("none yet"),
-            target=format_decimal(indicator.target),
+            target=phrase,
             unit=unit,
+            status=status_word(status),
         )
     else:
         description = gettext("Measured values: %(values)s.", values=values or gettext("none yet"))
-    words = _words(title, description, series=gettext("Measured value"))
-    svg = indicator_chart(points, indicator.target, words, chart_id=chart_id or f"indicator-{indicator.id}")
+    words = replace(
+        _words(title, description, series=gettext("Measured value")),
+        target_line=phrase or None,
+        standing=status_word(status) if points else None,
+    )
+    chart_id = chart_id or f"indicator-{indicator.id}"
+    svg = indicator_chart(points, indicator.target, words, chart_id=chart_id, status=status.value)
     return Markup(svg)  # charts.svg escapes every text it writes
 
 

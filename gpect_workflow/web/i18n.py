@@ -35,6 +35,7 @@ from ..resources import translations_dir
 from ..services.partners.people import update_person
 from .labels import label
 from .navigation import menu
+from .standing import status_class, status_of, status_word, target_phrase
 
 #: The languages we speak; French first, the default of French public bodies.
 LANGUAGES = tuple(language.value for language in Language)
@@ -68,6 +69,10 @@ def init_i18n(app: Flask) -> None:
         decimal=format_decimal,
         gpect_menu=menu,
         label=label,
+        indicator_status_word=status_word,
+        indicator_status_class=status_class,
+        indicator_status=status_of,
+        target_phrase=target_phrase,
     )
 
 

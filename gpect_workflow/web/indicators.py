@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -28,7 +29,14 @@ from ..services.indicators.importing import (
     parse_number,
     read_measurements,
 )
-from ..services.indicators.measurements import plan_for_indicators, plan_indicators, record_measurement
+from ..services.indicators.measurements import (
+    correct_measurement,
+    delete_measurement,
+    get_measurement,
+    plan_for_indicators,
+    plan_indicators,
+    record_measurement,
+)
 from ..services.plans.burnup import plan_burnup
 from ..services.unit_of_work import after_rollback
 from .auth import signed_in
@@ -52,6 +60,16 @@ def register(blueprint: Blueprint) -> None:
         view_func=record_value,
         methods=["POST"],
     )
+    blueprint.add_url_rule(
+        "/plans/<id:plan_id>/indicators/<id:indicator_id>/measurements/<id:measurement_id>",
+        view_func=correct_value,
+        methods=["POST"],
+    )
+    blueprint.add_url_rule(
+        "/plans/<id:plan_id>/indicators/<id:indicator_id>/measurements/<id:measurement_id>/delete",
+        view_func=delete_value,
+        methods=["POST"],
+    )
     blueprint.add_url_rule("/plans/<id:plan_id>/indicators/import", view_func=import_preview, methods=["POST"])
     blueprint.add_url_rule("/plans/<id:plan_id>/indicators/import/confirm", view_func=import_confirm, methods=["POST"])
 
@@ -65,6 +83,59 @@ def indicators_page(plan_id: int) -> Any:
 @signed_in
 def record_value(plan_id: int, indicator_id: int) -> Any:
     """Record one value from the form; errors are shown beside their field and the input is kept."""
+    form, measured_on, value, errors = _measurement_form()
+    if errors or measured_on is None or value is None:
+        return _page(plan_id, status=422, form_for=indicator_id, form=form, errors=errors)
+    try:
+        record_measurement(current_user, indicator_id, value, measured_on, form["source"] or None)
+    except ValidationError as error:
+        refused = error_fields(error)
+        return after_rollback(lambda: _page(plan_id, status=422, form_for=indicator_id, form=form, errors=refused))
+    flash(gettext("The value is recorded."), "success")
+    return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
+
+
+@signed_in
+def correct_value(plan_id: int, indicator_id: int, measurement_id: int) -> Any:
+    """Correct a recorded value, its date or its source (the plan lead or an administrator); errors are shown
+    beside their field in the measurement's form, the input kept."""
+    _managed_measurement(plan_id, indicator_id, measurement_id)
+    form, measured_on, value, errors = _measurement_form()
+    if errors or measured_on is None or value is None:
+        return _page(plan_id, status=422, edit_for=measurement_id, form=form, errors=errors)
+    try:
+        correct_measurement(
+            current_user, indicator_id, measurement_id, value, measured_on, form["source"] or None, plan_id=plan_id
+        )
+    except ValidationError as error:
+        refused = error_fields(error)
+        return after_rollback(lambda: _page(plan_id, status=422, edit_for=measurement_id, form=form, errors=refused))
+    flash(gettext("The value is corrected; the journal keeps the old one."), "success")
+    return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
+
+
+@signed_in
+def delete_value(plan_id: int, indicator_id: int, measurement_id: int) -> Any:
+    """Delete a recorded value once the person confirms it (the plan lead or an administrator)."""
+    _managed_measurement(plan_id, indicator_id, measurement_id)
+    if request.form.get("confirm") != "yes":
+        return _page(plan_id, confirm_delete=measurement_id)
+    delete_measurement(current_user, indicator_id, measurement_id, plan_id=plan_id)
+    flash(gettext("The value is deleted; the journal keeps what it was."), "success")
+    return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
+
+
+def _managed_measurement(plan_id: int, indicator_id: int, measurement_id: int) -> None:
+    """``NotFound`` unless the measurement is the plan's indicator's and the person sees the plan;
+    ``PermissionDenied`` unless they may change its values."""
+    get_measurement(current_user, indicator_id, measurement_id, plan_id)
+    _, access = plan_for_indicators(current_user, plan_id)
+    if not access.can_manage:
+        raise PermissionDenied(Refusal.LEAD_RECORDS_INDICATORS)
+
+
+def _measurement_form() -> tuple[dict[str, str], date | None, float | None, dict[str, list[str]]]:
+    """The date, value and source of a measurement's form, read as recording reads them."""
     form = {key: (request.form.get(key) or "").strip() for key in ("measured_on", "value", "source")}
     errors: dict[str, list[str]] = {}
     measured_on = parse_day(form["measured_on"])
@@ -73,16 +144,7 @@ def record_value(plan_id: int, indicator_id: int) -> Any:
         errors["measured_on"] = [gettext("Give the date of the measurement.")]
     if value is None:
         errors["value"] = [gettext("Give a number, for example 12 or 12,5.")]
-    if errors:
-        return _page(plan_id, status=422, form_for=indicator_id, form=form, errors=errors)
-    assert measured_on is not None and value is not None
-    try:
-        record_measurement(current_user, indicator_id, value, measured_on, form["source"] or None)
-    except ValidationError as error:
-        refused = error_fields(error)
-        return after_rollback(lambda: _page(plan_id, status=422, form_for=indicator_id, form=form, errors=refused))
-    flash(gettext("The value is recorded."), "success")
-    return redirect(url_for("gpect.indicators_page", plan_id=plan_id) + f"#indicator-{indicator_id}")
+    return form, measured_on, value, errors
 
 
 @signed_in

@@ -23,7 +23,10 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from gpect_workflow.clock import FrozenClock
+from gpect_workflow.definitions.model import IndicatorDirection
 from gpect_workflow.models import (
+    Event,
+    Indicator,
     OutboxMessage,
     OutboxStatus,
     Person,
@@ -966,6 +969,132 @@ def test_a_percentage_above_100_is_422(world: World) -> None:
     assert_error(world.post(path, "lead", {"value": 150, "measured_on": "2026-11-30"}), 422, "value")
     assert_error(world.post(path, "lead", {"value": -1, "measured_on": "2026-11-30"}), 422, "value")
     assert world.post(path, "lead", {"value": 42.5, "measured_on": "2026-11-30"}).status_code == 201
+
+
+def test_indicators_say_their_status_and_comparison_following_the_direction(world: World) -> None:
+    path = f"plans/{world.plan.id}/indicators"
+    indicators = {item["key"]: item for item in world.get(path, "partner").get_json()["items"]}
+    partners = indicators["partners-involved"]
+    assert (partners["status"], partners["comparison"]) == ("no_measurement", "at_least")
+    measurements = f"indicators/{partners['id']}/measurements"
+    assert world.post(measurements, "lead", {"value": 8, "measured_on": "2026-11-27"}).status_code == 201
+    indicators = {item["key"]: item for item in world.get(path, "partner").get_json()["items"]}
+    assert indicators["partners-involved"]["status"] == "on_target", "exactly at the target is reached"
+    indicator = session().get(Indicator, partners["id"])
+    assert indicator is not None
+    indicator.direction = IndicatorDirection.DECREASE
+    indicator.target = 5
+    session().commit()
+    indicators = {item["key"]: item for item in world.get(path, "partner").get_json()["items"]}
+    assert (indicators["partners-involved"]["status"], indicators["partners-involved"]["comparison"]) == (
+        "off_target",
+        "at_most",
+    ), "8 for a target of at most 5 is behind it"
+    indicator.target = None
+    session().commit()
+    assert world.get(path, "partner").get_json()["items"][0]["status"] == "no_target"
+
+
+def _measurement(world: World, key: str = "partners-involved", value: float = 1200) -> tuple[str, dict[str, Any]]:
+    indicators = {
+        item["key"]: item for item in world.get(f"plans/{world.plan.id}/indicators", "lead").get_json()["items"]
+    }
+    base = f"indicators/{indicators[key]['id']}/measurements"
+    created = world.post(base, "lead", {"value": value, "measured_on": "2026-11-20", "source": "Tableau"})
+    assert created.status_code == 201, created.get_json()
+    return base, created.get_json()
+
+
+def test_the_lead_and_admins_correct_a_measurement_and_the_journal_keeps_the_old_value(world: World) -> None:
+    base, measurement = _measurement(world)
+    one = f"{base}/{measurement['id']}"
+    corrected = world.patch(one, "lead", {"value": 12})
+    assert corrected.status_code == 200, corrected.get_json()
+    body = corrected.get_json()
+    assert (body["value"], body["measured_on"], body["source"]) == (12, "2026-11-20", "Tableau")
+    assert world.get(one, "partner").get_json()["value"] == 12
+    assert world.patch(one, "admin", {"measured_on": "2026-11-21", "source": None}).status_code == 200
+    assert (world.get(one, "lead").get_json()["measured_on"], world.get(one, "lead").get_json()["source"]) == (
+        "2026-11-21",
+        None,
+    )
+    events = (
+        session()
+        .scalars(
+            sa.select(Event)
+            .where(Event.plan_id == world.plan.id, Event.kind == "measurement_corrected")
+            .order_by(Event.id)
+        )
+        .all()
+    )
+    assert len(events) == 2
+    first = events[0].data or {}
+    assert first["before"]["value"] == 1200 and first["before"]["measured_on"] == "2026-11-20"
+    assert first["before"]["source"] == "Tableau" and first["before"]["recorded_by_id"] == world.people["lead"].id
+    assert first["after"]["value"] == 12 and events[0].actor_id == world.people["lead"].id
+    assert events[1].actor_id == world.people["admin"].id and (events[1].data or {})["before"]["value"] == 12
+
+
+def test_a_correction_is_refused_as_recording_is_with_field_messages(world: World) -> None:
+    base, measurement = _measurement(world, value=3)
+    one = f"{base}/{measurement['id']}"
+    assert_error(world.patch(one, "lead", {"value": 2.5}), 422, "value")
+    assert_error(world.patch(one, "lead", {"value": -1}), 422, "value")
+    assert_error(world.patch(one, "lead", {"value": "NaN"}), 422, "value")
+    assert_error(world.patch(one, "lead", {"value": 1e400}), 422, "value")
+    assert_error(world.patch(one, "lead", {"measured_on": "2100-01-01"}), 422, "measured_on")
+    assert_error(world.patch(one, "lead", {"measured_on": "1999-12-31"}), 422, "measured_on")
+    assert_error(world.patch(one, "lead", {"measured_on": "2031-01-01"}), 422, "measured_on")
+    assert_error(world.patch(one, "lead", {"source": "x" * 301}), 422, "source")
+    assert_error(world.patch(one, "lead", {"source": "a\x00b"}), 422, "source")
+    assert_error(world.patch(one, "lead", {"recorded_by_id": 1}), 422, "recorded_by_id")
+    assert world.get(one, "lead").get_json()["value"] == 3, "nothing changed"
+    assert not session().scalars(sa.select(Event).where(Event.kind == "measurement_corrected")).all()
+
+
+def test_only_the_lead_and_admins_change_measurements_and_never_another_plans(world: World) -> None:
+    base, measurement = _measurement(world)
+    one = f"{base}/{measurement['id']}"
+    for who in ("partner", "committee"):
+        assert_error(world.patch(one, who, {"value": 12}), 403)
+        assert_error(world.call("DELETE", one, who), 403)
+    assert_error(world.patch(one, "outsider", {"value": 12}), 404)
+    assert_error(world.call("DELETE", one, "outsider"), 404)
+    assert world.get(one, "lead").get_json()["value"] == 1200
+    # the measurement under another indicator's path (of this plan, or of another plan) is not there
+    other_base, _ = _measurement(world, key="companies-surveyed", value=4)
+    assert_error(world.patch(f"{other_base}/{measurement['id']}", "lead", {"value": 12}), 404)
+    lead = world.people["lead"]
+    roles = map_every_role(FIVE_LEVERS, 1, world.territory.id)
+    other = start_plan(lead, PlanRequest("Autre", FIVE_LEVERS, 1, world.territory.id, lead.id, PLAN_START, roles))
+    session().commit()
+    foreign = world.get(f"plans/{other.id}/indicators", "lead").get_json()["items"][0]
+    foreign_path = f"indicators/{foreign['id']}/measurements/{measurement['id']}"
+    body = assert_error(world.patch(foreign_path, "lead", {"value": 12}), 404)
+    assert body["refusal"] == "no_such_measurement"
+    assert_error(world.call("DELETE", foreign_path, "admin"), 404)
+    assert_error(world.patch(f"{base}/2147483647", "lead", {"value": 12}), 404)
+    assert world.patch(f"{base}/2147483648", "lead", {"value": 12}).status_code == 404
+    assert world.get(one, "lead").get_json()["value"] == 1200
+
+
+def test_deleting_a_measurement_keeps_what_it_was_in_the_journal(world: World) -> None:
+    base, measurement = _measurement(world)
+    one = f"{base}/{measurement['id']}"
+    deleted = world.call("DELETE", one, "lead")
+    assert deleted.status_code == 204 and deleted.get_data() == b""
+    assert_error(world.get(one, "lead"), 404)
+    assert world.get(base, "lead").get_json()["items"] == []
+    assert_error(world.call("DELETE", one, "lead"), 404)
+    event = session().scalars(sa.select(Event).where(Event.kind == "measurement_deleted")).one()
+    assert event.plan_id == world.plan.id and event.actor_id == world.people["lead"].id
+    assert (event.data or {})["before"] == {
+        "value": 1200,
+        "measured_on": "2026-11-20",
+        "source": "Tableau",
+        "recorded_by_id": world.people["lead"].id,
+        "recorded_by": world.people["lead"].name,
+    }
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from flask import Flask
 
 from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
+from gpect_workflow.definitions.model import IndicatorDirection
 from gpect_workflow.errors import ConfigurationError
 from gpect_workflow.models import (
     Indicator,
@@ -171,8 +172,7 @@ def context(language: str, variant: str) -> dict[str, Any]:
                     plan_name=w["plan"],
                     title=w["indicator"],
                     value=percent[0],
-                    target=percent[1],
-                    direction="increase",
+                    target="≥ " + percent[1],
                     measured_on=date(2026, 12, 1),
                     plan_url=plan_url(12),
                 ),
@@ -180,8 +180,7 @@ def context(language: str, variant: str) -> dict[str, Any]:
                     plan_name=w["plan2"],
                     title=w["indicator2"],
                     value=euros[0],
-                    target=euros[1],
-                    direction="decrease",
+                    target="≤ " + euros[1],
                     measured_on=None,
                     plan_url=plan_url(13),
                 ),
@@ -346,12 +345,12 @@ SUBJECTS = {
     (
         "fr",
         "weekly",
-    ): "Comité de pilotage\u00a0: 2 décisions attendues, 2 plans à surveiller, 2 indicateurs hors cible",
+    ): "Comité de pilotage\u00a0: 2 décisions attendues, 2 plans à surveiller, 2 indicateurs en retard sur la cible",
     ("fr", "daily-gate"): "Comité de pilotage\u00a0: 1 décision attendue",
-    ("fr", "truncated"): "Comité de pilotage\u00a0: 1 plan à surveiller, 1 indicateur hors cible",
-    ("en", "weekly"): "Steering committee: 2 decisions awaited, 2 plans off track, 2 indicators off target",
+    ("fr", "truncated"): "Comité de pilotage\u00a0: 1 plan à surveiller, 1 indicateur en retard sur la cible",
+    ("en", "weekly"): "Steering committee: 2 decisions awaited, 2 plans off track, 2 indicators behind target",
     ("en", "daily-gate"): "Steering committee: 1 decision awaited",
-    ("en", "truncated"): "Steering committee: 1 plan off track, 1 indicator off target",
+    ("en", "truncated"): "Steering committee: 1 plan off track, 1 indicator behind target",
 }
 
 
@@ -369,12 +368,12 @@ def test_reasons_and_directions_read_right(app: Flask) -> None:
     assert (
         "- l'étape «\u00a0Construire la formation\u00a0» devait s'achever le 3 décembre 2026 (il y a 5 jours)" in french
     )
-    assert "Cible\u00a0: au moins 57\u00a0%" in french and "Cible\u00a0: au plus 120\u202f000 euros" in french
+    assert "Cible\u00a0: ≥ 57\u00a0%" in french and "Cible\u00a0: ≤ 120\u202f000 euros" in french
     assert (
         "- 3 tasks more than 7 days late (up to 12 days): France Travail Chartres (2), organisation not known (1)"
     ) in english
     assert "- the “Build the course” stage was planned to end on 3 December 2026 (5 days ago)" in english
-    assert "Target: at least 57%" in english and "Target: at most 120,000 euros" in english
+    assert "Target: ≥ 57%" in english and "Target: ≤ 120,000 euros" in english
     assert "Only the first plans are listed here" in render("en", "truncated").text
     assert "Only the first plans" not in english
 
@@ -619,7 +618,8 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
     chartres_url, gien_url = f"http://gpect.test/plans/{world.chartres.id}", f"http://gpect.test/plans/{world.gien.id}"
 
     assert (
-        marie.subject == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur hors cible"
+        marie.subject
+        == "Comité de pilotage\u00a0: 1 décision attendue, 2 plans à surveiller, 1 indicateur en retard sur la cible"
     )
     text = marie.body_text
     assert "«\u00a0Chartres\u00a0» (Agglomération chartraine)\nÉtape\u00a0: Observer et analyser\n" in text
@@ -628,20 +628,49 @@ def test_content_in_the_members_language(world: World, clock: FrozenClock) -> No
         "- 1 tâche en retard de plus de 7 jours (jusqu'à 13 jours)\u00a0: Organisation employment_service (1)" in text
     )
     assert "- l'étape «\u00a0Observer et analyser\u00a0» devait s'achever le 10 décembre 2026 (il y a 4 jours)" in text
-    assert "- indicateur hors cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
-    assert (
-        "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: au moins 8\nOuvrir le plan\u00a0: " + chartres_url
-        in text
-    )
+    assert "- indicateur en retard sur la cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in text
+    assert "Dernière valeur\u00a0: 5 (7 décembre 2026)\nCible\u00a0: ≥ 8\nOuvrir le plan\u00a0: " + chartres_url in text
     assert f"Ouvrir le plan\u00a0: {gien_url}" in text
     assert "En pause" not in text and "Calme" not in text
     assert marie.body_html is not None and 'lang="fr"' in marie.body_html and gien_url in marie.body_html
 
-    assert john.subject == "Steering committee: 1 decision awaited, 1 plan off track, 1 indicator off target"
+    assert john.subject == "Steering committee: 1 decision awaited, 1 plan off track, 1 indicator behind target"
     assert "Stage: Observe and analyse" in john.body_text and "“Partners involved”" in john.body_text
     assert "Gien" not in john.body_text, "John sits on the Chartres committee only"
     assert "Gien" not in admin.body_text, "an administrator hears of the committees they sit on only"
     assert (marie.plan_id, marie.task_id) == (None, None)
+
+
+def test_an_indicator_meant_to_go_down_is_behind_its_target_above_it_in_both_languages(
+    world: World, clock: FrozenClock
+) -> None:
+    """The digest lists what the one status rule calls behind target, with the comparison of the direction:
+    12 for a target of at most 10 is behind it; 8 for at most 10 is reached and not listed."""
+    indicator = session().scalar(
+        sa.select(Indicator).where(Indicator.plan_id == world.chartres.id, Indicator.key == "partners-involved")
+    )
+    assert indicator is not None
+    indicator.direction, indicator.target = IndicatorDirection.DECREASE, 10
+    session().add(Measurement(indicator_id=indicator.id, value=12, measured_on=date(2026, 12, 9), recorded_dt=now()))
+    session().commit()
+    tick_at(clock, paris(MONDAY, 14, 31))
+    by_person = {m.recipient_id: m for m in digests()}
+    marie, john = by_person[world.marie.id].body_text, by_person[world.john.id].body_text
+    assert "Dernière valeur\u00a0: 12 (9 décembre 2026)\nCible\u00a0: ≤ 10\n" in marie
+    assert "- indicateur en retard sur la cible\u00a0: «\u00a0Partenaires impliqués\u00a0»" in marie
+    assert "Latest value: 12 (9 December 2026)\nTarget: ≤ 10\n" in john and "indicator behind target" in john
+
+
+def test_an_indicator_meant_to_go_down_and_under_its_target_is_not_listed(world: World, clock: FrozenClock) -> None:
+    indicator = session().scalar(
+        sa.select(Indicator).where(Indicator.plan_id == world.chartres.id, Indicator.key == "partners-involved")
+    )
+    assert indicator is not None
+    indicator.direction, indicator.target = IndicatorDirection.DECREASE, 10
+    session().commit()
+    tick_at(clock, paris(MONDAY, 14, 31))
+    john = next(m for m in digests() if m.recipient_id == world.john.id)
+    assert "indicator behind target" not in john.subject and "Partners involved" not in john.body_text
 
 
 def test_weekday_and_frequency_follow_the_settings(world: World, app: Flask, clock: FrozenClock) -> None:

@@ -26,10 +26,8 @@ from gpect_workflow.models import (
 )
 from gpect_workflow.services.access import plan_access
 from gpect_workflow.services.committee.health import (
-    IndicatorState,
     OffTrackKind,
     OffTrackReason,
-    indicator_state,
     plans_health,
 )
 from gpect_workflow.services.committee.lateness import OFF_TRACK_LATE_DAYS
@@ -42,6 +40,7 @@ from gpect_workflow.services.committee.oversight import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
+from gpect_workflow.services.indicators.status import IndicatorStatus
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.listing import PlanFilters
@@ -177,26 +176,6 @@ def test_filters_by_territory_definition_and_status(people: dict[str, Person], d
 # --- health --------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("direction", "latest", "target", "state"),
-    [
-        (INCREASE, 5, 8, IndicatorState.BELOW_TARGET),
-        (INCREASE, 8, 8, IndicatorState.ON_TARGET),
-        (INCREASE, 9.5, 8, IndicatorState.ON_TARGET),
-        (DECREASE, 12, 10, IndicatorState.BELOW_TARGET),
-        (DECREASE, 10, 10, IndicatorState.ON_TARGET),
-        (DECREASE, 0, 10, IndicatorState.ON_TARGET),
-        (INCREASE, None, 8, IndicatorState.NO_DATA),
-        (DECREASE, None, None, IndicatorState.NO_DATA),
-        (INCREASE, 3, None, IndicatorState.NO_TARGET),
-    ],
-)
-def test_indicator_direction_decides_what_below_target_means(
-    direction: IndicatorDirection, latest: float | None, target: float | None, state: IndicatorState
-) -> None:
-    assert indicator_state(direction, latest, target) is state
-
-
 def test_late_days_are_counted_in_each_plans_time_zone(
     people: dict[str, Person], dummy_lead: Person, clock: FrozenClock
 ) -> None:
@@ -272,14 +251,14 @@ def test_indicators_latest_value_against_target(people: dict[str, Person], dummy
     measure(plan, "dropout-rate", 12, date(2026, 12, 15))  # same day: the latest recorded wins
     measure(other, "companies-surveyed", 1, date(2026, 12, 15))
     health = health_of(plan)
-    states = {i.key: (i.latest_value, i.measured_on, i.state) for i in health.indicators}
+    states = {i.key: (i.latest_value, i.measured_on, i.status) for i in health.indicators}
     assert states == {
-        "partners-involved": (6, date(2026, 12, 15), IndicatorState.BELOW_TARGET),
-        "companies-surveyed": (None, None, IndicatorState.NO_DATA),
-        "dropout-rate": (12, date(2026, 12, 15), IndicatorState.BELOW_TARGET),
+        "partners-involved": (6, date(2026, 12, 15), IndicatorStatus.OFF_TARGET),
+        "companies-surveyed": (None, None, IndicatorStatus.NO_MEASUREMENT),
+        "dropout-rate": (12, date(2026, 12, 15), IndicatorStatus.OFF_TARGET),
     }
-    assert [i.key for i in health.indicators_below_target] == ["partners-involved", "dropout-rate"]
-    assert [i.title("en") for i in health.indicators_below_target] == ["Partners involved", "Drop-out rate"]
+    assert [i.key for i in health.indicators_off_target] == ["partners-involved", "dropout-rate"]
+    assert [i.title("en") for i in health.indicators_off_target] == ["Partners involved", "Drop-out rate"]
     assert [(r.kind, r.indicator_key) for r in health.reasons] == [
         (OffTrackKind.INDICATOR_BELOW_TARGET, "partners-involved"),
         (OffTrackKind.INDICATOR_BELOW_TARGET, "dropout-rate"),
@@ -291,8 +270,8 @@ def test_indicators_latest_value_against_target(people: dict[str, Person], dummy
 
 def test_no_measurement_is_no_data_and_not_off_track(people: dict[str, Person], dummy_lead: Person) -> None:
     health = health_of(start(dummy_lead, [people["alice"]], "Plan"))
-    assert {i.state for i in health.indicators} == {IndicatorState.NO_DATA}
-    assert health.indicators_below_target == ()
+    assert {i.status for i in health.indicators} == {IndicatorStatus.NO_MEASUREMENT}
+    assert health.indicators_off_target == ()
     assert not health.off_track and not health.needs_attention
     assert health.overdue_by_organisation == () and health.gates_awaiting == ()
 
@@ -324,7 +303,7 @@ def test_plans_not_active_are_never_off_track(
     plan.status = PlanStatus.ON_HOLD
     health = health_of(plan)
     assert health.reasons == () and not health.off_track
-    assert health.overdue_by_organisation and health.indicators_below_target, "the facts are still shown"
+    assert health.overdue_by_organisation and health.indicators_off_target, "the facts are still shown"
 
 
 def test_gates_awaiting_a_decision_and_since_when(

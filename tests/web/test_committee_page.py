@@ -60,7 +60,7 @@ def test_a_member_sees_the_plans_they_oversee_with_their_health(client: FlaskCli
     assert "Plan voisin – Dreux" not in html
     assert "hors trajectoire" in html  # tasks weeks late put the plan off track
     assert "Tâches en retard par structure partenaire" in html
-    assert "Entreprises enquêtées" in html and "hors cible" in html
+    assert "Entreprises enquêtées" in html and "en retard sur la cible" in html
     assert 'data-date="2026-10-05" data-value="9"' in html  # the indicator's chart
     assert "chart-burnup" in html
 
@@ -125,11 +125,11 @@ def test_the_page_costs_the_same_queries_with_more_plans(
     assert len(many) == len(few), "\n\n".join(many)
 
 
-def test_an_indicator_meant_to_go_down_and_above_its_target_is_off_target_not_below(
+def test_an_indicator_meant_to_go_down_and_above_its_target_is_behind_it_and_says_at_most(
     client: FlaskClient, plans: dict[str, Plan]
 ) -> None:
-    """Whatever the direction, the words say the target is missed, never on which side (a budget of 9 for a
-    target of at most 5 is not "below" it)."""
+    """The status follows the direction: a value of 9 for a target of at most 5 is behind it, and the target
+    reads with its comparison ("≤ 5 visé", "target ≤ 5"), never "below"."""
     surveyed = session().scalar(
         sa.select(Indicator).where(Indicator.plan_id == plans["watched"].id, Indicator.key == "companies-surveyed")
     )
@@ -137,8 +137,10 @@ def test_an_indicator_meant_to_go_down_and_above_its_target_is_off_target_not_be
     session().commit()
     member = committee_member(plans["watched"])
     french = sign_in(client, member).get("/committee").get_data(as_text=True)
-    assert "hors cible" in french and "sous la cible" not in french
+    assert 'data-status="off_target">en retard sur la cible<' in french and "sous la cible" not in french
+    assert "≤ 5 visé" in french and "hors cible" not in french
     member.language = Language.EN
     session().commit()
     english = client.get("/committee").get_data(as_text=True)
-    assert "off target" in english and "below target" not in english
+    assert 'data-status="off_target">behind target<' in english and "below target" not in english
+    assert "target ≤ 5" in english and "off target<" not in english

@@ -68,7 +68,7 @@ def test_the_csv_lists_stages_tasks_indicators_and_decisions(
     survey = next(row for row in by_kind["tâche"] if row[3].startswith("Enquête"))
     assert survey[4] == "faite" and survey[10] == "2026-12-02"
     surveyed = next(row for row in by_kind["indicateur"] if row[3] == "Entreprises enquêtées")
-    assert surveyed[13:18] == ["31", "50", "nombre", "2026-12-09", "oui"]
+    assert surveyed[13:18] == ["31", "50", "nombre", "2026-12-09", "en retard sur la cible (≥ 50 visé)"]
     assert by_kind["décision"][0][3] == "validée" and by_kind["décision"][0][18] == "Diagnostic validé"
     late = [row for row in by_kind["tâche"] if row[11]]
     assert late and all(int(row[11]) > 0 for row in late)
@@ -79,7 +79,10 @@ def test_the_csv_speaks_english_to_an_english_reader(client: FlaskClient, plan: 
     session().commit()
     table = rows(sign_in(client, dummy_lead).get(f"/plans/{plan.id}/report.csv"))
     assert table[0][:5] == ["Plan", "Row type", "Stage", "Item", "Status"]
-    assert any(row[1] == "indicator" and row[3] == "Companies surveyed" and row[17] == "yes" for row in table)
+    assert any(
+        row[1] == "indicator" and row[3] == "Companies surveyed" and row[17] == "behind target (target ≥ 50)"
+        for row in table
+    )
 
 
 def test_the_printable_page_carries_the_charts_with_their_values(

@@ -30,6 +30,7 @@ from ...models import (
     StageStatus,
 )
 from ..context import session
+from ..indicators.status import IndicatorStatus, indicator_status
 from ..loading import plan_today
 from ..plans.progress import stages_and_plans_progress
 from ..zones import zone_or_default
@@ -39,17 +40,6 @@ from .lateness import WORKING_STAGES, OrganisationLateness, by_organisation, lat
 AWAITING_DECISION_EVENT = "stage_awaiting_decision"
 
 
-class IndicatorState(StrEnum):
-    """An indicator's latest value against its target."""
-
-    ON_TARGET = "on_target"
-    BELOW_TARGET = "below_target"
-    #: Nothing measured yet: never counted as off target.
-    NO_DATA = "no_data"
-    #: Measured, but the definition sets no target to compare with.
-    NO_TARGET = "no_target"
-
-
 class OffTrackKind(StrEnum):
     """Why an active plan is off track."""
 
@@ -57,7 +47,7 @@ class OffTrackKind(StrEnum):
     TASKS_LATE = "tasks_late"
     #: The current stage is still open (or waiting at its gate) after its planned end date.
     STAGE_PAST_END = "stage_past_end"
-    #: An indicator's latest value is below its target (one reason per indicator).
+    #: An indicator's latest value is behind its target, following its direction (one reason per indicator).
     INDICATOR_BELOW_TARGET = "indicator_below_target"
 
 
@@ -105,12 +95,12 @@ class IndicatorHealth:
     target: float | None
     latest_value: float | None
     measured_on: date | None
-    state: IndicatorState
+    status: IndicatorStatus
 
     @property
-    def is_below_target(self) -> bool:
+    def is_off_target(self) -> bool:
         """Whether the latest value misses the target (never when nothing was measured)."""
-        return self.state is IndicatorState.BELOW_TARGET
+        return self.status is IndicatorStatus.OFF_TARGET
 
     def title(self, language: str) -> str:
         """The indicator's name in ``language`` (French unless English)."""
@@ -159,24 +149,14 @@ class PlanHealth:
         return next((stage for stage in self.stages if stage.is_current), None)
 
     @property
-    def indicators_below_target(self) -> tuple[IndicatorHealth, ...]:
+    def indicators_off_target(self) -> tuple[IndicatorHealth, ...]:
         """The indicators whose latest value misses their target."""
-        return tuple(indicator for indicator in self.indicators if indicator.is_below_target)
+        return tuple(indicator for indicator in self.indicators if indicator.is_off_target)
 
     @property
     def needs_attention(self) -> bool:
         """Whether the committee has something to look at: a gate to decide, a reason to worry, a missed target."""
-        return bool(self.gates_awaiting or self.reasons or self.indicators_below_target)
-
-
-def indicator_state(direction: IndicatorDirection, latest: float | None, target: float | None) -> IndicatorState:
-    """Where a value stands against a target: below it means under for ``increase``, over for ``decrease``."""
-    if latest is None:
-        return IndicatorState.NO_DATA
-    if target is None:
-        return IndicatorState.NO_TARGET
-    below = latest < target if direction is IndicatorDirection.INCREASE else latest > target
-    return IndicatorState.BELOW_TARGET if below else IndicatorState.ON_TARGET
+        return bool(self.gates_awaiting or self.reasons or self.indicators_off_target)
 
 
 def plans_health(plans: Sequence[Plan]) -> dict[int, PlanHealth]:
@@ -304,7 +284,7 @@ def _indicators(ids: list[int]) -> dict[int, list[IndicatorHealth]]:
                 target=indicator.target,
                 latest_value=value,
                 measured_on=measured_on,
-                state=indicator_state(indicator.direction, value, indicator.target),
+                status=indicator_status(indicator.direction, value, indicator.target),
             )
         )
     return by_plan
@@ -330,6 +310,6 @@ def _reasons(
     reasons += [
         OffTrackReason(OffTrackKind.INDICATOR_BELOW_TARGET, indicator_key=indicator.key)
         for indicator in indicators
-        if indicator.is_below_target
+        if indicator.is_off_target
     ]
     return tuple(reasons)

@@ -33,10 +33,10 @@ from ..access import visible_plans
 from ..context import session
 from ..definitions import get_definition
 from ..indicators.measurements import indicators_of_plans
+from ..indicators.status import IndicatorStatus, latest_measurement, status_of
 from ..loading import plan_today
 from ..plans.burnup import Burnup, plans_burnup
 from ..plans.progress import plans_progress, stages_progress
-from .health import IndicatorState, indicator_state
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ class IndicatorLine:
     indicator: Indicator
     latest_value: float | None
     latest_on: date | None
-    #: ``None`` when there is no target or no measurement yet.
-    below_target: bool | None
+    #: Where the latest value stands against the target (``services.indicators.status``).
+    status: IndicatorStatus
 
 
 @dataclass(frozen=True)
@@ -202,17 +202,10 @@ def _percent(progress: Progress | None) -> int:
 
 def indicator_line(indicator: Indicator) -> IndicatorLine:
     """The indicator with its latest measurement and how it stands against its target."""
-    measurements = sorted(indicator.measurements, key=lambda m: (m.measured_on, m.id))
-    if not measurements:
-        return IndicatorLine(indicator, None, None, None)
-    latest = measurements[-1]
-    return IndicatorLine(indicator, latest.value, latest.measured_on, below_target(indicator, latest.value))
-
-
-def below_target(indicator: Indicator, value: float) -> bool | None:
-    """Whether ``value`` falls short of the indicator's target (``None`` without a target): the oversight rule."""
-    state = indicator_state(indicator.direction, value, indicator.target)
-    return None if state is IndicatorState.NO_TARGET else state is IndicatorState.BELOW_TARGET
+    latest = latest_measurement(indicator)
+    if latest is None:
+        return IndicatorLine(indicator, None, None, status_of(indicator))
+    return IndicatorLine(indicator, latest.value, latest.measured_on, status_of(indicator))
 
 
 def _tasks_by_plan(ids: list[int]) -> dict[int, list[Task]]:

@@ -16,6 +16,7 @@ from ...vocabulary import N_
 from ..access import PlanAccess, plan_access, require, require_view
 from ..context import now, session
 from ..definitions import get_definition
+from ..journal import record
 from ..loading import plan_today
 
 
@@ -94,6 +95,88 @@ def record_measurement(
     return measurement
 
 
+def get_measurement(person: Person, indicator_id: int, measurement_id: int, plan_id: int | None = None) -> Measurement:
+    """One measurement of the indicator (of the plan, when given), for someone who may see the plan: any
+    other measurement, another indicator's or another plan's, is ``NotFound``."""
+    indicator = get_indicator(person, indicator_id)
+    if plan_id is not None and indicator.plan_id != plan_id:
+        raise NotFound(Refusal.NO_SUCH_INDICATOR)
+    measurement = session().get(Measurement, measurement_id)
+    if measurement is None or measurement.indicator_id != indicator.id:
+        raise NotFound(Refusal.NO_SUCH_MEASUREMENT)
+    return measurement
+
+
+def correct_measurement(
+    person: Person,
+    indicator_id: int,
+    measurement_id: int,
+    value: float,
+    measured_on: date,
+    source: str | None = None,
+    *,
+    plan_id: int | None = None,
+) -> Measurement:
+    """Correct a recorded value, its date or its source (the plan lead or an administrator), under the
+    rules of recording; the journal keeps the old value, date, source and who recorded it."""
+    measurement = get_measurement(person, indicator_id, measurement_id, plan_id)
+    indicator = measurement.indicator
+    plan = _managed_plan(person, indicator)
+    problems = _problems(indicator, plan, value, measured_on, source)
+    if problems:
+        raise ValidationError(Refusal.INVALID_INPUT, problems)
+    before = _journal_values(measurement)
+    measurement.value = value
+    measurement.measured_on = measured_on
+    measurement.source = (source or "").strip() or None
+    after = _journal_values(measurement)
+    data = {**_journal_indicator(indicator, measurement), "before": before, "after": after}
+    record(plan, "measurement_corrected", person, data=data)
+    session().flush()
+    return measurement
+
+
+def delete_measurement(person: Person, indicator_id: int, measurement_id: int, *, plan_id: int | None = None) -> None:
+    """Delete a recorded value (the plan lead or an administrator); the journal keeps what it was."""
+    measurement = get_measurement(person, indicator_id, measurement_id, plan_id)
+    indicator = measurement.indicator
+    plan = _managed_plan(person, indicator)
+    data = {**_journal_indicator(indicator, measurement), "before": _journal_values(measurement)}
+    record(plan, "measurement_deleted", person, data=data)
+    session().delete(measurement)
+    session().flush()
+
+
+def _managed_plan(person: Person, indicator: Indicator) -> Plan:
+    plan = _plan(indicator.plan_id)
+    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    require(access.can_manage, Refusal.LEAD_RECORDS_INDICATORS)
+    return plan
+
+
+def _journal_indicator(indicator: Indicator, measurement: Measurement) -> dict[str, object]:
+    return {
+        "indicator_id": indicator.id,
+        "indicator_key": indicator.key,
+        "indicator_title_fr": indicator.title_fr,
+        "indicator_title_en": indicator.title_en,
+        "measurement_id": measurement.id,
+    }
+
+
+def _journal_values(measurement: Measurement) -> dict[str, object]:
+    """What the journal keeps of a measurement: value, day, source, and who recorded it (by name too,
+    should that person leave)."""
+    recorder = session().get(Person, measurement.recorded_by_id) if measurement.recorded_by_id else None
+    return {
+        "value": measurement.value,
+        "measured_on": measurement.measured_on.isoformat(),
+        "source": measurement.source,
+        "recorded_by_id": measurement.recorded_by_id,
+        "recorded_by": recorder.name if recorder else None,
+    }
+
+
 def _problems(
     indicator: Indicator, plan: Plan, value: float, measured_on: date, source: str | None
 ) -> dict[str, list[str]]:
@@ -109,6 +192,8 @@ def _problems(
         problems["measured_on"] = [day_problem]
     if source is not None and len(source) > 300:
         problems["source"] = [N_("at most 300 characters")]
+    elif source is not None and "\x00" in source:
+        problems["source"] = [N_("must not contain NUL characters")]
     return problems
 
 

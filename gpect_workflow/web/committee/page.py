@@ -122,7 +122,7 @@ def reason_text(reason: OffTrackReason, plan_health: PlanHealth) -> str:
         )
     indicator = next((i for i in plan_health.indicators if i.key == reason.indicator_key), None)
     name = indicator.title_en if indicator and _english() else (indicator.title_fr if indicator else "")
-    return gettext("the indicator “%(name)s” is below its target", name=name)
+    return gettext("the indicator “%(name)s” is behind its target", name=name)
 
 
 def _stage_title(plan_health: PlanHealth, stage_key: str | None) -> str:

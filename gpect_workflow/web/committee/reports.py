@@ -18,7 +18,7 @@ from flask_babel import format_decimal, gettext
 from flask_login import current_user
 
 from ...resources import static_dir
-from ...services.committee.reports import PlanReview, plan_review
+from ...services.committee.reports import IndicatorLine, PlanReview, plan_review
 from ...services.context import now
 from ...services.csv_export import CSV_CONTENT_TYPE, csv_bytes
 from ...vocabulary import N_
@@ -26,6 +26,7 @@ from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg, indicator_title
 from ..i18n import localized
 from ..labels import label
+from ..standing import status_word, target_phrase
 
 #: Column headings of the CSV, in order (English source, translated for the reader).
 CSV_COLUMNS = (
@@ -46,7 +47,7 @@ CSV_COLUMNS = (
     N_("Target"),
     N_("Unit"),
     N_("Measured on"),
-    N_("Off target"),
+    N_("Against target"),
     N_("Notes"),
 )
 
@@ -153,7 +154,6 @@ def review_rows(reviews: Iterable[PlanReview]) -> list[list[str]]:
             )
         for indicator_line in review.indicators:
             indicator = indicator_line.indicator
-            below = indicator_line.below_target
             rows.append(
                 _row(
                     plan,
@@ -163,7 +163,7 @@ def review_rows(reviews: Iterable[PlanReview]) -> list[list[str]]:
                     target=number(indicator.target),
                     unit=label("unit", indicator.unit),
                     measured_on=indicator_line.latest_on.isoformat() if indicator_line.latest_on else "",
-                    below_target="" if below is None else (gettext("yes") if below else gettext("no")),
+                    against_target=_standing(indicator_line),
                 )
             )
         for decision_line in review.decisions:
@@ -180,6 +180,13 @@ def review_rows(reviews: Iterable[PlanReview]) -> list[list[str]]:
                 )
             )
     return rows
+
+
+def _standing(line: IndicatorLine) -> str:
+    """The status word, with the target and its comparison when there is one: "behind target (target ≤ 12)"."""
+    phrase = target_phrase(line.indicator.direction, line.indicator.target)
+    word = status_word(line.status)
+    return f"{word} ({phrase})" if phrase else word
 
 
 def _row(plan: str, record: str, **values: str) -> list[str]:
@@ -199,7 +206,7 @@ def _row(plan: str, record: str, **values: str) -> list[str]:
         "target",
         "unit",
         "measured_on",
-        "below_target",
+        "against_target",
         "notes",
     )
     return [plan, record, *(_safe_cell(values.get(key, "")) for key in keys)]

@@ -7,8 +7,9 @@ the sentences here use the same words. Refusals are told by ``web.refusals``, by
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, format_decimal, gettext
 
 from ...definitions.model import Text
 from ...services.journal import JournalEntry
@@ -75,6 +76,8 @@ def describe(entry: JournalEntry) -> str:
             "Moved every open deadline by %(num)s days, the time spent on hold",
             _whole(days),
         )
+    if kind in ("measurement_corrected", "measurement_deleted"):
+        return _measurement_sentence(event.kind, event.data or {})
     return gettext("%(kind)s: %(from)s → %(to)s", kind=kind, **{"from": before or "–", "to": after or "–"})
 
 
@@ -138,6 +141,36 @@ def _deadline_sentence(entry: JournalEntry, task: str) -> str:
             **dates,
         )
     return gettext("Moved the deadline of “%(task)s” from %(from)s to %(to)s", task=task, **dates)
+
+
+def _measurement_sentence(kind: str, data: dict[str, Any]) -> str:
+    """A corrected or deleted measurement, with what it was: value, date, source and who recorded it."""
+    english = current_language() == "en"
+    indicator = str(data.get("indicator_title_en" if english else "indicator_title_fr") or "")
+    before = _measurement_words(data.get("before"))
+    if kind == "measurement_deleted":
+        return gettext("Deleted a value of “%(indicator)s”: %(before)s", indicator=indicator, before=before)
+    return gettext(
+        "Corrected a value of “%(indicator)s”: %(before)s became %(after)s",
+        indicator=indicator,
+        before=before,
+        after=_measurement_words(data.get("after"), with_recorder=False),
+    )
+
+
+def _measurement_words(values: object, with_recorder: bool = True) -> str:
+    """ "1 200 on 15/03/2026 (source: INSEE, recorded by Anne Martin)" from a journal event's data."""
+    if not isinstance(values, dict):
+        return "–"
+    value = values.get("value")
+    number = format_decimal(value) if isinstance(value, int | float) else "–"
+    words = gettext("%(value)s on %(day)s", value=number, day=_day(str(values.get("measured_on") or "")))
+    details = []
+    if values.get("source"):
+        details.append(gettext("source: %(source)s", source=values["source"]))
+    if with_recorder and values.get("recorded_by"):
+        details.append(gettext("recorded by %(name)s", name=values["recorded_by"]))
+    return f"{words} ({', '.join(details)})" if details else words
 
 
 def _whole(value: object) -> int:
