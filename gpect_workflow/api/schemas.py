@@ -17,6 +17,7 @@ from ..models import (
     TaskStatus,
 )
 from ..notifications.problems import DeliveryProblem
+from ..services.definitions import get_definition, task_definition
 from ..validation import MINUTES_MAX_LENGTH
 from .fields import (
     MAX_ID,
@@ -266,11 +267,31 @@ class PlanCreateSchema(StrictSchema):
     )
 
 
+#: How a title in both languages is documented where a field computes it.
+_TEXT_OBJECT = {
+    "type": "object",
+    "properties": {"fr": {"type": "string"}, "en": {"type": "string"}},
+    "required": ["fr", "en"],
+    "description": "The title in French and English (a one-off task's own)",
+}
+
+
+def _task_title(task: Any) -> dict[str, str]:
+    """What the task is called, a one-off task's own title (``services.definitions.task_definition``)."""
+    plan = task.plan
+    title = task_definition(get_definition(plan.definition_key, plan.definition_version), task).title
+    return {"fr": title.fr, "en": title.en}
+
+
 class TaskSchema(Schema):
     id = fields.Integer(required=True)
     plan_id = fields.Integer(required=True)
     stage_id = fields.Integer(required=True)
     key = fields.String(attribute="task_key", required=True)
+    title = fields.Method("_title", required=True, metadata=_TEXT_OBJECT)
+    one_off = fields.Boolean(
+        attribute="is_one_off", required=True, metadata={"description": "Added by the lead, not in the definition"}
+    )
     owner_role = fields.String(required=True)
     assignee_id = fields.Integer(allow_none=True)
     due_date = fields.Date(required=True)
@@ -282,6 +303,9 @@ class TaskSchema(Schema):
     completed_at = fields.AwareDateTime(attribute="completed_dt", allow_none=True)
     updated_at = fields.AwareDateTime(attribute="updated_dt", required=True)
     version = fields.Integer(required=True)
+
+    def _title(self, task: Any) -> dict[str, str]:
+        return _task_title(task)
 
 
 class TaskListSchema(Schema):
@@ -390,3 +414,65 @@ class OutboxArgsSchema(PageArgsSchema):
 class HealthSchema(Schema):
     status = fields.String(required=True)
     database = fields.String(required=True)
+
+
+# --- Changes to a running plan --------------------------------------------------------------------------------
+
+
+class PlanUpdateSchema(StrictSchema):
+    name = Text(required=True, validate=validate.Length(1, 200))
+    version = fields.Integer(
+        validate=validate.Range(1, MAX_ID), metadata={"description": "The plan's version read; or If-Match"}
+    )
+
+
+class RoleRemapSchema(StrictSchema):
+    organisation_id = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    person_ids = fields.List(
+        fields.Integer(validate=validate.Range(1, MAX_ID)),
+        required=True,
+        validate=validate.Length(1, 50),
+        metadata={"description": "The role's people in order: the first picks up the tasks returned to the role"},
+    )
+    open_tasks_to = fields.Integer(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(1, MAX_ID),
+        metadata={
+            "description": "Who takes the open tasks of the people who leave the role (one of person_ids);"
+            " null: back to the role, its first person"
+        },
+    )
+    version = fields.Integer(
+        validate=validate.Range(1, MAX_ID), metadata={"description": "The plan's version read; or If-Match"}
+    )
+
+
+class RoleAssignmentSchema(Schema):
+    role_key = fields.String(required=True)
+    organisation_id = fields.Integer(required=True)
+    person_ids = fields.List(fields.Integer(), required=True)
+    plan_version = fields.Integer(required=True)
+
+
+class OneOffTaskCreateSchema(StrictSchema):
+    stage_id = fields.Integer(required=True, validate=validate.Range(1, MAX_ID))
+    title_fr = Text(load_default="", validate=validate.Length(0, 200))
+    title_en = Text(load_default="", validate=validate.Length(0, 200))
+    description = Text(load_default="", validate=validate.Length(0, 2000))
+    owner_role = Text(required=True, validate=validate.Length(1, 64))
+    due_date = Day(required=True)
+    depends_on = fields.List(
+        fields.Integer(validate=validate.Range(1, MAX_ID)), load_default=list, validate=validate.Length(0, 50)
+    )
+    weight = fields.Integer(load_default=1, validate=validate.Range(1, 100))
+    required = StrictBoolean(load_default=True)
+    version = fields.Integer(
+        validate=validate.Range(1, MAX_ID), metadata={"description": "The plan's version read; or If-Match"}
+    )
+
+
+class PlanVersionArgsSchema(StrictSchema):
+    version = fields.Integer(
+        validate=validate.Range(1, MAX_ID), metadata={"description": "The plan's version read; or If-Match"}
+    )

@@ -65,6 +65,20 @@ def describe(entry: JournalEntry) -> str:
         return _reassigned_sentence(entry, task)
     if kind in ("deadline_moved", "more_time_requested"):
         return _deadline_sentence(entry, task)
+    if kind == "plan_renamed":
+        data = event.data or {}
+        return gettext(
+            "Renamed the plan from “%(from)s” to “%(to)s”",
+            **{"from": str(data.get("from", "–")), "to": str(data.get("to", "–"))},
+        )
+    if kind == "role_remapped":
+        return gettext(
+            "Mapped the role “%(role)s” to %(people)s", role=_title(entry.role_title), people=entry.to_name or "–"
+        )
+    if kind == "one_off_task_added":
+        return gettext("Added the one-off task “%(task)s”", task=task)
+    if kind == "one_off_task_removed":
+        return gettext("Removed the one-off task “%(task)s”", task=task)
     if kind == "deadlines_shifted":
         days = (event.data or {}).get("days", 0)
         return counted(
