@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from ... import signals
 from ...definitions import WorkflowDefinition
+from ...definitions.model import Text
 from ...errors import NotFound, ValidationError
 from ...models import OPEN_TASK_STATUSES, Person, Plan, RoleAssignment, RoleAssignmentMember, Task
 from ...refusals import (
@@ -155,3 +157,42 @@ def _hand_over(plan: Plan, role_key: str, leaving: set[int], taker: int, actor: 
         record(plan, "task_reassigned", actor, str(previous), str(taker), task=task)
         handed.append(task.id)
     return handed
+
+
+@dataclass(frozen=True, slots=True)
+class RoleLine:
+    """A definition role as the plan maps it now (``organisation_id`` ``None`` when it is not mapped)."""
+
+    key: str
+    title: Text
+    is_committee: bool
+    organisation_id: int | None
+    member_ids: tuple[int, ...]
+    member_names: tuple[str, ...]
+
+
+def role_lines(plan: Plan, definition: WorkflowDefinition) -> list[RoleLine]:
+    """Every role of the plan's definition with its organisation and people (two queries)."""
+    assignments = {
+        a.role_key: a
+        for a in session().scalars(
+            sa.select(RoleAssignment)
+            .where(RoleAssignment.plan_id == plan.id)
+            .options(selectinload(RoleAssignment.members).joinedload(RoleAssignmentMember.person))
+        )
+    }
+    lines = []
+    for role in definition.roles:
+        assignment = assignments.get(role.key)
+        members = sorted(assignment.members, key=lambda m: m.person_id) if assignment else []
+        lines.append(
+            RoleLine(
+                role.key,
+                role.title,
+                role.is_committee,
+                assignment.organisation_id if assignment else None,
+                tuple(m.person_id for m in members),
+                tuple(m.person.name for m in members),
+            )
+        )
+    return lines
