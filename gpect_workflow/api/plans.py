@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 
 from ..errors import StaleObject
@@ -215,4 +215,5 @@ class PlanOneOffTask(MethodView):
         actor = api_person()
         expected, header = _expected(args)
         _stale_as_412(header, lambda: remove_one_off_task(actor, plan_id, task_id, expected_version=expected))
-        return None
+        plan = plan_detail(actor, plan_id).plan
+        return Response(status=204, headers=_plan_etag(plan.version))
