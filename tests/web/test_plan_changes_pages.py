@@ -11,7 +11,16 @@ import sqlalchemy as sa
 from flask import Flask, g
 from flask.testing import FlaskClient
 
-from gpect_workflow.models import Organisation, Person, PersonRole, Plan, RoleAssignment, RoleAssignmentMember, Task
+from gpect_workflow.models import (
+    Language,
+    Organisation,
+    Person,
+    PersonRole,
+    Plan,
+    RoleAssignment,
+    RoleAssignmentMember,
+    Task,
+)
 from gpect_workflow.services.accounts.calendar_feed import renew_feed
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
@@ -28,6 +37,8 @@ FRENCH, ENGLISH = "Visiter le salon de l'emploi", "Visit the job fair"
 @pytest.fixture
 def plan(definitions: None, dummy_lead: Person) -> Plan:
     started = start_five_levers_plan(dummy_lead, START)
+    for person in session().scalars(sa.select(Person)):
+        person.language = Language.EN  # the pages speak the reader's language: these tests read English
     session().commit()
     return started
 
@@ -90,6 +101,7 @@ def test_role_form_hands_tasks_to_the_new_person(plan: Plan, dummy_lead: Person,
     organisation_id = next(a.organisation_id for a in plan.role_assignments if a.role_key == role)
     organisation = session().get(Organisation, organisation_id)
     new = create_person("nina@partners.example.org", PersonRole.PARTNER, "Nina Nouvelle", organisation=organisation)
+    new.language = Language.EN
     session().commit()
     sign_in(client, dummy_lead)
     url = f"/plans/{plan.id}/changes/roles/{role}"
