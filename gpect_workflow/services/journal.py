@@ -193,11 +193,12 @@ def _role_title(definition: WorkflowDefinition, role_key: object) -> Text | None
 
 
 def _removed_title(event: Event) -> Text | None:
-    """The title a removed one-off task had: its removal keeps it in the event (the task row is gone)."""
+    """The title a removed one-off task had: its addition and removal keep it in their event (the row is gone)."""
     data = event.data or {}
-    if event.kind != "one_off_task_removed" or not isinstance(data.get("title_fr"), str):
+    title = data.get("title_fr") or data.get("title_en")
+    if event.kind not in ("one_off_task_added", "one_off_task_removed") or not isinstance(title, str):
         return None
-    return Text(fr=data["title_fr"], en=str(data.get("title_en") or data["title_fr"]))
+    return Text(fr=title, en=str(data.get("title_en") or title))
 
 
 def _person_name(names: dict[int, str], value: str | None) -> str | None:

@@ -141,6 +141,8 @@ def test_add_and_remove_task_forms(plan: Plan, dummy_lead: Person, client: Flask
     remove = f"/plans/{plan.id}/changes/tasks/{added.id}/remove"
     assert post(client, remove, {"expected_version": plan.version}).status_code == 302
     assert session().scalar(sa.select(Task).where(Task.id == added.id)) is None
+    journal = text(client.get(f"/plans/{plan.id}"))
+    assert f"Added the one-off task “{FRENCH}”" in journal and f"Removed the one-off task “{FRENCH}”" in journal
     studies = task(plan, "inventory-existing-studies")
     session().refresh(plan)
     refused = post(client, f"/plans/{plan.id}/changes/tasks/{studies.id}/remove", {"expected_version": plan.version})
