@@ -33,6 +33,7 @@ class Refusal(StrEnum):
     NO_SUCH_MESSAGE = "no_such_message"
     NO_SUCH_DEFINITION = "no_such_definition"
     NO_SUCH_DEFINITION_VERSION = "no_such_definition_version"
+    NO_SUCH_ROLE = "no_such_role"
 
     # Who may do what.
     DIRECTORY_MANAGERS_ONLY = "directory_managers_only"
@@ -41,6 +42,7 @@ class Refusal(StrEnum):
     PLAN_STARTERS_ONLY = "plan_starters_only"
     LEAD_OPENS_EARLY = "lead_opens_early"
     LEAD_HOLDS_PLANS = "lead_holds_plans"
+    LEAD_CHANGES_PLANS = "lead_changes_plans"
     LEAD_RECORDS_INDICATORS = "lead_records_indicators"
     LEAD_REASSIGNS = "lead_reassigns"
     LEAD_MOVES_DEADLINES = "lead_moves_deadlines"
@@ -69,6 +71,9 @@ class Refusal(StrEnum):
     FINISHED_TASK_NOT_REASSIGNED = "finished_task_not_reassigned"
     FINISHED_TASK_NEEDS_NO_TIME = "finished_task_needs_no_time"
     FINISHED_TASK_KEEPS_ITS_DEADLINE = "finished_task_keeps_its_deadline"
+    ONE_OFF_TASKS_IN_OPEN_STAGES = "one_off_tasks_in_open_stages"
+    DEFINITION_TASKS_STAY = "definition_tasks_stay"
+    ONE_OFF_TASK_STARTED = "one_off_task_started"
     ONLY_FAILED_MESSAGES_RETRIED = "only_failed_messages_retried"
 
     # Someone else changed it first.
@@ -122,12 +127,14 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_SUCH_MESSAGE: N_("This message does not exist."),
     Refusal.NO_SUCH_DEFINITION: N_("No workflow definition is registered under the key %(key)s."),
     Refusal.NO_SUCH_DEFINITION_VERSION: N_("Version %(version)s of the workflow definition %(key)s is not registered."),
+    Refusal.NO_SUCH_ROLE: N_("The plan's definition has no such role."),
     Refusal.DIRECTORY_MANAGERS_ONLY: N_("Only project leads and administrators manage the partners directory."),
     Refusal.ADMINISTRATORS_CREATE_ADMINISTRATORS: N_("Only administrators create administrators."),
     Refusal.OWN_PREFERENCES_ONLY: N_("You may change only your own name, language, time zone and reminder mode."),
     Refusal.PLAN_STARTERS_ONLY: N_("Only project leads and administrators start plans."),
     Refusal.LEAD_OPENS_EARLY: N_("Only the plan lead may open the plan before its start date."),
     Refusal.LEAD_HOLDS_PLANS: N_("Only the plan lead may hold, resume or cancel the plan."),
+    Refusal.LEAD_CHANGES_PLANS: N_("Only the plan lead may rename the plan, change its roles or its one-off tasks."),
     Refusal.LEAD_RECORDS_INDICATORS: N_("Only the plan lead records indicator values."),
     Refusal.LEAD_REASSIGNS: N_("Only the plan lead may reassign a task."),
     Refusal.LEAD_MOVES_DEADLINES: N_("Only the plan lead may move a deadline."),
@@ -160,6 +167,9 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.FINISHED_TASK_NOT_REASSIGNED: N_("A finished task is not reassigned; reopen it first."),
     Refusal.FINISHED_TASK_NEEDS_NO_TIME: N_("The task is finished: no more time is needed."),
     Refusal.FINISHED_TASK_KEEPS_ITS_DEADLINE: N_("The task is finished: its deadline no longer matters."),
+    Refusal.ONE_OFF_TASKS_IN_OPEN_STAGES: N_("A task is added only to a stage that is open or still to come."),
+    Refusal.DEFINITION_TASKS_STAY: N_("This task comes from the plan's definition: it cannot be removed."),
+    Refusal.ONE_OFF_TASK_STARTED: N_("Work on this task has begun: it can no longer be removed."),
     Refusal.ONLY_FAILED_MESSAGES_RETRIED: N_("Only a failed message is sent again; this one is “%(status)s”."),
     Refusal.CHANGED_MEANWHILE: N_("%(who)s changed this since you opened it: look at it again, then try again."),
     Refusal.CHANGED_MEANWHILE_BY_SOMEONE: N_(
@@ -236,4 +246,14 @@ REASON_NEEDED = N_("Say why in the note.")
 REWORK_NEEDS_TASKS = N_("Choose at least one task of this stage to rework.")
 ONLY_REWORK_REOPENS = N_("Leave empty unless the decision is rework.")
 NOT_TASKS_OF_THE_STAGE = N_("Not tasks of this stage: %(unknown)s.")
+CHOOSE_PEOPLE_OF_THE_ORGANISATION = N_("Choose 1 to 50 active people of the selected organisation.")
+NOT_AMONG_THE_NEW_MEMBERS = N_("Choose one of the people you map to the role, or leave empty.")
+NO_CONTROL_CHARACTERS = N_("Remove the control characters from this text.")
+TITLE_NEEDED = N_("Give the task a title, in French or in English.")
+TITLE_LENGTH = N_("Use at most 200 characters.")
+DESCRIPTION_TOO_LONG = N_("Write at most 2000 characters.")
+NOT_A_ROLE_OF_THE_PLAN = N_("Choose a role the plan maps to people.")
+WEIGHT_RANGE = N_("Give a weight from 1 to 100.")
+DUE_BEFORE_PLAN_START = N_("Choose a date on or after the plan's start.")
+NOT_TASKS_OF_THE_PLAN = N_("Choose tasks of this plan (at most 50).")
 TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")

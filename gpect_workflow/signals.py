@@ -31,3 +31,5 @@ stage_closed = _signals.signal("gpect-stage-closed")
 gate_decided = _signals.signal("gpect-gate-decided")
 #: ``plan=, task=, actor=, days=, note=, event_id=`` — a partner asked the lead for more time.
 more_time_requested = _signals.signal("gpect-more-time-requested")
+#: ``plan=, role_key=, joining=[person ids], handed_task_ids=[task ids], actor=`` — a role was mapped again.
+role_remapped = _signals.signal("gpect-role-remapped")

@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_eighteen_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 18
-    assert HEAD == "0009"
+    assert HEAD == "0011"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -477,11 +477,25 @@ def test_0009_gives_every_person_generation_zero_and_removes_it_keeping_people(m
     with engine(migration_app).connect() as connection:
         row = connection.execute(sa.text("SELECT email, session_generation FROM gpect_people")).one()
     assert tuple(row) == ("a@example.org", 0)
-    assert differences(migration_app) == []
 
     command.downgrade(alembic_config(), "0008")
     assert "session_generation" not in _columns(migration_app, "gpect_people")
     with engine(migration_app).connect() as connection:
         assert connection.execute(sa.text("SELECT email FROM gpect_people")).scalars().all() == ["a@example.org"]
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+
+
+# --- 0011: one-off tasks ----------------------------------------------------------------------------------------
+
+
+def test_0011_adds_the_one_off_task_columns_and_removes_them(migration_app: Flask) -> None:
+    """Up to 0011 tasks gain ``is_one_off`` (false for existing ones), their own titles and description; the
+    models agree with the migrations; back down the columns go."""
+    command.upgrade(alembic_config(), "head")
+    assert {"is_one_off", "title_fr", "title_en", "description"} <= set(_columns(migration_app, "gpect_tasks"))
+    assert differences(migration_app) == []
+    command.downgrade(alembic_config(), "0009")
+    assert not {"is_one_off", "title_fr", "title_en", "description"} & set(_columns(migration_app, "gpect_tasks"))
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]

@@ -2,28 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from flask import current_app
+from flask import Response, current_app
 from flask.views import MethodView
 
+from ..errors import StaleObject
 from ..models import Decision, PlanStatus
 from ..services.definitions import latest_version
+from ..services.plans.changes import OneOffTask, add_one_off_task, remove_one_off_task, rename_plan
 from ..services.plans.detail import plan_detail, plan_tasks
 from ..services.plans.listing import PlanFilters, list_plans
+from ..services.plans.roles import RoleChange, remap_role
 from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
 from ..services.stages.progression import decide_gate, stage_of_plan
 from .auth import api_person
-from .common import ApiBlueprint, errors
+from .common import ApiBlueprint, abort, errors, if_match_version
 from .schemas import (
     DecisionCreateSchema,
     DecisionSchema,
+    OneOffTaskCreateSchema,
     PlanArgsSchema,
     PlanCreateSchema,
     PlanListSchema,
     PlanSchema,
+    PlanUpdateSchema,
+    PlanVersionArgsSchema,
+    RoleAssignmentSchema,
+    RoleRemapSchema,
     TaskListSchema,
+    TaskSchema,
 )
+from .tasks import IF_MATCH
+
+T = TypeVar("T")
+
+#: The answer's header after a change: the plan's new version, for the next If-Match.
+ETAG = {"ETag": {"description": "The plan's new version", "schema": {"type": "string"}}}
 
 URL_PREFIX = "/plans"
 blp = ApiBlueprint(
@@ -82,6 +98,17 @@ class PlanById(MethodView):
         """One plan with its stages and progress."""
         return plan_detail(api_person(), plan_id)
 
+    @blp.arguments(PlanUpdateSchema)
+    @blp.response(200, PlanSchema, headers=ETAG)
+    @errors(blp, 400, 403, 404, 409, 412, 422)
+    @blp.doc(parameters=[IF_MATCH])
+    def patch(self, data: dict[str, Any], plan_id: int) -> Any:
+        """Rename the plan (its lead or an administrator); send the plan's version as If-Match or ``version``."""
+        actor = api_person()
+        expected, header = _expected(data)
+        plan = _stale_as_412(header, lambda: rename_plan(actor, plan_id, data["name"], expected_version=expected))
+        return plan_detail(actor, plan.id), 200, _plan_etag(plan.version)
+
 
 @blp.route("/<int(max=2147483647):plan_id>/tasks")
 class PlanTasks(MethodView):
@@ -90,6 +117,28 @@ class PlanTasks(MethodView):
     def get(self, plan_id: int) -> Any:
         """The plan's tasks, in stage then due-date order."""
         return {"items": plan_tasks(api_person(), plan_id)}
+
+    @blp.arguments(OneOffTaskCreateSchema)
+    @blp.response(201, TaskSchema, headers=ETAG)
+    @errors(blp, 400, 403, 404, 409, 412, 422)
+    @blp.doc(parameters=[IF_MATCH])
+    def post(self, data: dict[str, Any], plan_id: int) -> Any:
+        """Add a one-off task to an open or pending stage of the plan (not in its definition)."""
+        actor = api_person()
+        expected, header = _expected(data)
+        new = OneOffTask(
+            stage_id=data["stage_id"],
+            owner_role=data["owner_role"],
+            due_date=data["due_date"],
+            title_fr=data["title_fr"],
+            title_en=data["title_en"],
+            description=data["description"],
+            depends_on=data["depends_on"],
+            weight=data["weight"],
+            is_required=data["required"],
+        )
+        task = _stale_as_412(header, lambda: add_one_off_task(actor, plan_id, new, expected_version=expected))
+        return task, 201, _plan_etag(task.plan.version)
 
 
 @blp.route("/<int(max=2147483647):plan_id>/stages/<string:stage_key>/decisions")
@@ -105,3 +154,66 @@ class StageDecisions(MethodView):
         return decide_gate(
             actor, stage_id, Decision(data["decision"]), minutes=data.get("minutes"), reopen=data["reopen"]
         )
+
+
+def _plan_etag(version: int) -> dict[str, str]:
+    return {"ETag": f'"{version}"'}
+
+
+def _expected(data: dict[str, Any]) -> tuple[int | None, int | None]:
+    """The plan version the caller read: If-Match's, else the body's ``version``; and the header's alone."""
+    header = if_match_version()
+    return (header if header is not None else data.get("version")), header
+
+
+def _stale_as_412(header: int | None, change: Callable[[], T]) -> T:
+    """``change()``; a stale version named by If-Match is a 412 (a body's ``version`` stays a 409)."""
+    try:
+        return change()
+    except StaleObject as error:
+        if header is not None:
+            abort(412, message=str(error))
+        raise
+
+
+@blp.route("/<int(max=2147483647):plan_id>/roles/<string:role_key>")
+class PlanRole(MethodView):
+    @blp.arguments(RoleRemapSchema)
+    @blp.response(200, RoleAssignmentSchema, headers=ETAG)
+    @errors(blp, 400, 403, 404, 409, 412, 422)
+    @blp.doc(parameters=[IF_MATCH])
+    def put(self, data: dict[str, Any], plan_id: int, role_key: str) -> Any:
+        """Map a role (committee roles too) to an organisation and people while the plan runs.
+
+        The open tasks of the people who leave the role go to ``open_tasks_to``, or back to the role (its
+        first person); the people who join are told by email.
+        """
+        actor = api_person()
+        expected, header = _expected(data)
+        change = RoleChange(data["organisation_id"], data["person_ids"], data["open_tasks_to"])
+        assignment = _stale_as_412(
+            header, lambda: remap_role(actor, plan_id, role_key, change, expected_version=expected)
+        )
+        version = assignment.plan.version
+        answer = {
+            "role_key": role_key,
+            "organisation_id": assignment.organisation_id,
+            "person_ids": list(dict.fromkeys(change.person_ids)),
+            "plan_version": version,
+        }
+        return answer, 200, _plan_etag(version)
+
+
+@blp.route("/<int(max=2147483647):plan_id>/tasks/<int(max=2147483647):task_id>")
+class PlanOneOffTask(MethodView):
+    @blp.arguments(PlanVersionArgsSchema, location="query")
+    @blp.response(204)
+    @errors(blp, 400, 403, 404, 409, 412, 422)
+    @blp.doc(parameters=[IF_MATCH])
+    def delete(self, args: dict[str, Any], plan_id: int, task_id: int) -> Any:
+        """Remove a one-off task nobody started; the definition's tasks cannot be removed."""
+        actor = api_person()
+        expected, header = _expected(args)
+        _stale_as_412(header, lambda: remove_one_off_task(actor, plan_id, task_id, expected_version=expected))
+        plan = plan_detail(actor, plan_id).plan
+        return Response(status=204, headers=_plan_etag(plan.version))

@@ -35,8 +35,16 @@ class Task(Base):
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_plans.id", ondelete="CASCADE"))
     #: Stage the task belongs to.
     stage_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_plan_stages.id", ondelete="CASCADE"), index=True)
-    #: Task key from the definition.
+    #: Task key from the definition; ``oneoff-<n>`` for a one-off task.
     task_key: Mapped[str] = mapped_column(sa.String(64))
+    #: Whether the lead added the task to the running plan (it is not in the definition).
+    is_one_off: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: A one-off task's French title (the definition gives the others').
+    title_fr: Mapped[str | None] = mapped_column(sa.String(200))
+    #: A one-off task's English title.
+    title_en: Mapped[str | None] = mapped_column(sa.String(200))
+    #: A one-off task's description.
+    description: Mapped[str | None] = mapped_column(sa.Text)
     #: Role that owns the task.
     owner_role: Mapped[str] = mapped_column(sa.String(64))
     #: Person who does it; ``None`` until someone of the owning role is chosen.

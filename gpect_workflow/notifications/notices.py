@@ -18,6 +18,7 @@ from flask import current_app
 from .. import signals
 from ..engine.rescheduling import Shift
 from ..models import (
+    OPEN_TASK_STATUSES,
     CommitteeDecision,
     Person,
     Plan,
@@ -268,6 +269,42 @@ def on_more_time_requested(
     _send("more_time_requested", f"more_time:e{event_id}", plan, {plan.lead_id}, build, task.id)
 
 
+def on_role_remapped(sender: Any, *, plan: Plan, role_key: str, joining: list[int], actor: Person, **_: Any) -> None:
+    """Each person who now plays the role hears of it, with their open tasks of the role (signed links)."""
+    if not _active(sender) or not joining:
+        return
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    role = definition.role(role_key)
+    stage_keys = dict(
+        session().execute(sa.select(PlanStage.id, PlanStage.stage_key).where(PlanStage.plan_id == plan.id)).all()
+    )
+    query = sa.select(Task).where(
+        Task.plan_id == plan.id,
+        Task.owner_role == role_key,
+        Task.assignee_id.in_(joining),
+        Task.status.in_(OPEN_TASK_STATUSES),
+    )
+    by_person: dict[int, list[Task]] = defaultdict(list)
+    for task in session().scalars(query.order_by(Task.due_date, Task.id)):
+        assert task.assignee_id is not None
+        by_person[task.assignee_id].append(task)
+
+    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
+        views = [task_view(t, stage_keys[t.stage_id], plan, recipient.language) for t in by_person[recipient.id]]
+        tasks = [_Linked(v, task_links(recipient.id, v.id)["open_url"]) for v in views]
+        context = {
+            "role_title": role.title.get(recipient.language),
+            "is_committee": role.is_committee,
+            "changed_by": actor.name,
+            "tasks": tasks,
+            "plan_url": public_url(f"/plans/{plan.id}"),
+        }
+        return context, [calendar_attachment(views, plan.name, recipient.id)] if views else []
+
+    occasion = f"role_assigned:p{plan.id}:{role_key}:{plan.version}"
+    _send("role_assigned", occasion, plan, joining, build)
+
+
 _RECEIVERS = (
     (signals.stage_entered, on_stage_entered),
     (signals.stage_closed, on_stage_closed),
@@ -276,4 +313,5 @@ _RECEIVERS = (
     (signals.plan_status_changed, on_plan_status_changed),
     (signals.deadline_moved, on_deadline_moved),
     (signals.more_time_requested, on_more_time_requested),
+    (signals.role_remapped, on_role_remapped),
 )

@@ -32,7 +32,7 @@ from ..models import (
     Task,
 )
 from ..services.context import now, session
-from ..services.definitions import all_definitions, get_definition
+from ..services.definitions import all_definitions, get_definition, task_definition
 from ..services.plans.opening import opening_hour
 from ..services.zones import person_zone, plan_zone, zone_or_default
 from .outbox import NewMessage, queued_keys
@@ -65,6 +65,11 @@ class DueTask:
     version: int
     due_date: date
     assignee_id: int | None
+    #: A one-off task's own columns (``task_definition`` reads them); the definition's tasks have none.
+    is_one_off: bool = False
+    title_fr: str | None = None
+    title_en: str | None = None
+    description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +205,27 @@ def _nominal_days_landing_on(day: date, kind: ReminderKind, calendar: WorkingCal
 
 
 #: What ``_due_reminders`` selects, column by column.
-_DueRows = sa.Select[int, int, str, str, int, date, int | None, str, str, int, str, int, str, str | None, str | None]
+_DueRows = sa.Select[
+    int,
+    int,
+    str,
+    str,
+    int,
+    date,
+    int | None,
+    str,
+    str,
+    int,
+    str,
+    int,
+    str,
+    str | None,
+    str | None,
+    bool,
+    str | None,
+    str | None,
+    str | None,
+]
 
 
 def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> Iterable[DueReminder]:
@@ -224,6 +249,10 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
             Plan.timezone,
             Person.timezone,
             Person.email,
+            Task.is_one_off,
+            Task.title_fr,
+            Task.title_en,
+            Task.description,
         )
         .join(PlanStage, PlanStage.id == Task.stage_id)
         .join(Plan, Plan.id == Task.plan_id)
@@ -238,7 +267,7 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
     plans: dict[int, DuePlan] = {}
     rows = (
         (
-            DueTask(*row[:7]),
+            DueTask(*row[:7], *row[15:19]),
             row[7],
             plans.get(row[1]) or plans.setdefault(row[1], DuePlan(row[1], *row[8:13])),
             row[13],
@@ -249,7 +278,7 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
     hour = default_hour()
     # Tasks of one definition due on one day in one time zone share their slots: at a busy send hour
     # thousands of tasks have a handful of due dates, so the slots are worked out once for each.
-    slots_of: dict[tuple[str, int, str, str, date, str], list[Slot]] = {}
+    slots_of: dict[tuple[object, ...], list[Slot]] = {}
     for task, stage_key, plan, assignee_zone, assignee_email in rows:
         # Deadlines are days in the plan's zone: a plan whose zone breaks the rule is left aside (the pass
         # says so). An assignee whose own zone breaks it gets nothing (``_render``), but the slots of their
@@ -260,12 +289,21 @@ def _due_reminders(since: datetime, until: datetime, due_dates: set[date]) -> It
         if assignee_zone is not None:
             zone = person_zone(task.assignee_id, assignee_zone, assignee_email) or zone  # type: ignore[arg-type]
         zone_name = zone.key
-        shape = (plan.definition_key, plan.definition_version, stage_key, task.task_key, task.due_date, zone_name)
+        # A one-off task's key is its plan's own: its shape is kept apart from other plans' tasks.
+        shape: tuple[object, ...] = (
+            plan.definition_key,
+            plan.definition_version,
+            stage_key,
+            task.task_key,
+            task.due_date,
+            zone_name,
+        )
+        shape = (*shape, plan.id) if task.is_one_off else shape
         slots = slots_of.get(shape)
         if slots is None:
             definition = get_definition(plan.definition_key, plan.definition_version)
             stage_def = definition.stage(stage_key)
-            task_def = next(t for t in stage_def.tasks if t.key == task.task_key)
+            task_def = task_definition(definition, task)
             policy = definition.task_policy(stage_def, task_def)
             calendar = calendar_for(definition.calendar)
             slots = slots_of[shape] = list(task_slots(task.due_date, policy, zone, calendar, hour))
@@ -312,7 +350,14 @@ def _task_view(item: DueReminder, language: str) -> TaskView:
     task, plan = item.task, item.plan
     definition = get_definition(plan.definition_key, plan.definition_version)
     return definition_task_view(
-        definition, task.id, task.version, task.task_key, task.owner_role, task.due_date, item.stage_key, language
+        definition,
+        task.id,
+        task.version,
+        task_definition(definition, task),
+        task.owner_role,
+        task.due_date,
+        item.stage_key,
+        language,
     )
 
 

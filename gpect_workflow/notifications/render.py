@@ -32,6 +32,7 @@ KINDS: dict[str, str] = {
     "plan_status": "a plan was put on hold, resumed, completed or cancelled",
     "deadline_moved": "deadlines moved, the person's tasks among them",
     "more_time_requested": "a partner asks the lead for more time on a task",
+    "role_assigned": "a person now plays a role in a running plan (or sits on its committee), with their tasks",
     "login_link": "a person asked for a link to sign in without a password",
     "password_reset": "a person who forgot their password asked for a link to choose a new one",
     "committee_digest": "a committee member's weekly (or daily) summary: gates to decide, plans off track, indicators",

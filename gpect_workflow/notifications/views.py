@@ -9,9 +9,10 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..definitions import WorkflowDefinition
+from ..definitions.model import TaskDef
 from ..models import Organisation, Person, Plan, PlanStage, ReminderMode, Task, Territory
 from ..services.context import now, session, transaction_memo
-from ..services.definitions import get_definition
+from ..services.definitions import get_definition, task_definition
 from ..services.urls import public_host, public_url
 from .ics import Deadline, deadlines_ics
 from .links import link_url
@@ -174,7 +175,14 @@ def task_view(task: Task, stage_key: str, plan: Plan | PlanView, language: str) 
     """A task as templates show it, titles from the plan's definition version in ``language``."""
     definition = _definition_of(task.plan_id, plan)
     return definition_task_view(
-        definition, task.id, task.version, task.task_key, task.owner_role, task.due_date, stage_key, language
+        definition,
+        task.id,
+        task.version,
+        task_definition(definition, task),
+        task.owner_role,
+        task.due_date,
+        stage_key,
+        language,
     )
 
 
@@ -182,18 +190,17 @@ def definition_task_view(
     definition: WorkflowDefinition,
     task_id: int,
     version: int,
-    task_key: str,
+    task_def: TaskDef,
     owner_role: str,
     due_date: date,
     stage_key: str,
     language: str,
 ) -> TaskView:
-    """A task as templates show it, from its columns and its plan's definition version, in ``language``."""
-    task_def = next(t for t in definition.tasks() if t.key == task_key)
+    """A task as templates show it, from its columns and what it is (``task_definition``), in ``language``."""
     return TaskView(
         id=task_id,
         version=version,
-        key=task_key,
+        key=task_def.key,
         title=task_def.title.get(language),
         description=task_def.description.get(language) if task_def.description else None,
         due_date=due_date,

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import g
 
 from ..definitions import WorkflowDefinition, load_definition_file, parse_definition
 from ..definitions.files import definition_files
-from ..definitions.model import TaskDef
+from ..definitions.model import Due, TaskDef, Text
 from ..errors import DefinitionConflict, NotFound
 from ..models import DefinitionRecord, Plan
 from ..refusals import Refusal
@@ -180,6 +182,53 @@ def task_definitions(definition: WorkflowDefinition) -> dict[str, TaskDef]:
     if key not in memo:
         memo[key] = {task.key: task for task in definition.tasks()}
     return memo[key]
+
+
+class TaskColumns(Protocol):
+    """What ``task_definition`` reads of a task: a ``Task`` row, or the plain columns a pass selects."""
+
+    @property
+    def task_key(self) -> str: ...
+    @property
+    def is_one_off(self) -> bool: ...
+    @property
+    def title_fr(self) -> str | None: ...
+    @property
+    def title_en(self) -> str | None: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def owner_role(self) -> str: ...
+    @property
+    def due_date(self) -> date: ...
+
+
+def task_definition(definition: WorkflowDefinition, task: TaskColumns) -> TaskDef:
+    """What the task is, whatever shows it (pages, journal, emails, feeds, reports, the API).
+
+    A definition task is the definition's entry; a one-off task, added by the lead to the running plan,
+    is described by its own columns: its title in each language (the other one's when only one was given),
+    its description, its owner role and its absolute deadline. ``KeyError`` for a key the definition lacks.
+    """
+    if not task.is_one_off:
+        return task_definitions(definition)[task.task_key]
+    french = task.title_fr or task.title_en or task.task_key
+    english = task.title_en or task.title_fr or task.task_key
+    description = Text(fr=task.description, en=task.description) if task.description else None
+    return TaskDef(
+        key=task.task_key,
+        title=Text(fr=french, en=english),
+        owner=task.owner_role,
+        due=Due(on=task.due_date),
+        description=description,
+    )
+
+
+def definitions_of_tasks(definition: WorkflowDefinition, tasks: Iterable[TaskColumns]) -> dict[str, TaskDef]:
+    """The definition's tasks by key, with the given one-off tasks among them (their keys are the plan's own)."""
+    found = dict(task_definitions(definition))
+    found.update((task.task_key, task_definition(definition, task)) for task in tasks if task.is_one_off)
+    return found
 
 
 def definition_from_record(record: DefinitionRecord) -> WorkflowDefinition:

@@ -16,7 +16,7 @@ from ..definitions import WorkflowDefinition
 from ..definitions.model import TaskDef, Text
 from ..models import Event, Person, Plan, PlanStage, Task
 from .context import now, session
-from .definitions import get_definition, task_definitions
+from .definitions import get_definition, task_definition, task_definitions
 
 #: Journal entries shown per page.
 JOURNAL_PAGE_SIZE = 20
@@ -68,6 +68,8 @@ class JournalEntry:
     to_name: str | None = None
     #: For moves caused by another task's deadline: that task's title.
     cause_title: Text | None = None
+    #: For a role mapped again: the role's title (the people it went to are in ``to_name``).
+    role_title: Text | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,16 +94,16 @@ def last_change(plan_id: int, task_id: int | None = None) -> JournalEntry | None
     plan = session().get(Plan, plan_id)
     assert plan is not None
     definition = get_definition(plan.definition_key, plan.definition_version)
-    keys = dict(session().execute(sa.select(Task.id, Task.task_key).where(Task.id == event.task_id)).all())
+    tasks = session().scalars(sa.select(Task).where(Task.id == event.task_id))
     stages = list(session().scalars(sa.select(PlanStage).where(PlanStage.id == event.stage_id)))
-    return journal_entries([event], definition, keys, stages)[0]
+    return journal_entries([event], definition, {t.id: task_definition(definition, t) for t in tasks}, stages)[0]
 
 
 def plan_journal(
     plan_id: int,
     page: int,
     definition: WorkflowDefinition,
-    task_keys: dict[int, str],
+    task_defs: dict[int, TaskDef],
     stages: Iterable[PlanStage],
 ) -> JournalPage:
     """A page of the plan's journal, newest first (two queries: events, then names)."""
@@ -109,11 +111,11 @@ def plan_journal(
     query = sa.select(Event).where(Event.plan_id == plan_id).order_by(Event.occurred_dt.desc(), Event.id.desc())
     events = list(session().scalars(query.limit(JOURNAL_PAGE_SIZE + 1).offset((page - 1) * JOURNAL_PAGE_SIZE)))
     shown = events[:JOURNAL_PAGE_SIZE]
-    return JournalPage(journal_entries(shown, definition, task_keys, stages), page, len(events) > JOURNAL_PAGE_SIZE)
+    return JournalPage(journal_entries(shown, definition, task_defs, stages), page, len(events) > JOURNAL_PAGE_SIZE)
 
 
 def task_journal(
-    task: Task, page: int, definition: WorkflowDefinition, task_keys: dict[int, str], stages: Iterable[PlanStage]
+    task: Task, page: int, definition: WorkflowDefinition, task_defs: dict[int, TaskDef], stages: Iterable[PlanStage]
 ) -> tuple[JournalPage, list[JournalEntry]]:
     """A page of the task's journal and its notes, newest first (three queries)."""
     page = max(1, page)
@@ -122,47 +124,81 @@ def task_journal(
     events = list(session().scalars(ordered.limit(JOURNAL_PAGE_SIZE + 1).offset(offset)))
     notes = list(session().scalars(ordered.where(Event.note.is_not(None)).limit(NOTES_LIMIT)))
     shown = events[:JOURNAL_PAGE_SIZE]
-    entries = journal_entries([*shown, *notes], definition, task_keys, stages)
+    entries = journal_entries([*shown, *notes], definition, task_defs, stages)
     journal = JournalPage(entries[: len(shown)], page, len(events) > JOURNAL_PAGE_SIZE)
     return journal, entries[len(shown) :]
 
 
 def journal_entries(
-    events: Sequence[Event], definition: WorkflowDefinition, task_keys: dict[int, str], stages: Iterable[PlanStage]
+    events: Sequence[Event], definition: WorkflowDefinition, task_defs: dict[int, TaskDef], stages: Iterable[PlanStage]
 ) -> list[JournalEntry]:
     """Journal entries for ``events``, the names of the people in them read in one query."""
     wanted = {event.actor_id for event in events if event.actor_id is not None}
     for event in events:
         if event.kind == "task_reassigned":
             wanted.update(int(value) for value in (event.from_state, event.to_state) if value and value.isdigit())
+        if event.kind == "role_remapped":
+            wanted.update(_people_of(event))
     names = dict(session().execute(sa.select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
-    task_defs = task_definitions(definition)
+    by_key = {**task_definitions(definition), **{task.key: task for task in task_defs.values()}}
     stage_keys = {stage.id: stage.stage_key for stage in stages}
-    return [_entry(event, definition, names, task_defs, task_keys, stage_keys) for event in events]
+    return [_entry(event, definition, names, by_key, task_defs, stage_keys) for event in events]
 
 
 def _entry(
     event: Event,
     definition: WorkflowDefinition,
     names: dict[int, str],
-    task_defs: dict[str, TaskDef],
-    task_keys: dict[int, str],
+    by_key: dict[str, TaskDef],
+    task_defs: dict[int, TaskDef],
     stage_keys: dict[int, str],
 ) -> JournalEntry:
-    task_key = task_keys.get(event.task_id) if event.task_id is not None else None
+    task_def = task_defs.get(event.task_id) if event.task_id is not None else None
     stage_key = stage_keys.get(event.stage_id) if event.stage_id is not None else None
     cause = (event.data or {}).get("caused_by") if event.kind == "deadline_moved" else None
     reassigned = event.kind == "task_reassigned"
+    if event.kind == "role_remapped":
+        return JournalEntry(
+            event=event,
+            actor_name=names.get(event.actor_id) if event.actor_id is not None else None,
+            task_id=None,
+            task_title=None,
+            stage_title=None,
+            to_name=", ".join(names[p] for p in _people_of(event) if p in names) or None,
+            role_title=_role_title(definition, (event.data or {}).get("role")),
+        )
     return JournalEntry(
         event=event,
         actor_name=names.get(event.actor_id) if event.actor_id is not None else None,
         task_id=event.task_id,
-        task_title=task_defs[task_key].title if task_key in task_defs else None,
+        task_title=task_def.title if task_def else _removed_title(event),
         stage_title=_stage_title(definition, stage_key),
         from_name=_person_name(names, event.from_state) if reassigned else None,
         to_name=_person_name(names, event.to_state) if reassigned else None,
-        cause_title=task_defs[cause].title if isinstance(cause, str) and cause in task_defs else None,
+        cause_title=by_key[cause].title if isinstance(cause, str) and cause in by_key else None,
     )
+
+
+def _people_of(event: Event) -> list[int]:
+    """The people a role was mapped to, from a ``role_remapped`` event's data."""
+    people = (event.data or {}).get("to_people")
+    return [p for p in people if isinstance(p, int)] if isinstance(people, list) else []
+
+
+def _role_title(definition: WorkflowDefinition, role_key: object) -> Text | None:
+    try:
+        return definition.role(role_key).title if isinstance(role_key, str) else None
+    except KeyError:
+        return None
+
+
+def _removed_title(event: Event) -> Text | None:
+    """The title a removed one-off task had: its addition and removal keep it in their event (the row is gone)."""
+    data = event.data or {}
+    title = data.get("title_fr") or data.get("title_en")
+    if event.kind not in ("one_off_task_added", "one_off_task_removed") or not isinstance(title, str):
+        return None
+    return Text(fr=title, en=str(data.get("title_en") or title))
 
 
 def _person_name(names: dict[int, str], value: str | None) -> str | None:

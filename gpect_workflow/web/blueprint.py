@@ -13,6 +13,7 @@ from .partners import directory as partners_directory
 from .partners import forms as partners_forms
 from .partners import importing as partners_import
 from .partners import merging as partners_merging
+from .plans import changes as plan_changes
 from .plans import listing as plans_listing
 from .plans import page as plan_page
 from .plans import wizard
@@ -38,6 +39,7 @@ def ui_blueprint() -> Blueprint:
     plans_listing.register(blueprint)
     wizard.register(blueprint)  # before plan_page: /plans/new is not a plan id
     plan_page.register(blueprint)
+    plan_changes.register(blueprint)
     task_page.register(blueprint)
     reports.register(blueprint)
     indicators.register(blueprint)

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..definitions import WorkflowDefinition
-from ..models import Plan
+from ..models import Plan, Task
+from ..services.definitions import task_definition
 from ..vocabulary import N_
 from .i18n import localized
 
@@ -44,10 +45,12 @@ class Titles:
         except KeyError:
             return stage_key
 
-    def task(self, plan: Plan, task_key: str) -> str:
-        """The title of one of the plan's tasks."""
+    def task(self, plan: Plan, task: Task) -> str:
+        """The title of one of the plan's tasks (a one-off task's own); its key when unknown."""
         definition = self._definition(plan)
-        for task in definition.tasks() if definition else ():
-            if task.key == task_key:
-                return localized(task.title)
-        return task_key
+        if definition is None:
+            return task.task_key
+        try:
+            return localized(task_definition(definition, task).title)
+        except KeyError:
+            return task.task_key

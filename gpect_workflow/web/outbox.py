@@ -54,6 +54,7 @@ KIND_LABELS = {
     "plan_status": N_("Plan status"),
     "deadline_moved": N_("Deadline moved"),
     "more_time_requested": N_("Request for more time"),
+    "role_assigned": N_("Role in a plan"),
     "login_link": N_("Sign-in link"),
     "committee_digest": N_("Committee digest"),
     "delivery_failures": N_("Emails that failed (to administrators)"),

@@ -324,6 +324,30 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
                 open_url=url("open-task", "tok-open"),
             ),
         ),
+        "role_assigned": (
+            "role_assigned",
+            common(
+                language,
+                role_title=words["role"],
+                is_committee=False,
+                changed_by="Claire Martin",
+                plan_url="http://gpect.test/plans/7",
+                tasks=[
+                    SimpleNamespace(title=words["task"], due_date=date(2026, 12, 29), open_url=url("open-task", "a")),
+                ],
+            ),
+        ),
+        "role_assigned-committee": (
+            "role_assigned",
+            common(
+                language,
+                role_title=words["role"],
+                is_committee=True,
+                changed_by="Claire Martin",
+                plan_url="http://gpect.test/plans/7",
+                tasks=[],
+            ),
+        ),
         "login_link": ("login_link", common(language, login_url=url("login", "tok-login"))),
         "password_reset": ("password_reset", common(language, reset_url=url("reset_password", "tok-reset"))),
         "delivery_failures-one": ("delivery_failures", delivery_failures(language, 1, total=1)),

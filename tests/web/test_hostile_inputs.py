@@ -110,6 +110,7 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "purpose": "login",
             "token": "abc",
             "filename": "gpect.css",
+            "role_key": "lead",  # every definition has it
         }
         session().remove()
     try:

@@ -34,7 +34,7 @@ from ...models import (
     Task,
 )
 from ..context import now, session
-from ..definitions import definition_versions
+from ..definitions import definition_versions, task_definition
 from ..tasks.mine import is_mine
 
 #: Separates the token's purpose from anything else the secret key signs.
@@ -130,7 +130,7 @@ _Row = sa.Row[Task, str, str, str, int]
 def _deadline(row: _Row, definition: WorkflowDefinition, language: str) -> FeedDeadline:
     task, stage_key = row[0], row[1]
     stage = definition.stage(stage_key)
-    task_def = next(item for item in stage.tasks if item.key == task.task_key)
+    task_def = task_definition(definition, task)
     return FeedDeadline(
         task_id=task.id,
         version=task.version,

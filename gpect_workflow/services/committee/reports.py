@@ -31,7 +31,7 @@ from ...models import (
 from ...refusals import Refusal
 from ..access import visible_plans
 from ..context import session
-from ..definitions import get_definition
+from ..definitions import definitions_of_tasks, get_definition
 from ..indicators.measurements import indicators_of_plans
 from ..indicators.status import IndicatorStatus, latest_measurement, status_of
 from ..loading import plan_today
@@ -150,7 +150,7 @@ def _review(
     definition = get_definition(plan.definition_key, plan.definition_version)
     today = plan_today(plan)
     stage_titles = {stage.key: stage.title for stage in definition.stages}
-    task_titles = {task.key: task.title for task in definition.tasks()}
+    task_titles = definitions_of_tasks(definition, tasks)
     role_titles = {role.key: role.title for role in definition.roles}
     stages_by_id = {stage.id: stage for stage in plan.stages}
     fallback = Text(fr="", en="")
@@ -158,7 +158,9 @@ def _review(
         TaskLine(
             task=task,
             stage_title=stage_titles.get(stages_by_id[task.stage_id].stage_key, fallback),
-            title=task_titles.get(task.task_key, Text(fr=task.task_key, en=task.task_key)),
+            title=task_titles[task.task_key].title
+            if task.task_key in task_titles
+            else Text(task.task_key, task.task_key),
             role_title=role_titles.get(task.owner_role, Text(fr=task.owner_role, en=task.owner_role)),
             assignee=task.assignee.name if task.assignee else None,
             organisation=(

@@ -18,7 +18,7 @@ from ...definitions.model import Text
 from ...engine.progress import Progress
 from ...models import Indicator, Person, Plan, PlanStage, PlanStatus, StageStatus, Task, TaskDependency
 from ..context import session
-from ..definitions import get_definition
+from ..definitions import get_definition, task_definition
 from ..indicators.measurements import plan_indicators
 from ..journal import JournalPage, plan_journal
 from ..tasks.page import TaskRow, plan_roles, task_row
@@ -94,7 +94,9 @@ def plan_page(person: Person, plan_id: int, journal_page: int = 1) -> PlanPage:
         row = task_row(person, detail, definition, roles, task, stages_by_id[task.stage_id], prerequisites)
         rows[task.stage_id].append(row)
     indicators = plan_indicators(person, plan.id)
-    journal = plan_journal(plan.id, journal_page, definition, {t.id: t.task_key for t in tasks}, detail.stages)
+    journal = plan_journal(
+        plan.id, journal_page, definition, {t.id: task_definition(definition, t) for t in tasks}, detail.stages
+    )
     return PlanPage(
         detail, definition, _stage_rows(detail, definition, rows), indicators, journal, _plan_actions(detail)
     )

@@ -8,20 +8,21 @@ fixed number of queries, however many tasks and notes the stage has.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
 
-from ...definitions.model import StageDef, WorkflowDefinition
+from ...definitions.model import StageDef, Text, WorkflowDefinition
 from ...errors import NotFound
 from ...models import CommitteeDecision, Event, Indicator, Person, Plan, PlanStage, PlanStatus, StageStatus, Task
 from ...refusals import Refusal
 from ..access import PlanAccess, plan_access
 from ..committee.reports import IndicatorLine, indicator_line
 from ..context import session
-from ..definitions import get_definition
+from ..definitions import get_definition, task_definition
+from ..plans.roles import committee_members
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,8 @@ class TaskNote:
 class TaskEvidence:
     task: Task
     notes: list[TaskNote]
+    #: What the task is (``task_definition``): its title, a one-off task's own.
+    title: Text
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class GateReview:
     tasks: list[TaskEvidence]
     indicators: list[IndicatorLine]
     decisions: list[CommitteeDecision]
+    #: Who sits on the plan's committee (the members of its committee roles), by name; empty when none is
+    #: mapped, the gate then waits for the lead to map one.
+    committee: list[str] = field(default_factory=list)
 
     @property
     def can_decide_now(self) -> bool:
@@ -95,9 +101,10 @@ def gate_review(person: Person, stage_id: int) -> GateReview:
         stage_def=definition.stage(stage.stage_key),
         definition=definition,
         access=access,
-        tasks=[TaskEvidence(task, notes.get(task.id, [])) for task in tasks],
+        tasks=[TaskEvidence(task, notes.get(task.id, []), task_definition(definition, task).title) for task in tasks],
         indicators=[indicator_line(indicator) for indicator in indicators],
         decisions=list(decisions),
+        committee=[person.name for person in committee_members(plan, definition)],
     )
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ...definitions import WorkflowDefinition
-from ...definitions.model import TaskDef, Text
+from ...definitions.model import Text
 from ...engine.rescheduling import Shift
 from ...engine.tasks import TASK_TRANSITIONS, allowed_targets
 from ...errors import InvalidTransition, NotFound
@@ -36,7 +36,7 @@ from ...models import (
 from ...refusals import Refusal
 from ..access import is_worker
 from ..context import session
-from ..definitions import get_definition, task_definitions
+from ..definitions import get_definition, task_definition
 from ..journal import JournalEntry, JournalPage, task_journal
 from ..loading import check_version, last_event
 from ..plans.detail import PlanDetail, plan_detail
@@ -136,15 +136,16 @@ def task_page(person: Person, task_id: int, journal_page: int = 1) -> TaskPage:
     dependents = linked_tasks(TaskDependency.task_id, TaskDependency.depends_on_id, task.id)
     stage = next(s for s in detail.stages if s.id == task.stage_id)
     row = task_row(person, detail, definition, plan_roles(task.plan_id), task, stage, prerequisites)
-    keys = {task.id: task.task_key}
-    journal, notes = task_journal(task, journal_page, definition, keys, detail.stages)
+    journal, notes = task_journal(
+        task, journal_page, definition, {task.id: task_definition(definition, task)}, detail.stages
+    )
     return TaskPage(
         detail,
         definition,
         row,
         stage,
         definition.stage(stage.stage_key).title,
-        tuple(task_ref(task_definitions(definition), t) for t in dependents),
+        tuple(task_ref(definition, t) for t in dependents),
         notes,
         journal,
     )
@@ -166,15 +167,20 @@ def preview_move(person: Person, task_id: int, new_due: date, expected_version: 
 def shift_lines(task_id: int, shifts: Sequence[Shift]) -> list[ShiftLine]:
     """The deadline changes of a move with the titles of the tasks they concern, the moved task first."""
     ids = [shift.task_id for shift in shifts]
-    rows = session().execute(sa.select(Task.id, Task.task_key, Task.plan_id).where(Task.id.in_(ids))).all()
-    if not rows:
+    tasks = {task.id: task for task in session().scalars(sa.select(Task).where(Task.id.in_(ids)))}
+    if not tasks:
         return []
-    plan = session().get(Plan, rows[0].plan_id)
+    plan = session().get(Plan, next(iter(tasks.values())).plan_id)
     assert plan is not None
-    task_defs = task_definitions(get_definition(plan.definition_key, plan.definition_version))
-    keys = {row.id: row.task_key for row in rows}
+    definition = get_definition(plan.definition_key, plan.definition_version)
     return [
-        ShiftLine(shift.task_id, task_defs[keys[shift.task_id]].title, shift.old, shift.new, shift.task_id == task_id)
+        ShiftLine(
+            shift.task_id,
+            task_definition(definition, tasks[shift.task_id]).title,
+            shift.old,
+            shift.new,
+            shift.task_id == task_id,
+        )
         for shift in shifts
     ]
 
@@ -188,8 +194,7 @@ def task_row(
     stage: PlanStage,
     prerequisites: Sequence[Task],
 ) -> TaskRow:
-    task_defs = task_definitions(definition)
-    task_def = task_defs[task.task_key]
+    task_def = task_definition(definition, task)
     late = (detail.today - task.due_date).days if task.status in OPEN_TASK_STATUSES else 0
     return TaskRow(
         task=task,
@@ -197,7 +202,7 @@ def task_row(
         description=task_def.description,
         role_title=definition.role(task.owner_role).title,
         organisation=roles.organisations.get(task.owner_role),
-        dependencies=tuple(task_ref(task_defs, t) for t in prerequisites),
+        dependencies=tuple(task_ref(definition, t) for t in prerequisites),
         days_late=max(0, late),
         actions=_task_actions(person, detail, roles, task, stage, prerequisites),
     )
@@ -273,5 +278,5 @@ def plan_roles(plan_id: int) -> PlanRoles:
     return roles
 
 
-def task_ref(task_defs: dict[str, TaskDef], task: Task) -> TaskRef:
-    return TaskRef(task.id, task_defs[task.task_key].title, task.status, task.due_date)
+def task_ref(definition: WorkflowDefinition, task: Task) -> TaskRef:
+    return TaskRef(task.id, task_definition(definition, task).title, task.status, task.due_date)

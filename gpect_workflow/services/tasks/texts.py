@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ...definitions.model import Text
 from ...models import Task
-from ..definitions import get_definition, task_definitions
+from ..definitions import get_definition, task_definition
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,7 +22,8 @@ class TaskTexts:
 
 
 def task_texts(task: Task) -> TaskTexts:
-    """The title and description of ``task`` from the definition version its plan runs."""
+    """The title and description of ``task``: from the definition version its plan runs, or a one-off
+    task's own."""
     plan = task.plan
-    found = task_definitions(get_definition(plan.definition_key, plan.definition_version))[task.task_key]
+    found = task_definition(get_definition(plan.definition_key, plan.definition_version), task)
     return TaskTexts(found.title, found.description)

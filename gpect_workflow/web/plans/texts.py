@@ -69,6 +69,20 @@ def describe(entry: JournalEntry) -> str:
     if kind in _MERGE_SENTENCES:
         data = event.data or {}
         return gettext(_MERGE_SENTENCES[kind], source=data.get("from_name", "–"), target=data.get("into_name", "–"))
+    if kind == "plan_renamed":
+        data = event.data or {}
+        return gettext(
+            "Renamed the plan from “%(from)s” to “%(to)s”",
+            **{"from": str(data.get("from", "–")), "to": str(data.get("to", "–"))},
+        )
+    if kind == "role_remapped":
+        return gettext(
+            "Mapped the role “%(role)s” to %(people)s", role=_title(entry.role_title), people=entry.to_name or "–"
+        )
+    if kind == "one_off_task_added":
+        return gettext("Added the one-off task “%(task)s”", task=task)
+    if kind == "one_off_task_removed":
+        return gettext("Removed the one-off task “%(task)s”", task=task)
     if kind == "deadlines_shifted":
         days = (event.data or {}).get("days", 0)
         return counted(

@@ -66,7 +66,7 @@ def change_my_task_status(task_id: int) -> Any:
     except InvalidTransition as error:
         return _refused(task_id, note, refusal_text(error), 409)
     plan = task.plan
-    title = lists.Titles(definitions_for([plan])).task(plan, task.task_key)
+    title = lists.Titles(definitions_for([plan])).task(plan, task)
     flash(gettext(_CHANGED, task=title, status=label("task_status", target)))
     return redirect(url_for("gpect.my_tasks"))
 
