@@ -288,7 +288,7 @@ class TaskSchema(Schema):
         "title",
         required=True,
         dump_only=True,
-        metadata={"description": "What the task is called (a one-off task's own)"},
+        metadata={"description": "What the task is called"},
     )
     description = _TaskText(
         "description", allow_none=True, dump_only=True, metadata={"description": "What the task asks, if said"}
