@@ -164,6 +164,8 @@ def test_confirming_moves_the_stages_and_the_journal_tells_it(client: FlaskClien
     as_(client, cast.lead)
     response = post(client, f"/tasks/{diagnosis.id}/deadline", deadline_form(diagnosis, "2027-03-13", "confirm"))
     assert response.status_code == 302
+    flashed = text(client.get(response.headers["Location"]))
+    assert "The deadline is now 13 Mar 2027. The stage “Observe and analyse” now ends on 13 Mar 2027." in flashed
     after = stages(cast.plan)
     assert after["observe"] == (before["observe"][0], date(2027, 3, 13))
     assert after["experiment"] == (date(2027, 3, 13), date(2027, 7, 11))

@@ -7,7 +7,9 @@ refused with ``due_date_outside_plan``, naming the range. The supported range of
 
 Dates derived from the one a person chose (dependents shifted with it, tasks carried with a later stage)
 are held to the supported range only: they follow the person's date, and the plan's end moves with them.
-Plans created from their definition take their dates from it, not from this rule.
+Plans created from their definition take their dates from it, not from this rule; the shifts the
+application makes itself (a plan resumed after a hold, which moves the stages too; a stage opening later
+than planned, which dates its tasks from the real opening) are not refused either.
 """
 
 from __future__ import annotations

@@ -184,20 +184,24 @@ def preview_move(person: Person, task_id: int, new_due: date, expected_version: 
     task = session().get(Task, task_id)
     assert task is not None
     check_version("task", task.version, expected_version, last_event(task.plan_id, task.id))
-    stages: list[StageLine] = []
-    if move.stages:
-        plan = session().get(Plan, task.plan_id)
-        assert plan is not None
-        definition = get_definition(plan.definition_key, plan.definition_version)
-        stages = [
-            StageLine(
-                change,
-                definition.stage(change.key).title,
-                definition.stage(change.overlaps).title if change.overlaps else None,
-            )
-            for change in move.stages
-        ]
-    return MovePreview(shift_lines(task_id, move.shifts), stages, len(move.carried))
+    return MovePreview(shift_lines(task_id, move.shifts), stage_lines(task.plan_id, move.stages), len(move.carried))
+
+
+def stage_lines(plan_id: int, changes: Sequence[StageChange]) -> list[StageLine]:
+    """The stage changes of a move with the titles of the stages they concern."""
+    if not changes:
+        return []
+    plan = session().get(Plan, plan_id)
+    assert plan is not None
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    return [
+        StageLine(
+            change,
+            definition.stage(change.key).title,
+            definition.stage(change.overlaps).title if change.overlaps else None,
+        )
+        for change in changes
+    ]
 
 
 def shift_lines(task_id: int, shifts: Sequence[Shift]) -> list[ShiftLine]:
