@@ -87,6 +87,15 @@ def _positive_int(value: Any) -> str | None:
     return None if ok else f"must be a positive whole number, not {value!r}"
 
 
+#: The longest deadline horizon accepted: a century, so that date arithmetic on it never overflows.
+MAX_DEADLINE_HORIZON_DAYS = 36_500
+
+
+def _horizon(value: Any) -> str | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DEADLINE_HORIZON_DAYS
+    return None if ok else f"must be a whole number of days from 0 to {MAX_DEADLINE_HORIZON_DAYS}, not {value!r}"
+
+
 def _hops(value: Any) -> str | None:
     ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 5
     return None if ok else f"must be a whole number from 0 to 5 (proxies in front of the app), not {value!r}"
@@ -169,6 +178,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("PAGE_SIZE", 25, _positive_int, "Rows per page in lists."),
     Setting(
         "SCHEDULER_ENABLED", False, _boolean, "Run the scheduler inside the served app (one process per instance)."
+    ),
+    Setting(
+        "DEADLINE_HORIZON_DAYS",
+        365,
+        _horizon,
+        "Days after a plan's planned end (its last stage's) up to which a task's deadline may be moved.",
     ),
     Setting("SCHEDULER_INTERVAL_SECONDS", 60, _positive_int, "Seconds between two scheduler passes."),
     Setting(

@@ -87,6 +87,7 @@ class Refusal(StrEnum):
     UNKNOWN_TIME_ZONE = "unknown_time_zone"
     DATE_OUT_OF_RANGE = "date_out_of_range"
     SCHEDULE_OUT_OF_RANGE = "schedule_out_of_range"
+    DUE_DATE_OUTSIDE_PLAN = "due_date_outside_plan"
     NOTE_TOO_LONG = "note_too_long"
     FILE_NOT_IMPORTED = "file_not_imported"
     FILE_NOT_READABLE = "file_not_readable"
@@ -183,6 +184,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.UNKNOWN_TIME_ZONE: N_("Unknown time zone: %(value)s."),
     Refusal.DATE_OUT_OF_RANGE: N_("The date %(day)s is outside the dates the application supports."),
     Refusal.SCHEDULE_OUT_OF_RANGE: N_("This date would put deadlines outside the dates the application supports."),
+    Refusal.DUE_DATE_OUTSIDE_PLAN: N_("A deadline must fall between the plan's start, %(first)s, and %(last)s."),
     Refusal.NOTE_TOO_LONG: N_("The note is too long."),
     Refusal.FILE_NOT_IMPORTED: N_("The file was not imported: see the problems listed."),
     Refusal.FILE_NOT_READABLE: N_("The file cannot be read: see why beside it."),
@@ -216,6 +218,7 @@ PARAMETERS: dict[Refusal, tuple[str, ...]] = {
     Refusal.INVALID_EMAIL: ("detail",),
     Refusal.UNKNOWN_TIME_ZONE: ("value",),
     Refusal.DATE_OUT_OF_RANGE: ("day",),
+    Refusal.DUE_DATE_OUTSIDE_PLAN: ("first", "last"),
     Refusal.DEFINITION_CHANGED_WITHOUT_VERSION: ("details",),
     Refusal.IMPORT_REFUSED: ("count",),
     Refusal.IMPORT_FAILED: ("line", "reason"),
@@ -242,6 +245,7 @@ REFERENT_TAKEN = N_("This organisation already has a referent.")
 ROLES_UNMAPPED = N_("Map these roles to an organisation and at least one person: %(roles)s.")
 NOT_A_MEMBER_OF_THE_ROLE = N_("Choose a person who plays the task's role.")
 DELAY_RANGE = N_("Ask for 1 to 365 days.")
+DUE_DATE_RANGE = N_("Choose a date from %(first)s to %(last)s.")
 REASON_NEEDED = N_("Say why in the note.")
 REWORK_NEEDS_TASKS = N_("Choose at least one task of this stage to rework.")
 ONLY_REWORK_REOPENS = N_("Leave empty unless the decision is rework.")
@@ -254,6 +258,5 @@ TITLE_LENGTH = N_("Use at most 200 characters.")
 DESCRIPTION_TOO_LONG = N_("Write at most 2000 characters.")
 NOT_A_ROLE_OF_THE_PLAN = N_("Choose a role the plan maps to people.")
 WEIGHT_RANGE = N_("Give a weight from 1 to 100.")
-DUE_BEFORE_PLAN_START = N_("Choose a date on or after the plan's start.")
 NOT_TASKS_OF_THE_PLAN = N_("Choose tasks of this plan (at most 50).")
 TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")

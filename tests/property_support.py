@@ -111,6 +111,7 @@ class GeneratedDefinition:
 
     stages: tuple[GeneratedStage, ...]
     dependents: str = "shift"
+    stages_policy: str = "shift"
 
     def yaml_text(self, key: str, version: int = 1) -> str:
         """The definition as a YAML file under ``key``."""
@@ -149,7 +150,7 @@ class GeneratedDefinition:
             "key": key,
             "version": version,
             "title": {"fr": "Définition générée", "en": "Generated definition"},
-            "rescheduling": {"dependents": self.dependents},
+            "rescheduling": {"dependents": self.dependents, "stages": self.stages_policy},
             "roles": roles,
             "stages": stages,
         }
@@ -184,7 +185,8 @@ def generated_definitions(draw: st.DrawFn) -> GeneratedDefinition:
                 tasks=tuple(tasks),
             )
         )
-    return GeneratedDefinition(tuple(stages), draw(st.sampled_from(["shift", "keep"])))
+    policies = st.sampled_from(["shift", "keep"])
+    return GeneratedDefinition(tuple(stages), draw(policies), draw(policies))
 
 
 _keys = itertools.count(1)
@@ -329,6 +331,8 @@ class StageView:
     status: StageStatus
     gate: str
     decision: str | None
+    planned_start: date | None = None
+    planned_end: date | None = None
 
 
 @dataclass(slots=True)
@@ -422,7 +426,17 @@ def read_plan(
         on_hold_since_dt=plan.on_hold_since_dt,
         timezone=plan.timezone,
         stages=[
-            StageView(r.id, r.stage_key, r.position, StageStatus(r.status), str(r.gate), r.decision) for r in stage_rows
+            StageView(
+                r.id,
+                r.stage_key,
+                r.position,
+                StageStatus(r.status),
+                str(r.gate),
+                r.decision,
+                r.planned_start_date,
+                r.planned_end_date,
+            )
+            for r in stage_rows
         ],
         tasks={
             r.id: TaskView(

@@ -309,6 +309,52 @@ class TaskSchema(Schema):
     version = fields.Integer(required=True)
 
 
+class DeadlineChangeSchema(Schema):
+    task_id = fields.Integer(required=True)
+    old = fields.Date(required=True, metadata={"description": "The deadline before the move"})
+    new = fields.Date(required=True, metadata={"description": "The deadline after the move"})
+
+
+class StageChangeSchema(Schema):
+    stage_id = fields.Integer(required=True)
+    key = fields.String(required=True)
+    old_start = fields.Date(required=True)
+    new_start = fields.Date(required=True)
+    old_end = fields.Date(required=True)
+    new_end = fields.Date(required=True)
+    extended_days = fields.Integer(
+        attribute="extended_by",
+        required=True,
+        metadata={"description": "Days the stage now ends later because its own tasks run past its end"},
+    )
+    later_stages_shifted_days = fields.Integer(
+        attribute="later_shifted_by",
+        required=True,
+        metadata={"description": "Days the stages after it move because of that (0 with the keep policy)"},
+    )
+    overlaps = fields.String(
+        allow_none=True, metadata={"description": "Key of the next stage when this one now runs into it"}
+    )
+
+
+class TaskChangeSchema(TaskSchema):
+    """A task once changed; when its deadline moved, every deadline and stage window the move changed."""
+
+    moved_deadlines = fields.List(
+        fields.Nested(DeadlineChangeSchema),
+        required=True,
+        metadata={
+            "description": "The task's own deadline first, then its dependents and the tasks carried with "
+            "a shifted stage; empty when the deadline did not change"
+        },
+    )
+    stage_changes = fields.List(
+        fields.Nested(StageChangeSchema),
+        required=True,
+        metadata={"description": "Stages whose planned start or end the deadline move changed"},
+    )
+
+
 class TaskListSchema(Schema):
     items = fields.List(fields.Nested(TaskSchema), required=True)
 

@@ -10,10 +10,10 @@ from flask.views import MethodView
 from ..errors import StaleObject
 from ..models import Task, TaskStatus
 from ..services.plans.detail import get_task
-from ..services.tasks.changes import update_task
+from ..services.tasks.changes import TaskUpdate, update_task
 from .auth import api_person
 from .common import ApiBlueprint, abort, errors, if_match_version
-from .schemas import TaskSchema, TaskUpdateSchema
+from .schemas import TaskChangeSchema, TaskSchema, TaskUpdateSchema
 
 URL_PREFIX = "/tasks"
 blp = ApiBlueprint("gpect_api_tasks", __name__, description="Tasks of plans", authenticate=api_person)
@@ -32,6 +32,19 @@ def _etag(task: Task) -> dict[str, str]:
     return {"ETag": f'"{task.version}"'}
 
 
+class _Changed:
+    """The changed task as ``TaskChangeSchema`` reads it: the task's columns, and what its deadline move did."""
+
+    def __init__(self, update: TaskUpdate) -> None:
+        self._task = update.task
+        move = update.move
+        self.moved_deadlines = [*move.shifts, *move.carried] if move else []
+        self.stage_changes = move.stages if move else []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._task, name)
+
+
 @blp.route("/<int(max=2147483647):task_id>")
 class TaskById(MethodView):
     @blp.response(
@@ -45,7 +58,7 @@ class TaskById(MethodView):
 
     @blp.arguments(TaskUpdateSchema)
     @blp.response(
-        200, TaskSchema, headers={"ETag": {"description": "The task's new version", "schema": {"type": "string"}}}
+        200, TaskChangeSchema, headers={"ETag": {"description": "The task's new version", "schema": {"type": "string"}}}
     )
     @errors(blp, 400, 403, 404, 409, 412, 422)
     @blp.doc(parameters=[IF_MATCH])
@@ -53,7 +66,9 @@ class TaskById(MethodView):
         """Change a task's status (with a note), assignee or due date.
 
         Send the version you read as ``version`` or as ``If-Match``; if someone changed the task since,
-        nothing changes and the answer is 409 (or 412 with If-Match).
+        nothing changes and the answer is 409 (or 412 with If-Match). A due date must fall from the plan's
+        start date to ``DEADLINE_HORIZON_DAYS`` after its planned end (422 ``due_date_outside_plan``
+        otherwise); the answer lists the deadlines and stage windows the move changed.
         """
         actor = api_person()
         header_version = if_match_version()
@@ -62,7 +77,7 @@ class TaskById(MethodView):
             abort(422, message="nothing to change", errors={"status": ["give status, assignee_id or due_date"]})
         get_task(actor, task_id)  # NotFound for someone who may not see the task
         try:
-            task = update_task(
+            update = update_task(
                 actor,
                 task_id,
                 assignee_id=data.get("assignee_id"),
@@ -76,7 +91,7 @@ class TaskById(MethodView):
             if header_version is not None:
                 abort(412, message=str(error))
             raise
-        return task, 200, _etag(task)
+        return _Changed(update), 200, _etag(update.task)
 
 
 __all__ = ["Response", "blp"]

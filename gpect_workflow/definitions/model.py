@@ -42,6 +42,18 @@ class DependentsPolicy(StrEnum):
     KEEP = "keep"
 
 
+class StagesPolicy(StrEnum):
+    """What happens to the later stages when moved deadlines make a stage run past its planned end.
+
+    The stage's own planned end always follows its latest task. ``shift`` moves the later stages (and the
+    deadlines of their tasks still to do) by as many days; ``keep`` leaves them where they are, the
+    stage then overlapping the next one.
+    """
+
+    SHIFT = "shift"
+    KEEP = "keep"
+
+
 class IndicatorDirection(StrEnum):
     """Whether a higher or a lower value is the better one."""
 
@@ -181,6 +193,7 @@ class WorkflowDefinition:
     calendar: Calendar = field(default_factory=Calendar)
     reminders: ReminderPolicy = DEFAULT_REMINDER_POLICY
     dependents_policy: DependentsPolicy = DependentsPolicy.SHIFT
+    stages_policy: StagesPolicy = StagesPolicy.SHIFT
     indicators: tuple[IndicatorDef, ...] = ()
     source: str = ""
     content_hash: str = ""

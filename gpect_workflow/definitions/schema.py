@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from .model import DependentsPolicy, DueFrom, Gate, IndicatorDirection, Lever
+from .model import DependentsPolicy, DueFrom, Gate, IndicatorDirection, Lever, StagesPolicy
 
 KEY_PATTERN = r"^[a-z][a-z0-9]*([_-][a-z0-9]+)*$"
 HOUR_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
@@ -199,11 +199,18 @@ class CalendarSchema(DefinitionSchema):
 
 
 class ReschedulingSchema(DefinitionSchema):
-    """What moving a deadline does to the tasks that depend on it."""
+    """What moving a deadline does to the tasks that depend on it, and to the later stages."""
 
     dependents = fields.String(
         validate=_choice(DependentsPolicy),
         metadata={"description": "shift dependents that would fall due first, or keep"},
+    )
+    stages = fields.String(
+        validate=_choice(StagesPolicy),
+        metadata={
+            "description": "when moved tasks run past their stage's planned end: shift the later stages by as "
+            "many days, or keep them where they are"
+        },
     )
 
 

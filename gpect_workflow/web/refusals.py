@@ -7,6 +7,7 @@ field messages are msgids of the catalogue too, translated the same way.
 
 from __future__ import annotations
 
+from datetime import date
 from enum import Enum
 
 from flask_babel import gettext
@@ -14,6 +15,7 @@ from flask_babel import gettext
 from ..errors import GpectError, ValidationError
 from ..models import PlanStatus, StageStatus, TaskStatus
 from ..refusals import MESSAGES
+from .i18n import short_date
 from .labels import label
 
 #: The kind of label each stored value a refusal may name is shown by.
@@ -45,5 +47,7 @@ def _shown(params: dict[str, object]) -> dict[str, object]:
 
 
 def _value(value: object) -> object:
+    if isinstance(value, date):
+        return short_date(value)
     kind = _LABELLED.get(type(value)) if isinstance(value, Enum) else None
     return label(kind, value) if kind else value

@@ -503,7 +503,10 @@ def test_new_people_and_plans_take_the_configured_default_time_zone(app: Flask, 
     ("due", "message"),
     [("9999-12-31", DATE_MESSAGE), ("0001-01-01", DATE_MESSAGE), ("2099-12-25", SCHEDULE_MESSAGE)],
 )
-def test_a_due_date_out_of_the_supported_dates_is_422_and_nothing_moves(world: World, due: str, message: str) -> None:
+def test_a_due_date_out_of_the_supported_dates_is_422_and_nothing_moves(
+    app: Flask, world: World, due: str, message: str
+) -> None:
+    app.config["DEADLINE_HORIZON_DAYS"] = 36_500  # the supported range alone decides
     before = world.tasks()
     survey = before["business-survey"]
     answer = assert_error(world.patch(f"tasks/{survey['id']}", "lead", {"due_date": due}), 422, "due_date")

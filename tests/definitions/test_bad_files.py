@@ -48,6 +48,7 @@ BAD_FILES: dict[str, list[Expected]] = {
     "bad-duration-zero.yaml": [("stages[1].duration_days", 38, "1 and 3650")],
     "bad-duration-string.yaml": [("stages[0].duration_days", 23, "must be a whole number")],
     "bad-send-hour.yaml": [("reminders.send_hour", 10, "must be HH:MM, 00:00 to 23:59 (got '8h30')")],
+    "bad-rescheduling-stages.yaml": [("rescheduling.stages", 12, "must be one of: shift, keep (got 'sometimes')")],
     "bad-indicator-unit.yaml": [
         ("indicators[0].unit", 48, "must be one of: count, percent, euro, days, hours, people (got 'kg')")
     ],

@@ -38,6 +38,7 @@ STRUCTURAL_FILES = {
     "bad-unknown-lever.yaml",
     "bad-indicator-unit.yaml",
     "bad-send-hour.yaml",
+    "bad-rescheduling-stages.yaml",
     "bad-version-string.yaml",
     "bad-duration-zero.yaml",
     "bad-duration-string.yaml",

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from flask import Flask
+import sqlalchemy as sa
+from flask import Flask, current_app
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -43,7 +44,7 @@ from hypothesis.stateful import (
 )
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.definitions.model import DependentsPolicy
+from gpect_workflow.definitions.model import DependentsPolicy, StagesPolicy
 from gpect_workflow.engine.rescheduling import plan_deadline_move
 from gpect_workflow.errors import InvalidTransition, NotFound, PermissionDenied, StaleObject, ValidationError
 from gpect_workflow.models import (
@@ -51,6 +52,7 @@ from gpect_workflow.models import (
     OPEN_TASK_STATUSES,
     Decision,
     Person,
+    Plan,
     PlanStatus,
     StageStatus,
     TaskStatus,
@@ -157,6 +159,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.plan_id: int | None = None
         self.people: PlanPeople | None = None
         self.policy = DependentsPolicy.SHIFT
+        self.stages_policy = StagesPolicy.SHIFT
         self.dependencies: dict[int, list[int]] | None = None
         self.cached: PlanView | None = None
         self.previous: PlanView | None = None
@@ -180,6 +183,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.plan_id = plan.id
         self.dependencies = read_dependencies(plan.id)
         self.policy = get_definition(key, version).dependents_policy
+        self.stages_policy = get_definition(key, version).stages_policy
         note(f"plan {plan.id} of {key} v{version}")
 
     def teardown(self) -> None:
@@ -677,21 +681,33 @@ class EngineMachine(RuleBasedStateMachine):
         actor = self.actor(kind, actor_pick, task)
         expected_version = self.version(version_kind, task.version)
         new_due = task.due_date + timedelta(days=offset)
+        expected = self.expect_lead_task_action(view, task, actor, expected_version)
+        if not self.within_deadline_window(view, new_due):
+            expected.add(ValidationError)
         done = self.attempt(
             "move_deadline",
             f"{kind} #{actor} moves {task.key} ({task.status}) from {task.due_date} to {new_due}",
-            self.expect_lead_task_action(view, task, actor, expected_version),
+            expected,
             lambda: move_deadline(self.person(actor), task.id, new_due, note=reason, expected_version=expected_version),
         )
         if done:
             self.check_deadline_move(view, self.view(), task, new_due)
+
+    def within_deadline_window(self, view: PlanView, day: date) -> bool:
+        """The deadline rule: from the plan's start to the horizon after its last stage's planned end."""
+        start = session().scalar(sa.select(Plan.start_date).where(Plan.id == view.id))
+        end = view.stages[-1].planned_end
+        assert start is not None and end is not None
+        return start <= day <= end + timedelta(days=current_app.config["DEADLINE_HORIZON_DAYS"])
 
     def check_deadline_move(self, before: PlanView, after: PlanView, task: TaskView, new_due: date) -> None:
         old = {t.id: t.due_date for t in before.tasks.values()}
         new = {t.id: t.due_date for t in after.tasks.values()}
         changed = {t for t in old if old[t] != new[t]} | {task.id}
         assert new[task.id] == new_due, f"{task.key} is due {new[task.id]}, not {new_due}"
-        moved_others = changed - {task.id}
+        carried = self.check_stages_follow(before, after, task, new)
+        moved_others = changed - {task.id} - carried
+        changed -= carried
         if self.policy is DependentsPolicy.KEEP:
             assert not moved_others, f"policy keep, yet {[before.tasks[t].key for t in moved_others]} moved"
             return
@@ -715,6 +731,35 @@ class EngineMachine(RuleBasedStateMachine):
                 + ", ".join(f"{before.tasks[p].key} {old[p]} -> {new[p]}" for p in causes)
                 + " require"
             )
+
+    def check_stages_follow(self, before: PlanView, after: PlanView, task: TaskView, new: dict[int, date]) -> set[int]:
+        """Stages end no earlier than their tasks moved by the move, never earlier than planned, closed ones
+        never move, and a stage moves with its tasks still to do; the tasks carried by a stage's shift."""
+        carried: set[int] = set()
+        for old_stage, new_stage in zip(before.stages, after.stages, strict=True):
+            assert old_stage.planned_start and old_stage.planned_end and new_stage.planned_start
+            assert new_stage.planned_end is not None
+            if old_stage.status is StageStatus.CLOSED:
+                assert (old_stage.planned_start, old_stage.planned_end) == (
+                    new_stage.planned_start,
+                    new_stage.planned_end,
+                ), f"closed stage {old_stage.key} moved"
+                continue
+            assert new_stage.planned_end >= old_stage.planned_end, f"stage {old_stage.key} ends earlier"
+            shift = new_stage.planned_start - old_stage.planned_start
+            tasks = [t for t in before.tasks.values() if t.stage_id == old_stage.id]
+            touched = [t for t in tasks if new[t.id] != t.due_date or t.id == task.id]
+            if touched:
+                latest = max(new[t.id] for t in tasks)
+                assert new_stage.planned_end >= latest, f"stage {old_stage.key} ends before its task due {latest}"
+            if shift:
+                assert self.stages_policy is StagesPolicy.SHIFT, f"policy keep, yet stage {old_stage.key} moved"
+                for t in tasks:
+                    if t.status is TaskStatus.TODO and t.id != task.id:
+                        assert new[t.id] >= t.due_date + shift, f"{t.key} left behind by its stage"
+                        if new[t.id] == t.due_date + shift:
+                            carried.add(t.id)
+        return carried
 
     # ---------------------------------------------------------------------------------------------- reassigning
 

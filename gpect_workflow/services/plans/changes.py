@@ -19,7 +19,7 @@ from ...errors import InvalidTransition, NotFound, ValidationError
 from ...models import Event, Person, Plan, PlanStage, PlanStatus, StageStatus, Task, TaskDependency, TaskStatus
 from ...refusals import (
     DESCRIPTION_TOO_LONG,
-    DUE_BEFORE_PLAN_START,
+    DUE_DATE_RANGE,
     NAME_LENGTH,
     NO_CONTROL_CHARACTERS,
     NOT_A_ROLE_OF_THE_PLAN,
@@ -36,6 +36,7 @@ from ..definitions import get_definition
 from ..journal import record
 from ..loading import check_version, last_event, lock_plan
 from ..stages.progression import advance_if_ready
+from ..tasks.deadlines import due_date_window
 
 #: A plan's name and a one-off task's titles: at most this many characters (the columns' size).
 NAME_MAX_LENGTH = 200
@@ -107,11 +108,13 @@ class OneOffTask:
     is_required: bool = True
 
 
-def check_one_off_due_date(plan: Plan, due: date) -> list[str]:
-    """What is wrong with ``due`` as a one-off task's deadline (nothing: ``[]``): a day the application
-    supports, not before the plan's start. The one place deadline rules for added tasks are checked."""
+def check_one_off_due_date(plan: Plan, due: date) -> tuple[list[str], dict[str, date]]:
+    """What is wrong with ``due`` as a one-off task's deadline (nothing: ``[]``) and the parameters its message
+    names: the rule of every deadline a person sets (``services.tasks.deadlines``), from the plan's start to
+    the horizon after its planned end."""
     check_date(due, "due_date")
-    return [DUE_BEFORE_PLAN_START] if due < plan.start_date else []
+    first, last = due_date_window(plan)
+    return ([] if first <= due <= last else [DUE_DATE_RANGE]), {"first": first, "last": last}
 
 
 def add_one_off_task(actor: Person, plan_id: int, new: OneOffTask, *, expected_version: int | None = None) -> Task:
@@ -221,12 +224,13 @@ def _checked_task(plan: Plan, new: OneOffTask) -> tuple[list[int], list[int]]:
         problems["owner_role"] = [NOT_A_ROLE_OF_THE_PLAN]
     if not 1 <= new.weight <= MAX_WEIGHT:
         problems["weight"] = [WEIGHT_RANGE]
-    problems.update({"due_date": found} if (found := check_one_off_due_date(plan, new.due_date)) else {})
+    due_problems, window = check_one_off_due_date(plan, new.due_date)
+    problems.update({"due_date": due_problems} if due_problems else {})
     dependencies = sorted(set(new.depends_on))
     if dependencies and (len(dependencies) > MAX_DEPENDENCIES or not _tasks_of_plan(plan, dependencies)):
         problems["depends_on"] = [NOT_TASKS_OF_THE_PLAN]
     if problems:
-        raise ValidationError(Refusal.INVALID_INPUT, problems)
+        raise ValidationError(Refusal.INVALID_INPUT, problems, **window)
     return members, dependencies
 
 

@@ -1,8 +1,11 @@
-"""Task use cases: status changes, reassignment, deadline moves (with a preview)."""
+"""Task use cases: status changes, reassignment, deadline moves (with a preview) and the stages they move."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
@@ -10,7 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from ... import signals
 from ...definitions import WorkflowDefinition
 from ...engine.plans import check_plan_active
-from ...engine.rescheduling import Shift, plan_deadline_move
+from ...engine.rescheduling import Shift, StageChange, StageWindow, TaskDate, plan_deadline_move, plan_stage_changes
 from ...engine.tasks import check_task_change
 from ...errors import InvalidTransition, NotFound, StaleObject, ValidationError
 from ...models import (
@@ -27,13 +30,14 @@ from ...models import (
     TaskStatus,
 )
 from ...refusals import DELAY_RANGE, NOT_A_MEMBER_OF_THE_ROLE, Refusal
-from ...validation import SCHEDULE_MESSAGE, check_date, date_problem
+from ...validation import SCHEDULE_MESSAGE, date_problem
 from ..access import PlanAccess, is_worker, plan_access, require
 from ..context import now, sender, session
 from ..definitions import get_definition
 from ..journal import record
 from ..loading import check_version, last_event, task_for_change
 from ..stages.progression import advance_if_ready
+from .deadlines import check_due_date
 
 
 def change_task_status(
@@ -97,6 +101,14 @@ def reassign_task(actor: Person, task_id: int, assignee_id: int, *, expected_ver
     return task
 
 
+@dataclass(frozen=True, slots=True)
+class TaskUpdate:
+    """A task once changed, and what its deadline move changed (``None`` when the deadline stayed)."""
+
+    task: Task
+    move: DeadlineMove | None = None
+
+
 def update_task(
     actor: Person,
     task_id: int,
@@ -107,15 +119,16 @@ def update_task(
     note: str | None = None,
     override_dependencies: bool = False,
     expected_version: int | None = None,
-) -> Task:
+) -> TaskUpdate:
     """Reassign the task, move its deadline and change its status, in this order, as one change (the API's
-    PATCH): the version the person read is checked once, by the first of them; the task is returned fresh."""
-    task = None
+    PATCH): the version the person read is checked once, by the first of them; the task is returned fresh,
+    with what the deadline move changed."""
+    task, move = None, None
     if assignee_id is not None:
         task = reassign_task(actor, task_id, assignee_id, expected_version=expected_version)
         expected_version = None
     if due_date is not None:
-        move_deadline(actor, task_id, due_date, note=note, expected_version=expected_version)
+        move = reschedule(actor, task_id, due_date, note=note, expected_version=expected_version)
         expected_version = None
     if status is not None:
         task = change_task_status(
@@ -129,7 +142,7 @@ def update_task(
     task = task or session().get(Task, task_id)
     assert task is not None
     session().refresh(task)
-    return task
+    return TaskUpdate(task, move)
 
 
 def request_more_time(actor: Person, task_id: int, days: int, note: str | None = None) -> Task:
@@ -167,24 +180,49 @@ def role_members(plan: Plan, role_key: str) -> set[int]:
     return set(session().scalars(query))
 
 
+@dataclass(frozen=True, slots=True)
+class DeadlineMove:
+    """Everything a deadline move changes: the task and its dependents (``shifts``, the task first), the
+    stages whose planned window follows them, and the deadlines carried with a shifted stage."""
+
+    shifts: list[Shift]
+    stages: list[StageChange] = field(default_factory=list)
+    carried: list[Shift] = field(default_factory=list)
+
+
 def preview_deadline_move(actor: Person, task_id: int, new_due: date) -> list[Shift]:
-    """What moving the deadline would change, the task first, without changing anything."""
+    """What moving the deadline would change to deadlines, the task first, without changing anything."""
+    return preview_reschedule(actor, task_id, new_due).shifts
+
+
+def preview_reschedule(actor: Person, task_id: int, new_due: date) -> DeadlineMove:
+    """What moving the deadline would change, deadlines and stages, without changing anything."""
     plan, task, definition, access = _task_change(actor, task_id, None)
     require(access.can_manage, Refusal.LEAD_MOVES_DEADLINES)
-    return _deadline_shifts(plan, task, definition, new_due)
+    return _deadline_move(plan, task, definition, new_due)
 
 
 def move_deadline(
     actor: Person, task_id: int, new_due: date, *, note: str | None = None, expected_version: int | None = None
 ) -> list[Shift]:
     """Move a task's deadline; dependents that would fall due before it shift too (or not, per definition)."""
+    return reschedule(actor, task_id, new_due, note=note, expected_version=expected_version).shifts
+
+
+def reschedule(
+    actor: Person, task_id: int, new_due: date, *, note: str | None = None, expected_version: int | None = None
+) -> DeadlineMove:
+    """Move a task's deadline: its dependents shift with it (or not, per definition), a stage its tasks now
+    run past ends with them, and the later stages shift (or not, per definition)."""
     plan, task, definition, access = _task_change(actor, task_id, expected_version)
     require(access.can_manage, Refusal.LEAD_MOVES_DEADLINES)
-    shifts = _deadline_shifts(plan, task, definition, new_due)
-    tasks = {t.id: t for t in session().scalars(sa.select(Task).where(Task.id.in_([s.task_id for s in shifts])))}
-    for shift in shifts:
+    move = _deadline_move(plan, task, definition, new_due)
+    changed = [*move.shifts, *move.carried]
+    tasks = {t.id: t for t in session().scalars(sa.select(Task).where(Task.id.in_([s.task_id for s in changed])))}
+    instant = now()
+    for shift in move.shifts:
         moved = tasks[shift.task_id]
-        moved.due_date, moved.updated_dt = shift.new, now()
+        moved.due_date, moved.updated_dt = shift.new, instant
         cause = None if shift.task_id == task.id else task.task_key
         record(
             plan,
@@ -196,24 +234,81 @@ def move_deadline(
             note=note,
             data={"caused_by": cause} if cause else None,
         )
+    for shift in move.carried:
+        tasks[shift.task_id].due_date, tasks[shift.task_id].updated_dt = shift.new, instant
+    _follow_stages(plan, task, actor, move)
     _flush()
-    signals.deadline_moved.send(sender(), plan=plan, shifts=shifts, actor=actor, note=note)
-    return shifts
+    signals.deadline_moved.send(sender(), plan=plan, shifts=move.shifts, actor=actor, note=note)
+    return move
 
 
-def _deadline_shifts(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> list[Shift]:
-    """Every deadline the move changes, the task's first; each new date obeys the date rule."""
+def _follow_stages(plan: Plan, task: Task, actor: Person, move: DeadlineMove) -> None:
+    """Store the stages' new planned windows, each journaled with what it carried."""
+    if not move.stages:
+        return
+    stages = {s.id: s for s in session().scalars(sa.select(PlanStage).where(PlanStage.plan_id == plan.id))}
+    carried_by_stage: dict[int, int] = {}
+    stage_of = {
+        row.id: row.stage_id
+        for row in session().execute(sa.select(Task.id, Task.stage_id).where(Task.plan_id == plan.id))
+    }
+    for shift in move.carried:
+        carried_by_stage[stage_of[shift.task_id]] = carried_by_stage.get(stage_of[shift.task_id], 0) + 1
+    for change in move.stages:
+        stage = stages[change.stage_id]
+        stage.planned_start_date, stage.planned_end_date = change.new_start, change.new_end
+        record(
+            plan,
+            "stage_dates_changed",
+            actor,
+            f"{change.old_start.isoformat()}/{change.old_end.isoformat()}",
+            f"{change.new_start.isoformat()}/{change.new_end.isoformat()}",
+            stage=stage,
+            data={
+                "caused_by": task.task_key,
+                "extended_days": change.extended_by,
+                "shifted_days": (change.new_start - change.old_start).days,
+                "tasks": carried_by_stage.get(change.stage_id, 0),
+            },
+        )
+
+
+def _deadline_move(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> DeadlineMove:
+    """Every change the move makes, the task's deadline first; the chosen date obeys the deadline rule,
+    every date it carries the supported range."""
     if task.status in FINISHED_TASK_STATUSES:
         raise InvalidTransition(Refusal.FINISHED_TASK_KEEPS_ITS_DEADLINE)
-    check_date(new_due, "due_date")
-    shifts = _planned_shifts(plan, task, definition, new_due)
-    if any(date_problem(shift.new) for shift in shifts):
+    check_due_date(plan, new_due)
+    rows = (
+        session()
+        .execute(sa.select(Task.id, Task.stage_id, Task.due_date, Task.status).where(Task.plan_id == plan.id))
+        .all()
+    )
+    shifts = _planned_shifts(plan, task, definition, new_due, rows)
+    stage_rows = session().scalars(
+        sa.select(PlanStage).where(PlanStage.plan_id == plan.id).order_by(PlanStage.position)
+    )
+    windows = [
+        StageWindow(s.id, s.stage_key, s.planned_start_date, s.planned_end_date, s.status is StageStatus.CLOSED)
+        for s in stage_rows
+    ]
+    dates = [TaskDate(r.id, r.stage_id, r.due_date, r.status is TaskStatus.TODO) for r in rows]
+    new_dates = {shift.task_id: shift.new for shift in shifts}
+    stages, carried = plan_stage_changes(windows, dates, new_dates, task.id, definition.stages_policy)
+    # A dependent also carried with its stage takes the later of its two dates.
+    later = {shift.task_id: shift.new for shift in carried}
+    carried = [shift for shift in carried if shift.task_id not in new_dates]
+    shifts = [Shift(s.task_id, s.old, max(s.new, later.get(s.task_id, s.new))) for s in shifts]
+    if any(date_problem(day) for change in stages for day in (change.new_start, change.new_end)) or any(
+        date_problem(shift.new) for shift in (*shifts, *carried)
+    ):
         raise ValidationError(Refusal.SCHEDULE_OUT_OF_RANGE, {"due_date": [SCHEDULE_MESSAGE]})
-    return shifts
+    return DeadlineMove(shifts, stages, carried)
 
 
-def _planned_shifts(plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date) -> list[Shift]:
-    rows = session().execute(sa.select(Task.id, Task.due_date, Task.status).where(Task.plan_id == plan.id)).all()
+def _planned_shifts(
+    plan: Plan, task: Task, definition: WorkflowDefinition, new_due: date, rows: Sequence[Any]
+) -> list[Shift]:
     due = {row.id: row.due_date for row in rows}
     movable = {row.id for row in rows if row.status in OPEN_TASK_STATUSES}
     dependents: dict[int, list[int]] = {}

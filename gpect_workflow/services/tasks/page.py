@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 
 from ...definitions import WorkflowDefinition
 from ...definitions.model import Text
-from ...engine.rescheduling import Shift
+from ...engine.rescheduling import Shift, StageChange
 from ...engine.tasks import TASK_TRANSITIONS, allowed_targets
 from ...errors import InvalidTransition, NotFound
 from ...models import (
@@ -40,7 +40,7 @@ from ..definitions import get_definition, task_definition
 from ..journal import JournalEntry, JournalPage, task_journal
 from ..loading import check_version, last_event
 from ..plans.detail import PlanDetail, plan_detail
-from .changes import check_stage_accepts, preview_deadline_move
+from .changes import check_stage_accepts, preview_reschedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,30 @@ class ShiftLine:
     is_moved_task: bool
 
 
+@dataclass(frozen=True, slots=True)
+class StageLine:
+    """A stage whose planned window a move would change, with its title and the next stage's."""
+
+    change: StageChange
+    title: Text
+    #: The stage the changed one would now overlap (the ``keep`` policy), else ``None``.
+    overlapped_title: Text | None
+
+
+@dataclass(frozen=True, slots=True)
+class MovePreview:
+    """What a deadline move would change: deadlines (the task first), stages, and tasks carried with them."""
+
+    lines: list[ShiftLine]
+    stages: list[StageLine]
+    carried: int
+
+    @property
+    def extended(self) -> list[StageLine]:
+        """The stages that would end later because their own tasks run past their end."""
+        return [line for line in self.stages if line.change.extended_by]
+
+
 @dataclass
 class PlanRoles:
     """The plan's role mapping: organisation and active members of each role."""
@@ -151,17 +175,34 @@ def task_page(person: Person, task_id: int, journal_page: int = 1) -> TaskPage:
     )
 
 
-def preview_move(person: Person, task_id: int, new_due: date, expected_version: int | None) -> list[ShiftLine]:
+def preview_move(person: Person, task_id: int, new_due: date, expected_version: int | None) -> MovePreview:
     """What moving the task's deadline to ``new_due`` would change, with titles; nothing is changed.
 
     Raises what the move itself would raise, ``StaleObject`` included: a preview of a task someone
     changed since the person read it is not worth confirming.
     """
-    shifts = preview_deadline_move(person, task_id, new_due)
+    move = preview_reschedule(person, task_id, new_due)
     task = session().get(Task, task_id)
     assert task is not None
     check_version("task", task.version, expected_version, last_event(task.plan_id, task.id))
-    return shift_lines(task_id, shifts)
+    return MovePreview(shift_lines(task_id, move.shifts), stage_lines(task.plan_id, move.stages), len(move.carried))
+
+
+def stage_lines(plan_id: int, changes: Sequence[StageChange]) -> list[StageLine]:
+    """The stage changes of a move with the titles of the stages they concern."""
+    if not changes:
+        return []
+    plan = session().get(Plan, plan_id)
+    assert plan is not None
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    return [
+        StageLine(
+            change,
+            definition.stage(change.key).title,
+            definition.stage(change.overlaps).title if change.overlaps else None,
+        )
+        for change in changes
+    ]
 
 
 def shift_lines(task_id: int, shifts: Sequence[Shift]) -> list[ShiftLine]:

@@ -15,7 +15,7 @@ from flask_babel import gettext
 
 from ...errors import ValidationError
 from ...services.journal import last_change
-from ...services.tasks.page import ShiftLine
+from ...services.tasks.page import MovePreview
 from ...validation import NOTE_MAX_LENGTH, NOTE_MESSAGE, check_note
 from ..inputs import as_id
 from . import texts as plan_texts
@@ -32,7 +32,7 @@ class FormState:
     #: A message about the whole form: a change made meanwhile, or a refusal.
     message: str | None = None
     #: The deadlines a move would change, shown before it is confirmed.
-    preview: list[ShiftLine] | None = None
+    preview: MovePreview | None = None
     #: The plan's cancellation waits for the person's confirmation.
     confirm: bool = False
 

@@ -13,8 +13,9 @@ from flask_babel import format_datetime, format_decimal, gettext
 
 from ...definitions.model import Text
 from ...services.journal import JournalEntry
+from ...services.tasks.page import MovePreview
 from ...vocabulary import N_
-from ..i18n import counted, current_language, localized, short_date
+from ..i18n import counted, current_language, localized, long_date, short_date
 from ..labels import label, options
 
 
@@ -83,6 +84,8 @@ def describe(entry: JournalEntry) -> str:
         return gettext("Added the one-off task “%(task)s”", task=task)
     if kind == "one_off_task_removed":
         return gettext("Removed the one-off task “%(task)s”", task=task)
+    if kind == "stage_dates_changed":
+        return _stage_dates_sentence(entry, stage)
     if kind == "deadlines_shifted":
         days = (event.data or {}).get("days", 0)
         return counted(
@@ -212,3 +215,59 @@ def finished(progress: object) -> int:
     """How many tasks of a progress count are done or skipped."""
     counts = getattr(progress, "counts", {})
     return int(counts.get("done", 0)) + int(counts.get("skipped", 0))
+
+
+def _stage_dates_sentence(entry: JournalEntry, stage: str) -> str:
+    """A stage's planned window that followed a deadline move: its new end, or its shift."""
+    before, after = (entry.event.from_state or "/").split("/", 1), (entry.event.to_state or "/").split("/", 1)
+    data = entry.event.data or {}
+    if data.get("extended_days"):
+        return gettext(
+            "The stage “%(stage)s” now ends on %(to)s instead of %(from)s, its tasks running later",
+            stage=stage,
+            **{"from": _day(before[1]), "to": _day(after[1])},
+        )
+    return counted(
+        "Moved the stage “%(stage)s” by %(num)s day (now %(start)s – %(end)s): an earlier stage ends later",
+        "Moved the stage “%(stage)s” by %(num)s days (now %(start)s – %(end)s): an earlier stage ends later",
+        _whole(data.get("shifted_days", 0)),
+        stage=stage,
+        start=_day(after[0]),
+        end=_day(after[1]),
+    )
+
+
+def stage_move_sentences(preview: MovePreview) -> list[str]:
+    """What a previewed deadline move does to the stages, one sentence per stage that would end later."""
+    sentences = []
+    for line in preview.extended:
+        change = line.change
+        dates = {"stage": localized(line.title), "new": long_date(change.new_end), "old": long_date(change.old_end)}
+        if change.later_shifted_by:
+            sentence = counted(
+                "The stage “%(stage)s” will end on %(new)s instead of %(old)s; the following stages move by "
+                "%(num)s day.",
+                "The stage “%(stage)s” will end on %(new)s instead of %(old)s; the following stages move by "
+                "%(num)s days.",
+                change.later_shifted_by,
+                **dates,
+            )
+        elif line.overlapped_title is not None:
+            sentence = gettext(
+                "The stage “%(stage)s” will end on %(new)s instead of %(old)s; it would then overlap the stage "
+                "“%(next)s”, which keeps its dates.",
+                next=localized(line.overlapped_title),
+                **dates,
+            )
+        else:
+            sentence = gettext("The stage “%(stage)s” will end on %(new)s instead of %(old)s.", **dates)
+        sentences.append(sentence)
+    if preview.carried:
+        sentences.append(
+            counted(
+                "%(num)s deadline of the following stages moves with them.",
+                "%(num)s deadlines of the following stages move with them.",
+                preview.carried,
+            )
+        )
+    return sentences

@@ -5,7 +5,8 @@ is a plain POST form, one transaction, checked by the services. A form sent from
 (``return_to=plan``) and comes back there, with the person's input kept, when it needs them again:
 422 for input errors (beside their field), 409 when someone changed the task meanwhile (who, what,
 when) or when the change is refused in the task's current state. A deadline move is previewed first:
-the page lists every deadline it would shift, and only the confirmation changes them.
+the page lists every deadline it would shift and what it does to the stages, and only the confirmation
+changes them.
 """
 
 from __future__ import annotations
@@ -24,13 +25,13 @@ from ...refusals import Refusal
 from ...services.access import is_worker, require
 from ...services.paging import page_number
 from ...services.plans.detail import plan_of_task
-from ...services.tasks.changes import change_task_status, move_deadline, reassign_task
-from ...services.tasks.page import preview_move
+from ...services.tasks.changes import change_task_status, reassign_task, reschedule
+from ...services.tasks.page import preview_move, stage_lines
 from ...services.tasks.page import task_page as load_task_page
 from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from ..auth import signed_in
-from ..i18n import short_date
+from ..i18n import localized, short_date
 from ..inputs import as_id
 from ..labels import label
 from ..plans import texts as plan_texts
@@ -134,17 +135,22 @@ def deadline(task_id: int) -> Any:
     if values["step"] != "confirm":
         return _preview(form, new_due)
     try:
-        shifts = move_deadline(
-            current_user, task_id, new_due, note=values["note"] or None, expected_version=version(values)
-        )
+        move = reschedule(current_user, task_id, new_due, note=values["note"] or None, expected_version=version(values))
     except (ValidationError, StaleObject, InvalidTransition) as error:
         return _refused(form, error)
-    others = len(shifts) - 1
+    others = len(move.shifts) - 1
     message = gettext("The deadline is now %(date)s.", date=short_date(new_due))
     if others:
         message += " " + ngettext(
             "%(num)s dependent task moved with it.", "%(num)s dependent tasks moved with it.", others
         )
+    for line in stage_lines(plan_of_task(task_id), move.stages):
+        if line.change.extended_by:
+            message += " " + gettext(
+                "The stage “%(stage)s” now ends on %(date)s.",
+                stage=localized(line.title),
+                date=short_date(line.change.new_end),
+            )
     return _done(task_id, message)
 
 
