@@ -48,6 +48,7 @@ class Refusal(StrEnum):
     WORKERS_CHANGE_TASKS = "workers_change_tasks"
     WORKERS_ASK_FOR_TIME = "workers_ask_for_time"
     COMMITTEE_DECIDES = "committee_decides"
+    COMMITTEE_NEEDED = "committee_needed"
     OUTBOX_FOR_ADMINISTRATORS = "outbox_for_administrators"
 
     # Changes the state of things does not allow now.
@@ -134,6 +135,9 @@ MESSAGES: dict[Refusal, str] = {
     ),
     Refusal.WORKERS_ASK_FOR_TIME: N_("Only the task's assignee or the people of its role may ask for more time."),
     Refusal.COMMITTEE_DECIDES: N_("Only the steering committee decides at a gate."),
+    Refusal.COMMITTEE_NEEDED: N_(
+        "Stages of this definition end with a committee decision: map someone to one of these roles: %(roles)s."
+    ),
     Refusal.OUTBOX_FOR_ADMINISTRATORS: N_("The outbox is for administrators."),
     Refusal.TASK_CANNOT_GO: N_("This task cannot go from “%(current)s” to “%(target)s”."),
     Refusal.TASK_ALREADY_IN_STATUS: N_("The task is already “%(current)s”: someone may have done it a moment ago."),
@@ -189,6 +193,7 @@ PARAMETERS: dict[Refusal, tuple[str, ...]] = {
     Refusal.PLAN_CANNOT_GO: ("current", "target"),
     Refusal.ONLY_FAILED_MESSAGES_RETRIED: ("status",),
     Refusal.CHANGED_MEANWHILE: ("who",),
+    Refusal.COMMITTEE_NEEDED: ("roles",),
     Refusal.INVALID_EMAIL: ("detail",),
     Refusal.UNKNOWN_TIME_ZONE: ("value",),
     Refusal.DATE_OUT_OF_RANGE: ("day",),
@@ -216,10 +221,14 @@ PASSWORDS_DIFFER = N_("The two new passwords differ.")
 NAME_TAKEN = N_("An organisation of this name is already on this territory.")
 REFERENT_TAKEN = N_("This organisation already has a referent.")
 ROLES_UNMAPPED = N_("Map these roles to an organisation and at least one person: %(roles)s.")
+COMMITTEE_UNMAPPED = N_("Stages of this plan end with a committee decision: choose at least one person to decide.")
 NOT_A_MEMBER_OF_THE_ROLE = N_("Choose a person who plays the task's role.")
 DELAY_RANGE = N_("Ask for 1 to 365 days.")
 REASON_NEEDED = N_("Say why in the note.")
 REWORK_NEEDS_TASKS = N_("Choose at least one task of this stage to rework.")
 ONLY_REWORK_REOPENS = N_("Leave empty unless the decision is rework.")
 NOT_TASKS_OF_THE_STAGE = N_("Not tasks of this stage: %(unknown)s.")
+REWORK_DATE_PAST = N_("Choose a date from today on: the task would be late at once.")
+REWORK_DATE_BEFORE_START = N_("Choose a date on or after the plan's start.")
+REWORK_DATE_NOT_REOPENED = N_("Give new dates only to the tasks reopened for rework: %(unknown)s.")
 TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")

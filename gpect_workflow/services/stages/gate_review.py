@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -22,6 +22,7 @@ from ..access import PlanAccess, plan_access
 from ..committee.reports import IndicatorLine, indicator_line
 from ..context import session
 from ..definitions import get_definition
+from .progression import rework_due_dates
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class GateReview:
     tasks: list[TaskEvidence]
     indicators: list[IndicatorLine]
     decisions: list[CommitteeDecision]
+    #: The due date each task would get if reopened for rework today, by task key (the form's defaults).
+    rework_dates: dict[str, date]
 
     @property
     def can_decide_now(self) -> bool:
@@ -98,6 +101,7 @@ def gate_review(person: Person, stage_id: int) -> GateReview:
         tasks=[TaskEvidence(task, notes.get(task.id, [])) for task in tasks],
         indicators=[indicator_line(indicator) for indicator in indicators],
         decisions=list(decisions),
+        rework_dates=rework_due_dates(plan, stage, tasks),
     )
 
 
