@@ -51,6 +51,7 @@ class Refusal(StrEnum):
     WORKERS_CHANGE_TASKS = "workers_change_tasks"
     WORKERS_ASK_FOR_TIME = "workers_ask_for_time"
     COMMITTEE_DECIDES = "committee_decides"
+    COMMITTEE_NEEDED = "committee_needed"
     OUTBOX_FOR_ADMINISTRATORS = "outbox_for_administrators"
     ADMINISTRATORS_MERGE = "administrators_merge"
     MERGE_OWN_ACCOUNT = "merge_own_account"
@@ -148,6 +149,9 @@ MESSAGES: dict[Refusal, str] = {
     ),
     Refusal.WORKERS_ASK_FOR_TIME: N_("Only the task's assignee or the people of its role may ask for more time."),
     Refusal.COMMITTEE_DECIDES: N_("Only the steering committee decides at a gate."),
+    Refusal.COMMITTEE_NEEDED: N_(
+        "Stages of this definition end with a committee decision: map someone to one of these roles: %(roles)s."
+    ),
     Refusal.OUTBOX_FOR_ADMINISTRATORS: N_("The outbox is for administrators."),
     Refusal.ADMINISTRATORS_MERGE: N_("Only administrators merge duplicates of the partners directory."),
     Refusal.MERGE_OWN_ACCOUNT: N_(
@@ -215,6 +219,7 @@ PARAMETERS: dict[Refusal, tuple[str, ...]] = {
     Refusal.PLAN_CANNOT_GO: ("current", "target"),
     Refusal.ONLY_FAILED_MESSAGES_RETRIED: ("status",),
     Refusal.CHANGED_MEANWHILE: ("who",),
+    Refusal.COMMITTEE_NEEDED: ("roles",),
     Refusal.INVALID_EMAIL: ("detail",),
     Refusal.UNKNOWN_TIME_ZONE: ("value",),
     Refusal.DATE_OUT_OF_RANGE: ("day",),
@@ -243,6 +248,7 @@ PASSWORDS_DIFFER = N_("The two new passwords differ.")
 NAME_TAKEN = N_("An organisation of this name is already on this territory.")
 REFERENT_TAKEN = N_("This organisation already has a referent.")
 ROLES_UNMAPPED = N_("Map these roles to an organisation and at least one person: %(roles)s.")
+COMMITTEE_UNMAPPED = N_("Stages of this plan end with a committee decision: choose at least one person to decide.")
 NOT_A_MEMBER_OF_THE_ROLE = N_("Choose a person who plays the task's role.")
 DELAY_RANGE = N_("Ask for 1 to 365 days.")
 DUE_DATE_RANGE = N_("Choose a date from %(first)s to %(last)s.")
@@ -259,4 +265,7 @@ DESCRIPTION_TOO_LONG = N_("Write at most 2000 characters.")
 NOT_A_ROLE_OF_THE_PLAN = N_("Choose a role the plan maps to people.")
 WEIGHT_RANGE = N_("Give a weight from 1 to 100.")
 NOT_TASKS_OF_THE_PLAN = N_("Choose tasks of this plan (at most 50).")
+REWORK_DATE_PAST = N_("Choose a date from today on: the task would be late at once.")
+REWORK_DATE_BEFORE_START = N_("Choose a date on or after the plan's start.")
+REWORK_DATE_NOT_REOPENED = N_("Give new dates only to the tasks reopened for rework: %(unknown)s.")
 TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")

@@ -48,14 +48,15 @@ def engine() -> sa.Engine:
 
 @pytest.fixture
 def plan(definitions: None, dummy_lead: Person) -> Plan:
-    """A committed plan of the generic definition, every role of it played by the lead's organisation."""
+    """A committed plan of the generic definition, every role of it (the committee included) played by the
+    lead's organisation."""
     assert dummy_lead.organisation_id is not None
     definition = get_definition(FIVE_LEVERS, FIVE_LEVERS_VERSION)
     owners = {task.owner for task in definition.tasks()}
     roles = {
         role.key: RoleMapping(dummy_lead.organisation_id, [dummy_lead.id])
         for role in definition.roles
-        if role.key in owners
+        if role.key in owners or role.is_committee
     }
     assert owners <= set(roles), "every role owning a task is mapped"
     organisation = session().get(Organisation, dummy_lead.organisation_id)

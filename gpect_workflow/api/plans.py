@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 
 from flask import Response, current_app
 from flask.views import MethodView
 
 from ..errors import StaleObject
-from ..models import Decision, PlanStatus
+from ..models import CommitteeDecision, Decision, PlanStatus
 from ..services.definitions import latest_version
 from ..services.plans.changes import OneOffTask, add_one_off_task, remove_one_off_task, rename_plan
 from ..services.plans.detail import plan_detail, plan_tasks
 from ..services.plans.listing import PlanFilters, list_plans
 from ..services.plans.roles import RoleChange, remap_role
 from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
-from ..services.stages.progression import decide_gate, stage_of_plan
+from ..services.stages.progression import decide_gate, reopened_due_dates, stage_of_plan
 from .auth import api_person
 from .common import ApiBlueprint, abort, errors, if_match_version
 from .schemas import (
@@ -151,9 +152,25 @@ class StageDecisions(MethodView):
         actor = api_person()
         plan_detail(actor, plan_id)
         stage_id = stage_of_plan(plan_id, stage_key)
-        return decide_gate(
-            actor, stage_id, Decision(data["decision"]), minutes=data.get("minutes"), reopen=data["reopen"]
+        decided = decide_gate(
+            actor,
+            stage_id,
+            Decision(data["decision"]),
+            minutes=data.get("minutes"),
+            reopen=data["reopen"],
+            due_dates=data["due_dates"],
         )
+        return _Decided(decided, reopened_due_dates(decided))
+
+
+class _Decided:
+    """A decision as the API returns it: the stored decision and the reopened tasks' due dates."""
+
+    def __init__(self, decision: CommitteeDecision, due_dates: dict[str, date]) -> None:
+        self._decision, self.due_dates = decision, due_dates
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._decision, name)
 
 
 def _plan_etag(version: int) -> dict[str, str]:

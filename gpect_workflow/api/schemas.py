@@ -374,6 +374,16 @@ class DecisionCreateSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(names(Decision)))
     minutes = Text(validate=validate.Length(max=MINUTES_MAX_LENGTH))
     reopen = fields.List(Text(validate=validate.Length(1, 64)), load_default=list)
+    due_dates = fields.Dict(
+        keys=Text(validate=validate.Length(1, 64)),
+        values=Day(),
+        load_default=dict,
+        metadata={
+            "description": "Rework only: a new due date for some of the reopened tasks, by task key (from today on, "
+            "not before the plan's start). A reopened task given none is due today plus the days its stage's "
+            "schedule first gave it."
+        },
+    )
 
 
 class DecisionSchema(Schema):
@@ -383,6 +393,12 @@ class DecisionSchema(Schema):
     decision = fields.String(required=True)
     minutes = fields.String(allow_none=True)
     reopened = fields.List(fields.String(), attribute="reopened_task_keys", allow_none=True)
+    due_dates = fields.Dict(
+        keys=fields.String(),
+        values=fields.Date(),
+        required=True,
+        metadata={"description": "The due date of each task reopened for rework, by task key (empty otherwise)"},
+    )
     decided_by_id = fields.Integer(required=True)
     decided_at = fields.AwareDateTime(attribute="decided_dt", required=True)
 

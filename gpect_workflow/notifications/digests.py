@@ -2,7 +2,8 @@
 
 A digest leaves at the send hour in the person's time zone: every working day for a daily digest, on
 Mondays (or the first working day of the week) for a weekly one. It lists the person's open tasks that
-are late or fall due within the horizon; a person with nothing to list gets no email.
+are late or fall due within the horizon, and the stage gates awaiting a decision of a steering committee
+they sit on (first: the plan waits for them); a person with nothing to list gets no email.
 """
 
 from __future__ import annotations
@@ -13,18 +14,40 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from ..engine.calendar import WorkingCalendar
-from ..models import OPEN_TASK_STATUSES, Plan, PlanStage, PlanStatus, ReminderMode, StageStatus, Task
+from ..models import (
+    OPEN_TASK_STATUSES,
+    Plan,
+    PlanStage,
+    PlanStatus,
+    ReminderMode,
+    RoleAssignment,
+    RoleAssignmentMember,
+    StageStatus,
+    Task,
+)
+from ..services.committee.oversight import committee_roles
 from ..services.context import session
+from ..services.definitions import get_definition
 from ..services.zones import person_zone
+from .links import link_url
 from .outbox import NewMessage
 from .reminders import default_hour
 from .render import render_email
-from .views import active_rhythms, common_context, plan_views, recipients, task_links, task_view
+from .views import active_rhythms, common_context, plan_views, recipients, stage_titles, task_links, task_view
 
 #: How far back a pass looks for a digest day it missed.
 MAX_CATCH_UP_DAYS = 15
 HORIZON = {ReminderMode.DAILY: timedelta(days=7), ReminderMode.WEEKLY: timedelta(days=14)}
 _FRENCH_CALENDAR = WorkingCalendar("FR")
+
+
+@dataclass(frozen=True, slots=True)
+class GateItem:
+    """A stage gate awaiting the decision of a committee the person sits on."""
+
+    plan_name: str
+    stage_title: str
+    review_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +78,38 @@ def digest_messages(since: datetime, until: datetime) -> list[NewMessage]:
         return []
     horizon_end = max(until.date() + HORIZON[mode] for _, mode, _ in due.values())
     tasks = _open_tasks(list(due), horizon_end)
+    gates = _awaiting_gates(list(due))
     people = recipients(due)
     plans = plan_views({plan.id for _, _, plan in tasks})
     messages = []
     for person_id, (day, mode, _zone) in due.items():
         mine = [(t, k, p) for t, k, p in tasks if t.assignee_id == person_id and t.due_date <= day + HORIZON[mode]]
-        if mine and person_id in people:
-            messages.append(_digest(people[person_id], mode, day, mine, plans))
+        awaiting = [(stage, plan) for member, stage, plan in gates if member == person_id]
+        if (mine or awaiting) and person_id in people:
+            messages.append(_digest(people[person_id], mode, day, mine, plans, awaiting))
     return messages
+
+
+def _awaiting_gates(person_ids: list[int]) -> list[tuple[int, PlanStage, Plan]]:
+    """(member, stage, plan) for each gate of a running plan awaiting a committee the member sits on."""
+    roles = committee_roles()
+    query = (
+        sa.select(RoleAssignmentMember.person_id, RoleAssignment.role_key, PlanStage, Plan)
+        .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
+        .join(Plan, Plan.id == RoleAssignment.plan_id)
+        .join(PlanStage, PlanStage.plan_id == Plan.id)
+        .where(
+            RoleAssignmentMember.person_id.in_(person_ids),
+            PlanStage.status == StageStatus.AWAITING_DECISION,
+            Plan.status == PlanStatus.ACTIVE,
+        )
+        .order_by(PlanStage.id)
+    )
+    found: dict[tuple[int, int], tuple[int, PlanStage, Plan]] = {}
+    for member, role_key, stage, plan in session().execute(query):
+        if role_key in roles.get((plan.definition_key, plan.definition_version), ()):
+            found[member, stage.id] = (member, stage, plan)
+    return list(found.values())
 
 
 def _people_due(since: datetime, until: datetime) -> dict[int, tuple[date, ReminderMode, str]]:
@@ -102,7 +149,7 @@ def _open_tasks(person_ids: list[int], until_day: date) -> list[tuple[Task, str,
     return [(task, key, plan) for task, key, plan in session().execute(query)]
 
 
-def _digest(recipient, mode: ReminderMode, day: date, tasks, plans) -> NewMessage:  # type: ignore[no-untyped-def]
+def _digest(recipient, mode: ReminderMode, day: date, tasks, plans, awaiting=()) -> NewMessage:  # type: ignore[no-untyped-def]
     items = [
         DigestItem(
             task=task_view(task, key, plan, recipient.language),
@@ -120,7 +167,13 @@ def _digest(recipient, mode: ReminderMode, day: date, tasks, plans) -> NewMessag
         period=mode.value,
         items=items,
         overdue_count=sum(1 for item in items if item.days_late),
+        gates=[_gate_item(recipient, stage, plan) for stage, plan in awaiting],
         **common_context(recipient),
     )
     key = f"digest:{mode.value}:r{recipient.id}:{day.isoformat()}"
     return NewMessage(key, "digest", recipient.email, email.subject, email.text, email.html, recipient.id)
+
+
+def _gate_item(recipient, stage: PlanStage, plan: Plan) -> GateItem:  # type: ignore[no-untyped-def]
+    title, _ = stage_titles(stage, get_definition(plan.definition_key, plan.definition_version), recipient.language)
+    return GateItem(plan.name, title, link_url("review_gate", recipient.id, stage_id=stage.id))

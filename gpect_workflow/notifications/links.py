@@ -35,6 +35,7 @@ PURPOSES = {
     purpose.name: purpose
     for purpose in (
         Purpose("open_task", timedelta(days=30), single_use=False),
+        Purpose("review_gate", timedelta(days=30), single_use=False),
         Purpose("mark_done", timedelta(days=14), single_use=True),
         Purpose("more_time", timedelta(days=14), single_use=True),
         Purpose("digest_only", timedelta(days=60), single_use=True),
@@ -60,6 +61,8 @@ class LinkClaim:
     person_id: int
     task_id: int | None
     token_id: str
+    #: The stage a gate review link is about.
+    stage_id: int | None = None
 
 
 class _ClockSigner(TimestampSigner):
@@ -98,15 +101,17 @@ def _serializer_for(secret_key: str, purpose: str) -> URLSafeTimedSerializer:
     return _ClockSerializer(secret_key, salt=f"gpect-link-{purpose}")
 
 
-def make_token(purpose: str, person_id: int, task_id: int | None = None) -> str:
-    """A signed token for ``purpose`` on behalf of ``person_id`` (and about ``task_id``)."""
-    payload = {"p": person_id, "t": task_id, "j": secrets.token_urlsafe(12)}
+def make_token(purpose: str, person_id: int, task_id: int | None = None, stage_id: int | None = None) -> str:
+    """A signed token for ``purpose`` on behalf of ``person_id`` (and about ``task_id`` or ``stage_id``)."""
+    payload: dict[str, object] = {"p": person_id, "t": task_id, "j": secrets.token_urlsafe(12)}
+    if stage_id is not None:
+        payload["s"] = stage_id
     return str(_serializer(purpose).dumps(payload))
 
 
-def link_url(purpose: str, person_id: int, task_id: int | None = None) -> str:
+def link_url(purpose: str, person_id: int, task_id: int | None = None, stage_id: int | None = None) -> str:
     """The absolute URL of a link, under the configured public address."""
-    return public_url(f"/links/{purpose}/{make_token(purpose, person_id, task_id)}")
+    return public_url(f"/links/{purpose}/{make_token(purpose, person_id, task_id, stage_id)}")
 
 
 def read_token(purpose: str, token: str) -> LinkClaim:
@@ -120,7 +125,8 @@ def read_token(purpose: str, token: str) -> LinkClaim:
         raise LinkError("expired") from exc
     except BadSignature as exc:
         raise LinkError("tampered") from exc
-    claim = LinkClaim(purpose, int(payload["p"]), payload["t"], str(payload["j"]))
+    stage_id = payload.get("s")
+    claim = LinkClaim(purpose, int(payload["p"]), payload["t"], str(payload["j"]), int(stage_id) if stage_id else None)
     if spec.single_use and session().get(UsedLink, claim.token_id) is not None:
         raise LinkError("used")
     return claim

@@ -24,6 +24,7 @@ from ..models import (
     Plan,
     PlanStage,
     PlanStatus,
+    ReminderMode,
     RoleAssignment,
     RoleAssignmentMember,
     Task,
@@ -32,6 +33,7 @@ from ..services.context import session
 from ..services.definitions import get_definition
 from ..services.urls import public_url
 from ..state import EXTENSION_NAME
+from .links import link_url
 from .outbox import NewMessage, enqueue
 from .render import render_email
 from .views import (
@@ -44,6 +46,9 @@ from .views import (
     task_links,
     task_view,
 )
+
+#: Reminder modes whose people read of gates awaiting them in their digest.
+DIGEST_MODES = frozenset({ReminderMode.DAILY, ReminderMode.WEEKLY})
 
 
 def connect_signals() -> None:
@@ -153,12 +158,16 @@ def on_stage_awaiting_decision(sender: Any, *, plan: Plan, stage: PlanStage, **_
 
     def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
         title, _ = stage_titles(stage, definition, recipient.language)
-        return {"stage_title": title, "tasks_finished": finished, "plan_url": public_url("/")}, []
+        review_url = link_url("review_gate", recipient.id, stage_id=stage.id)
+        return {"stage_title": title, "tasks_finished": finished, "plan_url": review_url}, []
 
     count = session().scalar(
         sa.select(sa.func.count()).select_from(CommitteeDecision).where(CommitteeDecision.stage_id == stage.id)
     )
-    _send("gate_awaiting", f"gate_awaiting:s{stage.id}:n{count}", plan, _plan_people(plan, committee_only=True), build)
+    committee = recipients(_plan_people(plan, committee_only=True))
+    # Members who chose a digest find the gate in it (``digests``) rather than in an email of its own.
+    immediate = {person_id for person_id, member in committee.items() if member.reminder_mode not in DIGEST_MODES}
+    _send("gate_awaiting", f"gate_awaiting:s{stage.id}:n{count}", plan, immediate, build)
 
 
 def on_gate_decided(sender: Any, *, plan: Plan, stage: PlanStage, decision: CommitteeDecision, **_: Any) -> None:
@@ -171,15 +180,22 @@ def on_gate_decided(sender: Any, *, plan: Plan, stage: PlanStage, decision: Comm
 
     def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
         title, _ = stage_titles(stage, definition, recipient.language)
-        names = [task_view(t, stage.stage_key, plan, recipient.language).title for t in tasks if t.task_key in reopened]
+        views = [task_view(t, stage.stage_key, plan, recipient.language) for t in tasks if t.task_key in reopened]
         return {
             "stage_title": title,
             "decision": decision.decision.value,
             "minutes": decision.minutes,
-            "reopened": names,
+            "reopened": [_Reopened(view.title, view.due_date) for view in views],
         }, []
 
     _send("gate_decided", f"gate_decided:d{decision.id}", plan, people, build)
+
+
+class _Reopened:
+    """A task reopened for rework, with the due date the decision gave it."""
+
+    def __init__(self, title: str, due_date: Any) -> None:
+        self.title, self.due_date = title, due_date
 
 
 def on_plan_status_changed(

@@ -1,5 +1,6 @@
-"""The dashboard: what needs a person now: their overdue and soon-due tasks (``my_tasks``), their plans,
-and the gates waiting for a committee decision.
+"""The dashboard: what needs a person now: the gates awaiting their decision (first: a plan waits for
+them), their overdue and soon-due tasks (``my_tasks``), their plans, and the other gates waiting for a
+committee decision.
 
 A fixed number of queries whatever the number of plans and tasks, so the dashboard costs the same with ten
 plans or a hundred thousand.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -19,11 +21,10 @@ from ..models import (
     Plan,
     PlanStage,
     PlanStatus,
-    RoleAssignment,
-    RoleAssignmentMember,
     StageStatus,
 )
 from .access import can_start_plans, is_active_admin, visible_plans
+from .committee.oversight import committee_plan_ids
 from .context import now, session
 from .definitions import Definitions, definitions_for
 from .plans.progress import plans_progress
@@ -69,6 +70,10 @@ class Dashboard:
     due_soon: list[WorkItem]
     plans: list[PlanItem]
     plans_total: int
+    #: Gates awaiting a decision the person may take (their plans' committee; every gate for administrators).
+    to_decide: list[GateItem]
+    to_decide_total: int
+    #: The other gates of the plans they may see, waiting for someone else's decision.
     gates: list[GateItem]
     gates_total: int
     definitions: Definitions
@@ -76,25 +81,37 @@ class Dashboard:
 
 
 def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
-    """The person's overdue and soon-due tasks, their plans and the gates awaiting a decision."""
+    """The gates awaiting the person's decision, their overdue and soon-due tasks, their plans and the
+    other gates awaiting a decision."""
     latest_today = (now() + _LATEST_OFFSET).date()
     work = open_work(person, due_until=latest_today + timedelta(days=HORIZON_DAYS))
     plans, plans_total = _my_plans(person, limit)
-    waiting, gates_total = _waiting_gates(person, limit)
-    definitions = definitions_for(
-        [item.plan for item in work] + [item.plan for item in plans] + [plan for _, plan in waiting]
+    deciding = _deciding_plan_ids(person)
+    mine, mine_total = _waiting_gates(person, limit, Plan.id.in_(deciding))
+    others, others_total = (
+        ([], 0) if is_active_admin(person) else _waiting_gates(person, limit, Plan.id.not_in(deciding))
     )
-    gates = _flag_deciders(person, waiting, definitions)
+    definitions = definitions_for(
+        [item.plan for item in work] + [item.plan for item in plans] + [plan for _, plan in mine + others]
+    )
     return Dashboard(
         overdue=[item for item in work if item.days_late],
         due_soon=[item for item in work if 0 <= item.days_left <= HORIZON_DAYS],
         plans=plans,
         plans_total=plans_total,
-        gates=gates,
-        gates_total=gates_total,
+        to_decide=[GateItem(stage, plan, True) for stage, plan in mine],
+        to_decide_total=mine_total,
+        gates=[GateItem(stage, plan, False) for stage, plan in others],
+        gates_total=others_total,
         definitions=definitions,
         can_start_plans=can_start_plans(person),
     )
+
+
+def _deciding_plan_ids(person: Person) -> sa.Select[Any]:
+    """The plans whose gates ``person`` decides: those whose committee they sit on, every plan for an
+    active administrator (the rule ``access.plan_access`` applies to each plan)."""
+    return sa.select(Plan.id) if is_active_admin(person) else committee_plan_ids(person)
 
 
 def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
@@ -115,12 +132,16 @@ def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
     return [PlanItem(plan, stage, progress.get(plan.id, Progress())) for plan, stage in rows], total
 
 
-def _waiting_gates(person: Person, limit: int) -> tuple[list[tuple[PlanStage, Plan]], int]:
-    """Stages of active plans the person may see that wait for a committee decision, the oldest first."""
+def _waiting_gates(
+    person: Person, limit: int, among: sa.ColumnElement[bool]
+) -> tuple[list[tuple[PlanStage, Plan]], int]:
+    """Stages of active plans the person may see, ``among`` those plans, that wait for a committee
+    decision, the oldest first."""
     waiting = sa.and_(
         PlanStage.status == StageStatus.AWAITING_DECISION,
         Plan.status == PlanStatus.ACTIVE,
         Plan.id.in_(visible_plans(person)),
+        among,
     )
     total = int(session().scalar(sa.select(sa.func.count()).select_from(PlanStage).join(Plan).where(waiting)) or 0)
     if not total:
@@ -133,28 +154,3 @@ def _waiting_gates(person: Person, limit: int) -> tuple[list[tuple[PlanStage, Pl
         .limit(limit)
     )
     return [(stage, plan) for stage, plan in session().execute(query)], total
-
-
-def _flag_deciders(person: Person, waiting: list[tuple[PlanStage, Plan]], definitions: Definitions) -> list[GateItem]:
-    """The gates with whether the person may decide them (administrators, the plan's committee), those first."""
-    if not waiting:
-        return []
-    held: dict[int, set[str]] = {}
-    if not is_active_admin(person):
-        query = (
-            sa.select(RoleAssignment.plan_id, RoleAssignment.role_key)
-            .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
-            .where(
-                RoleAssignmentMember.person_id == person.id,
-                RoleAssignment.plan_id.in_([plan.id for _, plan in waiting]),
-            )
-        )
-        for plan_id, role_key in session().execute(query):
-            held.setdefault(plan_id, set()).add(role_key)
-
-    def may_decide(plan: Plan) -> bool:
-        committee = definitions[plan.definition_key, plan.definition_version].committee_roles
-        return is_active_admin(person) or bool(held.get(plan.id, set()) & set(committee))
-
-    gates = [GateItem(stage, plan, may_decide(plan)) for stage, plan in waiting]
-    return sorted(gates, key=lambda gate: not gate.can_decide)

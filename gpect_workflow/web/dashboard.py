@@ -1,7 +1,8 @@
 """The home page: what needs the signed-in person now.
 
-Their overdue tasks and those due within two weeks, their plans with the current stage and progress,
-and the stage gates waiting for a committee decision (flagged when the person may decide them).
+The stage gates awaiting their decision first (a plan waits for them), then their overdue tasks and
+those due within two weeks, their plans with the current stage and progress, and the other stage gates
+waiting for a committee decision.
 """
 
 from __future__ import annotations

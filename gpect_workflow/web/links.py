@@ -1,5 +1,5 @@
 """Pages behind the signed links in emails: open a task, mark it done, ask for more time, go digest-only,
-sign in, choose a new password.
+sign in, choose a new password, review a gate awaiting the committee (the review page, behind sign-in).
 
 A link is a capability for one person: no login is needed. Reading a state-changing link shows a
 confirmation page; only the confirmation (a POST carrying the token) acts, once. Every change goes
@@ -47,6 +47,8 @@ def link_page(purpose: str, token: str) -> Any:
     person = active_person(claim.person_id)
     if person is None:
         return _error_page("tampered", None)
+    if claim.purpose == "review_gate":  # the review page itself asks whoever is not signed in to sign in
+        return redirect(url_for("gpect.review_page", stage_id=claim.stage_id or 0))
     with force_locale(person.language.value):  # the page speaks the language the email was written in
         if request.method == "POST" and purpose != "open_task":
             return _act(claim, person, token)

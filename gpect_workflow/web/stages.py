@@ -9,6 +9,7 @@ through the outbox (``notifications.notices``).
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -24,6 +25,7 @@ from ..services.unit_of_work import after_rollback
 from ..validation import MINUTES_MAX_LENGTH
 from .auth import signed_in
 from .charts import indicator_title
+from .refusals import error_fields
 
 URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 FINISHED = (TaskStatus.DONE, TaskStatus.SKIPPED)
@@ -48,26 +50,38 @@ def decide(stage_id: int) -> Any:
     chosen = request.form.get("decision", "")
     minutes = (request.form.get("minutes") or "").strip()
     reopen_keys = request.form.getlist("reopen")
-    form = {"decision": chosen, "minutes": minutes, "reopen": reopen_keys}
+    typed = {key: (request.form.get(f"due_date.{key}") or "").strip() for key in review.rework_dates}
+    form = {"decision": chosen, "minutes": minutes, "reopen": reopen_keys, "due_dates": typed}
     errors: dict[str, list[str]] = {}
-    try:
-        decision = Decision(chosen)
-    except ValueError:
+    if chosen not in set(Decision):
         errors["decision"] = [gettext("Choose a decision.")]
     if len(minutes) > MINUTES_MAX_LENGTH:
         errors["minutes"] = [gettext("At most %(limit)s characters.", limit=MINUTES_MAX_LENGTH)]
+    reopen = reopen_keys if chosen == Decision.REWORK else []
+    due_dates = _due_dates({key: typed[key] for key in reopen if typed.get(key)}, errors)
     if errors:
         return _page(review, 422, form=form, errors=errors)
-    reopen = reopen_keys if decision is Decision.REWORK else []
+    decision = Decision(chosen)
     try:
-        decide_gate(current_user, stage_id, decision, minutes=minutes or None, reopen=reopen)
-    except ValidationError:  # the engine only refuses the choice of tasks to rework
-        errors["reopen"] = [gettext("Choose at least one task of this stage to rework.")]
-        return after_rollback(lambda: _page(gate_review(current_user, stage_id), 422, form=form, errors=errors))
+        decide_gate(current_user, stage_id, decision, minutes=minutes or None, reopen=reopen, due_dates=due_dates)
+    except ValidationError as error:  # the tasks chosen for rework, or their new dates
+        refused = error_fields(error)
+        return after_rollback(lambda: _page(gate_review(current_user, stage_id), 422, form=form, errors=refused))
     except InvalidTransition:
         return after_rollback(lambda: _page(gate_review(current_user, stage_id), 409, form=form, conflict=True))
     flash(_decided_message(decision), "success")
     return redirect(url_for("gpect.plan_page", plan_id=review.plan.id))
+
+
+def _due_dates(typed: dict[str, str], errors: dict[str, list[str]]) -> dict[str, date]:
+    """The new due dates typed for the reopened tasks; one that is not a date is refused beside its field."""
+    dates: dict[str, date] = {}
+    for key, value in typed.items():
+        try:
+            dates[key] = date.fromisoformat(value)
+        except ValueError:
+            errors[f"due_dates.{key}"] = [gettext("Enter the date as a date, for example 2027-01-04.")]
+    return dates
 
 
 def _decided_message(decision: Decision) -> str:
@@ -86,7 +100,7 @@ def _page(review: GateReview, status: int = 200, **context: Any) -> tuple[str, i
         linkify=linkify,
         indicator_title=indicator_title,
         decisions=[decision.value for decision in Decision],
-        form=context.pop("form", {"decision": "", "minutes": "", "reopen": []}),
+        form=context.pop("form", {"decision": "", "minutes": "", "reopen": [], "due_dates": {}}),
         errors=context.pop("errors", {}),
         **context,
     )

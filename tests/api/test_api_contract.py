@@ -915,6 +915,77 @@ def test_rework_reopens_the_named_tasks(world: World) -> None:
     assert world.get(f"plans/{world.plan.id}", "lead").get_json()["stages"][0]["status"] == "open"
 
 
+def test_rework_sets_each_reopened_tasks_due_date(world: World, clock: FrozenClock) -> None:
+    _finish_observe(world)
+    today = clock.now().date()  # mid-December: the same day in Paris
+    decisions = f"plans/{world.plan.id}/stages/observe/decisions"
+    chosen = (today + timedelta(days=21)).isoformat()
+    for dates, field in [
+        ({"business-survey": (today - timedelta(days=1)).isoformat()}, "due_dates.business-survey"),
+        ({"employment-data": chosen}, "due_dates"),
+        ({"no-such-task": chosen}, "due_dates"),
+    ]:
+        body = {"decision": "rework", "reopen": ["business-survey", "shared-diagnosis"], "due_dates": dates}
+        refused = assert_error(world.post(decisions, "committee", body), 422, field)
+        assert refused["refusal"] == "invalid_input"
+    for bad in (
+        {"business-survey": "tomorrow"},
+        {"business-survey": "9999-12-31"},
+        {"": chosen},
+        {"x" * 65: chosen},
+        ["business-survey"],
+    ):
+        assert_error(
+            world.post(decisions, "committee", {"decision": "rework", "reopen": ["business-survey"], "due_dates": bad}),
+            422,
+        )
+    assert world.get(f"plans/{world.plan.id}", "lead").get_json()["stages"][0]["status"] == "awaiting_decision"
+
+    body = {
+        "decision": "rework",
+        "reopen": ["business-survey", "shared-diagnosis"],
+        "due_dates": {"business-survey": chosen},
+    }
+    response = world.post(decisions, "committee", body)
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    default = (today + timedelta(days=80)).isoformat()  # the diagnosis had 80 days from its stage's start
+    assert answer["due_dates"] == {"business-survey": chosen, "shared-diagnosis": default}
+    tasks = world.tasks()
+    assert (tasks["business-survey"]["due_date"], tasks["business-survey"]["status"]) == (chosen, "todo")
+    assert tasks["shared-diagnosis"]["due_date"] == default
+
+
+def test_other_decisions_answer_no_due_dates(world: World) -> None:
+    _finish_observe(world)
+    response = world.post(f"plans/{world.plan.id}/stages/observe/decisions", "committee", {"decision": "approve"})
+    assert response.status_code == 201 and response.get_json()["due_dates"] == {}
+
+
+def test_a_committee_gated_plan_needs_a_committee_to_start(world: World) -> None:
+    roles = {key: mapping for key, mapping in world.roles.items() if key != "steering_committee"}
+    body = {
+        "name": "Plan sans comité",
+        "definition_key": FIVE_LEVERS,
+        "territory_id": world.territory.id,
+        "start_date": "2027-01-04",
+        "roles": roles_body(roles),
+    }
+    answer = assert_error(world.post("plans", "lead", body), 422, "roles")
+    assert answer["refusal"] == "committee_needed" and answer["parameters"] == {"roles": "steering_committee"}
+    assert answer["errors"]["roles"] == [
+        "Stages of this plan end with a committee decision: choose at least one person to decide."
+    ]
+    assert session().scalar(sa.select(Plan).where(Plan.name == "Plan sans comité")) is None
+    world.people["committee"].is_active = False  # the only member, mapped but no longer using the product
+    session().commit()
+    body["roles"] = roles_body(world.roles)
+    assert assert_error(world.post("plans", "lead", body), 422, "roles")["refusal"] == "committee_needed"
+    world.people["committee"].is_active = True
+    session().commit()
+    assert world.post("plans", "lead", body).status_code == 201
+
+
 # --------------------------------------------------------------------------------------------------------------
 # Indicators and measurements
 # --------------------------------------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from gpect_workflow.models import (
     Plan,
     PlanStage,
     PlanStatus,
+    RoleAssignment,
+    RoleAssignmentMember,
     StageStatus,
     Task,
     Territory,
@@ -36,6 +38,9 @@ PARTNERS = {
     "training_body": ("AFPA Chartres", OrganisationKind.TRAINING_BODY, "Karim Benali"),
 }
 STAGES = ("Observe and analyse", "Experiment and evaluate", "Adapt the interventions")
+#: Who sits on the steering committee that decides at the definition's gates.
+COMMITTEE = ("Préfecture d'Eure-et-Loir", "Hélène Garnier")
+NO_COMMITTEE = "Stages of this plan end with a committee decision: choose at least one person to decide."
 
 
 @pytest.fixture
@@ -43,6 +48,8 @@ def partners(territory: Territory) -> None:
     for index, (name, kind, contact) in enumerate(PARTNERS.values()):
         organisation = ensure_organisation(name, kind, territory)
         create_person(f"contact{index}@partners.example.org", PersonRole.PARTNER, contact, organisation=organisation)
+    prefecture = ensure_organisation(COMMITTEE[0], OrganisationKind.OTHER, territory)
+    create_person("helene.garnier@prefecture.example.org", PersonRole.COMMITTEE, COMMITTEE[1], organisation=prefecture)
 
 
 @pytest.mark.browser_context_args(java_script_enabled=False)
@@ -89,6 +96,22 @@ def test_a_lead_creates_a_plan_with_the_wizard(
     expect(page.get_by_label("Inès Morel")).to_be_checked()
     for _, _, contact in PARTNERS.values():  # the choices made before the additions are kept
         expect(page.get_by_label(contact)).to_be_checked()
+
+    # The committee left out: its gates would wait for nobody, so the step refuses, beside the committee role.
+    committee = page.locator("#role-steering_committee")
+    expect(committee).to_contain_text("required: the steering committee decides at stage gates")
+    page.get_by_role("button", name="Next: preview the schedule").click()
+    expect(page.locator("main h2")).to_have_text("Roles and partners")
+    committee = page.locator("#role-steering_committee")
+    expect(committee).to_contain_text(NO_COMMITTEE)
+    expect(committee.get_by_label("Organisation", exact=True)).to_have_attribute("aria-invalid", "true")
+    for _, _, contact in PARTNERS.values():  # nothing chosen is lost
+        expect(page.get_by_label(contact)).to_be_checked()
+    session().expire_all()
+    assert session().scalar(sa.select(sa.func.count()).select_from(Plan)) == 0
+    committee.get_by_label("Organisation", exact=True).select_option(label=COMMITTEE[0])
+    committee.get_by_role("button", name="Show its people").click()
+    page.get_by_label(COMMITTEE[1]).check()
     page.get_by_role("button", name="Next: preview the schedule").click()
 
     # 3. The preview: every stage's window and every task's due date, as the plan will get them.
@@ -120,6 +143,17 @@ def test_a_lead_creates_a_plan_with_the_wizard(
     assert stored == shown
     stages = session().scalars(sa.select(PlanStage).where(PlanStage.plan_id == plan.id)).all()
     assert len(stages) == 5
+    members = (
+        session()
+        .scalars(
+            sa.select(RoleAssignmentMember.person_id)
+            .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
+            .where(RoleAssignment.plan_id == plan.id, RoleAssignment.role_key == "steering_committee")
+        )
+        .all()
+    )
+    helene = session().scalar(sa.select(Person).where(Person.name == COMMITTEE[1]))
+    assert helene is not None and members == [helene.id]
     added = session().scalar(sa.select(Organisation).where(Organisation.name == "Laboratoires Chartrains"))
     ines = session().scalar(sa.select(Person).where(Person.name == "Inès Morel"))
     assert added is not None and ines is not None and ines.organisation_id == added.id

@@ -177,6 +177,15 @@ def digest(language: str, period: str) -> dict[str, Any]:
     return {**context, "items": items, "overdue_count": sum(1 for item in items if item.days_late)}
 
 
+def gates(language: str) -> list[SimpleNamespace]:
+    """Gates awaiting the committee a digest's reader sits on."""
+    words = WORDS[language]
+    return [
+        SimpleNamespace(plan_name=words["plan"], stage_title=words["stage"], review_url=url("review-gate", "tok-g1")),
+        SimpleNamespace(plan_name=words["plan2"], stage_title=words["stage2"], review_url=url("review-gate", "tok-g2")),
+    ]
+
+
 def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
     """Every snapshot of a language: name -> (kind, context)."""
     words = WORDS[language]
@@ -216,6 +225,11 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
         ),
         "digest-daily": ("digest", digest(language, "daily")),
         "digest-weekly": ("digest", digest(language, "weekly")),
+        "digest-gates": ("digest", {**digest(language, "weekly"), "gates": gates(language)}),
+        "digest-gates-only": (
+            "digest",
+            {**digest(language, "daily"), "items": [], "overdue_count": 0, "gates": gates(language)},
+        ),
         "stage_opened": (
             "stage_opened",
             common(
@@ -259,7 +273,10 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
                 stage_title=words["stage"],
                 decision="rework",
                 minutes=words["rework_minutes"],
-                reopened=[words["task2"], words["task"]],
+                reopened=[
+                    SimpleNamespace(title=words["task2"], due_date=date(2027, 1, 22)),
+                    SimpleNamespace(title=words["task"], due_date=date(2027, 2, 5)),
+                ],
             ),
         ),
         "gate_decided-hold": (

@@ -19,6 +19,7 @@ from gpect_workflow.models import (
     Person,
     PersonRole,
     Plan,
+    PlanStage,
     ReminderMode,
     TaskStatus,
 )
@@ -70,8 +71,11 @@ def people(mail_app: Flask) -> dict[str, Person]:
     return found
 
 
-def start(people: dict[str, Person], clock: FrozenClock, day: date = date(2026, 12, 1)) -> Plan:
-    """A five-levers plan where the region role (employment data, funding...) is Paul, the rest Nathalie."""
+def start(
+    people: dict[str, Person], clock: FrozenClock, day: date = date(2026, 12, 1), committee: list[Person] | None = None
+) -> Plan:
+    """A five-levers plan where the region role (employment data, funding...) is Paul, the rest Nathalie; Carl
+    (or ``committee``) sits on the steering committee."""
     clock.set(paris(day, 9, 0))
     lead, partner = people["lead"], people["partner"]
     organisation = lead.organisation_id
@@ -81,7 +85,8 @@ def start(people: dict[str, Person], clock: FrozenClock, day: date = date(2026, 
     }  # type: ignore[arg-type]
     roles["employment_service"] = RoleMapping(partner.organisation_id, [partner.id])  # type: ignore[arg-type]
     roles["region"] = RoleMapping(partner.organisation_id, [people["english"].id])  # type: ignore[arg-type]
-    roles["steering_committee"] = RoleMapping(partner.organisation_id, [people["committee"].id])  # type: ignore[arg-type]
+    members = [member.id for member in committee or [people["committee"]]]
+    roles["steering_committee"] = RoleMapping(partner.organisation_id, members)  # type: ignore[arg-type]
     plan = start_plan(
         lead,
         PlanRequest(
@@ -361,3 +366,98 @@ def test_sign_in_links_cannot_flood_a_mailbox(
     clock.set(paris(date(2026, 12, 2), 11, 1))
     post_form(client, "/login/link", {"email": "partner@gien.example.org"})
     assert len(smtp.received) == 5, "an hour later, a link leaves again"
+
+
+# --- Steering committee: the gate awaiting it, rework with new dates -----------------------------------------
+
+
+OBSERVE = ("inventory-existing-studies", "employment-data", "business-survey", "shared-diagnosis")
+
+
+def _await_the_committee(people: dict[str, Person], clock: FrozenClock) -> tuple[Plan, dict[str, Person]]:
+    """The plan with Carl (immediate), Dora (daily digest) and Ivan (deactivated) on its committee, its first
+    stage finished on Tuesday 8 December 2026 at 10:00 in Paris, after that morning's pass: the gate awaits
+    them."""
+    from gpect_workflow.services.tasks.changes import change_task_status
+
+    region = people["partner"].organisation
+    dora = create_person("dora@gien.example.org", PersonRole.COMMITTEE, "Dora Digest", organisation=region)
+    dora.reminder_mode = ReminderMode.DAILY
+    ivan = create_person("ivan@gien.example.org", PersonRole.COMMITTEE, "Ivan Inactif", organisation=region)
+    session().commit()
+    plan = start(people, clock, committee=[people["committee"], dora, ivan])
+    ivan.is_active = False
+    session().commit()
+    tick_at(clock, paris(date(2026, 12, 8), 9, 0))  # the opening notices, and the day's digests (empty) pass
+    clock.set(paris(date(2026, 12, 8), 10, 0))
+    for key in OBSERVE:
+        work = task(plan, key)
+        change_task_status(session().get(Person, work.assignee_id), work.id, TaskStatus.DONE)  # type: ignore[arg-type]
+        session().commit()
+    return plan, {"carl": people["committee"], "dora": dora, "ivan": ivan}
+
+
+def test_the_committee_is_emailed_once_when_a_gate_awaits_it_with_a_link_to_the_review(
+    mail_app: Flask, people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    import re
+
+    plan, members = _await_the_committee(people, clock)
+    tick_at(clock, paris(date(2026, 12, 8), 10, 5))
+    tick_at(clock, paris(date(2026, 12, 8), 10, 6))
+    awaiting = [r for r in smtp.received if r.message["X-GPECT-Kind"] == "gate_awaiting"]
+    assert [r.recipients for r in awaiting] == [["copil@gien.example.org"]], "once, to the immediate member only"
+    mail = awaiting[0]
+    assert "Observer et analyser" in mail.subject and "Plan Gien" in mail.text
+    url = re.search(r"http://gpect\.test(/links/review_gate/\S+)", mail.text).group(1)  # type: ignore[union-attr]
+    assert f'href="http://gpect.test{url}"' in mail.html
+    observe = session().scalar(
+        sa.select(PlanStage.id).where(PlanStage.plan_id == plan.id, PlanStage.stage_key == "observe")
+    )
+    client = mail_app.test_client()
+    followed = client.get(url)
+    assert followed.status_code == 302 and followed.headers["Location"] == f"/stages/{observe}/review"
+    assert client.get(f"/stages/{observe}/review").headers["Location"].startswith("/login?next=")
+    assert client.get(url[:-3] + "xyz").status_code == 400, "a tampered link leads nowhere"
+
+    # Dora reads of it in her daily digest, the next working morning, with her own link; Ivan hears nothing.
+    tick_at(clock, paris(date(2026, 12, 9), 8, 31))
+    digests = [r for r in smtp.received if r.message["X-GPECT-Kind"] == "digest"]
+    assert [r.recipients for r in digests] == [["dora@gien.example.org"]]
+    assert "En attente de la décision de votre comité" in digests[0].text
+    assert "Observer et analyser" in digests[0].text and "/links/review_gate/" in digests[0].text
+    assert not any("ivan@gien.example.org" in r.recipients for r in smtp.received)
+    assert members["ivan"].is_active is False
+
+
+def test_the_rework_email_names_each_reopened_tasks_new_date_in_each_language(
+    mail_app: Flask, people: dict[str, Person], clock: FrozenClock, smtp: SmtpServer
+) -> None:
+    from gpect_workflow.models import Decision
+    from gpect_workflow.services.stages.progression import decide_gate
+
+    people["lead"].language = Language.EN
+    plan, members = _await_the_committee(people, clock)
+    observe = session().scalar(
+        sa.select(PlanStage.id).where(PlanStage.plan_id == plan.id, PlanStage.stage_key == "observe")
+    )
+    assert observe is not None
+    decide_gate(
+        members["carl"],
+        observe,
+        Decision.REWORK,
+        minutes="Compléter les données",
+        reopen=["employment-data", "shared-diagnosis"],
+        due_dates={"employment-data": date(2027, 1, 15)},
+    )
+    session().commit()
+    tick_at(clock, paris(date(2026, 12, 8), 10, 30))
+    decided = {r.recipients[0]: r for r in smtp.received if r.message["X-GPECT-Kind"] == "gate_decided"}
+    assert set(decided) == {"lead@gien.example.org", "partner@gien.example.org"}
+    french, english = decided["partner@gien.example.org"], decided["lead@gien.example.org"]
+    assert "nouvelle échéance\u00a0: 15 janvier 2027" in french.text
+    assert "nouvelle échéance&nbsp;: 15 janvier 2027" in french.html
+    # The diagnosis had 80 days from its stage's start: 8 December + 80 days.
+    assert "nouvelle échéance\u00a0: 26 février 2027" in french.text
+    assert "new deadline: 15 January 2027" in english.text and "new deadline: 26 February 2027" in english.text
+    assert task(plan, "employment-data").due_date == date(2027, 1, 15)

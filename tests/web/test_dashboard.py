@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -147,13 +147,16 @@ def test_gates_awaiting_a_decision_are_flagged_for_those_who_decide(
     assert stage is not None and stage.status is StageStatus.AWAITING_DECISION
 
     for decider in (overseer, admin):
-        gates = section(text(sign_in(client, decider).get("/")), "gates-title")
-        assert row_ids(gates, "gate") == [stage.id]
-        line = row(gates, f"gate-{stage.id}")
+        page = text(sign_in(client, decider).get("/"))
+        mine = section(page, "decide-title")
+        assert row_ids(mine, "gate") == [stage.id] and row_ids(section(page, "gates-title"), "gate") == []
+        line = row(mine, f"gate-{stage.id}")
         assert "Yours to decide" in line and "Plan en validation" in line and "Observe and analyse" in line
+        assert f'href="/stages/{stage.id}/review"' in line
     for onlooker in (dummy_lead, person(EMPLOYMENT)):
-        gates = section(text(sign_in(client, onlooker).get("/")), "gates-title")
-        assert row_ids(gates, "gate") == [stage.id]
+        page = text(sign_in(client, onlooker).get("/"))
+        gates = section(page, "gates-title")
+        assert row_ids(gates, "gate") == [stage.id] and 'aria-labelledby="decide-title"' not in page
         assert "Yours to decide" not in gates and "Waiting for the steering committee" in gates
     outsider = session().scalar(sa.select(Person).where(Person.email == "autre@emploi.example.org"))
     page = text(sign_in(client, outsider).get("/"))  # type: ignore[arg-type]
@@ -164,6 +167,39 @@ def test_gates_awaiting_a_decision_are_flagged_for_those_who_decide(
     plans = section(overseer_page, "plans-title")
     assert row_ids(plans, "plan") == [waiting.id], "a committee member sees the plans they oversee"
     assert "awaiting the committee" in row(plans, f"plan-{waiting.id}")
+
+
+def test_gates_awaiting_my_decision_come_first_in_a_section_of_their_own(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    """A member who sits on one plan's committee and is a partner in another: the gate they decide leads the
+    page, before their late tasks; the other plan's gate waits below, for its own committee."""
+    member = new_person("elu@agglo.example.org", PersonRole.COMMITTEE)
+    theirs = start(dummy_lead, "Plan du comité", {"steering_committee": [member]})
+    elsewhere = start(dummy_lead, "Plan partenaire", {"employment_service": [member]})
+    finish_first_stage(theirs)
+    finish(elsewhere, "inventory-existing-studies", "business-survey")
+    clock.set(AFTER_CHRISTMAS + timedelta(days=30))  # the member's employment data is late in the other plan
+    session().commit()
+    page = text(sign_in(client, member).get("/"))
+    mine, late, others = (section(page, title) for title in ("decide-title", "overdue-title", "gates-title"))
+    stage = session().scalar(sa.select(PlanStage).where(PlanStage.plan_id == theirs.id, PlanStage.position == 0))
+    assert stage is not None
+    assert row_ids(mine, "gate") == [stage.id] and "Plan du comité" in mine and "Yours to decide" in mine
+    assert row_ids(late, "task") == [task(elsewhere, "employment-data").id]
+    assert row_ids(others, "gate") == [] and "No other stage of your plans is waiting" in others
+    order = [page.index(f'aria-labelledby="{title}"') for title in ("decide-title", "overdue-title", "gates-title")]
+    assert order == sorted(order), "the gates awaiting my decision come before my tasks"
+
+    finish(elsewhere, "employment-data", "shared-diagnosis")  # the other plan waits for its own committee
+    session().commit()
+    page = text(sign_in(client, member).get("/"))
+    other_stage = session().scalar(
+        sa.select(PlanStage.id).where(PlanStage.plan_id == elsewhere.id, PlanStage.position == 0)
+    )
+    assert row_ids(section(page, "decide-title"), "gate") == [stage.id]
+    assert row_ids(section(page, "gates-title"), "gate") == [other_stage]
+    assert "Waiting for the steering committee" in row(section(page, "gates-title"), f"gate-{other_stage}")
 
 
 def test_a_partner_sees_only_the_plans_they_take_part_in_and_admins_see_all(
@@ -219,7 +255,7 @@ def test_the_dashboard_costs_the_same_queries_with_10_and_200_plans(
     large = {reader.email: _count(client, reader) for reader in readers}
     assert large == small and min(small.values()) >= 6
     page = text(sign_in(client, person(COMMITTEE)).get("/"))
-    assert len(row_ids(section(page, "gates-title"), "gate")) == 100, "half the plans wait at their gate"
+    assert len(row_ids(section(page, "decide-title"), "gate")) == 100, "half the plans wait at their gate"
     assert page.count('class="badge badge-decide"') == 100 and len(row_ids(section(page, "plans-title"), "plan")) == 200
     lead_role = text(sign_in(client, person(LEAD_ROLE)).get("/"))
     assert len(row_ids(section(lead_role, "overdue-title"), "task")) == 100, "the other half has a late inventory"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
+from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import (
     CommitteeDecision,
     Decision,
@@ -98,6 +99,74 @@ def test_rework_reopens_the_chosen_tasks(client: FlaskClient, plan: Plan) -> Non
     assert task(plan, "business-survey").status is TaskStatus.TODO
     assert task(plan, "employment-data").status is TaskStatus.DONE
     assert stage(plan, "observe").status is StageStatus.OPEN
+
+
+def test_the_form_offers_each_tasks_rework_date_and_keeps_the_one_typed(
+    client: FlaskClient, plan: Plan, clock: FrozenClock
+) -> None:
+    clock.set(datetime(2027, 2, 15, 9, 0, tzinfo=UTC))  # 15 February in Paris: the survey is 45 days late
+    observe, survey = stage(plan, "observe"), task(plan, "business-survey")
+    sign_in(client, committee_member(plan))
+    html = client.get(f"/stages/{observe.id}/review").get_data(as_text=True)
+    assert f'id="due-{survey.id}" name="due_date.business-survey" value="2027-04-16"' in html  # + 60 days
+    response = post_form(
+        client,
+        f"/stages/{observe.id}/decision",
+        {"decision": "rework", "reopen": "business-survey", "due_date.business-survey": "2027-03-31"},
+    )
+    assert response.status_code == 302
+    session().expire_all()
+    assert task(plan, "business-survey").due_date == date(2027, 3, 31)
+    (moved,) = session().scalars(sa.select(Event).where(Event.plan_id == plan.id, Event.kind == "deadline_moved"))
+    assert (moved.from_state, moved.to_state, moved.data) == ("2027-01-01", "2027-03-31", {"rework": True})
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("2027-02-14", "Choisissez une date à partir d'aujourd'hui"),
+        ("2026-11-01", "Choisissez une date à partir du début du plan."),
+        ("9999-12-31", "Saisissez une date comprise entre 2000 et 2099."),
+        ("31/03/2027", "Saisissez une date, par exemple 2027-01-04."),
+        ("9" * 5000, "Saisissez une date, par exemple 2027-01-04."),
+    ],
+)
+def test_a_rework_date_in_the_past_or_not_a_date_is_refused_beside_the_task(
+    client: FlaskClient, plan: Plan, clock: FrozenClock, typed: str, message: str
+) -> None:
+    clock.set(datetime(2027, 2, 15, 9, 0, tzinfo=UTC))
+    observe, survey = stage(plan, "observe"), task(plan, "business-survey")
+    sign_in(client, committee_member(plan))
+    data = {"decision": "rework", "reopen": "business-survey", "due_date.business-survey": typed, "minutes": "À revoir"}
+    response = post_form(client, f"/stages/{observe.id}/decision", data)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert f'id="due-{survey.id}-error"' in html and message in html.replace("&#39;", "'")
+    assert (
+        ">À revoir</textarea>" in html
+        and f'id="reopen-{survey.id}" name="reopen" value="business-survey" checked' in html
+    )
+    session().expire_all()
+    assert stage(plan, "observe").status is StageStatus.AWAITING_DECISION
+    assert task(plan, "business-survey").due_date == date(2027, 1, 1)
+
+
+def test_a_control_character_in_a_rework_date_is_refused_whole(client: FlaskClient, plan: Plan) -> None:
+    observe = stage(plan, "observe")
+    sign_in(client, committee_member(plan))
+    data = {"decision": "rework", "reopen": "business-survey", "due_date.business-survey": "2027-03-31\x00"}
+    assert post_form(client, f"/stages/{observe.id}/decision", data).status_code == 400
+    session().expire_all()
+    assert stage(plan, "observe").status is StageStatus.AWAITING_DECISION
+
+
+def test_a_date_given_to_a_task_not_chosen_is_ignored(client: FlaskClient, plan: Plan) -> None:
+    observe = stage(plan, "observe")
+    sign_in(client, committee_member(plan))
+    data = {"decision": "approve", "due_date.business-survey": "2020-01-01", "due_date.nowhere": "x"}
+    assert post_form(client, f"/stages/{observe.id}/decision", data).status_code == 302
+    session().expire_all()
+    assert stage(plan, "observe").status is StageStatus.CLOSED
 
 
 def test_hold_suspends_the_plan(client: FlaskClient, plan: Plan) -> None:

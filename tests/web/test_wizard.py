@@ -69,12 +69,17 @@ def lead(create_user: Any) -> Person:
 
 @pytest.fixture
 def partners(territory: Territory) -> dict[str, Person]:
-    """One organisation of the territory per role with tasks, each with a contact (two for the region)."""
+    """One organisation of the territory per role with tasks, each with a contact (two for the region), and
+    the prefecture whose member sits on the steering committee."""
     contacts = {}
     for role, (name, kind) in ROLES.items():
         organisation = ensure_organisation(name, kind, territory)
         email = f"{role.replace('_', '.')}@partners.example.org"
         contacts[role] = create_person(email, PersonRole.PARTNER, f"Contact {role}", organisation=organisation)
+    prefecture = ensure_organisation("Préfecture d'Eure-et-Loir", OrganisationKind.OTHER, territory)
+    contacts["steering_committee"] = create_person(
+        "committee@prefecture.example.org", PersonRole.COMMITTEE, "Membre du comité", organisation=prefecture
+    )
     region = contacts["region"].organisation
     contacts["region-second"] = create_person(
         "second@region.example.org", PersonRole.PARTNER, "Zoé Région", organisation=region
@@ -101,7 +106,7 @@ def role_fields(lead: Person, partners: dict[str, Person]) -> dict[str, Any]:
         "role-lead-organisation": str(lead.organisation_id),
         "role-lead-people": [str(lead.id)],
     }
-    for role in ROLES:
+    for role in (*ROLES, "steering_committee"):
         fields[f"role-{role}-organisation"] = str(partners[role].organisation_id)
         fields[f"role-{role}-people"] = [str(partners[role].id)]
     return fields
@@ -531,7 +536,7 @@ def test_the_preview_shows_what_start_plan_then_stores(
         territory.id,
     )
     mapped = {a.role_key for a in session().scalars(sa.select(RoleAssignment).where(RoleAssignment.plan_id == plan.id))}
-    assert mapped == {"lead", *ROLES}  # the steering committee was left unmapped
+    assert mapped == {"lead", "steering_committee", *ROLES}
     assert plan.status is PlanStatus.SCHEDULED and {s.status for s in stored_stages} == {StageStatus.PENDING}
     with client.session_transaction() as cookie:
         flashed = [message for _, message in cookie["_flashes"]]

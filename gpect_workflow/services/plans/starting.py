@@ -7,8 +7,11 @@ from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
+
 from ... import signals
 from ...definitions import WorkflowDefinition
+from ...definitions.model import Gate
 from ...engine.plans import starts_later
 from ...engine.schedule import PlannedStage, plan_schedule
 from ...errors import PermissionDenied, ValidationError
@@ -26,7 +29,14 @@ from ...models import (
     TaskStatus,
     Territory,
 )
-from ...refusals import PLAN_NAME_NEEDED, ROLES_UNMAPPED, UNKNOWN_PERSON, UNKNOWN_TERRITORY, Refusal
+from ...refusals import (
+    COMMITTEE_UNMAPPED,
+    PLAN_NAME_NEEDED,
+    ROLES_UNMAPPED,
+    UNKNOWN_PERSON,
+    UNKNOWN_TERRITORY,
+    Refusal,
+)
 from ...validation import SCHEDULE_MESSAGE, check_date, check_timezone, collect, date_problem
 from ..access import can_start_plans
 from ..context import now, sender, session
@@ -139,7 +149,32 @@ def check_start_date(definition: WorkflowDefinition, start_date: date) -> date:
     return start_date
 
 
+def needs_committee(definition: WorkflowDefinition) -> bool:
+    """Whether a stage of ``definition`` ends with a committee decision: then someone must sit on it."""
+    return any(stage.gate is Gate.COMMITTEE for stage in definition.stages)
+
+
+def has_committee(definition: WorkflowDefinition, roles: Mapping[str, Sequence[int]]) -> bool:
+    """Whether an active person is mapped to one of the definition's committee roles (``roles``: the
+    people mapped to each role). A plan whose gates need a committee cannot start without one: its first
+    gate would wait for a decision nobody is asked for."""
+    people = {person_id for key in definition.committee_roles for person_id in roles.get(key, ())}
+    if not people:
+        return False
+    query = sa.select(Person.id).where(Person.id.in_(people), Person.is_active.is_(True)).limit(1)
+    return session().scalar(query) is not None
+
+
+def _check_committee(definition: WorkflowDefinition, request: PlanRequest) -> None:
+    mapped = {key: mapping.person_ids for key, mapping in request.roles.items()}
+    if needs_committee(definition) and not has_committee(definition, mapped):
+        raise ValidationError(
+            Refusal.COMMITTEE_NEEDED, {"roles": [COMMITTEE_UNMAPPED]}, roles=", ".join(definition.committee_roles)
+        )
+
+
 def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None:
+    """Refuse a request with every problem found; a missing committee alone has its own code."""
     problems: dict[str, list[str]] = {}
     owners = sorted({task.owner for task in definition.tasks()})
     missing = [role for role in owners if role not in request.roles or not request.roles[role].person_ids]
@@ -158,6 +193,7 @@ def _check_request(definition: WorkflowDefinition, request: PlanRequest) -> None
         problems["lead_id"] = [UNKNOWN_PERSON]
     if problems:
         raise ValidationError(Refusal.INVALID_INPUT, problems, roles=", ".join(missing))
+    _check_committee(definition, request)
 
 
 def _new_plan(request: PlanRequest, status: PlanStatus) -> Plan:

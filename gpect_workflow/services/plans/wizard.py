@@ -25,7 +25,7 @@ from ...definitions import WorkflowDefinition
 from ...definitions.model import StageDef, TaskDef
 from ...errors import NotFound, ValidationError
 from ...models import Organisation, OrganisationKind, Person, PersonRole, Plan, Territory
-from ...refusals import Refusal
+from ...refusals import COMMITTEE_UNMAPPED, Refusal
 from ...validation import check_date, check_timezone, collect, normalise_email
 from ...vocabulary import N_
 from ..context import now, session
@@ -37,6 +37,7 @@ from .starting import (
     RoleMapping,
     check_start_date,
     first_assignee,
+    needs_committee,
     planned_schedule,
     require_plan_starter,
 )
@@ -91,6 +92,12 @@ def partner_organisations(territory_id: int) -> list[Organisation]:
 def task_owning_roles(definition: WorkflowDefinition) -> frozenset[str]:
     """Roles that own a task: a plan cannot start until each is mapped to someone."""
     return frozenset(task.owner for task in definition.tasks())
+
+
+def deciding_roles(definition: WorkflowDefinition) -> frozenset[str]:
+    """Committee roles of a definition whose stage gates need a decision: one of them at least must be mapped
+    to someone before the plan starts (none when every gate is automatic)."""
+    return frozenset(definition.committee_roles) if needs_committee(definition) else frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +207,8 @@ def check_roles(
 ) -> dict[str, RoleMapping]:
     """The role mappings, checked against the organisations the plan's territory may use.
 
-    A role that owns tasks needs an organisation and at least one of its active people; another role may
+    A role that owns tasks needs an organisation and at least one of its active people; so does the
+    steering committee (one of its roles at least) when a stage ends with its decision. Another role may
     stay unmapped. The people's order is kept: the first one is assigned the role's tasks.
     """
     offered = {organisation.id: organisation for organisation in organisations}
@@ -222,9 +230,20 @@ def check_roles(
             problems[role_field(role.key, "people")] = [N_("Choose people of the selected organisation.")]
         else:
             mappings[role.key] = RoleMapping(organisation.id, tuple(people))
+    _check_committee(definition, mappings, problems)
     if problems:
         raise ValidationError(Refusal.INVALID_INPUT, problems)
     return mappings
+
+
+def _check_committee(
+    definition: WorkflowDefinition, mappings: Mapping[str, RoleMapping], problems: dict[str, list[str]]
+) -> None:
+    """Ask for the committee beside its first role, unless one is mapped or its roles have problems of their own."""
+    deciding = [role.key for role in definition.roles if role.key in deciding_roles(definition)]
+    fields = {role_field(key, part) for key in deciding for part in ("organisation", "people")}
+    if deciding and not set(deciding) & set(mappings) and not fields & set(problems):
+        problems[role_field(deciding[0], "organisation")] = [COMMITTEE_UNMAPPED]
 
 
 def _missing_organisation(typed: str) -> str:

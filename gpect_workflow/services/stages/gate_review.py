@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -23,6 +23,7 @@ from ..committee.reports import IndicatorLine, indicator_line
 from ..context import session
 from ..definitions import get_definition, task_definition
 from ..plans.roles import committee_members
+from .progression import rework_due_dates
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class GateReview:
     tasks: list[TaskEvidence]
     indicators: list[IndicatorLine]
     decisions: list[CommitteeDecision]
+    #: The due date each task would get if reopened for rework today, by task key (the form's defaults).
+    rework_dates: dict[str, date]
     #: Who sits on the plan's committee (the members of its committee roles), by name; empty when none is
     #: mapped, the gate then waits for the lead to map one.
     committee: list[str] = field(default_factory=list)
@@ -104,6 +107,7 @@ def gate_review(person: Person, stage_id: int) -> GateReview:
         tasks=[TaskEvidence(task, notes.get(task.id, []), task_definition(definition, task).title) for task in tasks],
         indicators=[indicator_line(indicator) for indicator in indicators],
         decisions=list(decisions),
+        rework_dates=rework_due_dates(plan, stage, tasks),
         committee=[person.name for person in committee_members(plan, definition)],
     )
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Mapping, Sequence
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -13,7 +13,7 @@ from ...definitions.model import DueFrom
 from ...engine.plans import check_plan_active, check_plan_change
 from ...engine.schedule import stage_due_dates
 from ...engine.stages import TaskFacts, check_decision, stage_after_decision, status_when_ready, unfinished_required
-from ...errors import NotFound
+from ...errors import NotFound, ValidationError
 from ...models import (
     OPEN_TASK_STATUSES,
     CommitteeDecision,
@@ -26,13 +26,15 @@ from ...models import (
     Task,
     TaskStatus,
 )
-from ...refusals import Refusal
+from ...refusals import DUE_DATE_RANGE, REWORK_DATE_BEFORE_START, REWORK_DATE_NOT_REOPENED, REWORK_DATE_PAST, Refusal
+from ...validation import check_date, collect
 from ..access import plan_access, require
 from ..context import now, sender, session
 from ..definitions import get_definition
 from ..journal import record
 from ..loading import plan_today, stage_for_change
 from ..plans.lifecycle import put_on_hold
+from ..tasks.deadlines import due_date_window
 
 
 def plan_stages(plan: Plan) -> list[PlanStage]:
@@ -180,12 +182,21 @@ def _complete(plan: Plan, actor: Person | None) -> None:
 
 
 def decide_gate(
-    actor: Person, stage_id: int, decision: Decision, *, minutes: str | None = None, reopen: Sequence[str] = ()
+    actor: Person,
+    stage_id: int,
+    decision: Decision,
+    *,
+    minutes: str | None = None,
+    reopen: Sequence[str] = (),
+    due_dates: Mapping[str, date] | None = None,
 ) -> CommitteeDecision:
     """Record a committee decision at a stage gate and apply it.
 
     Approve closes the stage and opens the next (or completes the plan); rework reopens the named tasks
-    of the stage and opens it again; hold puts the plan on hold, the stage still waiting.
+    of the stage, each with a new due date, and opens the stage again; hold puts the plan on hold, the
+    stage still waiting. A reopened task's due date is the one given in ``due_dates`` (from today on,
+    not before the plan's start), else ``rework_due_dates``'s default: a reopened task is never late the
+    moment rework is asked.
     """
     plan, stage = stage_for_change(stage_id)
     definition = get_definition(plan.definition_key, plan.definition_version)
@@ -193,6 +204,8 @@ def decide_gate(
     check_plan_active(plan.status)
     tasks = stage_tasks(stage)
     check_decision(stage.status, decision, reopen, [t.task_key for t in tasks])
+    reopened = [t for t in tasks if t.task_key in set(reopen)]
+    new_dates = {**rework_due_dates(plan, stage, reopened), **_checked_dates(plan, reopen, due_dates or {})}
     decided = CommitteeDecision(
         plan_id=plan.id,
         stage_id=stage.id,
@@ -204,6 +217,9 @@ def decide_gate(
     )
     session().add(decided)
     stage.decision = decision
+    data: dict[str, object] = {"decision": str(decision), "reopen": list(reopen)}
+    if reopened:
+        data["due_dates"] = {key: day.isoformat() for key, day in new_dates.items()}
     record(
         plan,
         "gate_decided",
@@ -212,12 +228,77 @@ def decide_gate(
         stage_after_decision(decision),
         stage=stage,
         note=minutes,
-        data={"decision": str(decision), "reopen": list(reopen)},
+        data=data,
     )
+    for task in reopened:
+        _redate_for_rework(plan, task, new_dates[task.task_key], actor)
     session().flush()
     signals.gate_decided.send(sender(), plan=plan, stage=stage, decision=decided, actor=actor)
-    _apply_decision(plan, stage, decision, [t for t in tasks if t.task_key in set(reopen)], actor, minutes)
+    _apply_decision(plan, stage, decision, reopened, actor, minutes)
     return decided
+
+
+def reopened_due_dates(decision: CommitteeDecision) -> dict[str, date]:
+    """The due date of each task ``decision`` reopened for rework, by task key (empty for other decisions)."""
+    keys = decision.reopened_task_keys or []
+    if not keys:
+        return {}
+    query = sa.select(Task.task_key, Task.due_date).where(Task.stage_id == decision.stage_id, Task.task_key.in_(keys))
+    return {key: day for key, day in session().execute(query)}
+
+
+def rework_due_dates(plan: Plan, stage: PlanStage, tasks: Sequence[Task]) -> dict[str, date]:
+    """The due date each task gets by default when reopened for rework today, by task key.
+
+    Today in the plan's time zone plus the time the plan's schedule first gave the task: its planned due
+    date minus its stage's planned start (as the definition counts it, working days included), nothing
+    for a task due on that day or before. The task had that long to do the work the first time; a
+    deadline moved since does not count, so the default does not grow with delays. Never before today.
+    """
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    planned = stage_due_dates(definition, definition.stage(stage.stage_key), plan.start_date, stage.planned_start_date)
+    today = plan_today(plan)
+    allowed = {key: max(day - stage.planned_start_date, timedelta(0)) for key, day in planned.items()}
+    return {task.task_key: max(today + allowed.get(task.task_key, timedelta(0)), plan.start_date) for task in tasks}
+
+
+def _checked_dates(plan: Plan, reopen: Sequence[str], due_dates: Mapping[str, date]) -> dict[str, date]:
+    """The due dates given for reopened tasks, each from today on and not before the plan's start."""
+    problems: dict[str, list[str]] = {}
+    strangers = sorted(set(due_dates) - set(reopen))
+    if strangers:
+        problems["due_dates"] = [REWORK_DATE_NOT_REOPENED]
+    today = plan_today(plan)
+    first, last = due_date_window(plan)
+    for key, day in due_dates.items():
+        field = f"due_dates.{key}"
+        if key in strangers or collect(problems, check_date, day, field) is None:
+            continue
+        if day < plan.start_date:
+            problems[field] = [REWORK_DATE_BEFORE_START]
+        elif day < today:
+            problems[field] = [REWORK_DATE_PAST]
+        elif day > last:
+            problems[field] = [DUE_DATE_RANGE]
+    if problems:
+        raise ValidationError(Refusal.INVALID_INPUT, problems, unknown=", ".join(strangers), first=first, last=last)
+    return dict(due_dates)
+
+
+def _redate_for_rework(plan: Plan, task: Task, due: date, actor: Person) -> None:
+    """Give a reopened task its new due date, journaled as a deadline move the decision caused."""
+    if due == task.due_date:
+        return
+    before, task.due_date = task.due_date, due
+    record(
+        plan,
+        "deadline_moved",
+        actor,
+        before.isoformat(),
+        due.isoformat(),
+        task=task,
+        data={"rework": True},
+    )
 
 
 def _apply_decision(

@@ -18,6 +18,7 @@ from ...services.plans.opening import opening_hour
 from ...services.plans.starting import RoleMapping, waits_for_start
 from ...services.plans.wizard import (
     PlanDetails,
+    deciding_roles,
     definition_choices,
     lead_choices,
     partner_organisations,
@@ -89,6 +90,7 @@ def roles_step(
         details=details,
         definition=definition,
         owners=task_owning_roles(definition),
+        deciding=deciding_roles(definition),
         organisations={organisation.id: organisation for organisation in organisations},
         local=[organisation for organisation in organisations if organisation.territory_id is not None],
         regional=[organisation for organisation in organisations if organisation.territory_id is None],
