@@ -362,7 +362,7 @@ def test_organisation_form_errors_are_shown_in_place_with_the_input_kept(
         {"name": "Maison de l'Emploi", "kind": "company", "territory_id": str(territory.id)},
     )
     assert response.status_code == 422
-    assert "An organisation of this name is already on this territory." in text(response)
+    assert "An organisation of this name already serves the same territory, region or country." in text(response)
     assert 'value="Maison de l\'Emploi"' in text(response)
     assert session().scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
 
@@ -379,7 +379,7 @@ def test_leads_change_organisations_and_a_taken_name_is_422(
         f"/partners/organisations/{cci.id}/edit",
         {"name": "Mission locale de Loches", "kind": "chamber", "territory_id": str(directory["lochois"].id)},
     )
-    assert taken.status_code == 422 and "An organisation of this name is already on this territory." in text(taken)
+    assert taken.status_code == 422 and "An organisation of this name already serves the same territory, region or country." in text(taken)
     assert 'value="Mission locale de Loches"' in text(taken)
     saved = post_form(
         client,
