@@ -197,7 +197,7 @@ def test_organisations_are_grouped_by_territory_with_kind_people_and_referent(
         "Région Centre-Val de Loire",
     ]
     groups = re.findall(r'<th scope="rowgroup" colspan="4">([^<]+)</th>', page)
-    assert groups == ["Agglomération chartraine", "Lochois et Sud Touraine", "Regional or national (no territory)"]
+    assert groups == ["Agglomération chartraine", "Lochois et Sud Touraine", "National"]
     region = page[page.index("Région Centre-Val de Loire</a>") :]
     assert re.match(
         r"Région Centre-Val de Loire</a></th>\s*<td>Region</td>\s*<td>1</td>\s*<td>Hélène Garnier</td>", region
