@@ -382,5 +382,5 @@ def _usable(person: Person, offered: Sequence[Organisation]) -> Person:
     if person.is_active and person.organisation_id in {organisation.id for organisation in offered}:
         return person
     where = person.organisation.name if person.organisation else "—"
-    message = N_("This address is %(similar)s's, who cannot play a role on this territory.")
+    message = N_("This address belongs to %(similar)s, who cannot play a role on this territory.")
     raise ValidationError(Refusal.INVALID_INPUT, {"email": [message]}, similar=f"{person.name} ({where})")
