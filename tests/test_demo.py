@@ -99,7 +99,11 @@ def test_regional_bodies_serve_the_whole_region_and_each_role_is_held_by_its_kin
         "France Travail Centre-Val de Loire (Direction régionale)",
     ):
         found = organisations[name]
-        assert (found.scope, found.region, found.territory_id) == (OrganisationScope.REGION, "Centre-Val de Loire", None)
+        assert (found.scope, found.region, found.territory_id) == (
+            OrganisationScope.REGION,
+            "Centre-Val de Loire",
+            None,
+        )
     assert organisations["Administration GPECT Workflow"].scope is OrganisationScope.NATIONAL
     assert organisations["France Travail Chartres"].scope is OrganisationScope.TERRITORY
     assert len({(o.name, o.scope) for o in organisations.values()}) == len(organisations), "no name twice"

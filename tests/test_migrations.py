@@ -494,7 +494,9 @@ def test_0010_files_organisations_by_scope_and_back(migration_app: Flask) -> Non
     within a scope (two national bodies of one name are refused, which the old key let through); back down the
     columns go and every organisation stays."""
     command.upgrade(alembic_config(), "0009")
-    _insert(migration_app, "INSERT INTO gpect_territories (code, name, region) VALUES ('t', 'T', 'Centre-Val de Loire')")
+    _insert(
+        migration_app, "INSERT INTO gpect_territories (code, name, region) VALUES ('t', 'T', 'Centre-Val de Loire')"
+    )
     created = "'2026-11-30 08:00:00+00:00'"
     _insert(
         migration_app,
@@ -503,18 +505,22 @@ def test_0010_files_organisations_by_scope_and_back(migration_app: Flask) -> Non
     )
     command.upgrade(alembic_config(), "0010")
     with engine(migration_app).connect() as connection:
-        rows = connection.execute(sa.text("SELECT name, scope, territory_id, region FROM gpect_organisations ORDER BY name"))
+        rows = connection.execute(
+            sa.text("SELECT name, scope, territory_id, region FROM gpect_organisations ORDER BY name")
+        )
         assert [tuple(row) for row in rows] == [("Local", "territory", 1, None), ("National", "national", None, None)]
     assert differences(migration_app) == []
     with pytest.raises(sa.exc.IntegrityError):
         _insert(
             migration_app,
-            f"INSERT INTO gpect_organisations (name, kind, scope, created_dt) VALUES ('National', 'other', 'national', {created})",
+            "INSERT INTO gpect_organisations (name, kind, scope, created_dt)"
+            f" VALUES ('National', 'other', 'national', {created})",
         )
     with pytest.raises(sa.exc.IntegrityError):  # a region-wide body names its region
         _insert(
             migration_app,
-            f"INSERT INTO gpect_organisations (name, kind, scope, created_dt) VALUES ('R', 'region', 'region', {created})",
+            "INSERT INTO gpect_organisations (name, kind, scope, created_dt)"
+            f" VALUES ('R', 'region', 'region', {created})",
         )
     _insert(
         migration_app,

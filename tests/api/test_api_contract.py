@@ -341,12 +341,17 @@ def test_an_organisation_says_where_it_acts_and_a_region_wide_one_names_its_regi
     assert response.status_code == 201, response.get_json()
     created = response.get_json()
     assert (created["scope"], created["region"], created["territory_id"]) == ("region", "Centre-Val de Loire", None)
-    local = world.post("organisations", "lead", {"name": "CCI 28", "kind": "chamber", "territory_id": world.territory.id})
+    local = world.post(
+        "organisations", "lead", {"name": "CCI 28", "kind": "chamber", "territory_id": world.territory.id}
+    )
     assert (local.get_json()["scope"], local.get_json()["region"]) == ("territory", None)
     national = world.post("organisations", "admin", {"name": "Opco national", "kind": "other"})
     assert national.get_json()["scope"] == "national"
     moved = world.patch(f"organisations/{local.get_json()['id']}", "lead", {"scope": "national"})
-    assert moved.status_code == 200 and (moved.get_json()["scope"], moved.get_json()["territory_id"]) == ("national", None)
+    assert moved.status_code == 200 and (moved.get_json()["scope"], moved.get_json()["territory_id"]) == (
+        "national",
+        None,
+    )
 
 
 def test_a_scope_and_its_place_that_disagree_are_422_with_field_messages(world: World) -> None:
@@ -377,7 +382,9 @@ def test_a_look_alike_organisation_is_422_naming_it_unless_allowed(world: World)
     assert body["refusal"] == "similar_in_directory" and "Région Centre-Val de Loire" in body["message"]
     allowed = world.post("organisations", "lead", {**again, "allow_similar": True})
     assert allowed.status_code == 201
-    assert_error(world.post("organisations", "lead", {**again, "name": "X", "allow_similar": "yes"}), 422, "allow_similar")
+    assert_error(
+        world.post("organisations", "lead", {**again, "name": "X", "allow_similar": "yes"}), 422, "allow_similar"
+    )
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -379,7 +379,10 @@ def test_leads_change_organisations_and_a_taken_name_is_422(
         f"/partners/organisations/{cci.id}/edit",
         {"name": "Mission locale de Loches", "kind": "chamber", "territory_id": str(directory["lochois"].id)},
     )
-    assert taken.status_code == 422 and "An organisation of this name already serves the same territory, region or country." in text(taken)
+    assert (
+        taken.status_code == 422
+        and "An organisation of this name already serves the same territory, region or country." in text(taken)
+    )
     assert 'value="Mission locale de Loches"' in text(taken)
     saved = post_form(
         client,

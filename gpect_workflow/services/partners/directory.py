@@ -130,9 +130,7 @@ def directory_people(actor: Person, filters: DirectoryFilters, page: int, per_pa
         query = query.where(
             sa.or_(Person.name.icontains(term, autoescape=True), Person.email.icontains(term, autoescape=True))
         )
-    on_organisations = DirectoryFilters(
-        "", filters.territory_id, filters.kind, filters.organisation_id, filters.scope
-    )
+    on_organisations = DirectoryFilters("", filters.territory_id, filters.kind, filters.organisation_id, filters.scope)
     query = visible_people(_filtered_organisations(query, on_organisations), actor)
     ordered = query.options(joinedload(Person.organisation).joinedload(Organisation.territory)).order_by(
         Person.name, Person.id

@@ -76,7 +76,9 @@ def _scope_of(territory_id: int | None, region: str | None) -> OrganisationScope
     return OrganisationScope.REGION if region else OrganisationScope.NATIONAL
 
 
-def _same_scope(name: str, scope: OrganisationScope, territory_id: int | None, region: str | None) -> sa.ColumnElement[bool]:
+def _same_scope(
+    name: str, scope: OrganisationScope, territory_id: int | None, region: str | None
+) -> sa.ColumnElement[bool]:
     """The organisations of exactly that name and scope (what the unique indexes key on)."""
     condition = sa.and_(Organisation.name == name, Organisation.scope == scope)
     if scope is OrganisationScope.TERRITORY:
@@ -303,5 +305,7 @@ def _name_taken(
     name: str, scope: OrganisationScope, territory_id: int | None, region: str | None, except_id: int
 ) -> bool:
     """Whether another organisation of that scope and place has that name (the table's unique keys)."""
-    query = sa.select(Organisation.id).where(_same_scope(name, scope, territory_id, region), Organisation.id != except_id)
+    query = sa.select(Organisation.id).where(
+        _same_scope(name, scope, territory_id, region), Organisation.id != except_id
+    )
     return session().scalar(query.limit(1)) is not None

@@ -92,7 +92,9 @@ def roles_step(
         owners=task_owning_roles(definition),
         organisations={organisation.id: organisation for organisation in organisations},
         local=[organisation for organisation in organisations if organisation.scope is OrganisationScope.TERRITORY],
-        regional=[organisation for organisation in organisations if organisation.scope is not OrganisationScope.TERRITORY],
+        regional=[
+            organisation for organisation in organisations if organisation.scope is not OrganisationScope.TERRITORY
+        ],
         created=created or {},
         similar=similar or {},
     )

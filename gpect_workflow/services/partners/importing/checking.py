@@ -292,7 +292,9 @@ def _place_step(plan: RowPlan, regions: Mapping[str, str]) -> RowPlan:
         if values["region"]
         else OrganisationScope.NATIONAL
     )
-    scope = _choice(values["scope"], _SCOPES, inferred, lambda: problem("scope", "unknown_scope", value=values["scope"]))
+    scope = _choice(
+        values["scope"], _SCOPES, inferred, lambda: problem("scope", "unknown_scope", value=values["scope"])
+    )
     if scope is OrganisationScope.TERRITORY and not territory_given:
         problem("territory", "territory_needed")
     if scope is not OrganisationScope.TERRITORY and territory_given:

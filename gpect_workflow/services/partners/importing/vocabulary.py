@@ -109,7 +109,9 @@ MESSAGES: dict[str, str] = {
     ),
     "ambiguous_territory": N_("Several territories are called “%(value)s”: use the territory's code."),
     "unknown_scope": N_("Unknown scope “%(value)s”: use one of %(accepted)s."),
-    "unknown_region": N_("No territory lies in the region “%(value)s”: use a region of the territories listed on this page."),
+    "unknown_region": N_(
+        "No territory lies in the region “%(value)s”: use a region of the territories listed on this page."
+    ),
     "territory_needed": N_("An organisation acting on one territory needs its territory."),
     "region_needed": N_("A region-wide organisation needs its region."),
     "place_not_for_scope": N_("Leave this empty: it does not fit the organisation's scope."),
@@ -149,7 +151,12 @@ CHOICES: dict[str, tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]] = {
     "language": (LANGUAGES, LANGUAGE_NAMES),
 }
 #: The problem codes of a value not in its list, and the column each is about.
-UNKNOWN_CODES = {"unknown_kind": "kind", "unknown_scope": "scope", "unknown_role": "role", "unknown_language": "language"}
+UNKNOWN_CODES = {
+    "unknown_kind": "kind",
+    "unknown_scope": "scope",
+    "unknown_role": "role",
+    "unknown_language": "language",
+}
 
 
 def column_names() -> dict[str, str]:
