@@ -11,8 +11,14 @@ import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 
-from gpect_workflow.models import Language, Organisation, OrganisationKind, OrganisationScope, Person, PersonRole
-from gpect_workflow.models import Territory
+from gpect_workflow.models import (
+    Language,
+    Organisation,
+    OrganisationKind,
+    Person,
+    PersonRole,
+    Territory,
+)
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person

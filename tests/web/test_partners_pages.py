@@ -613,7 +613,7 @@ def test_the_import_page_documents_the_format_and_serves_an_example(
 ) -> None:
     as_(client, people["lead"])
     page = text(client.get("/partners/import"))
-    for column in ("organisation", "kind", "territory", "name", "email", "role", "language"):
+    for column in ("organisation", "kind", "scope", "territory", "region", "name", "email", "role", "language"):
         assert f"<code>{column}</code>" in page
     assert "<code>employment_service</code>" in page and "<code>lochois</code>" in page
     assert "Rows with errors are never imported." in page and "nothing at all is imported" in page
@@ -623,7 +623,7 @@ def test_the_import_page_documents_the_format_and_serves_an_example(
     example = client.get("/partners/import/example.csv")
     assert example.status_code == 200 and example.mimetype == "text/csv"
     assert "attachment" in example.headers["Content-Disposition"]
-    assert example.data == example_csv() and len(read_csv(example.data).rows) == 5
+    assert example.data == example_csv() and len(read_csv(example.data).rows) == 8
 
 
 def test_upload_preview_confirm_and_summary(
