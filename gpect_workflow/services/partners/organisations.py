@@ -139,12 +139,6 @@ def create_organisation(
     return organisation
 
 
-def ensure_organisation_exists(name: str, territory_id: int | None) -> bool:
-    """Whether an organisation of that name is already on that territory (national when ``None``)."""
-    place = _scope_of(territory_id, None)
-    return session().scalar(sa.select(Organisation.id).where(_same_scope(name, place, territory_id, None))) is not None
-
-
 def similar_organisation(
     name: str, scope: OrganisationScope, territory_id: int | None, region: str | None, except_id: int | None = None
 ) -> Organisation | None:
