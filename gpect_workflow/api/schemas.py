@@ -184,6 +184,9 @@ class PersonCreateSchema(StrictSchema):
     timezone = TimeZone()
     reminder_mode = fields.String(validate=validate.OneOf(names(ReminderMode)))
     is_referent = StrictBoolean()
+    allow_similar = StrictBoolean(
+        metadata={"description": "Add them although someone of the organisation has a name like theirs."}
+    )
 
 
 class PersonUpdateSchema(StrictSchema):

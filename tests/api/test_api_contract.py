@@ -387,6 +387,19 @@ def test_a_look_alike_organisation_is_422_naming_it_unless_allowed(world: World)
     )
 
 
+def test_a_namesake_in_the_same_organisation_is_422_unless_allowed(world: World) -> None:
+    organisation_id = world.people["lead"].organisation_id
+    body = {
+        "email": "c.lead@example.org",
+        "role": "partner",
+        "name": "CLAIRE  LEAD",
+        "organisation_id": organisation_id,
+    }
+    refused = assert_error(world.post("people", "lead", body), 422, "name")
+    assert refused["refusal"] == "similar_in_directory"
+    assert world.post("people", "lead", {**body, "allow_similar": True}).status_code == 201
+
+
 # --------------------------------------------------------------------------------------------------------------
 # People
 # --------------------------------------------------------------------------------------------------------------
