@@ -287,8 +287,8 @@ def _insert_partners(connection: sa.Connection) -> None:
             )
     connection.execute(
         sa.text(
-            "INSERT INTO gpect_organisations (id, name, kind, territory_id, email, created_dt) "
-            "VALUES (:id, :name, :kind, 1, NULL, :created)"
+            "INSERT INTO gpect_organisations (id, name, kind, scope, territory_id, email, created_dt) "
+            "VALUES (:id, :name, :kind, 'territory', 1, NULL, :created)"
         ),
         organisations,
     )

@@ -97,6 +97,7 @@ class Refusal(StrEnum):
     DIRECTORY_CHANGED_SINCE_PREVIEW = "directory_changed_since_preview"
     MERGE_INTO_ITSELF = "merge_into_itself"
     MERGE_CHANGED_SINCE_PREVIEW = "merge_changed_since_preview"
+    SIMILAR_IN_DIRECTORY = "similar_in_directory"
 
     # Definitions.
     DEFINITION_CHANGED_WITHOUT_VERSION = "definition_changed_without_version"
@@ -203,6 +204,9 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.MERGE_CHANGED_SINCE_PREVIEW: N_(
         "The records changed since the preview, so nothing was merged: check the new preview, then confirm again."
     ),
+    Refusal.SIMILAR_IN_DIRECTORY: N_(
+        "The directory already has %(similar)s, whose name is alike: use it, or confirm that this is another one."
+    ),
     Refusal.DEFINITION_CHANGED_WITHOUT_VERSION: N_(
         "A workflow definition changed without a new version number: %(details)s"
     ),
@@ -227,6 +231,7 @@ PARAMETERS: dict[Refusal, tuple[str, ...]] = {
     Refusal.DEFINITION_CHANGED_WITHOUT_VERSION: ("details",),
     Refusal.IMPORT_REFUSED: ("count",),
     Refusal.IMPORT_FAILED: ("line", "reason"),
+    Refusal.SIMILAR_IN_DIRECTORY: ("similar",),
 }
 
 
@@ -245,7 +250,15 @@ PASSWORD_TOO_SIMPLE = N_("Use at least 5 different characters.")
 PASSWORD_ABOUT_YOU = N_("Do not use your address or your name in your password.")
 PASSWORD_WRONG = N_("This is not your current password.")
 PASSWORDS_DIFFER = N_("The two new passwords differ.")
-NAME_TAKEN = N_("An organisation of this name is already on this territory.")
+NAME_TAKEN = N_("An organisation of this name already serves the same territory, region or country.")
+UNKNOWN_SCOPE = N_("Choose where the organisation acts: its territory, the whole region or the whole country.")
+TERRITORY_NEEDED = N_("Choose the territory the organisation serves.")
+TERRITORY_NOT_FOR_SCOPE = N_("Leave the territory empty: the organisation serves a whole region or the country.")
+REGION_NEEDED = N_("Choose the region the organisation serves.")
+UNKNOWN_REGION = N_("No territory lies in this region.")
+REGION_NOT_FOR_SCOPE = N_("Leave the region empty: only a region-wide organisation names one.")
+SIMILAR_ORGANISATION = N_("An organisation with a name like this one already acts here: %(similar)s.")
+SIMILAR_PERSON = N_("Someone with this name is already in this organisation: %(similar)s.")
 REFERENT_TAKEN = N_("This organisation already has a referent.")
 ROLES_UNMAPPED = N_("Map these roles to an organisation and at least one person: %(roles)s.")
 COMMITTEE_UNMAPPED = N_("Stages of this plan end with a committee decision: choose at least one person to decide.")

@@ -114,6 +114,12 @@ ORGANISATION_KINDS = {
     "youth_service": N_("Youth service (Mission locale)"),
     "other": N_("Other"),
 }
+#: How far an organisation reaches (``OrganisationScope``).
+ORGANISATION_SCOPES = {
+    "territory": N_("Territory"),
+    "region": N_("Whole region"),
+    "national": N_("National"),
+}
 PERSON_ROLES = {
     "partner": N_("Partner"),
     "lead": N_("Project lead"),
@@ -156,6 +162,7 @@ LABELS: dict[str, dict[str, str]] = {
     "direction": DIRECTIONS,
     "indicator_status": INDICATOR_STATUSES,
     "organisation_kind": ORGANISATION_KINDS,
+    "organisation_scope": ORGANISATION_SCOPES,
     "person_role": PERSON_ROLES,
     "delivery_problem": DELIVERY_PROBLEMS,
     "language": LANGUAGES,

@@ -91,3 +91,48 @@ def test_indicators_with_a_target_have_measurements_from_the_plans_past(app: Fla
     assert (IndicatorDirection.DECREASE, IndicatorStatus.OFF_TARGET) in statuses, "one meant to go down is above"
     above = [i for i in indicators if i.direction is IndicatorDirection.DECREASE and status_of(i).value == "off_target"]
     assert all(max(i.measurements, key=lambda m: m.measured_on).value > (i.target or 0) for i in above)
+
+
+def test_regional_bodies_serve_the_whole_region_and_each_role_is_held_by_its_kind_of_organisation(app: Flask) -> None:
+    """The Région, the DREETS and France Travail's regional office act on every territory of Centre-Val de Loire,
+    so every demo plan's wizard offers them; the demo plans map each role to an organisation of the right kind."""
+    from gpect_workflow.demo.data import PLANS
+    from gpect_workflow.models import Organisation, OrganisationKind, OrganisationScope, RoleAssignment
+    from gpect_workflow.services.plans.wizard import partner_organisations
+
+    load_demo()
+    session().commit()
+    organisations = {o.name: o for o in session().scalars(sa.select(Organisation))}
+    for name in (
+        "Région Centre-Val de Loire",
+        "DREETS Centre-Val de Loire (ex-Direccte)",
+        "France Travail Centre-Val de Loire (Direction régionale)",
+    ):
+        found = organisations[name]
+        assert (found.scope, found.region, found.territory_id) == (
+            OrganisationScope.REGION,
+            "Centre-Val de Loire",
+            None,
+        )
+    assert organisations["Administration GPECT Workflow"].scope is OrganisationScope.NATIONAL
+    assert organisations["France Travail Chartres"].scope is OrganisationScope.TERRITORY
+    assert len({(o.name, o.scope) for o in organisations.values()}) == len(organisations), "no name twice"
+    kinds = {
+        "chamber_of_commerce": OrganisationKind.CHAMBER,
+        "chambers": OrganisationKind.CHAMBER,
+        "employment_service": OrganisationKind.EMPLOYMENT_SERVICE,
+        "region": OrganisationKind.REGION,
+        "direccte": OrganisationKind.STATE_SERVICE,
+        "training_body": OrganisationKind.TRAINING_BODY,
+        "cluster": OrganisationKind.CLUSTER,
+    }
+    for plan in session().scalars(sa.select(Plan)):
+        offered = {o.id: o for o in partner_organisations(plan.territory_id)}
+        assert organisations["Région Centre-Val de Loire"].id in offered
+        for assignment in session().scalars(sa.select(RoleAssignment).where(RoleAssignment.plan_id == plan.id)):
+            assert assignment.organisation_id in offered, (plan.name, assignment.role_key)
+            if assignment.role_key in kinds:
+                assert offered[assignment.organisation_id].kind is kinds[assignment.role_key], assignment.role_key
+            people = {member.person_id for member in assignment.members}
+            assert people <= {p.id for p in offered[assignment.organisation_id].people}, assignment.role_key
+    assert len(PLANS) == len(session().scalars(sa.select(Plan)).all())

@@ -486,6 +486,55 @@ def test_0009_gives_every_person_generation_zero_and_removes_it_keeping_people(m
     assert current_revisions(migration_app) == [HEAD]
 
 
+# --- 0010: organisation scope ----------------------------------------------------------------------------------
+
+
+def test_0010_files_organisations_by_scope_and_back(migration_app: Flask) -> None:
+    """Up to 0010 an organisation on a territory keeps it and one on none becomes national; names are unique
+    within a scope (two national bodies of one name are refused, which the old key let through); back down the
+    columns go and every organisation stays."""
+    command.upgrade(alembic_config(), "0009")
+    _insert(
+        migration_app, "INSERT INTO gpect_territories (code, name, region) VALUES ('t', 'T', 'Centre-Val de Loire')"
+    )
+    created = "'2026-11-30 08:00:00+00:00'"
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_organisations (name, kind, territory_id, created_dt) VALUES"
+        f" ('Local', 'company', 1, {created}), ('National', 'other', NULL, {created})",
+    )
+    command.upgrade(alembic_config(), "0010")
+    with engine(migration_app).connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT name, scope, territory_id, region FROM gpect_organisations ORDER BY name")
+        )
+        assert [tuple(row) for row in rows] == [("Local", "territory", 1, None), ("National", "national", None, None)]
+    assert differences(migration_app) == []
+    with pytest.raises(sa.exc.IntegrityError):
+        _insert(
+            migration_app,
+            "INSERT INTO gpect_organisations (name, kind, scope, created_dt)"
+            f" VALUES ('National', 'other', 'national', {created})",
+        )
+    with pytest.raises(sa.exc.IntegrityError):  # a region-wide body names its region
+        _insert(
+            migration_app,
+            "INSERT INTO gpect_organisations (name, kind, scope, created_dt)"
+            f" VALUES ('R', 'region', 'region', {created})",
+        )
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_organisations (name, kind, scope, region, created_dt)"
+        f" VALUES ('Local', 'region', 'region', 'Centre-Val de Loire', {created})",
+    )
+
+    command.downgrade(alembic_config(), "0009")
+    assert {"scope", "region"}.isdisjoint(_columns(migration_app, "gpect_organisations"))
+    with engine(migration_app).connect() as connection:
+        names = connection.execute(sa.text("SELECT name FROM gpect_organisations ORDER BY name")).scalars().all()
+    assert names == ["Local", "Local", "National"]
+
+
 # --- 0011: one-off tasks ----------------------------------------------------------------------------------------
 
 
@@ -495,7 +544,7 @@ def test_0011_adds_the_one_off_task_columns_and_removes_them(migration_app: Flas
     command.upgrade(alembic_config(), "head")
     assert {"is_one_off", "title_fr", "title_en", "description"} <= set(_columns(migration_app, "gpect_tasks"))
     assert differences(migration_app) == []
-    command.downgrade(alembic_config(), "0009")
+    command.downgrade(alembic_config(), "0010")
     assert not {"is_one_off", "title_fr", "title_en", "description"} & set(_columns(migration_app, "gpect_tasks"))
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]

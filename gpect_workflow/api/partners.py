@@ -59,7 +59,14 @@ class Organisations(MethodView):
     def post(self, data: dict[str, Any]) -> Any:
         """Add an organisation (project leads and administrators)."""
         return create_organisation(
-            api_person(), data["name"], OrganisationKind(data["kind"]), data.get("territory_id"), data.get("email")
+            api_person(),
+            data["name"],
+            OrganisationKind(data["kind"]),
+            data.get("territory_id"),
+            data.get("email"),
+            scope=data.get("scope"),
+            region=data.get("region"),
+            allow_similar=data.get("allow_similar", False),
         )
 
 

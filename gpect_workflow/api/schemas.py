@@ -10,6 +10,7 @@ from ..models import (
     Decision,
     Language,
     OrganisationKind,
+    OrganisationScope,
     OutboxStatus,
     PersonRole,
     PlanStatus,
@@ -109,7 +110,13 @@ class OrganisationSchema(Schema):
     id = fields.Integer(required=True)
     name = fields.String(required=True)
     kind = fields.String(required=True, validate=validate.OneOf(names(OrganisationKind)))
+    scope = fields.String(
+        required=True,
+        validate=validate.OneOf(names(OrganisationScope)),
+        metadata={"description": "Where it acts: its territory, a whole region (`region`), or the country."},
+    )
     territory_id = fields.Integer(allow_none=True)
+    region = fields.String(allow_none=True, metadata={"description": "The region served (scope `region`)."})
     email = fields.String(allow_none=True)
     created_at = fields.AwareDateTime(attribute="created_dt", required=True)
 
@@ -122,18 +129,31 @@ class OrganisationArgsSchema(StrictSchema):
     territory_id = fields.Integer(validate=validate.Range(1, MAX_ID))
 
 
+_SCOPE_HELP = (
+    "`territory` (needs `territory_id`), `region` (needs `region`, a region some territory lies in) or "
+    "`national`; left out: `territory` with a `territory_id`, else `national`."
+)
+_SIMILAR_HELP = "Add it although its name is like that of an organisation acting on the same place."
+
+
 class OrganisationCreateSchema(StrictSchema):
     name = Text(required=True, validate=validate.Length(1, 200))
     kind = fields.String(required=True, validate=validate.OneOf(names(OrganisationKind)))
+    scope = fields.String(validate=validate.OneOf(names(OrganisationScope)), metadata={"description": _SCOPE_HELP})
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
+    region = Text(allow_none=True, validate=validate.Length(1, 100))
     email = EmailAddress(allow_none=True)
+    allow_similar = StrictBoolean(metadata={"description": _SIMILAR_HELP})
 
 
 class OrganisationUpdateSchema(StrictSchema):
     name = Text(validate=validate.Length(1, 200))
     kind = fields.String(validate=validate.OneOf(names(OrganisationKind)))
+    scope = fields.String(validate=validate.OneOf(names(OrganisationScope)), metadata={"description": _SCOPE_HELP})
     territory_id = fields.Integer(allow_none=True, validate=validate.Range(1, MAX_ID))
+    region = Text(allow_none=True, validate=validate.Length(1, 100))
     email = EmailAddress(allow_none=True)
+    allow_similar = StrictBoolean(metadata={"description": _SIMILAR_HELP})
 
 
 class PersonSchema(Schema):
@@ -166,6 +186,9 @@ class PersonCreateSchema(StrictSchema):
     timezone = TimeZone()
     reminder_mode = fields.String(validate=validate.OneOf(names(ReminderMode)))
     is_referent = StrictBoolean()
+    allow_similar = StrictBoolean(
+        metadata={"description": "Add them although someone of the organisation has a name like theirs."}
+    )
 
 
 class PersonUpdateSchema(StrictSchema):

@@ -29,8 +29,11 @@ class DemoOrganisation:
     ref: str
     name: str
     kind: Kind
+    #: The territory it acts on; ``None`` for a region-wide (``region`` set) or national body.
     territory: str | None
     people: tuple[DemoPerson, ...] = ()
+    #: The region a region-wide body serves, as the territories name it.
+    region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,9 @@ class DemoPlan:
     roles: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
 
+#: The region every demo territory lies in.
+REGION = "Centre-Val de Loire"
+
 TERRITORIES: tuple[tuple[str, str, str | None], ...] = (
     ("centre-val-de-loire", "Région Centre-Val de Loire", None),
     ("chartres-metropole", "Agglomération chartraine", "28"),
@@ -58,22 +64,25 @@ TERRITORIES: tuple[tuple[str, str, str | None], ...] = (
 
 P = DemoPerson
 ORGANISATIONS: tuple[DemoOrganisation, ...] = (
+    # Region-wide bodies: offered for the plans of every territory of the region.
     DemoOrganisation(
         "region",
         "Région Centre-Val de Loire",
         Kind.REGION,
-        "centre-val-de-loire",
+        None,
         (
             P("helene.garnier@region.example.org", "Hélène Garnier", Role.PARTNER, is_referent=True),
             P("marc.lefebvre@region.example.org", "Marc Lefebvre", Role.COMMITTEE),
         ),
+        region=REGION,
     ),
     DemoOrganisation(
         "dreets",
         "DREETS Centre-Val de Loire (ex-Direccte)",
         Kind.STATE_SERVICE,
-        "centre-val-de-loire",
+        None,
         (P("sophie.renard@dreets.example.org", "Sophie Renard", Role.COMMITTEE, is_referent=True),),
+        region=REGION,
     ),
     DemoOrganisation(
         "cosmetic-valley",
@@ -236,9 +245,26 @@ ORGANISATIONS: tuple[DemoOrganisation, ...] = (
         None,
         (P("admin@gpect.example.org", "Administrateur GPECT", Role.ADMIN),),
     ),
+    # Added after the first release's organisations, so that their ids (the API guide's examples) stay.
+    DemoOrganisation(
+        "ft-region",
+        "France Travail Centre-Val de Loire (Direction régionale)",
+        Kind.EMPLOYMENT_SERVICE,
+        None,
+        (P("karine.lemaire@francetravail.example.org", "Karine Lemaire", Role.PARTNER, is_referent=True),),
+        region=REGION,
+    ),
+    DemoOrganisation(
+        "cci-eure-et-loir",
+        "CCI Eure-et-Loir",
+        Kind.CHAMBER,
+        "chartres-metropole",
+        (P("bruno.petit@cci-eure-et-loir.example.org", "Bruno Petit", Role.PARTNER, is_referent=True),),
+    ),
 )
 
-COMMITTEE = ("region", ("marc.lefebvre@region.example.org", "sophie.renard@dreets.example.org"))
+#: The steering committee's role, held by the Région: its committee member sits on every demo plan's committee.
+COMMITTEE = ("region", ("marc.lefebvre@region.example.org",))
 
 PLANS: tuple[DemoPlan, ...] = (
     DemoPlan(
@@ -323,7 +349,7 @@ PLANS: tuple[DemoPlan, ...] = (
             "lead": ("mee-chartres", ("claire.martin@mee-chartres.example.org",)),
             "employment_service": ("ft-chartres", ("nicolas.roux@francetravail.example.org",)),
             "region": ("region", ("helene.garnier@region.example.org",)),
-            "chamber_of_commerce": ("cosmetic-valley", ("julie.perrin@cosmetic-valley.example.org",)),
+            "chamber_of_commerce": ("cci-eure-et-loir", ("bruno.petit@cci-eure-et-loir.example.org",)),
             "training_body": ("afpa-chartres", ("isabelle.fontaine@formation-chartres.example.org",)),
             "companies": ("labo-eure", ("thomas.bernard@labo-eure.example.org",)),
             "steering_committee": COMMITTEE,

@@ -39,7 +39,7 @@ from ..services.partners.people import create_person, find_person
 from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
 from ..services.stages.progression import decide_gate
 from ..services.tasks.changes import change_task_status
-from .data import DEMO_PASSWORD, ORGANISATIONS, PLANS, TERRITORIES, DemoPlan
+from .data import DEMO_PASSWORD, ORGANISATIONS, PLANS, REGION, TERRITORIES, DemoPlan
 
 PARIS = ZoneInfo("Europe/Paris")
 DECISION_MINUTES = "Étape validée en comité de pilotage : les livrables sont conformes, passage à l'étape suivante."
@@ -48,12 +48,13 @@ DECISION_MINUTES = "Étape validée en comité de pilotage : les livrables sont 
 def load_demo() -> list[str]:
     """Load territories, organisations, people and one plan per shipped definition; report what was done."""
     report = [f"definition {r.key} v{r.version}: {r.outcome}" for r in register_definitions(state().workflow_dirs)]
-    territories = {code: ensure_territory(code, name, dept, "Centre-Val de Loire") for code, name, dept in TERRITORIES}
+    territories = {code: ensure_territory(code, name, dept, REGION) for code, name, dept in TERRITORIES}
     organisations: dict[str, Organisation] = {}
     created_people = 0
     for spec in ORGANISATIONS:
         territory = territories[spec.territory] if spec.territory else None
-        organisations[spec.ref] = organisation = ensure_organisation(spec.name, spec.kind, territory)
+        organisation = ensure_organisation(spec.name, spec.kind, territory, region=spec.region)
+        organisations[spec.ref] = organisation
         for person in spec.people:
             if find_person(person.email) is None:
                 create_person(

@@ -19,6 +19,7 @@ __all__ = [
     "Decision",
     "Language",
     "OrganisationKind",
+    "OrganisationScope",
     "OutboxStatus",
     "PersonRole",
     "PlanStatus",
@@ -68,6 +69,14 @@ class OrganisationKind(StrEnum):
     COMPANY = "company"
     YOUTH_SERVICE = "youth_service"
     OTHER = "other"
+
+
+class OrganisationScope(StrEnum):
+    """How far an organisation reaches: one territory, a whole region, or the whole country."""
+
+    TERRITORY = "territory"
+    REGION = "region"
+    NATIONAL = "national"
 
 
 class OutboxStatus(StrEnum):

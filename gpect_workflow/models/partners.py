@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column
-from .enums import Language, OrganisationKind, PersonRole, ReminderMode
+from .enums import Language, OrganisationKind, OrganisationScope, PersonRole, ReminderMode
 
 
 class Territory(Base):
@@ -28,18 +28,59 @@ class Territory(Base):
 
 
 class Organisation(Base):
-    """A partner organisation: employment service, region, chamber, training body, company..."""
+    """A partner organisation: employment service, region, chamber, training body, company...
+
+    Its scope says where it may play a plan's roles: on its one territory, on every territory of its
+    region, or everywhere. A name is unique within its scope (one index per scope: a territory's, a
+    region's, the country's), and the scope's columns agree with it (a check constraint).
+    """
 
     __tablename__ = "gpect_organisations"
-    __table_args__ = (sa.UniqueConstraint("name", "territory_id"),)
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(scope = 'territory' AND territory_id IS NOT NULL AND region IS NULL)"
+            " OR (scope = 'region' AND territory_id IS NULL AND region IS NOT NULL)"
+            " OR (scope = 'national' AND territory_id IS NULL AND region IS NULL)",
+            name="scope_columns",
+        ),
+        sa.Index(
+            "uq_gpect_organisations_territory_name",
+            "territory_id",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("scope = 'territory'"),
+            postgresql_where=sa.text("scope = 'territory'"),
+        ),
+        sa.Index(
+            "uq_gpect_organisations_region_name",
+            "region",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("scope = 'region'"),
+            postgresql_where=sa.text("scope = 'region'"),
+        ),
+        sa.Index(
+            "uq_gpect_organisations_national_name",
+            "name",
+            unique=True,
+            sqlite_where=sa.text("scope = 'national'"),
+            postgresql_where=sa.text("scope = 'national'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Official name.
     name: Mapped[str] = mapped_column(sa.String(200))
     #: What kind of partner it is.
     kind: Mapped[OrganisationKind] = mapped_column(enum_column(OrganisationKind, "organisation_kind"))
-    #: Territory it mainly serves; regional and national bodies may have none.
+    #: How far it reaches: its territory, a whole region, or the whole country.
+    scope: Mapped[OrganisationScope] = mapped_column(
+        enum_column(OrganisationScope, "organisation_scope"), default=OrganisationScope.TERRITORY
+    )
+    #: The territory it serves (scope ``territory`` only).
     territory_id: Mapped[int | None] = mapped_column(sa.ForeignKey("gpect_territories.id"), index=True)
+    #: The region it serves, as territories name it (``Territory.region``; scope ``region`` only).
+    region: Mapped[str | None] = mapped_column(sa.String(100))
     #: Generic contact address.
     email: Mapped[str | None] = mapped_column(sa.String(254))
     #: When the record was created (UTC).

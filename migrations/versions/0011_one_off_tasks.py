@@ -5,7 +5,7 @@ English) and description; ``is_one_off`` tells it from the definition's tasks, a
 generated (``oneoff-<n>``, unique in the plan). Existing tasks are the definition's.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06 11:00:00.000000
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0011'
-down_revision = '0009'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

@@ -338,6 +338,72 @@ def test_renaming_an_organisation_to_a_name_taken_on_its_territory_is_422_not_50
     assert world.get(f"organisations/{organisation_id}", "lead").get_json()["name"] == "Maison de l'Emploi"
 
 
+def test_an_organisation_says_where_it_acts_and_a_region_wide_one_names_its_region(world: World) -> None:
+    body = {"name": "DREETS Centre-Val de Loire", "kind": "state_service", "scope": "region"}
+    body["region"] = world.territory.region or ""
+    response = world.post("organisations", "lead", body)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert (created["scope"], created["region"], created["territory_id"]) == ("region", "Centre-Val de Loire", None)
+    local = world.post(
+        "organisations", "lead", {"name": "CCI 28", "kind": "chamber", "territory_id": world.territory.id}
+    )
+    assert (local.get_json()["scope"], local.get_json()["region"]) == ("territory", None)
+    national = world.post("organisations", "admin", {"name": "Opco national", "kind": "other"})
+    assert national.get_json()["scope"] == "national"
+    moved = world.patch(f"organisations/{local.get_json()['id']}", "lead", {"scope": "national"})
+    assert moved.status_code == 200 and (moved.get_json()["scope"], moved.get_json()["territory_id"]) == (
+        "national",
+        None,
+    )
+
+
+def test_a_scope_and_its_place_that_disagree_are_422_with_field_messages(world: World) -> None:
+    territory_id = world.territory.id
+    cases = [
+        ({"scope": "galaxy"}, "scope"),
+        ({"scope": "territory"}, "territory_id"),
+        ({"scope": "region"}, "region"),
+        ({"scope": "region", "region": "Bretagne"}, "region"),
+        ({"scope": "region", "region": "Centre-Val de Loire", "territory_id": territory_id}, "territory_id"),
+        ({"scope": "national", "region": "Centre-Val de Loire"}, "region"),
+        ({"scope": "territory", "territory_id": 2147483647}, "territory_id"),
+        ({"scope": "region", "region": "Centre\x00"}, "region"),
+        ({"scope": "region", "region": "R" * 101}, "region"),
+    ]
+    for extra, field in cases:
+        assert_error(world.post("organisations", "lead", {"name": "Placed", "kind": "other", **extra}), 422, field)
+    organisation_id = world.people["lead"].organisation_id
+    assert_error(world.patch(f"organisations/{organisation_id}", "lead", {"scope": "region"}), 422, "region")
+    assert world.get(f"organisations/{organisation_id}", "lead").get_json()["scope"] == "territory"
+
+
+def test_a_look_alike_organisation_is_422_naming_it_unless_allowed(world: World) -> None:
+    first = {"name": "Région Centre-Val de Loire", "kind": "region", "scope": "region", "region": "Centre-Val de Loire"}
+    assert world.post("organisations", "lead", first).status_code == 201
+    again = {"name": "Region Centre Val-de-Loire", "kind": "region", "territory_id": world.territory.id}
+    body = assert_error(world.post("organisations", "lead", again), 422, "name")
+    assert body["refusal"] == "similar_in_directory" and "Région Centre-Val de Loire" in body["message"]
+    allowed = world.post("organisations", "lead", {**again, "allow_similar": True})
+    assert allowed.status_code == 201
+    assert_error(
+        world.post("organisations", "lead", {**again, "name": "X", "allow_similar": "yes"}), 422, "allow_similar"
+    )
+
+
+def test_a_namesake_in_the_same_organisation_is_422_unless_allowed(world: World) -> None:
+    organisation_id = world.people["lead"].organisation_id
+    body = {
+        "email": "c.lead@example.org",
+        "role": "partner",
+        "name": "CLAIRE  LEAD",
+        "organisation_id": organisation_id,
+    }
+    refused = assert_error(world.post("people", "lead", body), 422, "name")
+    assert refused["refusal"] == "similar_in_directory"
+    assert world.post("people", "lead", {**body, "allow_similar": True}).status_code == 201
+
+
 # --------------------------------------------------------------------------------------------------------------
 # People
 # --------------------------------------------------------------------------------------------------------------

@@ -10,7 +10,15 @@ import pytest
 import sqlalchemy as sa
 
 from gpect_workflow.errors import PermissionDenied, ValidationError
-from gpect_workflow.models import Language, Organisation, OrganisationKind, Person, PersonRole, Territory
+from gpect_workflow.models import (
+    Language,
+    Organisation,
+    OrganisationKind,
+    OrganisationScope,
+    Person,
+    PersonRole,
+    Territory,
+)
 from gpect_workflow.refusals import Refusal
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.importing import applying, checking, reading
@@ -36,8 +44,10 @@ from tests.refusing import field_words
 
 DATA = Path(__file__).parent.parent / "data" / "partners"
 HEADER = "organisation;kind;territory;name;email;role;language"
-CHARTRES = TerritoryRef(1, "chartres-metropole", "Agglomération chartraine")
-SNAPSHOT = DirectorySnapshot(territories=(CHARTRES, TerritoryRef(2, "lochois", "Lochois et Sud Touraine")))
+CHARTRES = TerritoryRef(1, "chartres-metropole", "Agglomération chartraine", "Centre-Val de Loire")
+SNAPSHOT = DirectorySnapshot(
+    territories=(CHARTRES, TerritoryRef(2, "lochois", "Lochois et Sud Touraine", "Centre-Val de Loire"))
+)
 
 
 def csv_bytes(*lines: str, header: str = HEADER, encoding: str = "utf-8") -> bytes:
@@ -83,7 +93,9 @@ def test_windows_1252_from_french_excel_with_french_column_names() -> None:
     assert read.rows[0].values == {
         "organisation": "CCI Eure-et-Loir",
         "kind": "chambre",
+        "scope": "",
         "territory": "chartres-metropole",
+        "region": "",
         "name": "Zoé Dupré",
         "email": "zoe.dupre@cci28.example.org",
         "role": "partenaire",
@@ -179,8 +191,11 @@ def test_the_example_file_reads_without_a_single_problem() -> None:
     data = example_csv()
     assert data.startswith(codecs.BOM_UTF8) and b"\r\n" in data
     preview = plan_import(read_csv(data), SNAPSHOT)
-    assert preview.invalid_count == 0 and len(preview.rows) == 5
-    assert preview.count("organisation_create") == 4 and preview.count("person_create") == 5
+    assert preview.invalid_count == 0 and len(preview.rows) == 8
+    assert preview.count("organisation_create") == 7 and preview.count("person_create") == 8
+    scopes = {row.values["organisation"]: (row.scope, row.territory_id, row.region) for row in preview.rows}
+    assert scopes["Région Centre-Val de Loire"] == (OrganisationScope.REGION, None, "Centre-Val de Loire")
+    assert scopes["France Travail Chartres"] == (OrganisationScope.TERRITORY, 1, None)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -293,7 +308,7 @@ def test_rows_against_what_the_directory_holds() -> None:
     snapshot = DirectorySnapshot(
         territories=(CHARTRES,),
         organisations={
-            ("france travail chartres", 1): OrganisationRef(
+            ("france travail chartres", 1, None): OrganisationRef(
                 10, "France Travail Chartres", OrganisationKind.EMPLOYMENT_SERVICE, 1
             )
         },

@@ -11,7 +11,9 @@ from gpect_workflow.services.partners.importing.checking import DirectorySnapsho
 from gpect_workflow.services.partners.importing.reading import example_csv, read_csv
 from gpect_workflow.vocabulary import LANGUAGES, ORGANISATION_KINDS, PERSON_ROLES
 
-SNAPSHOT = DirectorySnapshot(territories=(TerritoryRef(1, "chartres-metropole", "Agglomération chartraine"),))
+SNAPSHOT = DirectorySnapshot(
+    territories=(TerritoryRef(1, "chartres-metropole", "Agglomération chartraine", "Centre-Val de Loire"),)
+)
 ENGLISH = """organisation;kind;territory;name;email;role;language
 MDE Chartres;employment_house;chartres-metropole;Claire Martin;claire@example.org;lead;fr
 France Travail Chartres;employment_service;;Karim Benali;karim@example.org;partner;en
@@ -99,16 +101,18 @@ def test_no_word_names_two_values() -> None:
 
 def test_the_example_in_french_names_columns_and_values_in_french_and_imports_like_the_english_one() -> None:
     in_french = example_csv(french).decode("utf-8-sig")
-    assert in_french.splitlines()[0] == "organisme;type;territoire;nom;courriel;rôle;langue"
+    assert in_french.splitlines()[0] == "organisme;type;portée;territoire;région;nom;courriel;rôle;langue"
+    assert ";Toute la région;;Centre-Val de Loire;" in in_french and ";Territoire;chartres-metropole;" in in_french
     assert (
         ";Maison de l'Emploi;" in in_french and ";Chef de projet;" in in_french and "employment_house" not in in_french
     )
     english = example_csv().decode("utf-8-sig")
-    assert english.splitlines()[0] == "organisation;kind;territory;name;email;role;language"
+    assert english.splitlines()[0] == "organisation;kind;scope;territory;region;name;email;role;language"
     assert ";Project lead;" in english
     snapshot = SNAPSHOT
     rows = [plan_import(read_csv(data), snapshot).rows for data in (example_csv(french), example_csv())]
-    assert [(row.kind, row.role, row.language) for row in rows[0]] == [
-        (row.kind, row.role, row.language) for row in rows[1]
+    assert [(row.kind, row.scope, row.region, row.role, row.language) for row in rows[0]] == [
+        (row.kind, row.scope, row.region, row.role, row.language) for row in rows[1]
     ]
-    assert rows[0][0].kind is OrganisationKind.EMPLOYMENT_HOUSE and rows[0][4].language is Language.EN
+    assert all(row.is_valid for row in rows[0])
+    assert rows[0][0].kind is OrganisationKind.EMPLOYMENT_HOUSE and rows[0][3].language is Language.EN

@@ -60,6 +60,7 @@ QUERY_PARAMETERS = (
     "q",
     "territory",
     "kind",
+    "scope",
     "definition",
     "status",
     "next",

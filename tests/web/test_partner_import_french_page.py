@@ -39,7 +39,9 @@ def test_the_page_and_its_example_speak_french_first(
     assert page.index("Maison de l'Emploi</th>") < page.index("<code>employment_house</code>")
     example = client.get("/partners/import/example.csv")
     assert example.data == example_csv(french)
-    assert example.data.decode("utf-8-sig").startswith("organisme;type;territoire;nom;courriel;rôle;langue\r\n")
+    assert example.data.decode("utf-8-sig").startswith(
+        "organisme;type;portée;territoire;région;nom;courriel;rôle;langue\r\n"
+    )
 
 
 def test_a_french_file_previews_and_an_unknown_role_is_told_in_french(

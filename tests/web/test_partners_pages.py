@@ -197,7 +197,7 @@ def test_organisations_are_grouped_by_territory_with_kind_people_and_referent(
         "Région Centre-Val de Loire",
     ]
     groups = re.findall(r'<th scope="rowgroup" colspan="4">([^<]+)</th>', page)
-    assert groups == ["Agglomération chartraine", "Lochois et Sud Touraine", "Regional or national (no territory)"]
+    assert groups == ["Agglomération chartraine", "Lochois et Sud Touraine", "National"]
     region = page[page.index("Région Centre-Val de Loire</a>") :]
     assert re.match(
         r"Région Centre-Val de Loire</a></th>\s*<td>Region</td>\s*<td>1</td>\s*<td>Hélène Garnier</td>", region
@@ -362,7 +362,7 @@ def test_organisation_form_errors_are_shown_in_place_with_the_input_kept(
         {"name": "Maison de l'Emploi", "kind": "company", "territory_id": str(territory.id)},
     )
     assert response.status_code == 422
-    assert "An organisation of this name is already on this territory." in text(response)
+    assert "An organisation of this name already serves the same territory, region or country." in text(response)
     assert 'value="Maison de l\'Emploi"' in text(response)
     assert session().scalar(sa.select(sa.func.count()).select_from(Organisation)) == 1
 
@@ -379,7 +379,10 @@ def test_leads_change_organisations_and_a_taken_name_is_422(
         f"/partners/organisations/{cci.id}/edit",
         {"name": "Mission locale de Loches", "kind": "chamber", "territory_id": str(directory["lochois"].id)},
     )
-    assert taken.status_code == 422 and "An organisation of this name is already on this territory." in text(taken)
+    assert (
+        taken.status_code == 422
+        and "An organisation of this name already serves the same territory, region or country." in text(taken)
+    )
     assert 'value="Mission locale de Loches"' in text(taken)
     saved = post_form(
         client,
@@ -610,7 +613,7 @@ def test_the_import_page_documents_the_format_and_serves_an_example(
 ) -> None:
     as_(client, people["lead"])
     page = text(client.get("/partners/import"))
-    for column in ("organisation", "kind", "territory", "name", "email", "role", "language"):
+    for column in ("organisation", "kind", "scope", "territory", "region", "name", "email", "role", "language"):
         assert f"<code>{column}</code>" in page
     assert "<code>employment_service</code>" in page and "<code>lochois</code>" in page
     assert "Rows with errors are never imported." in page and "nothing at all is imported" in page
@@ -620,7 +623,7 @@ def test_the_import_page_documents_the_format_and_serves_an_example(
     example = client.get("/partners/import/example.csv")
     assert example.status_code == 200 and example.mimetype == "text/csv"
     assert "attachment" in example.headers["Content-Disposition"]
-    assert example.data == example_csv() and len(read_csv(example.data).rows) == 5
+    assert example.data == example_csv() and len(read_csv(example.data).rows) == 8
 
 
 def test_upload_preview_confirm_and_summary(

@@ -471,9 +471,10 @@ def test_a_missing_person_is_added_to_the_chosen_organisation_and_chosen(
     assert re.search(rf'value="{paul.id}" checked', page)
 
 
-def test_a_person_needs_a_chosen_organisation_and_a_free_address(
+def test_a_person_needs_a_chosen_organisation_and_a_known_address_chooses_its_person(
     client: FlaskClient, lead: Person, territory: Territory, partners: dict[str, Person]
 ) -> None:
+    """No "address already has an account" dead end: the person the address names is chosen instead."""
     sign_in(client, lead)
     fields = {
         **details(territory),
@@ -491,8 +492,10 @@ def test_a_person_needs_a_chosen_organisation_and_a_free_address(
     }
     response = post(client, "create-person:companies", taken)
     page = text(response)
-    assert response.status_code == 422 and 'id="new-person-companies-email-error"' in page
-    assert 'value="Personne"' in page
+    region = partners["region"]
+    assert response.status_code == 200 and "is already in the directory" in page
+    assert re.search(rf'<option value="{region.organisation_id}" selected>', page)
+    assert re.search(rf'value="{region.id}" checked', page)
     assert session().scalar(sa.select(sa.func.count()).select_from(Person).where(Person.name == "Personne")) == 0
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from ...errors import NotFound
-from ...models import Organisation, OrganisationKind, Person, Territory
+from ...models import Organisation, OrganisationKind, OrganisationScope, Person, Territory
 from ...refusals import Refusal
 from ..access import visible_people
 from ..context import session
@@ -31,6 +31,8 @@ class DirectoryFilters:
     kind: OrganisationKind | None = None
     #: One organisation only (its people, on the organisation's page).
     organisation_id: int | None = None
+    #: Where the organisations act: one territory, a whole region, the country.
+    scope: OrganisationScope | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,12 +89,18 @@ def get_organisation(actor: Person, organisation_id: int) -> Organisation:
 
 
 def directory_organisations(actor: Person, filters: DirectoryFilters, page: int, per_page: int) -> OrganisationPage:
-    """A page of organisations, by territory then name; counts and referents only of people ``actor`` sees."""
+    """A page of organisations, those of a territory first (by territory), then region-wide ones (by region),
+    then national ones, each by name; counts and referents only of people ``actor`` sees."""
     query = _filtered_organisations(sa.select(Organisation), filters)
+    scope_order = sa.case(
+        (Organisation.scope == OrganisationScope.TERRITORY, 0),
+        (Organisation.scope == OrganisationScope.REGION, 1),
+        else_=2,
+    )
     ordered = (
         query.outerjoin(Territory, Territory.id == Organisation.territory_id)
         .options(joinedload(Organisation.territory))
-        .order_by(Territory.name.is_(None), Territory.name, Organisation.name, Organisation.id)
+        .order_by(scope_order, Territory.name, Organisation.region, Organisation.name, Organisation.id)
     )
     found = paginate(query, ordered, page, per_page, keep_within=True)
     ids = [organisation.id for organisation in found.items]
@@ -122,7 +130,7 @@ def directory_people(actor: Person, filters: DirectoryFilters, page: int, per_pa
         query = query.where(
             sa.or_(Person.name.icontains(term, autoescape=True), Person.email.icontains(term, autoescape=True))
         )
-    on_organisations = DirectoryFilters("", filters.territory_id, filters.kind, filters.organisation_id)
+    on_organisations = DirectoryFilters("", filters.territory_id, filters.kind, filters.organisation_id, filters.scope)
     query = visible_people(_filtered_organisations(query, on_organisations), actor)
     ordered = query.options(joinedload(Person.organisation).joinedload(Organisation.territory)).order_by(
         Person.name, Person.id
@@ -143,4 +151,6 @@ def _filtered_organisations(query: sa.Select[*Columns], filters: DirectoryFilter
         query = query.where(Organisation.kind == filters.kind)
     if filters.organisation_id is not None:
         query = query.where(Organisation.id == filters.organisation_id)
+    if filters.scope is not None:
+        query = query.where(Organisation.scope == filters.scope)
     return query

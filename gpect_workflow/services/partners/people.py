@@ -8,13 +8,14 @@ from flask import current_app
 
 from ...errors import NotFound, PermissionDenied, ValidationError
 from ...models import Language, Organisation, Person, PersonRole, ReminderMode
-from ...refusals import ADDRESS_TAKEN, NAME_LENGTH, REFERENT_TAKEN, UNKNOWN_ORGANISATION, Refusal
+from ...refusals import ADDRESS_TAKEN, NAME_LENGTH, REFERENT_TAKEN, SIMILAR_PERSON, UNKNOWN_ORGANISATION, Refusal
 from ...validation import check_timezone, collect, normalise_email
 from ..access import can_create_role, can_edit_people, require_directory_manager, visible_people
 from ..accounts.password_policy import password_problems
 from ..accounts.passwords import hash_password
 from ..accounts.sessions import end_sessions
 from ..context import now, session
+from .names import normalised_name
 
 
 def active_person(person_id: int) -> Person | None:
@@ -89,8 +90,14 @@ def list_people(actor: Person, organisation_id: int | None = None) -> list[Perso
     return list(session().scalars(visible_people(query, actor)))
 
 
-def create_person_as(actor: Person, email: str, role: PersonRole, name: str | None, **options: object) -> Person:
-    """Add a person to the directory (leads and administrators; only administrators create administrators)."""
+def create_person_as(
+    actor: Person, email: str, role: PersonRole, name: str | None, allow_similar: bool = False, **options: object
+) -> Person:
+    """Add a person to the directory (leads and administrators; only administrators create administrators).
+
+    Someone of the same organisation whose name folds to the same words is a likely duplicate: refused
+    (``SIMILAR_IN_DIRECTORY``, naming them) unless ``allow_similar``, the person adding confirmed it.
+    """
     require_directory_manager(actor)
     if not can_create_role(actor, role):
         raise PermissionDenied(Refusal.ADMINISTRATORS_CREATE_ADMINISTRATORS)
@@ -102,7 +109,31 @@ def create_person_as(actor: Person, email: str, role: PersonRole, name: str | No
         raise ValidationError(Refusal.INVALID_INPUT, {"name": [NAME_LENGTH]})
     if options.get("is_referent") and organisation is not None and _referent_of(organisation.id, None):
         raise ValidationError(Refusal.INVALID_INPUT, {"is_referent": [REFERENT_TAKEN]})
+    if name and organisation is not None and not allow_similar and not _address_known(email):
+        similar = similar_person(name, organisation.id)
+        if similar is not None:
+            raise ValidationError(
+                Refusal.SIMILAR_IN_DIRECTORY,
+                {"name": [SIMILAR_PERSON]},
+                similar=f"{similar.name} <{similar.email}>",
+                similar_id=similar.id,
+            )
     return create_person(email, role, name, organisation=organisation, **options)  # type: ignore[arg-type]
+
+
+def _address_known(email: str) -> bool:
+    """Whether the address is someone's (an address the rule refuses is nobody's: its own check tells why)."""
+    try:
+        return find_person(email) is not None
+    except ValidationError:
+        return False
+
+
+def similar_person(name: str, organisation_id: int) -> Person | None:
+    """Someone of the organisation whose name folds to the same words as ``name`` (a likely duplicate)."""
+    wanted = normalised_name(name)
+    query = sa.select(Person).where(Person.organisation_id == organisation_id).order_by(Person.id)
+    return next((person for person in session().scalars(query) if normalised_name(person.name) == wanted), None)
 
 
 def update_person(actor: Person, person_id: int, **changes: object) -> Person:

@@ -24,14 +24,14 @@ from sqlalchemy.orm import selectinload
 from ...definitions import WorkflowDefinition
 from ...definitions.model import StageDef, TaskDef
 from ...errors import NotFound, ValidationError
-from ...models import Organisation, OrganisationKind, Person, PersonRole, Plan, Territory
+from ...models import Organisation, OrganisationKind, OrganisationScope, Person, PersonRole, Plan, Territory
 from ...refusals import COMMITTEE_UNMAPPED, Refusal
 from ...validation import check_date, check_timezone, collect, normalise_email
 from ...vocabulary import N_
 from ..context import now, session
 from ..definitions import definition_from_record, get_definition, list_definition_records
 from ..partners.organisations import create_organisation
-from ..partners.people import create_person_as
+from ..partners.people import create_person_as, find_person
 from .starting import (
     PlanRequest,
     RoleMapping,
@@ -77,16 +77,20 @@ def lead_choices(actor: Person) -> list[Person]:
 
 
 def partner_organisations(territory_id: int) -> list[Organisation]:
-    """Organisations that may play a role on the territory: its own, then regional and national bodies
-    (those attached to no territory), each with its people (two queries)."""
+    """Organisations that may play a role on the territory: its own, then those serving its whole region
+    and national ones, each with its people (three queries)."""
+    region = session().scalar(sa.select(Territory.region).where(Territory.id == territory_id))
+    here = sa.and_(Organisation.scope == OrganisationScope.TERRITORY, Organisation.territory_id == territory_id)
+    regional = sa.and_(Organisation.scope == OrganisationScope.REGION, Organisation.region == region)
+    national = Organisation.scope == OrganisationScope.NATIONAL
     query = (
         sa.select(Organisation)
-        .where(sa.or_(Organisation.territory_id == territory_id, Organisation.territory_id.is_(None)))
+        .where(sa.or_(here, regional, national) if region else sa.or_(here, national))
         .options(selectinload(Organisation.people))
         .order_by(Organisation.name, Organisation.id)
     )
     organisations = list(session().scalars(query))
-    return sorted(organisations, key=lambda organisation: organisation.territory_id is None)
+    return sorted(organisations, key=lambda organisation: organisation.scope is not OrganisationScope.TERRITORY)
 
 
 def task_owning_roles(definition: WorkflowDefinition) -> frozenset[str]:
@@ -323,10 +327,14 @@ def just_started(request: PlanRequest) -> Plan | None:
     return session().scalar(query)
 
 
-def add_organisation(actor: Person, territory: Territory, name: str, kind: str, email: str) -> Organisation:
+def add_organisation(
+    actor: Person, territory: Territory, name: str, kind: str, email: str, allow_similar: bool = False
+) -> Organisation:
     """Add a missing partner organisation to the plan's territory (leads and administrators).
 
-    Flushes only: the caller commits this creation on its own, before the plan exists.
+    A name like that of an organisation the territory may already use is refused (``SIMILAR_IN_DIRECTORY``,
+    its id in ``similar_id``: the page offers to choose it instead) unless ``allow_similar``. Flushes only:
+    the caller commits this creation on its own, before the plan exists.
     """
     problems: dict[str, list[str]] = {}
     if not name.strip():
@@ -337,23 +345,61 @@ def add_organisation(actor: Person, territory: Territory, name: str, kind: str, 
         collect(problems, normalise_email, email)
     if problems:
         raise ValidationError(Refusal.INVALID_INPUT, problems)
-    return create_organisation(actor, name, OrganisationKind(kind), territory.id, email.strip() or None)
+    return create_organisation(
+        actor, name, OrganisationKind(kind), territory.id, email.strip() or None, allow_similar=allow_similar
+    )
 
 
-def add_person(actor: Person, organisation: Organisation | None, name: str, email: str) -> Person:
-    """Add a missing partner contact to an organisation offered for a role (leads and administrators)."""
+@dataclass(frozen=True, slots=True)
+class PersonFound:
+    """Whom the inline person creation gives the role: someone new, or the person the address already names."""
+
+    person: Person
+    #: The address was already someone's: that person is chosen, nobody is created.
+    existing: bool
+
+
+def add_person(
+    actor: Person,
+    organisation: Organisation | None,
+    name: str,
+    email: str,
+    offered: Sequence[Organisation] = (),
+    allow_similar: bool = False,
+) -> PersonFound:
+    """Add a missing partner contact to an organisation offered for a role (leads and administrators).
+
+    An address that is already someone's names that person: when they are active and their organisation is
+    one the territory may use (``offered``), they are found, not created (the page chooses them, with their
+    organisation). Someone of the organisation with the same name is refused as a likely duplicate unless
+    ``allow_similar``.
+    """
     problems: dict[str, list[str]] = {}
+    if not email.strip():
+        problems["email"] = [N_("Give the person's email address: reminders are sent to it.")]
+    else:
+        address = collect(problems, normalise_email, email)
+        known = find_person(address) if address else None
+        if known is not None:
+            return PersonFound(_usable(known, offered), existing=True)
     if organisation is None:
         problems["organisation"] = [N_("Choose the organisation first, then add a person to it.")]
     if not name.strip():
         problems["name"] = [N_("Give the person's name.")]
-    if not email.strip():
-        problems["email"] = [N_("Give the person's email address: reminders are sent to it.")]
-    else:
-        collect(problems, normalise_email, email)
     if problems:
         raise ValidationError(Refusal.INVALID_INPUT, problems)
     assert organisation is not None
-    person = create_person_as(actor, email, PersonRole.PARTNER, name.strip(), organisation_id=organisation.id)
+    person = create_person_as(
+        actor, email, PersonRole.PARTNER, name.strip(), allow_similar=allow_similar, organisation_id=organisation.id
+    )
     session().expire(organisation, ["people"])  # the roles step, drawn next, lists the new person too
-    return person
+    return PersonFound(person, existing=False)
+
+
+def _usable(person: Person, offered: Sequence[Organisation]) -> Person:
+    """``person``, when they may play a role here; otherwise why not, under the address field."""
+    if person.is_active and person.organisation_id in {organisation.id for organisation in offered}:
+        return person
+    where = person.organisation.name if person.organisation else "—"
+    message = N_("This address belongs to %(similar)s, who cannot play a role on this territory.")
+    raise ValidationError(Refusal.INVALID_INPUT, {"email": [message]}, similar=f"{person.name} ({where})")

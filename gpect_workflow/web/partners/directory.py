@@ -18,7 +18,7 @@ from flask import (
 from flask_login import current_user
 
 from ...errors import NotFound, PermissionDenied
-from ...models import OrganisationKind
+from ...models import OrganisationKind, OrganisationScope
 from ...refusals import Refusal
 from ...services.access import can_edit_people, can_manage_directory, is_active_admin
 from ...services.paging import page_number
@@ -29,7 +29,7 @@ from ...services.partners.directory import (
     directory_people,
     list_territories,
 )
-from ...vocabulary import ORGANISATION_KINDS
+from ...vocabulary import ORGANISATION_KINDS, ORGANISATION_SCOPES
 from ..auth import signed_in
 from ..inputs import as_id
 
@@ -51,6 +51,7 @@ def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     page = render_template(
         f"gpect_workflow/partners/{template}",
         kinds=list(ORGANISATION_KINDS),
+        scopes=list(ORGANISATION_SCOPES),
         can_manage=can_manage_directory(current_user),
         can_edit_people=can_edit_people(current_user),
         can_merge=is_active_admin(current_user),
@@ -80,8 +81,16 @@ def _filters() -> tuple[DirectoryFilters, dict[str, str]]:
     territory_id = NO_TERRITORY if territory == "none" else as_id(territory)
     kind = request.args.get("kind") or ""
     chosen = OrganisationKind(kind) if kind in ORGANISATION_KINDS else None
-    args = {"q": search, "territory": territory if territory_id is not None else "", "kind": chosen or ""}
-    return DirectoryFilters(search, territory_id, chosen), {key: value for key, value in args.items() if value}
+    scope = request.args.get("scope") or ""
+    acting = OrganisationScope(scope) if scope in ORGANISATION_SCOPES else None
+    args = {
+        "q": search,
+        "territory": territory if territory_id is not None else "",
+        "kind": chosen or "",
+        "scope": acting or "",
+    }
+    filters = DirectoryFilters(search, territory_id, chosen, scope=acting)
+    return filters, {key: value for key, value in args.items() if value}
 
 
 @signed_in

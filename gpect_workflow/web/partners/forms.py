@@ -18,15 +18,16 @@ from flask_babel import gettext
 from flask_login import current_user
 
 from ...errors import NotFound, ValidationError
-from ...models import Language, OrganisationKind, Person, PersonRole
+from ...models import Language, OrganisationKind, OrganisationScope, Person, PersonRole
+from ...refusals import ADDRESS_TAKEN, Refusal
 from ...services.access import can_create_role, can_edit_people, can_manage_directory
 from ...services.partners.directory import (
     get_organisation,
     list_territories,
     organisations_of_territory,
 )
-from ...services.partners.organisations import create_organisation, update_organisation
-from ...services.partners.people import create_person_as, get_person, update_person
+from ...services.partners.organisations import create_organisation, list_regions, update_organisation
+from ...services.partners.people import create_person_as, find_person, get_person, update_person
 from ...services.unit_of_work import after_rollback
 from ...validation import TIMEZONE_MESSAGE, timezone_problem
 from ...vocabulary import ORGANISATION_KINDS
@@ -64,8 +65,8 @@ def new_organisation() -> Any:
     try:
         organisation = create_organisation(current_user, **values)
     except ValidationError as error:
-        errors = error_fields(error)
-        return after_rollback(lambda: _organisation_form(None, form, errors))
+        errors, similar = error_fields(error), _similar(error)
+        return after_rollback(lambda: _organisation_form(None, form, errors, similar))
     flash(gettext("The organisation %(name)s was added to the directory.", name=organisation.name))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation.id))
 
@@ -79,7 +80,9 @@ def edit_organisation(organisation_id: int) -> Any:
         form = {
             "name": organisation.name,
             "kind": organisation.kind.value,
+            "scope": organisation.scope.value,
             "territory_id": str(organisation.territory_id or ""),
+            "region": organisation.region or "",
             "email": organisation.email or "",
         }
         return _organisation_form(organisation, form)
@@ -89,32 +92,56 @@ def edit_organisation(organisation_id: int) -> Any:
     try:
         update_organisation(current_user, organisation_id, **values)
     except ValidationError as error:
-        errors = error_fields(error)
-        return after_rollback(lambda: _organisation_form(get_organisation(current_user, organisation_id), form, errors))
+        errors, similar = error_fields(error), _similar(error)
+        return after_rollback(
+            lambda: _organisation_form(get_organisation(current_user, organisation_id), form, errors, similar)
+        )
     flash(gettext("The organisation was saved."))
     return redirect(url_for("gpect.partners_organisation", organisation_id=organisation_id))
 
 
 def _organisation_input() -> tuple[dict[str, str], dict[str, list[str]], dict[str, Any]]:
-    """The form as typed, the errors found reading it, and the values for the service."""
-    form = {key: (request.form.get(key) or "").strip() for key in ("name", "kind", "territory_id", "email")}
+    """The form as typed, the errors found reading it, and the values for the service.
+
+    Only the place the chosen scope uses is passed on (a territory, or a region): the other select may
+    still show an earlier choice. The service checks the scope and the place.
+    """
+    fields = ("name", "kind", "scope", "territory_id", "region", "email", "confirm")
+    form = {key: (request.form.get(key) or "").strip() for key in fields}
     errors: dict[str, list[str]] = {}
     if form["kind"] not in ORGANISATION_KINDS:
         errors["kind"] = [gettext("Choose a kind of organisation from the list.")]
+    scope = form["scope"]
+    on_territory = scope in ("", OrganisationScope.TERRITORY)  # no scope: the territory's, or national without
     territory_id = as_id(form["territory_id"])
-    if form["territory_id"] and territory_id is None:
+    if on_territory and form["territory_id"] and territory_id is None:
         errors["territory_id"] = [gettext("Unknown territory.")]
     values = {
         "name": form["name"],
         "kind": OrganisationKind(form["kind"]) if "kind" not in errors else None,
-        "territory_id": territory_id,
+        "territory_id": territory_id if on_territory else None,
+        "region": (form["region"] or None) if scope == OrganisationScope.REGION else None,
         "email": form["email"] or None,
+        "allow_similar": form["confirm"] == "yes",
     }
+    if scope:
+        values["scope"] = scope
+    form.pop("confirm")
     return form, errors, values
 
 
+def _similar(error: ValidationError) -> tuple[int, str] | None:
+    """The look-alike a refusal named (its id and name), for the warning's choices."""
+    if error.refusal is not Refusal.SIMILAR_IN_DIRECTORY:
+        return None
+    return int(error.params["similar_id"]), str(error.params["similar"])
+
+
 def _organisation_form(
-    organisation: Any, form: dict[str, str], errors: dict[str, list[str]] | None = None
+    organisation: Any,
+    form: dict[str, str],
+    errors: dict[str, list[str]] | None = None,
+    similar: tuple[int, str] | None = None,
 ) -> tuple[str, int]:
     return render(
         "organisation_form.html",
@@ -122,7 +149,9 @@ def _organisation_form(
         organisation=organisation,
         form=form,
         errors=errors or {},
+        similar=similar,
         territories=list_territories(),
+        regions=list_regions(),
     )
 
 
@@ -146,11 +175,19 @@ def new_person() -> Any:
     if errors:
         return _person_form(None, form, errors)
     values.pop("is_active")
+    email = values.pop("email")
     try:
-        person = create_person_as(current_user, values.pop("email"), values.pop("role"), values.pop("name"), **values)
+        person = create_person_as(
+            current_user,
+            email,
+            values.pop("role"),
+            values.pop("name"),
+            allow_similar=request.form.get("confirm") == "yes",
+            **values,
+        )
     except ValidationError as error:
-        errors = error_fields(error)
-        return after_rollback(lambda: _person_form(None, form, errors))
+        errors, similar = error_fields(error), _similar(error) or _known_address(error, email)
+        return after_rollback(lambda: _person_form(None, form, errors, similar=similar))
     flash(gettext("%(name)s was added to the directory.", name=person.name))
     return _back_to(person)
 
@@ -223,8 +260,20 @@ def _person_input(creating: bool) -> tuple[dict[str, str], dict[str, list[str]],
     return form, errors, values
 
 
+def _known_address(error: ValidationError, email: str) -> tuple[int, str] | None:
+    """The person an address already names, when that is why it was refused: the form offers their record."""
+    if ADDRESS_TAKEN not in error.fields.get("email", []):
+        return None
+    known = find_person(email)
+    return (known.id, known.name) if known is not None else None
+
+
 def _person_form(
-    person: Person | None, form: dict[str, str], errors: dict[str, list[str]] | None = None, status: int | None = None
+    person: Person | None,
+    form: dict[str, str],
+    errors: dict[str, list[str]] | None = None,
+    status: int | None = None,
+    similar: tuple[int, str] | None = None,
 ) -> Any:
     """The person form; its organisation list shows one territory at a time (``?territory=``)."""
     chosen = _chosen_organisation(form.get("organisation_id", ""))
@@ -250,6 +299,8 @@ def _person_form(
         territories=list_territories(),
         territory=territory,
         choices=choices,
+        similar=similar,
+        similar_is_known=similar is not None and bool(errors and "email" in errors),
     )
 
 

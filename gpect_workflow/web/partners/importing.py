@@ -208,6 +208,7 @@ def _import_page(file_error: str | None = None) -> tuple[str, int]:
         column_aliases=", ".join(alias for aliases in COLUMN_ALIASES.values() for alias in aliases),
         role_choices=accepted("role", gettext),
         language_choices=accepted("language", gettext),
+        scope_choices=accepted("scope", gettext),
         required=REQUIRED_COLUMNS,
         max_megabytes=MAX_FILE_BYTES // 1_000_000,
         max_rows=MAX_ROWS,

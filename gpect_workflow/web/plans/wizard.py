@@ -33,7 +33,8 @@ from werkzeug.datastructures import MultiDict
 
 from ...definitions import WorkflowDefinition
 from ...errors import ValidationError
-from ...models import PersonRole, PlanStatus
+from ...models import Person, PersonRole, PlanStatus
+from ...refusals import Refusal
 from ...services.context import now
 from ...services.plans.starting import RoleMapping, require_plan_starter, start_plan
 from ...services.plans.wizard import (
@@ -156,7 +157,8 @@ def _confirm(values: MultiDict[str, str], _: str) -> Any:
 
 
 def _create_organisation(values: MultiDict[str, str], role_key: str) -> tuple[str, int]:
-    """Add a missing organisation to the territory; it is then chosen for the role."""
+    """Add a missing organisation to the territory; it is then chosen for the role. A name like one the
+    territory may already use comes back with a warning: choose that one, or confirm and add anyway."""
     details, definition = _details(values)
     field = _sub_form_fields("new-organisation", _role_key(definition, role_key))
     try:
@@ -166,10 +168,14 @@ def _create_organisation(values: MultiDict[str, str], role_key: str) -> tuple[st
             values.get(field("name"), ""),
             values.get(field("kind"), ""),
             values.get(field("email"), ""),
+            allow_similar=values.get(field("confirm")) == "yes",
         )
     except ValidationError as error:
         errors = _sub_form_errors("new-organisation", role_key, error_fields(error), ("name", "kind", "email"))
-        return after_rollback(lambda: roles_step(values, details, definition, errors=errors, status=422))
+        similar = _similar(error, "new-organisation", role_key)
+        return after_rollback(
+            lambda: roles_step(values, details, definition, errors=errors, status=422, similar=similar)
+        )
     values[f"role-{role_key}-organisation"] = str(organisation.id)
     values.setlist(f"role-{role_key}-people", [])
     _clear(values, field(""))
@@ -179,22 +185,92 @@ def _create_organisation(values: MultiDict[str, str], role_key: str) -> tuple[st
     return roles_step(values, details, definition, created={role_key: created})
 
 
+def _use_organisation(values: MultiDict[str, str], role_key: str) -> tuple[str, int]:
+    """Choose, for the role, the organisation the warning named instead of adding a look-alike."""
+    details, definition = _details(values)
+    field = _sub_form_fields("new-organisation", _role_key(definition, role_key))
+    offered = {organisation.id: organisation for organisation in partner_organisations(details.territory.id)}
+    organisation = offered.get(as_id(values.get(field("similar"), "")) or 0)
+    if organisation is None:
+        abort(400)
+    values[f"role-{role_key}-organisation"] = str(organisation.id)
+    values.setlist(f"role-{role_key}-people", [])
+    _clear(values, field(""))
+    chosen = gettext("%(name)s is chosen for this role: pick its people below.", name=organisation.name)
+    return roles_step(values, details, definition, created={role_key: chosen})
+
+
 def _create_person(values: MultiDict[str, str], role_key: str) -> tuple[str, int]:
-    """Add a missing person to the organisation chosen for the role; they are then chosen for it."""
+    """Add a missing person to the organisation chosen for the role; they are then chosen for it. An address
+    already in the directory chooses its person (and their organisation) instead of refusing."""
     details, definition = _details(values)
     field = _sub_form_fields("new-person", _role_key(definition, role_key))
     chosen = values.get(f"role-{role_key}-organisation", "")
-    offered = {organisation.id: organisation for organisation in partner_organisations(details.territory.id)}
-    organisation = offered.get(as_id(chosen) or 0)
+    offered = partner_organisations(details.territory.id)
+    organisation = {o.id: o for o in offered}.get(as_id(chosen) or 0)
     try:
-        person = add_person(current_user, organisation, values.get(field("name"), ""), values.get(field("email"), ""))
+        found = add_person(
+            current_user,
+            organisation,
+            values.get(field("name"), ""),
+            values.get(field("email"), ""),
+            offered,
+            allow_similar=values.get(field("confirm")) == "yes",
+        )
     except ValidationError as error:
         errors = _sub_form_errors("new-person", role_key, error_fields(error), ("organisation", "name", "email"))
-        return after_rollback(lambda: roles_step(values, details, definition, errors=errors, status=422))
-    values.setlist(f"role-{role_key}-people", [*values.getlist(f"role-{role_key}-people"), str(person.id)])
+        similar = _similar(error, "new-person", role_key)
+        return after_rollback(
+            lambda: roles_step(values, details, definition, errors=errors, status=422, similar=similar)
+        )
+    _choose_person(values, role_key, found.person)
     _clear(values, field(""))
-    created = gettext("%(name)s was added to the directory and chosen for this role.", name=person.name)
-    return roles_step(values, details, definition, created={role_key: created})
+    if found.existing:
+        message = gettext(
+            "%(name)s is already in the directory (%(organisation)s): chosen for this role.",
+            name=found.person.name,
+            organisation=found.person.organisation.name if found.person.organisation else "—",
+        )
+    else:
+        message = gettext("%(name)s was added to the directory and chosen for this role.", name=found.person.name)
+    return roles_step(values, details, definition, created={role_key: message})
+
+
+def _use_person(values: MultiDict[str, str], role_key: str) -> tuple[str, int]:
+    """Choose, for the role, the person the warning named instead of adding a look-alike."""
+    details, definition = _details(values)
+    field = _sub_form_fields("new-person", _role_key(definition, role_key))
+    people = {
+        person.id: person
+        for organisation in partner_organisations(details.territory.id)
+        for person in organisation.people
+        if person.is_active
+    }
+    person = people.get(as_id(values.get(field("similar"), "")) or 0)
+    if person is None:
+        abort(400)
+    _choose_person(values, role_key, person)
+    _clear(values, field(""))
+    return roles_step(
+        values, details, definition, created={role_key: gettext("%(name)s is chosen for this role.", name=person.name)}
+    )
+
+
+def _choose_person(values: MultiDict[str, str], role_key: str, person: Person) -> None:
+    """Check ``person`` for the role, with their organisation (the people of another one are let go)."""
+    organisation_key, people_key = f"role-{role_key}-organisation", f"role-{role_key}-people"
+    if values.get(organisation_key) != str(person.organisation_id):
+        values[organisation_key] = str(person.organisation_id)
+        values.setlist(people_key, [])
+    if str(person.id) not in values.getlist(people_key):
+        values.setlist(people_key, [*values.getlist(people_key), str(person.id)])
+
+
+def _similar(error: ValidationError, form: str, role_key: str) -> dict[str, Any]:
+    """The look-alike a refusal named, for the warning's choices: ``{"<form>.<role>": (id, name)}``."""
+    if error.refusal is not Refusal.SIMILAR_IN_DIRECTORY:
+        return {}
+    return {f"{form}.{role_key}": (error.params["similar_id"], error.params["similar"])}
 
 
 _ACTIONS = {
@@ -205,6 +281,8 @@ _ACTIONS = {
     "confirm": _confirm,
     "create-organisation": _create_organisation,
     "create-person": _create_person,
+    "use-organisation": _use_organisation,
+    "use-person": _use_person,
 }
 
 

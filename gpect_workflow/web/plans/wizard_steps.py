@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from ...definitions import WorkflowDefinition
-from ...models import PersonRole
+from ...models import OrganisationScope, PersonRole
 from ...services.partners.directory import list_territories
 from ...services.plans.opening import opening_hour
 from ...services.plans.starting import RoleMapping, waits_for_start
@@ -80,6 +80,7 @@ def roles_step(
     errors: dict[str, list[str]] | None = None,
     status: int = 200,
     created: dict[str, str] | None = None,
+    similar: dict[str, Any] | None = None,
 ) -> tuple[str, int]:
     organisations = partner_organisations(details.territory.id)
     return _page(
@@ -92,9 +93,12 @@ def roles_step(
         owners=task_owning_roles(definition),
         deciding=deciding_roles(definition),
         organisations={organisation.id: organisation for organisation in organisations},
-        local=[organisation for organisation in organisations if organisation.territory_id is not None],
-        regional=[organisation for organisation in organisations if organisation.territory_id is None],
+        local=[organisation for organisation in organisations if organisation.scope is OrganisationScope.TERRITORY],
+        regional=[
+            organisation for organisation in organisations if organisation.scope is not OrganisationScope.TERRITORY
+        ],
         created=created or {},
+        similar=similar or {},
     )
 
 

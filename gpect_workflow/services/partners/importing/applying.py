@@ -16,7 +16,16 @@ from ...access import can_create_role, can_edit_people, can_manage_directory
 from ...context import session
 from ..organisations import create_organisation
 from ..people import create_person_as, update_person
-from .checking import DirectorySnapshot, ImportPreview, OrganisationRef, PersonRef, RowPlan, TerritoryRef, plan_import
+from .checking import (
+    DirectorySnapshot,
+    ImportPreview,
+    OrganisationKey,
+    OrganisationRef,
+    PersonRef,
+    RowPlan,
+    TerritoryRef,
+    plan_import,
+)
 from .reading import CsvFile, read_csv
 from .vocabulary import name_key
 
@@ -103,7 +112,7 @@ def import_people(
 
 def apply_import(actor: Person, preview: ImportPreview) -> ImportResult:
     """Write the valid rows of ``preview`` through the partner services; the caller commits or rolls back."""
-    created: dict[tuple[str, int | None], int] = {}
+    created: dict[OrganisationKey, int] = {}
     for row in preview.valid_rows:
         try:
             organisation_id = _apply_organisation(actor, row, created)
@@ -121,13 +130,21 @@ def apply_import(actor: Person, preview: ImportPreview) -> ImportResult:
     )
 
 
-def _apply_organisation(actor: Person, row: RowPlan, created: dict[tuple[str, int | None], int]) -> int:
+def _apply_organisation(actor: Person, row: RowPlan, created: dict[OrganisationKey, int]) -> int:
     if row.organisation_id is not None:
         return row.organisation_id
     if row.organisation_key in created:
         return created[row.organisation_key]
     assert row.kind is not None, "a valid row creating an organisation has a kind"
-    organisation = create_organisation(actor, row.values["organisation"], row.kind, row.territory_id)
+    organisation = create_organisation(
+        actor,
+        row.values["organisation"],
+        row.kind,
+        row.territory_id,
+        scope=row.scope,
+        region=row.region,
+        allow_similar=True,  # matched by name and place; the preview lists every organisation it creates
+    )
     created[row.organisation_key] = organisation.id
     return organisation.id
 
@@ -135,7 +152,13 @@ def _apply_organisation(actor: Person, row: RowPlan, created: dict[tuple[str, in
 def _apply_person(actor: Person, row: RowPlan, organisation_id: int) -> None:
     if row.person_id is None:
         create_person_as(
-            actor, row.email, row.role, row.values["name"], organisation_id=organisation_id, language=row.language
+            actor,
+            row.email,
+            row.role,
+            row.values["name"],
+            allow_similar=True,  # the preview lists every person it creates; the address is their key
+            organisation_id=organisation_id,
+            language=row.language,
         )
         return
     fields = {"name": row.values["name"], "organisation": organisation_id, "language": row.language}
@@ -151,11 +174,11 @@ def _flat(error: ValidationError) -> list[str]:
 def directory_snapshot(csv_file: CsvFile) -> DirectorySnapshot:
     """The territories, and the organisations and people the file's rows may refer to (a few queries)."""
     territories = tuple(
-        TerritoryRef(row.id, row.code, row.name)
-        for row in session().execute(sa.select(Territory.id, Territory.code, Territory.name))
+        TerritoryRef(row.id, row.code, row.name, row.region)
+        for row in session().execute(sa.select(Territory.id, Territory.code, Territory.name, Territory.region))
     )
     names = sorted({row.values["organisation"] for row in csv_file.rows if row.values["organisation"]})
-    organisations: dict[tuple[str, int | None], OrganisationRef] = {}
+    organisations: dict[OrganisationKey, OrganisationRef] = {}
     for chunk in _chunks(names):
         lowered = sorted({name.lower() for name in chunk} | {name_key(name) for name in chunk})
         query = sa.select(Organisation).where(
@@ -163,7 +186,7 @@ def directory_snapshot(csv_file: CsvFile) -> DirectorySnapshot:
         )
         for found in session().scalars(query):
             ref = OrganisationRef(found.id, found.name, found.kind, found.territory_id)
-            organisations.setdefault((name_key(found.name), found.territory_id), ref)
+            organisations.setdefault((name_key(found.name), found.territory_id, found.region), ref)
     emails = sorted({email for row in csv_file.rows if (email := _stored_form(row.values["email"]))})
     people: dict[str, PersonRef] = {}
     for chunk in _chunks(emails):

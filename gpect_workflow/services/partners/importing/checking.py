@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from ....errors import ValidationError
-from ....models import Language, OrganisationKind, PersonRole
+from ....models import Language, OrganisationKind, OrganisationScope, PersonRole
 from ....validation import normalise_email
 from .reading import CsvFile, CsvRow
 from .vocabulary import MAX_NAME, choice_names, fold, name_key, wording
@@ -24,6 +24,7 @@ class TerritoryRef:
     id: int
     code: str
     name: str
+    region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +44,18 @@ class PersonRef:
     role: PersonRole
 
 
+#: An organisation as the import matches it: its ``name_key``, its territory (scope ``territory``), its region
+#: (scope ``region``); neither for a national one.
+OrganisationKey = tuple[str, int | None, str | None]
+
+
 @dataclass(frozen=True, slots=True)
 class DirectorySnapshot:
     """What the directory holds that the file's rows may refer to."""
 
     territories: tuple[TerritoryRef, ...] = ()
-    #: Organisations by (``name_key`` of the name, territory id).
-    organisations: Mapping[tuple[str, int | None], OrganisationRef] = field(default_factory=dict)
+    #: Organisations by (``name_key`` of the name, territory id, region): each scope's unique key.
+    organisations: Mapping[OrganisationKey, OrganisationRef] = field(default_factory=dict)
     #: People by address (lower-case).
     people: Mapping[str, PersonRef] = field(default_factory=dict)
 
@@ -89,6 +95,9 @@ class RowPlan:
     email: str = ""
     kind: OrganisationKind | None = None
     territory_id: int | None = None
+    #: The region a region-wide organisation serves, as the territories name it.
+    region: str | None = None
+    scope: OrganisationScope = OrganisationScope.NATIONAL
     role: PersonRole = PersonRole.PARTNER
     language: Language = Language.FR
     #: The organisation already in the directory, if any.
@@ -103,8 +112,8 @@ class RowPlan:
         return not self.problems
 
     @property
-    def organisation_key(self) -> tuple[str, int | None]:
-        return name_key(self.values["organisation"]), self.territory_id
+    def organisation_key(self) -> OrganisationKey:
+        return name_key(self.values["organisation"]), self.territory_id, self.region
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +153,7 @@ class ImportPreview:
 
 
 _KINDS = {name: OrganisationKind(code) for name, code in choice_names("kind").items()}
+_SCOPES = {name: OrganisationScope(code) for name, code in choice_names("scope").items()}
 _ROLES = {name: PersonRole(code) for name, code in choice_names("role").items()}
 _LANGUAGES = {name: Language(code) for name, code in choice_names("language").items()}
 
@@ -154,10 +164,12 @@ def plan_import(
     """Check every row and decide what it will do; rows refer to the directory or to earlier rows of the file."""
     territories = _territory_index(snapshot.territories)
     first_line_of: dict[str, int] = {}
-    new_organisations: dict[tuple[str, int | None], RowPlan] = {}
+    new_organisations: dict[OrganisationKey, RowPlan] = {}
+    regions = {fold(t.region): t.region for t in snapshot.territories if t.region}
     rows = []
     for row in csv_file.rows:
         plan = _check_row(row, territories, may_create_admins, first_line_of)
+        plan = _place_step(plan, regions)
         plan = _organisation_step(plan, snapshot, new_organisations)
         plan = _person_step(plan, snapshot, update_existing)
         if plan.is_valid and plan.actions[0].code == "organisation_create":
@@ -259,11 +271,52 @@ def _choice(
     return found
 
 
+def _place_step(plan: RowPlan, regions: Mapping[str, str]) -> RowPlan:
+    """Where the row's organisation acts: the scope named, or the one its territory or region says (neither:
+    national); a region must be one the territories lie in, and each scope takes its own place only."""
+    values, problems = plan.values, list(plan.problems)
+
+    def problem(column: str, code: str, **params: object) -> None:
+        problems.append(Problem(plan.line, column, code, params))
+
+    region = None
+    if values["region"]:
+        region = regions.get(fold(values["region"]))
+        if region is None:
+            problem("region", "unknown_region", value=values["region"])
+    territory_given = bool(values["territory"])
+    inferred = (
+        OrganisationScope.TERRITORY
+        if territory_given
+        else OrganisationScope.REGION
+        if values["region"]
+        else OrganisationScope.NATIONAL
+    )
+    scope = _choice(
+        values["scope"], _SCOPES, inferred, lambda: problem("scope", "unknown_scope", value=values["scope"])
+    )
+    if scope is OrganisationScope.TERRITORY and not territory_given:
+        problem("territory", "territory_needed")
+    if scope is not OrganisationScope.TERRITORY and territory_given:
+        problem("territory", "place_not_for_scope")
+    if scope is OrganisationScope.REGION and not values["region"]:
+        problem("region", "region_needed")
+    if scope is not OrganisationScope.REGION and values["region"]:
+        problem("region", "place_not_for_scope")
+    return _with(
+        plan,
+        problems=tuple(problems),
+        scope=scope,
+        region=region if scope is OrganisationScope.REGION else None,
+        territory_id=plan.territory_id if scope is OrganisationScope.TERRITORY else None,
+    )
+
+
 def _organisation_step(
-    plan: RowPlan, snapshot: DirectorySnapshot, new_organisations: dict[tuple[str, int | None], RowPlan]
+    plan: RowPlan, snapshot: DirectorySnapshot, new_organisations: dict[OrganisationKey, RowPlan]
 ) -> RowPlan:
     """Which organisation the row's person joins: one of the directory, one an earlier row creates, or a new one."""
-    if any(problem.column in ("organisation", "territory") for problem in plan.problems):
+    if any(problem.column in ("organisation", "scope", "territory", "region") for problem in plan.problems):
         return plan
     existing = snapshot.organisations.get(plan.organisation_key)
     if existing is not None:

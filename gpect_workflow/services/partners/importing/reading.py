@@ -92,16 +92,22 @@ def _columns(header: list[str]) -> tuple[dict[int, str], tuple[str, ...]]:
 
 #: The example's rows, kinds, roles and languages by their codes (the file names them by their labels).
 EXAMPLE_ROWS: tuple[tuple[str, ...], ...] = (
-    ("Maison de l'Emploi de l'agglomération chartraine", "employment_house", "chartres-metropole",
-     "Claire Martin", "claire.martin@mde-chartres.example.org", "lead", "fr"),
-    ("France Travail Chartres", "employment_service", "chartres-metropole",
-     "Karim Benali", "karim.benali@francetravail.example.org", "partner", "fr"),
-    ("France Travail Chartres", "", "chartres-metropole",
-     "Julie Petit", "julie.petit@francetravail.example.org", "", ""),
-    ("Région Centre-Val de Loire", "region", "",
-     "Hélène Garnier", "helene.garnier@region.example.org", "committee", "fr"),
-    ("Cosmetic Valley", "cluster", "chartres-metropole",
-     "Sarah Jones", "sarah.jones@cosmetic-valley.example.org", "partner", "en"),
+    ("Maison des Entreprises et de l'Emploi de l'agglomération chartraine", "employment_house", "territory",
+     "chartres-metropole", "", "Claire Martin", "claire.martin@mee-chartres.example.org", "lead", "fr"),
+    ("France Travail Chartres", "employment_service", "territory", "chartres-metropole", "",
+     "Nicolas Roux", "nicolas.roux@francetravail.example.org", "partner", "fr"),
+    ("Pôle de compétitivité Cosmetic Valley", "cluster", "territory", "chartres-metropole", "",
+     "Julie Perrin", "julie.perrin@cosmetic-valley.example.org", "partner", "fr"),
+    ("Laboratoires de l'Eure (entreprise d'accueil)", "company", "territory", "chartres-metropole", "",
+     "Thomas Bernard", "thomas.bernard@labo-eure.example.org", "partner", "en"),
+    ("Région Centre-Val de Loire", "region", "region", "", "Centre-Val de Loire",
+     "Hélène Garnier", "helene.garnier@region.example.org", "partner", "fr"),
+    ("Région Centre-Val de Loire", "", "", "", "Centre-Val de Loire",
+     "Marc Lefebvre", "marc.lefebvre@region.example.org", "committee", ""),
+    ("DREETS Centre-Val de Loire (ex-Direccte)", "state_service", "region", "", "Centre-Val de Loire",
+     "Sophie Renard", "sophie.renard@dreets.example.org", "committee", "fr"),
+    ("France Travail Centre-Val de Loire (Direction régionale)", "employment_service", "region", "",
+     "Centre-Val de Loire", "Karine Lemaire", "karine.lemaire@francetravail.example.org", "partner", "fr"),
 )  # fmt: skip
 
 

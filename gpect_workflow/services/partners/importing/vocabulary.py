@@ -7,15 +7,15 @@ A column or a value is recognised by its code, by the label the pages show in Fr
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 
-from ....models import Language, OrganisationKind, PersonRole
-from ....vocabulary import LANGUAGES, N_, ORGANISATION_KINDS, PERSON_ROLES, QUOTED
+from ....models import Language, OrganisationKind, OrganisationScope, PersonRole
+from ....vocabulary import LANGUAGES, N_, ORGANISATION_KINDS, ORGANISATION_SCOPES, PERSON_ROLES, QUOTED
 from ...catalogue import Translate, english, label_words
+from ..names import normalised_name
 
 #: The columns, in the order of the example file.
-COLUMNS = ("organisation", "kind", "territory", "name", "email", "role", "language")
+COLUMNS = ("organisation", "kind", "scope", "territory", "region", "name", "email", "role", "language")
 #: Columns the first line must name.
 REQUIRED_COLUMNS = ("organisation", "name", "email")
 #: Longest organisation or person name (the database's limit).
@@ -25,7 +25,9 @@ MAX_NAME = 200
 COLUMN_LABELS: dict[str, str] = {
     "organisation": N_("organisation"),
     "kind": N_("kind"),
+    "scope": N_("scope"),
     "territory": N_("territory"),
+    "region": N_("region"),
     "name": N_("name"),
     "email": N_("email"),
     "role": N_("role"),
@@ -36,7 +38,9 @@ COLUMN_LABELS: dict[str, str] = {
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {
     "organisation": ("organization", "structure", "nom de la structure", "organisation name"),
     "kind": ("nature", "type de structure", "type d organisation", "organisation kind", "categorie"),
+    "scope": ("portee", "perimetre", "where it acts"),
     "territory": ("code territoire", "territory code"),
+    "region": ("region servie", "region served"),
     "name": ("nom complet", "full name", "prenom nom", "nom prenom"),
     "email": ("e mail", "mail", "adresse email", "adresse e mail", "adresse electronique", "email address"),
     "role": ("role dans l application", "profil", "application role"),
@@ -58,6 +62,12 @@ KIND_NAMES: dict[str, tuple[str, ...]] = {
     OrganisationKind.COMPANY: ("entreprise", "société"),
     OrganisationKind.YOUTH_SERVICE: ("youth service",),
     OrganisationKind.OTHER: ("autre",),
+}
+#: Other names of the scopes, besides their codes and labels.
+SCOPE_NAMES: dict[str, tuple[str, ...]] = {
+    OrganisationScope.TERRITORY: ("territorial", "local"),
+    OrganisationScope.REGION: ("région", "régional", "regional", "region"),
+    OrganisationScope.NATIONAL: ("nationale", "France"),
 }
 #: Other names of the roles, besides their codes and labels.
 ROLE_NAMES: dict[str, tuple[str, ...]] = {
@@ -98,6 +108,13 @@ MESSAGES: dict[str, str] = {
         "Unknown territory “%(value)s”: use the code or the name of a territory listed on this page."
     ),
     "ambiguous_territory": N_("Several territories are called “%(value)s”: use the territory's code."),
+    "unknown_scope": N_("Unknown scope “%(value)s”: use one of %(accepted)s."),
+    "unknown_region": N_(
+        "No territory lies in the region “%(value)s”: use a region of the territories listed on this page."
+    ),
+    "territory_needed": N_("An organisation acting on one territory needs its territory."),
+    "region_needed": N_("A region-wide organisation needs its region."),
+    "place_not_for_scope": N_("Leave this empty: it does not fit the organisation's scope."),
     "unknown_role": N_("Unknown role “%(value)s”: use one of %(accepted)s."),
     "admin_refused": N_("Only administrators may create administrators."),
     "unknown_language": N_("Unknown language “%(value)s”: use one of %(accepted)s."),
@@ -116,10 +133,9 @@ MESSAGES: dict[str, str] = {
 
 
 def fold(text: str) -> str:
-    """``text`` for comparisons: no case, no accents, punctuation and blanks as single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    letters = "".join(char if char.isalnum() else " " for char in decomposed if not unicodedata.combining(char))
-    return " ".join(letters.split())
+    """``text`` for comparisons: no case, no accents, punctuation and blanks as single spaces (the directory's
+    one rule for names alike, ``names.normalised_name``)."""
+    return normalised_name(text)
 
 
 def name_key(name: str) -> str:
@@ -130,11 +146,17 @@ def name_key(name: str) -> str:
 #: The columns whose values are chosen from a list: the labels of the values, and their other names.
 CHOICES: dict[str, tuple[Mapping[str, str], Mapping[str, tuple[str, ...]]]] = {
     "kind": (ORGANISATION_KINDS, KIND_NAMES),
+    "scope": (ORGANISATION_SCOPES, SCOPE_NAMES),
     "role": (PERSON_ROLES, ROLE_NAMES),
     "language": (LANGUAGES, LANGUAGE_NAMES),
 }
 #: The problem codes of a value not in its list, and the column each is about.
-UNKNOWN_CODES = {"unknown_kind": "kind", "unknown_role": "role", "unknown_language": "language"}
+UNKNOWN_CODES = {
+    "unknown_kind": "kind",
+    "unknown_scope": "scope",
+    "unknown_role": "role",
+    "unknown_language": "language",
+}
 
 
 def column_names() -> dict[str, str]:
