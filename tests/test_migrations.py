@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_eighteen_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 18
-    assert HEAD == "0011"
+    assert HEAD == "0012"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -547,3 +547,34 @@ def test_0011_adds_the_one_off_task_columns_and_removes_them(migration_app: Flas
     assert not {"is_one_off", "title_fr", "title_en", "description"} & set(_columns(migration_app, "gpect_tasks"))
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
+
+
+# --- 0012: people's ids never reused -----------------------------------------------------------------------------
+
+
+def test_0012_never_gives_a_deleted_person_s_id_again(migration_app: Flask) -> None:
+    """Merging deletes the duplicate person; the next person created must not take their id, or the deleted
+    one's signed links and cookies would name them. The referent index survives the rebuild."""
+    command.upgrade(alembic_config(), "head")
+    created = "'2026-11-30 08:00:00+00:00'"
+    insert = (
+        "INSERT INTO gpect_people (email, name, role, language, timezone, reminder_mode, is_referent, is_active,"
+        " session_generation, created_dt) VALUES ('{0}@example.org', '{0}', 'partner', 'fr', 'Europe/Paris',"
+        " 'immediate', false, true, 0, " + created + ")"
+    )
+    _insert(migration_app, insert.format("first"))
+    _insert(migration_app, insert.format("duplicate"))
+    with engine(migration_app).begin() as connection:
+        deleted = connection.execute(sa.text("SELECT max(id) FROM gpect_people")).scalar_one()
+        connection.execute(sa.text("DELETE FROM gpect_people WHERE id = :id"), {"id": deleted})
+    _insert(migration_app, insert.format("newcomer"))
+    with engine(migration_app).connect() as connection:
+        newcomer = connection.execute(
+            sa.text("SELECT id FROM gpect_people WHERE email = 'newcomer@example.org'")
+        ).scalar_one()
+    assert newcomer > deleted
+    assert differences(migration_app) == []
+    indexes = {index["name"] for index in sa.inspect(engine(migration_app)).get_indexes("gpect_people")}
+    assert "uq_gpect_people_organisation_referent" in indexes
+    command.downgrade(alembic_config(), "0011")
+    command.upgrade(alembic_config(), "head")

@@ -102,6 +102,9 @@ class Person(Base):
             sqlite_where=sa.text("is_referent"),
             postgresql_where=sa.text("is_referent"),
         ),
+        # A merged person is deleted: their id must never name someone created later (SQLite would reuse
+        # the highest id left; PostgreSQL sequences never go back).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
