@@ -129,6 +129,8 @@ def empty_tables(app: Flask, dispose: bool = True) -> None:
     with db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+        if connection.dialect.name == "sqlite":  # AUTOINCREMENT tables number from 1 again, as a fresh database
+            connection.execute(sa.text("DELETE FROM sqlite_sequence"))
     if dispose:
         db.engine.dispose()
 
