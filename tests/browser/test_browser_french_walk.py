@@ -61,7 +61,7 @@ KNOWN_ENGLISH: dict[str, str] = {}
 #: of its elements with the labels, titles, alternatives and placeholders given to them, for the short
 #: messages (a button, a heading) that read as English only whole; the text of charts, and the column
 #: headers stacked tables show on a phone. Text marked as another language (the language switch's
-#: "English") is the one thing left out.
+#: "English") and codes shown as codes (``<code>region</code>``, a value files may use) are left out.
 READ_PAGE = """() => {
   const closed = [...document.querySelectorAll('details:not([open])')];
   closed.forEach((details) => { details.open = true; });
@@ -71,7 +71,9 @@ READ_PAGE = """() => {
     const marked = element.closest('[lang]');
     if (marked && marked.lang !== 'fr') continue;
     const own = element.innerText === undefined ? '' : element.innerText.trim();
-    if (own && own.length <= 60) labels.push(own);
+    const code = element.matches('code') ? element : element.querySelector(':scope > code');
+    const onlyCode = code && code.innerText.trim() === own;  // a code (`region`) is data, not an English word
+    if (own && own.length <= 60 && !onlyCode) labels.push(own);
     for (const name of ['aria-label', 'title', 'alt', 'placeholder', 'value']) {
       const value = element.getAttribute(name);
       if (value && (name !== 'value' || element.matches('input[type=submit], input[type=button]'))) {
@@ -207,9 +209,9 @@ def walk_lead_actions(reader: Reader, site: Site, index: int) -> None:
     _press(reader, 'main form[action$="/deadline"]', "task page, deadline preview")
     _press(reader, "main section.preview form", "task page, deadline moved")
     reader.visit(f"/plans/{ids['indicator_plan']}/indicators", name="indicators")
-    page.locator("form.inline-form input[name=measured_on]").first.fill("2026-11-30")
-    page.locator("form.inline-form input[name=value]").first.fill("12")
-    _press(reader, "form.inline-form", "indicators, value recorded")
+    page.locator("form.record-value input[name=measured_on]").first.fill("2026-11-30")
+    page.locator("form.record-value input[name=value]").first.fill("12")
+    _press(reader, "form.record-value", "indicators, value recorded")
     walk_the_wizard(reader, site)
     submit(reader, page.locator("button[name=action][value=confirm]"), 200, "wizard, plan created")
     _press(reader, 'form[action$="/open"]', "plan page, opened before its start date")

@@ -370,7 +370,7 @@ def walk_project_lead(a: Reader, site: Site, index: int) -> None:
     walk_the_wizard(a, site)
     a.visit("/partners", name="partners directory")
     a.visit(f"/plans/{ids['indicator_plan']}/indicators", name="indicators")
-    form = page.locator("form.inline-form").first
+    form = page.locator("form.record-value").first
     form.locator("input[name=value]").fill("beaucoup")
     submit(a, form.locator("button[type=submit]"), 422, "indicators, value with errors")
     a.visit(f"/stages/{ids['awaiting_stage']}/review", name="gate review")

@@ -28,6 +28,7 @@ from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import (
     ApiToken,
     Indicator,
+    Measurement,
     Organisation,
     OutboxMessage,
     Person,
@@ -102,6 +103,7 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "task_id": first(Task),
             "stage_id": first(PlanStage),
             "indicator_id": first(Indicator),
+            "measurement_id": first(Measurement),
             "organisation_id": first(Organisation),
             "person_id": first(Person),
             "message_id": first(OutboxMessage),
