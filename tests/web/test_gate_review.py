@@ -86,6 +86,12 @@ def test_approving_closes_the_stage_opens_the_next_and_tells_the_lead_and_assign
     assert "validée" in html and "Diagnostic partagé validé" in html and 'name="decision"' not in html
 
 
+def html_text(page: str) -> str:
+    import html
+
+    return html.unescape(page)
+
+
 def test_rework_reopens_the_chosen_tasks(client: FlaskClient, plan: Plan) -> None:
     observe = stage(plan, "observe")
     sign_in(client, committee_member(plan))
@@ -119,6 +125,8 @@ def test_the_form_offers_each_tasks_rework_date_and_keeps_the_one_typed(
     assert task(plan, "business-survey").due_date == date(2027, 3, 31)
     (moved,) = session().scalars(sa.select(Event).where(Event.plan_id == plan.id, Event.kind == "deadline_moved"))
     assert (moved.from_state, moved.to_state, moved.data) == ("2027-01-01", "2027-03-31", {"rework": True})
+    journal = html_text(client.get(f"/plans/{plan.id}").get_data(as_text=True))
+    assert "a new deadline for the rework" in journal or "nouvelle échéance pour la reprise" in journal
 
 
 @pytest.mark.parametrize(

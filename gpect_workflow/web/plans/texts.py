@@ -150,6 +150,8 @@ def _deadline_sentence(entry: JournalEntry, task: str) -> str:
             task=task,
             **dates,
         )
+    if (event.data or {}).get("rework"):
+        return gettext("Gave “%(task)s” a new deadline for the rework: %(from)s → %(to)s", task=task, **dates)
     if entry.cause_title is not None:
         return gettext(
             "Moved the deadline of “%(task)s” from %(from)s to %(to)s, following “%(cause)s”",
