@@ -43,6 +43,21 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"GPECT test database: {database_kind()}"
 
 
+#: The browser walks drive Chromium through whole pages: slow, and about the pages rather than the database.
+BROWSER_TESTS = Path(__file__).resolve().parent / "browser"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Browser tests run once: on PostgreSQL, the production database, when this suite also runs there
+    (``GPECT_TEST_POSTGRES_URL`` set, as ``make test`` and CI do); otherwise on SQLite."""
+    if database_kind() != "sqlite" or not os.environ.get("GPECT_TEST_POSTGRES_URL"):
+        return
+    once = pytest.mark.skip(reason="browser tests run once, in the PostgreSQL pass")
+    for item in items:
+        if BROWSER_TESTS in Path(str(item.path)).parents:
+            item.add_marker(once)
+
+
 def database_kind() -> str:
     """``postgres`` or ``sqlite``: which database this pass of the suite runs on."""
     kind = os.environ.get("GPECT_TEST_DATABASE", "sqlite")
