@@ -63,11 +63,15 @@ typecheck: install-dev ## mypy on the whole package (strict; the Flask edges rel
 check-imports: install-dev ## The layer contracts (engine knows nothing of Flask; arrows point down).
 	$(BIN)/lint-imports
 
+# Test processes working side by side (pytest-xdist; each has its own database), one test file each at a time.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 pytest: install-dev
-	$(BIN)/python -m pytest
+	$(PYTEST)
 	@if [ -n "$$GPECT_TEST_POSTGRES_URL" ]; then \
 		echo "== The whole suite again on PostgreSQL ($$GPECT_TEST_POSTGRES_URL)"; \
-		GPECT_TEST_DATABASE=postgres $(BIN)/python -m pytest; \
+		GPECT_TEST_DATABASE=postgres $(PYTEST); \
 	elif [ -n "$$CI" ]; then \
 		echo "== CI must run the PostgreSQL pass: set GPECT_TEST_POSTGRES_URL" >&2; exit 1; \
 	else \

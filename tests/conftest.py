@@ -7,6 +7,7 @@ Alembic migrations; every test starts from empty tables.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -67,10 +68,33 @@ def database_kind() -> str:
 
 
 def postgres_url() -> str:
+    """The PostgreSQL database of this pass; under ``pytest -n`` each worker has one of its own.
+
+    Workers run tests at the same time and every test empties the tables it used, so they cannot share a
+    database: worker ``gw1`` works in ``<database>_gw1``, created here the first time it is asked for.
+    """
     url = os.environ.get("GPECT_TEST_POSTGRES_URL")
     if not url:
         raise pytest.UsageError("GPECT_TEST_DATABASE=postgres needs GPECT_TEST_POSTGRES_URL")
-    return url
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    return _worker_database(url, worker)
+
+
+@functools.cache
+def _worker_database(url: str, worker: str) -> str:
+    base = sa.make_url(url)
+    name = f"{base.database}_{worker}"
+    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.scalar(sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name})
+            if not exists:
+                connection.exec_driver_sql(f"CREATE DATABASE {admin.dialect.identifier_preparer.quote(name)}")
+    finally:
+        admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
