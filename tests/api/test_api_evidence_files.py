@@ -14,9 +14,12 @@ from werkzeug.test import TestResponse
 
 from gpect_workflow.models import Event, EvidenceFile, Task
 from gpect_workflow.services.context import session
+from tests.api import test_api_contract
 from tests.api.test_api_contract import World, assert_error
-from tests.api.test_api_contract import world as world_fixture  # noqa: F401 - the fixture ``world``
 from tests.evidence_support import ELF, HTML, PDF, PNG, evidence_dir_fixture, stored_files  # noqa: F401
+
+#: The contract tests' plan and people, each with a token.
+world = test_api_contract.world
 
 
 def send(world: World, path: str, who: str, content: bytes, name: str) -> TestResponse:
