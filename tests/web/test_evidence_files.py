@@ -309,3 +309,18 @@ def test_a_finished_plan_s_files_are_read_only(client: FlaskClient, cast: Cast, 
         len(files()) == 1
         and session().scalar(sa.select(sa.func.count(Event.id)).where(Event.kind == "evidence_deleted")) == 0
     )
+
+
+def test_the_gate_review_costs_the_same_statements_with_one_file_or_thirty(
+    client: FlaskClient, cast: Cast, evidence_dir: Path
+) -> None:
+    survey = task(cast.plan, "employment-data")
+    stage_id = survey.stage_id
+    upload(as_(client, cast.committee), f"/stages/{stage_id}/files", PDF, "pv.pdf")
+    as_(client, cast.lead)
+    once = _task_page_statements(client, f"/stages/{stage_id}/review")
+    for number in range(29):
+        upload(client, f"/tasks/{survey.id}/files" if number % 2 else f"/stages/{stage_id}/files", CSV, f"{number}.csv")
+    listed = section(text(client.get(f"/stages/{stage_id}/review")), "gate-evidence-title")
+    assert len(listed.split("<li ")) == 31
+    assert _task_page_statements(client, f"/stages/{stage_id}/review") == once
