@@ -116,7 +116,7 @@ def _add(
         stage = session().get(PlanStage, stage_id) if task is None else None
         record(plan, "evidence_added", person, task=task, stage=stage, data=_event_data(row))
     except BaseException:
-        storage.delete(key)
+        _forget(key)  # the row was not written: its bytes go too (a failure to remove them is only logged)
         raise
     finally:
         inspected.content.close()
