@@ -135,6 +135,22 @@ def _rate_limits(value: Any) -> str | None:
     return None if ok else f"must be limits such as '10 per minute; 30 per hour', not {value!r}"
 
 
+def _storage(value: Any) -> str | None:
+    return None if value in ("local", "s3") else f"must be local or s3, not {value!r}"
+
+
+def _addressing(value: Any) -> str | None:
+    return None if value in ("auto", "path", "virtual") else f"must be auto, path or virtual, not {value!r}"
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) else f"must be text, not {value!r}"
+
+
+def _optional_text(value: Any) -> str | None:
+    return None if value is None or (isinstance(value, str) and value) else f"must be text or null, not {value!r}"
+
+
 def _sender(value: Any) -> str | None:
     ok = isinstance(value, str) and "@" in value
     return None if ok else f"must be an address such as 'GPECT <no-reply@example.org>', not {value!r}"
@@ -244,6 +260,48 @@ SETTINGS: tuple[Setting, ...] = (
         _positive_int,
         "Largest request body our pages and API accept; larger ones are refused 413 unread (CSV imports: 1 MB).",
     ),
+    Setting(
+        "EVIDENCE_MAX_BYTES",
+        20 * 1000 * 1000,
+        _positive_int,
+        "Largest evidence file accepted (20 MB); its upload requests may exceed REQUEST_MAX_BYTES by this much "
+        "plus the form's few kilobytes.",
+    ),
+    Setting(
+        "EVIDENCE_STORAGE",
+        "local",
+        _storage,
+        "Where evidence files are kept: local (a folder, EVIDENCE_DIR) or s3 (an S3-compatible bucket, "
+        "for several hosts).",
+    ),
+    Setting(
+        "EVIDENCE_DIR",
+        None,
+        _optional_text,
+        "Folder of the local evidence storage; null (the default) means evidence/ in the Flask instance folder.",
+    ),
+    Setting("EVIDENCE_S3_BUCKET", None, _optional_text, "Bucket of the s3 evidence storage (required for s3)."),
+    Setting(
+        "EVIDENCE_S3_ENDPOINT_URL",
+        None,
+        _optional_url,
+        "Address of an S3-compatible store (MinIO, Ceph, a provider's); null means AWS S3.",
+    ),
+    Setting("EVIDENCE_S3_REGION", None, _optional_text, "Region of the bucket; null means boto3's default."),
+    Setting(
+        "EVIDENCE_S3_ACCESS_KEY_ID",
+        None,
+        _optional_text,
+        "Access key of the s3 storage; null means boto3's usual chain (AWS_ACCESS_KEY_ID, an instance role...).",
+    ),
+    Setting("EVIDENCE_S3_SECRET_ACCESS_KEY", None, _optional_text, "Secret key going with EVIDENCE_S3_ACCESS_KEY_ID."),
+    Setting("EVIDENCE_S3_PREFIX", "", _text, "Prefix of the object names in the bucket, such as gpect/evidence/."),
+    Setting(
+        "EVIDENCE_S3_ADDRESSING_STYLE",
+        "auto",
+        _addressing,
+        "How the bucket is named in requests: auto, path (most self-hosted stores) or virtual.",
+    ),
     Setting("PROXY_FIX", 0, _hops, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
     Setting("MAIL_TIMEOUT_SECONDS", 30, _positive_int, "SMTP connection timeout."),
     Setting("MAIL_DEFAULT_SENDER", "GPECT Workflow <no-reply@gpect.local>", _sender, "From address of emails."),
@@ -267,6 +325,7 @@ def validate_config(config: Mapping[str, Any], *, debug: bool, testing: bool) ->
     problems = [f"{s.name}: {message}" for s in SETTINGS if (message := s.check(config.get(s.name)))]
     if not problems:
         problems.extend(_claim_problems(config))
+        problems.extend(_storage_problems(config))
     if not (debug or testing):
         problems.extend(_secret_key_problems(config.get("SECRET_KEY")))
     if problems:
@@ -285,6 +344,12 @@ def _claim_problems(config: Mapping[str, Any]) -> list[str]:
             f"OUTBOX_CLAIM_SECONDS: {claim} is shorter than {CLAIM_TIMEOUTS} × MAIL_TIMEOUT_SECONDS ({timeout}); "
             "a message being sent could outlive its claim and be sent twice"
         ]
+    return []
+
+
+def _storage_problems(config: Mapping[str, Any]) -> list[str]:
+    if config["EVIDENCE_STORAGE"] == "s3" and not config["EVIDENCE_S3_BUCKET"]:
+        return ["EVIDENCE_S3_BUCKET: is not set; the s3 evidence storage needs a bucket"]
     return []
 
 

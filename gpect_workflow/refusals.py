@@ -34,6 +34,7 @@ class Refusal(StrEnum):
     NO_SUCH_DEFINITION = "no_such_definition"
     NO_SUCH_DEFINITION_VERSION = "no_such_definition_version"
     NO_SUCH_ROLE = "no_such_role"
+    NO_SUCH_FILE = "no_such_file"
 
     # Who may do what.
     DIRECTORY_MANAGERS_ONLY = "directory_managers_only"
@@ -55,6 +56,7 @@ class Refusal(StrEnum):
     OUTBOX_FOR_ADMINISTRATORS = "outbox_for_administrators"
     ADMINISTRATORS_MERGE = "administrators_merge"
     MERGE_OWN_ACCOUNT = "merge_own_account"
+    UPLOADER_OR_LEAD_DELETES_FILES = "uploader_or_lead_deletes_files"
 
     # Changes the state of things does not allow now.
     TASK_CANNOT_GO = "task_cannot_go"
@@ -131,6 +133,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_SUCH_DEFINITION: N_("No workflow definition is registered under the key %(key)s."),
     Refusal.NO_SUCH_DEFINITION_VERSION: N_("Version %(version)s of the workflow definition %(key)s is not registered."),
     Refusal.NO_SUCH_ROLE: N_("The plan's definition has no such role."),
+    Refusal.NO_SUCH_FILE: N_("This file does not exist, or you may not see it."),
     Refusal.DIRECTORY_MANAGERS_ONLY: N_("Only project leads and administrators manage the partners directory."),
     Refusal.ADMINISTRATORS_CREATE_ADMINISTRATORS: N_("Only administrators create administrators."),
     Refusal.OWN_PREFERENCES_ONLY: N_("You may change only your own name, language, time zone and reminder mode."),
@@ -158,6 +161,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.MERGE_OWN_ACCOUNT: N_(
         "You cannot merge your own account into another: ask another administrator, or merge the other into yours."
     ),
+    Refusal.UPLOADER_OR_LEAD_DELETES_FILES: N_("Only the person who added a file or the plan lead may delete it."),
     Refusal.TASK_CANNOT_GO: N_("This task cannot go from “%(current)s” to “%(target)s”."),
     Refusal.TASK_ALREADY_IN_STATUS: N_("The task is already “%(current)s”: someone may have done it a moment ago."),
     Refusal.PLAN_ALREADY_IN_STATUS: N_("The plan is already “%(current)s”: someone may have done it a moment ago."),
@@ -282,3 +286,13 @@ REWORK_DATE_PAST = N_("Choose a date from today on: the task would be late at on
 REWORK_DATE_BEFORE_START = N_("Choose a date on or after the plan's start.")
 REWORK_DATE_NOT_REOPENED = N_("Give new dates only to the tasks reopened for rework: %(unknown)s.")
 TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")
+FILE_NEEDED = N_("Choose a file to add.")
+FILE_EMPTY = N_("The file is empty.")
+FILE_TOO_LARGE = N_("The file is too large: at most %(limit)s MB.")
+FILE_TYPE_NOT_ALLOWED = N_(
+    "This kind of file is not accepted: add a PDF, an office document, an image (PNG, JPEG, GIF, WebP), "
+    "a CSV file or plain text (UTF-8)."
+)
+FILE_NAME_NOT_ALLOWED = N_(
+    "Rename the file: its name must have at most %(limit)s characters, without / or \\ or control characters."
+)

@@ -28,6 +28,7 @@ ERROR_DESCRIPTIONS = {
     404: "Not found (or not visible to you)",
     409: "Conflict: the change is not allowed now, or someone changed the object since you read it",
     412: "Precondition failed: If-Match names an older version",
+    413: "Request too large: refused before it is read",
     422: "Invalid input: see errors",
 }
 

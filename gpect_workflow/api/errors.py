@@ -38,7 +38,7 @@ class ApiErrorSchema(Schema):
 
 
 #: Where webargs puts the messages of a request's parts; their fields are named without the part.
-_LOCATIONS = ("json", "query", "form", "headers", "view_args")
+_LOCATIONS = ("json", "query", "form", "files", "headers", "view_args")
 
 
 def http_error_response(error: HTTPException) -> tuple[Response, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..resources import static_dir, templates_dir
-from . import auth, dashboard, i18n, indicators, inputs, links, outbox, stages
+from . import auth, dashboard, evidence, i18n, indicators, inputs, links, outbox, stages
 from .accounts import calendar_feed, preferences
 from .committee import page as committee_page
 from .committee import reports
@@ -44,6 +44,7 @@ def ui_blueprint() -> Blueprint:
     reports.register(blueprint)
     indicators.register(blueprint)
     stages.register(blueprint)
+    evidence.register(blueprint)
     committee_page.register(blueprint)
     my_tasks.register(blueprint)
     partners_directory.register(blueprint)

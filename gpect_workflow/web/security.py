@@ -15,17 +15,19 @@ the standalone app is, that is every page.
 - When ``BASE_URL`` is https: ``Strict-Transport-Security``, and the session and remember-me cookies
   marked ``Secure`` (``SECURE_COOKIES`` overrides). Both cookies are ``SameSite=Lax`` and ``HttpOnly``;
   Flask-WTF keeps its CSRF token in the session, so there is no cookie of its own.
-- Request bodies above ``REQUEST_MAX_BYTES`` are refused 413 before they are read.
+- Request bodies above ``REQUEST_MAX_BYTES`` are refused 413 before they are read; views that take
+  evidence files accept ``EVIDENCE_MAX_BYTES`` and the form around it (``uploads.request_limit``).
 """
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
+from ..uploads import request_limit
 from .errors import ours
 
 #: The policy of every page of ours. ``img-src data:`` serves the icons Swagger UI's stylesheet inlines.
@@ -79,7 +81,6 @@ def init_security(app: Flask, prefix: str) -> None:
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)  # type: ignore[method-assign]
-    limit = app.config["REQUEST_MAX_BYTES"]
     hsts = f"max-age={app.config['HSTS_SECONDS']}" if https_deployment(app) else None
 
     def limit_body() -> None:
@@ -87,6 +88,7 @@ def init_security(app: Flask, prefix: str) -> None:
         the form) reads a body we refuse; a body sent without a length stops being read at the limit."""
         if not ours(prefix):
             return
+        limit = request_limit(current_app.config, current_app.view_functions.get(request.endpoint or ""))
         request.max_content_length = limit
         if request.content_length is not None and request.content_length > limit:
             abort(413)

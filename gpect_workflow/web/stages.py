@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 
 from ..errors import InvalidTransition, ValidationError
 from ..models import Decision, TaskStatus
+from ..services.evidence.files import files_of_stage
 from ..services.stages.gate_review import GateReview, gate_review
 from ..services.stages.progression import decide_gate
 from ..services.unit_of_work import after_rollback
@@ -92,10 +93,16 @@ def _decided_message(decision: Decision) -> str:
     return gettext("The plan is on hold; the lead and the partners are told by email.")
 
 
+def render_gate_review(stage_id: int, status: int = 200, **context: Any) -> tuple[str, int]:
+    """The gate review page for the current person, with ``context`` (a form sent back) and ``status``."""
+    return _page(gate_review(current_user, stage_id), status, **context)
+
+
 def _page(review: GateReview, status: int = 200, **context: Any) -> tuple[str, int]:
     page = render_template(
         "gpect_workflow/committee/gate_review.html",
         review=review,
+        evidence=files_of_stage(current_user, review.plan, review.access, review.stage),
         finished=FINISHED,
         linkify=linkify,
         indicator_title=indicator_title,

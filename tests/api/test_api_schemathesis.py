@@ -39,6 +39,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import (
     DefinitionRecord,
+    EvidenceFile,
     Indicator,
     Organisation,
     OutboxMessage,
@@ -81,12 +82,16 @@ NEGATIVE_DATA_GAPS = {"GET /api/v1/plans/{plan_id}", "GET /api/v1/plans/{plan_id
 
 
 @pytest.fixture(scope="module")
-def demo_app(shared_app: Flask) -> Iterator[tuple[Flask, dict[str, str]]]:
+def demo_app(shared_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, dict[str, str]]]:
     """The app with the demo loaded and a token for each of ``CALLERS``; tables emptied afterwards.
 
-    No app context stays pushed while requests run: each request gets its own, as in production.
+    No app context stays pushed while requests run: each request gets its own, as in production. Evidence
+    files the generated uploads add go to a folder of the run's own.
     """
     shared_app.extensions[EXTENSION_NAME].clock = FrozenClock(START)
+    saved_dir = shared_app.config["EVIDENCE_DIR"]
+    shared_app.config["EVIDENCE_DIR"] = str(tmp_path_factory.mktemp("evidence"))
+    shared_app.extensions.pop("gpect_evidence_storage", None)
     with shared_app.app_context():
         load_demo()
         admin = find_person("admin@gpect.example.org")
@@ -103,6 +108,8 @@ def demo_app(shared_app: Flask) -> Iterator[tuple[Flask, dict[str, str]]]:
     try:
         yield shared_app, tokens
     finally:
+        shared_app.config["EVIDENCE_DIR"] = saved_dir
+        shared_app.extensions.pop("gpect_evidence_storage", None)
         with shared_app.app_context():
             empty_tables(shared_app)
 
@@ -121,6 +128,8 @@ def _known_path_values(admin_id: int) -> dict[str, list[Any]]:
     return {
         "plan_id": ids(Plan),
         "task_id": ids(Task),
+        "stage_id": ids(PlanStage),
+        "file_id": ids(EvidenceFile),
         "indicator_id": ids(Indicator),
         "organisation_id": ids(Organisation),
         # Not the administrator whose token runs the tests: deactivating it would turn the rest into 401s.

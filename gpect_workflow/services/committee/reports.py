@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -32,6 +32,7 @@ from ...refusals import Refusal
 from ..access import visible_plans
 from ..context import session
 from ..definitions import definitions_of_tasks, get_definition
+from ..evidence.files import EvidenceLine, files_of_plans
 from ..indicators.measurements import indicators_of_plans
 from ..indicators.status import IndicatorStatus, latest_measurement, status_of
 from ..loading import plan_today
@@ -85,6 +86,8 @@ class PlanReview:
     indicators: list[IndicatorLine]
     decisions: list[DecisionLine]
     burnup: Burnup
+    #: The evidence files of the plan's tasks and gate reviews, oldest first.
+    files: list[EvidenceLine] = field(default_factory=list)
 
     @property
     def late_tasks(self) -> list[TaskLine]:
@@ -122,6 +125,9 @@ def plan_reviews(person: Person, plan_ids: Sequence[int]) -> list[PlanReview]:
     progress = plans_progress(plans)
     stage_progress = stages_progress(plans)
     burnups = plans_burnup(plans)
+    files = files_of_plans(
+        ids, {plan.id: get_definition(plan.definition_key, plan.definition_version) for plan in plans}
+    )
     return [
         _review(
             plan,
@@ -132,6 +138,7 @@ def plan_reviews(person: Person, plan_ids: Sequence[int]) -> list[PlanReview]:
             progress,
             stage_progress,
             burnups[plan.id],
+            files.get(plan.id, []),
         )
         for plan in plans
     ]
@@ -146,6 +153,7 @@ def _review(
     progress: dict[int, Progress],
     stage_progress: dict[int, Progress],
     burnup: Burnup,
+    files: list[EvidenceLine],
 ) -> PlanReview:
     definition = get_definition(plan.definition_key, plan.definition_version)
     today = plan_today(plan)
@@ -195,6 +203,7 @@ def _review(
             for decision in decisions
         ],
         burnup=burnup,
+        files=files,
     )
 
 

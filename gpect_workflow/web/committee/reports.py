@@ -24,6 +24,7 @@ from ...services.csv_export import CSV_CONTENT_TYPE, csv_bytes
 from ...vocabulary import N_
 from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg, indicator_title
+from ..evidence import file_size
 from ..i18n import localized
 from ..labels import label
 from ..standing import status_word, target_phrase
@@ -179,7 +180,25 @@ def review_rows(reviews: Iterable[PlanReview]) -> list[list[str]]:
                     notes=decision.minutes or "",
                 )
             )
+        rows.extend(_file_rows(plan, review))
     return rows
+
+
+def _file_rows(plan: str, review: PlanReview) -> list[list[str]]:
+    """One row per evidence file: its name, what it is attached to, its size, who added it and when."""
+    return [
+        _row(
+            plan,
+            gettext("file"),
+            stage=localized(line.stage_title) if line.stage_title else "",
+            item=line.file.display_name,
+            assignee=line.uploader or "",
+            completed=line.file.uploaded_dt.date().isoformat(),
+            value=file_size(line.file.size_bytes),
+            notes=localized(line.task_title) if line.task_title else gettext("gate review"),
+        )
+        for line in review.files
+    ]
 
 
 def _standing(line: IndicatorLine) -> str:

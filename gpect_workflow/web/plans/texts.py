@@ -95,6 +95,10 @@ def describe(entry: JournalEntry) -> str:
         )
     if kind in ("measurement_corrected", "measurement_deleted"):
         return _measurement_sentence(event.kind, event.data or {})
+    if kind in _EVIDENCE_SENTENCES:
+        name = str((event.data or {}).get("name") or "–")
+        on_task = event.task_id is not None
+        return gettext(_EVIDENCE_SENTENCES[kind][on_task], name=name, task=task, stage=stage)
     return gettext("%(kind)s: %(from)s → %(to)s", kind=kind, **{"from": before or "–", "to": after or "–"})
 
 
@@ -107,6 +111,17 @@ _STAGE_SENTENCES = {
 _MERGE_SENTENCES = {
     "organisation_merged": N_("Merged the organisation “%(source)s”, entered twice, into “%(target)s”"),
     "person_merged": N_("Merged %(source)s, entered twice, into %(target)s"),
+}
+#: A file added or deleted: on the gate review of a stage (``False``), or on a task (``True``).
+_EVIDENCE_SENTENCES = {
+    "evidence_added": {
+        False: N_("Added the file “%(name)s” to the gate review of “%(stage)s”"),
+        True: N_("Added the file “%(name)s” to “%(task)s”"),
+    },
+    "evidence_deleted": {
+        False: N_("Deleted the file “%(name)s” from the gate review of “%(stage)s”"),
+        True: N_("Deleted the file “%(name)s” from “%(task)s”"),
+    },
 }
 _PLAN_SENTENCES = {
     "on_hold": N_("Put the plan on hold"),

@@ -23,6 +23,7 @@ from ...errors import InvalidTransition, StaleObject, ValidationError
 from ...models import TaskStatus
 from ...refusals import Refusal
 from ...services.access import is_worker, require
+from ...services.evidence.files import files_of_task
 from ...services.paging import page_number
 from ...services.plans.detail import plan_of_task
 from ...services.tasks.changes import change_task_status, reassign_task, reschedule
@@ -61,9 +62,11 @@ def task_page(task_id: int) -> Any:
     return render_task(task_id)
 
 
-def render_task(task_id: int, form: FormState | None = None, status: int = 200) -> tuple[str, int]:
-    """The task page, with ``form`` sent back filled in when an action needs the person again."""
+def render_task(task_id: int, form: FormState | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
+    """The task page, with ``form`` sent back filled in when an action needs the person again (``extra``: the
+    evidence form sent back)."""
     data = load_task_page(current_user, task_id, page_number(request.args.get("journal_page")))
+    evidence = files_of_task(current_user, data.plan, data.detail.access, data.row.task)
     page = render_template(
         "gpect_workflow/tasks/show.html",
         page=data,
@@ -75,6 +78,8 @@ def render_task(task_id: int, form: FormState | None = None, status: int = 200) 
         pt=plan_texts,
         return_to="task",
         journal_url=lambda number: url_for("gpect.task_page", task_id=task_id, journal_page=number, _anchor="journal"),
+        evidence=evidence,
+        **extra,
     )
     return page, status
 
