@@ -87,8 +87,8 @@ def _act(claim: LinkClaim, person: Person, token: str) -> Any:
         reason = error.reason
         return after_rollback(lambda: _error_page(reason, person))
     except GpectError as error:
-        refused = error
-        return after_rollback(lambda: _show_with_error(claim, person, token, refused))
+        refused, status = error, 422 if isinstance(error, ValidationError) else 409
+        return after_rollback(lambda: _show_with_error(claim, person, token, refused, status))
     return render_template(
         "gpect_workflow/links/done.html",
         outcome=outcome,
