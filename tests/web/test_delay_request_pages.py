@@ -48,13 +48,13 @@ def test_the_partner_asks_from_the_task_page(client: FlaskClient, plan: Plan) ->
     data = task(plan, "employment-data")
     sign_in(client, worker(plan))
     page = text(client.get(f"/tasks/{data.id}"))
-    assert 'action="/tasks/%d/delay-requests"' % data.id in page and "Demander plus de temps au chef de projet" in page
+    assert f'action="/tasks/{data.id}/delay-requests"' in page and "Demander plus de temps au chef de projet" in page
     sent = post_form(client, f"/tasks/{data.id}/delay-requests", {"due_date": "2027-02-10", "reason": "Attente"})
     assert sent.status_code == 302 and sent.headers["Location"].endswith(f"/tasks/{data.id}#delay-requests")
     stored = session().scalar(sa.select(DelayRequest))
     assert stored is not None and stored.due_date == date(2027, 2, 10) and stored.reason == "Attente"
     again = text(client.get(f"/tasks/{data.id}"))
-    assert "Retirer ma demande" in again and 'action="/tasks/%d/delay-requests"' % data.id not in again
+    assert "Retirer ma demande" in again and f'action="/tasks/{data.id}/delay-requests"' not in again
     second = post_form(client, f"/tasks/{data.id}/delay-requests", {"due_date": "2027-02-12", "reason": "Encore"})
     assert second.status_code == 409
     assert session().scalar(sa.select(sa.func.count()).select_from(DelayRequest)) == 1
@@ -64,8 +64,8 @@ def test_the_lead_sees_previews_and_accepts(client: FlaskClient, plan: Plan, dum
     request = pending(plan)
     sign_in(client, dummy_lead)
     board = text(client.get("/"))
-    assert 'id="delay-request-row-%d"' % request.id in board and "Données en retard" in board
-    assert 'id="delay-request-row-%d"' % request.id in text(client.get(f"/plans/{plan.id}"))
+    assert f'id="delay-request-row-{request.id}"' in board and "Données en retard" in board
+    assert f'id="delay-request-row-{request.id}"' in text(client.get(f"/plans/{plan.id}"))
     page = text(client.get(f"/tasks/{request.task_id}"))
     assert "Échéances que l'acceptation changerait" in page
     assert "20/03/2027" in page and "en dépend" in page, "the preview lists the dependents shifted"
