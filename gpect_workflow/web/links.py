@@ -23,7 +23,7 @@ from ..services.accounts.password_change import reset_password
 from ..services.accounts.preferences import set_reminder_mode
 from ..services.partners.people import active_person
 from ..services.tasks.changes import change_task_status
-from ..services.tasks.delay_requests import ask_for_delay, pending_request
+from ..services.tasks.delay_requests import ask_for_delay, delay_window, pending_request
 from ..services.unit_of_work import after_commit, after_rollback
 from ..validation import check_note
 from .auth import login_from_link
@@ -188,7 +188,8 @@ def _delay_context(task: Any) -> dict[str, Any]:
     waiting = pending_request(task.id)
     if waiting is not None:
         return {"closed": refusal_text(InvalidTransition(Refusal.DELAY_ALREADY_PENDING)), "waiting": waiting}
-    return {}
+    first, last = delay_window(task.plan, task)
+    return {"delay_first": first, "delay_last": last}
 
 
 def _error_page(reason: str, person: Person | None) -> tuple[str, int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -88,6 +88,12 @@ def check_delay_date(plan: Plan, task: Task, due_date: date) -> date:
     if due_date <= task.due_date:
         raise ValidationError(Refusal.INVALID_INPUT, {"due_date": [DELAY_DATE_NOT_LATER]}, current=task.due_date)
     return due_date
+
+
+def delay_window(plan: Plan, task: Task) -> tuple[date, date]:
+    """The first and last day a delay request on ``task`` may ask for (``check_delay_date``'s rule)."""
+    first, last = due_date_window(plan)
+    return max(first, plan_today(plan), task.due_date + timedelta(days=1)), last
 
 
 def checked_reason(typed: str | None, field: str, needed: str) -> str:
@@ -299,14 +305,14 @@ def delay_panel(person: Person, plan: Plan, task: Task, access: PlanAccess) -> D
     """What the task page shows of delay requests to ``person`` (two queries, three with a preview)."""
     pending = pending_request(task.id)
     active = plan.status is PlanStatus.ACTIVE and task.status not in FINISHED_TASK_STATUSES
-    first, last = due_date_window(plan)
+    first, last = delay_window(plan, task)
     can_answer = active and pending is not None and access.can_manage and pending.requester_id != person.id
     panel = DelayPanel(
         pending=pending,
         can_ask=active and pending is None and (is_worker(person, task, access) or access.can_manage),
         can_answer=can_answer,
         can_withdraw=active and pending is not None and pending.requester_id == person.id,
-        first_day=max(first, plan_today(plan)),
+        first_day=first,
         last_day=last,
     )
     if not can_answer or pending is None:
