@@ -35,6 +35,7 @@ from ..context import now, sender, session
 from ..definitions import get_definition, task_definition
 from ..journal import record
 from ..loading import plan_today
+from ..paging import Page
 from .changes import DeadlineMove, _task_change, preview_reschedule, reschedule
 from .deadlines import check_due_date, due_date_window
 from .page import MovePreview, preview_move
@@ -322,3 +323,29 @@ def delay_panel(person: Person, plan: Plan, task: Task, access: PlanAccess) -> D
     except GpectError as refused:
         return replace(panel, preview_refusal=refused)
     return replace(panel, preview=preview)
+
+
+def plan_delay_page(
+    person: Person, plan_id: int, status: DelayStatus | None, page: int, per_page: int
+) -> Page[DelayRequest]:
+    """A page of a plan's delay requests (``status`` ones, all when ``None``), oldest first, for the API."""
+    plan = session().get(Plan, plan_id)
+    if plan is None:
+        raise NotFound(Refusal.NO_SUCH_PLAN)
+    found = plan_delay_requests(person, plan, status, per_page, (page - 1) * per_page)
+    return Page([item.request for item in found.items], page, per_page, found.total)
+
+
+def withdraw_pending_request(actor: Person, task_id: int) -> DelayRequest:
+    """Withdraw the task's pending request (the API's ``DELETE``): ``NotFound`` when none is pending."""
+    task = session().get(Task, task_id)
+    request = pending_request(task_id) if task is not None else None
+    if request is None:
+        get_task_or_hide(actor, task_id)
+        raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST)
+    return withdraw_delay_request(actor, request.id)
+
+
+def get_task_or_hide(actor: Person, task_id: int) -> None:
+    """``NotFound`` (no such task) unless ``actor`` may see the task's plan."""
+    _task_change(actor, task_id, None)
