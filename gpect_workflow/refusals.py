@@ -35,6 +35,7 @@ class Refusal(StrEnum):
     NO_SUCH_DEFINITION_VERSION = "no_such_definition_version"
     NO_SUCH_ROLE = "no_such_role"
     NO_SUCH_FILE = "no_such_file"
+    NO_SUCH_DELAY_REQUEST = "no_such_delay_request"
 
     # Who may do what.
     DIRECTORY_MANAGERS_ONLY = "directory_managers_only"
@@ -51,6 +52,9 @@ class Refusal(StrEnum):
     LEAD_OVERRIDES_DEPENDENCIES = "lead_overrides_dependencies"
     WORKERS_CHANGE_TASKS = "workers_change_tasks"
     WORKERS_ASK_FOR_TIME = "workers_ask_for_time"
+    LEAD_ANSWERS_DELAY_REQUESTS = "lead_answers_delay_requests"
+    OWN_DELAY_REQUEST = "own_delay_request"
+    REQUESTER_WITHDRAWS = "requester_withdraws"
     COMMITTEE_DECIDES = "committee_decides"
     COMMITTEE_NEEDED = "committee_needed"
     OUTBOX_FOR_ADMINISTRATORS = "outbox_for_administrators"
@@ -73,6 +77,8 @@ class Refusal(StrEnum):
     STAGE_CLOSED = "stage_closed"
     FINISHED_TASK_NOT_REASSIGNED = "finished_task_not_reassigned"
     FINISHED_TASK_NEEDS_NO_TIME = "finished_task_needs_no_time"
+    DELAY_ALREADY_PENDING = "delay_already_pending"
+    DELAY_REQUEST_ANSWERED = "delay_request_answered"
     FINISHED_TASK_KEEPS_ITS_DEADLINE = "finished_task_keeps_its_deadline"
     ONE_OFF_TASKS_IN_OPEN_STAGES = "one_off_tasks_in_open_stages"
     DEFINITION_TASKS_STAY = "definition_tasks_stay"
@@ -134,6 +140,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_SUCH_DEFINITION_VERSION: N_("Version %(version)s of the workflow definition %(key)s is not registered."),
     Refusal.NO_SUCH_ROLE: N_("The plan's definition has no such role."),
     Refusal.NO_SUCH_FILE: N_("This file does not exist, or you may not see it."),
+    Refusal.NO_SUCH_DELAY_REQUEST: N_("This delay request does not exist, or you may not see it."),
     Refusal.DIRECTORY_MANAGERS_ONLY: N_("Only project leads and administrators manage the partners directory."),
     Refusal.ADMINISTRATORS_CREATE_ADMINISTRATORS: N_("Only administrators create administrators."),
     Refusal.OWN_PREFERENCES_ONLY: N_("You may change only your own name, language, time zone and reminder mode."),
@@ -176,6 +183,13 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.STAGE_CLOSED: N_("This task's stage is no longer open: its tasks no longer change."),
     Refusal.FINISHED_TASK_NOT_REASSIGNED: N_("A finished task is not reassigned; reopen it first."),
     Refusal.FINISHED_TASK_NEEDS_NO_TIME: N_("The task is finished: no more time is needed."),
+    Refusal.DELAY_ALREADY_PENDING: N_(
+        "A delay request on this task already waits for the project lead's answer: withdraw it to ask again."
+    ),
+    Refusal.DELAY_REQUEST_ANSWERED: N_("This delay request was already answered or withdrawn."),
+    Refusal.LEAD_ANSWERS_DELAY_REQUESTS: N_("Only the plan lead may accept or refuse a delay request."),
+    Refusal.OWN_DELAY_REQUEST: N_("Someone else must answer your own delay request."),
+    Refusal.REQUESTER_WITHDRAWS: N_("Only the person who asked for the delay may withdraw the request."),
     Refusal.FINISHED_TASK_KEEPS_ITS_DEADLINE: N_("The task is finished: its deadline no longer matters."),
     Refusal.ONE_OFF_TASKS_IN_OPEN_STAGES: N_("A task is added only to a stage that is open or still to come."),
     Refusal.DEFINITION_TASKS_STAY: N_("This task comes from the plan's definition: it cannot be removed."),
@@ -267,7 +281,11 @@ REFERENT_TAKEN = N_("This organisation already has a referent.")
 ROLES_UNMAPPED = N_("Map these roles to an organisation and at least one person: %(roles)s.")
 COMMITTEE_UNMAPPED = N_("Stages of this plan end with a committee decision: choose at least one person to decide.")
 NOT_A_MEMBER_OF_THE_ROLE = N_("Choose a person who plays the task's role.")
-DELAY_RANGE = N_("Ask for 1 to 365 days.")
+DATE_NEEDED = N_("Give a date, for example 31/03/2027.")
+DELAY_DATE_NOT_LATER = N_("Choose a date after the current deadline, %(current)s.")
+DELAY_DATE_PAST = N_("Choose a date from today on.")
+DELAY_REASON_NEEDED = N_("Say why more time is needed.")
+REFUSAL_REASON_NEEDED = N_("Say why you refuse the request.")
 DUE_DATE_RANGE = N_("Choose a date from %(first)s to %(last)s.")
 REASON_NEEDED = N_("Say why in the note.")
 REWORK_NEEDS_TASKS = N_("Choose at least one task of this stage to rework.")

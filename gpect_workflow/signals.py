@@ -29,7 +29,10 @@ stage_awaiting_decision = _signals.signal("gpect-stage-awaiting-decision")
 stage_closed = _signals.signal("gpect-stage-closed")
 #: ``plan=, stage=, decision=, actor=`` — a committee decided at a gate (a ``CommitteeDecision``).
 gate_decided = _signals.signal("gpect-gate-decided")
-#: ``plan=, task=, actor=, days=, note=, event_id=`` — a partner asked the lead for more time.
-more_time_requested = _signals.signal("gpect-more-time-requested")
+#: ``plan=, task=, request=, actor=`` — a partner asked the lead to move a deadline (a ``DelayRequest``).
+delay_requested = _signals.signal("gpect-delay-requested")
+#: ``plan=, task=, request=, actor=, moved_others=`` — the lead accepted or refused a delay request
+#: (``request.status`` says; ``moved_others`` counts the dependents an acceptance moved).
+delay_answered = _signals.signal("gpect-delay-answered")
 #: ``plan=, role_key=, joining=[person ids], handed_task_ids=[task ids], actor=`` — a role was mapped again.
 role_remapped = _signals.signal("gpect-role-remapped")

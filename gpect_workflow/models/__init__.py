@@ -3,6 +3,7 @@
 from .base import Base, UTCDateTime
 from .committee import CommitteeDecision
 from .definitions import DefinitionRecord
+from .delays import DelayRequest, DelayStatus
 from .enums import (
     FINISHED_TASK_STATUSES,
     OPEN_TASK_STATUSES,
@@ -34,6 +35,8 @@ __all__ = [
     "CommitteeDecision",
     "Decision",
     "DefinitionRecord",
+    "DelayRequest",
+    "DelayStatus",
     "Event",
     "EvidenceFile",
     "Indicator",

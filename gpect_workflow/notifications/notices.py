@@ -3,7 +3,7 @@
 Stage opened (each assignee, with their tasks, deadlines and a calendar file), stage closed (lead and the
 stage's assignees), gate awaiting a decision (committee members), gate decided (lead and the stage's
 assignees), plan held, resumed, completed or cancelled (everyone on the plan), deadlines moved (each
-assignee whose tasks moved), more time requested (the lead).
+assignee whose tasks moved). Delay requests and their answers are told by ``delay_requests``.
 """
 
 from __future__ import annotations
@@ -263,28 +263,6 @@ class _Moved:
         self.title, self.old, self.new, self.open_url = title, old, new, open_url
 
 
-def on_more_time_requested(
-    sender: Any, *, plan: Plan, task: Task, actor: Person, days: int, note: str | None, event_id: int, **_: Any
-) -> None:
-    if not _active(sender):
-        return
-    stage_key = session().scalar(sa.select(PlanStage.stage_key).where(PlanStage.id == task.stage_id))
-    requester = recipients([actor.id]).get(actor.id)
-
-    def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
-        view = task_view(task, stage_key or "", plan, recipient.language)
-        return {
-            "task": view,
-            "requester_name": actor.name,
-            "requester_organisation": requester.organisation if requester else None,
-            "days": days,
-            "note": note,
-            "open_url": task_links(recipient.id, task.id)["open_url"],
-        }, []
-
-    _send("more_time_requested", f"more_time:e{event_id}", plan, {plan.lead_id}, build, task.id)
-
-
 def on_role_remapped(sender: Any, *, plan: Plan, role_key: str, joining: list[int], actor: Person, **_: Any) -> None:
     """Each person who now plays the role hears of it, with their open tasks of the role (signed links)."""
     if not _active(sender) or not joining:
@@ -328,6 +306,5 @@ _RECEIVERS = (
     (signals.gate_decided, on_gate_decided),
     (signals.plan_status_changed, on_plan_status_changed),
     (signals.deadline_moved, on_deadline_moved),
-    (signals.more_time_requested, on_more_time_requested),
     (signals.role_remapped, on_role_remapped),
 )

@@ -17,6 +17,7 @@ from .plans import changes as plan_changes
 from .plans import listing as plans_listing
 from .plans import page as plan_page
 from .plans import wizard
+from .tasks import delay_requests as delay_requests_page
 from .tasks import mine as my_tasks
 from .tasks import page as task_page
 
@@ -41,6 +42,7 @@ def ui_blueprint() -> Blueprint:
     plan_page.register(blueprint)
     plan_changes.register(blueprint)
     task_page.register(blueprint)
+    delay_requests_page.register(blueprint)
     reports.register(blueprint)
     indicators.register(blueprint)
     stages.register(blueprint)

@@ -1,6 +1,7 @@
 """The home page: what needs the signed-in person now.
 
-The stage gates awaiting their decision first (a plan waits for them), then their overdue tasks and
+The stage gates awaiting their decision first (a plan waits for them), the delay requests awaiting their
+answer (the plans they lead), then their overdue tasks and
 those due within two weeks, their plans with the current stage and progress, and the other stage gates
 waiting for a committee decision.
 """
@@ -13,6 +14,7 @@ from flask import Blueprint, current_app, render_template
 from flask_login import current_user
 
 from ..services.dashboard import dashboard as load_dashboard
+from ..services.tasks.delay_requests import pending_for_manager
 from ..services.tasks.mine import HORIZON_DAYS
 from . import lists
 from .auth import signed_in
@@ -32,4 +34,6 @@ def dashboard() -> Any:
         board=board,
         titles=lists.Titles(board.definitions),
         horizon=HORIZON_DAYS,
+        delays=pending_for_manager(current_user, limit=current_app.config["PAGE_SIZE"]),
+        delays_show_plan=True,
     )

@@ -8,29 +8,31 @@ through the same services as the rest of the product and is journaled as the lin
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from ..errors import GpectError, ValidationError
+from ..errors import GpectError, InvalidTransition, ValidationError
 from ..formats import long_date
-from ..models import Person, ReminderMode, TaskStatus
+from ..models import FINISHED_TASK_STATUSES, Person, ReminderMode, TaskStatus
 from ..notifications.links import LinkClaim, LinkError, consume, link_url, read_token
 from ..notifications.views import linked_task
+from ..refusals import DATE_NEEDED, Refusal
 from ..services.accounts.password_change import reset_password
 from ..services.accounts.preferences import set_reminder_mode
 from ..services.partners.people import active_person
-from ..services.tasks.changes import change_task_status, request_more_time
+from ..services.tasks.changes import change_task_status
+from ..services.tasks.delay_requests import ask_for_delay, delay_window, pending_request
 from ..services.unit_of_work import after_commit, after_rollback
 from ..validation import check_note
 from .auth import login_from_link
 from .i18n import force_locale, page_language
-from .inputs import as_id
 from .refusals import error_fields, refusal_text
+from .tasks.page import parse_day
 from .texts import link_texts
 
 ERROR_STATUS = {"tampered": 400, "expired": 410, "used": 409}
-MORE_TIME_CHOICES = (7, 14, 30)
 
 
 def register(blueprint: Blueprint) -> None:
@@ -65,7 +67,6 @@ def _show(claim: LinkClaim, person: Person, token: str) -> str:
         purpose=claim.purpose,
         token=token,
         person=person,
-        choices=MORE_TIME_CHOICES,
         **context,
     )
 
@@ -86,8 +87,8 @@ def _act(claim: LinkClaim, person: Person, token: str) -> Any:
         reason = error.reason
         return after_rollback(lambda: _error_page(reason, person))
     except GpectError as error:
-        refused = error
-        return after_rollback(lambda: _show_with_error(claim, person, token, refused))
+        refused, status = error, 422 if isinstance(error, ValidationError) else 409
+        return after_rollback(lambda: _show_with_error(claim, person, token, refused, status))
     return render_template(
         "gpect_workflow/links/done.html",
         outcome=outcome,
@@ -128,11 +129,18 @@ def _perform(claim: LinkClaim, person: Person) -> str:
         return "marked_done"
     if claim.purpose == "more_time":
         assert claim.task_id is not None
-        days = as_id(request.form.get("days")) or 0
-        request_more_time(person, claim.task_id, days, _note() or None)
+        ask_for_delay(person, claim.task_id, _day(request.form.get("due_date")), request.form.get("reason") or "")
         return "more_time_requested"
     set_reminder_mode(person, person.id, ReminderMode.DAILY)
     return "digest_only"
+
+
+def _day(typed: str | None) -> date:
+    """The date a delay request asks for, or ``ValidationError`` when it is not one."""
+    day = parse_day((typed or "").strip()) if "\x00" not in (typed or "") else None
+    if day is None:
+        raise ValidationError(Refusal.INVALID_INPUT, {"due_date": [DATE_NEEDED]})
+    return day
 
 
 def _note() -> str:
@@ -152,8 +160,8 @@ def _show_with_error(
             purpose=claim.purpose,
             token=token,
             person=person,
-            choices=MORE_TIME_CHOICES,
             error=message,
+            typed=request.form,
             **_task_context(claim, person),
         )
     return page, status
@@ -168,7 +176,20 @@ def _task_context(claim: LinkClaim, person: Person) -> dict[str, Any]:
     if found is not None:
         view, task, plan = found
         context.update(task=view, task_row=task, plan=plan)
+        if claim.purpose == "more_time":
+            context.update(_delay_context(task))
     return context
+
+
+def _delay_context(task: Any) -> dict[str, Any]:
+    """What the "more time" page says instead of its form: the task is finished, or a request waits."""
+    if task.status in FINISHED_TASK_STATUSES:
+        return {"closed": refusal_text(InvalidTransition(Refusal.FINISHED_TASK_NEEDS_NO_TIME))}
+    waiting = pending_request(task.id)
+    if waiting is not None:
+        return {"closed": refusal_text(InvalidTransition(Refusal.DELAY_ALREADY_PENDING)), "waiting": waiting}
+    first, last = delay_window(task.plan, task)
+    return {"delay_first": first, "delay_last": last}
 
 
 def _error_page(reason: str, person: Person | None) -> tuple[str, int]:

@@ -24,8 +24,9 @@ _TEXTS: dict[str, str] = {
     "status": N_("Status"),
     "confirm_done": N_("Confirm: the task is done"),
     "note": N_("Comment (optional)"),
-    "days": N_("Extra time requested"),
-    "days_unit": N_("days"),
+    "delay_date": N_("New deadline you ask for"),
+    "delay_reason": N_("Why you need more time"),
+    "delay_waiting_for": N_("Date asked for:"),
     "confirm_more_time": N_("Send the request to the project lead"),
     "digest_explain": N_(
         "You will receive a daily digest of your deadlines instead of one email per reminder. "

@@ -158,10 +158,13 @@ def walk_every_link(reader: Reader, site: Site, index: int) -> None:
     for purpose, task_of_link in (("more_time", task), ("digest_only", None)):
         link = site.link(purpose, person, task_of_link)
         reader.visit(link, name=f"link: {purpose}")
-        if purpose == "more_time":  # a note longer than the journal keeps: the page again, with why
-            reader.page.locator("#note").fill("Trop long. " * 200)
+        if purpose == "more_time":  # a reason longer than the journal keeps: the page again, with why
+            day = reader.page.locator("#due_date").get_attribute("min") or ""
+            reader.page.locator("#due_date").fill(day)
+            reader.page.locator("#reason").fill("Trop long. " * 200)
             submit(reader, confirm, 422, "link: more_time, with errors")
-            reader.page.locator("#note").fill("")
+            reader.page.locator("#due_date").fill(day)
+            reader.page.locator("#reason").fill("Les données arrivent la semaine prochaine.")
         submit(reader, confirm, 200, f"link: {purpose}, confirmed")
         reader.visit(link, 409, name=f"link refused: {purpose}, already used")
         too_old = PURPOSES[purpose].max_age + timedelta(days=1)

@@ -424,6 +424,8 @@ def walk_visitor(a: Reader, site: Site, index: int) -> None:
     a.visit(site.link("open_task", person, task), name="link: the task")
     a.expect_links("link: the task", *onward)
     a.visit(site.link("more_time", person, task), name="link: ask for more time")
+    page.locator("#due_date").fill(page.locator("#due_date").get_attribute("min") or "")
+    page.locator("#reason").fill("Les données arrivent la semaine prochaine.")
     submit(a, page.locator(confirm), 200, "link: more time asked")
     a.expect_links("link: more time asked", *onward)
     a.visit(site.link("digest_only", person), name="link: switch to the digest")

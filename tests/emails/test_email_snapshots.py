@@ -59,6 +59,7 @@ WORDS: dict[str, dict[str, str]] = {
         "resume_note": "La Région a confirmé son financement.",
         "shift_note": "La réunion des entreprises d'accueil est reportée au 12 janvier.",
         "request_note": "Les fichiers de France Travail nous parviennent la semaine prochaine.",
+        "refusal_reason": "Le comité se réunit le 5 janvier\u00a0: l'enquête doit être prête avant.",
     },
     "en": {
         "plan": "Cosmetics production operators 2027",
@@ -86,6 +87,7 @@ WORDS: dict[str, dict[str, str]] = {
         "resume_note": "The regional council confirmed its funding.",
         "shift_note": "The host companies' meeting is postponed to 12 January.",
         "request_note": "France Travail's files reach us next week.",
+        "refusal_reason": "The committee meets on 5 January: the survey must be ready before.",
     },
 }
 
@@ -315,29 +317,64 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
             "deadline_moved",
             common(language, shifts=[shift("task", date(2026, 12, 15), date(2026, 12, 16), "a")], note=None),
         ),
-        "more_time_requested": (
-            "more_time_requested",
+        "delay_requested": (
+            "delay_requested",
             common(
                 language,
                 recipient=lead(),
                 task=task(language, date(2026, 12, 15)),
                 requester_name="Marie Dupont",
                 requester_organisation="France Travail",
-                days=7,
-                note=words["request_note"],
-                open_url=url("open-task", "tok-open"),
+                asked_date=date(2027, 1, 12),
+                reason=words["request_note"],
+                open_url="http://gpect.test/tasks/7#delay-requests",
             ),
         ),
-        "more_time_requested-one-day": (
-            "more_time_requested",
+        "delay_requested-no-organisation": (
+            "delay_requested",
             common(
                 language,
                 recipient=lead(),
                 task=task(language, date(2026, 12, 15), description=False),
                 requester_name="Marie Dupont",
                 requester_organisation=None,
-                days=1,
+                asked_date=date(2026, 12, 16),
+                reason=words["request_note"],
+                open_url="http://gpect.test/tasks/7#delay-requests",
+            ),
+        ),
+        "delay_accepted": (
+            "delay_accepted",
+            common(
+                language,
+                task=task(language, date(2027, 1, 12)),
+                answered_by="Claire Martin",
+                old_date=date(2026, 12, 15),
+                moved_others=2,
+                note=words["shift_note"],
+                open_url=url("open-task", "tok-open"),
+            ),
+        ),
+        "delay_accepted-alone": (
+            "delay_accepted",
+            common(
+                language,
+                task=task(language, date(2027, 1, 12)),
+                answered_by="Claire Martin",
+                old_date=date(2026, 12, 15),
+                moved_others=0,
                 note=None,
+                open_url=url("open-task", "tok-open"),
+            ),
+        ),
+        "delay_refused": (
+            "delay_refused",
+            common(
+                language,
+                task=task(language, date(2026, 12, 15)),
+                answered_by="Claire Martin",
+                asked_date=date(2027, 1, 12),
+                reason=words["refusal_reason"],
                 open_url=url("open-task", "tok-open"),
             ),
         ),

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.models import Event, OutboxMessage, Person, Plan, ReminderMode, TaskStatus
+from gpect_workflow.models import Event, Language, OutboxMessage, Person, Plan, ReminderMode, TaskStatus
 from gpect_workflow.notifications.links import LinkError, link_url, make_token, read_token
 from gpect_workflow.services.context import session
 from tests.conftest import post_form
@@ -80,14 +80,33 @@ def test_tampered_and_expired_links_are_refused_with_a_clear_page(
 def test_more_time_request_reaches_the_lead(client: FlaskClient, plan: Plan, dummy_lead: Person) -> None:
     data = task(plan, "employment-data")
     url = path(link_url("more_time", data.assignee_id, data.id))  # type: ignore[arg-type]
-    assert 'name="days"' in client.get(url).get_data(as_text=True)
-    response = post_form(client, url, {"days": "14", "note": "Données publiées le 10 janvier"})
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="due_date"' in form and 'name="reason"' in form
+    response = post_form(client, url, {"due_date": "2027-01-14", "reason": "Données publiées le 10 janvier"})
     assert response.status_code == 200
     session().expire_all()
-    event = session().scalar(sa.select(Event).where(Event.kind == "more_time_requested"))
-    assert event is not None and event.data == {"days": 14} and event.to_state == "2027-01-14"
-    (notice,) = session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "more_time_requested")).all()
+    event = session().scalar(sa.select(Event).where(Event.kind == "delay_requested"))
+    assert event is not None and event.to_state == "2027-01-14" and event.note == "Données publiées le 10 janvier"
+    (notice,) = session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "delay_requested")).all()
     assert notice.recipient_email == dummy_lead.email and "10 janvier" in notice.body_text
+
+
+def test_more_time_link_on_a_finished_task_says_so_in_the_readers_language(client: FlaskClient, plan: Plan) -> None:
+    data = task(plan, "inventory-existing-studies")
+    post_form(client, path(link_url("mark_done", data.assignee_id, data.id)))  # type: ignore[arg-type]
+    url = path(link_url("more_time", data.assignee_id, data.id))  # type: ignore[arg-type]
+    page = client.get(url)
+    shown = text(page)
+    assert page.status_code == 200 and 'name="due_date"' not in shown
+    assert "La tâche est terminée\u00a0: il n'y a plus besoin de temps supplémentaire." in shown
+    person = session().get(Person, data.assignee_id)
+    assert person is not None
+    person.language = Language.EN
+    session().commit()
+    english = text(client.get(url))
+    assert "The task is finished: no more time is needed." in english and 'name="due_date"' not in english
+    refused = post_form(client, url, {"due_date": "2027-01-14", "reason": "x"})
+    assert refused.status_code == 409 and "The task is finished" in text(refused)
 
 
 def test_failed_action_keeps_the_link_usable_and_says_why(client: FlaskClient, plan: Plan) -> None:
@@ -107,10 +126,10 @@ def test_a_note_longer_than_the_journal_keeps_is_refused_and_the_link_stays_usab
 ) -> None:
     data = task(plan, "employment-data")
     url = path(link_url("more_time", data.assignee_id, data.id))  # type: ignore[arg-type]
-    refused = post_form(client, url, {"days": "14", "note": "x" * 2001})
+    refused = post_form(client, url, {"due_date": "2027-01-14", "reason": "x" * 2001})
     assert refused.status_code == 422 and "2000" in text(refused)
-    assert session().scalar(sa.select(Event).where(Event.kind == "more_time_requested")) is None
-    assert post_form(client, url, {"days": "14", "note": "x" * 2000}).status_code == 200
+    assert session().scalar(sa.select(Event).where(Event.kind == "delay_requested")) is None
+    assert post_form(client, url, {"due_date": "2027-01-14", "reason": "x" * 2000}).status_code == 200
 
 
 def test_digest_only_link_switches_the_mode(client: FlaskClient, plan: Plan) -> None:

@@ -1,10 +1,13 @@
-"""Task use cases: status changes, reassignment, deadline moves (with a preview) and the stages they move."""
+"""Task use cases: status changes, reassignment, deadline moves (with a preview) and the stages they move.
+
+Delay requests (a partner asking the lead to move a deadline) live in ``delay_requests``; an accepted one
+moves the deadline through ``reschedule`` here."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +32,7 @@ from ...models import (
     TaskDependency,
     TaskStatus,
 )
-from ...refusals import DELAY_RANGE, NOT_A_MEMBER_OF_THE_ROLE, Refusal
+from ...refusals import NOT_A_MEMBER_OF_THE_ROLE, Refusal
 from ...validation import SCHEDULE_MESSAGE, date_problem
 from ..access import PlanAccess, is_worker, plan_access, require
 from ..context import now, sender, session
@@ -143,31 +146,6 @@ def update_task(
     assert task is not None
     session().refresh(task)
     return TaskUpdate(task, move)
-
-
-def request_more_time(actor: Person, task_id: int, days: int, note: str | None = None) -> Task:
-    """A partner asks the lead for more time on a task: journaled, and the lead is told."""
-    plan, task, _, access = _task_change(actor, task_id, None)
-    require(is_worker(actor, task, access) or access.can_manage, Refusal.WORKERS_ASK_FOR_TIME)
-    if task.status in FINISHED_TASK_STATUSES:
-        raise InvalidTransition(Refusal.FINISHED_TASK_NEEDS_NO_TIME)
-    if not 1 <= days <= 365:
-        raise ValidationError(Refusal.INVALID_INPUT, {"days": [DELAY_RANGE]})
-    event = record(
-        plan,
-        "more_time_requested",
-        actor,
-        task.due_date.isoformat(),
-        (task.due_date + timedelta(days=days)).isoformat(),
-        task=task,
-        note=note,
-        data={"days": days},
-    )
-    _flush()
-    signals.more_time_requested.send(
-        sender(), plan=plan, task=task, actor=actor, days=days, note=note, event_id=event.id
-    )
-    return task
 
 
 def role_members(plan: Plan, role_key: str) -> set[int]:

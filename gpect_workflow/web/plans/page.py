@@ -24,6 +24,7 @@ from ...services.plans.detail import check_visible
 from ...services.plans.lifecycle import cancel_plan, hold_plan, resume_plan
 from ...services.plans.opening import open_plan_now, opens_at
 from ...services.plans.page import plan_page as load_plan_page
+from ...services.tasks.delay_requests import plan_delay_requests
 from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from ..auth import signed_in
@@ -64,6 +65,8 @@ def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) 
         burnup=burnup_svg(plan_burnup(data.plan), chart_id=f"burnup-{plan_id}"),
         indicator_svg=indicator_svg,
         opens_at=opens_at(data.plan),
+        delays=plan_delay_requests(current_user, data.plan) if data.detail.access.can_manage else None,
+        delays_show_plan=False,
     )
     return page, status
 

@@ -67,6 +67,9 @@ def describe(entry: JournalEntry) -> str:
         return _reassigned_sentence(entry, task)
     if kind in ("deadline_moved", "more_time_requested"):
         return _deadline_sentence(entry, task)
+    if kind in _DELAY_SENTENCES:
+        dates = {"from": _day(event.from_state), "to": _day(event.to_state)}
+        return gettext(_DELAY_SENTENCES[kind], task=task, **dates)
     if kind in _MERGE_SENTENCES:
         data = event.data or {}
         return gettext(_MERGE_SENTENCES[kind], source=data.get("from_name", "–"), target=data.get("into_name", "–"))
@@ -107,6 +110,12 @@ _STAGE_SENTENCES = {
     "stage_awaiting_decision": N_("The stage “%(stage)s” awaits the steering committee's decision"),
     "stage_closed": N_("Closed the stage “%(stage)s”"),
     "stage_reopened": N_("Reopened the stage “%(stage)s”"),
+}
+_DELAY_SENTENCES = {
+    "delay_requested": N_("Asked for the deadline of “%(task)s” to move from %(from)s to %(to)s"),
+    "delay_withdrawn": N_("Withdrew the request to move the deadline of “%(task)s” to %(from)s"),
+    "delay_accepted": N_("Accepted the request to move the deadline of “%(task)s” from %(from)s to %(to)s"),
+    "delay_refused": N_("Refused the request to move the deadline of “%(task)s” from %(from)s to %(to)s"),
 }
 _MERGE_SENTENCES = {
     "organisation_merged": N_("Merged the organisation “%(source)s”, entered twice, into “%(target)s”"),

@@ -27,6 +27,7 @@ from ...services.evidence.files import files_of_task
 from ...services.paging import page_number
 from ...services.plans.detail import plan_of_task
 from ...services.tasks.changes import change_task_status, reassign_task, reschedule
+from ...services.tasks.delay_requests import delay_panel
 from ...services.tasks.page import preview_move, stage_lines
 from ...services.tasks.page import task_page as load_task_page
 from ...services.unit_of_work import after_rollback
@@ -80,6 +81,8 @@ def render_task(task_id: int, form: FormState | None = None, status: int = 200, 
         journal_url=lambda number: url_for("gpect.task_page", task_id=task_id, journal_page=number, _anchor="journal"),
         evidence=evidence,
         **extra,
+        delay=delay_panel(current_user, data.plan, data.row.task, data.detail.access),
+        refusal_text=refusal_text,
     )
     return page, status
 
