@@ -282,3 +282,5 @@ REWORK_DATE_PAST = N_("Choose a date from today on: the task would be late at on
 REWORK_DATE_BEFORE_START = N_("Choose a date on or after the plan's start.")
 REWORK_DATE_NOT_REOPENED = N_("Give new dates only to the tasks reopened for rework: %(unknown)s.")
 TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")
+SEARCH_TOO_LONG = N_("Search for at most 200 characters.")
+UNKNOWN_SEARCH_KIND = N_("Choose plans, tasks, comments or organisations.")
