@@ -82,7 +82,31 @@ def build_world(territory: Territory, lead: Person, size: int) -> World:
         outsider=create_person("outsider@example.org", PersonRole.PARTNER, "Oscar Dehors"),
         committee=create_person("comite@example.org", PersonRole.COMMITTEE, "Camille Comité"),
     )
-    for number in range(1, size + 1):
+    add_plans(world, territory, size)
+    hidden = ensure_organisation("Organisme caché de la Région", OrganisationKind.OTHER, territory)
+    hidden_partner = create_person("cache@example.org", PersonRole.PARTNER, "Caché", organisation=hidden)
+    world.other_plan = start_plan(
+        world.other_lead,
+        PlanRequest(
+            "Plan secret compétences Région",
+            "gpect-five-levers",
+            1,
+            territory.id,
+            world.other_lead.id,
+            PLAN_START,
+            _roles("gpect-five-levers", hidden.id, [hidden_partner.id]),
+            open_now=True,
+        ),
+    )
+    session().commit()
+    return world
+
+
+def add_plans(world: World, territory: Territory, count: int) -> None:
+    """``count`` more plans of the world's lead, each with its own partner and organisation."""
+    lead = world.lead
+    first = len(world.plans) + 1
+    for number in range(first, first + count):
         organisation = ensure_organisation(f"Structure {number} de l'emploi", OrganisationKind.OTHER, territory)
         partner = create_person(
             f"partenaire{number}@example.org", PersonRole.PARTNER, f"Partenaire {number}", organisation=organisation
@@ -115,20 +139,4 @@ def build_world(territory: Territory, lead: Person, size: int) -> World:
         world.plans.append(plan)
         world.partners.append(partner)
         world.one_off_tasks.append(task)
-    hidden = ensure_organisation("Organisme caché de la Région", OrganisationKind.OTHER, territory)
-    hidden_partner = create_person("cache@example.org", PersonRole.PARTNER, "Caché", organisation=hidden)
-    world.other_plan = start_plan(
-        world.other_lead,
-        PlanRequest(
-            "Plan secret compétences Région",
-            "gpect-five-levers",
-            1,
-            territory.id,
-            world.other_lead.id,
-            PLAN_START,
-            _roles("gpect-five-levers", hidden.id, [hidden_partner.id]),
-            open_now=True,
-        ),
-    )
     session().commit()
-    return world
