@@ -13,7 +13,7 @@ from gpect_workflow.models import Organisation, OrganisationKind, Person, Person
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.organisations import ensure_organisation
 from gpect_workflow.services.plans.changes import rename_plan
-from gpect_workflow.services.search import search, search_kinds
+from gpect_workflow.services.search import search, search_kinds, sources
 from gpect_workflow.services.search.terms import MAX_QUERY_LENGTH, highlight, parse_terms
 from tests.search_support import World, build_world
 
@@ -249,3 +249,18 @@ def test_rows_made_before_the_index_are_found(world: World) -> None:
     session().execute(sa.update(Plan).where(Plan.id == world.plans[1].id).values(name="Plan écrit à la main"))
     session().commit()
     assert every_hit(world.lead, "ecrit main", "plans") == [world.plans[1].id]
+
+
+@pytest.mark.parametrize("source", ["plans", "tasks", "organisations"])
+def test_postgresql_finds_words_through_the_gin_indexes(world: World, source: str) -> None:
+    """The query's expression is the very one migration 0017 indexed (with sequential scans off, the plan
+    names the index: it would not if the expressions differed by a cast or a bound constant)."""
+    connection = session().connection()
+    if connection.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's indexes")
+    (found,) = [s for s in sources() if s.kind == source]
+    query = found.matching(world.admin, parse_terms("région"), "postgresql")
+    connection.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    compiled = str(query.compile(connection, compile_kwargs={"literal_binds": True}))
+    plan = "\n".join(connection.execute(sa.text("EXPLAIN " + compiled.replace("%", "%%"))).scalars())
+    assert f"gpect_search_{source}" in plan
