@@ -243,9 +243,9 @@ def test_deleted_rows_are_no_longer_found(world: World) -> None:
     assert task.id not in every_hit(world.lead, "réunion", "tasks")
 
 
-def test_rows_made_before_the_index_are_found(world: World) -> None:
-    """Migration 0017 fills the indexes from the rows already there: here, rows of every test are made after
-    it, so this checks the same through a rebuild-free path — a plan row written by plain SQL."""
+def test_rows_changed_outside_the_app_are_found_by_their_new_words(world: World) -> None:
+    """A name changed by plain SQL, not through the app, is found by its new words: the database keeps the
+    index in step (triggers on SQLite, an expression index on PostgreSQL)."""
     session().execute(sa.update(Plan).where(Plan.id == world.plans[1].id).values(name="Plan écrit à la main"))
     session().commit()
     assert every_hit(world.lead, "ecrit main", "plans") == [world.plans[1].id]
