@@ -314,3 +314,5 @@ FILE_TYPE_NOT_ALLOWED = N_(
 FILE_NAME_NOT_ALLOWED = N_(
     "Rename the file: its name must have at most %(limit)s characters, without / or \\ or control characters."
 )
+SEARCH_TOO_LONG = N_("Search for at most 200 characters.")
+UNKNOWN_SEARCH_KIND = N_("Choose plans, tasks, comments or organisations.")

@@ -17,6 +17,7 @@ from flask import current_app
 from gpect_workflow.migration_config import VERSION_TABLE
 from gpect_workflow.models import Base
 from gpect_workflow.models.base import TABLE_PREFIX
+from gpect_workflow.services.search.engines import SEARCH_PREFIX
 from gpect_workflow.state import EXTENSION_NAME
 
 config = context.config
@@ -26,6 +27,8 @@ if config.config_file_name is not None and not logging.getLogger().handlers:
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Only GPECT tables are compared: a host's tables are none of our business."""
+    if (name or "").startswith(SEARCH_PREFIX):
+        return False  # search's FTS5 tables and expression indexes, made by hand in migration 0017
     return type_ != "table" or (name or "").startswith(TABLE_PREFIX)
 
 

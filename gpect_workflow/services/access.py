@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from ..definitions import WorkflowDefinition
 from ..errors import NotFound, PermissionDenied
-from ..models import Person, PersonRole, Plan, RoleAssignment, RoleAssignmentMember, Task
+from ..models import Organisation, Person, PersonRole, Plan, RoleAssignment, RoleAssignmentMember, Task
 from ..refusals import Refusal
 from .context import session
 
@@ -108,6 +108,18 @@ def visible_people(query: sa.Select[*Columns], actor: Person) -> sa.Select[*Colu
     )
     leads = sa.select(Plan.lead_id).where(Plan.id.in_(visible_plans(actor)))
     return query.where(sa.or_(Person.id == actor.id, Person.id.in_(shared), Person.id.in_(leads)))
+
+
+def visible_organisations(query: sa.Select[*Columns], actor: Person) -> sa.Select[*Columns]:
+    """``query`` on ``Organisation`` narrowed to the organisations ``actor`` may find by search: every one for
+    those who see the whole directory's people (leads, committees, administrators); for a partner, their own
+    organisation and those mapped to a role of the plans they see, as ``visible_people`` keeps them to the
+    people of their plans."""
+    if actor.role is not PersonRole.PARTNER:
+        return query
+    mapped = sa.select(RoleAssignment.organisation_id).where(RoleAssignment.plan_id.in_(visible_plans(actor)))
+    own = Organisation.id == actor.organisation_id if actor.organisation_id is not None else sa.false()
+    return query.where(sa.or_(own, Organisation.id.in_(mapped)))
 
 
 def can_manage_directory(actor: Person) -> bool:

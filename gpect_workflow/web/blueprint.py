@@ -6,6 +6,7 @@ from flask import Blueprint
 
 from ..resources import static_dir, templates_dir
 from . import auth, dashboard, evidence, i18n, indicators, inputs, links, outbox, stages
+from . import search as search_page
 from .accounts import calendar_feed, preferences
 from .committee import page as committee_page
 from .committee import reports
@@ -55,4 +56,5 @@ def ui_blueprint() -> Blueprint:
     partners_merging.register(blueprint)
     outbox.register(blueprint)
     calendar_feed.register(blueprint)
+    search_page.register(blueprint)
     return blueprint
