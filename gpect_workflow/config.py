@@ -245,6 +245,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Largest request body our pages and API accept; larger ones are refused 413 unread (CSV imports: 1 MB).",
     ),
     Setting("PROXY_FIX", 0, _hops, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
+    Setting(
+        "SQLITE_BUSY_TIMEOUT_MS",
+        10_000,
+        _positive_int,
+        "SQLite only: milliseconds a write waits for another one to finish (SQLite has one writer at a time) "
+        "before failing with 'database is locked'.",
+    ),
     Setting("MAIL_TIMEOUT_SECONDS", 30, _positive_int, "SMTP connection timeout."),
     Setting("MAIL_DEFAULT_SENDER", "GPECT Workflow <no-reply@gpect.local>", _sender, "From address of emails."),
 )
