@@ -129,7 +129,7 @@ def _configure_sqlite(app: Flask, db: SQLAlchemy) -> None:
     writer at a time: ``busy_timeout`` makes a second one (a request while the scheduler commits) wait up to
     ``SQLITE_BUSY_TIMEOUT_MS`` for its turn instead of failing at once with "database is locked".
     """
-    settings = sqlite_connection_settings(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    settings = _sqlite_connection_settings(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     with app.app_context():
         engines = list(db.engines.values())
     for engine in engines:
@@ -142,7 +142,7 @@ def _configure_sqlite(app: Flask, db: SQLAlchemy) -> None:
 _sqlite_engines: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
-def sqlite_connection_settings(busy_timeout_ms: int) -> Any:
+def _sqlite_connection_settings(busy_timeout_ms: int) -> Any:
     """The ``connect`` listener that sets up each new SQLite connection (see ``_configure_sqlite``).
 
     An in-memory database (``sqlite://``, ``:memory:``, ``mode=memory``; its ``main`` file name is empty)
