@@ -303,6 +303,13 @@ SETTINGS: tuple[Setting, ...] = (
         "How the bucket is named in requests: auto, path (most self-hosted stores) or virtual.",
     ),
     Setting("PROXY_FIX", 0, _hops, "Reverse proxies in front of the app whose X-Forwarded-* headers are trusted."),
+    Setting(
+        "SQLITE_BUSY_TIMEOUT_MS",
+        10_000,
+        _positive_int,
+        "SQLite only: milliseconds a write waits for another one to finish (SQLite has one writer at a time) "
+        "before failing with 'database is locked'.",
+    ),
     Setting("MAIL_TIMEOUT_SECONDS", 30, _positive_int, "SMTP connection timeout."),
     Setting("MAIL_DEFAULT_SENDER", "GPECT Workflow <no-reply@gpect.local>", _sender, "From address of emails."),
 )

@@ -8,6 +8,7 @@ values win. A host passes its own Flask-SQLAlchemy object with ``db=``; otherwis
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import sqlalchemy as sa
@@ -118,29 +119,52 @@ def _connect_notices() -> None:
 
 
 def _configure_sqlite(app: Flask, db: SQLAlchemy) -> None:
-    """Set up every SQLite connection: foreign-key checks, write-ahead log, and syncing at checkpoints.
+    """Set up every SQLite connection: foreign-key checks, write-ahead log, syncing at checkpoints, and a
+    wait when another process writes.
 
     SQLite leaves foreign keys off unless each connection asks: without them it accepts rows pointing
     nowhere and ignores ``ON DELETE`` rules, so the embedded default would accept data PostgreSQL refuses.
     The write-ahead log lets pages read while the scheduler writes, and with ``synchronous=NORMAL`` a commit
     costs no disk flush: the sender records each message's fate as the SMTP server accepts it (a commit per
     message), which with the default rollback journal would cost a flush, about 1 ms, per email. A commit
-    survives a crash of the process (``kill -9``); only a power cut may lose the last commits.
+    survives a crash of the process (``kill -9``); only a power cut may lose the last commits. SQLite lets one
+    writer at a time: ``busy_timeout`` makes a second one (a request while the scheduler commits) wait up to
+    ``SQLITE_BUSY_TIMEOUT_MS`` for its turn instead of failing at once with "database is locked".
     """
+    settings = _sqlite_connection_settings(app.config["SQLITE_BUSY_TIMEOUT_MS"])
     with app.app_context():
         engines = list(db.engines.values())
     for engine in engines:
-        if engine.dialect.name == "sqlite" and not sa.event.contains(engine, "connect", _sqlite_connection_settings):
-            sa.event.listen(engine, "connect", _sqlite_connection_settings)
+        if engine.dialect.name == "sqlite" and engine not in _sqlite_engines:
+            sa.event.listen(engine, "connect", settings)
+            _sqlite_engines.add(engine)
 
 
-def _sqlite_connection_settings(dbapi_connection: Any, connection_record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-    cursor.close()
+#: The SQLite engines already set up, so that an engine shared by two apps gets its listener once.
+_sqlite_engines: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+def _sqlite_connection_settings(busy_timeout_ms: int) -> Any:
+    """The ``connect`` listener that sets up each new SQLite connection (see ``_configure_sqlite``).
+
+    An in-memory database (``sqlite://``, ``:memory:``, ``mode=memory``; its ``main`` file name is empty)
+    gets only foreign keys and the busy timeout: it has no file to keep a write-ahead log or to sync, so
+    SQLite would answer ``journal_mode=memory`` whatever is asked, and ``synchronous`` changes nothing.
+    """
+
+    def settings(dbapi_connection: Any, connection_record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+            files = {row[1]: row[2] for row in cursor.execute("PRAGMA database_list")}
+            if files.get("main"):
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return settings
 
 
 def _http_errors(prefix: str) -> Any:

@@ -13,6 +13,7 @@ from typing import Any
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import Connection
 
 from gpect_workflow.migration_config import VERSION_TABLE
 from gpect_workflow.models import Base
@@ -35,20 +36,45 @@ def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
 def run_migrations() -> None:
     engine = current_app.extensions[EXTENSION_NAME].db.engine
     with engine.connect() as connection:
-        if connection.dialect.name == "sqlite":
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
             # Batch migrations rebuild tables; SQLite's foreign-key checks must be off meanwhile.
-            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
-            connection.commit()
-        context.configure(
-            connection=connection,
-            target_metadata=Base.metadata,
-            version_table=VERSION_TABLE,
-            include_name=include_name,
-            render_as_batch=True,
-            compare_type=True,
-        )
-        with context.begin_transaction():
-            context.run_migrations()
+            _foreign_keys(connection, on=False)
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=Base.metadata,
+                version_table=VERSION_TABLE,
+                include_name=include_name,
+                render_as_batch=True,
+                compare_type=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            if sqlite:
+                _restore_foreign_keys(connection)
+
+
+def _foreign_keys(connection: Connection, *, on: bool) -> None:
+    """Set SQLite's ``foreign_keys`` pragma; it only takes effect outside a transaction, hence the commit."""
+    connection.commit()
+    connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+    connection.commit()
+
+
+def _restore_foreign_keys(connection: Connection) -> None:
+    """Foreign keys back on before the connection returns to the pool: the app's next request may get this very
+    connection, and the ``connect`` settings of ``extension.py`` only run on new connections. A connection
+    that cannot be restored (a migration failed mid-transaction, say) is discarded instead of pooled."""
+    try:
+        connection.rollback()
+        _foreign_keys(connection, on=True)
+        restored = connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    except Exception:
+        restored = False
+    if not restored:
+        connection.invalidate()
 
 
 if context.is_offline_mode():

@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 20
-    assert HEAD == "0017"
+    assert HEAD == "0019"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -582,3 +582,33 @@ def test_0012_never_gives_a_deleted_person_s_id_again(migration_app: Flask) -> N
     assert "uq_gpect_people_organisation_referent" in indexes
     command.downgrade(alembic_config(), "0011")
     command.upgrade(alembic_config(), "head")
+
+
+# --- 0019: indexes for the hot filters ---------------------------------------------------------------------------
+
+
+HOT_INDEXES = {
+    "ix_gpect_plans_created": ("gpect_plans", ["created_dt", "id"]),
+    "ix_gpect_plan_stages_status_plan": ("gpect_plan_stages", ["status", "plan_id"]),
+    "ix_gpect_plan_stages_working": ("gpect_plan_stages", ["status", "id", "stage_key"]),
+    "ix_gpect_plan_stages_working_end": ("gpect_plan_stages", ["planned_end_date"]),
+}
+
+
+def _indexes(app: Flask, table: str) -> dict[str, list[str]]:
+    return {index["name"]: index["column_names"] for index in sa.inspect(engine(app)).get_indexes(table)}
+
+
+def test_0019_indexes_plans_by_creation_and_stages_by_status(migration_app: Flask) -> None:
+    """Up to 0019 plans are indexed newest-first and stages by status, the working ones also by id and by
+    planned end (the models say the same); back down they go, and up again."""
+    command.upgrade(alembic_config(), "head")
+    for name, (table, columns) in HOT_INDEXES.items():
+        assert _indexes(migration_app, table).get(name) == columns, name
+    assert differences(migration_app) == []
+    command.downgrade(alembic_config(), "0012")
+    for name, (table, _) in HOT_INDEXES.items():
+        assert name not in _indexes(migration_app, table)
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []

@@ -16,6 +16,9 @@ from .partners import Organisation, Person, Territory
 if TYPE_CHECKING:
     from .tasks import Task
 
+#: The stages where work goes on: open, or waiting for the committee's decision at their gate.
+_WORKING = f"status IN ('{StageStatus.OPEN.value}', '{StageStatus.AWAITING_DECISION.value}')"
+
 
 class Plan(Base):
     """An instance of a definition version on a territory, led by one person."""
@@ -28,6 +31,8 @@ class Plan(Base):
             name="fk_gpect_plans_definition_gpect_definitions",
         ),
         sa.Index("ix_gpect_plans_definition", "definition_key", "definition_version"),
+        # The plans list and the dashboard show plans newest first, a page at a time.
+        sa.Index("ix_gpect_plans_created", "created_dt", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -105,7 +110,30 @@ class PlanStage(Base):
     """One stage (lever) of a plan: its planned window, its state and how it was left."""
 
     __tablename__ = "gpect_plan_stages"
-    __table_args__ = (sa.UniqueConstraint("plan_id", "stage_key"), sa.UniqueConstraint("plan_id", "position"))
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "stage_key"),
+        sa.UniqueConstraint("plan_id", "position"),
+        # The scheduler pass, the committee pages and the dashboard look up the open stages and the gates
+        # awaiting a decision among every stage ever run.
+        sa.Index("ix_gpect_plan_stages_status_plan", "status", "plan_id"),
+        # Open tasks are joined to their working stage (reminders, digests, lateness): this small index
+        # answers the join alone, without reading the stages' rows.
+        sa.Index(
+            "ix_gpect_plan_stages_working",
+            "status",
+            "id",
+            "stage_key",
+            sqlite_where=sa.text(_WORKING),
+            postgresql_where=sa.text(_WORKING),
+        ),
+        # Committee health: the working stages past their planned end.
+        sa.Index(
+            "ix_gpect_plan_stages_working_end",
+            "planned_end_date",
+            sqlite_where=sa.text(_WORKING),
+            postgresql_where=sa.text(_WORKING),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Plan the stage belongs to.

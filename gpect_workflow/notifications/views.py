@@ -64,15 +64,40 @@ class PersonRhythm:
     timezone: str
     #: How administrators find the person when their time zone cannot be used.
     email: str
+    #: What an email to them needs (``recipient()``): a digest is written from this read alone.
+    name: str
+    language: str
+    organisation: str | None
+
+    def recipient(self) -> Recipient:
+        return Recipient(
+            self.id, self.name, self.email, self.language, self.timezone, self.organisation, self.reminder_mode
+        )
 
 
 def active_rhythms() -> list[PersonRhythm]:
     """Every active person's reminder mode and time zone, read once per transaction: a scheduler pass
-    shares it between the reminders (the time zones in use) and the digests (who takes one)."""
+    shares it between the reminders (the time zones in use) and the digests (who takes one, and what their
+    email needs, so a digest costs no read of its recipients)."""
     memo = transaction_memo("active_rhythms")
     if "people" not in memo:
-        query = sa.select(Person.id, Person.reminder_mode, Person.timezone, Person.email).where(Person.is_active)
-        memo["people"] = [PersonRhythm(*row) for row in session().execute(query)]
+        query = (
+            sa.select(
+                Person.id,
+                Person.reminder_mode,
+                Person.timezone,
+                Person.email,
+                Person.name,
+                Person.language,
+                Organisation.name,
+            )
+            .outerjoin(Organisation, Organisation.id == Person.organisation_id)
+            .where(Person.is_active)
+        )
+        memo["people"] = [
+            PersonRhythm(id_, mode, zone, email, name, language.value, organisation)
+            for id_, mode, zone, email, name, language, organisation in session().execute(query)
+        ]
     return list(memo["people"])
 
 
