@@ -16,6 +16,7 @@ from ..services.dashboard import dashboard as load_dashboard
 from ..services.tasks.mine import HORIZON_DAYS
 from . import lists
 from .auth import signed_in
+from .labels import translated
 
 
 def register(blueprint: Blueprint) -> None:
@@ -32,4 +33,5 @@ def dashboard() -> Any:
         board=board,
         titles=lists.Titles(board.definitions),
         horizon=HORIZON_DAYS,
+        status_labels=translated("task_status"),
     )
