@@ -152,7 +152,8 @@ def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: 
     default; a page past a list's end shows its last page).
 
     A fixed number of statements: the zones of my plans, the three open lists counted at once, one window
-    of each list, the count of finished tasks, and the prerequisites of the rows shown."""
+    of each list (read even when empty, so the count does not depend on the data), the count of finished
+    tasks and their window, and the prerequisites of the rows shown."""
     asked = pages or {}
     found_open = _open_query(person)
     if found_open is None:
@@ -163,8 +164,7 @@ def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: 
     for value, name in enumerate(OPEN_URGENCIES):
         total = counts.get(value, 0)
         page = within(asked.get(name, 1), total, per_page)
-        rows = _rows(open_query.where(urgency == value), page, per_page) if total else []
-        lists[name] = Page(rows, page, per_page, total)
+        lists[name] = Page(_rows(open_query.where(urgency == value), page, per_page), page, per_page, total)
     shown = [item for name in OPEN_URGENCIES for item in lists[name].items]
     waiting = _unfinished_prerequisites([item.task.id for item in shown])
     for name in OPEN_URGENCIES:
@@ -191,8 +191,7 @@ def urgent_work(person: Person, limit: int) -> tuple[Page[WorkItem], Page[WorkIt
     found = []
     for value in (0, 1):
         total = counts.get(value, 0)
-        rows = _rows(open_query.where(urgency == value), 1, limit) if total else []
-        found.append(Page(rows, 1, limit, total))
+        found.append(Page(_rows(open_query.where(urgency == value), 1, limit), 1, limit, total))
     return found[0], found[1]
 
 
@@ -255,8 +254,6 @@ def _finished_page(person: Person, page: int, per_page: int) -> Page[WorkItem]:
     query = _work_query(person).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= since)
     total = count_rows(query.with_only_columns(Task.id, maintain_column_froms=True))
     page = within(page, total, per_page)
-    if not total:
-        return Page([], page, per_page, 0)
     ordered = _window(query.order_by(Task.completed_dt.desc(), Task.id.desc()), page, per_page)
     items = [WorkItem(task, plan, stage_key, plan_today(plan)) for task, plan, stage_key in session().execute(ordered)]
     return Page(items, page, per_page, total)
@@ -268,8 +265,6 @@ def _window(query: Work, page: int, per_page: int) -> Work:
 
 
 def _unfinished_prerequisites(task_ids: Sequence[int]) -> dict[int, int]:
-    if not task_ids:
-        return {}
     prerequisite = aliased(Task)
     query = (
         sa.select(TaskDependency.task_id, sa.func.count())
