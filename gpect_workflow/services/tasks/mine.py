@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -42,7 +42,7 @@ from ..access import is_active_admin, visible_plans
 from ..context import now, session
 from ..definitions import Definitions, definitions_for
 from ..loading import plan_today
-from ..paging import Page, count_rows, within
+from ..paging import Page, within
 from ..zones import zone_or_default
 
 #: "Due soon" means within this many days, in the plan's time zone.
@@ -151,27 +151,29 @@ def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: 
     one click), and those finished in the last days; ``pages`` gives the page of each list (the first by
     default; a page past a list's end shows its last page).
 
-    A fixed number of statements: the zones of my plans, the three open lists counted at once, one window
-    of each list (read even when empty, so the count does not depend on the data), the count of finished
-    tasks and their window, and the prerequisites of the rows shown."""
+    A fixed number of statements whatever the data: the zones of my plans, the three open lists (counted and
+    windowed in one statement, ``_pages``), the finished ones (one more), and the prerequisites of the rows
+    shown."""
     asked = pages or {}
+    finished_query = _finished_query(person)
+    finished = _pages(finished_query, sa.literal(0), {0: asked.get(Urgency.FINISHED, 1)}, per_page, _LATEST_FIRST)[0]
     found_open = _open_query(person)
     if found_open is None:
-        return MyTasks(recently_finished=_finished_page(person, asked.get(Urgency.FINISHED, 1), per_page))
+        return MyTasks(recently_finished=finished)
     open_query, urgency = found_open
-    counts = _counts(open_query, urgency)
-    lists: dict[Urgency, Page[WorkItem]] = {}
-    for value, name in enumerate(OPEN_URGENCIES):
-        total = counts.get(value, 0)
-        page = within(asked.get(name, 1), total, per_page)
-        lists[name] = Page(_rows(open_query.where(urgency == value), page, per_page), page, per_page, total)
-    shown = [item for name in OPEN_URGENCIES for item in lists[name].items]
+    wanted = {value: asked.get(name, 1) for value, name in enumerate(OPEN_URGENCIES)}
+    found = _pages(open_query, urgency, wanted, per_page, _BY_DEADLINE)
+    shown = [item for value in wanted for item in found[value].items]
     waiting = _unfinished_prerequisites([item.task.id for item in shown])
-    for name in OPEN_URGENCIES:
-        found = lists[name]
-        items = [_with_actions(person, item, waiting.get(item.task.id, 0)) for item in found.items]
-        lists[name] = Page(items, found.page, found.per_page, found.total)
-    finished = _finished_page(person, asked.get(Urgency.FINISHED, 1), per_page)
+    lists = {
+        name: Page(
+            [_with_actions(person, item, waiting.get(item.task.id, 0)) for item in found[value].items],
+            found[value].page,
+            per_page,
+            found[value].total,
+        )
+        for value, name in enumerate(OPEN_URGENCIES)
+    }
     return MyTasks(
         overdue=lists[Urgency.OVERDUE],
         due_soon=lists[Urgency.DUE_SOON],
@@ -187,12 +189,59 @@ def urgent_work(person: Person, limit: int) -> tuple[Page[WorkItem], Page[WorkIt
     if found_open is None:
         return _empty_page(), _empty_page()
     open_query, urgency = found_open
-    counts = _counts(open_query, urgency)
-    found = []
-    for value in (0, 1):
-        total = counts.get(value, 0)
-        found.append(Page(_rows(open_query.where(urgency == value), 1, limit), 1, limit, total))
+    found = _pages(open_query.where(urgency < 2), urgency, {0: 1, 1: 1}, limit, _BY_DEADLINE)
     return found[0], found[1]
+
+
+#: The orders of the lists: open tasks by deadline, finished ones the latest first.
+_BY_DEADLINE: tuple[sa.ColumnElement[Any], ...] = (Task.due_date.asc(), Plan.name.asc(), Task.id.asc())
+_LATEST_FIRST: tuple[sa.ColumnElement[Any], ...] = (Task.completed_dt.desc(), Task.id.desc())
+
+
+def _pages(
+    query: Work,
+    part: ColumnElement[Any],
+    wanted: dict[int, int],
+    per_page: int,
+    order: tuple[ColumnElement[Any], ...],
+) -> dict[int, Page[WorkItem]]:
+    """Page ``wanted[value]`` of each part of ``query`` (its rows whose ``part`` is ``value``), each part
+    counted whole, in one statement: the database numbers the rows of each part and counts them (window
+    functions), and keeps those of the page asked, or of the last page when the one asked is past the end.
+    A part with no row is an empty first page."""
+    ranked = query.with_only_columns(
+        Task.id.label("task_id"),
+        part.label("part"),
+        sa.func.row_number().over(partition_by=part, order_by=order).label("position"),
+        sa.func.count().over(partition_by=part).label("total"),
+        maintain_column_froms=True,
+    ).subquery()
+    last_page = (ranked.c.total + (per_page - 1)) // per_page
+    asked = sa.case({value: page for value, page in wanted.items()}, value=ranked.c.part, else_=1)
+    shown_page = sa.func.least(asked, last_page) if _has_least() else sa.func.min(asked, last_page)
+    page_rows: sa.Select[Task, Plan, str, int, int] = (
+        sa.select(Task, Plan, PlanStage.stage_key, ranked.c.part, ranked.c.total)
+        .join(ranked, ranked.c.task_id == Task.id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .where(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
+        .order_by(ranked.c.part, ranked.c.position)
+    )
+    rows = session().execute(page_rows)
+    items: dict[int, list[WorkItem]] = {value: [] for value in wanted}
+    totals: dict[int, int] = dict.fromkeys(wanted, 0)
+    for task, plan, stage_key, value, total in rows:
+        items[value].append(WorkItem(task, plan, stage_key, plan_today(plan)))
+        totals[value] = total
+    return {
+        value: Page(items[value], within(wanted[value], totals[value], per_page), per_page, totals[value])
+        for value in wanted
+    }
+
+
+def _has_least() -> bool:
+    """Whether the database has ``least()`` (PostgreSQL); SQLite's two-argument ``min()`` does the same."""
+    return session().get_bind().dialect.name != "sqlite"
 
 
 def _open_query(person: Person) -> tuple[Work, ColumnElement[Any]] | None:
@@ -218,18 +267,6 @@ def _open_query(person: Person) -> tuple[Work, ColumnElement[Any]] | None:
     return query, urgency
 
 
-def _counts(query: Work, urgency: ColumnElement[Any]) -> dict[int, int]:
-    """How many of ``query``'s tasks fall in each urgency (one statement)."""
-    rows = query.with_only_columns(urgency.label("urgency"), maintain_column_froms=True).subquery()
-    counted = sa.select(rows.c.urgency, sa.func.count()).group_by(rows.c.urgency)
-    return {cast(int, value): cast(int, count) for value, count in session().execute(counted)}
-
-
-def _rows(query: Work, page: int, per_page: int) -> list[WorkItem]:
-    ordered = _window(query.order_by(Task.due_date, Plan.name, Task.id), page, per_page)
-    return [WorkItem(task, plan, stage_key, plan_today(plan)) for task, plan, stage_key in session().execute(ordered)]
-
-
 def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool) -> tuple[TaskStatus, ...]:
     """The one-click changes the engine allows from ``status``; starting or finishing waits for prerequisites."""
     return tuple(
@@ -248,20 +285,10 @@ def _work_query(person: Person) -> Work:
     )
 
 
-def _finished_page(person: Person, page: int, per_page: int) -> Page[WorkItem]:
-    """A page of my tasks finished in the last ``RECENT_DAYS``, the latest first."""
+def _finished_query(person: Person) -> Work:
+    """My tasks finished in the last ``RECENT_DAYS``."""
     since = now() - timedelta(days=RECENT_DAYS)
-    query = _work_query(person).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= since)
-    total = count_rows(query.with_only_columns(Task.id, maintain_column_froms=True))
-    page = within(page, total, per_page)
-    ordered = _window(query.order_by(Task.completed_dt.desc(), Task.id.desc()), page, per_page)
-    items = [WorkItem(task, plan, stage_key, plan_today(plan)) for task, plan, stage_key in session().execute(ordered)]
-    return Page(items, page, per_page, total)
-
-
-def _window(query: Work, page: int, per_page: int) -> Work:
-    """``query`` limited to page ``page`` (``paging.window``, typed for these rows)."""
-    return query.limit(per_page).offset((max(page, 1) - 1) * per_page)
+    return _work_query(person).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= since)
 
 
 def _unfinished_prerequisites(task_ids: Sequence[int]) -> dict[int, int]:
