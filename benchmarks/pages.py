@@ -1,37 +1,43 @@
-"""Benchmark of the pages (dashboard, plans list, plan page) on PostgreSQL at 10 and 10,000 plans.
+"""Benchmark of the pages (dashboard, my tasks, plans list, plan page, committee) on PostgreSQL at 10 and
+10,000 plans, served by gunicorn (2 workers) to 8 concurrent clients, against a bare Flask page served the
+same way in the same run.
 
-DESIGN.md §8: the pages run the same number of queries at 10 and at 10,000 plans; under load from a
-second process, their p95 latency is within 3× of a bare Flask page served the same way.
+DESIGN.md §8: the pages run the same number of queries at 10 and at 10,000 plans. The target this
+benchmark checks (issue "fast at a region's scale"): under 8 concurrent clients, every page's p95 is within
+10× the bare Flask page's p95, at 10 plans, at 10,000 plans and for a lead with 2,400 plans; the ratio to
+DESIGN.md's 3× is printed beside it.
 
 The benchmark uses its own database, ``gpect_bench_pages`` on 127.0.0.1:5432 (user ``postgres``, trust
 authentication; ``--url`` to change), created at the start and dropped at the end (``--keep`` keeps it),
 migrated with the shipped migrations and filled by the tick benchmark's bulk loader (``_tick_data``:
-plans of 20 tasks in 5 stages, 35 people in 7 organisations), plus one administrator. The same database
-grows from one size to the next. The app's clock is frozen at Monday 8 March 2027, 10:00 Paris.
+plans of 20 tasks in 5 stages, 35 people in 7 organisations), plus an administrator and a committee
+member who sits on the steering committee of the first 500 plans. The same database grows from one size
+to the next. The app's clock is frozen at Monday 8 March 2027, 10:00 Paris.
 
-Two readers: the lead ``lead.0`` (person 1, who leads a quarter of the plans and owns their lead tasks)
-and an administrator (who sees every plan). Pages: ``/`` (dashboard), ``/plans`` (plans list, first
-page) and ``/plans/4`` (a plan the lead leads, the same at every size). Sessions are Flask-Login cookies
-signed with the app's secret key, made by ``login_user`` in a request context (as signing in does).
+Readers: the lead ``lead.0`` (person 1, who leads the plans whose id is a multiple of 4 but not of 50: 2,400
+plans at 10,000, with their lead tasks), an administrator (who sees every plan) and the committee member
+(500 plans at 10,000). Pages: ``/`` (dashboard, each reader), ``/my-tasks`` (the lead), ``/plans`` (plans
+list, first page, lead and administrator), ``/plans/4`` (a plan the lead leads, the same at every size),
+``/committee`` (the committee member). Sessions are Flask-Login cookies signed with the app's secret key,
+made by ``login_user`` in a request context (as signing in does).
 
 At each size:
 
-1. Statements: each page for each reader through Flask's test client in this process, once to warm up,
-   then once counted (a ``before_cursor_execute`` listener), then ``--inprocess`` times for the median
-   time in-process (no HTTP, no load), split into cursor executions and template rendering.
-2. Latency: the app and a bare Flask app (one trivial page) are each served by
-   ``werkzeug.serving.make_server(threaded=True)`` in a process of their own (gunicorn is not installed
-   in the project's environment); a second process (``--load-threads`` client threads, keep-alive
-   ``http.client`` connections) requests the pages of the server being measured without pause, while
-   this process sends ``--requests`` requests to each page (round-robin over the pages, after
-   ``--warmup`` rounds; ten times as many to the bare page) on its own keep-alive connection. p50 and p95
-   per page, and p95(page) / p95(bare).
+1. Statements: each page through Flask's test client in this process, once to warm up, then once counted
+   (a ``before_cursor_execute`` listener), then ``--inprocess`` times for the median time in-process (no
+   HTTP, no load), split into cursor executions and template rendering.
+2. Latency: the app and a bare Flask app (one trivial page) are each served by ``gunicorn -w 2`` (sync
+   workers); a client process runs ``--clients`` threads (8 by default), each on its own ``http.client``
+   connection with a signed-in session cookie, requesting the pages round-robin without pause; after
+   ``--warmup`` rounds each, latencies are recorded until every page has ``--requests`` of them (ten
+   times as many on the bare server) or ``--max-seconds`` pass. p50 and p95 per page, requests per
+   second, and p95(page) / p95(bare).
 
-The servers and the load process are children of this one; they stop when their stdin closes, so they
-also go when this process dies. Servers, load and database are cleaned up on any exit (SIGTERM included).
+The servers and the client process are children of this one; they are stopped on any exit (SIGTERM
+included), and the database dropped.
 
 Exit status 1 when a target is missed: a page's statement count differs between sizes, a response is
-not 200, or a page's p95 is above 3× the bare page's p95 at some size. ``--profile`` prints cProfile's
+not 200, or a page's p95 is above 10× the bare page's p95 at some size. ``--profile`` prints cProfile's
 top functions of each page at the largest size (in-process), to find where the time goes.
 
 Run: ``.venv/bin/python benchmarks/pages.py [--sizes 10,10000]``; see benchmarks/README.md.
@@ -46,6 +52,7 @@ import io
 import json
 import pstats
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -65,7 +72,6 @@ from flask import Flask, before_render_template, template_rendered
 from flask import session as flask_session
 from flask_login import login_user
 from flask_wtf.csrf import generate_csrf
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
@@ -78,15 +84,32 @@ DEFAULT_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}"
 INSTANT = datetime(2027, 3, 8, 10, 0, tzinfo=ZoneInfo("Europe/Paris"))
 HOST = "127.0.0.1"
 USER_AGENT = "gpect-pages-benchmark/1"
-#: The ratio DESIGN.md §8 allows between a page's p95 and the bare Flask page's p95.
-MAX_RATIO = 3.0
-#: Person 1 (``lead.0``) leads the plans whose id is a multiple of 4 (but not of 250): plan 4 at any size.
+#: The ratio checked between a page's p95 and the bare Flask page's p95 under 8 concurrent clients.
+MAX_RATIO = 10.0
+#: The ratio DESIGN.md §8 aims at (printed beside the checked one).
+DESIGN_RATIO = 3.0
+#: Person 1 (``lead.0``) leads the plans whose id is a multiple of 4 (but not of 50): plan 4 at any size.
 LEAD_ID = 1
 ADMIN_ID = 1 + len(data.ROLES) * data.PEOPLE_PER_ORGANISATION
+COMMITTEE_ID = ADMIN_ID + 1
+#: The committee member sits on the steering committee of the plans 1 to this.
+COMMITTEE_PLANS = 500
 PLAN_ID = 4
-PAGES = (("dashboard", "/"), ("plans list", "/plans"), ("plan page", f"/plans/{PLAN_ID}"))
-READERS = (("lead", LEAD_ID), ("admin", ADMIN_ID))
+#: Pages as (name, path, reader).
+PAGES = (
+    ("dashboard", "/", "lead"),
+    ("dashboard", "/", "admin"),
+    ("dashboard", "/", "committee"),
+    ("my tasks", "/my-tasks", "lead"),
+    ("plans list", "/plans", "lead"),
+    ("plans list", "/plans", "admin"),
+    ("plan page", f"/plans/{PLAN_ID}", "lead"),
+    ("committee", "/committee", "committee"),
+)
+READERS = (("lead", LEAD_ID), ("admin", ADMIN_ID), ("committee", COMMITTEE_ID))
 BARE = "bare Flask"
+#: Gunicorn's workers for each server.
+WORKERS = 2
 #: The bare page is measured this many times more often than each page: it is cheap, and its p95 (the
 #: denominator of every ratio) steadier over a few seconds than over the fraction of a second 100 take.
 BARE_REQUESTS_FACTOR = 10
@@ -146,16 +169,23 @@ def engine_of(app: Flask) -> sa.Engine:
         return app.extensions[EXTENSION_NAME].db.engine  # type: ignore[no-any-return]
 
 
-def add_admin(engine: sa.Engine) -> None:
-    """An administrator beside the tick benchmark's 35 people (organisation 1)."""
+def add_readers(engine: sa.Engine) -> None:
+    """An administrator (organisation 1) and a committee member (organisation 7, the state service) beside
+    the tick benchmark's 35 people."""
+    committee_org = len(data.ROLES)
     with engine.begin() as connection:
         connection.execute(
             sa.text(
                 "INSERT INTO gpect_people (id, email, name, organisation_id, role, language, timezone, reminder_mode,"
-                " is_referent, password_hash, is_active, created_dt) VALUES (:id, 'admin@bench.example.org',"
-                " 'Administratrice', 1, 'admin', 'fr', 'Europe/Paris', 'immediate', false, NULL, true, :created)"
+                " is_referent, password_hash, is_active, created_dt) VALUES (:id, :email, :name, :org, :role, 'fr',"
+                " 'Europe/Paris', 'immediate', false, NULL, true, :created)"
             ),
-            {"id": ADMIN_ID, "created": INSTANT},
+            [
+                {"id": ADMIN_ID, "email": "admin@bench.example.org", "name": "Administratrice", "org": 1}
+                | {"role": "admin", "created": INSTANT},
+                {"id": COMMITTEE_ID, "email": "comite@bench.example.org", "name": "Membre du comité"}
+                | {"org": committee_org, "role": "committee", "created": INSTANT},
+            ],
         )
         connection.exec_driver_sql(
             "SELECT setval(pg_get_serial_sequence('gpect_people', 'id'), (SELECT max(id) + 1 FROM gpect_people), false)"
@@ -181,9 +211,26 @@ def session_cookie(app: Flask, person_id: int) -> str:
     return f"{app.config['SESSION_COOKIE_NAME']}={value}"
 
 
+def seat_committee_member(engine: sa.Engine, low: int, high: int) -> None:
+    """Put the committee member on the steering committee of the plans ``low+1 .. min(high, 500)`` (the
+    loader numbers a plan's role assignments ``(plan - 1) × roles + role + 1``)."""
+    last = min(high, COMMITTEE_PLANS)
+    if last <= low:
+        return
+    role = [name for name, _, _ in data.ROLES].index("steering_committee")
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO gpect_role_assignment_members (assignment_id, person_id)"
+                " SELECT (p - 1) * :roles + :role + 1, :person FROM generate_series(:low + 1, :high) AS p"
+            ),
+            {"roles": len(data.ROLES), "role": role, "person": COMMITTEE_ID, "low": low, "high": last},
+        )
+
+
 def targets_of(app: Flask) -> list[Target]:
     cookies = {reader: session_cookie(app, person_id) for reader, person_id in READERS}
-    return [Target(page, reader, path, cookies[reader]) for page, path in PAGES for reader, _ in READERS]
+    return [Target(page, reader, path, cookies[reader]) for page, path, reader in PAGES]
 
 
 # --- statements -----------------------------------------------------------------------------------------
@@ -307,126 +354,146 @@ def profile_page(app: Flask, target: Target, repeat: int, top: int = 18) -> str:
 # --- serving and loading (child processes) --------------------------------------------------------------
 
 
-class QuietHandler(WSGIRequestHandler):
-    """Werkzeug's request handler without its access log line per request."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
+def served_app(kind: str, url: str) -> Flask:
+    """The app gunicorn serves (``pages:served_app('gpect', url)``): the benchmark's, or the bare one."""
+    return make_bare_app() if kind == "bare" else make_app(url)
 
 
-def serve(kind: str, url: str) -> int:
-    """Child: serve the app (``gpect``) or the bare app on a free port; stop when stdin closes."""
-    app = make_bare_app() if kind == "bare" else make_app(url)
-    server = make_server(HOST, 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    print(f"port {server.port}", flush=True)
-    sys.stdin.read()  # the parent closes it (or dies): time to stop
-    server.shutdown()
-    return 0
-
-
-def load() -> int:
-    """Child: request the targets given on stdin's first line without pause, from several threads.
-
-    Reads ``{"port": ..., "threads": ..., "targets": [[path, cookie], ...]}``; prints ``ready`` once every
-    thread has had an answer; stops when stdin closes, then prints ``{"requests": ..., "errors": ...,
-    "seconds": ...}`` (counted from ``ready``).
-    """
-    config = json.loads(sys.stdin.readline())
-    port, targets = config["port"], config["targets"]
-    stop = threading.Event()
-    counts = [[0, 0] for _ in range(config["threads"])]
-    answered = threading.Barrier(config["threads"] + 1)
-
-    def client(index: int) -> None:
-        connection = http.client.HTTPConnection(HOST, port, timeout=60)
-        position = index
-        while not stop.is_set():
-            path, cookie = targets[position % len(targets)]
-            position += 1
-            try:
-                connection.request("GET", path, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
-                response = connection.getresponse()
-                response.read()
-                counts[index][0 if response.status == 200 else 1] += 1
-            except (OSError, http.client.HTTPException):
-                counts[index][1] += 1
-                connection.close()
-                connection = http.client.HTTPConnection(HOST, port, timeout=60)
-            if position == index + 1:
-                answered.wait()
-        connection.close()
-
-    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(config["threads"])]
-    for thread in threads:
-        thread.start()
-    answered.wait()
-    # Count from here: the first answers came before the load was steady.
-    done, failed = sum(c[0] for c in counts), sum(c[1] for c in counts)
-    start = time.perf_counter()
-    print("ready", flush=True)
-    sys.stdin.read()
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=30)
-    seconds = time.perf_counter() - start
-    done, failed = sum(c[0] for c in counts) - done, sum(c[1] for c in counts) - failed
-    print(json.dumps({"requests": done, "errors": failed, "seconds": seconds}))
-    return 0
-
-
-def _child(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, __file__, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1
-    )
-
-
-def stop_child(process: subprocess.Popen[str], timeout: float = 20) -> str:
-    """Close the child's stdin (its signal to stop), wait for it, kill it if it lingers; its output."""
-    try:
-        out, _ = process.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        out, _ = process.communicate()
-    return out or ""
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 @dataclass
 class Server:
     kind: str
-    process: subprocess.Popen[str]
+    process: subprocess.Popen[bytes]
     port: int
 
 
 def start_server(kind: str, url: str) -> Server:
-    process = _child("--serve", kind, "--url", url)
-    line = process.stdout.readline() if process.stdout else ""
-    if not line.startswith("port "):
-        stop_child(process)
-        raise SystemExit(f"the {kind} server did not start (exit status {process.poll()})")
-    return Server(kind, process, int(line.split()[1]))
-
-
-@contextmanager
-def load_on(server: Server, targets: list[tuple[str, str]], threads: int) -> Iterator[dict[str, Any]]:
-    """A load process requesting ``targets`` of ``server`` while the block runs; its figures afterwards."""
-    process = _child("--load")
-    assert process.stdin is not None
-    process.stdin.write(json.dumps({"port": server.port, "threads": threads, "targets": targets}) + "\n")
-    process.stdin.flush()
-    figures: dict[str, Any] = {}
-    if not process.stdout or process.stdout.readline().strip() != "ready":
-        stop_child(process)
-        raise SystemExit(f"the load process did not start on the {server.kind} server")
-    try:
-        yield figures
-    finally:
-        out = stop_child(process, timeout=60)
+    """``gunicorn -w 2`` serving ``kind`` on a free port, once it answers."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(WORKERS),
+            "--bind",
+            f"{HOST}:{port}",
+            "--chdir",
+            str(_common.REPO / "benchmarks"),
+            "--log-level",
+            "warning",
+            "--timeout",
+            "300",
+            f"pages:served_app({kind!r}, {url!r})",
+        ],
+        stdin=subprocess.DEVNULL,
+    )
+    server = Server(kind, process, port)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"gunicorn serving {kind} stopped (exit status {process.returncode})")
         try:
-            figures.update(json.loads(out.strip().splitlines()[-1]))
-        except (ValueError, IndexError):
-            figures.update(requests=0, errors=-1, seconds=0.0)
+            connection = http.client.HTTPConnection(HOST, port, timeout=30)
+            connection.request("GET", "/login" if kind == "gpect" else "/", headers={"User-Agent": USER_AGENT})
+            connection.getresponse().read()
+            connection.close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit(f"gunicorn serving {kind} did not answer within 60 s")
+
+
+def stop_server(server: Server) -> None:
+    """Stop gunicorn (SIGTERM, its graceful stop), killing it if it lingers."""
+    if server.process.poll() is None:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
+
+
+def clients() -> int:
+    """Child: concurrent clients requesting the targets given on stdin (one JSON line), round-robin.
+
+    Reads ``{"port", "clients", "targets": [[label, path, cookie], ...], "requests", "warmup",
+    "max_seconds"}``. Each thread has its own keep-alive connection (opened again when the server closes
+    it) and starts at its own place in the round, does ``warmup`` rounds unrecorded, then records until
+    every target has ``requests`` latencies or ``max_seconds`` pass. Prints ``{"latencies": {label: [ms]},
+    "failures": {label: n}, "seconds": ..., "requests": ...}`` (requests counted after the warm-up).
+    """
+    config = json.loads(sys.stdin.readline())
+    port, targets = config["port"], config["targets"]
+    wanted, warmup = config["requests"], config["warmup"]
+    latencies: dict[str, list[float]] = {label: [] for label, _, _ in targets}
+    failures: dict[str, int] = {label: 0 for label, _, _ in targets}
+    lock = threading.Lock()
+    warmed = threading.Barrier(config["clients"] + 1)
+    stop = threading.Event()
+
+    def enough() -> bool:
+        return all(len(times) >= wanted for times in latencies.values())
+
+    def client(index: int) -> None:
+        connection = http.client.HTTPConnection(HOST, port, timeout=300)
+        position = index
+        recording = False
+        while not stop.is_set():
+            label, path, cookie = targets[position % len(targets)]
+            position += 1
+            start = time.perf_counter()
+            try:
+                connection.request("GET", path, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
+                response = connection.getresponse()
+                response.read()
+                ok = response.status == 200
+                if response.will_close:
+                    connection.close()
+            except (OSError, http.client.HTTPException):
+                ok = False
+                connection.close()
+                connection = http.client.HTTPConnection(HOST, port, timeout=300)
+            elapsed = 1000 * (time.perf_counter() - start)
+            if recording:
+                with lock:
+                    latencies[label].append(elapsed)
+                    if not ok:
+                        failures[label] += 1
+                    if enough():
+                        stop.set()
+            elif position - index >= warmup * len(targets):
+                recording = True
+                warmed.wait()
+        connection.close()
+
+    threads = [threading.Thread(target=client, args=(i,), daemon=True) for i in range(config["clients"])]
+    for thread in threads:
+        thread.start()
+    warmed.wait()
+    start = time.perf_counter()
+    stop.wait(timeout=config["max_seconds"])
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=300)
+    seconds = time.perf_counter() - start
+    with lock:
+        result = {
+            "latencies": latencies,
+            "failures": failures,
+            "seconds": seconds,
+            "requests": sum(len(times) for times in latencies.values()),
+        }
+    print(json.dumps(result))
+    return 0
 
 
 # --- latency --------------------------------------------------------------------------------------------
@@ -453,40 +520,46 @@ class Latency:
         return max(self.times)
 
 
-def measure(port: int, targets: list[tuple[str, str, str]], requests: int, warmup: int) -> list[Latency]:
-    """``requests`` GETs of each target, round-robin, on one keep-alive connection, after ``warmup`` rounds."""
-    results = [Latency(label) for label, _, _ in targets]
-    connection = http.client.HTTPConnection(HOST, port, timeout=60)
-    try:
-        for round_ in range(warmup + requests):
-            for result, (_, path, cookie) in zip(results, targets, strict=True):
-                start = time.perf_counter()
-                connection.request("GET", path, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
-                response = connection.getresponse()
-                response.read()
-                elapsed = 1000 * (time.perf_counter() - start)
-                if response.status != 200:
-                    result.failures += 1
-                if round_ >= warmup:
-                    result.times.append(elapsed)
-    finally:
-        connection.close()
-    return results
-
-
 @dataclass
 class LoadRun:
     latencies: list[Latency]
-    load: dict[str, Any]
+    seconds: float
+    requests: int
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
 
 
-def run_under_load(server: Server, targets: list[Target] | None, args: argparse.Namespace) -> LoadRun:
+def run_clients(server: Server, targets: list[Target] | None, args: argparse.Namespace) -> LoadRun:
+    """The concurrent clients on ``server``: the bare page alone (``targets`` None), or every target."""
     measured = [(BARE, "/", "")] if targets is None else [(t.label, t.path, t.cookie) for t in targets]
     factor = BARE_REQUESTS_FACTOR if targets is None else 1
-    with load_on(server, [(path, cookie) for _, path, cookie in measured], args.load_threads) as figures:
-        time.sleep(args.load_settle)
-        latencies = measure(server.port, measured, factor * args.requests, factor * args.warmup)
-    return LoadRun(latencies, figures)
+    config = {
+        "port": server.port,
+        "clients": args.clients,
+        "targets": measured,
+        "requests": factor * args.requests,
+        "warmup": args.warmup,
+        "max_seconds": args.max_seconds,
+    }
+    process = subprocess.Popen(
+        [sys.executable, __file__, "--clients-child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    out, _ = process.communicate(json.dumps(config) + "\n", timeout=args.max_seconds + 900)
+    try:
+        figures = json.loads(out.strip().splitlines()[-1])
+    except (ValueError, IndexError) as error:
+        status = process.returncode
+        raise SystemExit(f"the clients on the {server.kind} server gave no figures (exit {status})") from error
+    latencies = [
+        Latency(label, figures["latencies"][label], figures["failures"][label])
+        for label, _, _ in measured
+        if figures["latencies"][label]
+    ]
+    if len(latencies) != len(measured):
+        raise SystemExit(f"some pages got no answer within {args.max_seconds} s on the {server.kind} server")
+    return LoadRun(latencies, figures["seconds"], figures["requests"])
 
 
 # --- report ---------------------------------------------------------------------------------------------
@@ -527,24 +600,20 @@ def print_latency(results: list[SizeResult], args: argparse.Namespace) -> None:
     for r in results:
         print()
         print(
-            f"latency at {r.plans:,} plans under load ({args.load_threads} client threads in a second process),"
-            f" {args.requests:,} requests per page ({BARE_REQUESTS_FACTOR * args.requests:,} for the bare page), ms"
+            f"latency at {r.plans:,} plans, gunicorn -w {WORKERS}, {args.clients} concurrent clients;"
+            f" {args.requests:,} requests per page at least ({BARE_REQUESTS_FACTOR * args.requests:,} for the bare"
+            " page), ms"
         )
-        print(f"{'page':<24} │ {'p50':>7} {'p95':>7} {'max':>7} │ {'p95 / bare':>10}")
+        print(f"{'page':<24} │ {'n':>5} {'p50':>8} {'p95':>8} {'max':>8} │ {'p50 / bare':>10} {'p95 / bare':>10}")
         bare = r.bare.latencies[0]
         for latency in [bare, *r.pages.latencies]:
             failed = f"  ({latency.failures} not 200)" if latency.failures else ""
             print(
-                f"{latency.label:<24} │ {latency.p50:>7.2f} {latency.p95:>7.2f} {latency.max:>7.2f} │"
-                f" {latency.p95 / bare.p95:>10.2f}{failed}"
+                f"{latency.label:<24} │ {len(latency.times):>5} {latency.p50:>8.2f} {latency.p95:>8.2f}"
+                f" {latency.max:>8.2f} │ {latency.p50 / bare.p50:>10.1f} {latency.p95 / bare.p95:>10.1f}{failed}"
             )
         for name, run in (("bare Flask", r.bare), ("pages", r.pages)):
-            load = run.load
-            rate = load["requests"] / load["seconds"] if load.get("seconds") else 0.0
-            print(
-                f"  load on the {name} server: {load['requests']:,} requests in {load['seconds']:.1f} s"
-                f" ({rate:.0f}/s), {load['errors']} errors"
-            )
+            print(f"  {name} server: {run.requests:,} requests in {run.seconds:.1f} s ({run.rate:.0f}/s)")
 
 
 def print_shapes(results: list[SizeResult], targets: list[Target], everything: bool) -> None:
@@ -577,9 +646,6 @@ def checks(results: list[SizeResult], targets: list[Target]) -> list[str]:
                     f"{latency.label} at {r.plans:,} plans: p95 {latency.p95:.1f} ms = {ratio:.1f}× the bare page's"
                     f" {bare.p95:.1f} ms (target ≤ {MAX_RATIO:.0f}×)"
                 )
-        for name, run in (("bare", r.bare), ("pages", r.pages)):
-            if run.load.get("errors"):
-                failures.append(f"load on the {name} server at {r.plans:,} plans: {run.load['errors']} errors")
     return failures
 
 
@@ -602,20 +668,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="10,10000", help="plan counts, ascending (default %(default)s)")
     parser.add_argument("--url", default=DEFAULT_URL, help="database URL (created, then dropped; default %(default)s)")
     parser.add_argument("--requests", type=int, default=100, help="measured requests per page (default %(default)s)")
-    parser.add_argument("--warmup", type=int, default=10, help="unmeasured rounds first (default %(default)s)")
-    parser.add_argument("--load-threads", type=int, default=3, help="client threads of the load (default %(default)s)")
-    parser.add_argument("--load-settle", type=float, default=1.0, help=argparse.SUPPRESS)
+    parser.add_argument("--warmup", type=int, default=2, help="unmeasured rounds per client (default %(default)s)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent clients (default %(default)s)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=120, help="measuring time per server and size (default %(default)s)"
+    )
     parser.add_argument("--inprocess", type=int, default=10, help="in-process timed requests (default %(default)s)")
     parser.add_argument("--statements", action="store_true", help="list every page's statements by kind")
     parser.add_argument("--profile", action="store_true", help="cProfile each page at the largest size")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
-    parser.add_argument("--serve", choices=("gpect", "bare"), help=argparse.SUPPRESS)
-    parser.add_argument("--load", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--clients-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        return serve(args.serve, args.url)
-    if args.load:
-        return load()
+    if args.clients_child:
+        return clients()
     sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
     if not sizes or sizes != sorted(set(sizes)) or sizes[0] < PLAN_ID:
         parser.error(f"--sizes must be plan counts of at least {PLAN_ID} in increasing order, e.g. 10,10000")
@@ -635,18 +700,19 @@ def main(argv: list[str] | None = None) -> int:
         definition = data.prepare(app)
         layout = data.layout_of(definition)
         engine = engine_of(app)
-        add_admin(engine)
+        add_readers(engine)
         targets = targets_of(app)
         print(
             f"database {url.database}: definition {definition.key} v{definition.version},"
             f" {layout.tasks_per_plan} tasks per plan; clock at {INSTANT:%Y-%m-%d %H:%M %Z};"
-            f" readers: lead (person {LEAD_ID}), admin (person {ADMIN_ID}); plan page /plans/{PLAN_ID}"
+            f" readers: lead (person {LEAD_ID}), admin (person {ADMIN_ID}), committee member (person {COMMITTEE_ID});"
+            f" plan page /plans/{PLAN_ID}"
         )
         for kind in ("bare", "gpect"):
             servers.append(start_server(kind, args.url))
         bare_server, gpect_server = servers
         print(
-            "serving with werkzeug make_server(threaded=True), one process each:"
+            f"serving with gunicorn -w {WORKERS} (sync workers), one server each:"
             f" bare Flask on :{bare_server.port}, the app on :{gpect_server.port}"
         )
 
@@ -655,6 +721,7 @@ def main(argv: list[str] | None = None) -> int:
         for size in sizes:
             start = time.perf_counter()
             data.load_plans(engine, layout, definition, loaded, size)
+            seat_committee_member(engine, loaded, size)
             loaded = size
             counts = data.check_data(engine, layout, size)
             print(
@@ -663,8 +730,8 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
             page_counts = {t.label: count_page(app, t, args.inprocess) for t in targets}
-            bare = run_under_load(bare_server, None, args)
-            pages = run_under_load(gpect_server, targets, args)
+            bare = run_clients(bare_server, None, args)
+            pages = run_clients(gpect_server, targets, args)
             results.append(SizeResult(size, page_counts, bare, pages))
 
         print_statements(results, targets)
@@ -678,8 +745,9 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print(
-            f"targets (DESIGN.md §8): the same statements at {' and '.join(f'{s:,}' for s in sizes)} plans;"
-            f" under load, p95 ≤ {MAX_RATIO:.0f}× the bare Flask page's"
+            f"targets: the same statements at {' and '.join(f'{s:,}' for s in sizes)} plans (DESIGN.md §8);"
+            f" under {args.clients} concurrent clients, p95 ≤ {MAX_RATIO:.0f}× the bare Flask page's"
+            f" (DESIGN.md §8 aims at {DESIGN_RATIO:.0f}×)"
         )
         for t in targets:
             statements = [r.counts[t.label].statements for r in results]
@@ -688,19 +756,21 @@ def main(argv: list[str] | None = None) -> int:
             bare_p95 = r.bare.latencies[0].p95
             for latency in r.pages.latencies:
                 ratio = latency.p95 / bare_p95
+                design = "within" if ratio <= DESIGN_RATIO else "above"
                 print(
                     f"  {latency.label:<24} p95 at {r.plans:>6,} plans: {latency.p95:7.1f} ms = {ratio:5.1f}×"
                     f" bare ({bare_p95:.1f} ms) → {'met' if ratio <= MAX_RATIO else 'NOT met'}"
+                    f" ({design} {DESIGN_RATIO:.0f}×)"
                 )
         print(f"total run time {time.perf_counter() - began:.0f} s")
         if failures:
             print("FAILED:\n  " + "\n  ".join(failures))
             return 1
-        print("OK: the same statements at every size; every page's p95 within 3× of the bare page's")
+        print(f"OK: the same statements at every size; every page's p95 within {MAX_RATIO:.0f}× of the bare page's")
         return 0
     finally:
         for server in servers:
-            stop_child(server.process)
+            stop_server(server)
         if app is not None:
             engine_of(app).dispose()
         if args.keep:

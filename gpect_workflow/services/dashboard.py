@@ -9,7 +9,6 @@ plans or a hundred thousand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,15 +24,14 @@ from ..models import (
 )
 from .access import can_start_plans, is_active_admin, visible_plans
 from .committee.oversight import committee_plan_ids
-from .context import now, session
+from .context import session
 from .definitions import Definitions, definitions_for
+from .paging import Page
 from .plans.progress import plans_progress
-from .tasks.mine import HORIZON_DAYS, WorkItem, open_work
+from .tasks.mine import WorkItem, urgent_work
 
 #: How many plans and gates the dashboard shows before pointing to the full list.
 DASHBOARD_LIMIT = 10
-#: The largest offset from UTC of any time zone (Pacific/Kiritimati): no plan's today is later than now + 14 h.
-_LATEST_OFFSET = timedelta(hours=14)
 _STATUS_ORDER = {
     PlanStatus.ACTIVE: 0,
     PlanStatus.ON_HOLD: 1,
@@ -66,8 +64,9 @@ class GateItem:
 class Dashboard:
     """What the dashboard shows a person."""
 
-    overdue: list[WorkItem]
-    due_soon: list[WorkItem]
+    #: The first of my overdue tasks and of those due soon, with their whole counts ("see all" on "my tasks").
+    overdue: Page[WorkItem]
+    due_soon: Page[WorkItem]
     plans: list[PlanItem]
     plans_total: int
     #: Gates awaiting a decision the person may take (their plans' committee; every gate for administrators).
@@ -83,8 +82,7 @@ class Dashboard:
 def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
     """The gates awaiting the person's decision, their overdue and soon-due tasks, their plans and the
     other gates awaiting a decision."""
-    latest_today = (now() + _LATEST_OFFSET).date()
-    work = open_work(person, due_until=latest_today + timedelta(days=HORIZON_DAYS))
+    overdue, due_soon = urgent_work(person, limit)
     plans, plans_total = _my_plans(person, limit)
     deciding = _deciding_plan_ids(person)
     mine, mine_total = _waiting_gates(person, limit, Plan.id.in_(deciding))
@@ -92,11 +90,13 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
         ([], 0) if is_active_admin(person) else _waiting_gates(person, limit, Plan.id.not_in(deciding))
     )
     definitions = definitions_for(
-        [item.plan for item in work] + [item.plan for item in plans] + [plan for _, plan in mine + others]
+        [item.plan for item in overdue.items + due_soon.items]
+        + [item.plan for item in plans]
+        + [plan for _, plan in mine + others]
     )
     return Dashboard(
-        overdue=[item for item in work if item.days_late],
-        due_soon=[item for item in work if 0 <= item.days_left <= HORIZON_DAYS],
+        overdue=overdue,
+        due_soon=due_soon,
         plans=plans,
         plans_total=plans_total,
         to_decide=[GateItem(stage, plan, True) for stage, plan in mine],

@@ -17,6 +17,7 @@ from ..definitions.model import TaskDef, Text
 from ..models import Event, Person, Plan, PlanStage, Task
 from .context import now, session
 from .definitions import get_definition, task_definition, task_definitions
+from .paging import within
 
 #: Journal entries shown per page.
 JOURNAL_PAGE_SIZE = 20
@@ -74,11 +75,26 @@ class JournalEntry:
 
 @dataclass(frozen=True, slots=True)
 class JournalPage:
-    """A page of the journal, newest first."""
+    """A page of the journal, newest first, and how many entries the whole journal has."""
 
     entries: list[JournalEntry]
     page: int
-    has_more: bool
+    total: int
+
+    @property
+    def has_more(self) -> bool:
+        """Whether older entries follow on further pages."""
+        return self.page * JOURNAL_PAGE_SIZE < self.total
+
+    @property
+    def first(self) -> int:
+        """The position of the page's first entry in the journal, from 1 (0 when it is empty)."""
+        return (self.page - 1) * JOURNAL_PAGE_SIZE + 1 if self.entries else 0
+
+    @property
+    def last(self) -> int:
+        """The position of the page's last entry in the journal."""
+        return (self.page - 1) * JOURNAL_PAGE_SIZE + len(self.entries)
 
 
 def last_change(plan_id: int, task_id: int | None = None) -> JournalEntry | None:
@@ -106,27 +122,33 @@ def plan_journal(
     task_defs: dict[int, TaskDef],
     stages: Iterable[PlanStage],
 ) -> JournalPage:
-    """A page of the plan's journal, newest first (two queries: events, then names)."""
-    page = max(1, page)
+    """A page of the plan's journal, newest first, a page past the end showing the last one (three queries:
+    the count, the events, then names)."""
+    total = _count_events(Event.plan_id == plan_id)
+    page = within(page, total, JOURNAL_PAGE_SIZE)
     query = sa.select(Event).where(Event.plan_id == plan_id).order_by(Event.occurred_dt.desc(), Event.id.desc())
-    events = list(session().scalars(query.limit(JOURNAL_PAGE_SIZE + 1).offset((page - 1) * JOURNAL_PAGE_SIZE)))
-    shown = events[:JOURNAL_PAGE_SIZE]
-    return JournalPage(journal_entries(shown, definition, task_defs, stages), page, len(events) > JOURNAL_PAGE_SIZE)
+    shown = list(session().scalars(query.limit(JOURNAL_PAGE_SIZE).offset((page - 1) * JOURNAL_PAGE_SIZE)))
+    return JournalPage(journal_entries(shown, definition, task_defs, stages), page, total)
 
 
 def task_journal(
     task: Task, page: int, definition: WorkflowDefinition, task_defs: dict[int, TaskDef], stages: Iterable[PlanStage]
 ) -> tuple[JournalPage, list[JournalEntry]]:
-    """A page of the task's journal and its notes, newest first (three queries)."""
-    page = max(1, page)
+    """A page of the task's journal and its notes, newest first, a page past the end showing the last one
+    (four queries)."""
+    total = _count_events(Event.task_id == task.id)
+    page = within(page, total, JOURNAL_PAGE_SIZE)
     ordered = sa.select(Event).where(Event.task_id == task.id).order_by(Event.occurred_dt.desc(), Event.id.desc())
     offset = (page - 1) * JOURNAL_PAGE_SIZE
-    events = list(session().scalars(ordered.limit(JOURNAL_PAGE_SIZE + 1).offset(offset)))
+    shown = list(session().scalars(ordered.limit(JOURNAL_PAGE_SIZE).offset(offset)))
     notes = list(session().scalars(ordered.where(Event.note.is_not(None)).limit(NOTES_LIMIT)))
-    shown = events[:JOURNAL_PAGE_SIZE]
     entries = journal_entries([*shown, *notes], definition, task_defs, stages)
-    journal = JournalPage(entries[: len(shown)], page, len(events) > JOURNAL_PAGE_SIZE)
+    journal = JournalPage(entries[: len(shown)], page, total)
     return journal, entries[len(shown) :]
+
+
+def _count_events(where: sa.ColumnElement[bool]) -> int:
+    return int(session().scalar(sa.select(sa.func.count()).select_from(Event).where(where)) or 0)
 
 
 def journal_entries(

@@ -18,6 +18,7 @@ from ..services.tasks.delay_requests import pending_for_manager
 from ..services.tasks.mine import HORIZON_DAYS
 from . import lists
 from .auth import signed_in
+from .labels import translated
 
 
 def register(blueprint: Blueprint) -> None:
@@ -36,4 +37,5 @@ def dashboard() -> Any:
         horizon=HORIZON_DAYS,
         delays=pending_for_manager(current_user, limit=current_app.config["PAGE_SIZE"]),
         delays_show_plan=True,
+        status_labels=translated("task_status"),
     )

@@ -11,8 +11,10 @@ both sets of messages are found under the one ``messages`` domain.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
+from babel import Locale
 from babel.dates import format_date as babel_format_date
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import (
@@ -124,8 +126,16 @@ def short_date(day: date | datetime | None) -> str:
     """A compact date in the page's language: ``30/11/2026`` or ``30 Nov 2026``."""
     if day is None:
         return ""
-    pattern = "dd/MM/y" if current_language() == "fr" else "d MMM y"
-    return babel_format_date(_as_date(day), pattern, locale=current_language())
+    language = current_language()
+    pattern = "dd/MM/y" if language == "fr" else "d MMM y"
+    return babel_format_date(_as_date(day), pattern, locale=_babel_locale(language))
+
+
+@lru_cache(maxsize=8)
+def _babel_locale(language: str) -> Locale:
+    """Babel's locale of a language, parsed once: lists write a date per row, and parsing the name each
+    time cost more than formatting the date."""
+    return Locale.parse(language)
 
 
 def counted(singular: str, plural: str, count: int, **variables: object) -> str:

@@ -259,6 +259,12 @@ def test_the_dashboard_costs_the_same_queries_with_10_and_200_plans(
     assert page.count('class="badge badge-decide"') == 100 and len(row_ids(section(page, "plans-title"), "plan")) == 200
     lead_role = text(sign_in(client, person(LEAD_ROLE)).get("/"))
     assert len(row_ids(section(lead_role, "overdue-title"), "task")) == 100, "the other half has a late inventory"
+    app.config["PAGE_SIZE"] = 10
+    bounded = {reader.email: _count(client, reader) for reader in readers}
+    assert bounded == small, "the first rows of each section, the same statements"
+    overdue = section(text(sign_in(client, person(LEAD_ROLE)).get("/")), "overdue-title")
+    assert len(row_ids(overdue, "task")) == 10 and "(100)" in overdue
+    assert 'href="/my-tasks#overdue-title"' in overdue and "(100)</a>" in overdue, "see all, with the count"
     assert time.perf_counter() - started < 120
 
 

@@ -27,6 +27,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import (
     ApiToken,
+    DelayRequest,
     EvidenceFile,
     Indicator,
     Measurement,
@@ -59,6 +60,10 @@ QUERY_PARAMETERS = (
     "page",
     "journal_page",
     "people_page",
+    "overdue_page",
+    "soon_page",
+    "later_page",
+    "finished_page",
     "q",
     "territory",
     "kind",
@@ -106,6 +111,7 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "indicator_id": first(Indicator),
             "measurement_id": first(Measurement),
             "file_id": first(EvidenceFile),
+            "request_id": first(DelayRequest),
             "organisation_id": first(Organisation),
             "person_id": first(Person),
             "message_id": first(OutboxMessage),

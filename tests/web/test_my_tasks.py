@@ -252,6 +252,7 @@ def test_every_role_gets_its_own_list(
 def test_my_tasks_costs_the_same_queries_with_10_and_200_plans(
     app: Flask, client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
 ) -> None:
+    app.config["PAGE_SIZE"] = 500  # every task on the page, so a per-row query would show
     started = time.perf_counter()
     _add_plans(dummy_lead, 0, 10)
     clock.set(AFTER_CHRISTMAS)
@@ -264,7 +265,49 @@ def test_my_tasks_costs_the_same_queries_with_10_and_200_plans(
     assert len(row_ids(section(page, "overdue-title"), "task")) == 100
     assert len(row_ids(section(page, "later-title"), "task")) == 200
     assert len(row_ids(section(page, "finished-title"), "task")) == 100
+    app.config["PAGE_SIZE"] = 25
+    assert _count(client, reader) == small, "paged, the same statements"
     assert time.perf_counter() - started < 120
+
+
+def test_each_list_is_paged_with_its_count_and_keeps_the_other_lists_pages(
+    app: Flask, client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    app.config["PAGE_SIZE"] = 20
+    _add_plans(dummy_lead, 0, 50)
+    clock.set(AFTER_CHRISTMAS)
+    reader = person(LEAD_ROLE)
+    in_english(reader)
+    session().commit()
+    sign_in(client, reader)
+    first = text(client.get(URL))
+    overdue = section(first, "overdue-title")
+    first_ids = row_ids(overdue, "task")
+    assert len(first_ids) == 20 and "(25)" in overdue and "1–20 of 25" in overdue
+    later = section(first, "later-title")
+    assert len(row_ids(later, "task")) == 20 and "1–20 of 50" in later
+    assert 'href="/my-tasks?later_page=2#later-title"' in later
+
+    second = text(client.get(URL + "?overdue_page=2&later_page=3"))
+    overdue = section(second, "overdue-title")
+    assert len(row_ids(overdue, "task")) == 5 and "21–25 of 25" in overdue
+    assert not set(row_ids(overdue, "task")) & set(first_ids), "the next rows, none again"
+    later = section(second, "later-title")
+    assert "41–50 of 50" in later and len(row_ids(later, "task")) == 10
+    previous = re.search(r'<a rel="prev" href="(/my-tasks\?[^"]*)"', later)
+    assert previous and "later_page=2" in previous.group(1), later
+    assert "overdue_page=2" in previous.group(1), "the other list keeps its page"
+    every = set()
+    for number in (1, 2):
+        every |= set(row_ids(section(text(client.get(f"{URL}?overdue_page={number}")), "overdue-title"), "task"))
+    assert len(every) == 25, "two pages show every overdue task once"
+
+    assert client.get(f"{URL}?overdue_page=%00").status_code == 400, "a NUL byte is refused, as everywhere"
+    for hostile in ("99999999999999999999", "-3", "abc", "10" * 30, "2%0D%0A", "1e9"):
+        response = client.get(f"{URL}?overdue_page={hostile}&finished_page={hostile}")
+        assert response.status_code == 200, hostile
+        shown = row_ids(section(text(response), "overdue-title"), "task")
+        assert shown and set(shown) <= every, hostile
 
 
 def _add_plans(lead: Person, first: int, end: int) -> None:

@@ -242,6 +242,12 @@ def test_a_long_journal_comes_a_page_at_a_time(client: FlaskClient, cast: Cast) 
     third = section(text(client.get(f"{url(cast)}?journal_page=3")), "journal")
     assert "note 4<" in third and "Created the plan" in third and "Older entries" not in third
     assert f'href="/plans/{cast.plan.id}?journal_page=2#journal"' in third
+    total = session().scalar(sa.select(sa.func.count()).select_from(Event).where(Event.plan_id == cast.plan.id))
+    assert total is not None and total > 2 * JOURNAL_PAGE_SIZE
+    assert f"1–{JOURNAL_PAGE_SIZE} of {total}" in first, "the count of the whole journal"
+    assert f"{2 * JOURNAL_PAGE_SIZE + 1}–{total} of {total}" in third
+    beyond = section(text(client.get(f"{url(cast)}?journal_page=99999999999999999999")), "journal")
+    assert beyond == third, "a page past the end shows the last one"
 
 
 def test_the_lead_and_administrators_get_every_action(client: FlaskClient, cast: Cast) -> None:

@@ -2,7 +2,13 @@
 
 A task is the person's when it is assigned to them, or unassigned and owned by a role they hold in the plan,
 in plans they may see (``access``). The "my tasks" page lists them by urgency and the dashboard shows
-the overdue and soon-due ones; either costs a fixed number of queries whatever the number of plans and tasks.
+the first overdue and soon-due ones; either costs a fixed number of queries whatever the number of plans and
+tasks, and renders a bounded number of rows: each list (overdue, due soon, later, lately finished) is a
+``Page``, counted whole and read a window at a time.
+
+Whether a task is overdue depends on today in its plan's time zone. The zones of the person's plans are read
+first (one short statement), then "today" and "today + horizon" become SQL ``CASE`` expressions on the plan's
+zone, so the database sorts, counts and windows each list exactly as the page groups it.
 """
 
 from __future__ import annotations
@@ -10,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from enum import StrEnum
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased
@@ -34,6 +42,7 @@ from ..access import is_active_admin, visible_plans
 from ..context import now, session
 from ..definitions import Definitions, definitions_for
 from ..loading import plan_today
+from ..paging import Page, within
 from ..zones import zone_or_default
 
 #: "Due soon" means within this many days, in the plan's time zone.
@@ -78,19 +87,48 @@ class WorkItem:
         return max(-self.days_left, 0) if self.is_open else 0
 
 
+class Urgency(StrEnum):
+    """The lists of "my tasks", in the order the page shows them (also the name of each list's page number)."""
+
+    OVERDUE = "overdue"
+    DUE_SOON = "soon"
+    LATER = "later"
+    FINISHED = "finished"
+
+
+#: My tasks with their plan and stage key, as the lists read them.
+Work = sa.Select[Task, Plan, str]
+
+#: The open lists, in the order of ``_urgency``'s values (0, 1, 2).
+OPEN_URGENCIES = (Urgency.OVERDUE, Urgency.DUE_SOON, Urgency.LATER)
+
+
+def _empty_page() -> Page[WorkItem]:
+    return Page([], 1, 1, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class MyTasks:
-    """My tasks, grouped as the "my tasks" page shows them."""
+    """My tasks, grouped as the "my tasks" page shows them: one page of each list, with its whole count."""
 
-    overdue: list[WorkItem] = field(default_factory=list)
-    due_soon: list[WorkItem] = field(default_factory=list)
-    later: list[WorkItem] = field(default_factory=list)
-    recently_finished: list[WorkItem] = field(default_factory=list)
+    overdue: Page[WorkItem] = field(default_factory=_empty_page)
+    due_soon: Page[WorkItem] = field(default_factory=_empty_page)
+    later: Page[WorkItem] = field(default_factory=_empty_page)
+    recently_finished: Page[WorkItem] = field(default_factory=_empty_page)
     definitions: Definitions = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
-        return not (self.overdue or self.due_soon or self.later or self.recently_finished)
+        return not (self.overdue.total or self.due_soon.total or self.later.total or self.recently_finished.total)
+
+    def of(self, urgency: Urgency) -> Page[WorkItem]:
+        """The page of one list."""
+        return {
+            Urgency.OVERDUE: self.overdue,
+            Urgency.DUE_SOON: self.due_soon,
+            Urgency.LATER: self.later,
+            Urgency.FINISHED: self.recently_finished,
+        }[urgency]
 
 
 def is_mine(person: Person) -> ColumnElement[bool]:
@@ -108,19 +146,125 @@ def is_mine(person: Person) -> ColumnElement[bool]:
     return sa.or_(Task.assignee_id == person.id, sa.and_(Task.assignee_id.is_(None), holds_owner_role))
 
 
-def my_tasks(person: Person) -> MyTasks:
-    """All my open tasks (with the changes I may make in one click) and those finished in the last days."""
-    work = open_work(person)
-    waiting = _unfinished_prerequisites([item.task.id for item in work])
-    work = [_with_actions(person, item, waiting.get(item.task.id, 0)) for item in work]
-    finished = _recently_finished(person)
+def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: int = 25) -> MyTasks:
+    """One page of each of my lists: open tasks overdue, due soon and later (with the changes I may make in
+    one click), and those finished in the last days; ``pages`` gives the page of each list (the first by
+    default; a page past a list's end shows its last page).
+
+    A fixed number of statements whatever the data: the zones of my plans, the three open lists (counted and
+    windowed in one statement, ``_pages``), the finished ones (one more), and the prerequisites of the rows
+    shown."""
+    asked = pages or {}
+    finished_query = _finished_query(person)
+    finished = _pages(finished_query, sa.literal(0), {0: asked.get(Urgency.FINISHED, 1)}, per_page, _LATEST_FIRST)[0]
+    found_open = _open_query(person)
+    if found_open is None:
+        return MyTasks(recently_finished=finished)
+    open_query, urgency = found_open
+    wanted = {value: asked.get(name, 1) for value, name in enumerate(OPEN_URGENCIES)}
+    found = _pages(open_query, urgency, wanted, per_page, _BY_DEADLINE)
+    shown = [item for value in wanted for item in found[value].items]
+    waiting = _unfinished_prerequisites([item.task.id for item in shown])
+    lists = {
+        name: Page(
+            [_with_actions(person, item, waiting.get(item.task.id, 0)) for item in found[value].items],
+            found[value].page,
+            per_page,
+            found[value].total,
+        )
+        for value, name in enumerate(OPEN_URGENCIES)
+    }
     return MyTasks(
-        overdue=[item for item in work if item.days_late],
-        due_soon=[item for item in work if 0 <= item.days_left <= HORIZON_DAYS],
-        later=[item for item in work if item.days_left > HORIZON_DAYS],
+        overdue=lists[Urgency.OVERDUE],
+        due_soon=lists[Urgency.DUE_SOON],
+        later=lists[Urgency.LATER],
         recently_finished=finished,
-        definitions=definitions_for([item.plan for item in work + finished]),
+        definitions=definitions_for([item.plan for item in shown + finished.items]),
     )
+
+
+def urgent_work(person: Person, limit: int) -> tuple[Page[WorkItem], Page[WorkItem]]:
+    """The first ``limit`` of my overdue tasks and of those due soon, each with its whole count (the dashboard)."""
+    found_open = _open_query(person)
+    if found_open is None:
+        return _empty_page(), _empty_page()
+    open_query, urgency = found_open
+    found = _pages(open_query.where(urgency < 2), urgency, {0: 1, 1: 1}, limit, _BY_DEADLINE)
+    return found[0], found[1]
+
+
+#: The orders of the lists: open tasks by deadline, finished ones the latest first.
+_BY_DEADLINE: tuple[sa.ColumnElement[Any], ...] = (Task.due_date.asc(), Plan.name.asc(), Task.id.asc())
+_LATEST_FIRST: tuple[sa.ColumnElement[Any], ...] = (Task.completed_dt.desc(), Task.id.desc())
+
+
+def _pages(
+    query: Work,
+    part: ColumnElement[Any],
+    wanted: dict[int, int],
+    per_page: int,
+    order: tuple[ColumnElement[Any], ...],
+) -> dict[int, Page[WorkItem]]:
+    """Page ``wanted[value]`` of each part of ``query`` (its rows whose ``part`` is ``value``), each part
+    counted whole, in one statement: the database numbers the rows of each part and counts them (window
+    functions), and keeps those of the page asked, or of the last page when the one asked is past the end.
+    A part with no row is an empty first page."""
+    ranked = query.with_only_columns(
+        Task.id.label("task_id"),
+        part.label("part"),
+        sa.func.row_number().over(partition_by=part, order_by=order).label("position"),
+        sa.func.count().over(partition_by=part).label("total"),
+        maintain_column_froms=True,
+    ).subquery()
+    last_page = (ranked.c.total + (per_page - 1)) // per_page
+    asked = sa.case({value: page for value, page in wanted.items()}, value=ranked.c.part, else_=1)
+    shown_page = sa.func.least(asked, last_page) if _has_least() else sa.func.min(asked, last_page)
+    page_rows: sa.Select[Task, Plan, str, int, int] = (
+        sa.select(Task, Plan, PlanStage.stage_key, ranked.c.part, ranked.c.total)
+        .join(ranked, ranked.c.task_id == Task.id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .where(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
+        .order_by(ranked.c.part, ranked.c.position)
+    )
+    rows = session().execute(page_rows)
+    items: dict[int, list[WorkItem]] = {value: [] for value in wanted}
+    totals: dict[int, int] = dict.fromkeys(wanted, 0)
+    for task, plan, stage_key, value, total in rows:
+        items[value].append(WorkItem(task, plan, stage_key, plan_today(plan)))
+        totals[value] = total
+    return {
+        value: Page(items[value], within(wanted[value], totals[value], per_page), per_page, totals[value])
+        for value in wanted
+    }
+
+
+def _has_least() -> bool:
+    """Whether the database has ``least()`` (PostgreSQL); SQLite's two-argument ``min()`` does the same."""
+    return session().get_bind().dialect.name != "sqlite"
+
+
+def _open_query(person: Person) -> tuple[Work, ColumnElement[Any]] | None:
+    """My open tasks of open stages of active plans, and their urgency (0 overdue, 1 due soon, 2 later) as of
+    today in each plan's time zone; ``None`` when none of my plans is active (nothing open then)."""
+    active = Plan.id.in_(visible_plans(person))
+    zones = list(session().scalars(sa.select(Plan.timezone).where(active, Plan.status == PlanStatus.ACTIVE).distinct()))
+    if not zones:
+        return None
+    moment = now()
+    todays = {zone: moment.astimezone(zone_or_default(zone)).date() for zone in zones}
+    today = sa.case({zone: sa.literal(day, sa.Date) for zone, day in todays.items()}, value=Plan.timezone)
+    horizon = sa.case(
+        {zone: sa.literal(day + timedelta(days=HORIZON_DAYS), sa.Date) for zone, day in todays.items()},
+        value=Plan.timezone,
+    )
+    urgency = sa.case((Task.due_date < today, 0), (Task.due_date <= horizon, 1), else_=2)
+    query = _work_query(person).where(
+        Task.status.in_(OPEN_TASK_STATUSES),
+        PlanStage.status == StageStatus.OPEN,
+        Plan.status == PlanStatus.ACTIVE,
+    )
+    return query, urgency
 
 
 def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool) -> tuple[TaskStatus, ...]:
@@ -132,7 +276,7 @@ def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool)
     )
 
 
-def _work_query(person: Person) -> sa.Select[Task, Plan, str]:
+def _work_query(person: Person) -> Work:
     return (
         sa.select(Task, Plan, PlanStage.stage_key)
         .join(Plan, Plan.id == Task.plan_id)
@@ -141,29 +285,13 @@ def _work_query(person: Person) -> sa.Select[Task, Plan, str]:
     )
 
 
-def open_work(person: Person, due_until: date | None = None) -> list[WorkItem]:
-    """My open tasks of open stages of active plans (those I can work on), by deadline."""
-    query = _work_query(person).where(
-        Task.status.in_(OPEN_TASK_STATUSES),
-        PlanStage.status == StageStatus.OPEN,
-        Plan.status == PlanStatus.ACTIVE,
-    )
-    if due_until is not None:
-        query = query.where(Task.due_date <= due_until)
-    rows = session().execute(query.order_by(Task.due_date, Plan.name, Task.id))
-    return [WorkItem(task, plan, stage_key, plan_today(plan)) for task, plan, stage_key in rows]
-
-
-def _recently_finished(person: Person) -> list[WorkItem]:
+def _finished_query(person: Person) -> Work:
+    """My tasks finished in the last ``RECENT_DAYS``."""
     since = now() - timedelta(days=RECENT_DAYS)
-    query = _work_query(person).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= since)
-    rows = session().execute(query.order_by(Task.completed_dt.desc(), Task.id.desc()))
-    return [WorkItem(task, plan, stage_key, plan_today(plan)) for task, plan, stage_key in rows]
+    return _work_query(person).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= since)
 
 
 def _unfinished_prerequisites(task_ids: Sequence[int]) -> dict[int, int]:
-    if not task_ids:
-        return {}
     prerequisite = aliased(Task)
     query = (
         sa.select(TaskDependency.task_id, sa.func.count())

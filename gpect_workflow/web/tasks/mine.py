@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from ...errors import InvalidTransition, StaleObject, ValidationError
 from ...models import TaskStatus
 from ...services.definitions import definitions_for
+from ...services.paging import page_number
 from ...services.tasks.changes import change_task_status
-from ...services.tasks.mine import HORIZON_DAYS, QUICK_TARGETS, RECENT_DAYS
+from ...services.tasks.mine import HORIZON_DAYS, QUICK_TARGETS, RECENT_DAYS, Urgency
 from ...services.tasks.mine import my_tasks as load_my_tasks
 from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from .. import lists
 from ..auth import signed_in
 from ..inputs import as_id
-from ..labels import label
+from ..labels import label, translated
 from ..plans.forms import note_message
 from ..refusals import refusal_text
 
@@ -34,6 +36,7 @@ _STALE = N_(
 )
 _REASON_NEEDED = N_("Say why the task is blocked: the project lead will read it.")
 _CHANGED = N_("“%(task)s” is now %(status)s.")
+_REASON = N_("Reason")
 
 
 def register(blueprint: Blueprint) -> None:
@@ -44,7 +47,8 @@ def register(blueprint: Blueprint) -> None:
 
 @signed_in
 def my_tasks() -> Any:
-    """My open tasks (overdue, due soon, later) and those finished lately."""
+    """My open tasks (overdue, due soon, later) and those finished lately, a page of each list at a time
+    (``?overdue_page=2``, ``?soon_page=``, ``?later_page=``, ``?finished_page=``)."""
     return _page()
 
 
@@ -68,7 +72,8 @@ def change_my_task_status(task_id: int) -> Any:
     plan = task.plan
     title = lists.Titles(definitions_for([plan])).task(plan, task)
     flash(gettext(_CHANGED, task=title, status=label("task_status", target)))
-    return redirect(url_for("gpect.my_tasks"))
+    back: dict[str, Any] = dict(_pages_asked())  # the same page of each list
+    return redirect(url_for("gpect.my_tasks", **back))
 
 
 def _target(value: str) -> TaskStatus:
@@ -92,15 +97,28 @@ def _refused(task_id: int, note: str | None, message: str, status: int) -> Any:
     return after_rollback(page)
 
 
+def _pages_asked() -> dict[str, int]:
+    """The page of each list the address asks for (``?later_page=3``), read by ``page_number``; a list not
+    named is on its first page."""
+    asked = {f"{urgency.value}_page": request.args.get(f"{urgency.value}_page") for urgency in Urgency}
+    return {name: page_number(value) for name, value in asked.items() if value is not None}
+
+
 def _page(kept: dict[int, str] | None = None, status: int = 200) -> tuple[str, int]:
-    tasks = load_my_tasks(current_user)
+    keep = _pages_asked()
+    pages = {urgency: keep.get(f"{urgency.value}_page", 1) for urgency in Urgency}
+    tasks = load_my_tasks(current_user, pages, current_app.config["PAGE_SIZE"])
+    action_labels = {target: gettext(text) for target, text in lists.TASK_ACTIONS.items()}
     page = render_template(
         "gpect_workflow/tasks/mine.html",
         tasks=tasks,
         titles=lists.Titles(tasks.definitions),
         kept=kept or {},
+        keep=keep,
         horizon=HORIZON_DAYS,
         recent=RECENT_DAYS,
-        task_actions=lists.TASK_ACTIONS,
+        status_labels=translated("task_status"),
+        action_labels={**action_labels, "reason": gettext(_REASON)},
+        csrf=generate_csrf(),
     )
     return page, status
