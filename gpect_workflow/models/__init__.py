@@ -18,6 +18,7 @@ from .enums import (
     TaskStatus,
 )
 from .events import Event
+from .inbox import InboxEntry
 from .indicators import Indicator, Measurement
 from .outbox import OutboxMessage, SchedulerRun, UsedLink
 from .partners import Organisation, Person, Territory
@@ -34,6 +35,7 @@ __all__ = [
     "Decision",
     "DefinitionRecord",
     "Event",
+    "InboxEntry",
     "Indicator",
     "Language",
     "Measurement",

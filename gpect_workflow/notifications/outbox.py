@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..models import OutboxMessage, OutboxStatus
 from ..services.context import now, session
+from .inbox import record_entries
 
 #: The outbox table, for Core statements (declarative types ``__table__`` as any FROM clause; it is a Table).
 _TABLE = cast(sa.Table, OutboxMessage.__table__)
@@ -63,6 +64,9 @@ class NewMessage:
     task_id: int | None = None
     attachments: Sequence[Attachment] = field(default_factory=tuple)
     send_at: datetime | None = None
+    #: The page of the application the email is about (``/tasks/12``, ``/stages/3/review``), under the UI's
+    #: prefix: where its inbox entry leads. Without it, the entry leads to the task's page, else the plan's.
+    link_path: str | None = None
 
 
 def message_id(idempotency_key: str, domain: str) -> str:
@@ -72,7 +76,8 @@ def message_id(idempotency_key: str, domain: str) -> str:
 
 
 def enqueue(messages: Sequence[NewMessage]) -> list[str]:
-    """Insert the messages not queued before; return the keys actually inserted, in one statement.
+    """Insert the messages not queued before; return the keys actually inserted, in one statement, and
+    one more for the inbox entries of those inserted that go to a person of ours (``notifications.inbox``).
 
     On PostgreSQL the rows travel as one JSON parameter expanded by ``json_to_recordset``: a send hour of
     thousands of reminders is still one statement (a multi-row ``VALUES`` would be split into batches
@@ -82,6 +87,12 @@ def enqueue(messages: Sequence[NewMessage]) -> list[str]:
     if not messages:
         return []
     instant = now()
+    inserted = _insert(messages, instant)
+    record_entries(messages, inserted, instant)
+    return inserted
+
+
+def _insert(messages: Sequence[NewMessage], instant: datetime) -> list[str]:
     rows = [_row(message, instant) for message in messages]
     if session().get_bind().dialect.name == "postgresql":
         return _insert_from_json(rows)

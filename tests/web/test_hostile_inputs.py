@@ -27,6 +27,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import (
     ApiToken,
+    InboxEntry,
     Indicator,
     Measurement,
     Organisation,
@@ -107,6 +108,7 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "organisation_id": first(Organisation),
             "person_id": first(Person),
             "message_id": first(OutboxMessage),
+            "entry_id": first(InboxEntry),
             "token_id": first(ApiToken),
             # A merge's target that names nothing: the crawl's confirmations are refused, the demo stays whole.
             "target_id": "2147483647",

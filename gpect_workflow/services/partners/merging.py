@@ -25,6 +25,7 @@ from ...models import (
     ApiToken,
     CommitteeDecision,
     Event,
+    InboxEntry,
     Indicator,
     Measurement,
     Organisation,
@@ -59,6 +60,7 @@ PERSON_REFERENCES: tuple[InstrumentedAttribute[Any], ...] = (
     ApiToken.person_id,
     UsedLink.person_id,
     OutboxMessage.recipient_id,
+    InboxEntry.person_id,
 )
 
 #: Ids are 32-bit database integers: a larger number names nothing (and would not reach the database).

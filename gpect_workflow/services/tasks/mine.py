@@ -154,6 +154,17 @@ def open_work(person: Person, due_until: date | None = None) -> list[WorkItem]:
     return [WorkItem(task, plan, stage_key, plan_today(plan)) for task, plan, stage_key in rows]
 
 
+def has_open_work(person: Person) -> bool:
+    """Whether the person has any open task of an open stage of an active plan, whenever it falls due (one
+    ``EXISTS`` query)."""
+    query = _work_query(person).where(
+        Task.status.in_(OPEN_TASK_STATUSES),
+        PlanStage.status == StageStatus.OPEN,
+        Plan.status == PlanStatus.ACTIVE,
+    )
+    return bool(session().scalar(sa.select(query.exists())))
+
+
 def _recently_finished(person: Person) -> list[WorkItem]:
     since = now() - timedelta(days=RECENT_DAYS)
     query = _work_query(person).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= since)
