@@ -1,8 +1,9 @@
 """Inbox entries: each email to a person of ours is also a line of their inbox (``/inbox``).
 
 The entry is written by ``outbox.enqueue`` with the email itself, for the rows actually inserted (a message
-queued twice is one email, so one entry), in one more statement whatever the number of messages: a send
-hour of thousands of reminders stays within the tick's statement budget. Its title is the email's subject,
+queued twice is one email, so one entry): on PostgreSQL in the messages' own statement, on SQLite in one
+more whatever the number of messages, so a send hour of thousands of reminders stays within the tick's
+statement budget. Its title is the email's subject,
 already in the recipient's language; its link is the page the email is about.
 
 An email queued to leave later (``send_at``) enters the inbox from that time, not before: the inbox tells
@@ -16,7 +17,6 @@ correct already have their own pages (the outbox, ``flask gpect doctor``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Collection, Sequence
 from datetime import datetime
 from functools import lru_cache
@@ -77,25 +77,27 @@ def default_link_path(plan_id: int | None, task_id: int | None) -> str | None:
     return None
 
 
-def record_entries(messages: Sequence[NewMessage], inserted: Collection[str], instant: datetime) -> int:
-    """Write the inbox entries of the ``inserted`` messages (their keys) that go to an inbox; return how many.
-
-    One statement (none when no entry is due), joining the caller's transaction.
-    """
-    waiting = set(inserted)  # a key listed twice was inserted once: one entry
-    rows = []
+def entry_rows(messages: Sequence[NewMessage], instant: datetime) -> list[dict[str, Any]]:
+    """The inbox entries of ``messages`` that go to an inbox, each with its message's ``idempotency_key``
+    (to keep only those of the messages actually inserted); a key listed twice gives one entry."""
+    rows: dict[str, dict[str, Any]] = {}
     for message in messages:
-        if message.idempotency_key in waiting and goes_to_inbox(message):
-            waiting.discard(message.idempotency_key)
-            rows.append(_row(message, instant))
-    if not rows:
-        return 0
-    if session().get_bind().dialect.name == "postgresql":
-        payload = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
-        session().execute(sa.text(_json_insert_sql()), {"rows": payload})
-    else:
-        session().execute(sa.insert(_TABLE), rows)
-    return len(rows)
+        if goes_to_inbox(message) and message.idempotency_key not in rows:
+            rows[message.idempotency_key] = {"idempotency_key": message.idempotency_key, **_row(message, instant)}
+    return list(rows.values())
+
+
+def record_entries(rows: Sequence[dict[str, Any]], inserted: Collection[str]) -> int:
+    """Write the entries (``entry_rows``) of the messages ``inserted`` (their keys); return how many.
+
+    One statement (none when no entry is due), joining the caller's transaction. PostgreSQL writes them in
+    the messages' own statement instead (``entries_cte``).
+    """
+    keys = set(inserted)
+    kept = [{name: row[name] for name in _INSERTED} for row in rows if row["idempotency_key"] in keys]
+    if kept:
+        session().execute(sa.insert(_TABLE), kept)
+    return len(kept)
 
 
 def _row(message: NewMessage, instant: datetime) -> dict[str, Any]:
@@ -112,18 +114,15 @@ def _row(message: NewMessage, instant: datetime) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _json_insert_sql() -> str:
-    """The rows travel as one JSON parameter (as the outbox's): one statement however many there are."""
+def entries_cte(inserted: str) -> str:
+    """On PostgreSQL, a common table expression that writes the entries (``:entries``, one JSON parameter)
+    of the messages the CTE ``inserted`` returns the keys of: the messages and their entries are one
+    statement, so a send hour costs no statement more for the inbox."""
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     columns = ", ".join(_INSERTED)
     record = ", ".join(f"{name} {_TABLE.c[name].type.compile(dialect=dialect)}" for name in _INSERTED)
     return (
-        f"INSERT INTO {_TABLE.name} ({columns}) SELECT {columns}"
-        f" FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"
+        f"INSERT INTO {_TABLE.name} ({columns}) SELECT {', '.join(f'e.{name}' for name in _INSERTED)}"
+        f" FROM json_to_recordset(CAST(:entries AS json)) AS e(idempotency_key TEXT, {record})"
+        f" JOIN {inserted} ON {inserted}.idempotency_key = e.idempotency_key"
     )
-
-
-def _json_value(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    raise TypeError(f"cannot record a {type(value).__name__} value")
