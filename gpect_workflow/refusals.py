@@ -31,6 +31,7 @@ class Refusal(StrEnum):
     NO_SUCH_MEASUREMENT = "no_such_measurement"
     NO_SUCH_TOKEN = "no_such_token"
     NO_SUCH_MESSAGE = "no_such_message"
+    NO_SUCH_INBOX_ENTRY = "no_such_inbox_entry"
     NO_SUCH_DEFINITION = "no_such_definition"
     NO_SUCH_DEFINITION_VERSION = "no_such_definition_version"
     NO_SUCH_ROLE = "no_such_role"
@@ -136,6 +137,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_SUCH_MEASUREMENT: N_("This measurement does not exist, or you may not see it."),
     Refusal.NO_SUCH_TOKEN: N_("This API token does not exist."),
     Refusal.NO_SUCH_MESSAGE: N_("This message does not exist."),
+    Refusal.NO_SUCH_INBOX_ENTRY: N_("This notification does not exist, or it is someone else's."),
     Refusal.NO_SUCH_DEFINITION: N_("No workflow definition is registered under the key %(key)s."),
     Refusal.NO_SUCH_DEFINITION_VERSION: N_("Version %(version)s of the workflow definition %(key)s is not registered."),
     Refusal.NO_SUCH_ROLE: N_("The plan's definition has no such role."),

@@ -535,6 +535,37 @@ class OutboxArgsSchema(PageArgsSchema):
     status = fields.String(validate=validate.OneOf(names(OutboxStatus)))
 
 
+class InboxEntrySchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "The kind of email it repeats (`reminder`, ...)."})
+    title = fields.String(required=True, metadata={"description": "The email's subject, in your language."})
+    link_path = fields.String(
+        allow_none=True,
+        metadata={"description": "The page of the web UI it is about (`/tasks/12`), under the UI's address."},
+    )
+    plan_id = fields.Integer(allow_none=True)
+    task_id = fields.Integer(allow_none=True)
+    at = fields.AwareDateTime(
+        attribute="visible_from_dt", required=True, metadata={"description": "When it reached the inbox."}
+    )
+    read_at = fields.AwareDateTime(attribute="read_dt", allow_none=True)
+
+
+class InboxListSchema(PageSchema):
+    items = fields.List(fields.Nested(InboxEntrySchema), required=True)
+    unread = fields.Integer(
+        required=True, metadata={"description": "Unread notifications, counted up to 100 (100 means 100 or more)."}
+    )
+
+
+class InboxArgsSchema(PageArgsSchema):
+    pass
+
+
+class InboxReadAllSchema(Schema):
+    marked = fields.Integer(required=True, metadata={"description": "How many notifications were unread."})
+
+
 class HealthSchema(Schema):
     status = fields.String(required=True)
     database = fields.String(required=True)

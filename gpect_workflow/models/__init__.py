@@ -20,6 +20,7 @@ from .enums import (
 )
 from .events import Event
 from .evidence import EvidenceFile
+from .inbox import InboxEntry
 from .indicators import Indicator, Measurement
 from .outbox import OutboxMessage, SchedulerRun, UsedLink
 from .partners import Organisation, Person, Territory
@@ -39,6 +40,7 @@ __all__ = [
     "DelayStatus",
     "Event",
     "EvidenceFile",
+    "InboxEntry",
     "Indicator",
     "Language",
     "Measurement",

@@ -53,6 +53,7 @@ from ..services.urls import public_url
 from ..services.zones import zone_or_default
 from ..vocabulary import COMPARISON_SIGNS
 from .digests import MAX_CATCH_UP_DAYS
+from .inbox import COMMITTEE_PATH
 from .outbox import NewMessage
 from .reminders import default_hour
 from .render import render_email
@@ -331,7 +332,9 @@ def _digest(
         **context,
     )
     key = f"{KIND}:r{recipient.id}:{occurrence.isoformat()}"
-    return NewMessage(key, KIND, recipient.email, email.subject, email.text, email.html, recipient.id)
+    return NewMessage(
+        key, KIND, recipient.email, email.subject, email.text, email.html, recipient.id, link_path=COMMITTEE_PATH
+    )
 
 
 def _stage_title(plan: Plan, stage_key: str, language: str) -> str:

@@ -15,6 +15,7 @@ from .. import signals
 from ..models import DelayRequest, DelayStatus, Person, Plan, PlanStage, Task
 from ..services.context import session
 from ..services.urls import public_url
+from .inbox import task_path
 from .notices import _active, _send
 from .views import Recipient, recipients, task_links, task_view
 
@@ -46,7 +47,7 @@ def on_delay_requested(sender: Any, *, plan: Plan, task: Task, request: DelayReq
             "open_url": public_url(f"/tasks/{task.id}#delay-requests"),
         }, []
 
-    _send("delay_requested", f"delay_requested:q{request.id}", plan, {plan.lead_id}, build, task.id)
+    _send("delay_requested", f"delay_requested:q{request.id}", plan, {plan.lead_id}, build, task.id, task_path(task.id))
 
 
 def on_delay_answered(
@@ -70,4 +71,4 @@ def on_delay_answered(
             "open_url": task_links(recipient.id, task.id)["open_url"],
         }, []
 
-    _send(kind, f"{kind}:q{request.id}", plan, {request.requester_id}, build, task.id)
+    _send(kind, f"{kind}:q{request.id}", plan, {request.requester_id}, build, task.id, task_path(task.id))

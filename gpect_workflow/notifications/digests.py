@@ -29,6 +29,7 @@ from ..services.committee.oversight import committee_roles
 from ..services.context import session
 from ..services.definitions import get_definition
 from ..services.zones import person_zone
+from .inbox import MY_TASKS_PATH
 from .links import link_url
 from .outbox import NewMessage
 from .reminders import default_hour
@@ -172,7 +173,9 @@ def _digest(recipient, mode: ReminderMode, day: date, tasks, plans, awaiting=())
         **common_context(recipient),
     )
     key = f"digest:{mode.value}:r{recipient.id}:{day.isoformat()}"
-    return NewMessage(key, "digest", recipient.email, email.subject, email.text, email.html, recipient.id)
+    return NewMessage(
+        key, "digest", recipient.email, email.subject, email.text, email.html, recipient.id, link_path=MY_TASKS_PATH
+    )
 
 
 def _gate_item(recipient, stage: PlanStage, plan: Plan) -> GateItem:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ assignee whose tasks moved). Delay requests and their answers are told by ``dela
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,6 +33,7 @@ from ..services.context import session
 from ..services.definitions import get_definition
 from ..services.urls import public_url
 from ..state import EXTENSION_NAME
+from .inbox import plan_path, review_path, task_path
 from .links import link_url
 from .outbox import NewMessage, enqueue
 from .render import render_email
@@ -77,8 +78,20 @@ def _plan_people(plan: Plan, committee_only: bool = False) -> set[int]:
     return set(session().scalars(query))
 
 
-def _send(kind: str, key: str, plan: Plan, people: Iterable[int], build: Any, task_id: int | None = None) -> None:
-    """Render ``kind`` for each person (``build(recipient)`` gives the template context) and queue it."""
+def _send(
+    kind: str,
+    key: str,
+    plan: Plan,
+    people: Iterable[int],
+    build: Any,
+    task_id: int | None = None,
+    link: str | Callable[[Recipient], str] | None = None,
+) -> None:
+    """Render ``kind`` for each person (``build(recipient)`` gives the template context) and queue it.
+
+    ``link`` is the page the notice is about, for its inbox entry (the plan's when not given), or what
+    gives it for each recipient.
+    """
     views = plan_views([plan.id])
     messages = []
     for recipient in recipients(people).values():
@@ -96,6 +109,7 @@ def _send(kind: str, key: str, plan: Plan, people: Iterable[int], build: Any, ta
                 plan.id,
                 task_id,
                 attachments=attachments,
+                link_path=(link(recipient) if callable(link) else link) or plan_path(plan.id),
             )
         )
     enqueue(messages)
@@ -167,7 +181,7 @@ def on_stage_awaiting_decision(sender: Any, *, plan: Plan, stage: PlanStage, **_
     committee = recipients(_plan_people(plan, committee_only=True))
     # Members who chose a digest find the gate in it (``digests``) rather than in an email of its own.
     immediate = {person_id for person_id, member in committee.items() if member.reminder_mode not in DIGEST_MODES}
-    _send("gate_awaiting", f"gate_awaiting:s{stage.id}:n{count}", plan, immediate, build)
+    _send("gate_awaiting", f"gate_awaiting:s{stage.id}:n{count}", plan, immediate, build, link=review_path(stage.id))
 
 
 def on_gate_decided(sender: Any, *, plan: Plan, stage: PlanStage, decision: CommitteeDecision, **_: Any) -> None:
@@ -188,7 +202,7 @@ def on_gate_decided(sender: Any, *, plan: Plan, stage: PlanStage, decision: Comm
             "reopened": [_Reopened(view.title, view.due_date) for view in views],
         }, []
 
-    _send("gate_decided", f"gate_decided:d{decision.id}", plan, people, build)
+    _send("gate_decided", f"gate_decided:d{decision.id}", plan, people, build, link=review_path(stage.id))
 
 
 class _Reopened:
@@ -248,6 +262,10 @@ def on_deadline_moved(sender: Any, *, plan: Plan, shifts: list[Shift], note: str
         ]
         return {"shifts": items, "note": note}, [calendar_attachment(views, plan.name, recipient.id)]
 
+    def link(recipient: Recipient) -> str:
+        moved = by_person[recipient.id]
+        return task_path(moved[0].task_id) if len(moved) == 1 else plan_path(plan.id)
+
     first = shifts[0]
     _send(
         "deadline_moved",
@@ -255,6 +273,7 @@ def on_deadline_moved(sender: Any, *, plan: Plan, shifts: list[Shift], note: str
         plan,
         by_person,
         build,
+        link=link,
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from ..models import OutboxMessage, OutboxStatus
 from ..services.context import now, session
+from .inbox import entries_cte, entry_rows, record_entries
 
 #: The outbox table, for Core statements (declarative types ``__table__`` as any FROM clause; it is a Table).
 _TABLE = cast(sa.Table, OutboxMessage.__table__)
@@ -63,6 +64,9 @@ class NewMessage:
     task_id: int | None = None
     attachments: Sequence[Attachment] = field(default_factory=tuple)
     send_at: datetime | None = None
+    #: The page of the application the email is about (``/tasks/12``, ``/stages/3/review``), under the UI's
+    #: prefix: where its inbox entry leads. Without it, the entry leads to the task's page, else the plan's.
+    link_path: str | None = None
 
 
 def message_id(idempotency_key: str, domain: str) -> str:
@@ -72,19 +76,27 @@ def message_id(idempotency_key: str, domain: str) -> str:
 
 
 def enqueue(messages: Sequence[NewMessage]) -> list[str]:
-    """Insert the messages not queued before; return the keys actually inserted, in one statement.
+    """Insert the messages not queued before, and the inbox entries of those inserted that go to a person
+    of ours (``notifications.inbox``); return the keys actually inserted.
 
     On PostgreSQL the rows travel as one JSON parameter expanded by ``json_to_recordset``: a send hour of
     thousands of reminders is still one statement (a multi-row ``VALUES`` would be split into batches
-    under the server's limit of 65,535 parameters). SQLite, the embedded default, takes them as an
-    ordinary multi-row insert.
+    under the server's limit of 65,535 parameters), the inbox entries written by the same statement.
+    SQLite, the embedded default, takes them as an ordinary multi-row insert, and the entries in one more.
     """
     if not messages:
         return []
     instant = now()
     rows = [_row(message, instant) for message in messages]
+    entries = entry_rows(messages, instant)
     if session().get_bind().dialect.name == "postgresql":
-        return _insert_from_json(rows)
+        return _insert_from_json(rows, entries)
+    inserted = _insert_sqlite(rows)
+    record_entries(entries, inserted)
+    return inserted
+
+
+def _insert_sqlite(rows: list[dict[str, Any]]) -> list[str]:
     statement = (
         sqlite.insert(_TABLE)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
@@ -128,22 +140,32 @@ _INSERTED = (
 )
 
 
-@lru_cache(maxsize=1)
-def _json_insert_sql() -> str:
+@lru_cache(maxsize=2)
+def _json_insert_sql(with_entries: bool) -> str:
     dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
     table = _TABLE
     columns = ", ".join(_INSERTED)
     record = ", ".join(f"{name} {table.c[name].type.compile(dialect=dialect)}" for name in _INSERTED)
-    return (
+    insert = (
         f"INSERT INTO {table.name} ({columns}) SELECT {columns}"
         f" FROM json_to_recordset(CAST(:rows AS json)) AS r({record})"
         " ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key"
     )
+    if not with_entries:
+        return insert
+    # The entries' insert, a data-modifying CTE, runs whether or not the final SELECT reads it.
+    return f"WITH inserted AS ({insert}), entries AS ({entries_cte('inserted')}) SELECT idempotency_key FROM inserted"
 
 
-def _insert_from_json(rows: list[dict[str, Any]]) -> list[str]:
-    payload = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
-    return list(session().scalars(sa.text(_json_insert_sql()), {"rows": payload}))
+def _insert_from_json(rows: list[dict[str, Any]], entries: list[dict[str, Any]]) -> list[str]:
+    params = {"rows": _json(rows)}
+    if entries:
+        params["entries"] = _json(entries)
+    return list(session().scalars(sa.text(_json_insert_sql(bool(entries))), params))
+
+
+def _json(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _json_value(value: object) -> str:

@@ -35,6 +35,7 @@ from ..services.context import now, session
 from ..services.definitions import all_definitions, get_definition, task_definition
 from ..services.plans.opening import opening_hour
 from ..services.zones import person_zone, plan_zone, zone_or_default
+from .inbox import task_path
 from .outbox import NewMessage, queued_keys
 from .render import render_email
 from .views import (
@@ -399,6 +400,7 @@ def _reminder(item: DueReminder, recipient: Recipient, plans: dict[int, PlanView
         item.plan.id,
         item.task.id,
         attachments=[calendar_attachment([task], item.plan.name, recipient.id, {item.task.id: links["open_url"]})],
+        link_path=task_path(item.task.id),
     )
 
 
@@ -428,4 +430,5 @@ def _escalation(
         recipient.id,
         item.plan.id,
         item.task.id,
+        link_path=task_path(item.task.id),
     )

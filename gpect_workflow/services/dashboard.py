@@ -1,6 +1,6 @@
 """The dashboard: what needs a person now: the gates awaiting their decision (first: a plan waits for
-them), their overdue and soon-due tasks (``my_tasks``), their plans, and the other gates waiting for a
-committee decision.
+them), their overdue and soon-due tasks (``my_tasks``; left out for people who have no task at all, such
+as most committee members), their plans, and the other gates waiting for a committee decision.
 
 A fixed number of queries whatever the number of plans and tasks, so the dashboard costs the same with ten
 plans or a hundred thousand.
@@ -28,7 +28,7 @@ from .context import session
 from .definitions import Definitions, definitions_for
 from .paging import Page
 from .plans.progress import plans_progress
-from .tasks.mine import WorkItem, urgent_work
+from .tasks.mine import WorkItem, has_open_work, urgent_work
 
 #: How many plans and gates the dashboard shows before pointing to the full list.
 DASHBOARD_LIMIT = 10
@@ -77,6 +77,9 @@ class Dashboard:
     gates_total: int
     definitions: Definitions
     can_start_plans: bool
+    #: Whether the person has any open task at all: the task sections are left out for those who have none
+    #: (a committee member's dashboard starts with the decisions awaiting them, not with empty lists).
+    has_tasks: bool = True
 
 
 def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
@@ -105,6 +108,7 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
         gates_total=others_total,
         definitions=definitions,
         can_start_plans=can_start_plans(person),
+        has_tasks=bool(overdue.total or due_soon.total) or has_open_work(person),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ..resources import static_dir, templates_dir
-from . import auth, dashboard, evidence, i18n, indicators, inputs, links, outbox, stages
+from . import auth, dashboard, evidence, i18n, inbox, indicators, inputs, links, outbox, stages
 from . import search as search_page
 from .accounts import calendar_feed, preferences
 from .committee import page as committee_page
@@ -55,6 +55,7 @@ def ui_blueprint() -> Blueprint:
     partners_import.register(blueprint)
     partners_merging.register(blueprint)
     outbox.register(blueprint)
+    inbox.register(blueprint)
     calendar_feed.register(blueprint)
     search_page.register(blueprint)
     return blueprint

@@ -15,7 +15,7 @@ Beware on SQLite: a later migration that rebuilds one of these tables (``batch_a
 ``recreate``) drops its triggers; it must create them again (``create_sqlite_triggers``).
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 15:00:00.000000
 """
 
@@ -26,7 +26,7 @@ from alembic import op
 
 
 revision = '0017'
-down_revision = '0015'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 

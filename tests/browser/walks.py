@@ -389,6 +389,7 @@ def walk_partner(a: Reader, site: Site, index: int) -> None:
     a.visit(f"/plans/{ids['task_plan']}", name="plan page")
     a.visit(f"/tasks/{ids['task']}", name="task page")
     a.visit("/my-tasks", name="my tasks")
+    a.visit("/inbox", name="inbox")
     a.visit("/partners", name="partners directory")
     a.visit(f"/plans/{ids['five_levers']}/indicators", name="indicators")
     a.visit("/preferences", name="preferences")
@@ -399,6 +400,7 @@ def walk_partner(a: Reader, site: Site, index: int) -> None:
 def walk_committee_member(a: Reader, site: Site, index: int) -> None:
     ids, page = site.ids, a.page
     a.visit("/", name="dashboard")
+    a.visit("/inbox", name="inbox")
     a.visit("/committee", name="committee")
     a.visit(f"/committee?territory={ids['territory']}", name="committee, filtered")
     a.visit("/committee/report", name="committee review report")

@@ -737,8 +737,10 @@ def test_a_digest_pass_costs_the_same_queries_for_few_and_many_members(world: Wo
     session().expire_all()
     with count_queries() as many:
         assert len(enqueue(committee_digest_messages(since, until))) == 8
-    # Definitions, members with their plans, recipients, four for the plans' health, the insertion.
-    assert len(few) == len(many) == 8, [len(few), len(many)]
+    # Definitions, members with their plans, recipients, four for the plans' health, the insertion (on SQLite,
+    # one more for the digests' inbox entries: PostgreSQL writes them in the insertion).
+    expected = 8 if session().get_bind().dialect.name == "postgresql" else 9
+    assert len(few) == len(many) == expected, [len(few), len(many)]
 
 
 # ----------------------------------------------------------------------------------------------------------------

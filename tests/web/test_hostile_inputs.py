@@ -29,6 +29,7 @@ from gpect_workflow.models import (
     ApiToken,
     DelayRequest,
     EvidenceFile,
+    InboxEntry,
     Indicator,
     Measurement,
     Organisation,
@@ -115,6 +116,7 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "organisation_id": first(Organisation),
             "person_id": first(Person),
             "message_id": first(OutboxMessage),
+            "entry_id": first(InboxEntry),
             "token_id": first(ApiToken),
             # A merge's target that names nothing: the crawl's confirmations are refused, the demo stays whole.
             "target_id": "2147483647",

@@ -24,8 +24,10 @@ from ...errors import NotFound, PermissionDenied, StaleObject, ValidationError
 from ...models import (
     ApiToken,
     CommitteeDecision,
+    DelayRequest,
     Event,
     EvidenceFile,
+    InboxEntry,
     Indicator,
     Measurement,
     Organisation,
@@ -58,9 +60,12 @@ PERSON_REFERENCES: tuple[InstrumentedAttribute[Any], ...] = (
     Measurement.recorded_by_id,
     Event.actor_id,
     EvidenceFile.uploaded_by_id,
+    DelayRequest.requester_id,
+    DelayRequest.answered_by_id,
     ApiToken.person_id,
     UsedLink.person_id,
     OutboxMessage.recipient_id,
+    InboxEntry.person_id,
 )
 
 #: Ids are 32-bit database integers: a larger number names nothing (and would not reach the database).

@@ -285,6 +285,17 @@ def _work_query(person: Person) -> Work:
     )
 
 
+def has_open_work(person: Person) -> bool:
+    """Whether the person has any open task of an open stage of an active plan, whenever it falls due (one
+    ``EXISTS`` query)."""
+    query = _work_query(person).where(
+        Task.status.in_(OPEN_TASK_STATUSES),
+        PlanStage.status == StageStatus.OPEN,
+        Plan.status == PlanStatus.ACTIVE,
+    )
+    return bool(session().scalar(sa.select(query.exists())))
+
+
 def _finished_query(person: Person) -> Work:
     """My tasks finished in the last ``RECENT_DAYS``."""
     since = now() - timedelta(days=RECENT_DAYS)
