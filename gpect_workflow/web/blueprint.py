@@ -7,6 +7,7 @@ from flask import Blueprint
 from ..resources import static_dir, templates_dir
 from . import auth, dashboard, i18n, indicators, inputs, links, outbox, stages
 from .accounts import calendar_feed, preferences
+from .comments import page as comments_page
 from .committee import page as committee_page
 from .committee import reports
 from .partners import directory as partners_directory
@@ -44,6 +45,7 @@ def ui_blueprint() -> Blueprint:
     reports.register(blueprint)
     indicators.register(blueprint)
     stages.register(blueprint)
+    comments_page.register(blueprint)
     committee_page.register(blueprint)
     my_tasks.register(blueprint)
     partners_directory.register(blueprint)

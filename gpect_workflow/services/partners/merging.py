@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ...errors import NotFound, PermissionDenied, StaleObject, ValidationError
 from ...models import (
     ApiToken,
+    Comment,
     CommitteeDecision,
     Event,
     Indicator,
@@ -59,6 +60,7 @@ PERSON_REFERENCES: tuple[InstrumentedAttribute[Any], ...] = (
     ApiToken.person_id,
     UsedLink.person_id,
     OutboxMessage.recipient_id,
+    Comment.author_id,
 )
 
 #: Ids are 32-bit database integers: a larger number names nothing (and would not reach the database).
@@ -266,6 +268,7 @@ def _plans_naming(person_id: int) -> sa.CompoundSelect[Any]:
         .join(Measurement, Measurement.indicator_id == Indicator.id)
         .where(Measurement.recorded_by_id == person_id),
         sa.select(Event.plan_id).where(Event.actor_id == person_id),
+        sa.select(Comment.plan_id).where(Comment.author_id == person_id),
         sa.select(OutboxMessage.plan_id).where(
             OutboxMessage.recipient_id == person_id, OutboxMessage.plan_id.is_not(None)
         ),

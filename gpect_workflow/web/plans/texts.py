@@ -93,6 +93,10 @@ def describe(entry: JournalEntry) -> str:
             "Moved every open deadline by %(num)s days, the time spent on hold",
             _whole(days),
         )
+    if kind in _COMMENT_SENTENCES:
+        on_task = entry.task_id is not None
+        sentences = _COMMENT_SENTENCES[kind]
+        return gettext(sentences[0], task=task) if on_task else gettext(sentences[1], stage=stage)
     if kind in ("measurement_corrected", "measurement_deleted"):
         return _measurement_sentence(event.kind, event.data or {})
     return gettext("%(kind)s: %(from)s → %(to)s", kind=kind, **{"from": before or "–", "to": after or "–"})
@@ -103,6 +107,18 @@ _STAGE_SENTENCES = {
     "stage_awaiting_decision": N_("The stage “%(stage)s” awaits the steering committee's decision"),
     "stage_closed": N_("Closed the stage “%(stage)s”"),
     "stage_reopened": N_("Reopened the stage “%(stage)s”"),
+}
+#: A comment's journal events: (on a task, on a gate review).
+_COMMENT_SENTENCES = {
+    "comment_added": (N_("Commented on “%(task)s”"), N_("Commented on the gate review of “%(stage)s”")),
+    "comment_edited": (
+        N_("Changed a comment on “%(task)s”"),
+        N_("Changed a comment on the gate review of “%(stage)s”"),
+    ),
+    "comment_deleted": (
+        N_("Deleted a comment on “%(task)s”"),
+        N_("Deleted a comment on the gate review of “%(stage)s”"),
+    ),
 }
 _MERGE_SENTENCES = {
     "organisation_merged": N_("Merged the organisation “%(source)s”, entered twice, into “%(target)s”"),

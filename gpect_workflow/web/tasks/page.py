@@ -31,6 +31,7 @@ from ...services.tasks.page import task_page as load_task_page
 from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from ..auth import signed_in
+from ..comments.thread import CommentForm, task_discussion
 from ..i18n import localized, short_date
 from ..inputs import as_id
 from ..labels import label
@@ -61,7 +62,9 @@ def task_page(task_id: int) -> Any:
     return render_task(task_id)
 
 
-def render_task(task_id: int, form: FormState | None = None, status: int = 200) -> tuple[str, int]:
+def render_task(
+    task_id: int, form: FormState | None = None, status: int = 200, comment_form: CommentForm | None = None
+) -> tuple[str, int]:
     """The task page, with ``form`` sent back filled in when an action needs the person again."""
     data = load_task_page(current_user, task_id, page_number(request.args.get("journal_page")))
     page = render_template(
@@ -75,6 +78,9 @@ def render_task(task_id: int, form: FormState | None = None, status: int = 200) 
         pt=plan_texts,
         return_to="task",
         journal_url=lambda number: url_for("gpect.task_page", task_id=task_id, journal_page=number, _anchor="journal"),
+        discussion=task_discussion(
+            current_user, data.row.task, data.detail.access, data.definition, data.detail.stages, comment_form
+        ),
     )
     return page, status
 
