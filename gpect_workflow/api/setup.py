@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, render_template, url_for
 from flask_smorest import Api, Blueprint
 
-from . import indicators, merging, outbox, partners, plans, system, tasks, workflows
+from . import comments, indicators, merging, outbox, partners, plans, system, tasks, workflows
 
 API_VERSION = "1.0"
 #: The API's own configuration keys are prefixed, so that a host's flask-smorest API keeps its own.
@@ -52,7 +52,7 @@ def init_api(app: Flask, prefix: str) -> list[Blueprint]:
     spec_kwargs = {"info": {"description": _DESCRIPTION}, "security": [{"bearer": []}]}
     api = GpectApi(app, config_prefix=CONFIG_PREFIX, spec_kwargs=spec_kwargs)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    modules = (system, workflows, partners, merging, plans, tasks, indicators, outbox)
+    modules = (system, workflows, partners, merging, plans, tasks, comments, indicators, outbox)
     for module in modules:
         api.register_blueprint(module.blp, url_prefix=f"{prefix}/api/v1{module.URL_PREFIX}")
     return [module.blp for module in modules]

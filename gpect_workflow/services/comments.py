@@ -256,6 +256,18 @@ def _visible_task(person: Person, task_id: int) -> tuple[Task, Plan]:
     return task, task.plan
 
 
+def stage_by_key(person: Person, plan_id: int, stage_key: str) -> int:
+    """The id of the plan's stage ``stage_key``, for someone who may see the plan (``NotFound`` otherwise)."""
+    plan = session().get(Plan, plan_id)
+    if plan is None or not _access(person, plan.id).can_view:
+        raise NotFound(Refusal.NO_SUCH_PLAN)
+    query = sa.select(PlanStage.id).where(PlanStage.plan_id == plan_id, PlanStage.stage_key == stage_key)
+    stage_id = session().scalar(query) if "\x00" not in stage_key else None
+    if stage_id is None:
+        raise NotFound(Refusal.NO_SUCH_STAGE)
+    return int(stage_id)
+
+
 def _visible_stage(person: Person, stage_id: int) -> PlanStage:
     stage = session().get(PlanStage, stage_id, options=[joinedload(PlanStage.plan)])
     if stage is None or not _access(person, stage.plan_id).can_view:
