@@ -23,6 +23,7 @@ from .cli import gpect_cli
 from .clock import Clock, SystemClock
 from .config import apply_defaults, validate_config, workflow_dirs
 from .errors import GpectError, http_status
+from .notifications import comments as comment_notices
 from .notifications.notices import connect_signals
 from .scheduler.runner import install_embedded
 from .services import unit_of_work
@@ -112,6 +113,7 @@ _notices_connected: list[bool] = []
 def _connect_notices() -> None:
     if not _notices_connected:
         connect_signals()
+        comment_notices.connect_signals()
         _notices_connected.append(True)
 
 
