@@ -13,8 +13,12 @@ from gpect_workflow.models import OutboxMessage, Person, PlanStage, ReminderMode
 from gpect_workflow.services.comments import comment_on_gate, comment_on_task, delete_comment
 from gpect_workflow.services.context import session
 from tests.factories import task
-from tests.notifications.test_notifications_smtp import clock, outbox, paris, people, start, tick_at  # noqa: F401
+from tests.notifications import test_notifications_smtp as mailing
+from tests.notifications.test_notifications_smtp import outbox, paris, start, tick_at
 from tests.smtp_server import SmtpServer
+
+clock = mailing.clock
+people = mailing.people
 
 
 def told(kind: str = "comment_added") -> dict[str, OutboxMessage]:
