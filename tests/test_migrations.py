@@ -32,8 +32,8 @@ HOST_TABLE = "host_things"
 MODEL_TABLES = frozenset(Base.metadata.tables)
 
 
-def test_models_declare_eighteen_prefixed_tables() -> None:
-    assert len(MODEL_TABLES) == 18
+def test_models_declare_nineteen_prefixed_tables() -> None:
+    assert len(MODEL_TABLES) == 19
     assert HEAD == "0013"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
@@ -578,3 +578,25 @@ def test_0012_never_gives_a_deleted_person_s_id_again(migration_app: Flask) -> N
     assert "uq_gpect_people_organisation_referent" in indexes
     command.downgrade(alembic_config(), "0011")
     command.upgrade(alembic_config(), "head")
+
+
+# --- 0013: comments ------------------------------------------------------------------------------------------------
+
+
+def test_0013_adds_the_comments_table_and_removes_it(migration_app: Flask) -> None:
+    """Up to 0013 comments get their table (a comment names a task or a stage: the check refuses neither);
+    the models agree with the migrations; back down the table goes."""
+    command.upgrade(alembic_config(), "head")
+    assert "gpect_comments" in table_names(migration_app)
+    assert differences(migration_app) == []
+    with engine(migration_app).connect() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.execute(
+            sa.text(
+                "INSERT INTO gpect_comments (plan_id, author_id, body, created_dt, version)"
+                " VALUES (1, 1, 'x', '2026-11-30 08:00:00+00:00', 1)"
+            )
+        )
+    command.downgrade(alembic_config(), "0012")
+    assert "gpect_comments" not in table_names(migration_app)
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
