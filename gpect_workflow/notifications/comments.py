@@ -137,7 +137,7 @@ def digest_comments_select(person_ids: Iterable[int], since: datetime, until: da
     )
     return (
         sa.select(
-            sa.literal("comment").label("kind"),
+            sa.literal_column("'comment'").label("kind"),
             reader.id.label("person_id"),
             member.c.role_key.label("role_key"),
             Plan.id.label("plan_id"),

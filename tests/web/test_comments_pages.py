@@ -206,3 +206,31 @@ def test_the_task_page_costs_the_same_statements_with_1_and_50_comments(client: 
     with count_queries() as many:
         signed.get(f"/stages/{stage_id}/review")
     assert len(few) == len(many)
+
+
+def test_comment_forms_need_the_csrf_token(client: FlaskClient, cast: Cast) -> None:
+    data = task(cast.plan, "employment-data")
+    signed = as_(client, cast.partner)
+    assert signed.post(f"/tasks/{data.id}/comments", data={"body": "No token"}).status_code == 400
+    comment = comment_on_task(cast.partner, data.id, "Mine")
+    session().commit()
+    assert signed.post(f"/comments/{comment.id}/delete", data={}).status_code == 400
+    assert [c.body for c in _comments()] == ["Mine"]
+
+
+def test_a_long_discussion_is_read_a_page_at_a_time_newest_page_first(
+    client: FlaskClient, cast: Cast, clock: FrozenClock
+) -> None:
+    data = task(cast.plan, "employment-data")
+    for number in range(51):
+        clock.advance(timedelta(minutes=1))
+        comment_on_task(cast.lead, data.id, f"Message number {number:02d}")
+    session().commit()
+    signed = as_(client, cast.partner)
+    latest = section(text(signed.get(f"/tasks/{data.id}")), "comments")
+    assert "Message number 50" in latest and "Message number 01" in latest and "Message number 00" not in latest
+    assert latest.index("Message number 01") < latest.index("Message number 50"), "oldest first within the page"
+    assert f"/tasks/{data.id}?comments_page=2#comments" in latest
+    earlier = section(text(signed.get(f"/tasks/{data.id}?comments_page=2")), "comments")
+    assert "Message number 00" in earlier and "Message number 01" not in earlier
+    assert f"/tasks/{data.id}?comments_page=1#comments" in earlier

@@ -27,6 +27,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import (
     ApiToken,
+    Comment,
     Indicator,
     Measurement,
     Organisation,
@@ -104,6 +105,7 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "stage_id": first(PlanStage),
             "indicator_id": first(Indicator),
             "measurement_id": first(Measurement),
+            "comment_id": first(Comment),
             "organisation_id": first(Organisation),
             "person_id": first(Person),
             "message_id": first(OutboxMessage),
