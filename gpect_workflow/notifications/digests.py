@@ -240,4 +240,4 @@ def _digest(recipient, mode: ReminderMode, day: date, tasks, plans, awaiting=(),
 def _gate_item(recipient, row: Any) -> GateItem:  # type: ignore[no-untyped-def]
     """A ``_gates_and_comments`` gate row as the recipient's digest lists it."""
     title, _ = stage_titles(row, get_definition(row.definition_key, row.definition_version), recipient.language)
-    return GateItem(row.name, title, link_url("review_gate", recipient.id, stage_id=row.stage_id))
+    return GateItem(row.plan_name, title, link_url("review_gate", recipient.id, stage_id=row.stage_id))
