@@ -201,6 +201,12 @@ SETTINGS: tuple[Setting, ...] = (
         _horizon,
         "Days after a plan's planned end (its last stage's) up to which a task's deadline may be moved.",
     ),
+    Setting(
+        "COMMENT_EDIT_MINUTES",
+        15,
+        _positive_int,
+        "Minutes after writing a comment during which its author may still change or delete it.",
+    ),
     Setting("SCHEDULER_INTERVAL_SECONDS", 60, _positive_int, "Seconds between two scheduler passes."),
     Setting(
         "OUTBOX_RETRY_FOR_HOURS",

@@ -24,6 +24,7 @@ from .cli import gpect_cli
 from .clock import Clock, SystemClock
 from .config import apply_defaults, validate_config, workflow_dirs
 from .errors import GpectError, http_status
+from .notifications import comments as comment_notices
 from .notifications import delay_requests as delay_notices
 from .notifications.notices import connect_signals
 from .scheduler.runner import install_embedded
@@ -115,6 +116,7 @@ def _connect_notices() -> None:
     if not _notices_connected:
         connect_signals()
         delay_notices.connect_signals()
+        comment_notices.connect_signals()
         _notices_connected.append(True)
 
 

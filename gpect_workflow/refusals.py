@@ -37,6 +37,7 @@ class Refusal(StrEnum):
     NO_SUCH_ROLE = "no_such_role"
     NO_SUCH_FILE = "no_such_file"
     NO_SUCH_DELAY_REQUEST = "no_such_delay_request"
+    NO_SUCH_COMMENT = "no_such_comment"
 
     # Who may do what.
     DIRECTORY_MANAGERS_ONLY = "directory_managers_only"
@@ -62,6 +63,7 @@ class Refusal(StrEnum):
     ADMINISTRATORS_MERGE = "administrators_merge"
     MERGE_OWN_ACCOUNT = "merge_own_account"
     UPLOADER_OR_LEAD_DELETES_FILES = "uploader_or_lead_deletes_files"
+    COMMENT_AUTHOR_ONLY = "comment_author_only"
 
     # Changes the state of things does not allow now.
     TASK_CANNOT_GO = "task_cannot_go"
@@ -85,6 +87,8 @@ class Refusal(StrEnum):
     DEFINITION_TASKS_STAY = "definition_tasks_stay"
     ONE_OFF_TASK_STARTED = "one_off_task_started"
     ONLY_FAILED_MESSAGES_RETRIED = "only_failed_messages_retried"
+    COMMENT_EDIT_WINDOW_PASSED = "comment_edit_window_passed"
+    COMMENT_DELETED = "comment_deleted"
 
     # Someone else changed it first.
     CHANGED_MEANWHILE = "changed_meanwhile"
@@ -143,6 +147,7 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.NO_SUCH_ROLE: N_("The plan's definition has no such role."),
     Refusal.NO_SUCH_FILE: N_("This file does not exist, or you may not see it."),
     Refusal.NO_SUCH_DELAY_REQUEST: N_("This delay request does not exist, or you may not see it."),
+    Refusal.NO_SUCH_COMMENT: N_("This comment does not exist, or you may not see it."),
     Refusal.DIRECTORY_MANAGERS_ONLY: N_("Only project leads and administrators manage the partners directory."),
     Refusal.ADMINISTRATORS_CREATE_ADMINISTRATORS: N_("Only administrators create administrators."),
     Refusal.OWN_PREFERENCES_ONLY: N_("You may change only your own name, language, time zone and reminder mode."),
@@ -171,6 +176,7 @@ MESSAGES: dict[Refusal, str] = {
         "You cannot merge your own account into another: ask another administrator, or merge the other into yours."
     ),
     Refusal.UPLOADER_OR_LEAD_DELETES_FILES: N_("Only the person who added a file or the plan lead may delete it."),
+    Refusal.COMMENT_AUTHOR_ONLY: N_("Only the author of a comment may change or delete it."),
     Refusal.TASK_CANNOT_GO: N_("This task cannot go from “%(current)s” to “%(target)s”."),
     Refusal.TASK_ALREADY_IN_STATUS: N_("The task is already “%(current)s”: someone may have done it a moment ago."),
     Refusal.PLAN_ALREADY_IN_STATUS: N_("The plan is already “%(current)s”: someone may have done it a moment ago."),
@@ -197,6 +203,10 @@ MESSAGES: dict[Refusal, str] = {
     Refusal.DEFINITION_TASKS_STAY: N_("This task comes from the plan's definition: it cannot be removed."),
     Refusal.ONE_OFF_TASK_STARTED: N_("Work on this task has begun: it can no longer be removed."),
     Refusal.ONLY_FAILED_MESSAGES_RETRIED: N_("Only a failed message is sent again; this one is “%(status)s”."),
+    Refusal.COMMENT_EDIT_WINDOW_PASSED: N_(
+        "A comment may be changed or deleted only in the %(minutes)s minutes after it was written."
+    ),
+    Refusal.COMMENT_DELETED: N_("This comment was deleted: it can no longer be changed."),
     Refusal.CHANGED_MEANWHILE: N_("%(who)s changed this since you opened it: look at it again, then try again."),
     Refusal.CHANGED_MEANWHILE_BY_SOMEONE: N_(
         "Someone changed this since you opened it: look at it again, then try again."
@@ -252,6 +262,7 @@ PARAMETERS: dict[Refusal, tuple[str, ...]] = {
     Refusal.IMPORT_REFUSED: ("count",),
     Refusal.IMPORT_FAILED: ("line", "reason"),
     Refusal.SIMILAR_IN_DIRECTORY: ("similar",),
+    Refusal.COMMENT_EDIT_WINDOW_PASSED: ("minutes",),
 }
 
 

@@ -36,3 +36,6 @@ delay_requested = _signals.signal("gpect-delay-requested")
 delay_answered = _signals.signal("gpect-delay-answered")
 #: ``plan=, role_key=, joining=[person ids], handed_task_ids=[task ids], actor=`` — a role was mapped again.
 role_remapped = _signals.signal("gpect-role-remapped")
+#: ``plan=, comment=, task=, stage=, actor=`` — someone commented on a task (``task``) or on a gate review
+#: (``stage``, ``task`` then ``None``).
+comment_added = _signals.signal("gpect-comment-added")

@@ -13,6 +13,7 @@ when it passes), for reports that list rather than refuse.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -22,7 +23,7 @@ from zoneinfo import available_timezones
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from .errors import ValidationError
-from .refusals import Refusal
+from .refusals import NO_CONTROL_CHARACTERS, Refusal
 from .vocabulary import N_
 
 T = TypeVar("T")
@@ -44,6 +45,11 @@ SCHEDULE_MESSAGE = N_("This date would put deadlines after 2099: choose an earli
 #: never cut. ``NOTE_MESSAGE`` names it as ``count``.
 NOTE_MAX_LENGTH = 2000
 NOTE_MESSAGE = N_("Write at most %(count)s characters.")
+#: A comment is a note of the discussion of a task or gate: the same limit, and it must say something.
+COMMENT_MAX_LENGTH = NOTE_MAX_LENGTH
+COMMENT_NEEDED = N_("Write a comment.")
+#: C0 control characters and DEL, except the tab and line breaks a note, minutes or a comment may hold.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: The longest minutes of a steering committee's decision.
 MINUTES_MAX_LENGTH = 10_000
 
@@ -135,6 +141,20 @@ def check_note(text: str, field: str = "note") -> str:
     if len(text) > NOTE_MAX_LENGTH:
         raise ValidationError(Refusal.NOTE_TOO_LONG, {field: [NOTE_MESSAGE]}, count=NOTE_MAX_LENGTH)
     return text
+
+
+def check_comment(text: str, field: str = "body") -> str:
+    """``text`` as a comment is kept: blanks around it dropped, line breaks as ``\\n``, at most
+    ``COMMENT_MAX_LENGTH`` characters, not empty, without control characters (NUL included); else
+    ``ValidationError`` with one field message. Refused, never cut or cleaned silently."""
+    body = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not body:
+        raise ValidationError(Refusal.INVALID_INPUT, {field: [COMMENT_NEEDED]})
+    if CONTROL_CHARACTERS.search(body):
+        raise ValidationError(Refusal.INVALID_INPUT, {field: [NO_CONTROL_CHARACTERS]})
+    if len(body) > COMMENT_MAX_LENGTH:
+        raise ValidationError(Refusal.NOTE_TOO_LONG, {field: [NOTE_MESSAGE]}, count=COMMENT_MAX_LENGTH)
+    return body
 
 
 def collect(problems: dict[str, list[str]], rule: Callable[..., T], *args: object) -> T | None:

@@ -34,7 +34,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 
 def test_models_declare_their_prefixed_tables() -> None:
-    assert len(MODEL_TABLES) == 21
+    assert len(MODEL_TABLES) == 22
     assert HEAD == "0019"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
@@ -612,3 +612,25 @@ def test_0019_indexes_plans_by_creation_and_stages_by_status(migration_app: Flas
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
     assert differences(migration_app) == []
+
+
+# --- 0013: comments ------------------------------------------------------------------------------------------------
+
+
+def test_0013_adds_the_comments_table_and_removes_it(migration_app: Flask) -> None:
+    """Up to 0013 comments get their table (a comment names a task or a stage: the check refuses neither);
+    the models agree with the migrations; back down the table goes."""
+    command.upgrade(alembic_config(), "head")
+    assert "gpect_comments" in table_names(migration_app)
+    assert differences(migration_app) == []
+    with engine(migration_app).connect() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.execute(
+            sa.text(
+                "INSERT INTO gpect_comments (plan_id, author_id, body, created_dt, version)"
+                " VALUES (1, 1, 'x', '2026-11-30 08:00:00+00:00', 1)"
+            )
+        )
+    command.downgrade(alembic_config(), "0012")
+    assert "gpect_comments" not in table_names(migration_app)
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]

@@ -64,26 +64,24 @@ def test_search_objects_exist_at_head_and_go_on_downgrade(migration_app: Flask) 
     assert search_objects(migration_app) == made
 
 
-# --- Comments, where the installation has them --------------------------------------------------------------
-
-COMMENTS_TABLE = """CREATE TABLE gpect_comments (
-    id INTEGER PRIMARY KEY, plan_id INTEGER NOT NULL, task_id INTEGER, stage_id INTEGER, author_id INTEGER NOT NULL,
-    body TEXT NOT NULL, created_dt TIMESTAMP NOT NULL, edited_dt TIMESTAMP, deleted_dt TIMESTAMP)"""
+# --- Comments --------------------------------------------------------------------------------------------------------
 
 
 def comment(connection: sa.Connection, id_: int, plan_id: int, body: str, deleted: bool = False) -> None:
     connection.execute(
         sa.text(
-            "INSERT INTO gpect_comments (id, plan_id, author_id, body, created_dt, deleted_dt) "
-            "VALUES (:id, :plan, 1, :body, CURRENT_TIMESTAMP, CASE WHEN :deleted THEN CURRENT_TIMESTAMP END)"
+            "INSERT INTO gpect_comments (id, plan_id, stage_id, author_id, body, created_dt, deleted_dt, version) "
+            "VALUES (:id, :plan, (SELECT MIN(id) FROM gpect_plan_stages WHERE plan_id = :plan),"
+            " (SELECT MIN(id) FROM gpect_people), :body, CURRENT_TIMESTAMP,"
+            " CASE WHEN :deleted THEN CURRENT_TIMESTAMP END, 1)"
         ),
         {"id": id_, "plan": plan_id, "body": body, "deleted": deleted},
     )
 
 
 def test_comments_are_searched_where_their_table_exists(migration_app: Flask) -> None:  # noqa: F811
-    """The comments source on a database that has ``gpect_comments`` before migration 0017 (as once the
-    comments migration comes first): a comment written before is found, one deleted never is, edits and
+    """The comments source on a database that has ``gpect_comments`` before migration 0017 (migration 0013
+    made it): a comment written before is found, one deleted never is, edits and
     deletions follow, and only comments of the reader's plans are found."""
     from gpect_workflow.services.definitions import register_definitions
     from gpect_workflow.services.partners.organisations import ensure_territory
@@ -92,9 +90,7 @@ def test_comments_are_searched_where_their_table_exists(migration_app: Flask) ->
     from tests.conftest import WORKFLOWS
     from tests.search_support import build_world
 
-    command.upgrade(alembic_config(), "0012")
-    with engine(migration_app).begin() as connection:
-        connection.execute(sa.text(COMMENTS_TABLE))
+    command.upgrade(alembic_config(), "0016")
     register_definitions([WORKFLOWS])
     territory = ensure_territory("chartres-metropole", "Agglomération chartraine", "28", "Centre-Val de Loire")
     lead = create_person("lead@example.org", PersonRole.LEAD, "Claire")

@@ -12,7 +12,17 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate
 from ..errors import ValidationError as RuleError
 from ..refusals import fill
 from ..services.paging import MAX_PAGE, MAX_PER_PAGE
-from ..validation import FIRST_DAY, LAST_DAY, NOTE_MAX_LENGTH, check_date, check_note, check_timezone, normalise_email
+from ..validation import (
+    COMMENT_MAX_LENGTH,
+    FIRST_DAY,
+    LAST_DAY,
+    NOTE_MAX_LENGTH,
+    check_comment,
+    check_date,
+    check_note,
+    check_timezone,
+    normalise_email,
+)
 
 
 def names(enum: Any) -> list[str]:
@@ -87,6 +97,17 @@ class Note(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
         return _by_rule(check_note, super()._deserialize(value, attr, data, **kwargs))
+
+
+class CommentBody(Text):
+    """A comment's text: the one rule of comments (``check_comment``), refused rather than cut or cleaned."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        described = "Plain text; web addresses are shown as links. Line breaks kept, surrounding blanks dropped."
+        super().__init__(**_with_metadata(kwargs, maxLength=COMMENT_MAX_LENGTH, description=described))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        return _by_rule(check_comment, super()._deserialize(value, attr, data, **kwargs))
 
 
 class Day(fields.Date):

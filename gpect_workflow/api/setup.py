@@ -8,6 +8,7 @@ from flask import Flask, render_template, url_for
 from flask_smorest import Api, Blueprint
 
 from . import (
+    comments,
     delay_requests,
     evidence,
     inbox,
@@ -72,6 +73,7 @@ def init_api(app: Flask, prefix: str) -> list[Blueprint]:
         merging,
         plans,
         tasks,
+        comments,
         delay_requests,
         indicators,
         evidence,

@@ -1,6 +1,7 @@
 """SQLAlchemy models of GPECT Workflow; importing this package registers every table on ``Base``."""
 
 from .base import Base, UTCDateTime
+from .comments import Comment
 from .committee import CommitteeDecision
 from .definitions import DefinitionRecord
 from .delays import DelayRequest, DelayStatus
@@ -33,6 +34,7 @@ __all__ = [
     "OPEN_TASK_STATUSES",
     "ApiToken",
     "Base",
+    "Comment",
     "CommitteeDecision",
     "Decision",
     "DefinitionRecord",

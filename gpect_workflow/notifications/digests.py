@@ -2,14 +2,17 @@
 
 A digest leaves at the send hour in the person's time zone: every working day for a daily digest, on
 Mondays (or the first working day of the week) for a weekly one. It lists the person's open tasks that
-are late or fall due within the horizon, and the stage gates awaiting a decision of a steering committee
-they sit on (first: the plan waits for them); a person with nothing to list gets no email.
+are late or fall due within the horizon, the stage gates awaiting a decision of a steering committee
+they sit on (first: the plan waits for them), and the comments written since their last digest on the tasks
+and gate reviews they are concerned by (``notifications.comments``); a person with nothing to list gets no
+email. The gates and the comments are read in one statement, whatever their number.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -28,7 +31,8 @@ from ..models import (
 from ..services.committee.oversight import committee_roles
 from ..services.context import session
 from ..services.definitions import get_definition
-from ..services.zones import person_zone
+from ..services.zones import known_zone, person_zone
+from .comments import comment_item, digest_comments_select, is_concerned_row
 from .inbox import MY_TASKS_PATH
 from .links import link_url
 from .outbox import NewMessage
@@ -79,24 +83,42 @@ def digest_messages(since: datetime, until: datetime) -> list[NewMessage]:
         return []
     horizon_end = max(until.date() + HORIZON[mode] for _, mode, _ in due.values())
     tasks = _open_tasks(list(due), horizon_end)
-    gates = _awaiting_gates(list(due))
-    # Read with the people due (``active_rhythms``, once per pass): the gates' query costs no extra statement.
+    starts = {person_id: _comments_since(mode, day, zone, since) for person_id, (day, mode, zone) in due.items()}
+    gates, comments = _gates_and_comments(list(due), min(starts.values()), until)
+    # Read with the people due (``active_rhythms``, once per pass): the recipients cost no extra statement.
     people = {person.id: person.recipient() for person in active_rhythms() if person.id in due}
     plans = plan_views({plan.id for _, _, plan in tasks})
     messages = []
     for person_id, (day, mode, _zone) in due.items():
         mine = [(t, k, p) for t, k, p in tasks if t.assignee_id == person_id and t.due_date <= day + HORIZON[mode]]
-        awaiting = [(stage, plan) for member, stage, plan in gates if member == person_id]
-        if (mine or awaiting) and person_id in people:
-            messages.append(_digest(people[person_id], mode, day, mine, plans, awaiting))
+        awaiting = [row for row in gates if row.person_id == person_id]
+        said = [row for row in comments if row.person_id == person_id and row.created_dt > starts[person_id]]
+        if (mine or awaiting or said) and person_id in people:
+            messages.append(_digest(people[person_id], mode, day, mine, plans, awaiting, said))
     return messages
 
 
-def _awaiting_gates(person_ids: list[int]) -> list[tuple[int, PlanStage, Plan]]:
-    """(member, stage, plan) for each gate of a running plan awaiting a committee the member sits on."""
+def _gates_and_comments(
+    person_ids: list[int], comments_since: datetime, until: datetime
+) -> tuple[list[Any], list[Any]]:
+    """The gates of running plans awaiting a committee each person sits on, and the comments written in
+    ``(comments_since, until]`` that concern them (``notifications.comments``): one statement for both, each row
+    of one person, once."""
     roles = committee_roles()
-    query = (
-        sa.select(RoleAssignmentMember.person_id, RoleAssignment.role_key, PlanStage, Plan)
+    gates: Any = (
+        sa.select(
+            sa.literal_column("'gate'").label("kind"),
+            RoleAssignmentMember.person_id,
+            RoleAssignment.role_key,
+            Plan.id,
+            Plan.name,
+            Plan.definition_key,
+            Plan.definition_version,
+            Plan.lead_id,
+            PlanStage.id,
+            PlanStage.stage_key,
+            *_NO_COMMENT,
+        )
         .join(RoleAssignment, RoleAssignment.id == RoleAssignmentMember.assignment_id)
         .join(Plan, Plan.id == RoleAssignment.plan_id)
         .join(PlanStage, PlanStage.plan_id == Plan.id)
@@ -105,13 +127,53 @@ def _awaiting_gates(person_ids: list[int]) -> list[tuple[int, PlanStage, Plan]]:
             PlanStage.status == StageStatus.AWAITING_DECISION,
             Plan.status == PlanStatus.ACTIVE,
         )
-        .order_by(PlanStage.id)
     )
-    found: dict[tuple[int, int], tuple[int, PlanStage, Plan]] = {}
-    for member, role_key, stage, plan in session().execute(query):
-        if role_key in roles.get((plan.definition_key, plan.definition_version), ()):
-            found[member, stage.id] = (member, stage, plan)
-    return list(found.values())
+    query: sa.CompoundSelect[Any] = sa.union_all(digest_comments_select(person_ids, comments_since, until), gates)
+    found_gates: dict[tuple[int, int], Any] = {}
+    found_comments: dict[tuple[int, int], Any] = {}
+    for row in session().execute(query):
+        committee = roles.get((row.definition_key, row.definition_version), ())
+        if row.kind == "gate" and row.role_key in committee:
+            found_gates[row.person_id, row.stage_id] = row
+        elif row.kind == "comment" and is_concerned_row(row, committee):
+            found_comments[row.person_id, row.comment_id] = row
+    return (
+        sorted(found_gates.values(), key=lambda row: row.stage_id),
+        sorted(found_comments.values(), key=lambda row: (row.created_dt, row.comment_id)),
+    )
+
+
+#: The comment columns of ``digest_comments_select``, empty in a gate's row of ``_gates_and_comments``.
+_NO_COMMENT = (
+    sa.cast(sa.null(), sa.Integer),
+    sa.cast(sa.null(), sa.String),
+    sa.cast(sa.null(), sa.Boolean),
+    sa.cast(sa.null(), sa.String),
+    sa.cast(sa.null(), sa.String),
+    sa.cast(sa.null(), sa.Text),
+    sa.cast(sa.null(), sa.String),
+    sa.cast(sa.null(), sa.Date),
+    sa.cast(sa.null(), sa.Integer),
+    sa.cast(sa.null(), sa.Integer),
+    sa.cast(sa.null(), sa.Text),
+    sa.cast(sa.null(), sa.String),
+    sa.cast(sa.null(), sa.DateTime(timezone=True)),
+)
+
+
+def _comments_since(mode: ReminderMode, day: date, zone_name: str, since: datetime) -> datetime:
+    """When the person's last digest left: the send time of the latest digest day before ``day`` that came no
+    later than ``since`` (a digest day inside this pass's window was not sent: this one replaces it). Their
+    digest lists the comments written after it."""
+    zone = known_zone(zone_name)
+    assert zone is not None  # ``_people_due`` keeps only the people whose zone is known
+    hour = default_hour()
+    for back in range(1, MAX_CATCH_UP_DAYS + 8):
+        candidate = day - timedelta(days=back)
+        sent = datetime.combine(candidate, hour, zone)
+        if sent <= since and digest_day(mode, candidate):
+            return sent
+    return datetime.combine(day - timedelta(days=MAX_CATCH_UP_DAYS + 8), hour, zone)
 
 
 def _people_due(since: datetime, until: datetime) -> dict[int, tuple[date, ReminderMode, str]]:
@@ -151,7 +213,7 @@ def _open_tasks(person_ids: list[int], until_day: date) -> list[tuple[Task, str,
     return [(task, key, plan) for task, key, plan in session().execute(query)]
 
 
-def _digest(recipient, mode: ReminderMode, day: date, tasks, plans, awaiting=()) -> NewMessage:  # type: ignore[no-untyped-def]
+def _digest(recipient, mode: ReminderMode, day: date, tasks, plans, awaiting=(), said=()) -> NewMessage:  # type: ignore[no-untyped-def]
     items = [
         DigestItem(
             task=task_view(task, key, plan, recipient.language),
@@ -169,7 +231,8 @@ def _digest(recipient, mode: ReminderMode, day: date, tasks, plans, awaiting=())
         period=mode.value,
         items=items,
         overdue_count=sum(1 for item in items if item.days_late),
-        gates=[_gate_item(recipient, stage, plan) for stage, plan in awaiting],
+        gates=[_gate_item(recipient, row) for row in awaiting],
+        comments=[comment_item(recipient, row) for row in said],
         **common_context(recipient),
     )
     key = f"digest:{mode.value}:r{recipient.id}:{day.isoformat()}"
@@ -178,6 +241,7 @@ def _digest(recipient, mode: ReminderMode, day: date, tasks, plans, awaiting=())
     )
 
 
-def _gate_item(recipient, stage: PlanStage, plan: Plan) -> GateItem:  # type: ignore[no-untyped-def]
-    title, _ = stage_titles(stage, get_definition(plan.definition_key, plan.definition_version), recipient.language)
-    return GateItem(plan.name, title, link_url("review_gate", recipient.id, stage_id=stage.id))
+def _gate_item(recipient, row: Any) -> GateItem:  # type: ignore[no-untyped-def]
+    """A ``_gates_and_comments`` gate row as the recipient's digest lists it."""
+    title, _ = stage_titles(row, get_definition(row.definition_key, row.definition_version), recipient.language)
+    return GateItem(row.plan_name, title, link_url("review_gate", recipient.id, stage_id=row.stage_id))

@@ -35,6 +35,7 @@ KINDS: dict[str, str] = {
     "delay_accepted": "the lead accepted a partner's delay request: the deadline moved",
     "delay_refused": "the lead refused a partner's delay request, with a reason",
     "role_assigned": "a person now plays a role in a running plan (or sits on its committee), with their tasks",
+    "comment_added": "someone commented on a task or a gate review the person is concerned by",
     "login_link": "a person asked for a link to sign in without a password",
     "password_reset": "a person who forgot their password asked for a link to choose a new one",
     "committee_digest": "a committee member's weekly (or daily) summary: gates to decide, plans off track, indicators",

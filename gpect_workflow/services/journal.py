@@ -25,6 +25,12 @@ JOURNAL_PAGE_SIZE = 20
 #: Notes shown on a task page (the newest).
 NOTES_LIMIT = 50
 
+#: Journal kinds of the comments of a task or gate review (``services.comments``): written, changed, deleted.
+COMMENT_ADDED = "comment_added"
+COMMENT_EDITED = "comment_edited"
+COMMENT_DELETED = "comment_deleted"
+COMMENT_KINDS = (COMMENT_ADDED, COMMENT_EDITED, COMMENT_DELETED)
+
 
 def record(
     plan: Plan,

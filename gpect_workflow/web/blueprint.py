@@ -8,6 +8,7 @@ from ..resources import static_dir, templates_dir
 from . import auth, dashboard, evidence, i18n, inbox, indicators, inputs, links, outbox, stages
 from . import search as search_page
 from .accounts import calendar_feed, preferences
+from .comments import page as comments_page
 from .committee import page as committee_page
 from .committee import reports
 from .partners import directory as partners_directory
@@ -48,6 +49,7 @@ def ui_blueprint() -> Blueprint:
     indicators.register(blueprint)
     stages.register(blueprint)
     evidence.register(blueprint)
+    comments_page.register(blueprint)
     committee_page.register(blueprint)
     my_tasks.register(blueprint)
     partners_directory.register(blueprint)

@@ -10,16 +10,16 @@ with the French error page). Page numbers are ``services.paging.page_number``'s 
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, abort, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import IntegerConverter, Map
 
+from ..validation import CONTROL_CHARACTERS
+
 #: Ids are 32-bit database integers (the API's ``MAX_ID``).
 MAX_ID = 2_147_483_647
 #: C0 control characters and DEL, except the tab and line breaks a note or minutes may hold.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = CONTROL_CHARACTERS
 
 
 class IdConverter(IntegerConverter):

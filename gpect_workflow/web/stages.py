@@ -8,14 +8,12 @@ through the outbox (``notifications.notices``).
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
-from markupsafe import Markup, escape
 
 from ..errors import InvalidTransition, ValidationError
 from ..models import Decision, TaskStatus
@@ -26,9 +24,10 @@ from ..services.unit_of_work import after_rollback
 from ..validation import MINUTES_MAX_LENGTH
 from .auth import signed_in
 from .charts import indicator_title
+from .comments.thread import CommentForm, gate_discussion
+from .linkify import linkify
 from .refusals import error_fields
 
-URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
 FINISHED = (TaskStatus.DONE, TaskStatus.SKIPPED)
 
 
@@ -109,19 +108,14 @@ def _page(review: GateReview, status: int = 200, **context: Any) -> tuple[str, i
         decisions=[decision.value for decision in Decision],
         form=context.pop("form", {"decision": "", "minutes": "", "reopen": [], "due_dates": {}}),
         errors=context.pop("errors", {}),
+        discussion=gate_discussion(
+            current_user, review.stage, review.access, review.definition, context.pop("comment_form", None)
+        ),
         **context,
     )
     return page, status
 
 
-def linkify(text: str) -> Markup:
-    """Escape a note and turn the web addresses in it into links (documents partners point to)."""
-    parts: list[str] = []
-    position = 0
-    for match in URL.finditer(text):
-        parts.append(str(escape(text[position : match.start()])))
-        url = escape(match.group(0))
-        parts.append(f'<a href="{url}" rel="noopener noreferrer nofollow" target="_blank">{url}</a>')
-        position = match.end()
-    parts.append(str(escape(text[position:])))
-    return Markup("".join(parts).replace("\n", Markup("<br>")))
+def render_review(review: GateReview, status: int = 200, comment_form: CommentForm | None = None) -> tuple[str, int]:
+    """The gate review page drawn again with the comment form as the person left it (``web.comments``)."""
+    return _page(review, status, comment_form=comment_form)

@@ -4,7 +4,7 @@ The bytes are kept by the evidence storage (a local folder or an S3-compatible b
 the row keeps the shown name, the media type found in the content, the size and the SHA-256.
 
 Revision ID: 0014
-Revises: 0012
+Revises: 0013
 Create Date: 2026-12-06 14:45:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0014'
-down_revision = '0012'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -60,6 +60,8 @@ WORDS: dict[str, dict[str, str]] = {
         "shift_note": "La réunion des entreprises d'accueil est reportée au 12 janvier.",
         "request_note": "Les fichiers de France Travail nous parviennent la semaine prochaine.",
         "refusal_reason": "Le comité se réunit le 5 janvier\u00a0: l'enquête doit être prête avant.",
+        "comment": "Les chiffres de 2025 suffisent-ils ?\nLe tableau est ici : https://example.org/donnees-2025",
+        "gate_comment": "Pouvez-vous joindre le compte rendu de l'enquête avant le comité ?",
     },
     "en": {
         "plan": "Cosmetics production operators 2027",
@@ -88,6 +90,8 @@ WORDS: dict[str, dict[str, str]] = {
         "shift_note": "The host companies' meeting is postponed to 12 January.",
         "request_note": "France Travail's files reach us next week.",
         "refusal_reason": "The committee meets on 5 January: the survey must be ready before.",
+        "comment": "Will the 2025 figures do?\nThe table is here: https://example.org/data-2025",
+        "gate_comment": "Could you attach the survey report before the committee meets?",
     },
 }
 
@@ -188,6 +192,29 @@ def gates(language: str) -> list[SimpleNamespace]:
     ]
 
 
+def comments(language: str) -> list[SimpleNamespace]:
+    """Comments a digest's reader is told of: on a task of theirs, and on a gate review."""
+    words = WORDS[language]
+    return [
+        SimpleNamespace(
+            author_name="Claire Martin",
+            body=words["comment"],
+            plan_name=words["plan"],
+            task_title=words["task"],
+            stage_title=words["stage"],
+            open_url=url("open-task", "tok-c1"),
+        ),
+        SimpleNamespace(
+            author_name="Hélène Robert",
+            body=words["gate_comment"],
+            plan_name=words["plan2"],
+            task_title=None,
+            stage_title=words["stage2"],
+            open_url=url("review-gate", "tok-c2"),
+        ),
+    ]
+
+
 def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
     """Every snapshot of a language: name -> (kind, context)."""
     words = WORDS[language]
@@ -231,6 +258,38 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "digest-gates-only": (
             "digest",
             {**digest(language, "daily"), "items": [], "overdue_count": 0, "gates": gates(language)},
+        ),
+        "digest-comments": (
+            "digest",
+            {**digest(language, "weekly"), "gates": gates(language), "comments": comments(language)},
+        ),
+        "digest-comments-only": (
+            "digest",
+            {**digest(language, "daily"), "items": [], "overdue_count": 0, "comments": comments(language)[:1]},
+        ),
+        "comment_added-task": (
+            "comment_added",
+            common(
+                language,
+                task=task(language, date(2026, 12, 15), description=False),
+                stage_title=words["stage"],
+                author_name="Claire Martin",
+                author_organisation="Chartres Métropole",
+                body=words["comment"],
+                open_url=url("open-task", "tok-open"),
+            ),
+        ),
+        "comment_added-gate": (
+            "comment_added",
+            common(
+                language,
+                task=None,
+                stage_title=words["stage"],
+                author_name="Hélène Robert",
+                author_organisation=None,
+                body=words["gate_comment"],
+                open_url=url("review-gate", "tok-g1"),
+            ),
         ),
         "stage_opened": (
             "stage_opened",

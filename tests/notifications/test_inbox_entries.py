@@ -35,6 +35,7 @@ from gpect_workflow.notifications.password_reset import queue_password_reset
 from gpect_workflow.notifications.problems import DeliveryProblem
 from gpect_workflow.notifications.render import KINDS
 from gpect_workflow.scheduler.jobs import tick
+from gpect_workflow.services.comments import comment_on_task
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.lifecycle import hold_plan
@@ -102,6 +103,11 @@ def accept_time(cast: Cast, clock: FrozenClock) -> None:
     session().commit()
 
 
+def comment(cast: Cast, clock: FrozenClock) -> None:
+    comment_on_task(cast.partner, task(cast.plan, "employment-data").id, "Les chiffres de 2025 suffisent-ils ?")
+    session().commit()
+
+
 def refuse_time(cast: Cast, clock: FrozenClock) -> None:
     refuse_delay_request(cast.lead, ask_for_time(cast, clock), "Le comité se réunit avant.")
     session().commit()
@@ -157,6 +163,7 @@ CASES: dict[str, tuple[Callable[[Cast, FrozenClock], None], str | None]] = {
     "delay_requested": (ask_for_time, "/tasks/{task}"),
     "delay_accepted": (accept_time, "/tasks/{task}"),
     "delay_refused": (refuse_time, "/tasks/{task}"),
+    "comment_added": (comment, r"/tasks/{task}#comment-\d+"),
     "role_assigned": (remap, "/plans/{plan}"),
     "login_link": (sign_in_link, None),
     "password_reset": (reset, None),
@@ -201,7 +208,7 @@ def test_each_email_to_a_person_is_an_entry_of_their_inbox_leading_to_its_page(
     owner = session().get(Person, entry.person_id)
     assert owner is not None
     response = sign_in(client, owner).get(f"/inbox/{entry.id}/open", follow_redirects=True)
-    assert response.status_code == 200 and response.request.path == entry.link_path
+    assert response.status_code == 200 and response.request.path == entry.link_path.split("#")[0]
 
 
 def test_a_message_queued_twice_is_one_entry_and_one_without_a_person_none(cast: Cast) -> None:

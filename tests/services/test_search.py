@@ -150,7 +150,7 @@ def test_results_are_grouped_by_kind_with_counts_and_paged(world: World) -> None
     result = search(world.lead, "région")
     assert [group.kind for group in result.groups] == [k for k in search_kinds() if result.counts[k]]
     # Every plan and one-off task holds "Région"; of the organisations, "Organisme caché de la Région".
-    assert result.counts == {"plans": SIZE, "tasks": SIZE, "organisations": 1}
+    assert result.counts == {"plans": SIZE, "tasks": SIZE, "comments": 0, "organisations": 1}
     first = search(world.lead, "région", "plans", 1, per_page=3)
     second = search(world.lead, "région", "plans", 2, per_page=3)
     assert first.groups[0].pages == 2 and len(first.groups[0].items) == 3

@@ -27,6 +27,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import (
     ApiToken,
+    Comment,
     DelayRequest,
     EvidenceFile,
     InboxEntry,
@@ -113,6 +114,7 @@ def demo(shared_app: Flask) -> Iterator[Demo]:
             "measurement_id": first(Measurement),
             "file_id": first(EvidenceFile),
             "request_id": first(DelayRequest),
+            "comment_id": first(Comment),
             "organisation_id": first(Organisation),
             "person_id": first(Person),
             "message_id": first(OutboxMessage),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from ...errors import NotFound, PermissionDenied, StaleObject, ValidationError
 from ...models import (
     ApiToken,
+    Comment,
     CommitteeDecision,
     DelayRequest,
     Event,
@@ -66,6 +67,7 @@ PERSON_REFERENCES: tuple[InstrumentedAttribute[Any], ...] = (
     UsedLink.person_id,
     OutboxMessage.recipient_id,
     InboxEntry.person_id,
+    Comment.author_id,
 )
 
 #: Ids are 32-bit database integers: a larger number names nothing (and would not reach the database).
@@ -273,6 +275,7 @@ def _plans_naming(person_id: int) -> sa.CompoundSelect[Any]:
         .join(Measurement, Measurement.indicator_id == Indicator.id)
         .where(Measurement.recorded_by_id == person_id),
         sa.select(Event.plan_id).where(Event.actor_id == person_id),
+        sa.select(Comment.plan_id).where(Comment.author_id == person_id),
         sa.select(OutboxMessage.plan_id).where(
             OutboxMessage.recipient_id == person_id, OutboxMessage.plan_id.is_not(None)
         ),

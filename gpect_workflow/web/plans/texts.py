@@ -96,6 +96,10 @@ def describe(entry: JournalEntry) -> str:
             "Moved every open deadline by %(num)s days, the time spent on hold",
             _whole(days),
         )
+    if kind in _COMMENT_SENTENCES:
+        on_task = entry.task_id is not None
+        sentences = _COMMENT_SENTENCES[kind]
+        return gettext(sentences[0], task=task) if on_task else gettext(sentences[1], stage=stage)
     if kind in ("measurement_corrected", "measurement_deleted"):
         return _measurement_sentence(event.kind, event.data or {})
     if kind in _EVIDENCE_SENTENCES:
@@ -116,6 +120,18 @@ _DELAY_SENTENCES = {
     "delay_withdrawn": N_("Withdrew the request to move the deadline of “%(task)s” to %(from)s"),
     "delay_accepted": N_("Accepted the request to move the deadline of “%(task)s” from %(from)s to %(to)s"),
     "delay_refused": N_("Refused the request to move the deadline of “%(task)s” from %(from)s to %(to)s"),
+}
+#: A comment's journal events: (on a task, on a gate review).
+_COMMENT_SENTENCES = {
+    "comment_added": (N_("Commented on “%(task)s”"), N_("Commented on the gate review of “%(stage)s”")),
+    "comment_edited": (
+        N_("Changed a comment on “%(task)s”"),
+        N_("Changed a comment on the gate review of “%(stage)s”"),
+    ),
+    "comment_deleted": (
+        N_("Deleted a comment on “%(task)s”"),
+        N_("Deleted a comment on the gate review of “%(stage)s”"),
+    ),
 }
 _MERGE_SENTENCES = {
     "organisation_merged": N_("Merged the organisation “%(source)s”, entered twice, into “%(target)s”"),

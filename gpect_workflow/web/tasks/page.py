@@ -33,6 +33,7 @@ from ...services.tasks.page import task_page as load_task_page
 from ...services.unit_of_work import after_rollback
 from ...vocabulary import N_
 from ..auth import signed_in
+from ..comments.thread import CommentForm, task_discussion
 from ..i18n import localized, short_date
 from ..inputs import as_id
 from ..labels import label
@@ -63,9 +64,15 @@ def task_page(task_id: int) -> Any:
     return render_task(task_id)
 
 
-def render_task(task_id: int, form: FormState | None = None, status: int = 200, **extra: Any) -> tuple[str, int]:
-    """The task page, with ``form`` sent back filled in when an action needs the person again (``extra``: the
-    evidence form sent back)."""
+def render_task(
+    task_id: int,
+    form: FormState | None = None,
+    status: int = 200,
+    comment_form: CommentForm | None = None,
+    **extra: Any,
+) -> tuple[str, int]:
+    """The task page, with ``form`` (or ``comment_form``) sent back filled in when an action needs the person
+    again (``extra``: the evidence form sent back)."""
     data = load_task_page(current_user, task_id, page_number(request.args.get("journal_page")))
     evidence = files_of_task(current_user, data.plan, data.detail.access, data.row.task)
     page = render_template(
@@ -83,6 +90,9 @@ def render_task(task_id: int, form: FormState | None = None, status: int = 200, 
         **extra,
         delay=delay_panel(current_user, data.plan, data.row.task, data.detail.access),
         refusal_text=refusal_text,
+        discussion=task_discussion(
+            current_user, data.row.task, data.detail.access, data.definition, data.detail.stages, comment_form
+        ),
     )
     return page, status
 

@@ -1,0 +1,1 @@
+"""Comments on tasks and gate reviews: the discussion shown on those pages, and its forms."""
