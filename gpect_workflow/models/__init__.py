@@ -1,5 +1,6 @@
 """SQLAlchemy models of GPECT Workflow; importing this package registers every table on ``Base``."""
 
+from .announcements import Announcement
 from .base import Base, UTCDateTime
 from .committee import CommitteeDecision
 from .definitions import DefinitionRecord
@@ -28,6 +29,7 @@ from .tokens import ApiToken
 __all__ = [
     "FINISHED_TASK_STATUSES",
     "OPEN_TASK_STATUSES",
+    "Announcement",
     "ApiToken",
     "Base",
     "CommitteeDecision",
