@@ -54,6 +54,8 @@ class TickReport:
     announcements: AnnouncementReport | None = None
     #: Announcements waiting for a pass (dry run: what it would render).
     announcements_pending: int = 0
+    #: Whether announcements waited when the pass began, or it recorded some (opening plans).
+    announcements_waiting: bool = True
     dry_run: bool = False
     #: Stored values the pass could not use, and so left aside what depends on them.
     skipped: list[Skip] = field(default_factory=list)
@@ -112,7 +114,8 @@ def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
         rollback()
         return report
     commit()
-    report.announcements = deliver_announcements()
+    if report.announcements_waiting:
+        report.announcements = deliver_announcements()
     if send:
         report.sending = send_pending()
     return report
@@ -129,11 +132,13 @@ def announce_and_send() -> TickReport:
 
 def _queue_what_is_due(until: datetime, report: TickReport) -> None:
     """Open the plans due, then render and queue (in one statement) every message due up to ``until``."""
-    covered, reminders_covered = lock_run()
+    covered, reminders_covered, announcements_waiting = lock_run()
+    report.announcements_waiting = announcements_waiting
     since = until - FIRST_PASS_LOOKBACK if covered == NEVER else covered
     reminders_since = min(since, reminders_covered or since)
     report.since = since
     report.opened = [f"{plan.id} {plan.name}" for plan in open_due_plans(until)]
+    report.announcements_waiting = report.announcements_waiting or bool(report.opened)
     if reminders_since >= until:
         return
     reminders = due_reminder_messages(reminders_since, until, current_app.config["REMINDERS_PER_PASS"])
