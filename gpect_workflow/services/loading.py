@@ -39,7 +39,13 @@ class TaskForChange:
     has_dependencies: bool
 
 
-def task_for_change(task_id: int) -> TaskForChange:
+def task_for_change(task_id: int) -> tuple[Plan, Task]:
+    """The task and its plan, the plan locked first, the task read fresh after the lock (one statement)."""
+    loaded = lock_task_for_change(task_id)
+    return loaded.plan, loaded.task
+
+
+def lock_task_for_change(task_id: int) -> TaskForChange:
     """The task, its plan and its stage in one statement, row-locked until commit (PostgreSQL).
 
     The plan comes first in the statement, so its row is locked first, as ``lock_plan`` does: changes to
@@ -75,14 +81,17 @@ def stage_for_change(stage_id: int) -> tuple[Plan, PlanStage]:
     return plan, stage
 
 
-def check_version(kind: str, current: int, expected: int | None, last_change: Callable[[], Event | None]) -> None:
+def check_version(
+    kind: str, current: int, expected: int | None, last_change: Event | Callable[[], Event | None] | None
+) -> None:
     """Raise ``StaleObject`` when someone changed the object since the caller read version ``expected``.
 
     The refusal names who changed it; its parameters also say what (the journal event's kind and states).
-    ``last_change`` reads that event, only when there is a conflict to explain."""
+    ``last_change`` is that event, or better a function that reads it, called only when there is a conflict
+    to explain (most changes check no version, or the right one: the journal need not be read)."""
     if expected is None or expected == current:
         return
-    event = last_change()
+    event = last_change() if callable(last_change) else last_change
     change: dict[str, str | None] = {"kind": kind}
     if event is not None:
         change.update(event=event.kind, from_state=event.from_state, to_state=event.to_state)

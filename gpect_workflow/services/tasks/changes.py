@@ -35,7 +35,7 @@ from ..access import PlanAccess, is_worker, plan_access, require
 from ..context import now, sender, session
 from ..definitions import get_definition
 from ..journal import record
-from ..loading import TaskForChange, check_version, last_event, task_for_change
+from ..loading import TaskForChange, check_version, last_event, lock_task_for_change
 from ..stages.progression import advance_if_ready
 from .deadlines import check_due_date
 
@@ -328,7 +328,7 @@ def _task_change(
 ) -> tuple[TaskForChange, WorkflowDefinition, PlanAccess]:
     """The task, plan and stage locked (one statement), the person's access (one) and the version checked
     (the journal read only to explain a conflict)."""
-    loaded = task_for_change(task_id)
+    loaded = lock_task_for_change(task_id)
     plan, task = loaded.plan, loaded.task
     definition = get_definition(plan.definition_key, plan.definition_version)
     access = plan_access(actor, plan, definition)
