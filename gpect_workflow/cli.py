@@ -164,8 +164,10 @@ def doctor_command() -> None:
 @with_appcontext
 @unit_of_work.command
 def demo_command() -> None:
-    """Load the demonstration territories, partners, people and plans (idempotent)."""
+    """Load the demonstration territories, partners, people and plans (idempotent); once they are stored,
+    the notices their starts announced are rendered into the outbox, where the demo shows them."""
     from .demo.loader import load_demo
+    from .notifications.announcements import deliver_announcements
 
     try:
         report = load_demo()
@@ -173,6 +175,7 @@ def demo_command() -> None:
         raise click.ClickException(str(exc)) from exc
     for line in report:
         click.echo(line)
+    unit_of_work.after_commit(deliver_announcements)
 
 
 @db_cli.command("upgrade")

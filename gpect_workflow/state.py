@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 
@@ -25,3 +26,8 @@ class GpectState:
     url_prefix: str
     #: Folders whose definitions are registered.
     workflow_dirs: list[str] = field(default_factory=list)
+    #: Parsed definitions by (key, version): a registered version never changes, so each process reads it
+    #: once (``services.definitions.get_definition``).
+    definitions: dict[tuple[str, int], Any] = field(default_factory=dict)
+    #: Wakes the embedded scheduler to render and send new announcements now (set while it runs here).
+    wake_announcer: Callable[[], None] | None = None

@@ -151,6 +151,7 @@ def app(shared_app: Flask) -> Iterator[Flask]:
     """The app inside an app context, its clock at ``START``; configuration and tables restored afterwards."""
     shared_app.extensions[EXTENSION_NAME].clock = FrozenClock(START)
     reset_all(shared_app)  # failed sign-ins of earlier tests lock no one
+    shared_app.extensions[EXTENSION_NAME].definitions.clear()  # another app may have emptied the tables
     saved = dict(shared_app.config)
     try:
         with shared_app.app_context():
@@ -162,8 +163,12 @@ def app(shared_app: Flask) -> Iterator[Flask]:
 
 
 def empty_tables(app: Flask, dispose: bool = True) -> None:
-    """Delete every GPECT row so the next test starts clean (children first)."""
+    """Delete every GPECT row so the next test starts clean (children first).
+
+    The definitions the process keeps go too: a registered version never changes in one database, but the
+    next test's database may register other content under the same version."""
     db = app.extensions[EXTENSION_NAME].db
+    app.extensions[EXTENSION_NAME].definitions.clear()
     db.session.remove()
     with db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):

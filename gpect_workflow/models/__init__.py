@@ -1,5 +1,6 @@
 """SQLAlchemy models of GPECT Workflow; importing this package registers every table on ``Base``."""
 
+from .announcements import Announcement
 from .base import Base, UTCDateTime
 from .comments import Comment
 from .committee import CommitteeDecision
@@ -32,6 +33,7 @@ from .tokens import ApiToken
 __all__ = [
     "FINISHED_TASK_STATUSES",
     "OPEN_TASK_STATUSES",
+    "Announcement",
     "ApiToken",
     "Base",
     "Comment",

@@ -2,9 +2,10 @@
 
 The people concerned by a task's comment are its owner role's members, its assignee and the plan lead; by a
 gate review's, the plan lead and the committee members (``services.comments``). Those who chose immediate
-emails get one now, rendered and queued in the commenter's transaction like the transition notices
-(``notices``); those who chose a daily or weekly digest read it there (``digests``); nobody hears of their
-own comment, and those who want no email get none.
+emails get one at the next pass: the commenter's transaction records an announcement, like the transition
+notices (``notices``), and the pass renders the comment as it is then (a comment deleted meanwhile is told
+to nobody); those who chose a daily or weekly digest read it there (``digests``); nobody hears of their own
+comment, and those who want no email get none.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from ..services.comments import concerned_by_gate, concerned_by_task
 from ..services.context import session
 from ..services.definitions import get_definition, task_definition
 from ..state import EXTENSION_NAME
+from .announcements import announce, announcer
 from .inbox import review_path, task_path
 from .links import link_url
-from .outbox import NewMessage, enqueue
+from .outbox import NewMessage
 from .render import render_email
 from .views import Recipient, common_context, plan_views, recipients, stage_titles, task_links, task_view
 
@@ -50,16 +52,29 @@ def on_comment_added(
     actor: Person,
     **_: Any,
 ) -> None:
-    """Queue one email to each person concerned who chose immediate emails, the author excepted."""
-    if not _active(sender):
-        return
+    """Announce the comment to the people concerned, for the next pass."""
+    if _active(sender):
+        announce("comment_added", plan, {"comment_id": comment.id})
+
+
+@announcer("comment_added")
+def comment_added(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    """One email to each person concerned who chose immediate emails, the author excepted."""
+    comment = session().get(Comment, int(payload["comment_id"]))
+    if comment is None or comment.deleted_dt is not None:
+        return []  # deleted before the pass: nobody is told of it
+    actor = session().get(Person, comment.author_id)
+    task = session().get(Task, comment.task_id) if comment.task_id is not None else None
+    stage = session().get(PlanStage, comment.stage_id) if comment.stage_id is not None else None
+    if actor is None:
+        raise LookupError(f"the author of comment {comment.id} is not found")
     definition = get_definition(plan.definition_key, plan.definition_version)
     concerned = concerned_by_task(plan, task) if task is not None else concerned_by_gate(plan, definition)
     people = recipients(concerned | {actor.id})  # the author too, for their organisation's name
     author = people.pop(actor.id, None)  # never told of their own comment
     immediate = [r for r in people.values() if r.id in concerned and r.reminder_mode is ReminderMode.IMMEDIATE]
     if not immediate:
-        return
+        return []
     view = plan_views([plan.id])[plan.id]
     stage_key = stage.stage_key if stage is not None else _stage_key(task)
     page = task_path(task.id) if task is not None else review_path(stage.id if stage is not None else 0)
@@ -100,7 +115,7 @@ def on_comment_added(
                 link_path=f"{page}#comment-{comment.id}",
             )
         )
-    enqueue(messages)
+    return messages
 
 
 def _stage_key(task: Task | None) -> str:

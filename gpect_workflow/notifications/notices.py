@@ -1,15 +1,21 @@
-"""Transition notices: the engine's signals turned into outbox messages, in the same transaction.
+"""Transition notices: the engine's signals recorded as announcements, rendered into outbox messages later.
 
 Stage opened (each assignee, with their tasks, deadlines and a calendar file), stage closed (lead and the
 stage's assignees), gate awaiting a decision (committee members), gate decided (lead and the stage's
 assignees), plan held, resumed, completed or cancelled (everyone on the plan), deadlines moved (each
-assignee whose tasks moved). Delay requests and their answers are told by ``delay_requests``.
+assignee whose tasks moved). Delay requests and their answers are told by ``delay_requests``, comments by
+``comments``, through announcements of their own.
+
+Each receiver runs in the user's transaction and only records an announcement (``announcements``) with
+the ids and values its emails need as they are then (the instants and versions in the idempotency keys,
+notes, counts); the builder of the same name renders the emails in the scheduler's pass.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -33,9 +39,10 @@ from ..services.context import session
 from ..services.definitions import get_definition
 from ..services.urls import public_url
 from ..state import EXTENSION_NAME
+from .announcements import announce, announcer
 from .inbox import plan_path, review_path, task_path
 from .links import link_url
-from .outbox import NewMessage, enqueue
+from .outbox import NewMessage
 from .render import render_email
 from .views import (
     Recipient,
@@ -78,7 +85,7 @@ def _plan_people(plan: Plan, committee_only: bool = False) -> set[int]:
     return set(session().scalars(query))
 
 
-def _send(
+def _messages(
     kind: str,
     key: str,
     plan: Plan,
@@ -86,8 +93,8 @@ def _send(
     build: Any,
     task_id: int | None = None,
     link: str | Callable[[Recipient], str] | None = None,
-) -> None:
-    """Render ``kind`` for each person (``build(recipient)`` gives the template context) and queue it.
+) -> list[NewMessage]:
+    """Render ``kind`` for each person (``build(recipient)`` gives the template context).
 
     ``link`` is the page the notice is about, for its inbox entry (the plan's when not given), or what
     gives it for each recipient.
@@ -112,12 +119,28 @@ def _send(
                 link_path=(link(recipient) if callable(link) else link) or plan_path(plan.id),
             )
         )
-    enqueue(messages)
+    return messages
+
+
+def _stage(payload: dict[str, Any]) -> PlanStage:
+    stage = session().get(PlanStage, int(payload["stage_id"]))
+    if stage is None:
+        raise LookupError(f"stage {payload['stage_id']} not found")
+    return stage
+
+
+def _iso(instant: Any) -> str:
+    return instant.isoformat() if instant else ""
 
 
 def on_stage_entered(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> None:
-    if not _active(sender):
-        return
+    if _active(sender):
+        announce("stage_opened", plan, {"stage_id": stage.id, "opened": _iso(stage.opened_dt)})
+
+
+@announcer("stage_opened")
+def stage_opened(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    stage = _stage(payload)
     definition = get_definition(plan.definition_key, plan.definition_version)
     by_person: dict[int, list[Task]] = defaultdict(list)
     for task in _stage_tasks(stage):
@@ -130,8 +153,7 @@ def on_stage_entered(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> 
         context = {"stage_title": title, "lever_title": lever, "stage_end": stage.planned_end_date, "tasks": tasks}
         return context, [calendar_attachment(views, plan.name, recipient.id)]
 
-    opened = stage.opened_dt.isoformat() if stage.opened_dt else ""
-    _send("stage_opened", f"stage_opened:s{stage.id}:{opened}", plan, by_person, build)
+    return _messages("stage_opened", f"stage_opened:s{stage.id}:{payload['opened']}", plan, by_person, build)
 
 
 class _Linked:
@@ -141,13 +163,22 @@ class _Linked:
         self.title, self.due_date, self.open_url, self.id = view.title, view.due_date, open_url, view.id
 
 
-def on_stage_closed(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> None:
-    if not _active(sender):
-        return
+def _later_stages(plan: Plan, stage: PlanStage) -> list[Any]:
     definition = get_definition(plan.definition_key, plan.definition_version)
-    later = [s for s in definition.stages[[s.key for s in definition.stages].index(stage.stage_key) + 1 :]]
-    if not later:
-        return  # the plan completes: the plan_status notice says so, once
+    return list(definition.stages[[s.key for s in definition.stages].index(stage.stage_key) + 1 :])
+
+
+def on_stage_closed(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> None:
+    # When the plan completes, the plan_status notice says so, once.
+    if _active(sender) and _later_stages(plan, stage):
+        announce("stage_closed", plan, {"stage_id": stage.id, "closed": _iso(stage.closed_dt)})
+
+
+@announcer("stage_closed")
+def stage_closed(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    stage = _stage(payload)
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    later = _later_stages(plan, stage)
     people = {t.assignee_id for t in _stage_tasks(stage) if t.assignee_id} | {plan.lead_id}
 
     def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
@@ -155,18 +186,22 @@ def on_stage_closed(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> N
         following = later[0].title.get(recipient.language) if later else None
         return {"stage_title": title, "next_stage_title": following}, []
 
-    _send(
-        "stage_closed",
-        f"stage_closed:s{stage.id}:{stage.closed_dt.isoformat() if stage.closed_dt else ''}",
-        plan,
-        people,
-        build,
-    )
+    return _messages("stage_closed", f"stage_closed:s{stage.id}:{payload['closed']}", plan, people, build)
 
 
 def on_stage_awaiting_decision(sender: Any, *, plan: Plan, stage: PlanStage, **_: Any) -> None:
     if not _active(sender):
         return
+    # The decisions taken so far name this occasion (a gate held then ready again is announced again).
+    count = session().scalar(
+        sa.select(sa.func.count()).select_from(CommitteeDecision).where(CommitteeDecision.stage_id == stage.id)
+    )
+    announce("gate_awaiting", plan, {"stage_id": stage.id, "decisions": int(count or 0)})
+
+
+@announcer("gate_awaiting")
+def gate_awaiting(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    stage = _stage(payload)
     definition = get_definition(plan.definition_key, plan.definition_version)
     finished = sum(1 for t in _stage_tasks(stage) if t.completed_dt is not None)
 
@@ -175,18 +210,24 @@ def on_stage_awaiting_decision(sender: Any, *, plan: Plan, stage: PlanStage, **_
         review_url = link_url("review_gate", recipient.id, stage_id=stage.id)
         return {"stage_title": title, "tasks_finished": finished, "plan_url": review_url}, []
 
-    count = session().scalar(
-        sa.select(sa.func.count()).select_from(CommitteeDecision).where(CommitteeDecision.stage_id == stage.id)
-    )
     committee = recipients(_plan_people(plan, committee_only=True))
     # Members who chose a digest find the gate in it (``digests``) rather than in an email of its own.
     immediate = {person_id for person_id, member in committee.items() if member.reminder_mode not in DIGEST_MODES}
-    _send("gate_awaiting", f"gate_awaiting:s{stage.id}:n{count}", plan, immediate, build, link=review_path(stage.id))
+    key = f"gate_awaiting:s{stage.id}:n{payload['decisions']}"
+    return _messages("gate_awaiting", key, plan, immediate, build, link=review_path(stage.id))
 
 
 def on_gate_decided(sender: Any, *, plan: Plan, stage: PlanStage, decision: CommitteeDecision, **_: Any) -> None:
-    if not _active(sender):
-        return
+    if _active(sender):
+        announce("gate_decided", plan, {"stage_id": stage.id, "decision_id": decision.id})
+
+
+@announcer("gate_decided")
+def gate_decided(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    stage = _stage(payload)
+    decision = session().get(CommitteeDecision, int(payload["decision_id"]))
+    if decision is None:
+        raise LookupError(f"decision {payload['decision_id']} not found")
     definition = get_definition(plan.definition_key, plan.definition_version)
     tasks = _stage_tasks(stage)
     people = {t.assignee_id for t in tasks if t.assignee_id} | {plan.lead_id}
@@ -202,7 +243,7 @@ def on_gate_decided(sender: Any, *, plan: Plan, stage: PlanStage, decision: Comm
             "reopened": [_Reopened(view.title, view.due_date) for view in views],
         }, []
 
-    _send("gate_decided", f"gate_decided:d{decision.id}", plan, people, build, link=review_path(stage.id))
+    return _messages("gate_decided", f"gate_decided:d{decision.id}", plan, people, build, link=review_path(stage.id))
 
 
 class _Reopened:
@@ -215,16 +256,21 @@ class _Reopened:
 def on_plan_status_changed(
     sender: Any, *, plan: Plan, to_status: PlanStatus, note: str | None = None, **_: Any
 ) -> None:
-    if not _active(sender):
-        return
-    status = "resumed" if to_status is PlanStatus.ACTIVE else to_status.value
+    if _active(sender):
+        status = "resumed" if to_status is PlanStatus.ACTIVE else to_status.value
+        announce("plan_status", plan, {"status": status, "note": note, "stamp": _iso(plan.updated_dt)})
+
+
+@announcer("plan_status")
+def plan_status(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    status, note = str(payload["status"]), payload.get("note")
     shifted = _last_shift_days(plan) if status == "resumed" else None
 
     def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
         return {"status": status, "note": note, "shifted_days": shifted}, []
 
-    stamp = plan.updated_dt.isoformat() if plan.updated_dt else ""
-    _send("plan_status", f"plan_status:p{plan.id}:{status}:{stamp}", plan, _plan_people(plan) | {plan.lead_id}, build)
+    key = f"plan_status:p{plan.id}:{status}:{payload['stamp']}"
+    return _messages("plan_status", key, plan, _plan_people(plan) | {plan.lead_id}, build)
 
 
 def _last_shift_days(plan: Plan) -> int | None:
@@ -243,6 +289,16 @@ def _last_shift_days(plan: Plan) -> int | None:
 def on_deadline_moved(sender: Any, *, plan: Plan, shifts: list[Shift], note: str | None = None, **_: Any) -> None:
     if not _active(sender):
         return
+    first = session().get(Task, shifts[0].task_id)  # in the session already: the move just changed it
+    assert first is not None
+    moved = [[s.task_id, s.old.isoformat(), s.new.isoformat()] for s in shifts]
+    announce("deadline_moved", plan, {"shifts": moved, "note": note, "version": first.version})
+
+
+@announcer("deadline_moved")
+def deadline_moved(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    shifts = [Shift(int(t), date.fromisoformat(old), date.fromisoformat(new)) for t, old, new in payload["shifts"]]
+    note = payload.get("note")
     tasks = {t.id: t for t in session().scalars(sa.select(Task).where(Task.id.in_([s.task_id for s in shifts])))}
     stages = dict(
         session().execute(sa.select(PlanStage.id, PlanStage.stage_key).where(PlanStage.plan_id == plan.id)).all()
@@ -267,14 +323,8 @@ def on_deadline_moved(sender: Any, *, plan: Plan, shifts: list[Shift], note: str
         return task_path(moved[0].task_id) if len(moved) == 1 else plan_path(plan.id)
 
     first = shifts[0]
-    _send(
-        "deadline_moved",
-        f"deadline_moved:t{first.task_id}:{first.new.isoformat()}:v{tasks[first.task_id].version}",
-        plan,
-        by_person,
-        build,
-        link=link,
-    )
+    key = f"deadline_moved:t{first.task_id}:{first.new.isoformat()}:v{payload['version']}"
+    return _messages("deadline_moved", key, plan, by_person, build, link=link)
 
 
 class _Moved:
@@ -284,8 +334,17 @@ class _Moved:
 
 def on_role_remapped(sender: Any, *, plan: Plan, role_key: str, joining: list[int], actor: Person, **_: Any) -> None:
     """Each person who now plays the role hears of it, with their open tasks of the role (signed links)."""
-    if not _active(sender) or not joining:
-        return
+    if _active(sender) and joining:
+        payload = {"role_key": role_key, "joining": list(joining), "actor_id": actor.id, "version": plan.version}
+        announce("role_assigned", plan, payload)
+
+
+@announcer("role_assigned")
+def role_assigned(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
+    role_key, joining = str(payload["role_key"]), [int(person) for person in payload["joining"]]
+    actor = session().get(Person, int(payload["actor_id"]))
+    if actor is None:
+        raise LookupError(f"person {payload['actor_id']} not found")
     definition = get_definition(plan.definition_key, plan.definition_version)
     role = definition.role(role_key)
     stage_keys = dict(
@@ -314,8 +373,8 @@ def on_role_remapped(sender: Any, *, plan: Plan, role_key: str, joining: list[in
         }
         return context, [calendar_attachment(views, plan.name, recipient.id)] if views else []
 
-    occasion = f"role_assigned:p{plan.id}:{role_key}:{plan.version}"
-    _send("role_assigned", occasion, plan, joining, build)
+    occasion = f"role_assigned:p{plan.id}:{role_key}:{payload['version']}"
+    return _messages("role_assigned", occasion, plan, joining, build)
 
 
 _RECEIVERS = (

@@ -2,8 +2,10 @@
 
 It covers the time since the previous pass (kept in ``gpect_scheduler_runs``, locked so that two
 processes ticking together take turns): first opens the scheduled plans whose start came (their
-stage-opened emails queued with them), then queues the reminders, escalations, digests and committee
-digests whose time came, commits, then sends what is due in the outbox. Any number of passes, in any
+stage-opened emails announced with them), then queues the reminders, escalations, digests and committee
+digests whose time came, commits, then renders the pending announcements (what users' changes recorded
+they must tell: stages opened and closed, gates, deadlines moved...) into the outbox, and sends what is due
+in the outbox. Any number of passes, in any
 number of processes, after any downtime, queue each message once.
 """
 
@@ -15,6 +17,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 
+from ..notifications.announcements import AnnouncementReport, deliver_announcements, pending_announcements
 from ..notifications.committee_digest import committee_digest_messages
 from ..notifications.data_alerts import data_problem_messages
 from ..notifications.digests import digest_messages
@@ -48,6 +51,11 @@ class TickReport:
     reminders_left: int = 0
     pending: int = 0
     sending: SendReport | None = None
+    announcements: AnnouncementReport | None = None
+    #: Announcements waiting for a pass (dry run: what it would render).
+    announcements_pending: int = 0
+    #: Whether announcements waited when the pass began, or it recorded some (opening plans).
+    announcements_waiting: bool = True
     dry_run: bool = False
     #: Stored values the pass could not use, and so left aside what depends on them.
     skipped: list[Skip] = field(default_factory=list)
@@ -69,6 +77,11 @@ class TickReport:
             for item in self.skipped
         ]
         lines += [f"  {key}" for key in self.reminders + self.digests + self.committee_digests]
+        if self.announcements is not None:
+            lines.append(f"announcements: {self.announcements}")
+            lines += [f"  failed: announcement {i} ({kind}): {error}" for i, kind, error in self.announcements.failed]
+        elif self.dry_run:
+            lines.append(f"announcements: {self.announcements_pending} waiting (not rendered: dry run)")
         if self.sending is not None:
             lines.append(f"outbox: {self.sending}")
             lines += [f"  failed: {error}" for error in self.sending.errors]
@@ -92,25 +105,40 @@ def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
         rollback()
         if send and not dry_run:
             log.exception("the pass could not queue what was due; it sends what is queued, then stops")
+            report.announcements = deliver_announcements()
             report.sending = send_pending()
         raise
     if dry_run:
         report.pending = due_count(until)
+        report.announcements_pending = pending_announcements()
         rollback()
         return report
     commit()
+    if report.announcements_waiting:
+        report.announcements = deliver_announcements()
     if send:
         report.sending = send_pending()
     return report
 
 
+def announce_and_send() -> TickReport:
+    """Render the pending announcements and send what is due, without the rest of a tick: what the embedded
+    scheduler runs when a request that recorded an announcement wakes it."""
+    report = TickReport(now(), now())
+    report.announcements = deliver_announcements()
+    report.sending = send_pending()
+    return report
+
+
 def _queue_what_is_due(until: datetime, report: TickReport) -> None:
     """Open the plans due, then render and queue (in one statement) every message due up to ``until``."""
-    covered, reminders_covered = lock_run()
+    covered, reminders_covered, announcements_waiting = lock_run()
+    report.announcements_waiting = announcements_waiting
     since = until - FIRST_PASS_LOOKBACK if covered == NEVER else covered
     reminders_since = min(since, reminders_covered or since)
     report.since = since
     report.opened = [f"{plan.id} {plan.name}" for plan in open_due_plans(until)]
+    report.announcements_waiting = report.announcements_waiting or bool(report.opened)
     if reminders_since >= until:
         return
     reminders = due_reminder_messages(reminders_since, until, current_app.config["REMINDERS_PER_PASS"])

@@ -18,10 +18,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 
-from .jobs import tick
+from ..services.context import state
+from .jobs import announce_and_send, tick
 
 log = logging.getLogger(__name__)
 JOB_ID = "gpect-tick"
+#: The one-off job a request wakes to render its announcements and send them (``wake_for_announcements``).
+ANNOUNCE_JOB_ID = "gpect-announce"
 _lock_handles: dict[int, IO[str]] = {}
 
 
@@ -35,6 +38,31 @@ def run_tick(app: Flask) -> None:
             raise
         for line in report.lines()[:2]:
             log.info(line)
+
+
+def run_announcements(app: Flask) -> None:
+    """The job a request wakes: render the pending announcements and send what is due; errors are logged."""
+    with app.app_context():
+        try:
+            report = announce_and_send()
+        except Exception:
+            log.exception("GPECT announcement pass failed; the next tick renders them")
+            raise
+        log.info("announcements: %s; outbox: %s", report.announcements, report.sending)
+
+
+def wake_for_announcements(scheduler: BaseScheduler, app: Flask) -> None:
+    """Run ``run_announcements`` now (once, however many requests ask while it waits or runs)."""
+    scheduler.add_job(
+        run_announcements,
+        "date",
+        args=[app],
+        id=ANNOUNCE_JOB_ID,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
 
 
 def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
@@ -68,6 +96,8 @@ def start_embedded(app: Flask) -> BackgroundScheduler | None:
     scheduler = configure(BackgroundScheduler(timezone="UTC"), app)
     assert isinstance(scheduler, BackgroundScheduler)
     scheduler.start()
+    with app.app_context():
+        state().wake_announcer = lambda: wake_for_announcements(scheduler, app)
     log.info("GPECT embedded scheduler started (every %s s)", app.config["SCHEDULER_INTERVAL_SECONDS"])
     return scheduler
 
@@ -96,6 +126,8 @@ def install_embedded(app: Flask) -> None:
 
 def stop_embedded(app: Flask, scheduler: BackgroundScheduler) -> None:
     """Stop an embedded scheduler and release the instance's lock (tests, orderly shutdowns)."""
+    with app.app_context():
+        state().wake_announcer = None
     scheduler.shutdown(wait=False)
     handle = _lock_handles.pop(id(app), None)
     if handle is not None:

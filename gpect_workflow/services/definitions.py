@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, cast
 
 import sqlalchemy as sa
 from flask import g
@@ -19,7 +19,7 @@ from ..definitions.model import Due, TaskDef, Text
 from ..errors import DefinitionConflict, NotFound
 from ..models import DefinitionRecord, Plan
 from ..refusals import Refusal
-from .context import now, session, transaction_memo
+from .context import now, session, state, transaction_memo
 
 
 class RegistrationOutcome(StrEnum):
@@ -129,9 +129,13 @@ def latest_version(key: str) -> int:
 def get_definition(key: str, version: int) -> WorkflowDefinition:
     """The frozen definition ``key`` at ``version`` as registered (not as the file now reads).
 
-    A registered version never changes, so it is read once per request or scheduler pass (memoised on
-    the application context), however many tasks ask for it.
+    A registered version never changes (``register_definitions`` refuses new content under a registered
+    version), so each process reads and parses it once: kept on the extension's state, it costs no
+    statement afterwards, however many requests and tasks ask for it.
     """
+    cached = state().definitions
+    if (key, version) in cached:
+        return cast(WorkflowDefinition, cached[key, version])
     memo: dict[tuple[str, int], WorkflowDefinition] = g.setdefault("gpect_definitions", {})
     if (key, version) not in memo:
         query = sa.select(DefinitionRecord).where(DefinitionRecord.key == key, DefinitionRecord.version == version)
@@ -139,6 +143,7 @@ def get_definition(key: str, version: int) -> WorkflowDefinition:
         if record is None:
             raise NotFound(Refusal.NO_SUCH_DEFINITION_VERSION, key=key, version=version)
         memo[key, version] = definition_from_record(record)
+    cached[key, version] = memo[key, version]
     return memo[key, version]
 
 

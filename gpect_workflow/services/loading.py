@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 
 from ..errors import NotFound, StaleObject
-from ..models import Event, Person, Plan, PlanStage, Task
+from ..models import Event, Person, Plan, PlanStage, Task, TaskDependency
 from ..refusals import Refusal
 from .context import now, session
 from .zones import zone_or_default
@@ -26,16 +28,45 @@ def lock_plan(plan_id: int) -> Plan:
     return plan
 
 
+@dataclass(frozen=True, slots=True)
+class TaskForChange:
+    """A task about to change, with its plan and stage, all three locked and fresh."""
+
+    plan: Plan
+    task: Task
+    stage: PlanStage
+    #: Whether the task depends on others (whose states are then worth counting).
+    has_dependencies: bool
+
+
 def task_for_change(task_id: int) -> tuple[Plan, Task]:
-    """The task and its plan, the plan locked first, the task read fresh after the lock."""
-    plan_id = session().scalar(sa.select(Task.plan_id).where(Task.id == task_id))
-    if plan_id is None:
+    """The task and its plan, the plan locked first, the task read fresh after the lock (one statement)."""
+    loaded = lock_task_for_change(task_id)
+    return loaded.plan, loaded.task
+
+
+def lock_task_for_change(task_id: int) -> TaskForChange:
+    """The task, its plan and its stage in one statement, row-locked until commit (PostgreSQL).
+
+    The plan comes first in the statement, so its row is locked first, as ``lock_plan`` does: changes to
+    one plan happen one at a time, and a statement that waited for the lock reads the task and stage as
+    the previous change left them (locked rows are read again once the lock is granted). Every other path
+    that changes a task or a stage holds its plan's lock already, so none waits for these rows the other
+    way round.
+    """
+    depends = sa.exists().where(TaskDependency.task_id == Task.id)
+    query = (
+        sa.select(Plan, Task, PlanStage, depends)
+        .join(Task, Task.plan_id == Plan.id)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .where(Task.id == task_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    row = session().execute(query).first()
+    if row is None:
         raise NotFound(Refusal.NO_SUCH_TASK)
-    plan = lock_plan(plan_id)
-    query = sa.select(Task).where(Task.id == task_id).execution_options(populate_existing=True)
-    task = session().scalar(query)
-    assert task is not None
-    return plan, task
+    return TaskForChange(row[0], row[1], row[2], bool(row[3]))
 
 
 def stage_for_change(stage_id: int) -> tuple[Plan, PlanStage]:
@@ -50,16 +81,21 @@ def stage_for_change(stage_id: int) -> tuple[Plan, PlanStage]:
     return plan, stage
 
 
-def check_version(kind: str, current: int, expected: int | None, last_change: Event | None) -> None:
+def check_version(
+    kind: str, current: int, expected: int | None, last_change: Event | Callable[[], Event | None] | None
+) -> None:
     """Raise ``StaleObject`` when someone changed the object since the caller read version ``expected``.
 
-    The refusal names who changed it; its parameters also say what (the journal event's kind and states)."""
+    The refusal names who changed it; its parameters also say what (the journal event's kind and states).
+    ``last_change`` is that event, or better a function that reads it, called only when there is a conflict
+    to explain (most changes check no version, or the right one: the journal need not be read)."""
     if expected is None or expected == current:
         return
+    event = last_change() if callable(last_change) else last_change
     change: dict[str, str | None] = {"kind": kind}
-    if last_change is not None:
-        change.update(event=last_change.kind, from_state=last_change.from_state, to_state=last_change.to_state)
-    actor = session().get(Person, last_change.actor_id) if last_change and last_change.actor_id else None
+    if event is not None:
+        change.update(event=event.kind, from_state=event.from_state, to_state=event.to_state)
+    actor = session().get(Person, event.actor_id) if event and event.actor_id else None
     if actor is None:
         raise StaleObject(Refusal.CHANGED_MEANWHILE_BY_SOMEONE, **change)
     raise StaleObject(Refusal.CHANGED_MEANWHILE, who=actor.name, **change)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..models import SchedulerRun
+from ..models import Announcement, SchedulerRun
 from .context import session
 
 TICK = "tick"
@@ -20,22 +20,29 @@ TICK = "tick"
 NEVER = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def lock_run(name: str = TICK) -> tuple[datetime, datetime | None]:
-    """Lock the job's row (created on its first pass); return how far the passes have covered, and how far
-    the reminders have when a pass left some for the next.
+def lock_run(name: str = TICK) -> tuple[datetime, datetime | None, bool]:
+    """Lock the job's row (created on its first pass); return how far the passes have covered, how far
+    the reminders have when a pass left some for the next, and whether announcements wait to be rendered.
 
     One statement: the upsert's ``DO UPDATE`` takes the row lock on PostgreSQL, so a second process
-    waits here until the first commits, then sees what it covered.
+    waits here until the first commits, then sees what it covered. The announcements waiting are read by
+    the same statement, so that a pass with none to render spends no statement claiming them.
     """
+    waiting = (
+        sa.select(Announcement.id)
+        .where(Announcement.done_dt.is_(None), Announcement.failed_dt.is_(None))
+        .limit(1)
+        .scalar_subquery()
+    )
     dialect = session().get_bind().dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(SchedulerRun)
     statement = (
         insert.values(name=name, covered_until_dt=NEVER, ran_dt=NEVER)
         .on_conflict_do_update(index_elements=[SchedulerRun.name], set_={"name": insert.excluded.name})
-        .returning(SchedulerRun.covered_until_dt, SchedulerRun.reminders_covered_until_dt)
+        .returning(SchedulerRun.covered_until_dt, SchedulerRun.reminders_covered_until_dt, waiting)
     )
-    covered, reminders_covered = session().execute(statement).one()
-    return covered, reminders_covered
+    row = session().execute(statement).one()
+    return row.covered_until_dt, row.reminders_covered_until_dt, row[2] is not None
 
 
 def mark_covered(until: datetime, reminders_until: datetime | None, name: str = TICK) -> None:

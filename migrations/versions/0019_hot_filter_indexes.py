@@ -7,7 +7,7 @@ the open stages open tasks are joined to, the working stages past their planned 
 the dashboard sort plans by ``created_dt`` (newest first, then id) and sorted the whole table to show a page.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-06 15:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

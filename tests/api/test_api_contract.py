@@ -34,6 +34,7 @@ from gpect_workflow.models import (
     Plan,
     Territory,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.accounts.tokens import create_token, revoke_token
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import find_person
@@ -158,6 +159,7 @@ def world(app: Flask, client: FlaskClient, definitions: None, create_user: Any, 
     plan = start_plan(dummy_lead, request)
     tokens = {who: create_token(person, f"token of {who}")[1] for who, person in people.items()}
     session().commit()
+    deliver_announcements()  # the start's notices rendered, as the scheduler's next pass does
     return World(client, territory, plan, people, tokens, roles)
 
 

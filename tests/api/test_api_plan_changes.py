@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from gpect_workflow.models import Event, Organisation, OutboxMessage, PersonRole, Task
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.state import EXTENSION_NAME
@@ -110,6 +111,7 @@ def test_role_remap_hands_over_and_emails_the_newcomer(world: World) -> None:
     }
     after = world.tasks()
     assert before and all(after[key]["assignee_id"] == newcomer.id for key in before)
+    deliver_announcements()  # the scheduler's pass renders what the change announced
     messages = session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "role_assigned")).all()
     assert [m.recipient_email for m in messages] == ["nina@partners.example.org"]
     assert session().scalar(sa.select(sa.func.count()).select_from(Event).where(Event.kind == "role_remapped")) == 1

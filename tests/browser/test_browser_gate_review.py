@@ -10,6 +10,7 @@ from werkzeug.security import generate_password_hash
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import CommitteeDecision, OutboxMessage, Person, StageStatus, TaskStatus
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks import change_task_status
 from tests.browser.conftest import PASSWORD, sign_in_with_password
@@ -47,6 +48,7 @@ def test_a_committee_member_reviews_and_approves_a_gate(
     assert stage(plan, "experiment").status is StageStatus.OPEN
     decision = session().scalar(sa.select(CommitteeDecision).where(CommitteeDecision.stage_id == observe.id))
     assert decision is not None and decision.decided_by_id == member.id
+    deliver_announcements()  # the scheduler's pass renders what the change announced
     told = set(
         session().scalars(
             sa.select(OutboxMessage.recipient_email).where(

@@ -38,6 +38,7 @@ from gpect_workflow.models import (
     TaskDependency,
     Territory,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.notifications.links import make_token
 from gpect_workflow.services.context import now, session, state
 from tests.browser.serving import serve_in_thread
@@ -128,6 +129,8 @@ def serve_demo(database_url: str) -> Iterator[Site]:
     app.register_blueprint(_failing_page())
     with app.app_context():
         load_demo()
+        session().commit()
+        deliver_announcements()  # as ``flask gpect demo`` does once committed: the outbox shows the notices
         ids = _find_ids()
         link_tasks = _ready_tasks_of_people()
         roles: dict[str, tuple[int, list[int]]] = {}

@@ -10,6 +10,7 @@ from flask import Flask
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import OutboxMessage, Person, PlanStage, ReminderMode
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.comments import comment_on_gate, comment_on_task, delete_comment
 from gpect_workflow.services.context import session
 from tests.factories import task
@@ -22,7 +23,8 @@ people = mailing.people
 
 
 def told(kind: str = "comment_added") -> dict[str, OutboxMessage]:
-    """The messages of ``kind`` queued so far, by recipient address."""
+    """The messages of ``kind`` queued so far (the pass has rendered what was announced), by recipient address."""
+    deliver_announcements()
     session().expire_all()
     return {message.recipient_email: message for message in outbox(kind)}
 
@@ -66,6 +68,7 @@ def test_a_gate_review_s_comment_reaches_the_lead_and_the_committee(
     assert "revue de validation" in message.subject and "/links/review_gate/" in message.body_text
     comment_on_gate(people["lead"], stage_id, "Oui, avant le comité.")
     session().commit()
+    deliver_announcements()
     assert len(outbox("comment_added")) == 3, "the committee member hears of it, the lead (its author) does not"
 
 

@@ -25,6 +25,7 @@ from gpect_workflow.models import (
     ReminderMode,
     TaskStatus,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.notifications.data_alerts import data_problem_messages
 from gpect_workflow.notifications.delivery_alerts import alert_administrators
 from gpect_workflow.notifications.inbox import NOT_IN_INBOX
@@ -188,6 +189,7 @@ def test_each_email_to_a_person_is_an_entry_of_their_inbox_leading_to_its_page(
 ) -> None:
     drive, link = CASES[kind]
     drive(cast, clock)
+    deliver_announcements()  # the scheduler's pass renders what the requests announced
     session().expire_all()
     messages = list(session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)))
     assert messages and all(message.recipient_id for message in messages), f"the scenario sends {kind} to people"

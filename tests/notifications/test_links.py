@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Event, Language, OutboxMessage, Person, Plan, ReminderMode, TaskStatus
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.notifications.links import LinkError, link_url, make_token, read_token
 from gpect_workflow.services.context import session
 from tests.conftest import post_form
@@ -87,6 +88,8 @@ def test_more_time_request_reaches_the_lead(client: FlaskClient, plan: Plan, dum
     session().expire_all()
     event = session().scalar(sa.select(Event).where(Event.kind == "delay_requested"))
     assert event is not None and event.to_state == "2027-01-14" and event.note == "Données publiées le 10 janvier"
+    assert not session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "delay_requested")).all()
+    deliver_announcements()  # the scheduler's pass renders what the request announced
     (notice,) = session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "delay_requested")).all()
     assert notice.recipient_email == dummy_lead.email and "10 janvier" in notice.body_text
 

@@ -23,6 +23,7 @@ from gpect_workflow.models import (
     ReminderMode,
     TaskStatus,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.notifications.outbox import claim, claim_ttl
 from gpect_workflow.notifications.problems import DeliveryProblem
 from gpect_workflow.scheduler.jobs import tick
@@ -260,6 +261,7 @@ def test_process_killed_between_claim_and_send_loses_nothing(
 ) -> None:
     start(people, clock)
     clock.set(paris(date(2026, 12, 1), 9, 5))
+    assert deliver_announcements().messages > 0  # a pass renders the stage-opened notices, claims them...
     claimed = claim(100, "dead-process:1")
     session().commit()  # ... and the process dies here, before sending
     assert claimed and {m.status for m in outbox()} == {OutboxStatus.SENDING}

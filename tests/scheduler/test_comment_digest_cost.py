@@ -10,6 +10,7 @@ from flask import Flask
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import OutboxMessage, Person, ReminderMode, Task
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.comments import comment_on_task
 from gpect_workflow.services.context import session
@@ -32,6 +33,7 @@ def tick_with_comments(lead: Person, comments: int, clock: FrozenClock) -> tuple
     for number in range(comments):
         comment_on_task(lead, surveys[number % 2].id, f"Question {number}")
     session().commit()
+    deliver_announcements()  # the passes since then told those who chose immediate emails
     clock.set(SEND_HOUR)
     session().expire_all()
     with count_queries() as statements:
@@ -56,4 +58,6 @@ def test_a_send_hour_with_one_or_many_comments_to_tell_costs_the_same_statements
     session().commit()
     many, digest = tick_with_comments(dummy_lead, 30, clock)
     assert all(f"Question {number}\n" in digest for number in range(30))
-    assert len(few) == len(many) <= MAX_STATEMENTS, "\n".join(["few:", *few, "", "many:", *many])
+    assert len(few) == len(many) <= MAX_STATEMENTS[session().get_bind().dialect.name], "\n".join(
+        ["few:", *few, "", "many:", *many]
+    )

@@ -21,6 +21,7 @@ from flask import Flask
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import InboxEntry, OutboxMessage, OutboxStatus, Person, ReminderMode
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
 from tests.plan_helpers import start_five_levers_plan
@@ -47,6 +48,7 @@ def send_hour_tick(lead: Person, plans: int, clock: FrozenClock) -> tuple[list[s
         .values(reminder_mode=ReminderMode.DAILY)
     )
     session().commit()
+    deliver_announcements()  # the plans' stage-opened notices: their starts' work, not the send hour's
     clock.set(SEND_HOUR)
     session().expire_all()
     with count_queries() as statements:

@@ -57,6 +57,7 @@ from gpect_workflow.models import (
     TaskDependency,
     TaskStatus,
 )
+from gpect_workflow.notifications.announcements import pending_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
@@ -389,9 +390,10 @@ class Story:
         return list(session().scalars(query))
 
     def notices_waiting(self) -> bool:
+        """Whether what people did today announced notices (rendered by the next pass) or queued messages."""
         session().commit()
         query = sa.select(sa.func.count()).select_from(OutboxMessage).where(OutboxMessage.id > self.last_row_id)
-        return bool(session().scalar(query))
+        return bool(session().scalar(query)) or pending_announcements() > 0
 
     def plan_status(self) -> PlanStatus:
         plan = session().get(Plan, self.plan_id)

@@ -20,6 +20,7 @@ from gpect_workflow.models import (
     Plan,
     TaskStatus,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.refusals import Refusal
 from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks.changes import change_task_status
@@ -57,6 +58,8 @@ def asker(plan: Plan) -> Person:
 
 
 def outbox(kind: str) -> list[OutboxMessage]:
+    """The messages of ``kind`` queued once the pass has rendered what was announced."""
+    deliver_announcements()
     return list(session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == kind)))
 
 

@@ -26,6 +26,7 @@ from gpect_workflow.models import (
     TaskDependency,
     TaskStatus,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.refusals import Refusal
 from gpect_workflow.services.access import plan_access
 from gpect_workflow.services.context import session
@@ -223,6 +224,7 @@ def test_committee_is_remapped_and_the_new_member_decides(plan: Plan, dummy_lead
     assert [p.id for p in committee_members(plan, definition)] == [new.id]
     assert plan_access(new, plan, definition).can_decide
     assert not plan_access(old, plan, definition).can_decide
+    deliver_announcements()  # the scheduler's pass renders what the change announced
     messages = session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "role_assigned")).all()
     assert [m.recipient_id for m in messages] == [new.id]
 
@@ -234,6 +236,7 @@ def test_new_holders_only_are_told(plan: Plan, dummy_lead: Person) -> None:
     new = newcomer(plan, role)
     remap_role(dummy_lead, plan.id, role, RoleChange(_organisation_id(plan, role), [kept.id, new.id]))
     session().commit()
+    deliver_announcements()  # the scheduler's pass renders what the change announced
     messages = session().scalars(sa.select(OutboxMessage).where(OutboxMessage.kind == "role_assigned")).all()
     assert [m.recipient_id for m in messages] == [new.id]
 

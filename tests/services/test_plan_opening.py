@@ -26,6 +26,7 @@ from gpect_workflow.models import (
     Task,
     TaskStatus,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.refusals import Refusal
 from gpect_workflow.services.context import session
 from gpect_workflow.services.plans.lifecycle import cancel_plan, hold_plan
@@ -81,10 +82,12 @@ def first_task(plan: Plan) -> Task:
 
 
 def open_at(clock: FrozenClock, instant: datetime, **kwargs: Any) -> list[Plan]:
-    """What the tick does first, as of ``instant``; committed as the tick commits."""
+    """What the tick does first, as of ``instant``; committed as the tick commits, then the announcements it
+    recorded (the stage-opened notices) rendered, as the tick does next."""
     clock.set(instant)
     opened = open_due_plans(instant, **kwargs)
     session().commit()
+    deliver_announcements()
     return opened
 
 
@@ -117,6 +120,8 @@ def test_open_now_and_a_start_date_today_or_past_open_at_once(dummy_lead: Person
     for plan in (early, today, past):
         assert fresh(plan).status is PlanStatus.ACTIVE and stages(plan)[0].status is StageStatus.OPEN
         assert [kind for kind, *_ in events(plan)] == ["plan_created", "stage_entered"]
+    assert outbox("stage_opened") == [], "announced: the scheduler's pass renders them"
+    deliver_announcements()
     assert {m.plan_id for m in outbox("stage_opened")} == {early.id, today.id, past.id}
 
 
@@ -251,6 +256,7 @@ def test_the_lead_or_an_administrator_opens_it_now(dummy_lead: Person, create_us
         ("plan_status_changed", "scheduled", "active", dummy_lead.id),
         ("stage_entered", "pending", "open", dummy_lead.id),
     ]
+    deliver_announcements()  # the scheduler's pass, woken by the request where it runs embedded
     assert outbox("stage_opened"), "its partners are told at once"
     assert first_task(plan).due_date == date(2026, 12, 31), "opening early keeps the planned deadlines"
     with refused(InvalidTransition, Refusal.ONLY_SCHEDULED_PLANS_OPEN):

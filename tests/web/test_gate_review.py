@@ -22,6 +22,7 @@ from gpect_workflow.models import (
     StageStatus,
     TaskStatus,
 )
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status
@@ -81,6 +82,7 @@ def test_approving_closes_the_stage_opens_the_next_and_tells_the_lead_and_assign
     assert (
         recorded is not None and recorded.decided_by_id == member.id and recorded.minutes == "Diagnostic partagé validé"
     )
+    deliver_announcements()  # the scheduler's pass renders what the change announced
     assert gate_decided_recipients(plan) == people
     html = client.get(f"/stages/{observe.id}/review").get_data(as_text=True)
     assert "validée" in html and "Diagnostic partagé validé" in html and 'name="decision"' not in html

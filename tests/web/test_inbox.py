@@ -14,11 +14,19 @@ from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import InboxEntry, Language, OutboxMessage, Person
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.notifications.outbox import NewMessage, enqueue
 from gpect_workflow.services.context import now, session
 from tests.query_count import count_queries
 
 from .plan_support import Cast, as_, cast_fixture, post, task, text  # noqa: F401
+
+
+@pytest.fixture(autouse=True)
+def _plan_started_and_announced(cast: Cast) -> None:
+    """The plan of ``cast`` started and its notices rendered by the pass, as the scheduler does."""
+    deliver_announcements()
+    session().commit()
 
 
 def entries(person: Person) -> list[InboxEntry]:

@@ -7,6 +7,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from gpect_workflow.models import OutboxMessage, Plan, PlanStatus, TaskStatus
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.plans.opening import open_plan_now
 
@@ -65,7 +66,9 @@ def test_only_the_lead_or_an_administrator_opens_it_and_only_with_csrf(
 
     response = post(as_(client, cast.lead), f"/plans/{plan.id}/open", {"expected_version": fresh(plan).version})
     assert response.status_code == 302 and response.headers["Location"] == f"/plans/{plan.id}"
-    assert fresh(plan).status is PlanStatus.ACTIVE and stage_opened_emails(plan) > 0
+    assert fresh(plan).status is PlanStatus.ACTIVE
+    deliver_announcements()  # the scheduler's pass renders what the request announced
+    assert stage_opened_emails(plan) > 0
     (change,) = events(plan, "plan_status_changed")
     assert (change.from_state, change.to_state, change.actor_id) == ("scheduled", "active", cast.lead.id)
     page = text(client.get(f"/plans/{plan.id}"))

@@ -58,7 +58,7 @@ def managed_plan(actor: Person, plan_id: int, expected_version: int | None) -> t
     definition = get_definition(plan.definition_key, plan.definition_version)
     access = plan_access(actor, plan, definition)
     require(access.can_manage, Refusal.LEAD_CHANGES_PLANS)
-    check_version("plan", plan.version, expected_version, last_event(plan.id))
+    check_version("plan", plan.version, expected_version, lambda: last_event(plan.id))
     if plan.status in (PlanStatus.COMPLETED, PlanStatus.CANCELLED):
         raise InvalidTransition(Refusal.PLAN_ENDED)
     return plan, definition

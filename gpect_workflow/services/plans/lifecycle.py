@@ -59,7 +59,7 @@ def _managed_plan(actor: Person, plan_id: int, expected_version: int | None) -> 
     definition = get_definition(plan.definition_key, plan.definition_version)
     access = plan_access(actor, plan, definition)
     require(access.can_manage, Refusal.LEAD_HOLDS_PLANS)
-    check_version("plan", plan.version, expected_version, last_event(plan.id))
+    check_version("plan", plan.version, expected_version, lambda: last_event(plan.id))
     return plan
 
 

@@ -97,7 +97,7 @@ def open_plan_now(actor: Person, plan_id: int, expected_version: int | None = No
     plan = lock_plan(plan_id)
     definition = get_definition(plan.definition_key, plan.definition_version)
     require(plan_access(actor, plan, definition).can_manage, Refusal.LEAD_OPENS_EARLY)
-    check_version("plan", plan.version, expected_version, last_event(plan.id))
+    check_version("plan", plan.version, expected_version, lambda: last_event(plan.id))
     open_scheduled_plan(plan, actor)
     return plan
 

@@ -67,13 +67,19 @@ def advance_if_ready(plan: Plan, stage: PlanStage, actor: Person | None) -> None
     """
     current: PlanStage | None = stage
     while current is not None and current.status is StageStatus.OPEN and plan.status is PlanStatus.ACTIVE:
-        facts = [TaskFacts(t.task_key, t.status, t.is_required) for t in stage_tasks(current)]
+        facts = _task_facts(current)
         if unfinished_required(facts):
             return
         if status_when_ready(current.gate) is StageStatus.AWAITING_DECISION:
             _await_decision(plan, current, actor)
             return
         current = close_and_open_next(plan, current, actor)
+
+
+def _task_facts(stage: PlanStage) -> list[TaskFacts]:
+    """What the exit rule reads of the stage's tasks: plain columns, no task objects built for it."""
+    query = sa.select(Task.task_key, Task.status, Task.is_required).where(Task.stage_id == stage.id)
+    return [TaskFacts(*row) for row in session().execute(query.order_by(Task.id))]
 
 
 def _await_decision(plan: Plan, stage: PlanStage, actor: Person | None) -> None:

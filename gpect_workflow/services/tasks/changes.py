@@ -38,7 +38,7 @@ from ..access import PlanAccess, is_worker, plan_access, require
 from ..context import now, sender, session
 from ..definitions import get_definition
 from ..journal import record
-from ..loading import check_version, last_event, task_for_change
+from ..loading import TaskForChange, check_version, last_event, lock_task_for_change
 from ..stages.progression import advance_if_ready
 from .deadlines import check_due_date
 
@@ -53,9 +53,8 @@ def change_task_status(
     override_dependencies: bool = False,
 ) -> Task:
     """Move a task to ``target`` (start, finish, block, unblock, skip, reopen), then apply the stage's exit rule."""
-    plan, task, _, access = _task_change(actor, task_id, expected_version)
-    stage = session().get(PlanStage, task.stage_id)
-    assert stage is not None
+    loaded, _, access = _task_change(actor, task_id, expected_version)
+    plan, task, stage = loaded.plan, loaded.task, loaded.stage
     check_stage_accepts(stage, task.status, target)
     change = check_task_change(
         task.status,
@@ -63,7 +62,7 @@ def change_task_status(
         is_lead=access.can_manage,
         is_worker=is_worker(actor, task, access),
         reason=note,
-        dependencies_done=_dependencies_done(task),
+        dependencies_done=not loaded.has_dependencies or _dependencies_done(task),
         override=override_dependencies,
     )
     _apply_status(task, target)
@@ -90,7 +89,8 @@ def change_task_status(
 
 def reassign_task(actor: Person, task_id: int, assignee_id: int, *, expected_version: int | None = None) -> Task:
     """Give the task to another member of its owning role (the lead's call)."""
-    plan, task, _, access = _task_change(actor, task_id, expected_version)
+    loaded, _, access = _task_change(actor, task_id, expected_version)
+    plan, task = loaded.plan, loaded.task
     require(access.can_manage, Refusal.LEAD_REASSIGNS)
     if task.status in FINISHED_TASK_STATUSES:
         raise InvalidTransition(Refusal.FINISHED_TASK_NOT_REASSIGNED)
@@ -175,7 +175,8 @@ def preview_deadline_move(actor: Person, task_id: int, new_due: date) -> list[Sh
 
 def preview_reschedule(actor: Person, task_id: int, new_due: date) -> DeadlineMove:
     """What moving the deadline would change, deadlines and stages, without changing anything."""
-    plan, task, definition, access = _task_change(actor, task_id, None)
+    loaded, definition, access = _task_change(actor, task_id, None)
+    plan, task = loaded.plan, loaded.task
     require(access.can_manage, Refusal.LEAD_MOVES_DEADLINES)
     return _deadline_move(plan, task, definition, new_due)
 
@@ -192,7 +193,8 @@ def reschedule(
 ) -> DeadlineMove:
     """Move a task's deadline: its dependents shift with it (or not, per definition), a stage its tasks now
     run past ends with them, and the later stages shift (or not, per definition)."""
-    plan, task, definition, access = _task_change(actor, task_id, expected_version)
+    loaded, definition, access = _task_change(actor, task_id, expected_version)
+    plan, task = loaded.plan, loaded.task
     require(access.can_manage, Refusal.LEAD_MOVES_DEADLINES)
     move = _deadline_move(plan, task, definition, new_due)
     changed = [*move.shifts, *move.carried]
@@ -300,15 +302,25 @@ def _planned_shifts(
 
 def _task_change(
     actor: Person, task_id: int, expected_version: int | None
-) -> tuple[Plan, Task, WorkflowDefinition, PlanAccess]:
-    plan, task = task_for_change(task_id)
+) -> tuple[TaskForChange, WorkflowDefinition, PlanAccess]:
+    """The task, plan and stage locked (one statement), the person's access (one) and the version checked
+    (the journal read only to explain a conflict)."""
+    loaded = lock_task_for_change(task_id)
+    plan, task = loaded.plan, loaded.task
     definition = get_definition(plan.definition_key, plan.definition_version)
     access = plan_access(actor, plan, definition)
     if not access.can_view:
         raise NotFound(Refusal.NO_SUCH_TASK)
     check_plan_active(plan.status)
-    check_version("task", task.version, expected_version, last_event(plan.id, task.id))
-    return plan, task, definition, access
+    check_version("task", task.version, expected_version, lambda: last_event(plan.id, task.id))
+    return loaded, definition, access
+
+
+def task_for_request(actor: Person, task_id: int) -> tuple[Plan, Task, PlanAccess]:
+    """The task and its plan locked for a change other services make around it (a delay request), and the
+    person's access: the same checks as a status change, with no version to compare."""
+    loaded, _, access = _task_change(actor, task_id, None)
+    return loaded.plan, loaded.task, access
 
 
 def check_stage_accepts(stage: PlanStage, current: TaskStatus, target: TaskStatus) -> None:

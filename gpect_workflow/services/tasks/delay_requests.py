@@ -36,7 +36,7 @@ from ..definitions import get_definition, task_definition
 from ..journal import record
 from ..loading import plan_today
 from ..paging import Page
-from .changes import DeadlineMove, _task_change, preview_reschedule, reschedule
+from .changes import DeadlineMove, preview_reschedule, reschedule, task_for_request
 from .deadlines import check_due_date, due_date_window
 from .page import MovePreview, preview_move
 
@@ -48,7 +48,7 @@ PENDING_LIMIT = 20
 
 def ask_for_delay(actor: Person, task_id: int, due_date: date, reason: str) -> DelayRequest:
     """The task's assignee or a person of its role asks the lead to move its deadline to ``due_date``."""
-    plan, task, _, access = _task_change(actor, task_id, None)
+    plan, task, access = task_for_request(actor, task_id)
     require(is_worker(actor, task, access) or access.can_manage, Refusal.WORKERS_ASK_FOR_TIME)
     if task.status in FINISHED_TASK_STATUSES:
         raise InvalidTransition(Refusal.FINISHED_TASK_NEEDS_NO_TIME)
@@ -190,7 +190,7 @@ def _pending_for_change(actor: Person, request_id: int) -> tuple[DelayRequest, P
     if request is None:
         raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST)
     try:
-        plan, task, _, access = _task_change(actor, request.task_id, None)
+        plan, task, access = task_for_request(actor, request.task_id)
     except NotFound as exc:
         raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST) from exc
     if request.status is not DelayStatus.PENDING:
@@ -348,4 +348,4 @@ def withdraw_pending_request(actor: Person, task_id: int) -> DelayRequest:
 
 def get_task_or_hide(actor: Person, task_id: int) -> None:
     """``NotFound`` (no such task) unless ``actor`` may see the task's plan."""
-    _task_change(actor, task_id, None)
+    task_for_request(actor, task_id)

@@ -184,7 +184,7 @@ def preview_move(person: Person, task_id: int, new_due: date, expected_version: 
     move = preview_reschedule(person, task_id, new_due)
     task = session().get(Task, task_id)
     assert task is not None
-    check_version("task", task.version, expected_version, last_event(task.plan_id, task.id))
+    check_version("task", task.version, expected_version, lambda: last_event(task.plan_id, task.id))
     return MovePreview(shift_lines(task_id, move.shifts), stage_lines(task.plan_id, move.stages), len(move.carried))
 
 

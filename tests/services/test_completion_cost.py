@@ -1,0 +1,87 @@
+"""What a task completion costs in SQL statements: few, fixed, and no email rendered in the user's transaction.
+
+A plain completion (its stage stays open) locks and reads the task, its plan and its stage in one statement,
+reads the person's standing in the plan, writes the task and the journal, and reads the stage's tasks for the
+exit rule. A completion that closes a stage and opens the next records the notices as announcements; the
+scheduler's pass renders them afterwards (counted apart, and checked to produce the emails).
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from gpect_workflow.models import Announcement, Decision, OutboxMessage, Person, Plan, StageStatus, TaskStatus
+from gpect_workflow.notifications.announcements import deliver_announcements
+from gpect_workflow.services.context import session
+from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status
+from tests.engine_drive import committee_member
+from tests.factories import finish, stage, task
+from tests.plan_helpers import start_five_levers_plan
+from tests.query_count import count_queries
+
+#: Statements of a plain completion (DESIGN §8: at most 6).
+PLAIN_COMPLETION = 5
+#: Statements of a completion that closes its stage and opens the next (33 when it rendered the emails).
+CLOSING_COMPLETION = 21
+
+
+def complete_as_a_request_would(plan: Plan, key: str) -> tuple[list[str], Plan]:
+    """The statements ``change_task_status`` runs for the task's assignee, from a fresh session (as a request
+    starts: the person signed in already loaded, nothing else), and the plan read again."""
+    target = task(plan, key)
+    task_id, person_id, plan_id = target.id, target.assignee_id, plan.id
+    session().commit()
+    session().expunge_all()
+    actor = session().get(Person, person_id)
+    assert actor is not None
+    with count_queries() as statements:
+        change_task_status(actor, task_id, TaskStatus.DONE)
+        session().flush()
+    session().commit()
+    fresh = session().get(Plan, plan_id)
+    assert fresh is not None
+    return statements, fresh
+
+
+def outbox_kinds() -> list[str]:
+    return sorted(session().scalars(sa.select(OutboxMessage.kind)))
+
+
+def test_a_plain_completion_costs_five_statements(definitions: None, dummy_lead: Person) -> None:
+    plan = start_five_levers_plan(dummy_lead)
+    deliver_announcements()  # the first stage's opening notices
+    before = outbox_kinds()
+    statements, plan = complete_as_a_request_would(plan, "inventory-existing-studies")
+    assert len(statements) == PLAIN_COMPLETION, statements
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == 3
+    assert task(plan, "inventory-existing-studies").status is TaskStatus.DONE
+    assert outbox_kinds() == before
+
+
+def test_a_completion_that_closes_a_stage_renders_no_email_until_the_pass(
+    definitions: None, dummy_lead: Person
+) -> None:
+    plan = start_five_levers_plan(dummy_lead)
+    finish(plan, "inventory-existing-studies", "employment-data", "business-survey", "shared-diagnosis")
+    decide_gate(committee_member(plan), stage(plan, "observe").id, Decision.APPROVE)
+    session().commit()
+    finish(plan, "design-pilot", "fund-pilot", "run-pilot", "evaluate-pilot")
+    decide_gate(committee_member(plan), stage(plan, "experiment").id, Decision.APPROVE)
+    session().commit()
+    deliver_announcements()
+    queued = session().scalar(sa.select(sa.func.count()).select_from(OutboxMessage))
+
+    statements, plan = complete_as_a_request_would(plan, "tailor-offer")  # the adapt stage's gate is automatic
+
+    assert len(statements) == CLOSING_COMPLETION, statements
+    assert not [s for s in statements if "gpect_outbox_messages" in s]
+    assert stage(plan, "adapt").status is StageStatus.CLOSED and stage(plan, "articulate").status is StageStatus.OPEN
+    pending = session().scalars(sa.select(Announcement.kind).where(Announcement.done_dt.is_(None))).all()
+    assert sorted(pending) == ["stage_closed", "stage_opened"]
+    assert session().scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == queued
+
+    report = deliver_announcements()
+    assert report.rendered == 2 and not report.failed
+    kinds = session().scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.id > 0)).all()
+    assert {"stage_closed", "stage_opened"} <= set(kinds)
