@@ -14,12 +14,14 @@ from .tasks import Task
 
 
 class DelayStatus(StrEnum):
-    """Where a delay request stands: waiting for the lead, answered, or taken back by its requester."""
+    """Where a delay request stands: waiting for the lead, answered, taken back by its requester, or closed
+    unanswered because its task was finished (done or skipped) meanwhile: no more time is needed."""
 
     PENDING = "pending"
     ACCEPTED = "accepted"
     REFUSED = "refused"
     WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
 
 
 _PENDING = "status = 'pending'"

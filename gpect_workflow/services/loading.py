@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 
 from ..errors import NotFound, StaleObject
-from ..models import Event, Person, Plan, PlanStage, Task, TaskDependency
+from ..models import DelayRequest, DelayStatus, Event, Person, Plan, PlanStage, Task, TaskDependency
 from ..refusals import Refusal
 from .context import now, session
 from .zones import zone_or_default
@@ -37,6 +37,8 @@ class TaskForChange:
     stage: PlanStage
     #: Whether the task depends on others (whose states are then worth counting).
     has_dependencies: bool
+    #: Whether a delay request of the task waits for the lead (finishing the task then closes it).
+    has_pending_delay: bool = False
 
 
 def task_for_change(task_id: int) -> tuple[Plan, Task]:
@@ -55,8 +57,9 @@ def lock_task_for_change(task_id: int) -> TaskForChange:
     way round.
     """
     depends = sa.exists().where(TaskDependency.task_id == Task.id)
+    waiting = sa.exists().where(DelayRequest.task_id == Task.id, DelayRequest.status == DelayStatus.PENDING)
     query = (
-        sa.select(Plan, Task, PlanStage, depends)
+        sa.select(Plan, Task, PlanStage, depends, waiting)
         .join(Task, Task.plan_id == Plan.id)
         .join(PlanStage, PlanStage.id == Task.stage_id)
         .where(Task.id == task_id)
@@ -66,7 +69,7 @@ def lock_task_for_change(task_id: int) -> TaskForChange:
     row = session().execute(query).first()
     if row is None:
         raise NotFound(Refusal.NO_SUCH_TASK)
-    return TaskForChange(row[0], row[1], row[2], bool(row[3]))
+    return TaskForChange(row[0], row[1], row[2], bool(row[3]), bool(row[4]))
 
 
 def stage_for_change(stage_id: int) -> tuple[Plan, PlanStage]:

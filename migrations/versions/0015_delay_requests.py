@@ -32,7 +32,7 @@ def upgrade() -> None:
         sa.Column(
             'status',
             sa.Enum(
-                'pending', 'accepted', 'refused', 'withdrawn',
+                'pending', 'accepted', 'refused', 'withdrawn', 'closed',
                 name=op.f('ck_gpect_delay_requests_delay_status'), native_enum=False, create_constraint=True, length=9,
             ),
             nullable=False,

@@ -290,12 +290,24 @@ def test_the_leads_pending_list(plan: Plan, dummy_lead: Person, create_user: obj
     assert first <= ASKED <= last
 
 
-def test_finishing_the_task_leaves_its_pending_request_unanswerable(plan: Plan, dummy_lead: Person) -> None:
+def test_finishing_the_task_closes_its_pending_request(plan: Plan, dummy_lead: Person) -> None:
+    """A finished task needs no more time: its request leaves the lead's lists, can be answered no more, and a
+    task without a request costs no extra statement (the lock's statement says whether one waits)."""
     data = task(plan, "employment-data")
     worker = asker(plan)
     request = ask_for_delay(worker, data.id, ASKED, "Raison")
+    session().commit()
+    assert pending_for_manager(dummy_lead).total == 1
     change_task_status(worker, data.id, TaskStatus.DONE)
+    session().commit()
+    session().expire_all()
+    closed = session().get(DelayRequest, request.id)
+    assert closed is not None and closed.status is DelayStatus.CLOSED and closed.answered_dt is not None
+    assert pending_for_manager(dummy_lead).total == 0
     with pytest.raises(InvalidTransition) as refused:
         accept_delay_request(dummy_lead, request.id)
-    assert refused.value.refusal is Refusal.FINISHED_TASK_KEEPS_ITS_DEADLINE
-    refuse_delay_request(dummy_lead, request.id, "La tâche est faite.")
+    assert refused.value.refusal is Refusal.DELAY_REQUEST_ANSWERED
+    change_task_status(dummy_lead, data.id, TaskStatus.TODO, note="Rouverte")
+    session().commit()
+    again = ask_for_delay(worker, data.id, ASKED, "Nouvelle demande")
+    assert again.id != request.id, "a reopened task may ask again"

@@ -22,6 +22,8 @@ from ...errors import InvalidTransition, NotFound, StaleObject, ValidationError
 from ...models import (
     FINISHED_TASK_STATUSES,
     OPEN_TASK_STATUSES,
+    DelayRequest,
+    DelayStatus,
     Person,
     Plan,
     PlanStage,
@@ -66,6 +68,8 @@ def change_task_status(
         override=override_dependencies,
     )
     _apply_status(task, target)
+    if loaded.has_pending_delay and target in FINISHED_TASK_STATUSES:
+        _close_pending_delay(task)
     task.status_reason = note.strip() if note and target is not TaskStatus.IN_PROGRESS else None
     data = {"overrode_dependencies": True} if change.overrides_dependencies else None
     record(plan, "task_status_changed", actor, change.source, target, task=task, note=note, data=data)
@@ -85,6 +89,16 @@ def change_task_status(
     advance_if_ready(plan, stage, actor)
     _flush()
     return task
+
+
+def _close_pending_delay(task: Task) -> None:
+    """A finished task needs no more time: its pending delay request leaves the lead's lists, closed (one
+    statement, only for a task that has one, which the lock's statement said)."""
+    session().execute(
+        sa.update(DelayRequest)
+        .where(DelayRequest.task_id == task.id, DelayRequest.status == DelayStatus.PENDING)
+        .values(status=DelayStatus.CLOSED, answered_dt=now())
+    )
 
 
 def reassign_task(actor: Person, task_id: int, assignee_id: int, *, expected_version: int | None = None) -> Task:
