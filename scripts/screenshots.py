@@ -101,6 +101,8 @@ def _photograph(browser: Browser, base_url: str, targets: dict[str, str]) -> Non
         _shoot(page, base_url, targets["report"], "report", full_page=True)
         _shoot(page, base_url, "/plans/new", "wizard")
         _shoot(page, base_url, "/preferences", "preferences")
+        _shoot(page, base_url, "/inbox", "inbox")
+        _shoot(page, base_url, "/search?q=diagnostic", "search")
     with _signed_in(browser, base_url, COMMITTEE) as page:
         _shoot(page, base_url, "/committee", "committee", full_page=True)
         _shoot(page, base_url, targets["gate"], "gate-review", full_page=True)

@@ -90,7 +90,7 @@ def test_comments_are_searched_where_their_table_exists(migration_app: Flask) ->
     from tests.conftest import WORKFLOWS
     from tests.search_support import build_world
 
-    command.upgrade(alembic_config(), "0016")
+    command.upgrade(alembic_config(), "head")
     register_definitions([WORKFLOWS])
     territory = ensure_territory("chartres-metropole", "Agglomération chartraine", "28", "Centre-Val de Loire")
     lead = create_person("lead@example.org", PersonRole.LEAD, "Claire")
@@ -99,6 +99,8 @@ def test_comments_are_searched_where_their_table_exists(migration_app: Flask) ->
     with engine(migration_app).begin() as connection:
         comment(connection, 1, first, "Compte rendu de la réunion avec la Région")
     session().commit()
+    # Back to before search (0016: comments exist, not yet their index), then up: 0017 indexes what is there.
+    command.downgrade(alembic_config(), "0016")
     command.upgrade(alembic_config(), "head")
     with engine(migration_app).begin() as connection:
         comment(connection, 2, first, "Région : la salle est réservée", deleted=True)
