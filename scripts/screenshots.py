@@ -33,6 +33,7 @@ from gpect_workflow.demo.data import DEMO_PASSWORD  # noqa: E402
 from gpect_workflow.demo.loader import load_demo  # noqa: E402
 from gpect_workflow.migration_config import alembic_config  # noqa: E402
 from gpect_workflow.models import Person, Plan, PlanStage, StageStatus, Task  # noqa: E402
+from gpect_workflow.notifications.announcements import deliver_announcements  # noqa: E402
 from gpect_workflow.services.context import session  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "screenshots"
@@ -56,6 +57,7 @@ def main() -> None:
             command.upgrade(alembic_config(), "head")
             load_demo()
             session().commit()
+            deliver_announcements()  # the demo's notices rendered, as `flask gpect demo` does: the inbox shows them
             targets = _targets()
         with _served(app) as base_url, sync_playwright() as playwright:
             app.config["BASE_URL"] = base_url
