@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.security import generate_password_hash
 
 from gpect_workflow.models import Comment, OutboxMessage, Person, TaskStatus
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks import change_task_status
 from tests.browser.conftest import PASSWORD, sign_in_with_password
@@ -70,5 +71,6 @@ def test_a_partner_comments_on_a_task_and_the_lead_answers(
         "Faut-il les chiffres de 2025 ou de 2024 ?",
         "Ceux de 2025, merci.",
     ]
+    deliver_announcements()  # the scheduler's pass renders what the requests announced
     told = set(session().scalars(sa.select(OutboxMessage.recipient_email).where(OutboxMessage.kind == "comment_added")))
     assert dummy_lead.email in told and partner.email in told

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from werkzeug.security import generate_password_hash
 
 from gpect_workflow.models import DelayRequest, DelayStatus, Language, OutboxMessage, PersonRole, Task
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners import find_person
 from gpect_workflow.services.tasks.delay_requests import ask_for_delay
@@ -87,5 +88,6 @@ def test_a_partner_asks_and_the_lead_accepts_then_refuses(
     refused = _latest_request()
     assert refused.status is DelayStatus.REFUSED and refused.answer_reason == "The committee meets on 5 April."
     assert _task(plan.id, "employment-data").due_date == date(2027, 3, 20)
+    deliver_announcements()  # the scheduler's pass renders what the requests announced
     kinds = set(session().scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.task_id == data.id)))
     assert {"delay_requested", "delay_accepted", "delay_refused"} <= kinds

@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 from werkzeug.security import generate_password_hash
 
 from gpect_workflow.models import InboxEntry, Person
+from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks.changes import move_deadline
 from tests.browser.conftest import PASSWORD, sign_in_with_password
@@ -27,6 +28,7 @@ def test_a_partner_reads_their_inbox_without_javascript(
     partner = assignee(data)
     partner.password_hash = generate_password_hash(PASSWORD)
     session().commit()
+    deliver_announcements()  # the scheduler's pass renders what the changes announced
 
     context = browser.new_context(java_script_enabled=False, locale="fr-FR")
     page = context.new_page()

@@ -43,7 +43,7 @@ def test_every_shipped_definition_runs_start_to_finish(
     assert plan.status is PlanStatus.COMPLETED and plan.current_stage_key is None
     assert open_stage(plan) is None
     assert {s.status for s in plan.stages} == {StageStatus.CLOSED}
-    kinds = session().scalars(sa.select(Event.kind).where(Event.plan_id == plan.id)).all()
+    kinds = session().scalars(sa.select(Event.kind).where(Event.plan_id == plan.id).order_by(Event.id)).all()
     assert kinds.count("stage_closed") == len(definition.stages)
     assert kinds.count("task_status_changed") == len(definition.tasks())
     assert kinds[-1] == "plan_status_changed"
