@@ -304,3 +304,21 @@ def _count(client: FlaskClient, reader: Person) -> int:
     with count_queries() as statements:
         assert client.get("/").status_code == 200
     return len(statements)
+
+
+def test_the_dashboard_costs_the_same_queries_whether_or_not_a_task_is_due_soon(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    """Whether the task sections show is always asked, so a person with nothing due soon reads no fewer or
+    more statements than one with tasks overdue."""
+    start(dummy_lead, "Plan 000")
+    session().commit()
+    reader = person(LEAD_ROLE)
+    quiet = _count(client, reader)
+    assert "overdue-title" in text(client.get("/")), "open tasks, none due soon: the sections show, empty"
+    clock.set(AFTER_CHRISTMAS)
+    busy = _count(client, reader)
+    page = text(client.get("/"))
+    due = row_ids(section(page, "overdue-title"), "task") + row_ids(section(page, "soon-title"), "task")
+    assert due, "now tasks are late or due within 14 days"
+    assert quiet == busy
