@@ -106,7 +106,14 @@ def test_refused_files_are_told_beside_the_field_and_nothing_is_kept(
     app.config["EVIDENCE_MAX_BYTES"] = 1000
     assert "The file is too large: at most 0.001 MB." in _refused(client, url, b"a" * 1001, "big.txt")
     assert "The file is too large: at most" in _refused(client, url, PDF + b"%" * 1000, "big.pdf")
-    for content, name in ((ELF, "rapport.pdf"), (HTML, "rapport.pdf"), (plain_zip(), "note.docx")):
+    # A document cut short (its zip directory gone) reads as no document at all: refused, never a 500.
+    truncated = office("docx")[:-30]
+    for content, name in (
+        (ELF, "rapport.pdf"),
+        (HTML, "rapport.pdf"),
+        (plain_zip(), "note.docx"),
+        (truncated, "cut.docx"),
+    ):
         assert "This kind of file is not accepted" in _refused(client, url, content, name), name
     assert "This kind of file is not accepted" in _refused(client, url, "Métier;n\n".encode("latin-1"), "a.csv")
     assert "The file is empty." in _refused(client, url, b"", "vide.pdf")

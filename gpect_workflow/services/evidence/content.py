@@ -167,6 +167,9 @@ def _office_type(content: IO[bytes]) -> str | None:
                     declared = entry.read(100).decode("ascii", "replace").strip()
                 return declared if declared in _ODF_TYPES else None
     except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError):
+        # What a damaged or unusual zip raises while its directory or manifest is read: cut short or corrupt
+        # (BadZipFile, OSError, ValueError), an encrypted entry (RuntimeError), a compression method Python
+        # lacks (NotImplementedError). Its manifest cannot be trusted, so it is no office document: refused.
         return None
     return None
 
