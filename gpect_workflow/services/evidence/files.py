@@ -20,7 +20,7 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import current_app
@@ -292,34 +292,26 @@ def _access(person: Person, plan: Plan) -> PlanAccess:
     return plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
 
 
-def _task(person: Person, task_id: int) -> tuple[Task, Plan, PlanAccess]:
-    task = session().get(Task, task_id)
-    plan = session().get(Plan, task.plan_id) if task is not None else None
-    if task is None or plan is None:
-        raise NotFound(Refusal.NO_SUCH_TASK)
+def _visible(person: Person, model: type[Any], row_id: int, refusal: Refusal) -> tuple[Any, Plan, PlanAccess]:
+    """The row, its plan and the person's access; ``NotFound`` with ``refusal`` when either is missing or the
+    person may not see the plan (nothing tells a hidden row from a missing one)."""
+    row = session().get(model, row_id)
+    plan = session().get(Plan, row.plan_id) if row is not None else None
+    if row is None or plan is None:
+        raise NotFound(refusal)
     access = _access(person, plan)
     if not access.can_view:
-        raise NotFound(Refusal.NO_SUCH_TASK)
-    return task, plan, access
+        raise NotFound(refusal)
+    return row, plan, access
+
+
+def _task(person: Person, task_id: int) -> tuple[Task, Plan, PlanAccess]:
+    return _visible(person, Task, task_id, Refusal.NO_SUCH_TASK)
 
 
 def _stage(person: Person, stage_id: int) -> tuple[PlanStage, Plan, PlanAccess]:
-    stage = session().get(PlanStage, stage_id)
-    plan = session().get(Plan, stage.plan_id) if stage is not None else None
-    if stage is None or plan is None:
-        raise NotFound(Refusal.NO_SUCH_STAGE)
-    access = _access(person, plan)
-    if not access.can_view:
-        raise NotFound(Refusal.NO_SUCH_STAGE)
-    return stage, plan, access
+    return _visible(person, PlanStage, stage_id, Refusal.NO_SUCH_STAGE)
 
 
 def _file(person: Person, file_id: int) -> tuple[EvidenceFile, Plan, PlanAccess]:
-    file = session().get(EvidenceFile, file_id)
-    plan = session().get(Plan, file.plan_id) if file is not None else None
-    if file is None or plan is None:
-        raise NotFound(Refusal.NO_SUCH_FILE)
-    access = _access(person, plan)
-    if not access.can_view:
-        raise NotFound(Refusal.NO_SUCH_FILE)
-    return file, plan, access
+    return _visible(person, EvidenceFile, file_id, Refusal.NO_SUCH_FILE)
