@@ -27,7 +27,13 @@ from ..services.comments import (
 from .auth import api_person
 from .common import ApiBlueprint, abort, errors, if_match_version
 from .fields import PageArgsSchema
-from .schemas import CommentCreateSchema, CommentDeleteArgsSchema, CommentListSchema, CommentSchema, CommentUpdateSchema
+from .schemas.comments import (
+    CommentCreateSchema,
+    CommentDeleteArgsSchema,
+    CommentListSchema,
+    CommentSchema,
+    CommentUpdateSchema,
+)
 from .tasks import IF_MATCH
 
 T = TypeVar("T")

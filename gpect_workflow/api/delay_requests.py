@@ -19,7 +19,7 @@ from ..services.tasks.delay_requests import (
 )
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import (
+from .schemas.delay_requests import (
     DelayAcceptSchema,
     DelayAnswerSchema,
     DelayListArgsSchema,

@@ -26,7 +26,7 @@ from ..services.evidence.files import (
 )
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import EvidenceFileSchema, EvidenceListSchema, EvidenceUploadSchema
+from .schemas.evidence import EvidenceFileSchema, EvidenceListSchema, EvidenceUploadSchema
 
 URL_PREFIX = ""
 blp = ApiBlueprint("gpect_api_evidence", __name__, description="Evidence files", authenticate=api_person)

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from ..services.inbox import inbox_page, mark_all_read, open_entry, unread_count
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import InboxArgsSchema, InboxEntrySchema, InboxListSchema, InboxReadAllSchema
+from .schemas.mail import InboxArgsSchema, InboxEntrySchema, InboxListSchema, InboxReadAllSchema
 
 URL_PREFIX = "/inbox"
 blp = ApiBlueprint("gpect_api_inbox", __name__, description="The caller's notification inbox", authenticate=api_person)

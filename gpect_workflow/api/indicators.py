@@ -17,7 +17,7 @@ from ..services.indicators.measurements import (
 )
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import (
+from .schemas.indicators import (
     IndicatorListSchema,
     MeasurementCreateSchema,
     MeasurementListSchema,

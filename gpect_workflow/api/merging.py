@@ -10,7 +10,7 @@ from marshmallow import Schema, fields
 from ..services.partners.merging import merge_organisations, merge_people
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import OrganisationSchema, PersonSchema
+from .schemas.partners import OrganisationSchema, PersonSchema
 
 URL_PREFIX = ""
 blp = ApiBlueprint(

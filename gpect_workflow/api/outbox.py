@@ -13,7 +13,7 @@ from ..services.access import is_active_admin
 from ..services.outbox import message_detail, message_page, retry
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema
+from .schemas.mail import OutboxArgsSchema, OutboxListSchema, OutboxMessageSchema
 
 URL_PREFIX = "/outbox"
 blp = ApiBlueprint(

@@ -14,7 +14,7 @@ from ..services.partners.organisations import create_organisation, list_organisa
 from ..services.partners.people import create_person_as, list_people, update_person
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import (
+from .schemas.partners import (
     OrganisationArgsSchema,
     OrganisationCreateSchema,
     OrganisationListSchema,

@@ -20,18 +20,20 @@ from ..services.plans.starting import PlanRequest, RoleMapping, start_plan
 from ..services.stages.progression import decide_gate, reopened_due_dates, stage_of_plan
 from .auth import api_person
 from .common import ApiBlueprint, abort, errors, if_match_version
-from .schemas import (
-    DecisionCreateSchema,
-    DecisionSchema,
+from .schemas.changes import (
     OneOffTaskCreateSchema,
-    PlanArgsSchema,
-    PlanCreateSchema,
-    PlanListSchema,
-    PlanSchema,
     PlanUpdateSchema,
     PlanVersionArgsSchema,
     RoleAssignmentSchema,
     RoleRemapSchema,
+)
+from .schemas.plans import (
+    DecisionCreateSchema,
+    DecisionSchema,
+    PlanArgsSchema,
+    PlanCreateSchema,
+    PlanListSchema,
+    PlanSchema,
     TaskListSchema,
     TaskSchema,
 )

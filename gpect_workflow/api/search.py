@@ -9,7 +9,7 @@ from flask.views import MethodView
 from ..services.search import search
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import SearchArgsSchema, SearchResultsSchema
+from .schemas.search import SearchArgsSchema, SearchResultsSchema
 
 URL_PREFIX = ""
 blp = ApiBlueprint("gpect_api_search", __name__, description="Search", authenticate=api_person)

@@ -6,7 +6,7 @@ from typing import Any
 
 from ..services.doctor import database_status
 from .common import ApiBlueprint
-from .schemas import HealthSchema
+from .schemas.mail import HealthSchema
 
 URL_PREFIX = ""
 blp = ApiBlueprint("gpect_api_system", __name__, description="Service health")

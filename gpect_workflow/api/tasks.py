@@ -13,7 +13,7 @@ from ..services.plans.detail import get_task
 from ..services.tasks.changes import TaskUpdate, update_task
 from .auth import api_person
 from .common import ApiBlueprint, abort, errors, if_match_version
-from .schemas import TaskChangeSchema, TaskSchema, TaskUpdateSchema
+from .schemas.plans import TaskChangeSchema, TaskSchema, TaskUpdateSchema
 
 URL_PREFIX = "/tasks"
 blp = ApiBlueprint("gpect_api_tasks", __name__, description="Tasks of plans", authenticate=api_person)

@@ -11,7 +11,7 @@ from ..refusals import Refusal
 from ..services.definitions import get_definition, latest_version, latest_workflows
 from .auth import api_person
 from .common import ApiBlueprint, errors
-from .schemas import WorkflowListSchema, WorkflowSchema
+from .schemas.workflows import WorkflowListSchema, WorkflowSchema
 
 URL_PREFIX = "/workflows"
 blp = ApiBlueprint("gpect_api_workflows", __name__, description="Workflow definitions", authenticate=api_person)

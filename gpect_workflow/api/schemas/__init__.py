@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the API by area: what goes in and out, documented in the OpenAPI spec."""
