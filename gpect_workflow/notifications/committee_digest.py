@@ -55,7 +55,7 @@ from ..vocabulary import COMPARISON_SIGNS
 from .digests import MAX_CATCH_UP_DAYS
 from .inbox import COMMITTEE_PATH
 from .outbox import NewMessage
-from .reminders import default_hour
+from .reminder_dates import default_hour
 from .render import render_email
 from .views import Recipient, common_context, recipients
 

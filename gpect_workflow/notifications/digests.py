@@ -36,7 +36,7 @@ from .comments import comment_item, digest_comments_select, is_concerned_row
 from .inbox import MY_TASKS_PATH
 from .links import link_url
 from .outbox import NewMessage
-from .reminders import default_hour
+from .reminder_dates import default_hour
 from .render import render_email
 from .views import active_rhythms, common_context, plan_views, stage_titles, task_links, task_view
 

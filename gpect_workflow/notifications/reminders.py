@@ -2,15 +2,15 @@
 
 The window is ``(since, until]``: the time since the last tick. Reminders leave at a local hour, so only
 a few calendar days can hold a slot inside a window; from them and the policies' offsets come the few
-due dates worth looking at, and one indexed query fetches the open tasks due on those dates. The cost
-of a tick therefore follows the reminders due, not the number of plans.
+due dates worth looking at (``reminder_dates``), and one indexed query fetches the open tasks due on
+those dates. The cost of a tick therefore follows the reminders due, not the number of plans.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -18,9 +18,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ..definitions import WorkflowDefinition
-from ..definitions.model import ReminderPolicy
-from ..engine.calendar import WorkingCalendar, calendar_for
-from ..engine.reminders import ReminderKind, Slot, due_slots, nominal_days, task_slots
+from ..engine.calendar import calendar_for
+from ..engine.reminders import ReminderKind, Slot, due_slots, task_slots
 from ..models import (
     OPEN_TASK_STATUSES,
     Person,
@@ -33,10 +32,10 @@ from ..models import (
 )
 from ..services.context import now, session
 from ..services.definitions import all_definitions, get_definition, task_definition
-from ..services.plans.opening import opening_hour
 from ..services.zones import person_zone, plan_zone, zone_or_default
 from .inbox import task_path
 from .outbox import NewMessage, queued_keys
+from .reminder_dates import candidate_due_dates, default_hour
 from .render import render_email
 from .views import (
     PlanView,
@@ -50,9 +49,6 @@ from .views import (
     recipients_and_referents,
     task_links,
 )
-
-#: Working-day adjustments never move a slot further than this (Christmas and a weekend, say).
-MAX_ADJUSTMENT_DAYS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +90,6 @@ class DueReminder:
     plan: DuePlan
     slot: Slot
     recipient_id: int
-
-
-def default_hour() -> time:
-    """The application's send hour for policies that do not name one (scheduled plans open at it too)."""
-    return opening_hour()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,62 +138,6 @@ def _recipient_zones() -> set[ZoneInfo]:
     aside, and the pass says so."""
     zones = {person_zone(person.id, person.timezone, person.email) for person in active_rhythms()}
     return {zone for zone in zones if zone is not None} | {ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])}
-
-
-def _policies(definition: WorkflowDefinition) -> list[ReminderPolicy]:
-    return [definition.task_policy(stage, task) for stage in definition.stages for task in stage.tasks]
-
-
-def candidate_due_dates(
-    since: datetime, until: datetime, definitions: Iterable[WorkflowDefinition], zones: set[ZoneInfo]
-) -> set[date]:
-    """The due dates a task may have to get a reminder slot inside the window (a small superset)."""
-    result: set[date] = set()
-    for definition in definitions:
-        calendar = calendar_for(definition.calendar)
-        policies = set(_policies(definition))
-        hours = {policy.send_hour or default_hour() for policy in policies}
-        slot_days = _slot_days(since, until, zones, hours)
-        for policy in policies:
-            result |= _due_dates_for(slot_days, policy, calendar)
-    return result
-
-
-def _slot_days(since: datetime, until: datetime, zones: set[ZoneInfo], hours: set[time]) -> set[date]:
-    days: set[date] = set()
-    for zone in zones:
-        first, last = since.astimezone(zone).date(), until.astimezone(zone).date()
-        for offset in range((last - first).days + 1):
-            day = first + timedelta(days=offset)
-            if any(since < datetime.combine(day, hour, zone) <= until for hour in hours):
-                days.add(day)
-    return days
-
-
-def _due_dates_for(slot_days: set[date], policy: ReminderPolicy, calendar: WorkingCalendar) -> set[date]:
-    """Exactly the due dates whose policy slots, after working-day adjustment, land on one of ``slot_days``."""
-    probe = date(2000, 1, 1)
-    offsets = [(kind, day - probe) for kind, _, day in nominal_days(probe, policy)]
-    return {
-        nominal - offset
-        for day in slot_days
-        for kind, offset in offsets
-        for nominal in _nominal_days_landing_on(day, kind, calendar, bool(policy.working_days_only))
-    }
-
-
-def _nominal_days_landing_on(day: date, kind: ReminderKind, calendar: WorkingCalendar, working_only: bool) -> set[date]:
-    """The days a policy may name that end up on ``day``: itself, and the non-working days moved onto it."""
-    if not working_only:
-        return {day}
-    if not calendar.is_working_day(day):
-        return set()
-    step = timedelta(days=1 if kind in (ReminderKind.BEFORE_DUE, ReminderKind.ON_DUE) else -1)
-    days, other = {day}, day + step
-    while not calendar.is_working_day(other) and len(days) <= MAX_ADJUSTMENT_DAYS:
-        days.add(other)
-        other += step
-    return days
 
 
 #: What ``_due_reminders`` selects, column by column.
