@@ -14,7 +14,7 @@ from gpect_workflow.models import ApiToken, Language, Person, PersonRole, Remind
 from gpect_workflow.services.context import session
 from gpect_workflow.validation import TIMEZONE_MESSAGE
 
-from .conftest import post_form, sign_in
+from ..conftest import post_form, sign_in
 
 
 def text(response: Any) -> str:

@@ -10,9 +10,9 @@ from gpect_workflow.demo.loader import load_demo
 from gpect_workflow.models import Person, PersonRole
 from gpect_workflow.services.context import session
 
-from .conftest import sign_in
-from .plan_helpers import start_five_levers_plan
-from .query_count import count_queries
+from ..conftest import post_form, sign_in
+from ..plan_helpers import start_five_levers_plan
+from ..query_count import count_queries
 
 
 def test_plans_list_shows_the_demo_plans_with_stage_progress_and_lateness(app: Flask, client: FlaskClient) -> None:
@@ -97,8 +97,6 @@ def test_api_health_and_workflows(client: FlaskClient, definitions: None, dummy_
 
 
 def test_plans_page_needs_a_session_and_sign_in_works(client: FlaskClient, create_user: object) -> None:
-    from .conftest import post_form
-
     lead = create_user("chef@example.org", PersonRole.LEAD, name="Chef", password="correct horse battery")  # type: ignore[operator]
     session().commit()
     redirected = client.get("/")
