@@ -206,6 +206,13 @@ def _find_ids() -> dict[str, int]:
         "organisation": _one(
             sa.select(Organisation.id).where(Organisation.name.like("%Chartres%")).order_by(Organisation.id).limit(1)
         ),
+        "other_organisation": _one(
+            sa.select(Organisation.id)
+            .where(Organisation.name.like("%Chartres%"))
+            .order_by(Organisation.id)
+            .offset(1)
+            .limit(1)
+        ),
         "partner": person_ids[PARTNER],
         "territory": _one(sa.select(Territory.id).where(Territory.code == "chartres-metropole")),
         "failed_message": failed.id,
@@ -280,6 +287,11 @@ def walk_administrator(a: Reader, site: Site, index: int) -> None:
     submit(a, save, 422, "new organisation form, with errors")
     a.visit(f"/partners/organisations/{ids['organisation']}/edit", name="organisation form")
     a.visit("/partners/people/new", name="new person form")
+    a.visit(f"/partners/people/{ids['partner']}/edit", name="person form")
+    a.visit(f"/partners/organisations/{ids['organisation']}/merge", name="merging an organisation, the choice")
+    merge_preview = f"/partners/organisations/{ids['organisation']}/merge-into/{ids['other_organisation']}"
+    a.visit(merge_preview, name="merging an organisation, the preview")
+    a.visit(f"/partners/people/{ids['partner']}/merge", name="merging a person, the choice")
     a.visit(f"/partners/people/{ids['partner']}/edit", name="person form")
     page.locator("#name").fill("")
     submit(a, save, 422, "person form, with errors")
@@ -373,6 +385,7 @@ def walk_project_lead(a: Reader, site: Site, index: int) -> None:
     page.locator("main select[name=status]").select_option("blocked")
     submit(a, page.locator("form:has(select[name=status]) button[type=submit]"), 422, "task page, with errors")
     a.visit("/my-tasks", name="my tasks")
+    a.visit(f"/plans/{ids['five_levers']}/changes", name="changes to a running plan")
     walk_the_wizard(a, site)
     a.visit("/partners", name="partners directory")
     a.visit(f"/plans/{ids['indicator_plan']}/indicators", name="indicators")
@@ -452,6 +465,9 @@ def walk_visitor(a: Reader, site: Site, index: int) -> None:
     a.expect_links("link refused: expired", *refused)
     a.visit(mark_done[:-3] + ("aaa" if not mark_done.endswith("aaa") else "bbb"), 400, name="link refused: tampered")
     a.expect_links("link refused: tampered", *refused)
+    a.visit(site.link("reset_password", person), name="link: a new password")
+    page.locator("main input[type=password]").first.fill("court")
+    submit(a, page.locator(confirm), 422, "link: a new password, with errors")
     a.visit(site.link("login", person), name="link: sign in")
     submit(a, page.locator(confirm), 200, "link: signed in")
 
