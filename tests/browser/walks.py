@@ -214,6 +214,7 @@ def _find_ids() -> dict[str, int]:
             .limit(1)
         ),
         "partner": person_ids[PARTNER],
+        "lead": person_ids[LEAD],
         "territory": _one(sa.select(Territory.id).where(Territory.code == "chartres-metropole")),
         "failed_message": failed.id,
         "sent_message": sent.id,
@@ -292,6 +293,7 @@ def walk_administrator(a: Reader, site: Site, index: int) -> None:
     merge_preview = f"/partners/organisations/{ids['organisation']}/merge-into/{ids['other_organisation']}"
     a.visit(merge_preview, name="merging an organisation, the preview")
     a.visit(f"/partners/people/{ids['partner']}/merge", name="merging a person, the choice")
+    a.visit(f"/partners/people/{ids['partner']}/merge-into/{ids['lead']}", name="merging a person, the preview")
     a.visit(f"/partners/people/{ids['partner']}/edit", name="person form")
     page.locator("#name").fill("")
     submit(a, save, 422, "person form, with errors")
