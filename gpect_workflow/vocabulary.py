@@ -142,6 +142,29 @@ DELIVERY_PROBLEMS = {
     "send_failed": N_("The message cannot be sent"),
     "gave_up_after_retries": N_("Given up: temporary failures lasted the whole retry period"),
 }
+#: The kinds of email (``OutboxMessage.kind``), as the outbox and the inbox name them: one for every email
+#: template (``emails/<language>/<kind>.txt``), which a test checks.
+MESSAGE_KINDS = {
+    "reminder": N_("Reminder"),
+    "escalation": N_("Escalation to the project lead"),
+    "digest": N_("Digest"),
+    "stage_opened": N_("Stage opened"),
+    "stage_closed": N_("Stage closed"),
+    "gate_awaiting": N_("Awaiting the committee's decision"),
+    "gate_decided": N_("Committee decision"),
+    "plan_status": N_("Plan status"),
+    "deadline_moved": N_("Deadline moved"),
+    "comment_added": N_("Comment"),
+    "delay_requested": N_("Delay request"),
+    "delay_accepted": N_("Delay accepted"),
+    "delay_refused": N_("Delay refused"),
+    "role_assigned": N_("Role in a plan"),
+    "login_link": N_("Sign-in link"),
+    "password_reset": N_("Password reset"),
+    "committee_digest": N_("Committee digest"),
+    "delivery_failures": N_("Emails that failed (to administrators)"),
+    "data_problems": N_("Data to correct (to administrators)"),
+}
 #: Languages are named in themselves, as language switches do.
 LANGUAGES = {"fr": N_("Français"), "en": N_("English")}
 
@@ -165,6 +188,7 @@ LABELS: dict[str, dict[str, str]] = {
     "organisation_scope": ORGANISATION_SCOPES,
     "person_role": PERSON_ROLES,
     "delivery_problem": DELIVERY_PROBLEMS,
+    "message_kind": MESSAGE_KINDS,
     "language": LANGUAGES,
 }
 

@@ -17,7 +17,6 @@ from flask_login import current_user
 from ..services.inbox import UNREAD_CAP, inbox_page, mark_all_read, open_entry, unread_count
 from ..services.paging import page_number
 from .auth import signed_in
-from .outbox import KIND_LABELS
 
 
 def register(blueprint: Blueprint) -> None:
@@ -43,8 +42,7 @@ def header_unread() -> str | None:
 def inbox() -> Any:
     """A page of the person's notifications, newest first."""
     listing = inbox_page(current_user, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    kind_labels = {kind: gettext(label) for kind, label in KIND_LABELS.items()}
-    return render_template("gpect_workflow/inbox/index.html", listing=listing, kind_labels=kind_labels)
+    return render_template("gpect_workflow/inbox/index.html", listing=listing)
 
 
 @signed_in

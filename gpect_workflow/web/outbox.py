@@ -42,27 +42,6 @@ TAB_LABELS = {
     OutboxStatus.FAILED: N_("Failed"),
     OutboxStatus.CAPTURED: N_("Captured"),
 }
-#: Labels of the kinds of message (a kind not listed shows as stored).
-KIND_LABELS = {
-    "reminder": N_("Reminder"),
-    "escalation": N_("Escalation to the project lead"),
-    "digest": N_("Digest"),
-    "stage_opened": N_("Stage opened"),
-    "stage_closed": N_("Stage closed"),
-    "gate_awaiting": N_("Awaiting the committee's decision"),
-    "gate_decided": N_("Committee decision"),
-    "plan_status": N_("Plan status"),
-    "deadline_moved": N_("Deadline moved"),
-    "more_time_requested": N_("Request for more time"),
-    "delay_requested": N_("Delay request"),
-    "delay_accepted": N_("Delay accepted"),
-    "delay_refused": N_("Delay refused"),
-    "role_assigned": N_("Role in a plan"),
-    "login_link": N_("Sign-in link"),
-    "committee_digest": N_("Committee digest"),
-    "delivery_failures": N_("Emails that failed (to administrators)"),
-    "data_problems": N_("Data to correct (to administrators)"),
-}
 #: Defence in depth beside the iframe's sandbox, and in place of the policy of our other pages
 #: (``web.security``): a ``srcdoc`` document inherits this policy, so it allows the inline styles emails are
 #: written with, and nothing more: no script but ours, no image, font or connection from elsewhere, no
@@ -98,7 +77,6 @@ def _labels() -> dict[str, Any]:
     return {
         "status_labels": {status.value: gettext(label) for status, label in STATUS_LABELS.items()},
         "tab_labels": {status.value: gettext(label) for status, label in TAB_LABELS.items()},
-        "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
     }
 
 

@@ -179,12 +179,14 @@ def test_the_page_speaks_french(client: FlaskClient, cast: Cast) -> None:
     cast.committee.language = Language.FR
     session().commit()
     notify(cast.committee, kind="gate_awaiting", subject="Décision attendue")
+    notify(cast.committee, kind="comment_added", subject="Nouveau commentaire", prefix="comment")
     page = text(as_(client, cast.committee).get("/inbox"))
     assert "<h1>Notifications" in page and "Tout marquer comme lu" in page
     assert "En attente de la décision du comité" in page and "Nouveau" in page
+    assert "Commentaire ·" in page and "comment_added" not in page
     assert re.search(r'class="inbox-link"[^>]*>Notifications', page)
     post(client, "/inbox/read-all", {})
-    assert "Notifications marquées comme lues\u00a0: 1." in text(client.get("/inbox"))
+    assert "Notifications marquées comme lues\u00a0: 2." in text(client.get("/inbox"))
 
 
 def test_the_page_costs_the_same_statements_with_1_or_200_entries(app: Flask, client: FlaskClient, cast: Cast) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -36,6 +37,17 @@ from .plan_support import Cast, as_, cast_fixture, section, task, text  # noqa: 
 )
 def test_every_stored_value_has_a_label(kind: str, values: type[StrEnum]) -> None:
     assert set(LABELS[kind]) == {value.value for value in values}
+
+
+def test_every_kind_of_email_has_a_label_in_both_languages() -> None:
+    """The outbox and the inbox name a message by its kind: each email template's kind has its label, and
+    the emails' own list of kinds (``_phrases.txt``, which the administrators' notices use) names it too."""
+    emails = Path(__file__).parents[2] / "templates" / "gpect_workflow" / "emails"
+    for language in ("en", "fr"):
+        kinds = {path.name.split(".")[0] for path in (emails / language).glob("*.subject.txt")}
+        assert set(LABELS["message_kind"]) == kinds, language
+        phrases = (emails / language / "_phrases.txt").read_text(encoding="utf-8")
+        assert [kind for kind in sorted(kinds) if f'"{kind}":' not in phrases] == [], language
 
 
 def test_an_active_plan_reads_the_same_word_on_the_dashboard_and_its_page(client: FlaskClient, cast: Cast) -> None:
