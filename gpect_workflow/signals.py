@@ -19,7 +19,8 @@ plan_status_changed = _signals.signal("gpect-plan-status-changed")
 task_status_changed = _signals.signal("gpect-task-status-changed")
 #: ``task=, previous_assignee_id=, actor=``
 task_reassigned = _signals.signal("gpect-task-reassigned")
-#: ``plan=, shifts=[Shift], actor=, note=`` — the moved task first, then the dependents carried along.
+#: ``plan=, shifts=[Shift], actor=, note=, told_apart=`` — the moved task first, then the dependents carried
+#: along; ``told_apart``: ids of people told of the moved task's new date by another email.
 deadline_moved = _signals.signal("gpect-deadline-moved")
 #: ``plan=, stage=, actor=`` — a stage opened.
 stage_entered = _signals.signal("gpect-stage-entered")

@@ -286,13 +286,22 @@ def _last_shift_days(plan: Plan) -> int | None:
     return int(data["days"]) if data else None
 
 
-def on_deadline_moved(sender: Any, *, plan: Plan, shifts: list[Shift], note: str | None = None, **_: Any) -> None:
+def on_deadline_moved(
+    sender: Any,
+    *,
+    plan: Plan,
+    shifts: list[Shift],
+    note: str | None = None,
+    told_apart: frozenset[int] = frozenset(),
+    **_: Any,
+) -> None:
     if not _active(sender):
         return
     first = session().get(Task, shifts[0].task_id)  # in the session already: the move just changed it
     assert first is not None
     moved = [[s.task_id, s.old.isoformat(), s.new.isoformat()] for s in shifts]
-    announce("deadline_moved", plan, {"shifts": moved, "note": note, "version": first.version})
+    payload = {"shifts": moved, "note": note, "version": first.version, "told_apart": sorted(told_apart)}
+    announce("deadline_moved", plan, payload)
 
 
 @announcer("deadline_moved")
@@ -304,8 +313,12 @@ def deadline_moved(plan: Plan, payload: dict[str, Any]) -> list[NewMessage]:
         session().execute(sa.select(PlanStage.id, PlanStage.stage_key).where(PlanStage.plan_id == plan.id)).all()
     )
     by_person: dict[int, list[Shift]] = defaultdict(list)
+    told_apart = set(payload.get("told_apart") or ())
     for shift in shifts:
-        by_person[tasks[shift.task_id].assignee_id or plan.lead_id].append(shift)
+        person_id = tasks[shift.task_id].assignee_id or plan.lead_id
+        if shift is shifts[0] and person_id in told_apart:
+            continue  # they hear of the moved task's new date by their own email (an accepted delay request)
+        by_person[person_id].append(shift)
 
     def build(recipient: Recipient) -> tuple[dict[str, Any], list[Any]]:
         views = [

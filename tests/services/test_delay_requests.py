@@ -18,6 +18,7 @@ from gpect_workflow.models import (
     Person,
     PersonRole,
     Plan,
+    Task,
     TaskStatus,
 )
 from gpect_workflow.notifications.announcements import deliver_announcements
@@ -206,6 +207,16 @@ def test_accepting_moves_the_deadline_and_dependents_and_tells_the_partner(plan:
     assert {"delay_requested", "deadline_moved", "delay_accepted"} <= kinds
     (told,) = outbox("delay_accepted")
     assert told.recipient_id == worker.id and "20 mars 2027" in told.body_text and "D'accord" in told.body_text
+    # The requester hears of the new date once, by the answer; the dependents' people by "deadline moved".
+    dependents = {session().get(Task, shift.task_id) for shift in move.shifts[1:]}
+    owners = {moved.assignee_id or plan.lead_id for moved in dependents if moved is not None}
+    moved_emails = {message.recipient_id: message for message in outbox("deadline_moved")}
+    assert set(moved_emails) == owners
+    assert worker.id in owners  # the worker also owns a dependent: that one, and only it, is in their email
+    assert (
+        "20 mars 2027" not in moved_emails[worker.id].body_text
+        and "d'une de vos tâches" in moved_emails[worker.id].body_text
+    )
     with pytest.raises(InvalidTransition) as again:
         refuse_delay_request(dummy_lead, request.id, "Non")
     assert again.value.refusal is Refusal.DELAY_REQUEST_ANSWERED

@@ -203,10 +203,19 @@ def move_deadline(
 
 
 def reschedule(
-    actor: Person, task_id: int, new_due: date, *, note: str | None = None, expected_version: int | None = None
+    actor: Person,
+    task_id: int,
+    new_due: date,
+    *,
+    note: str | None = None,
+    expected_version: int | None = None,
+    told_apart: frozenset[int] = frozenset(),
 ) -> DeadlineMove:
     """Move a task's deadline: its dependents shift with it (or not, per definition), a stage its tasks now
-    run past ends with them, and the later stages shift (or not, per definition)."""
+    run past ends with them, and the later stages shift (or not, per definition).
+
+    ``told_apart``: people who hear of this task's new deadline by another email (the requester of an
+    accepted delay request), so the ``deadline_moved`` email does not tell them twice."""
     loaded, definition, access = _task_change(actor, task_id, expected_version)
     plan, task = loaded.plan, loaded.task
     require(access.can_manage, Refusal.LEAD_MOVES_DEADLINES)
@@ -232,7 +241,7 @@ def reschedule(
         tasks[shift.task_id].due_date, tasks[shift.task_id].updated_dt = shift.new, instant
     _follow_stages(plan, task, actor, move)
     _flush()
-    signals.deadline_moved.send(sender(), plan=plan, shifts=move.shifts, actor=actor, note=note)
+    signals.deadline_moved.send(sender(), plan=plan, shifts=move.shifts, actor=actor, note=note, told_apart=told_apart)
     return move
 
 

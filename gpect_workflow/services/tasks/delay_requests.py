@@ -131,7 +131,8 @@ def accept_delay_request(actor: Person, request_id: int, note: str | None = None
     request, plan, task, access = _pending_for_change(actor, request_id)
     _require_answerer(actor, request, access)
     text = checked_reason(note, "note", "") if note and note.strip() else None
-    move = reschedule(actor, task.id, request.due_date, note=text or request.reason)
+    requester = frozenset({request.requester_id})  # told by the answer itself (``delay_accepted``)
+    move = reschedule(actor, task.id, request.due_date, note=text or request.reason, told_apart=requester)
     _close(request, DelayStatus.ACCEPTED, actor, text)
     data = {"request_id": request.id, "requester_id": request.requester_id}
     record(
