@@ -274,6 +274,13 @@ SETTINGS: tuple[Setting, ...] = (
         "plus the form's few kilobytes.",
     ),
     Setting(
+        "EVIDENCE_MAX_FILES",
+        50,
+        _positive_int,
+        "Most evidence files one task or one gate review holds (50): the pages list them all, so a list stays "
+        "short; one more is refused until one is deleted.",
+    ),
+    Setting(
         "EVIDENCE_STORAGE",
         "local",
         _storage,

@@ -320,6 +320,7 @@ TOKEN_NAME_LENGTH = N_("Give the token a name of 1 to 100 characters.")
 FILE_NEEDED = N_("Choose a file to add.")
 FILE_EMPTY = N_("The file is empty.")
 FILE_TOO_LARGE = N_("The file is too large: at most %(limit)s MB.")
+FILES_TOO_MANY = N_("The most files allowed here (%(limit)s) are already added: delete one before adding another.")
 FILE_TYPE_NOT_ALLOWED = N_(
     "This kind of file is not accepted: add a PDF, an office document, an image (PNG, JPEG, GIF, WebP), "
     "a CSV file or plain text (UTF-8)."

@@ -87,6 +87,13 @@ def test_refused_uploads_name_the_file_field(app: Flask, world: World, evidence_
     assert_error(world.call("POST", path, "partner", data={}, content_type="multipart/form-data"), 422, "file")
     assert_error(world.post(path, "partner", {"file": "not a file"}), 422, "file")
     assert session().scalar(sa.select(sa.func.count(EvidenceFile.id))) == 0 and stored_files(evidence_dir) == []
+    app.config["EVIDENCE_MAX_FILES"], app.config["EVIDENCE_MAX_BYTES"] = 1, 1_000_000
+    assert send(world, path, "partner", PDF, "un.pdf").status_code == 201
+    body = assert_error(send(world, path, "partner", PDF, "deux.pdf"), 422, "file")
+    assert body["errors"]["file"] == [
+        "The most files allowed here (1) are already added: delete one before adding another."
+    ]
+    assert len(stored_files(evidence_dir)) == 1
 
 
 def test_outsiders_get_404_for_every_file_operation(world: World, evidence_dir: Path) -> None:

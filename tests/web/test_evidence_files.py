@@ -14,7 +14,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from gpect_workflow.models import Event, EvidenceFile
+from gpect_workflow.models import Event, EvidenceFile, Language
 from gpect_workflow.services.context import session
 from tests.conftest import csrf_token
 from tests.evidence_support import CSV, ELF, HTML, PDF, PNG, evidence_dir_fixture, office, plain_zip, stored_files  # noqa: F401
@@ -126,6 +126,30 @@ def test_refused_files_are_told_beside_the_field_and_nothing_is_kept(
     assert 'aria-invalid="true"' in _refused(client, url, b"", "vide.pdf")
     assert files() == [] and stored_files(evidence_dir) == []
     assert events(cast.plan, "evidence_added") == []
+
+
+def test_a_task_and_a_gate_review_hold_at_most_evidence_max_files_each(
+    app: Flask, client: FlaskClient, cast: Cast, evidence_dir: Path
+) -> None:
+    """The lists are shown whole: the file past the limit is refused where it is added, until one is deleted;
+    the task's files and the review's own are counted apart."""
+    app.config["EVIDENCE_MAX_FILES"] = 2
+    survey = task(cast.plan, "employment-data")
+    url = f"/tasks/{survey.id}/files"
+    as_(client, cast.partner)
+    for number in (1, 2):
+        assert upload(client, url, PDF, f"pv-{number}.pdf").status_code == 302
+    refused = _refused(client, url, PDF, "pv-3.pdf")
+    assert "The most files allowed here (2) are already added: delete one before adding another." in refused
+    assert [file.display_name for file in files()] == ["pv-1.pdf", "pv-2.pdf"] and len(stored_files(evidence_dir)) == 2
+    review = f"/stages/{survey.stage_id}/files"
+    assert upload(as_(client, cast.committee), review, PNG, "feuille.png").status_code == 302
+    post(as_(client, cast.partner), f"/files/{files()[0].id}/delete", {})
+    assert upload(client, url, PDF, "pv-3.pdf").status_code == 302
+    cast.partner.language = Language.FR
+    session().commit()
+    french = _refused(client, url, PDF, "pv-4.pdf")
+    assert "Le nombre maximal de fichiers (2) est atteint\u00a0: supprimez-en un avant d'en ajouter un autre." in french
 
 
 def test_a_form_without_a_file_or_without_its_csrf_token_is_refused(

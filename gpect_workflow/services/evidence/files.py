@@ -26,9 +26,9 @@ import sqlalchemy as sa
 from flask import current_app
 
 from ...definitions.model import Text, WorkflowDefinition
-from ...errors import InvalidTransition, NotFound
+from ...errors import InvalidTransition, NotFound, ValidationError
 from ...models import EvidenceFile, Person, Plan, PlanStage, PlanStatus, Task
-from ...refusals import Refusal
+from ...refusals import FILES_TOO_MANY, Refusal
 from ..access import PlanAccess, plan_access, require
 from ..context import now, session
 from ..definitions import get_definition, task_definition
@@ -105,6 +105,7 @@ def _add(
 ) -> EvidenceFile:
     if plan.status in _ENDED:
         raise InvalidTransition(Refusal.PLAN_ENDED)
+    _require_room(stage_id, task)
     inspected = inspect(name, stream, max_bytes())
     key = new_key()
     storage = evidence_storage()
@@ -121,6 +122,16 @@ def _add(
     finally:
         inspected.content.close()
     return row
+
+
+def _require_room(stage_id: int, task: Task | None) -> None:
+    """Refuse a file beyond ``EVIDENCE_MAX_FILES`` on the task or gate review: their lists are shown whole,
+    so they are kept short where they are written rather than paged where they are read."""
+    limit = int(current_app.config["EVIDENCE_MAX_FILES"])
+    where = EvidenceFile.task_id == task.id if task is not None else EvidenceFile.task_id.is_(None)
+    query = sa.select(sa.func.count()).where(where, EvidenceFile.stage_id == stage_id)
+    if int(session().scalar(query) or 0) >= limit:
+        raise ValidationError(Refusal.INVALID_INPUT, {"file": [FILES_TOO_MANY]}, limit=limit)
 
 
 def _row(
