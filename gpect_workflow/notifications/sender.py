@@ -154,6 +154,13 @@ def send_pending(limit: int | None = None, *, keys: Collection[str] | None = Non
         return report
     with Ledger.opened(token) as ledger:
         _send_claimed(messages, ledger, report)
+    if report.taken_over:
+        # The claim lapsed while this pass still held rows: renewal failed to keep it (the process froze longer
+        # than OUTBOX_CLAIM_SECONDS, say). The fence kept each message from being sent twice; operators should know.
+        log.warning(
+            "outbox: %s message(s) of this pass were taken over by another sender after its claim lapsed",
+            report.taken_over,
+        )
     if report.failures:
         alert_administrators(report.failures)
         session().commit()
