@@ -8,11 +8,9 @@ of the person.
 
 from __future__ import annotations
 
-from flask import current_app
-
 from ..models import Person
 from .links import link_url
-from .login_links import links_sent_lately
+from .login_links import link_key
 from .outbox import NewMessage, enqueue
 from .render import render_email
 from .views import common_context, recipients
@@ -25,11 +23,11 @@ def queue_password_reset(person: Person) -> str | None:
 
     Joins the caller's transaction; the caller commits, then sends that one message at once.
     """
-    if links_sent_lately(person.id, KIND) >= int(current_app.config["LOGIN_LINKS_PER_HOUR"]):
+    key = link_key("reset", person.id, KIND)
+    if key is None:
         return None
     recipient = recipients([person.id])[person.id]
     url = link_url("reset_password", person.id)
     email = render_email(KIND, recipient.language, reset_url=url, **common_context(recipient))
-    key = f"reset:r{person.id}:{url[-16:]}"
-    enqueue([NewMessage(key, KIND, recipient.email, email.subject, email.text, email.html, person.id)])
-    return key
+    inserted = enqueue([NewMessage(key, KIND, recipient.email, email.subject, email.text, email.html, person.id)])
+    return key if inserted else None

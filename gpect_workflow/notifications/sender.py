@@ -75,6 +75,9 @@ class SendReport:
 class _TimedConnection(Connection):
     """Flask-Mail's connection with a socket timeout, so a hung server cannot hang the scheduler."""
 
+    #: Whether the next message goes over a new connection (``MAIL_MAX_EMAILS`` reached).
+    _reconnect_due = False
+
     def configure_host(self) -> smtplib.SMTP | smtplib.SMTP_SSL:
         timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
         mail = self.mail
@@ -101,20 +104,29 @@ class _TimedConnection(Connection):
     def send(self, message: Message, envelope_from: str | tuple[str, str] | None = None) -> None:
         """Flask-Mail's ``send`` for a prepared message: its envelope and bytes built (and checked) first.
 
-        The rest is Flask-Mail 0.10's ``send``: the ``email_dispatched`` signal, reconnecting after
-        ``MAIL_MAX_EMAILS``.
+        The rest is Flask-Mail 0.10's ``send`` (the ``email_dispatched`` signal, a new connection after
+        ``MAIL_MAX_EMAILS``), in an order where nothing can raise once the server accepted the message: an
+        error then would put an email already delivered back in the queue. The new connection is made before
+        the next message instead, and a receiver of the signal that fails is logged.
         """
         assert isinstance(message, _PreparedMessage)
         message.prepare()
+        if self.host is not None and self._reconnect_due:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.host.quit()
+            self.host = None
+            self.host = self.configure_host()  # raises when the relay is gone: this message is not sent
+            self._reconnect_due = False
         if self.host is not None:
             self.host.sendmail(message.envelope_from, [message.envelope_to], message.as_bytes())
-        email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+        try:
+            email_dispatched.send(current_app._get_current_object(), message=message)  # type: ignore[attr-defined]
+        except Exception:
+            log.exception("a receiver of email_dispatched failed; the message was sent all the same")
         self.num_emails += 1
         if self.num_emails == self.mail.max_emails:
             self.num_emails = 0
-            if self.host:
-                self.host.quit()
-                self.host = self.configure_host()
+            self._reconnect_due = True
 
     def reset(self) -> None:
         """Abort a half-done SMTP transaction (``RSET``), so the next message starts clean."""
@@ -154,6 +166,13 @@ def send_pending(limit: int | None = None, *, keys: Collection[str] | None = Non
         return report
     with Ledger.opened(token) as ledger:
         _send_claimed(messages, ledger, report)
+    if report.taken_over:
+        # The claim lapsed while this pass still held rows: renewal failed to keep it (the process froze longer
+        # than OUTBOX_CLAIM_SECONDS, say). The fence kept each message from being sent twice; operators should know.
+        log.warning(
+            "outbox: %s message(s) of this pass were taken over by another sender after its claim lapsed",
+            report.taken_over,
+        )
     if report.failures:
         alert_administrators(report.failures)
         session().commit()

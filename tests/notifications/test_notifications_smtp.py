@@ -370,6 +370,32 @@ def test_sign_in_links_cannot_flood_a_mailbox(
     assert len(smtp.received) == 5, "an hour later, a link leaves again"
 
 
+def test_requests_that_counted_the_same_links_queue_one_email(
+    mail_app: Flask, people: dict[str, Person], clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests arriving together each count the links sent lately before either has stored its own: the key
+    names what they counted, so only the first queues an email and the limit holds without a lock."""
+    from gpect_workflow.notifications import login_links, password_reset
+
+    clock.set(paris(date(2026, 12, 2), 10, 0))
+    partner = people["partner"]
+    for module, queue, prefix, kind in (
+        (login_links, login_links.queue_login_link, "login", "login_link"),
+        (password_reset, password_reset.queue_password_reset, "reset", "password_reset"),
+    ):
+        counted = login_links.link_key(prefix, partner.id, kind)
+        assert queue(partner) == counted, "the first request queues under the key of what it counted"
+        session().commit()
+        with monkeypatch.context() as patch:
+            patch.setattr(module, "link_key", lambda *args, counted=counted: counted)
+            assert queue(partner) is None, "the second counted the same links: its key is taken, nothing is queued"
+        session().commit()
+        assert len(outbox(kind)) == 1
+        assert queue(partner) not in (None, counted), "a later request counts the first link: a key of its own"
+        session().commit()
+        assert len(outbox(kind)) == 2
+
+
 # --- Steering committee: the gate awaiting it, rework with new dates -----------------------------------------
 
 

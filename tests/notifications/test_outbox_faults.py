@@ -27,7 +27,7 @@ from gpect_workflow.models import OutboxMessage, OutboxStatus, PersonRole
 from gpect_workflow.notifications.ledger import BACKOFF_CAP, Ledger
 from gpect_workflow.notifications.outbox import NewMessage, claim, claim_ttl, enqueue
 from gpect_workflow.notifications.problems import DeliveryProblem, Diagnosis
-from gpect_workflow.notifications.sender import send_pending
+from gpect_workflow.notifications.sender import _TimedConnection, send_pending
 from gpect_workflow.services.catalogue import french
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
@@ -303,6 +303,33 @@ def test_a_connection_broken_mid_pass_fails_nothing_and_the_next_pass_sends_the_
     assert send_pending().sent == 7
     copies = delivered(smtp, "broken:")
     assert len(copies) == 10 and set(copies.values()) == {1}
+
+
+def test_a_relay_gone_when_the_connection_is_renewed_sends_nothing_twice(
+    app: Flask, smtp: SmtpServer, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After ``MAIL_MAX_EMAILS`` messages the sender opens a new connection. The relay gone at that moment
+    delays the messages left; the last one it accepted stays sent (it is not put back in the queue)."""
+    queue("renewed", 3)
+    monkeypatch.setattr(app.extensions["mail"], "max_emails", 2)
+    opened = 0
+    configure_host = _TimedConnection.configure_host
+
+    def second_refused(connection: _TimedConnection) -> object:
+        nonlocal opened
+        opened += 1
+        if opened == 2:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return configure_host(connection)
+
+    monkeypatch.setattr(_TimedConnection, "configure_host", second_refused)
+    report = send_pending()
+    assert (report.sent, report.failed) == (2, 0), report
+    assert Counter(row.status for row in rows("renewed:")) == {OutboxStatus.SENT: 2, OutboxStatus.PENDING: 1}
+    clock.set(INSTANT + timedelta(minutes=2))
+    assert send_pending().sent == 1
+    copies = delivered(smtp, "renewed:")
+    assert len(copies) == 3 and set(copies.values()) == {1}
 
 
 def test_a_relay_that_refuses_our_sender_delays_everything_and_fails_nothing(

@@ -3,7 +3,8 @@
 The rules at every entry keep unknown time zones and impossible dates out; these rows are written behind
 their back, as a hand-made SQL fix, an old import or a bug could. A pass meets them at a Monday's send hour
 where reminders, escalations, digests, committee digests and scheduled plans' openings are all due: it
-skips what depends on each bad value, does everything else, and tells the administrators once per problem.
+skips what depends on each bad value, does everything else, and tells the administrators once per problem;
+``flask gpect tick`` run in its own process on the same data exits 0 and delivers every other email once.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ import sqlalchemy as sa
 from flask import Flask
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.models import OutboxMessage, Person, PersonRole, Plan, PlanStatus, ReminderMode, Task
+from gpect_workflow.models import OutboxMessage, OutboxStatus, Person, PersonRole, Plan, PlanStatus, ReminderMode, Task
 from gpect_workflow.scheduler.jobs import tick
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
 from tests.plan_helpers import start_five_levers_plan
+from tests.process_support import gpect_env, gpect_process
+from tests.smtp_server import SmtpServer
 
 PARIS = ZoneInfo("Europe/Paris")
 #: A Monday: overdue reminders (plans of 1 December), escalations (plans of 15 December), daily digests and
@@ -57,10 +60,8 @@ def territory_of_plans(app: Flask, definitions: None, dummy_lead: Person, clock:
     return plans
 
 
-def test_a_pass_skips_what_bad_stored_values_touch_does_the_rest_and_tells_the_administrators_once(
-    territory_of_plans: dict[str, Plan], clock: FrozenClock
-) -> None:
-    plans = territory_of_plans
+def corrupt_the_territory(plans: dict[str, Plan]) -> None:
+    """An unknown time zone on a plan, a scheduled plan and two people; a task due in the year 1."""
     corrupt(Plan, plans["bad-zone"].id, timezone="Mars/Olympus")
     corrupt(Plan, plans["scheduled-bad"].id, timezone="0")
     corrupt(Person, person(DIGEST_TAKER).id, timezone="Europe/Pariss")
@@ -69,6 +70,13 @@ def test_a_pass_skips_what_bad_stored_values_touch_does_the_rest_and_tells_the_a
     assert first_task is not None
     corrupt(Task, first_task.id, due_date=date(1, 1, 1))
     session().commit()
+
+
+def test_a_pass_skips_what_bad_stored_values_touch_does_the_rest_and_tells_the_administrators_once(
+    territory_of_plans: dict[str, Plan], clock: FrozenClock
+) -> None:
+    plans = territory_of_plans
+    corrupt_the_territory(plans)
 
     clock.set(SEND_HOUR)
     report = tick()
@@ -97,3 +105,28 @@ def test_a_pass_skips_what_bad_stored_values_touch_does_the_rest_and_tells_the_a
     assert again.reminders == []
     count = session().scalar(sa.select(sa.func.count()).where(OutboxMessage.kind == "data_problems"))
     assert count == 1, "the same problems are not announced twice"
+
+
+@pytest.mark.slow
+def test_a_tick_process_meeting_bad_stored_values_exits_0_and_delivers_every_other_email(
+    territory_of_plans: dict[str, Plan], database_url: str, smtp: SmtpServer
+) -> None:
+    """The same data, as an operator meets it: ``flask gpect tick`` in its own process, a real SMTP server."""
+    plans = territory_of_plans
+    corrupt_the_territory(plans)
+
+    process = gpect_process(gpect_env(database_url, smtp.port), "tick", "--at", SEND_HOUR.isoformat())
+    output, _ = process.communicate(timeout=180)
+
+    assert process.returncode == 0, output
+    assert "left aside: plan" in output and "Mars/Olympus" in output, output
+    session().expire_all()
+    queued = session().scalars(sa.select(OutboxMessage)).all()
+    due = {row.plan_id for row in queued if row.kind in ("reminder", "escalation")}
+    assert due == {plans["good-december"].id, plans["good-mid-december"].id}, "every plan but the bad one"
+    opened = {row.plan_id for row in queued if row.kind == "stage_opened"}
+    assert plans["scheduled-good"].id in opened and plans["scheduled-bad"].id not in opened
+    assert [row.recipient_email for row in queued if row.kind == "data_problems"] == ["admin@gpect-admin.example.org"]
+    assert {row.status for row in queued} == {OutboxStatus.SENT}, Counter(row.status for row in queued)
+    assert sorted(m.message_id for m in smtp.received) == sorted({m.message_id for m in smtp.received})
+    assert len(smtp.received) == len(queued), "every email queued left, once"

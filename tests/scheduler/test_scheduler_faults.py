@@ -57,6 +57,8 @@ class Schedulers:
             SCHEDULER_INTERVAL_SECONDS=1,
         )
         self.started: list[subprocess.Popen[str]] = []
+        #: What the stopped processes wrote (both streams).
+        self.output = ""
 
     def start(self) -> subprocess.Popen[str]:
         process = gpect_process(self.env, "scheduler")
@@ -69,10 +71,11 @@ class Schedulers:
                 process.send_signal(signal.SIGINT)
         for process in self.started:
             try:
-                process.communicate(timeout=20)
+                output, _ = process.communicate(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
-                process.communicate()
+                output, _ = process.communicate()
+            self.output += output or ""
 
 
 @pytest.fixture
@@ -151,3 +154,5 @@ def test_three_schedulers_a_slow_relay_and_claims_shorter_than_a_send_deliver_ea
     senders = Counter(row.claimed_by for row in outbox_rows())
     assert len(senders) >= 2, f"the schedulers shared the work: {senders}"
     assert all(row.attempts == 1 for row in outbox_rows())
+    # The fence alone would keep the count right; renewal must keep every claim alive, so none is taken over.
+    assert "taken over by another sender" not in schedulers.output, schedulers.output[-2000:]
