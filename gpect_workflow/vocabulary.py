@@ -164,6 +164,7 @@ MESSAGE_KINDS = {
     "committee_digest": N_("Committee digest"),
     "delivery_failures": N_("Emails that failed (to administrators)"),
     "data_problems": N_("Data to correct (to administrators)"),
+    "notice_failures": N_("Notices that could not be written (to administrators)"),
 }
 #: Languages are named in themselves, as language switches do.
 LANGUAGES = {"fr": N_("Français"), "en": N_("English")}

@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0019"
+    assert HEAD == "0020"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -593,6 +593,7 @@ HOT_INDEXES = {
     "ix_gpect_plan_stages_working": ("gpect_plan_stages", ["status", "id", "stage_key"]),
     "ix_gpect_plan_stages_working_end": ("gpect_plan_stages", ["planned_end_date"]),
 }
+FAILED_ANNOUNCEMENTS_INDEX = ("gpect_announcements", "ix_gpect_announcements_failed", ["failed_dt", "id"])
 
 
 def _indexes(app: Flask, table: str) -> dict[str, list[str]]:
@@ -612,6 +613,18 @@ def test_0019_indexes_plans_by_creation_and_stages_by_status(migration_app: Flas
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
     assert differences(migration_app) == []
+
+
+def test_0020_indexes_the_failed_announcements(migration_app: Flask) -> None:
+    """Up to 0020 the failed announcements the outbox page lists have their partial index; back down it goes."""
+    table, name, columns = FAILED_ANNOUNCEMENTS_INDEX
+    command.upgrade(alembic_config(), "head")
+    assert _indexes(migration_app, table).get(name) == columns
+    assert differences(migration_app) == []
+    command.downgrade(alembic_config(), "0019")
+    assert name not in _indexes(migration_app, table)
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
 
 
 # --- 0013: comments ------------------------------------------------------------------------------------------------

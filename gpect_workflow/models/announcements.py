@@ -27,6 +27,14 @@ class Announcement(Base):
             sqlite_where=sa.text("done_dt IS NULL AND failed_dt IS NULL"),
             postgresql_where=sa.text("done_dt IS NULL AND failed_dt IS NULL"),
         ),
+        # The outbox page counts and lists the failed ones, newest first.
+        sa.Index(
+            "ix_gpect_announcements_failed",
+            "failed_dt",
+            "id",
+            sqlite_where=sa.text("failed_dt IS NOT NULL"),
+            postgresql_where=sa.text("failed_dt IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

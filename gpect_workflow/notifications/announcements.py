@@ -11,7 +11,8 @@ nothing; a claim carries a token and an expiry, so two scheduler processes never
 at the same time, and one that died holding it lets the next pass take it again; an announcement's
 messages and its ``done`` mark commit together, fenced by the token, and the outbox's keys keep a message
 from being queued twice whatever happens. A builder that fails (bad stored data, a missing row) fails
-its announcement alone: rolled back, marked failed with the error, logged, and the pass goes on.
+its announcement alone: rolled back, marked failed with the error, logged, and the pass goes on; the
+administrators get an email (``notice_alerts``, once an hour) and the outbox page lists it.
 
 Where the embedded scheduler runs in this process, a request that recorded an announcement wakes it once
 committed (``unit_of_work.after_commit``), so the emails leave within seconds rather than at the next tick.
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 from ..models import Announcement, Plan
 from ..services.context import now, session, state
 from ..services.unit_of_work import after_commit
+from .notice_alerts import alert_administrators_of_notices
 from .outbox import NewMessage, claim_ttl, enqueue, new_claim_token
 
 log = logging.getLogger(__name__)
@@ -117,7 +119,19 @@ def deliver_announcements(limit: int = PER_PASS) -> AnnouncementReport:
     session().commit()
     for item in claimed:
         _deliver(item, token, report)
+    if report.failed:
+        _alert(report.failed)
     return report
+
+
+def _alert(failed: list[tuple[int, str, str]]) -> None:
+    """Tell the administrators (once an hour); a failure to do so is logged, the outbox page still shows it."""
+    try:
+        alert_administrators_of_notices(failed)
+        session().commit()
+    except Exception:
+        session().rollback()
+        log.exception("the administrators could not be told of %s notice(s) that failed", len(failed))
 
 
 def _claim(limit: int, token: str) -> list[_Claimed]:

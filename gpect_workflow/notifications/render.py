@@ -41,6 +41,7 @@ KINDS: dict[str, str] = {
     "committee_digest": "a committee member's weekly (or daily) summary: gates to decide, plans off track, indicators",
     "delivery_failures": "administrators: emails that failed for good, and why (at most one notice an hour)",
     "data_problems": "administrators: stored values a scheduler pass had to leave aside (at most one notice a day)",
+    "notice_failures": "administrators: changes whose emails could not be written, and why (at most one an hour)",
 }
 
 

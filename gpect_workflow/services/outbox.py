@@ -1,5 +1,6 @@
 """The outbox as administrators read it (its page, the API, ``flask gpect outbox``): messages a page at a
-time, one in full, the count of each status, and failed messages put back in the queue.
+time, one in full, the count of each status, and failed messages put back in the queue; the notices whose
+emails could not be written, and giving them to the next pass again.
 
 Queueing, claiming and sending are ``notifications.outbox`` and ``notifications.sender``; this module only
 reads the rows and, for a retry, makes a failed one pending again.
@@ -8,12 +9,13 @@ reads the rows and, for a retry, makes a failed one pending again.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
 
 from ..errors import NotFound
-from ..models import OutboxMessage, OutboxStatus, Person, Plan
+from ..models import Announcement, OutboxMessage, OutboxStatus, Person, Plan
 from ..refusals import Refusal
 from .context import now, session
 from .paging import Page, window, within
@@ -122,3 +124,67 @@ def message_detail(message_id_: int) -> MessageDetail:
     if row is None:
         raise NotFound(Refusal.NO_SUCH_MESSAGE)
     return MessageDetail(row[0], row[1], row[2])
+
+
+# --- Notices that could not be written ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FailedNotice:
+    """An announcement whose emails could not be written (``notifications.announcements``)."""
+
+    id: int
+    #: The kind of the emails it was to write (``stage_opened``...), named like the messages.
+    kind: str
+    plan_id: int | None
+    plan_name: str | None
+    failed_dt: datetime
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FailedNotices:
+    """The latest failed notices, and how many there are in all."""
+
+    notices: list[FailedNotice]
+    total: int
+
+
+def failed_notices(limit: int = 20) -> FailedNotices:
+    """The ``limit`` latest announcements given up because their emails could not be written, and the count of
+    all of them: two queries on a partial index of the failed ones, whatever the number of announcements."""
+    total = int(session().scalar(sa.select(sa.func.count()).where(Announcement.failed_dt.is_not(None))) or 0)
+    query = (
+        sa.select(
+            Announcement.id,
+            Announcement.kind,
+            Announcement.plan_id,
+            Plan.name,
+            Announcement.failed_dt,
+            Announcement.last_error,
+        )
+        .outerjoin(Plan, Plan.id == Announcement.plan_id)
+        .where(Announcement.failed_dt.is_not(None))
+        .order_by(Announcement.failed_dt.desc(), Announcement.id.desc())
+        .limit(limit)
+    )
+    notices = [
+        FailedNotice(row_id, kind, plan_id, plan_name, failed_dt, error)
+        for row_id, kind, plan_id, plan_name, failed_dt, error in session().execute(query)
+        if failed_dt is not None  # always: the query asks for failed ones
+    ]
+    return FailedNotices(notices, total)
+
+
+def retry_failed_notices() -> int:
+    """Give every failed announcement to the next pass again (its cause fixed); how many (one statement).
+
+    The emails keep their keys: a person who did get one of them (a failure after some were queued cannot
+    happen, an announcement's messages commit together) is never written to twice."""
+    result = session().execute(
+        sa.update(Announcement)
+        .where(Announcement.failed_dt.is_not(None))
+        .values(failed_dt=None, last_error=None, claim_token=None, claimed_until_dt=None)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

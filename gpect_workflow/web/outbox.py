@@ -1,4 +1,5 @@
-"""The outbox page, for administrators: what was queued, sent, failed or captured, and retrying failures.
+"""The outbox page, for administrators: what was queued, sent, failed or captured, and retrying failures;
+and the notices whose emails could not be written at all (``notifications.announcements``), to try again.
 
 It reads and retries through the same outbox functions as ``flask gpect outbox`` and the API. A retried
 message goes back to the queue and leaves with the next sending pass (the scheduler's, or ``flask gpect
@@ -21,7 +22,14 @@ from ..models import OutboxStatus
 from ..notifications.outbox import attachments_of
 from ..refusals import Refusal
 from ..services.access import is_active_admin, require
-from ..services.outbox import message_detail, message_page, retry, retry_failed
+from ..services.outbox import (
+    failed_notices,
+    message_detail,
+    message_page,
+    retry,
+    retry_failed,
+    retry_failed_notices,
+)
 from ..services.paging import page_number
 from ..vocabulary import N_
 from .auth import signed_in
@@ -66,6 +74,7 @@ def register(blueprint: Blueprint) -> None:
     blueprint.add_url_rule("/outbox/<id:message_id>", view_func=outbox_message)
     blueprint.add_url_rule("/outbox/<id:message_id>/retry", view_func=retry_message, methods=["POST"])
     blueprint.add_url_rule("/outbox/retry-failed", view_func=retry_all_failed, methods=["POST"])
+    blueprint.add_url_rule("/outbox/retry-notices", view_func=retry_notices, methods=["POST"])
 
 
 def _require_admin() -> None:
@@ -89,7 +98,13 @@ def outbox() -> Any:
         abort(400)
     status = OutboxStatus(status_arg) if status_arg else None
     page = message_page(status, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
-    return render_template("gpect_workflow/outbox/index.html", listing=page, statuses=list(OutboxStatus), **_labels())
+    return render_template(
+        "gpect_workflow/outbox/index.html",
+        listing=page,
+        statuses=list(OutboxStatus),
+        notices=failed_notices(),
+        **_labels(),
+    )
 
 
 @signed_in
@@ -126,3 +141,12 @@ def retry_all_failed() -> Any:
     count = retry_failed()
     flash(gettext("Failed messages queued again: %(count)s.", count=count))
     return redirect(url_for("gpect.outbox", status=OutboxStatus.PENDING.value))
+
+
+@signed_in(back_to="gpect.outbox")
+def retry_notices() -> Any:
+    """Give every notice that could not be written to the scheduler's next pass again (its cause fixed)."""
+    _require_admin()
+    count = retry_failed_notices()
+    flash(gettext("Notices given to the next pass again: %(count)s.", count=count))
+    return redirect(url_for("gpect.outbox"))

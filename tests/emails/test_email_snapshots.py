@@ -466,6 +466,28 @@ def cases(language: str) -> dict[str, tuple[str, dict[str, Any]]]:
         "delivery_failures-one": ("delivery_failures", delivery_failures(language, 1, total=1)),
         "delivery_failures-many": ("delivery_failures", delivery_failures(language, 23, total=40)),
         "data_problems": ("data_problems", data_problems(language)),
+        "notice_failures-one": ("notice_failures", notice_failures(language, 1)),
+        "notice_failures-many": ("notice_failures", notice_failures(language, 23)),
+    }
+
+
+def notice_failures(language: str, count: int) -> dict[str, Any]:
+    """The administrators' notice of announcements whose emails could not be written (20 listed at most):
+    the kind in the email's language, the plan's name, the error as recorded (not translated)."""
+    failed = [
+        SimpleNamespace(
+            kind="stage_opened", plan_name=WORDS[language]["plan"], detail="LookupError: plan 12 not found"
+        ),
+        SimpleNamespace(kind="comment_added", plan_name=None, detail="KeyError: 'comment_id'"),
+    ]
+    context = common(language, recipient=SimpleNamespace(name="Ada Admin", email="admin@example.org"))
+    del context["plan"]
+    return {
+        **context,
+        "failures": [failed[n % 2] for n in range(min(count, 20))],
+        "count": count,
+        "unlisted": max(0, count - 20),
+        "outbox_url": f"{APP_URL}outbox#failed-notices",
     }
 
 
@@ -636,7 +658,7 @@ def test_email_is_complete(app: Flask, language: str, name: str, kind: str, cont
     assert APP_URL in email.text
     assert APP_URL in email.html
 
-    if kind in ("digest", "login_link", "password_reset", "delivery_failures", "data_problems"):
+    if kind in ("digest", "login_link", "password_reset", "delivery_failures", "data_problems", "notice_failures"):
         # The digest's footer points back to immediate reminders in the preferences (app_url), not to itself;
         # a sign-in link, or a notice to the administrators, is no notification to turn into a digest.
         assert DIGEST_ONLY_URL not in email.text
@@ -796,7 +818,12 @@ def test_punctuation_follows_the_language(
 ) -> None:
     """French puts a space before « : ; ? ! », English does not (addresses, and data quoted as recorded, aside)."""
     email = render(kind, language, context)
-    quoted = [value for f in context.get("failures", []) for value in (json.dumps(f.recipient_email), f.detail)]
+    quoted = [
+        value
+        for f in context.get("failures", [])
+        for value in (json.dumps(getattr(f, "recipient_email", "")), f.detail)
+        if value != '""'
+    ]
     for part in (email.subject, email.text):
         for value in quoted:
             part = part.replace(value, "")

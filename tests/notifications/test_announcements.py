@@ -14,12 +14,22 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.models import Announcement, OutboxMessage, Person, Plan, PlanStage, StageStatus, Task
+from gpect_workflow.models import (
+    Announcement,
+    OutboxMessage,
+    Person,
+    PersonRole,
+    Plan,
+    PlanStage,
+    StageStatus,
+    Task,
+)
 from gpect_workflow.notifications.announcements import (
     AnnouncementReport,
     _claim,
@@ -166,6 +176,41 @@ def test_an_announcement_with_bad_data_fails_alone_and_says_why(
     assert f"failed: announcement {failed[0].id} (stage_opened)" in lines
     assert pending() == []
     assert tick().announcements is None, "a failed announcement is not retried by every pass"
+
+
+def test_the_administrators_are_told_of_failed_notices_once_an_hour(
+    app: Flask, definitions: None, dummy_lead: Person, create_user: Any, clock: FrozenClock
+) -> None:
+    admin = create_user("admin@example.org", PersonRole.ADMIN, name="Ada Admin")
+    plan = start_five_levers_plan(dummy_lead)
+    deliver_announcements()
+    announce("stage_opened", plan, {"stage_id": 10**9, "opened": ""})
+    announce("stage_closed", plan, {"closed": ""})
+    session().commit()
+
+    deliver_announcements()
+    (notice,) = admin_notices()
+    assert notice.recipient_id == admin.id  # in their language: French by default
+    assert notice.subject == "2 notifications n'ont pas pu être rédigées\u00a0: des personnes n'ont pas été prévenues"
+    assert f"ouverture d’étape, plan «\u00a0{plan.name}\u00a0»" in notice.body_text
+    assert "LookupError: stage 1000000000 not found" in notice.body_text and "KeyError" in notice.body_text
+    assert "/outbox#failed-notices" in notice.body_text
+
+    announce("stage_closed", plan, {"closed": ""})
+    session().commit()
+    deliver_announcements()
+    assert len(admin_notices()) == 1, "one email an hour"
+    clock.advance(timedelta(hours=1))
+    announce("stage_closed", plan, {"closed": ""})
+    session().commit()
+    deliver_announcements()
+    latest = admin_notices()[-1]
+    assert len(admin_notices()) == 2 and latest.subject.startswith("Une notification n'a pas pu être rédigée")
+
+
+def admin_notices() -> list[OutboxMessage]:
+    query = sa.select(OutboxMessage).where(OutboxMessage.kind == "notice_failures").order_by(OutboxMessage.id)
+    return list(session().scalars(query))
 
 
 def test_a_request_wakes_the_embedded_scheduler_only_once_committed(

@@ -13,6 +13,7 @@ from gpect_workflow.definitions.model import Gate, Lever
 from gpect_workflow.engine.states import Decision, PlanStatus, StageStatus, TaskStatus
 from gpect_workflow.formats import long_date
 from gpect_workflow.models import Language, OrganisationKind, PersonRole
+from gpect_workflow.notifications.render import KINDS as EMAIL_KINDS
 from gpect_workflow.services.context import session
 from gpect_workflow.services.tasks.changes import change_task_status
 from gpect_workflow.vocabulary import LABELS
@@ -45,7 +46,7 @@ def test_every_kind_of_email_has_a_label_in_both_languages() -> None:
     emails = Path(__file__).parents[2] / "templates" / "gpect_workflow" / "emails"
     for language in ("en", "fr"):
         kinds = {path.name.split(".")[0] for path in (emails / language).glob("*.subject.txt")}
-        assert set(LABELS["message_kind"]) == kinds, language
+        assert set(LABELS["message_kind"]) == kinds == set(EMAIL_KINDS), language
         phrases = (emails / language / "_phrases.txt").read_text(encoding="utf-8")
         assert [kind for kind in sorted(kinds) if f'"{kind}":' not in phrases] == [], language
 
