@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 #: The kinds of email that are no part of the inbox (see the module's docstring); every other kind sent to
 #: a person of ours is, so a new kind of email reaches the inbox without being listed anywhere.
-NOT_IN_INBOX = frozenset({"login_link", "password_reset", "delivery_failures", "data_problems"})
+NOT_IN_INBOX = frozenset({"login_link", "password_reset", "delivery_failures", "data_problems", "notice_failures"})
 
 _TABLE = cast(sa.Table, InboxEntry.__table__)
 #: The columns an entry is inserted with, in the order of the PostgreSQL statement.

@@ -31,6 +31,7 @@ from gpect_workflow.notifications.delivery_alerts import alert_administrators
 from gpect_workflow.notifications.inbox import NOT_IN_INBOX
 from gpect_workflow.notifications.ledger import Failure
 from gpect_workflow.notifications.login_links import queue_login_link
+from gpect_workflow.notifications.notice_alerts import alert_administrators_of_notices
 from gpect_workflow.notifications.outbox import NewMessage, enqueue
 from gpect_workflow.notifications.password_reset import queue_password_reset
 from gpect_workflow.notifications.problems import DeliveryProblem
@@ -144,6 +145,11 @@ def data_problems(cast: Cast, clock: FrozenClock) -> None:
     session().commit()
 
 
+def notice_failures(cast: Cast, clock: FrozenClock) -> None:
+    alert_administrators_of_notices([(1, "stage_opened", "LookupError: stage 12 not found")])
+    session().commit()
+
+
 def nothing(cast: Cast, clock: FrozenClock) -> None:
     """The plan's start (in ``cast``) already emailed its first stage's assignees."""
 
@@ -170,6 +176,7 @@ CASES: dict[str, tuple[Callable[[Cast, FrozenClock], None], str | None]] = {
     "password_reset": (reset, None),
     "delivery_failures": (failures, None),
     "data_problems": (data_problems, None),
+    "notice_failures": (notice_failures, None),
 }
 
 
