@@ -13,7 +13,9 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from gpect_workflow.models import PersonRole
+from gpect_workflow.services.accounts.passwords import check_password
 from gpect_workflow.services.context import session
+from gpect_workflow.web import auth
 
 from ..conftest import csrf_token, make_app
 
@@ -38,15 +40,24 @@ def chef(app: Flask, create_user: Any) -> str:
 
 
 def test_the_eleventh_failure_within_a_minute_is_refused_and_so_is_the_right_password(
-    client: FlaskClient, chef: str
+    client: FlaskClient, chef: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    checked: list[str] = []
+
+    def counting(person: Any, password: str) -> bool:
+        checked.append(password)
+        return check_password(person, password)
+
+    monkeypatch.setattr(auth, "check_password", counting)
     for _ in range(10):
         assert _attempt(client, chef, "not the password").status_code == 401
+    assert len(checked) == 10
     refused = _attempt(client, chef, "not the password")
     assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
     assert "Trop de tentatives" in refused.get_data(as_text=True)
     right = _attempt(client, chef, PASSWORD)
     assert right.status_code == 429
+    assert len(checked) == 10, "a locked sign-in checked a password"
     g.pop("_login_user", None)
     assert client.get("/my-tasks").status_code == 302  # not signed in
 
