@@ -62,6 +62,20 @@ def test_the_eleventh_failure_within_a_minute_is_refused_and_so_is_the_right_pas
     assert client.get("/my-tasks").status_code == 302  # not signed in
 
 
+def test_every_spelling_of_an_account_s_address_counts_against_one_lock(
+    app: Flask, client: FlaskClient, create_user: Any
+) -> None:
+    """An internationalised domain reaches the same account typed in Unicode (composed or not) or as
+    ``xn--``: the failures of all these spellings add up."""
+    create_user("chef@exämple.org", PersonRole.LEAD, password=PASSWORD)
+    session().commit()
+    spellings = ["chef@exämple.org", "chef@exa\u0308mple.org", "CHEF@xn--exmple-cua.org"]
+    for number in range(10):
+        assert _attempt(client, spellings[number % 3], "not the password").status_code == 401
+    for spelling in spellings:
+        assert _attempt(client, spelling, PASSWORD).status_code == 429
+
+
 def test_an_unknown_address_is_locked_alike(client: FlaskClient, app: Flask) -> None:
     for _ in range(10):
         assert _attempt(client, "nobody@example.org", "guess").status_code == 401
