@@ -17,6 +17,7 @@ already running Flask-Limiter would then see counted twice.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -81,8 +82,19 @@ def _limiter() -> MovingWindowRateLimiter:
 
 
 def _client_address() -> str:
-    """The client's address (the proxy's own unless ``PROXY_FIX`` trusts its ``X-Forwarded-For``)."""
-    return request.remote_addr or "unknown"
+    """The client's address (the proxy's own unless ``PROXY_FIX`` trusts its ``X-Forwarded-For``); an IPv6
+    client by its /64 network, as one subscriber is given a whole /64 and could take a new address per
+    attempt within it."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def _account_key(email: str) -> str:

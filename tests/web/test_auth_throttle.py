@@ -108,6 +108,14 @@ def test_one_client_address_is_limited_across_accounts(app: Flask, client: Flask
     assert _attempt(client, chef, PASSWORD, "198.51.100.9").status_code == 302
 
 
+def test_an_ipv6_client_is_limited_by_its_64_network(app: Flask, client: FlaskClient, chef: str) -> None:
+    app.config["SIGN_IN_LIMITS_PER_ADDRESS"] = "5 per minute"
+    for number in range(5):
+        assert _attempt(client, f"guess{number}@example.org", "guess", f"2001:db8:0:7::{number + 1}").status_code == 401
+    assert _attempt(client, chef, PASSWORD, "2001:db8:0:7:ffff::99").status_code == 429
+    assert _attempt(client, chef, PASSWORD, "2001:db8:0:8::1").status_code == 302
+
+
 def _redis_or_skip() -> None:
     try:
         redis.Redis.from_url(REDIS_URI, socket_connect_timeout=0.5).ping()
