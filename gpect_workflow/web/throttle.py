@@ -17,6 +17,7 @@ already running Flask-Limiter would then see counted twice.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from ..errors import ConfigurationError as GpectConfigurationError
+from ..errors import ValidationError
+from ..validation import normalise_email
 
 _EXTENSION_KEY = "gpect_sign_in_limiter"
 _NAMESPACE = "gpect-sign-in"
@@ -79,14 +82,35 @@ def _limiter() -> MovingWindowRateLimiter:
 
 
 def _client_address() -> str:
-    """The client's address (the proxy's own unless ``PROXY_FIX`` trusts its ``X-Forwarded-For``)."""
-    return request.remote_addr or "unknown"
+    """The client's address (the proxy's own unless ``PROXY_FIX`` trusts its ``X-Forwarded-For``); an IPv6
+    client by its /64 network, as one subscriber is given a whole /64 and could take a new address per
+    attempt within it."""
+    address = request.remote_addr or "unknown"
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _account_key(email: str) -> str:
+    """The address as accounts are looked up (``normalise_email``), so that every spelling of one account's
+    address (an internationalised domain typed in Unicode or as ``xn--``) counts against the same lock; an
+    address the rule refuses is counted as typed, in lower case."""
+    try:
+        return normalise_email(email)
+    except ValidationError:
+        return email.strip().lower()
 
 
 def _counters(email: str) -> list[tuple[RateLimitItem, tuple[str, ...]]]:
     """Every limit this attempt is counted against, with the identifiers of its counter."""
     config = current_app.config
-    account: tuple[str, ...] = (_NAMESPACE, "account", email.strip().lower())
+    account: tuple[str, ...] = (_NAMESPACE, "account", _account_key(email))
     address: tuple[str, ...] = (_NAMESPACE, "address", _client_address())
     return [(item, account) for item in parse_many(config["SIGN_IN_LIMITS_PER_ACCOUNT"])] + [
         (item, address) for item in parse_many(config["SIGN_IN_LIMITS_PER_ADDRESS"])

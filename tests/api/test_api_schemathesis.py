@@ -8,6 +8,9 @@ code, content type, body and headers as documented, invalid data refused, valid 
 Deterministic (a fixed seed, no example database) and bounded: ``max-examples`` per operation and caller is 40 when
 ``CI`` is set, 10 otherwise (``GPECT_SCHEMATHESIS_EXAMPLES`` overrides both). POST and PATCH change the
 demo data during the run, which is fine: the tables are emptied when the module ends.
+
+Then the stateful run, as the lead and as the partner: scenarios of up to ``STATEFUL_STEPS`` calls chained
+by the links schemathesis infers from the spec (dependency analysis), each from the demo loaded afresh.
 """
 
 from __future__ import annotations
@@ -92,7 +95,20 @@ def demo_app(shared_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Ite
     saved_dir = shared_app.config["EVIDENCE_DIR"]
     shared_app.config["EVIDENCE_DIR"] = str(tmp_path_factory.mktemp("evidence"))
     shared_app.extensions.pop("gpect_evidence_storage", None)
-    with shared_app.app_context():
+    tokens = _load_demo(shared_app)
+    try:
+        yield shared_app, tokens
+    finally:
+        shared_app.config["EVIDENCE_DIR"] = saved_dir
+        shared_app.extensions.pop("gpect_evidence_storage", None)
+        with shared_app.app_context():
+            empty_tables(shared_app)
+
+
+def _load_demo(app: Flask) -> dict[str, str]:
+    """Load the demo into empty tables; a fresh token for each of ``CALLERS``, and the demo's ``KNOWN`` ids."""
+    app.extensions[EXTENSION_NAME].clock = FrozenClock(START)
+    with app.app_context():
         load_demo()
         admin = find_person("admin@gpect.example.org")
         assert admin is not None
@@ -105,13 +121,7 @@ def demo_app(shared_app: Flask, tmp_path_factory: pytest.TempPathFactory) -> Ite
         KNOWN.clear()
         KNOWN.update(_known_path_values(admin.id))
         session().remove()
-    try:
-        yield shared_app, tokens
-    finally:
-        shared_app.config["EVIDENCE_DIR"] = saved_dir
-        shared_app.extensions.pop("gpect_evidence_storage", None)
-        with shared_app.app_context():
-            empty_tables(shared_app)
+    return tokens
 
 
 #: Ids and keys of the demo, by path parameter name: generated paths use them half of the time, so that
@@ -228,3 +238,64 @@ def _made_valid_by_known_ids(case: Any) -> bool:
         return False
     values = case.path_parameters or {}
     return bool(values) and all(value in KNOWN.get(name, ()) for name, value in values.items())
+
+
+#: Steps of one stateful scenario, and scenarios per caller (more under ``CI``, like ``MAX_EXAMPLES``).
+STATEFUL_STEPS = 10
+STATEFUL_SCENARIOS = max(5, MAX_EXAMPLES // 2)
+
+
+@pytest.mark.parametrize("caller", ["lead", "partner"])
+def test_chained_calls_conform_to_the_spec(demo_app: tuple[Flask, dict[str, str]], caller: str) -> None:
+    """Stateful: scenarios of calls chained by the links schemathesis infers from the spec (the id a call
+    answers, used by the next: a plan's tasks, then one of them changed, then its comments...), as a project
+    lead and as a partner with their real tokens, every answer held to the same checks as above.
+
+    Each scenario starts from the demo loaded afresh: Hypothesis replays a scenario's first steps to explore
+    from them, and needs the same answers each time (a comment deleted once is a 404 the next time)."""
+    app, _ = demo_app
+    token: dict[str, str] = {}
+
+    class Workflow(schema.as_state_machine()):  # type: ignore[misc]  # schemathesis builds the class at run time
+        def setup(self) -> None:
+            with app.app_context():
+                empty_tables(app, dispose=False)
+            token["value"] = _load_demo(app)[caller]
+
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            authorization = {"Authorization": f"Bearer {token['value']}"}
+            return {"app": app, "headers": {} if _leaves_out_authorization(case) else authorization}
+
+        def validate_response(self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any) -> None:
+            # As in the test above: the same checks and the same two exceptions.
+            excluded = EXCLUDED + ([negative_data_rejection] if case.operation.label in NEGATIVE_DATA_GAPS else [])
+            if _made_valid_by_known_ids(case):
+                excluded.append(negative_data_rejection)
+            # The call's own arguments (the app, the token) go to the checks that send a request again.
+            case.validate_response(
+                response,
+                additional_checks=CHECKS,
+                excluded_checks=excluded,
+                headers=kwargs["headers"],
+                transport_kwargs=kwargs,
+            )
+
+    links = [
+        link
+        for operations in schema.raw_schema["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for answer in operation.get("responses", {}).values()
+        for link in answer.get("links", {})
+    ]
+    assert len(links) > 100, "schemathesis inferred the links that chain the calls"
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STATEFUL_STEPS,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )

@@ -13,7 +13,9 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from gpect_workflow.models import PersonRole
+from gpect_workflow.services.accounts.passwords import check_password
 from gpect_workflow.services.context import session
+from gpect_workflow.web import auth
 
 from ..conftest import csrf_token, make_app
 
@@ -38,17 +40,40 @@ def chef(app: Flask, create_user: Any) -> str:
 
 
 def test_the_eleventh_failure_within_a_minute_is_refused_and_so_is_the_right_password(
-    client: FlaskClient, chef: str
+    client: FlaskClient, chef: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    checked: list[str] = []
+
+    def counting(person: Any, password: str) -> bool:
+        checked.append(password)
+        return check_password(person, password)
+
+    monkeypatch.setattr(auth, "check_password", counting)
     for _ in range(10):
         assert _attempt(client, chef, "not the password").status_code == 401
+    assert len(checked) == 10
     refused = _attempt(client, chef, "not the password")
     assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 60
     assert "Trop de tentatives" in refused.get_data(as_text=True)
     right = _attempt(client, chef, PASSWORD)
     assert right.status_code == 429
+    assert len(checked) == 10, "a locked sign-in checked a password"
     g.pop("_login_user", None)
     assert client.get("/my-tasks").status_code == 302  # not signed in
+
+
+def test_every_spelling_of_an_account_s_address_counts_against_one_lock(
+    app: Flask, client: FlaskClient, create_user: Any
+) -> None:
+    """An internationalised domain reaches the same account typed in Unicode (composed or not) or as
+    ``xn--``: the failures of all these spellings add up."""
+    create_user("chef@exämple.org", PersonRole.LEAD, password=PASSWORD)
+    session().commit()
+    spellings = ["chef@exämple.org", "chef@exa\u0308mple.org", "CHEF@xn--exmple-cua.org"]
+    for number in range(10):
+        assert _attempt(client, spellings[number % 3], "not the password").status_code == 401
+    for spelling in spellings:
+        assert _attempt(client, spelling, PASSWORD).status_code == 429
 
 
 def test_an_unknown_address_is_locked_alike(client: FlaskClient, app: Flask) -> None:
@@ -81,6 +106,14 @@ def test_one_client_address_is_limited_across_accounts(app: Flask, client: Flask
         assert _attempt(client, f"guess{number}@example.org", "guess", "203.0.113.7").status_code == 401
     assert _attempt(client, chef, PASSWORD, "203.0.113.7").status_code == 429
     assert _attempt(client, chef, PASSWORD, "198.51.100.9").status_code == 302
+
+
+def test_an_ipv6_client_is_limited_by_its_64_network(app: Flask, client: FlaskClient, chef: str) -> None:
+    app.config["SIGN_IN_LIMITS_PER_ADDRESS"] = "5 per minute"
+    for number in range(5):
+        assert _attempt(client, f"guess{number}@example.org", "guess", f"2001:db8:0:7::{number + 1}").status_code == 401
+    assert _attempt(client, chef, PASSWORD, "2001:db8:0:7:ffff::99").status_code == 429
+    assert _attempt(client, chef, PASSWORD, "2001:db8:0:8::1").status_code == 302
 
 
 def _redis_or_skip() -> None:

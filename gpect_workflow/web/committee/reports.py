@@ -228,22 +228,8 @@ def _row(plan: str, record: str, **values: str) -> list[str]:
         "against_target",
         "notes",
     )
-    return [plan, record, *(_safe_cell(values.get(key, "")) for key in keys)]
-
-
-def _safe_cell(value: str) -> str:
-    """Neutralise text a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@`` first)."""
-    if value and value[0] in "=+-@\t\r" and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(value: str) -> bool:
-    try:
-        float(value.replace(",", "."))
-    except ValueError:
-        return False
-    return True
+    # Cells are neutralised against formula injection by the one CSV writer (``services.csv_export``).
+    return [plan, record, *(values.get(key, "") for key in keys)]
 
 
 def _number_formatter() -> Callable[[float | None], str]:
