@@ -274,6 +274,7 @@ def csrf_token(client: FlaskClient) -> str:
     return match.group(1)
 
 
-def post_form(client: FlaskClient, url: str, data: dict[str, str] | None = None) -> Any:
-    """POST a form as a browser would: with the session's CSRF token."""
-    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})})
+def post_form(client: FlaskClient, url: str, data: dict[str, str] | None = None, **options: Any) -> Any:
+    """POST a form as a browser would: with the session's CSRF token. ``buffered=True`` closes the answer as a
+    server does once it has sent it, running what waits for that (the sign-in page's link emails)."""
+    return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **options)

@@ -2,18 +2,30 @@
 
 Sessions are Flask-Login's signed cookies, honoured only while the person's session generation they
 carry is current (``services.accounts.sessions``): signing out ends every session of the person.
-Asking for a link answers the same whether or not the address has an account, so the page tells no one
-who uses the product.
+Asking for a link answers the same, in the same time, whether or not the address has an account, so the
+page tells no one who uses the product: the answer leaves first, and only then is the address looked up and
+the link queued and sent (``_after_the_answer``).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, overload
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    after_this_request,
+    copy_current_request_context,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import LoginManager, current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
@@ -25,9 +37,11 @@ from ..notifications.sender import send_pending
 from ..services.accounts.passwords import check_password
 from ..services.accounts.sessions import end_sessions, person_for_session
 from ..services.partners.people import find_person
-from ..services.unit_of_work import after_commit
+from ..services.unit_of_work import after_commit, commit, rollback
 from .texts import page_texts
 from .throttle import forget_failures, init_throttle, record_failure, sign_in_lock
+
+log = logging.getLogger(__name__)
 
 View = Callable[..., Any]
 #: Where an anonymous visitor returns after signing in: an endpoint, or a function building the address.
@@ -111,24 +125,41 @@ def login() -> Any:
 
 
 def ask_login_link() -> Any:
-    """Send a sign-in link to the address if it has an account; answer the same either way."""
+    """Send a sign-in link to the address if it has an account; answer the same, in the same time, either way."""
     email = (request.form.get("email") or "").strip()
-    person = _person_or_none(email)
-    if person is not None and person.is_active:
-        _send_login_link(person)
+    _after_the_answer(lambda: _send_login_link(email))
     return _page(sent=True, email=email)
 
 
 def ask_password_reset() -> Any:
-    """Send a link to choose a new password if the address has an account with one; answer the same either
-    way (a partner without a password signs in by link)."""
+    """Send a link to choose a new password if the address has an account with one; answer the same, in the
+    same time, either way (a partner without a password signs in by link)."""
     email = (request.form.get("email") or "").strip()
-    person = _person_or_none(email)
-    if person is not None and person.is_active and person.password_hash:
-        key = queue_password_reset(person)
-        if key is not None:
-            after_commit(lambda: send_pending(keys=[key]))
+    _after_the_answer(lambda: _send_password_reset(email))
     return _page(reset_sent=True, email=email)
+
+
+def _after_the_answer(work: Callable[[], None]) -> None:
+    """Do ``work`` once the answer has left (the server closes it), in a unit of work of its own.
+
+    Looking the address up, queueing its email and the SMTP exchange take time only for an address with an
+    account: done before answering, they would tell which addresses have one. A failure is logged; the
+    visitor, already answered, may ask again.
+    """
+
+    @copy_current_request_context
+    def run() -> None:
+        try:
+            work()
+            commit()
+        except Exception:
+            rollback()
+            log.exception("a link asked for from the sign-in page could not be queued or sent")
+
+    @after_this_request
+    def when_closed(response: Response) -> Response:
+        response.call_on_close(run)
+        return response
 
 
 def logout() -> Response:
@@ -146,10 +177,22 @@ def _person_or_none(email: str) -> Person | None:
         return None
 
 
-def _send_login_link(person: Person) -> None:
-    """Queue the link (unless the address had its hourly share) and send it, alone, once it is stored: a
-    sign-in link cannot wait for the next scheduler pass, nor for others."""
-    key = queue_login_link(person)
+def _send_login_link(email: str) -> None:
+    """Queue the link for an active account (unless the address had its hourly share) and send it, alone,
+    once it is stored: a sign-in link cannot wait for the next scheduler pass, nor for others."""
+    person = _person_or_none(email)
+    if person is not None and person.is_active:
+        _send_once_stored(queue_login_link(person))
+
+
+def _send_password_reset(email: str) -> None:
+    """The same for a link to choose a new password, for an active account that has a password."""
+    person = _person_or_none(email)
+    if person is not None and person.is_active and person.password_hash:
+        _send_once_stored(queue_password_reset(person))
+
+
+def _send_once_stored(key: str | None) -> None:
     if key is not None:
         after_commit(lambda: send_pending(keys=[key]))
 

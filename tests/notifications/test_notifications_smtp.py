@@ -313,8 +313,8 @@ def test_partner_signs_in_from_a_link_received_by_email(
     from tests.conftest import post_form
 
     client = mail_app.test_client()
-    answer = post_form(client, "/login/link", {"email": "partner@gien.example.org"})
-    unknown = post_form(client, "/login/link", {"email": "nobody@gien.example.org"})
+    answer = post_form(client, "/login/link", {"email": "partner@gien.example.org"}, buffered=True)
+    unknown = post_form(client, "/login/link", {"email": "nobody@gien.example.org"}, buffered=True)
     assert answer.get_data(as_text=True).count("lien de connexion vient") == 1
     assert "lien de connexion vient" in unknown.get_data(as_text=True), "no hint whether an address has an account"
     (mail,) = smtp.received
@@ -342,7 +342,7 @@ def test_a_sign_in_link_leaves_at_once_without_the_backlog(
     ]
     enqueue(backlog)
     session().commit()
-    post_form(mail_app.test_client(), "/login/link", {"email": "partner@gien.example.org"})
+    post_form(mail_app.test_client(), "/login/link", {"email": "partner@gien.example.org"}, buffered=True)
     assert [mail.message["X-GPECT-Kind"] for mail in smtp.received] == ["login_link"]
     pending = session().scalars(sa.select(OutboxMessage.status).where(OutboxMessage.kind == "test")).all()
     assert pending == [OutboxStatus.PENDING] * 3
@@ -358,15 +358,15 @@ def test_sign_in_links_cannot_flood_a_mailbox(
 
     clock.set(paris(date(2026, 12, 2), 10, 0))
     client = mail_app.test_client()
-    answers = [post_form(client, "/login/link", {"email": "partner@gien.example.org"}) for _ in range(8)]
+    answers = [post_form(client, "/login/link", {"email": "partner@gien.example.org"}, buffered=True) for _ in range(8)]
     assert {answer.status_code for answer in answers} == {200}
     assert len({answer.get_data(as_text=True).count("lien de connexion vient") for answer in answers}) == 1
     assert [mail.recipients for mail in smtp.received] == [["partner@gien.example.org"]] * 3
     assert len(outbox("login_link")) == 3, "the refused requests queue nothing either"
-    post_form(client, "/login/link", {"email": "lead@gien.example.org"})
+    post_form(client, "/login/link", {"email": "lead@gien.example.org"}, buffered=True)
     assert len(smtp.received) == 4, "the limit is each person's"
     clock.set(paris(date(2026, 12, 2), 11, 1))
-    post_form(client, "/login/link", {"email": "partner@gien.example.org"})
+    post_form(client, "/login/link", {"email": "partner@gien.example.org"}, buffered=True)
     assert len(smtp.received) == 5, "an hour later, a link leaves again"
 
 
