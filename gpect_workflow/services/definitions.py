@@ -172,12 +172,18 @@ def definitions_for(plans: Iterable[Plan]) -> Definitions:
 
 
 def definition_versions(versions: Iterable[tuple[str, int]]) -> Definitions:
-    """The registered definitions of these (key, version) pairs, read in one query whatever their number."""
-    wanted = sorted(set(versions))
-    if not wanted:
-        return {}
-    query = sa.select(DefinitionRecord).where(sa.tuple_(DefinitionRecord.key, DefinitionRecord.version).in_(wanted))
-    return {(record.key, record.version): definition_from_record(record) for record in session().scalars(query)}
+    """The registered definitions of these (key, version) pairs: those this process has not read yet in one
+    query whatever their number, the others from the process's cache (as ``get_definition``) at no cost."""
+    cached = state().definitions
+    wanted = set(versions)
+    found = {pair: cast(WorkflowDefinition, cached[pair]) for pair in wanted if pair in cached}
+    missing = sorted(wanted - set(found))
+    if missing:
+        pairs = sa.tuple_(DefinitionRecord.key, DefinitionRecord.version).in_(missing)
+        for record in session().scalars(sa.select(DefinitionRecord).where(pairs)):
+            definition = definition_from_record(record)
+            cached[record.key, record.version] = found[record.key, record.version] = definition
+    return found
 
 
 def task_definitions(definition: WorkflowDefinition) -> dict[str, TaskDef]:

@@ -14,12 +14,15 @@ from gpect_workflow.models import DefinitionRecord, Person, Plan
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import (
     RegistrationOutcome,
+    definition_versions,
     get_definition,
     latest_definitions,
     register_definitions,
 )
+from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import WORKFLOWS
 from tests.plan_helpers import start_five_levers_plan
+from tests.query_count import count_queries
 
 GENERIC = WORKFLOWS / "gpect-five-levers.yaml"
 
@@ -85,3 +88,24 @@ def test_raised_version_registers_beside_the_old_one_and_plans_keep_theirs(
 def test_unknown_version_is_not_found(app: Flask) -> None:
     with pytest.raises(NotFound):
         get_definition("gpect-five-levers", 9)
+
+
+def test_a_registered_version_is_read_once_per_process_whichever_way_it_is_asked(app: Flask) -> None:
+    """A registered version never changes: after the first read, neither ``get_definition`` nor the lists'
+    ``definition_versions`` (dashboard, my tasks, plans list) spend a statement on it; a version the process
+    has not read yet costs one query, with the others already known left out of it."""
+    register_definitions([WORKFLOWS])
+    session().commit()
+    app.extensions[EXTENSION_NAME].definitions.clear()  # as a new process
+    pairs = {(record.key, record.version) for record in latest_definitions()}
+    first, *others = sorted(pairs)
+    with count_queries() as statements:
+        assert get_definition(*first).key == first[0]
+    assert len(statements) == 1
+    with count_queries() as statements:
+        assert set(definition_versions(pairs)) == pairs
+    assert len(statements) == 1 and "IN" in str(statements[0]).upper()
+    with count_queries() as statements:
+        assert set(definition_versions(pairs)) == pairs and get_definition(*others[0]).key == others[0][0]
+    assert statements == []
+    assert definition_versions({("no-such-definition", 1)}) == {}
