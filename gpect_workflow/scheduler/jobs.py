@@ -60,6 +60,18 @@ class TickReport:
     #: Stored values the pass could not use, and so left aside what depends on them.
     skipped: list[Skip] = field(default_factory=list)
 
+    def log_lines(self) -> list[tuple[int, str]]:
+        """What the scheduler process logs of a pass, with the level of each line: every count, and every
+        failure or value left aside as a warning; not the keys of each message queued (``lines`` has them)."""
+        logged = []
+        for line in self.lines():
+            fact = line.strip()
+            if fact.startswith(("failed:", "left aside:")):
+                logged.append((logging.WARNING, fact))
+            elif not line.startswith("  "):
+                logged.append((logging.INFO, fact))
+        return logged
+
     def lines(self) -> list[str]:
         """A human summary, one line per fact."""
         verb = "would queue" if self.dry_run else "queued"

@@ -36,8 +36,8 @@ def run_tick(app: Flask) -> None:
         except Exception:
             log.exception("GPECT tick failed; the next run covers the same window again")
             raise
-        for line in report.lines()[:2]:
-            log.info(line)
+        for level, line in report.log_lines():
+            log.log(level, line)
 
 
 def run_announcements(app: Flask) -> None:

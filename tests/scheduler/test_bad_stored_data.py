@@ -9,6 +9,7 @@ skips what depends on each bad value, does everything else, and tells the admini
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,7 @@ from flask import Flask
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import OutboxMessage, OutboxStatus, Person, PersonRole, Plan, PlanStatus, ReminderMode, Task
 from gpect_workflow.scheduler.jobs import tick
+from gpect_workflow.scheduler.runner import run_tick
 from gpect_workflow.services.context import session
 from gpect_workflow.services.partners.people import create_person
 from tests.plan_helpers import start_five_levers_plan
@@ -130,3 +132,22 @@ def test_a_tick_process_meeting_bad_stored_values_exits_0_and_delivers_every_oth
     assert {row.status for row in queued} == {OutboxStatus.SENT}, Counter(row.status for row in queued)
     assert sorted(m.message_id for m in smtp.received) == sorted({m.message_id for m in smtp.received})
     assert len(smtp.received) == len(queued), "every email queued left, once"
+
+
+def test_the_scheduler_process_logs_each_pass_s_counts_and_warns_of_what_it_left_aside(
+    app: Flask, territory_of_plans: dict[str, Plan], clock: FrozenClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What an operator reads in the scheduler's log: the pass's counts at INFO, each value left aside and
+    each failure at WARNING, not every message's key."""
+    corrupt_the_territory(territory_of_plans)
+    clock.set(SEND_HOUR)
+    with caplog.at_level(logging.INFO, logger="gpect_workflow.scheduler.runner"):
+        run_tick(app)
+    logged = [(record.levelno, record.getMessage()) for record in caplog.records]
+    infos = [message for level, message in logged if level == logging.INFO]
+    warnings = [message for level, message in logged if level == logging.WARNING]
+    assert any(message.startswith("queued ") and "reminder(s)" in message for message in infos), infos
+    assert any(message.startswith("outbox: ") for message in infos), infos
+    assert any("left aside: plan" in message and "Mars/Olympus" in message for message in warnings), warnings
+    assert len([message for message in warnings if message.startswith("left aside:")]) == 4
+    assert not any(":r" in message and message.startswith("p") for _, message in logged), "no message keys"
