@@ -63,43 +63,49 @@ class TickReport:
     def log_lines(self) -> list[tuple[int, str]]:
         """What the scheduler process logs of a pass, with the level of each line: every count, and every
         failure or value left aside as a warning; not the keys of each message queued (``lines`` has them)."""
-        logged = []
-        for line in self.lines():
-            fact = line.strip()
-            if fact.startswith(("failed:", "left aside:")):
-                logged.append((logging.WARNING, fact))
-            elif not line.startswith("  "):
-                logged.append((logging.INFO, fact))
-        return logged
+        return [(level, text) for level, text, detail in self._facts() if not detail or level == logging.WARNING]
 
     def lines(self) -> list[str]:
-        """A human summary, one line per fact."""
+        """A human summary, one line per fact (details indented under the fact they belong to)."""
+        return [f"  {text}" if detail else text for _, text, detail in self._facts()]
+
+    def _facts(self) -> list[tuple[int, str, bool]]:
+        """``(log level, text, whether it details the fact before it)`` of each line of the summary."""
+        info, warning = logging.INFO, logging.WARNING
         verb = "would queue" if self.dry_run else "queued"
-        lines = [
-            f"window {self.since.isoformat()} → {self.until.isoformat()}",
-            f"{'would open' if self.dry_run else 'opened'} {len(self.opened)} plan(s)",
-            *[f"  plan {plan}" for plan in self.opened],
-            f"{verb} {len(self.reminders)} reminder(s) and {len(self.digests)} digest(s)",
-            f"{verb} {len(self.committee_digests)} committee digest(s)",
+        facts = [
+            (info, f"window {self.since.isoformat()} → {self.until.isoformat()}", False),
+            (info, f"{'would open' if self.dry_run else 'opened'} {len(self.opened)} plan(s)", False),
+            *[(info, f"plan {plan}", True) for plan in self.opened],
+            (info, f"{verb} {len(self.reminders)} reminder(s) and {len(self.digests)} digest(s)", False),
+            (info, f"{verb} {len(self.committee_digests)} committee digest(s)", False),
         ]
         if self.reminders_left:
-            lines.append(f"left {self.reminders_left} reminder(s) for the next pass")
-        lines += [
-            f"left aside: {item.subject} {item.subject_id} ({item.label!r}): {item.field} {item.value!r}, {item.reason}"
+            facts.append((info, f"left {self.reminders_left} reminder(s) for the next pass", False))
+        facts += [
+            (
+                warning,
+                f"left aside: {item.subject} {item.subject_id} ({item.label!r}): {item.field} {item.value!r}, "
+                f"{item.reason}",
+                False,
+            )
             for item in self.skipped
         ]
-        lines += [f"  {key}" for key in self.reminders + self.digests + self.committee_digests]
+        facts += [(info, key, True) for key in self.reminders + self.digests + self.committee_digests]
         if self.announcements is not None:
-            lines.append(f"announcements: {self.announcements}")
-            lines += [f"  failed: announcement {i} ({kind}): {error}" for i, kind, error in self.announcements.failed]
+            facts.append((info, f"announcements: {self.announcements}", False))
+            facts += [
+                (warning, f"failed: announcement {i} ({kind}): {error}", True)
+                for i, kind, error in self.announcements.failed
+            ]
         elif self.dry_run:
-            lines.append(f"announcements: {self.announcements_pending} waiting (not rendered: dry run)")
+            facts.append((info, f"announcements: {self.announcements_pending} waiting (not rendered: dry run)", False))
         if self.sending is not None:
-            lines.append(f"outbox: {self.sending}")
-            lines += [f"  failed: {error}" for error in self.sending.errors]
+            facts.append((info, f"outbox: {self.sending}", False))
+            facts += [(warning, f"failed: {error}", True) for error in self.sending.errors]
         else:
-            lines.append(f"outbox: {self.pending} message(s) due for sending (not sent: dry run)")
-        return lines
+            facts.append((info, f"outbox: {self.pending} message(s) due for sending (not sent: dry run)", False))
+        return facts
 
 
 def tick(*, dry_run: bool = False, send: bool = True) -> TickReport:
