@@ -89,6 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     with engine.connect() as connection:
         raw = connection.connection.dbapi_connection
         assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute("SET jit = off")  # as on the app's connections (GPECT_POSTGRES_JIT, docs/operations.md)
+        raw.commit()
         for page, statement, parameters in statements:
             if not statement.lstrip().upper().startswith("SELECT"):
                 continue

@@ -323,6 +323,12 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLite only: milliseconds a write waits for another one to finish (SQLite has one writer at a time) "
         "before failing with 'database is locked'.",
     ),
+    Setting(
+        "POSTGRES_JIT",
+        False,
+        _boolean,
+        "PostgreSQL only: leave just-in-time compilation on (off by default: it costs pages more than it saves).",
+    ),
     Setting("MAIL_TIMEOUT_SECONDS", 30, _positive_int, "SMTP connection timeout."),
     Setting("MAIL_DEFAULT_SENDER", "GPECT Workflow <no-reply@gpect.local>", _sender, "From address of emails."),
 )

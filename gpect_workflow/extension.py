@@ -54,6 +54,7 @@ class GpectWorkflow:
         validate_config(app.config, debug=app.debug, testing=app.testing)
         db = self._database(app)
         _configure_sqlite(app, db)
+        _configure_postgresql(app, db)
         prefix = app.config["URL_PREFIX"]
         app.extensions[EXTENSION_NAME] = GpectState(
             db=db, clock=self._clock or SystemClock(), url_prefix=prefix, workflow_dirs=workflow_dirs(app.config)
@@ -167,6 +168,39 @@ def _sqlite_connection_settings(busy_timeout_ms: int) -> Any:
             cursor.close()
 
     return settings
+
+
+def _configure_postgresql(app: Flask, db: SQLAlchemy) -> None:
+    """Turn PostgreSQL's just-in-time compilation off on every connection, unless ``POSTGRES_JIT`` asks for it.
+
+    JIT compiles a statement whose estimated cost passes ``jit_above_cost``. Compiling costs about 30 ms,
+    paid again on every execution; it pays off on analytical queries that run for seconds, not on a page's
+    statements, which run in a few milliseconds to a few tens: the lead's open tasks at 10,000 plans took
+    86 ms with it and 34 ms without (``benchmarks/explain_pages.py``).
+    """
+    if app.config["POSTGRES_JIT"]:
+        return
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        if engine.dialect.name == "postgresql" and engine not in _postgresql_engines:
+            sa.event.listen(engine, "connect", _without_jit)
+            _postgresql_engines.add(engine)
+
+
+#: The PostgreSQL engines already set up, so that an engine shared by two apps gets its listener once.
+_postgresql_engines: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+def _without_jit(dbapi_connection: Any, connection_record: Any) -> None:
+    """``SET jit = off`` on a new connection, committed so that a rollback cannot undo it."""
+    autocommit = dbapi_connection.autocommit
+    dbapi_connection.autocommit = True
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+    finally:
+        dbapi_connection.autocommit = autocommit
 
 
 def _http_errors(prefix: str) -> Any:
