@@ -474,8 +474,8 @@ def load_plans(engine: sa.Engine, layout: Layout, definition: WorkflowDefinition
             CROSS JOIN generate_series(0, {n_roles - 1}) AS r
         """,
         "role members": f"""
-            INSERT INTO gpect_role_assignment_members (assignment_id, person_id)
-            SELECT (p - 1) * {n_roles} + r + 1, r * {per_org} + k + 1
+            INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id)
+            SELECT (p - 1) * {n_roles} + r + 1, p, r * {per_org} + k + 1
             FROM ({plans}) AS plan_rows CROSS JOIN generate_series(0, {n_roles - 1}) AS r
         """,
     }
@@ -514,6 +514,8 @@ def check_data(engine: sa.Engine, layout: Layout, expected_plans: int) -> dict[s
         " WHERE p.id IS NULL",
         "orphan assignees": "SELECT count(*) FROM gpect_tasks t LEFT JOIN gpect_people x ON x.id = t.assignee_id"
         " WHERE x.id IS NULL",
+        "orphan members": "SELECT count(*) FROM gpect_role_assignment_members m"
+        " LEFT JOIN gpect_role_assignments a ON a.id = m.assignment_id AND a.plan_id = m.plan_id WHERE a.id IS NULL",
     }
     with engine.connect() as connection:
         counts = {name: int(connection.exec_driver_sql(sql).scalar_one()) for name, sql in queries.items()}
@@ -522,7 +524,7 @@ def check_data(engine: sa.Engine, layout: Layout, expected_plans: int) -> dict[s
         or counts["tasks"] != expected_plans * layout.tasks_per_plan
         or counts["stages"] != expected_plans * layout.stages_per_plan
         or counts["open stages"] != expected_plans
-        or counts["orphan tasks"] + counts["orphan stages"] + counts["orphan assignees"]
+        or counts["orphan tasks"] + counts["orphan stages"] + counts["orphan assignees"] + counts["orphan members"]
     )
     if wrong:
         raise SystemExit(f"the loaded data is not what was meant: {counts}")

@@ -221,8 +221,8 @@ def seat_committee_member(engine: sa.Engine, low: int, high: int) -> None:
     with engine.begin() as connection:
         connection.execute(
             sa.text(
-                "INSERT INTO gpect_role_assignment_members (assignment_id, person_id)"
-                " SELECT (p - 1) * :roles + :role + 1, :person FROM generate_series(:low + 1, :high) AS p"
+                "INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id)"
+                " SELECT (p - 1) * :roles + :role + 1, p, :person FROM generate_series(:low + 1, :high) AS p"
             ),
             {"roles": len(data.ROLES), "role": role, "person": COMMITTEE_ID, "low": low, "high": last},
         )

@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0020"
+    assert HEAD == "0021"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -623,6 +623,74 @@ def test_0020_indexes_the_failed_announcements(migration_app: Flask) -> None:
     assert differences(migration_app) == []
     command.downgrade(alembic_config(), "0019")
     assert name not in _indexes(migration_app, table)
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+
+
+# --- 0021: members know their plan ------------------------------------------------------------------------------
+
+
+def test_0021_gives_each_member_its_assignment_s_plan_and_takes_it_back(migration_app: Flask) -> None:
+    """Up to 0021 the members already there get their assignment's plan, a member naming another plan than
+    its assignment's is refused, and a plan's deletion still takes its members; back down the column goes
+    and the members stay."""
+    command.upgrade(alembic_config(), "0020")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_definitions (id, key, version, content_hash, title_fr, title_en, source, source_file,"
+        " registered_dt) VALUES (1, 'k', 1, 'h', 'T', 'T', '', 'k.yaml', '2026-11-30 08:00:00+00:00')",
+    )
+    _insert(migration_app, "INSERT INTO gpect_territories (id, code, name) VALUES (1, 't', 'Territoire')")
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_organisations (id, name, kind, scope, territory_id, created_dt)"
+        " VALUES (1, 'Org', 'other', 'territory', 1, '2026-11-30 08:00:00+00:00')",
+    )
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_people (id, email, name, role, language, timezone, reminder_mode, is_referent,"
+        " is_active, created_dt) VALUES (7, 'lead@example.org', 'Lead', 'lead', 'fr',"
+        " 'Europe/Paris', 'immediate', false, true, '2026-11-30 08:00:00+00:00')",
+    )
+    for plan_id in (1, 2):
+        _add_plan(migration_app, plan_id, "active")
+        _insert(
+            migration_app,
+            "INSERT INTO gpect_role_assignments (id, plan_id, role_key, organisation_id) VALUES (:id, :plan, 'r', 1)",
+            id=10 + plan_id,
+            plan=plan_id,
+        )
+        _insert(
+            migration_app,
+            "INSERT INTO gpect_role_assignment_members (assignment_id, person_id) VALUES (:id, 7)",
+            id=10 + plan_id,
+        )
+
+    command.upgrade(alembic_config(), "0021")
+    with engine(migration_app).connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT assignment_id, plan_id, person_id FROM gpect_role_assignment_members ORDER BY 1")
+        )
+        assert [tuple(row) for row in rows] == [(11, 1, 7), (12, 2, 7)]
+    assert _indexes(migration_app, "gpect_role_assignment_members") == {
+        "ix_gpect_role_assignment_members_person_plan": ["person_id", "plan_id"]
+    }
+    assert differences(migration_app) == []
+    with pytest.raises(sa.exc.IntegrityError):
+        _insert(
+            migration_app,
+            "INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id) VALUES (11, 2, 8)",
+        )
+    _insert(migration_app, "DELETE FROM gpect_plans WHERE id = 2")
+    with engine(migration_app).connect() as connection:
+        kept = connection.execute(sa.text("SELECT assignment_id FROM gpect_role_assignment_members")).scalars().all()
+    assert kept == [11]
+
+    command.downgrade(alembic_config(), "0020")
+    assert "plan_id" not in _columns(migration_app, "gpect_role_assignment_members")
+    with engine(migration_app).connect() as connection:
+        rows = connection.execute(sa.text("SELECT assignment_id, person_id FROM gpect_role_assignment_members"))
+        assert [tuple(row) for row in rows] == [(11, 7)]
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
 

@@ -62,7 +62,9 @@ def test_the_connection_a_migration_used_keeps_foreign_keys_on(file_app: Flask) 
     assert every_pooled_connection(file_app) == [EXPECTED] * HELD
     with engine(file_app).connect() as connection, pytest.raises(sa.exc.IntegrityError):
         connection.execute(
-            sa.text("INSERT INTO gpect_role_assignment_members (assignment_id, person_id) VALUES (987, 654)")
+            sa.text(
+                "INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id) VALUES (987, 321, 654)"
+            )
         )
 
 

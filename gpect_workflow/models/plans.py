@@ -75,7 +75,11 @@ class RoleAssignment(Base):
     """A definition role mapped, for one plan, to an organisation."""
 
     __tablename__ = "gpect_role_assignments"
-    __table_args__ = (sa.UniqueConstraint("plan_id", "role_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("plan_id", "role_key"),
+        # What a member's foreign key points to: the assignment and its plan, so a member's plan is its role's.
+        sa.UniqueConstraint("id", "plan_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: Plan the mapping belongs to.
@@ -94,13 +98,24 @@ class RoleAssignmentMember(Base):
     """A person acting in a plan role; one or more per role."""
 
     __tablename__ = "gpect_role_assignment_members"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["assignment_id", "plan_id"],
+            ["gpect_role_assignments.id", "gpect_role_assignments.plan_id"],
+            ondelete="CASCADE",
+        ),
+        # "The plans I take part in" (every list's visibility, ``access.visible_plans``) read from this index
+        # alone, without joining the 70,000 role assignments of 10,000 plans.
+        sa.Index("ix_gpect_role_assignment_members_person_plan", "person_id", "plan_id"),
+    )
 
     #: The role mapping.
-    assignment_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("gpect_role_assignments.id", ondelete="CASCADE"), primary_key=True
-    )
+    assignment_id: Mapped[int] = mapped_column(primary_key=True)
     #: The person.
-    person_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_people.id"), primary_key=True, index=True)
+    person_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_people.id"), primary_key=True)
+    #: The plan of the role mapping, kept beside it (the foreign key makes it the assignment's plan); set from
+    #: ``assignment`` when a member is added.
+    plan_id: Mapped[int]
 
     assignment: Mapped[RoleAssignment] = relationship(back_populates="members")
     person: Mapped[Person] = relationship()

@@ -123,14 +123,17 @@ def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
     """The plans I lead, take part in or oversee (all for administrators): active ones first."""
     visible = Plan.id.in_(visible_plans(person))
     total = int(session().scalar(sa.select(sa.func.count()).select_from(Plan).where(visible)) or 0)
+    order = (sa.case(_STATUS_ORDER, value=Plan.status), Plan.created_dt.desc(), Plan.id.desc())
+    # The plans shown are chosen first, then joined to their current stage and territory: joined before the
+    # limit, PostgreSQL matched every plan to its stage (a hash join of all stages) to keep ten.
+    shown = sa.select(Plan.id).where(visible).order_by(*order).limit(limit).subquery()
     current = sa.and_(PlanStage.plan_id == Plan.id, PlanStage.stage_key == Plan.current_stage_key)
     query = (
         sa.select(Plan, PlanStage)
+        .join(shown, shown.c.id == Plan.id)
         .outerjoin(PlanStage, current)
-        .where(visible)
         .options(joinedload(Plan.territory))
-        .order_by(sa.case(_STATUS_ORDER, value=Plan.status), Plan.created_dt.desc(), Plan.id.desc())
-        .limit(limit)
+        .order_by(*order)
     )
     rows = list(session().execute(query))
     progress = plans_progress([plan for plan, _ in rows])

@@ -732,7 +732,9 @@ def test_a_digest_pass_costs_the_same_queries_for_few_and_many_members(world: Wo
             RoleAssignment.plan_id == world.gien.id, RoleAssignment.role_key == "steering_committee"
         )
     )
-    session().add_all(RoleAssignmentMember(assignment_id=assignment, person_id=person.id) for person in extra)
+    session().add_all(
+        RoleAssignmentMember(assignment_id=assignment, plan_id=world.gien.id, person_id=person.id) for person in extra
+    )
     session().commit()
     session().expire_all()
     with count_queries() as many:

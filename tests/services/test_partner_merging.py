@@ -229,9 +229,11 @@ def _everything_names(plan: Plan, duplicate: Person, lead: Person) -> dict[str, 
     """Put ``duplicate`` in every place a person can be named in, beside the lead it duplicates."""
     lead_role = mapping(plan, "lead")
     region = mapping(plan, "region")
-    session().add(RoleAssignmentMember(assignment_id=lead_role.id, person_id=lead.id))
-    session().add(RoleAssignmentMember(assignment_id=lead_role.id, person_id=duplicate.id))  # both: deduped
-    session().add(RoleAssignmentMember(assignment_id=region.id, person_id=duplicate.id))
+    session().add(RoleAssignmentMember(assignment_id=lead_role.id, plan_id=plan.id, person_id=lead.id))
+    session().add(
+        RoleAssignmentMember(assignment_id=lead_role.id, plan_id=plan.id, person_id=duplicate.id)
+    )  # both: deduped
+    session().add(RoleAssignmentMember(assignment_id=region.id, plan_id=plan.id, person_id=duplicate.id))
     task = session().scalars(sa.select(Task).where(Task.plan_id == plan.id).order_by(Task.id)).first()
     assert task is not None
     task.assignee_id = duplicate.id

@@ -95,7 +95,7 @@ def cast_fixture(definitions: None, dummy_lead: Person) -> Cast:
     partner = mapped("employment-service@partners.example.org")
     colleague = english("colleague@partners.example.org", name="Colette Collègue")
     assignment = next(a for a in plan.role_assignments if a.role_key == "employment_service")
-    session().add(RoleAssignmentMember(assignment_id=assignment.id, person_id=colleague.id))
+    session().add(RoleAssignmentMember(assignment_id=assignment.id, plan_id=plan.id, person_id=colleague.id))
     other_lead = english("other.lead@example.org", PersonRole.LEAD, "Otto Lead")
     other_lead.organisation_id = dummy_lead.organisation_id
     session().flush()

@@ -73,7 +73,7 @@ def add_to_role(plan: Plan, role: str, member: Person) -> None:
         sa.select(RoleAssignment).where(RoleAssignment.plan_id == plan.id, RoleAssignment.role_key == role)
     )
     assert assignment is not None
-    session().add(RoleAssignmentMember(assignment_id=assignment.id, person_id=member.id))
+    session().add(RoleAssignmentMember(assignment_id=assignment.id, plan_id=plan.id, person_id=member.id))
 
 
 def feed_path(member: Person) -> str:

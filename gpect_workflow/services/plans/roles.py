@@ -90,7 +90,7 @@ def remap_role(
     session().expire(assignment, ["members"])
     for person_id in people:
         if person_id not in before_members:
-            session().add(RoleAssignmentMember(assignment=assignment, person_id=person_id))
+            session().add(RoleAssignmentMember(assignment=assignment, plan_id=assignment.plan_id, person_id=person_id))
     leaving = set(before_members) - set(people)
     joining = [p for p in people if p not in before_members]
     record(

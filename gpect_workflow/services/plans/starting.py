@@ -272,7 +272,7 @@ def _create_role_assignments(plan: Plan, roles: Mapping[str, RoleMapping]) -> No
         session().add(assignment)
         session().flush()
         session().add_all(
-            RoleAssignmentMember(assignment_id=assignment.id, person_id=person_id)
+            RoleAssignmentMember(assignment_id=assignment.id, plan_id=plan.id, person_id=person_id)
             for person_id in dict.fromkeys(mapping.person_ids)
         )
 
