@@ -35,7 +35,7 @@ from .. import formats
 from ..models import Language
 from ..resources import translations_dir
 from ..services.partners.people import update_person
-from .labels import label
+from .catalogue import init_catalogue
 from .navigation import menu
 from .standing import status_class, status_of, status_word, target_phrase
 
@@ -70,12 +70,12 @@ def init_i18n(app: Flask) -> None:
         number=format_number,
         decimal=format_decimal,
         gpect_menu=menu,
-        label=label,
         indicator_status_word=status_word,
         indicator_status_class=status_class,
         indicator_status=status_of,
         target_phrase=target_phrase,
     )
+    init_catalogue(app)
 
 
 def _forget_cached_locale() -> None:
