@@ -19,7 +19,8 @@ What it does, in one run:
    request does), for plain completions and for those that close a stage;
 3. does the same writes with the raw driver on a table pair of the same shape (``UPDATE`` the task with its
    version check, ``INSERT`` the journal row, ``COMMIT``), on a connection set up with the app engine's
-   own ``journal_mode`` and ``synchronous`` (read back from it);
+   own ``journal_mode`` and ``synchronous`` (read back from it), the baseline of the target; and, for
+   comparison, on SQLite's own defaults (rollback journal, ``synchronous=FULL``: a disk flush per commit);
 4. with ``--postgres-url`` (or ``GPECT_BENCH_POSTGRES_URL``), repeats 1–3 on that PostgreSQL database
    (it is emptied first: give it a database of its own) against raw ``psycopg``.
 
@@ -118,6 +119,8 @@ class Run:
     plain: Figures = field(default_factory=Figures)
     closing: Figures = field(default_factory=Figures)
     raw: Figures = field(default_factory=Figures)
+    #: Raw ``sqlite3`` on SQLite's own defaults (rollback journal, full sync), the baseline the issue measured.
+    raw_defaults: Figures | None = None
     settings: str = ""
 
     def all_completions(self) -> Figures:
@@ -234,9 +237,10 @@ RAW_INSERT = (
 
 
 def raw_sqlite(path: Path, settings: str, count: int) -> Figures:
-    """The same writes with ``sqlite3``, on a connection with the app engine's journal and sync settings."""
+    """The same writes with ``sqlite3``, on a connection with the app engine's journal and sync settings
+    (``settings`` empty: SQLite's own defaults)."""
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in settings.split(", "):
+    for pragma in filter(None, settings.split(", ")):
         connection.execute(f"PRAGMA {pragma}")
     for statement in RAW_SCHEMA:
         connection.execute(statement)
@@ -291,9 +295,16 @@ def report(run: Run) -> list[str]:
         ("all completions", total),
         (f"raw {'sqlite3' if run.database == 'sqlite' else 'psycopg'} same writes", run.raw),
     ]
+    if run.raw_defaults is not None:
+        rows.append(("raw sqlite3, its defaults", run.raw_defaults))
     for name, figures in rows:
         print(f"{name:<26}{figures.count:>7}{figures.rate():>10.0f}{figures.cpu_ms():>9.2f}{figures.per():>12.1f}")
     print(f"completions/s against raw: {ratio:.2f} (target ≥ {TARGET_RATIO:.2f} on SQLite)")
+    if run.raw_defaults is not None and run.raw_defaults.rate():
+        print(
+            f"completions/s against raw sqlite3 on SQLite's defaults (rollback journal, synchronous=FULL):"
+            f" {total.rate() / run.raw_defaults.rate():.2f} (for comparison; the target is the line above)"
+        )
     missed = []
     if run.plain.per() > TARGET_STATEMENTS:
         missed.append(f"{run.database}: {run.plain.per():.1f} statements per plain completion > {TARGET_STATEMENTS}")
@@ -315,6 +326,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as folder:
         run = measure(f"sqlite:///{folder}/engine.sqlite3", args.plans)
         run.raw = raw_sqlite(Path(folder) / "raw.sqlite3", run.settings, run.all_completions().count)
+        run.raw_defaults = raw_sqlite(Path(folder) / "raw-defaults.sqlite3", "", run.all_completions().count)
         missed += report(run)
     if args.postgres_url:
         run = measure(args.postgres_url, args.plans)
