@@ -120,45 +120,47 @@ def _deciding_plan_ids(person: Person) -> sa.Select[Any]:
 
 
 def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
-    """The plans I lead, take part in or oversee (all for administrators): active ones first."""
+    """The plans I lead, take part in or oversee (all for administrators): active ones first, with their
+    whole count (one statement: the count is a window over the plans before the limit)."""
     visible = Plan.id.in_(visible_plans(person))
-    total = int(session().scalar(sa.select(sa.func.count()).select_from(Plan).where(visible)) or 0)
     order = (sa.case(_STATUS_ORDER, value=Plan.status), Plan.created_dt.desc(), Plan.id.desc())
     # The plans shown are chosen first, then joined to their current stage and territory: joined before the
     # limit, PostgreSQL matched every plan to its stage (a hash join of all stages) to keep ten.
-    shown = sa.select(Plan.id).where(visible).order_by(*order).limit(limit).subquery()
+    shown = (
+        sa.select(Plan.id, sa.func.count().over().label("total")).where(visible).order_by(*order).limit(limit)
+    ).subquery()
     current = sa.and_(PlanStage.plan_id == Plan.id, PlanStage.stage_key == Plan.current_stage_key)
     query = (
-        sa.select(Plan, PlanStage)
+        sa.select(Plan, PlanStage, shown.c.total)
         .join(shown, shown.c.id == Plan.id)
         .outerjoin(PlanStage, current)
         .options(joinedload(Plan.territory))
         .order_by(*order)
     )
     rows = list(session().execute(query))
-    progress = plans_progress([plan for plan, _ in rows])
-    return [PlanItem(plan, stage, progress.get(plan.id, Progress())) for plan, stage in rows], total
+    progress = plans_progress([plan for plan, _, _ in rows])
+    total = int(rows[0][2]) if rows else 0
+    return [PlanItem(plan, stage, progress.get(plan.id, Progress())) for plan, stage, _ in rows], total
 
 
 def _waiting_gates(
     person: Person, limit: int, among: sa.ColumnElement[bool]
 ) -> tuple[list[tuple[PlanStage, Plan]], int]:
     """Stages of active plans the person may see, ``among`` those plans, that wait for a committee
-    decision, the oldest first."""
+    decision, the oldest first, with their whole count (a window before the limit: one statement)."""
     waiting = sa.and_(
         PlanStage.status == StageStatus.AWAITING_DECISION,
         Plan.status == PlanStatus.ACTIVE,
         Plan.id.in_(visible_plans(person)),
         among,
     )
-    total = int(session().scalar(sa.select(sa.func.count()).select_from(PlanStage).join(Plan).where(waiting)) or 0)
-    if not total:
-        return [], 0
     query = (
-        sa.select(PlanStage, Plan)
+        sa.select(PlanStage, Plan, sa.func.count().over())
         .join(Plan, Plan.id == PlanStage.plan_id)
         .where(waiting)
         .order_by(PlanStage.planned_end_date, PlanStage.id)
         .limit(limit)
     )
-    return [(stage, plan) for stage, plan in session().execute(query)], total
+    rows = list(session().execute(query))
+    total = int(rows[0][2]) if rows else 0
+    return [(stage, plan) for stage, plan, _ in rows], total

@@ -276,6 +276,11 @@ def test_the_dashboard_costs_the_same_queries_with_10_and_200_plans(
     overdue = section(text(sign_in(client, person(LEAD_ROLE)).get("/")), "overdue-title")
     assert len(row_ids(overdue, "task")) == 10 and "(100)" in overdue
     assert 'href="/my-tasks#overdue-title"' in overdue and "(100)</a>" in overdue, "see all, with the count"
+    committee = text(sign_in(client, person(COMMITTEE)).get("/"))
+    deciding, plans = section(committee, "decide-title"), section(committee, "plans-title")
+    assert len(row_ids(deciding, "gate")) == 10 and "(100)" in deciding, "the gates shown, and their whole count"
+    assert "10 validations affichées sur 100" in deciding
+    assert len(row_ids(plans, "plan")) == 10 and "(200)" in plans, "the plans shown, and their whole count"
     assert time.perf_counter() - started < 120
 
 
