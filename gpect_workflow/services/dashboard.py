@@ -130,8 +130,9 @@ def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
         sa.select(Plan.id, sa.func.count().over().label("total")).where(visible).order_by(*order).limit(limit)
     ).subquery()
     current = sa.and_(PlanStage.plan_id == Plan.id, PlanStage.stage_key == Plan.current_stage_key)
+    whole_count: sa.ColumnElement[int] = shown.c.total
     query = (
-        sa.select(Plan, PlanStage, shown.c.total)
+        sa.select(Plan, PlanStage, whole_count)
         .join(shown, shown.c.id == Plan.id)
         .outerjoin(PlanStage, current)
         .options(joinedload(Plan.territory))
