@@ -28,7 +28,7 @@ from .context import session
 from .definitions import Definitions, definitions_for
 from .paging import Page
 from .plans.progress import plans_progress
-from .tasks.mine import WorkItem, has_open_work, urgent_work
+from .tasks.mine import WorkItem, urgent_work
 
 #: How many plans and gates the dashboard shows before pointing to the full list.
 DASHBOARD_LIMIT = 10
@@ -78,15 +78,17 @@ class Dashboard:
     definitions: Definitions
     can_start_plans: bool
     #: Whether the person has any open task at all: the task sections are left out for those who have none
-    #: (a committee member's dashboard starts with the decisions awaiting them, not with empty lists). Always
-    #: asked (one ``EXISTS``), so the page costs the same statements whatever is due.
+    #: (a committee member's dashboard starts with the decisions awaiting them, not with empty lists). Counted
+    #: by the statement that lists the overdue and soon-due tasks, so the page costs the same statements
+    #: whatever is due.
     has_tasks: bool = True
 
 
 def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
     """The gates awaiting the person's decision, their overdue and soon-due tasks, their plans and the
     other gates awaiting a decision."""
-    overdue, due_soon = urgent_work(person, limit)
+    work = urgent_work(person, limit)
+    overdue, due_soon = work.overdue, work.due_soon
     plans, plans_total = _my_plans(person, limit)
     deciding = _deciding_plan_ids(person)
     mine, mine_total = _waiting_gates(person, limit, Plan.id.in_(deciding))
@@ -109,7 +111,7 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
         gates_total=others_total,
         definitions=definitions,
         can_start_plans=can_start_plans(person),
-        has_tasks=has_open_work(person),
+        has_tasks=work.has_open_work,
     )
 
 

@@ -183,14 +183,27 @@ def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: 
     )
 
 
-def urgent_work(person: Person, limit: int) -> tuple[Page[WorkItem], Page[WorkItem]]:
-    """The first ``limit`` of my overdue tasks and of those due soon, each with its whole count (the dashboard)."""
+@dataclass(frozen=True, slots=True)
+class UrgentWork:
+    """What the dashboard shows of my tasks."""
+
+    #: The first of my overdue tasks and of those due soon, each with its whole count.
+    overdue: Page[WorkItem]
+    due_soon: Page[WorkItem]
+    #: Whether I have any open task at all, whenever it falls due.
+    has_open_work: bool
+
+
+def urgent_work(person: Person, limit: int) -> UrgentWork:
+    """The first ``limit`` of my overdue tasks and of those due soon, each with its whole count, and whether
+    I have open tasks due later (the dashboard): the statement that lists and counts the first two counts
+    the third too, so no ``EXISTS`` of its own is needed."""
     found_open = _open_query(person)
     if found_open is None:
-        return _empty_page(), _empty_page()
+        return UrgentWork(_empty_page(), _empty_page(), has_open_work=False)
     open_query, urgency = found_open
-    found = _pages(open_query.where(urgency < 2), urgency, {0: 1, 1: 1}, limit, _BY_DEADLINE)
-    return found[0], found[1]
+    found = _pages(open_query, urgency, {0: 1, 1: 1}, limit, _BY_DEADLINE, counted=(2,))
+    return UrgentWork(found[0], found[1], has_open_work=any(page.total for page in found.values()))
 
 
 #: The orders of the lists: open tasks by deadline, finished ones the latest first.
@@ -204,11 +217,13 @@ def _pages(
     wanted: dict[int, int],
     per_page: int,
     order: tuple[ColumnElement[Any], ...],
+    counted: tuple[int, ...] = (),
 ) -> dict[int, Page[WorkItem]]:
     """Page ``wanted[value]`` of each part of ``query`` (its rows whose ``part`` is ``value``), each part
     counted whole, in one statement: the database numbers the rows of each part and counts them (window
     functions), and keeps those of the page asked, or of the last page when the one asked is past the end.
-    A part with no row is an empty first page."""
+    A part with no row is an empty first page. The parts ``counted`` are counted, not listed: an empty page
+    with their whole count (the statement keeps one row of each, for its count)."""
     ranked = query.with_only_columns(
         Task.id.label("task_id"),
         part.label("part"),
@@ -224,19 +239,28 @@ def _pages(
         .join(ranked, ranked.c.task_id == Task.id)
         .join(Plan, Plan.id == Task.plan_id)
         .join(PlanStage, PlanStage.id == Task.stage_id)
-        .where(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
+        .where(
+            sa.or_(
+                sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page),
+                sa.and_(ranked.c.part.in_(list(counted)), ranked.c.position == 1),
+            )
+            if counted
+            else sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
+        )
         .order_by(ranked.c.part, ranked.c.position)
     )
     rows = session().execute(page_rows)
     items: dict[int, list[WorkItem]] = {value: [] for value in wanted}
-    totals: dict[int, int] = dict.fromkeys(wanted, 0)
+    totals: dict[int, int] = dict.fromkeys((*wanted, *counted), 0)
     for task, plan, stage_key, value, total in rows:
-        items[value].append(WorkItem(task, plan, stage_key, plan_today(plan)))
         totals[value] = total
-    return {
+        if value in items:
+            items[value].append(WorkItem(task, plan, stage_key, plan_today(plan)))
+    listed = {
         value: Page(items[value], within(wanted[value], totals[value], per_page), per_page, totals[value])
         for value in wanted
     }
+    return listed | {value: Page([], 1, per_page, totals[value]) for value in counted}
 
 
 def _has_least() -> bool:
@@ -283,17 +307,6 @@ def _work_query(person: Person) -> Work:
         .join(PlanStage, PlanStage.id == Task.stage_id)
         .where(is_mine(person), Plan.id.in_(visible_plans(person)))
     )
-
-
-def has_open_work(person: Person) -> bool:
-    """Whether the person has any open task of an open stage of an active plan, whenever it falls due (one
-    ``EXISTS`` query)."""
-    query = _work_query(person).where(
-        Task.status.in_(OPEN_TASK_STATUSES),
-        PlanStage.status == StageStatus.OPEN,
-        Plan.status == PlanStatus.ACTIVE,
-    )
-    return bool(session().scalar(sa.select(query.exists())))
 
 
 def _finished_query(person: Person) -> Work:
