@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,20 @@ def office(kind: str) -> bytes:
             archive.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
             archive.writestr(main, '<?xml version="1.0"?><document/>')
     return buffer.getvalue()
+
+
+def odt_with_unreadable_manifest(*, encrypted: bool = False, method: int | None = None) -> bytes:
+    """An OpenDocument text whose ``mimetype`` entry claims to be encrypted (Python then raises RuntimeError
+    reading it) or compressed by a method Python lacks (NotImplementedError): its first entry's flag or
+    method patched in both its local header and the central directory."""
+    data = bytearray(office("odt"))
+    central = data.index(b"PK\x01\x02")  # the first entry of the central directory: ``mimetype``
+    for flags, compression in ((6, 8), (central + 8, central + 10)):
+        if encrypted:
+            data[flags : flags + 2] = struct.pack("<H", struct.unpack("<H", data[flags : flags + 2])[0] | 1)
+        if method is not None:
+            data[compression : compression + 2] = struct.pack("<H", method)
+    return bytes(data)
 
 
 def plain_zip() -> bytes:

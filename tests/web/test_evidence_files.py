@@ -17,7 +17,18 @@ from werkzeug.test import TestResponse
 from gpect_workflow.models import Event, EvidenceFile, Language
 from gpect_workflow.services.context import session
 from tests.conftest import csrf_token
-from tests.evidence_support import CSV, ELF, HTML, PDF, PNG, evidence_dir_fixture, office, plain_zip, stored_files  # noqa: F401
+from tests.evidence_support import (  # noqa: F401
+    CSV,
+    ELF,
+    HTML,
+    PDF,
+    PNG,
+    evidence_dir_fixture,
+    odt_with_unreadable_manifest,
+    office,
+    plain_zip,
+    stored_files,
+)
 from tests.query_count import count_queries
 
 from .plan_support import Cast, as_, cast_fixture, events, post, section, task, text  # noqa: F401
@@ -106,13 +117,16 @@ def test_refused_files_are_told_beside_the_field_and_nothing_is_kept(
     app.config["EVIDENCE_MAX_BYTES"] = 1000
     assert "The file is too large: at most 0.001 MB." in _refused(client, url, b"a" * 1001, "big.txt")
     assert "The file is too large: at most" in _refused(client, url, PDF + b"%" * 1000, "big.pdf")
-    # A document cut short (its zip directory gone) reads as no document at all: refused, never a 500.
+    # A document cut short (its zip directory gone), or whose manifest is encrypted or compressed by a method
+    # Python lacks, reads as no document at all: refused, never a 500.
     truncated = office("docx")[:-30]
     for content, name in (
         (ELF, "rapport.pdf"),
         (HTML, "rapport.pdf"),
         (plain_zip(), "note.docx"),
         (truncated, "cut.docx"),
+        (odt_with_unreadable_manifest(encrypted=True), "locked.odt"),
+        (odt_with_unreadable_manifest(method=97), "odd.odt"),
     ):
         assert "This kind of file is not accepted" in _refused(client, url, content, name), name
     assert "This kind of file is not accepted" in _refused(client, url, "Métier;n\n".encode("latin-1"), "a.csv")
