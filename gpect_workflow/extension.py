@@ -134,17 +134,22 @@ def _configure_sqlite(app: Flask, db: SQLAlchemy) -> None:
     writer at a time: ``busy_timeout`` makes a second one (a request while the scheduler commits) wait up to
     ``SQLITE_BUSY_TIMEOUT_MS`` for its turn instead of failing at once with "database is locked".
     """
-    settings = _sqlite_connection_settings(app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    _on_each_connection(app, db, "sqlite", _sqlite_connection_settings(app.config["SQLITE_BUSY_TIMEOUT_MS"]))
+
+
+#: The engines already set up, by dialect, so that an engine shared by two apps gets its listener once.
+_set_up_engines: dict[str, weakref.WeakSet[sa.Engine]] = {}
+
+
+def _on_each_connection(app: Flask, db: SQLAlchemy, dialect: str, listener: Any) -> None:
+    """Run ``listener`` on every new connection of the app's engines of ``dialect`` (once per engine)."""
     with app.app_context():
         engines = list(db.engines.values())
+    done = _set_up_engines.setdefault(dialect, weakref.WeakSet())
     for engine in engines:
-        if engine.dialect.name == "sqlite" and engine not in _sqlite_engines:
-            sa.event.listen(engine, "connect", settings)
-            _sqlite_engines.add(engine)
-
-
-#: The SQLite engines already set up, so that an engine shared by two apps gets its listener once.
-_sqlite_engines: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+        if engine.dialect.name == dialect and engine not in done:
+            sa.event.listen(engine, "connect", listener)
+            done.add(engine)
 
 
 def _sqlite_connection_settings(busy_timeout_ms: int) -> Any:
@@ -178,18 +183,8 @@ def _configure_postgresql(app: Flask, db: SQLAlchemy) -> None:
     statements, which run in a few milliseconds to a few tens: the lead's open tasks at 10,000 plans took
     86 ms with it and 34 ms without (``benchmarks/explain_pages.py``).
     """
-    if app.config["POSTGRES_JIT"]:
-        return
-    with app.app_context():
-        engines = list(db.engines.values())
-    for engine in engines:
-        if engine.dialect.name == "postgresql" and engine not in _postgresql_engines:
-            sa.event.listen(engine, "connect", _without_jit)
-            _postgresql_engines.add(engine)
-
-
-#: The PostgreSQL engines already set up, so that an engine shared by two apps gets its listener once.
-_postgresql_engines: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+    if not app.config["POSTGRES_JIT"]:
+        _on_each_connection(app, db, "postgresql", _without_jit)
 
 
 def _without_jit(dbapi_connection: Any, connection_record: Any) -> None:

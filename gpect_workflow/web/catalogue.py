@@ -19,7 +19,7 @@ from flask_babel import get_translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
-from ..vocabulary import key, message
+from .labels import label
 
 #: The template variable holding the catalogue of the page being rendered.
 CATALOGUE = "gpect_catalogue"
@@ -69,5 +69,4 @@ def _npgettext(context: Context, text_context: str, singular: str, plural: str, 
 @pass_context
 def page_label(context: Context, kind: str, value: object) -> str:
     """``labels.label`` for templates: the readable name of a stored value, from the page's catalogue."""
-    source = message(kind, value)
-    return catalogue(context).ugettext(source) if source is not None else key(value)
+    return label(kind, value, catalogue(context).ugettext)

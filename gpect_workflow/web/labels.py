@@ -8,15 +8,18 @@ reads one word everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask_babel import gettext
 
 from ..vocabulary import LABELS, key, message
 
 
-def label(kind: str, value: object) -> str:
-    """The readable name of a stored ``value`` of ``kind`` in the page's language (the key if unknown)."""
+def label(kind: str, value: object, translate: Callable[[str], str] = gettext) -> str:
+    """The readable name of a stored ``value`` of ``kind`` in the page's language (the key if unknown);
+    ``translate`` is the catalogue's lookup (Flask-Babel's by default; the template's in templates)."""
     source = message(kind, value)
-    return gettext(source) if source is not None else key(value)
+    return translate(source) if source is not None else key(value)
 
 
 def translated(kind: str) -> dict[str, str]:

@@ -234,19 +234,14 @@ def _pages(
     last_page = (ranked.c.total + (per_page - 1)) // per_page
     asked = sa.case({value: page for value, page in wanted.items()}, value=ranked.c.part, else_=1)
     shown_page = sa.func.least(asked, last_page) if _has_least() else sa.func.min(asked, last_page)
+    on_page = sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
+    carrying_count = sa.and_(ranked.c.part.in_(list(counted)), ranked.c.position == 1)
     page_rows: sa.Select[Task, Plan, str, int, int] = (
         sa.select(Task, Plan, PlanStage.stage_key, ranked.c.part, ranked.c.total)
         .join(ranked, ranked.c.task_id == Task.id)
         .join(Plan, Plan.id == Task.plan_id)
         .join(PlanStage, PlanStage.id == Task.stage_id)
-        .where(
-            sa.or_(
-                sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page),
-                sa.and_(ranked.c.part.in_(list(counted)), ranked.c.position == 1),
-            )
-            if counted
-            else sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
-        )
+        .where(sa.or_(on_page, carrying_count) if counted else on_page)
         .order_by(ranked.c.part, ranked.c.position)
     )
     rows = session().execute(page_rows)
