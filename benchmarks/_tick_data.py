@@ -438,7 +438,8 @@ def load_plans(engine: sa.Engine, layout: Layout, definition: WorkflowDefinition
         # quarter of the others are in progress.
         "tasks": f"""
             INSERT INTO gpect_tasks (id, plan_id, stage_id, task_key, owner_role, assignee_id, due_date, status, weight,
-                                     is_required, status_reason, started_dt, completed_dt, version, updated_dt)
+                                     is_required, status_reason, started_dt, completed_dt, version, updated_dt,
+                                     stage_status)
             SELECT (p - 1) * {n_tasks} + j + 1, p, (p - 1) * {n_stages} + st + 1, ({_array(layout.task_keys)})[j + 1],
                    ({_array(layout.task_owner)})[j + 1], oi * {per_org} + k + 1, due, status,
                    ({_array(layout.task_weight)})[j + 1],
@@ -447,9 +448,10 @@ def load_plans(engine: sa.Engine, layout: Layout, definition: WorkflowDefinition
                         + time '09:00' AT TIME ZONE 'UTC' END,
                    CASE WHEN status = 'done' THEN least(due - 1, CAST(:day AS date) - 1) + time '15:00'
                         AT TIME ZONE 'UTC' END,
-                   1, CAST(:day AS date) - 1 + time '17:00' AT TIME ZONE 'UTC'
+                   1, CAST(:day AS date) - 1 + time '17:00' AT TIME ZONE 'UTC',
+                   CASE WHEN st < c THEN 'closed' WHEN st = c THEN 'open' ELSE 'pending' END
             FROM (
-                SELECT p, k, j, st, oi, due,
+                SELECT p, k, c, j, st, oi, due,
                        CASE WHEN st < c THEN 'done'
                             WHEN st > c THEN 'todo'
                             WHEN due < CAST(:day AS date) THEN
@@ -480,8 +482,9 @@ def load_plans(engine: sa.Engine, layout: Layout, definition: WorkflowDefinition
         """,
     }
     with engine.begin() as connection:
-        # The rows are consistent by construction: skip the per-row foreign-key triggers while loading
-        # (superuser only; CHECK, NOT NULL and unique constraints are still enforced).
+        # The rows are consistent by construction: skip the per-row triggers while loading, the foreign keys'
+        # and the copy of the stages' status to their tasks, which the tasks' statement writes itself (superuser
+        # only; CHECK, NOT NULL and unique constraints are still enforced; ``check_data`` checks the rest).
         connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
         for statement in statements.values():
             connection.execute(sa.text(statement), params)
@@ -516,6 +519,9 @@ def check_data(engine: sa.Engine, layout: Layout, expected_plans: int) -> dict[s
         " WHERE x.id IS NULL",
         "orphan members": "SELECT count(*) FROM gpect_role_assignment_members m"
         " LEFT JOIN gpect_role_assignments a ON a.id = m.assignment_id AND a.plan_id = m.plan_id WHERE a.id IS NULL",
+        # The loader skips the triggers that copy a stage's status to its tasks (migration 0022): it writes it.
+        "stage status not copied": "SELECT count(*) FROM gpect_tasks t JOIN gpect_plan_stages s ON s.id = t.stage_id"
+        " WHERE t.stage_status <> s.status",
     }
     with engine.connect() as connection:
         counts = {name: int(connection.exec_driver_sql(sql).scalar_one()) for name, sql in queries.items()}
@@ -525,6 +531,7 @@ def check_data(engine: sa.Engine, layout: Layout, expected_plans: int) -> dict[s
         or counts["stages"] != expected_plans * layout.stages_per_plan
         or counts["open stages"] != expected_plans
         or counts["orphan tasks"] + counts["orphan stages"] + counts["orphan assignees"] + counts["orphan members"]
+        or counts["stage status not copied"]
     )
     if wrong:
         raise SystemExit(f"the loaded data is not what was meant: {counts}")

@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0021"
+    assert HEAD == "0022"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -309,6 +309,27 @@ def test_0004_adds_and_removes_the_calendar_columns_keeping_people_and_their_ind
 def _insert(app: Flask, statement: str, **values: Any) -> None:
     with engine(app).begin() as connection:
         connection.execute(sa.text(statement), values)
+
+
+def _add_definition_territory_organisation_and_lead(app: Flask) -> None:
+    """A definition ``k`` v1, territory 1, organisation 1 and the lead, person 7: what a plan needs."""
+    _insert(
+        app,
+        "INSERT INTO gpect_definitions (id, key, version, content_hash, title_fr, title_en, source, source_file,"
+        " registered_dt) VALUES (1, 'k', 1, 'h', 'T', 'T', '', 'k.yaml', '2026-11-30 08:00:00+00:00')",
+    )
+    _insert(app, "INSERT INTO gpect_territories (id, code, name) VALUES (1, 't', 'Territoire')")
+    _insert(
+        app,
+        "INSERT INTO gpect_organisations (id, name, kind, scope, territory_id, created_dt)"
+        " VALUES (1, 'Org', 'other', 'territory', 1, '2026-11-30 08:00:00+00:00')",
+    )
+    _insert(
+        app,
+        "INSERT INTO gpect_people (id, email, name, role, language, timezone, reminder_mode, is_referent,"
+        " is_active, created_dt) VALUES (7, 'lead@example.org', 'Lead', 'lead', 'fr',"
+        " 'Europe/Paris', 'immediate', false, true, '2026-11-30 08:00:00+00:00')",
+    )
 
 
 def _add_plan(app: Flask, plan_id: int, status: str) -> None:
@@ -633,25 +654,9 @@ def test_0020_indexes_the_failed_announcements(migration_app: Flask) -> None:
 def test_0021_gives_each_member_its_assignment_s_plan_and_takes_it_back(migration_app: Flask) -> None:
     """Up to 0021 the members already there get their assignment's plan, a member naming another plan than
     its assignment's is refused, and a plan's deletion still takes its members; back down the column goes
-    and the members stay."""
+    and the members stay; up to the head the models agree."""
     command.upgrade(alembic_config(), "0020")
-    _insert(
-        migration_app,
-        "INSERT INTO gpect_definitions (id, key, version, content_hash, title_fr, title_en, source, source_file,"
-        " registered_dt) VALUES (1, 'k', 1, 'h', 'T', 'T', '', 'k.yaml', '2026-11-30 08:00:00+00:00')",
-    )
-    _insert(migration_app, "INSERT INTO gpect_territories (id, code, name) VALUES (1, 't', 'Territoire')")
-    _insert(
-        migration_app,
-        "INSERT INTO gpect_organisations (id, name, kind, scope, territory_id, created_dt)"
-        " VALUES (1, 'Org', 'other', 'territory', 1, '2026-11-30 08:00:00+00:00')",
-    )
-    _insert(
-        migration_app,
-        "INSERT INTO gpect_people (id, email, name, role, language, timezone, reminder_mode, is_referent,"
-        " is_active, created_dt) VALUES (7, 'lead@example.org', 'Lead', 'lead', 'fr',"
-        " 'Europe/Paris', 'immediate', false, true, '2026-11-30 08:00:00+00:00')",
-    )
+    _add_definition_territory_organisation_and_lead(migration_app)
     for plan_id in (1, 2):
         _add_plan(migration_app, plan_id, "active")
         _insert(
@@ -675,7 +680,6 @@ def test_0021_gives_each_member_its_assignment_s_plan_and_takes_it_back(migratio
     assert _indexes(migration_app, "gpect_role_assignment_members") == {
         "ix_gpect_role_assignment_members_person_plan": ["person_id", "plan_id"]
     }
-    assert differences(migration_app) == []
     with pytest.raises(sa.exc.IntegrityError):
         _insert(
             migration_app,
@@ -692,6 +696,96 @@ def test_0021_gives_each_member_its_assignment_s_plan_and_takes_it_back(migratio
         rows = connection.execute(sa.text("SELECT assignment_id, person_id FROM gpect_role_assignment_members"))
         assert [tuple(row) for row in rows] == [(11, 7)]
     command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
+# --- 0022: tasks know their stage's status -----------------------------------------------------------------------
+
+
+def _add_stage(app: Flask, stage_id: int, position: int, status: str) -> None:
+    _insert(
+        app,
+        "INSERT INTO gpect_plan_stages (id, plan_id, stage_key, position, lever, gate, status, planned_start_date,"
+        " planned_end_date) VALUES (:id, 1, :key, :position, 'observe', 'auto', :status, '2026-12-01', '2026-12-31')",
+        id=stage_id,
+        key=f"stage{stage_id}",
+        position=position,
+        status=status,
+    )
+
+
+def _add_task(app: Flask, task_id: int, stage_id: int, **given: str) -> None:
+    columns = "".join(f", {column}" for column in given)
+    values = "".join(f", :{column}" for column in given)
+    _insert(
+        app,
+        "INSERT INTO gpect_tasks (id, plan_id, stage_id, task_key, owner_role, assignee_id, due_date, status, weight,"
+        f" is_required, version, updated_dt{columns}) VALUES (:id, 1, :stage, :key, 'r', 7, '2026-12-15', 'todo', 1,"
+        f" true, 1, '2026-11-30 08:00:00+00:00'{values})",
+        id=task_id,
+        stage=stage_id,
+        key=f"task{task_id}",
+        **given,
+    )
+
+
+def _stage_statuses_of_tasks(app: Flask) -> dict[int, str]:
+    with engine(app).connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, stage_status FROM gpect_tasks ORDER BY id"))
+        return {task_id: status for task_id, status in rows}
+
+
+def _triggers(app: Flask) -> set[str]:
+    if database_kind() == "sqlite":
+        query = "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    else:
+        query = "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    with engine(app).connect() as connection:
+        return set(connection.execute(sa.text(query)).scalars())
+
+
+def test_0022_gives_tasks_their_stage_s_status_and_keeps_it_whoever_writes(migration_app: Flask) -> None:
+    """Up to 0022 the tasks already there get their stage's status, which then follows the stage's changes,
+    and a task added, moved or given another value gets its stage's whatever it was given; the index the
+    "my tasks" lists read is there and the models agree. Back down the column and the triggers go, the
+    search triggers stay (SQLite's table is not rebuilt), and up again."""
+    command.upgrade(alembic_config(), "0021")
+    _add_definition_territory_organisation_and_lead(migration_app)
+    _add_plan(migration_app, 1, "active")
+    _add_stage(migration_app, 11, 0, "open")
+    _add_stage(migration_app, 12, 1, "pending")
+    _add_task(migration_app, 101, 11)
+    _add_task(migration_app, 102, 12)
+    before = _triggers(migration_app)
+
+    command.upgrade(alembic_config(), "0022")
+    assert _stage_statuses_of_tasks(migration_app) == {101: "open", 102: "pending"}
+    assert _indexes(migration_app, "gpect_tasks")["ix_gpect_tasks_assignee_stage_status"] == [
+        "assignee_id",
+        "stage_status",
+        "status",
+    ]
+    assert differences(migration_app) == []
+
+    _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'awaiting_decision' WHERE id = 11")
+    _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'open' WHERE id = 12")
+    assert _stage_statuses_of_tasks(migration_app) == {101: "awaiting_decision", 102: "open"}
+    _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'closed' WHERE id = 11")
+    _add_task(migration_app, 103, 12, stage_status="closed")  # whatever it is given
+    _add_task(migration_app, 104, 11)
+    assert _stage_statuses_of_tasks(migration_app) == {101: "closed", 102: "open", 103: "open", 104: "closed"}
+    _insert(migration_app, "UPDATE gpect_tasks SET stage_status = 'pending' WHERE id = 102")
+    _insert(migration_app, "UPDATE gpect_tasks SET stage_id = 12 WHERE id = 104")
+    _insert(migration_app, "UPDATE gpect_tasks SET status = 'done' WHERE id = 101")
+    assert _stage_statuses_of_tasks(migration_app) == {101: "closed", 102: "open", 103: "open", 104: "open"}
+
+    command.downgrade(alembic_config(), "0021")
+    assert "stage_status" not in _columns(migration_app, "gpect_tasks")
+    assert _triggers(migration_app) == before
+    _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'closed' WHERE id = 12")
+    command.upgrade(alembic_config(), "head")
+    assert _stage_statuses_of_tasks(migration_app) == {101: "closed", 102: "closed", 103: "closed", 104: "closed"}
     assert current_revisions(migration_app) == [HEAD]
 
 

@@ -52,13 +52,14 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def enum_column(enum: type[StrEnum], name: str, **kwargs: Any) -> sa.Enum:
-    """A portable string enum with a named CHECK constraint (no native PostgreSQL type to migrate)."""
+def enum_column(enum: type[StrEnum], name: str, *, checked: bool = True, **kwargs: Any) -> sa.Enum:
+    """A portable string enum with a named CHECK constraint (no native PostgreSQL type to migrate);
+    ``checked=False`` leaves the CHECK out, for a copy of a checked column that only the database writes."""
     return sa.Enum(
         enum,
         name=name,
         native_enum=False,
-        create_constraint=True,
+        create_constraint=checked,
         length=max(len(member.value) for member in enum),
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column
-from .enums import OPEN_TASK_STATUSES, TaskStatus
+from .enums import OPEN_TASK_STATUSES, StageStatus, TaskStatus
 from .partners import Person
 from .plans import Plan, PlanStage
 
@@ -26,8 +26,9 @@ class Task(Base):
         sa.Index(
             "ix_gpect_tasks_open_due_date", "due_date", sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN)
         ),
-        # "My tasks" pages look tasks up by assignee and status.
+        # "My tasks" pages look tasks up by assignee and status, the open ones in open stages.
         sa.Index("ix_gpect_tasks_assignee_status", "assignee_id", "status"),
+        sa.Index("ix_gpect_tasks_assignee_stage_status", "assignee_id", "stage_status", "status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +54,16 @@ class Task(Base):
     due_date: Mapped[date]
     #: Life-cycle status.
     status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus, "task_status"))
+    #: The status of the task's stage, copied by the database (migration 0022's triggers) whenever the stage's
+    #: status changes and when the task is added, so that "my open tasks of open stages" is read from one index
+    #: instead of looking up the stage of each of a lead's thousands of tasks. The app never writes it, and a
+    #: task loaded before its stage changed holds the former value: compare it in queries, read the stage's
+    #: status in Python.
+    stage_status: Mapped[StageStatus] = mapped_column(
+        enum_column(StageStatus, "stage_status", checked=False),
+        server_default=StageStatus.PENDING.value,
+        deferred=True,
+    )
     #: Weight in progress percentages.
     weight: Mapped[int] = mapped_column(default=1)
     #: Whether the stage may close before it is done or skipped.

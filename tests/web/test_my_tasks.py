@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.models import Person, PersonRole, Plan, Task, TaskStatus
+from gpect_workflow.models import Decision, Person, PersonRole, Plan, PlanStage, Task, TaskStatus
 from gpect_workflow.services.context import session
+from gpect_workflow.services.stages.progression import decide_gate
 from tests.conftest import post_form, sign_in
 from tests.query_count import count_queries
 
@@ -23,6 +24,7 @@ from .work_helpers import (
     EMPLOYMENT,
     LEAD_ROLE,
     finish,
+    finish_first_stage,
     in_english,
     new_person,
     person,
@@ -247,6 +249,50 @@ def test_every_role_gets_its_own_list(
 
     assert change(sign_in(client, dummy_lead), inventory, "done").status_code == 302
     assert fresh(inventory).status is TaskStatus.DONE
+
+
+def _open_rows(client: FlaskClient) -> list[int]:
+    """The ids of the tasks the open lists (overdue, due soon, later) show."""
+    page = text(client.get(URL))
+    return [
+        task_id
+        for title in ("overdue-title", "soon-title", "later-title")
+        if f'aria-labelledby="{title}"' in page
+        for task_id in row_ids(section(page, title), "task")
+    ]
+
+
+def test_the_open_lists_follow_the_stages_as_they_wait_reopen_close_and_open(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    """The lists read the tasks' copy of their stage's status (kept by the database's triggers): it must follow
+    every change the services make, in the same transaction as the change."""
+    overseer = new_person("comite@prefecture.example.org", PersonRole.COMMITTEE)
+    plan = start(dummy_lead, "Plan Dreux", {"lead": [dummy_lead], "steering_committee": [overseer]})
+    clock.set(AFTER_CHRISTMAS)
+    session().commit()
+    inventory, diagnosis, design, evaluation = (
+        task(plan, key) for key in ("inventory-existing-studies", "shared-diagnosis", "design-pilot", "evaluate-pilot")
+    )
+    observe = session().scalar(
+        sa.select(PlanStage).where(PlanStage.plan_id == plan.id, PlanStage.stage_key == "observe")
+    )
+    assert observe is not None
+    sign_in(client, dummy_lead)
+    assert sorted(_open_rows(client)) == sorted([inventory.id, diagnosis.id]), "the experiment stage is not open yet"
+
+    finish_first_stage(plan)  # the observe stage waits for its committee
+    session().commit()
+    assert _open_rows(client) == []
+
+    decide_gate(overseer, observe.id, Decision.REWORK, reopen=["shared-diagnosis"])
+    session().commit()
+    assert _open_rows(client) == [diagnosis.id], "the stage is open again with the task reopened"
+
+    finish(plan, "shared-diagnosis")
+    decide_gate(overseer, observe.id, Decision.APPROVE)
+    session().commit()
+    assert sorted(_open_rows(client)) == sorted([design.id, evaluation.id]), "the next stage opened"
 
 
 def test_my_tasks_costs_the_same_queries_with_10_and_200_plans(

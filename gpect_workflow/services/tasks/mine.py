@@ -96,8 +96,8 @@ class Urgency(StrEnum):
     FINISHED = "finished"
 
 
-#: My tasks with their plan and stage key, as the lists read them.
-Work = sa.Select[Task, Plan, str]
+#: My tasks with their plan, as the lists count and order them (the page's rows add the stage's key).
+Work = sa.Select[Task, Plan]
 
 #: The open lists, in the order of ``_urgency``'s values (0, 1, 2).
 OPEN_URGENCIES = (Urgency.OVERDUE, Urgency.DUE_SOON, Urgency.LATER)
@@ -278,9 +278,11 @@ def _open_query(person: Person) -> tuple[Work, ColumnElement[Any]] | None:
         value=Plan.timezone,
     )
     urgency = sa.case((Task.due_date < today, 0), (Task.due_date <= horizon, 1), else_=2)
+    # The task's copy of its stage's status (migration 0022), not the stage: the index on (assignee, stage
+    # status, status) then finds my tasks of open stages without looking up the stage of each open task.
     query = _work_query(person).where(
         Task.status.in_(OPEN_TASK_STATUSES),
-        PlanStage.status == StageStatus.OPEN,
+        Task.stage_status == StageStatus.OPEN,
         Plan.status == PlanStatus.ACTIVE,
     )
     return query, urgency
@@ -297,9 +299,8 @@ def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool)
 
 def _work_query(person: Person) -> Work:
     return (
-        sa.select(Task, Plan, PlanStage.stage_key)
+        sa.select(Task, Plan)
         .join(Plan, Plan.id == Task.plan_id)
-        .join(PlanStage, PlanStage.id == Task.stage_id)
         .where(is_mine(person), Plan.id.in_(visible_plans(person)))
     )
 
