@@ -98,7 +98,15 @@ def list_definition_records() -> list[DefinitionRecord]:
 
 
 def latest_definitions() -> list[DefinitionRecord]:
-    """The highest registered version of each definition: what new plans start from."""
+    """The highest registered version of each definition: what new plans start from (no query when
+    ``all_definitions`` has read every version in this transaction already: the committee page needs both)."""
+    records: list[DefinitionRecord] | None = transaction_memo("all_definitions").get("records")
+    if records is not None:
+        newest_of: dict[str, DefinitionRecord] = {}
+        for record in records:
+            if record.key not in newest_of or record.version > newest_of[record.key].version:
+                newest_of[record.key] = record
+        return [newest_of[key] for key in sorted(newest_of)]
     newest = (
         sa.select(DefinitionRecord.key, sa.func.max(DefinitionRecord.version).label("version"))
         .group_by(DefinitionRecord.key)
@@ -156,9 +164,11 @@ def all_definitions() -> dict[tuple[str, int], WorkflowDefinition]:
     memo: dict[tuple[str, int], WorkflowDefinition] = g.setdefault("gpect_definitions", {})
     complete = transaction_memo("all_definitions")  # a version registered since is seen by the next one
     if "loaded" not in complete:
-        for record in session().scalars(sa.select(DefinitionRecord)):
+        records = list(session().scalars(sa.select(DefinitionRecord)))
+        for record in records:
             memo.setdefault((record.key, record.version), definition_from_record(record))
         complete["loaded"] = dict(memo)
+        complete["records"] = records
     return dict(complete["loaded"])
 
 

@@ -17,7 +17,7 @@ from ..definitions.model import TaskDef, Text
 from ..models import Event, Person, Plan, PlanStage, Task
 from .context import now, session
 from .definitions import get_definition, task_definition, task_definitions
-from .paging import within
+from .paging import counted_page
 
 #: Journal entries shown per page.
 JOURNAL_PAGE_SIZE = 20
@@ -128,46 +128,41 @@ def plan_journal(
     task_defs: dict[int, TaskDef],
     stages: Iterable[PlanStage],
 ) -> JournalPage:
-    """A page of the plan's journal, newest first, a page past the end showing the last one (three queries:
-    the count, the events, then names)."""
-    total = _count_events(Event.plan_id == plan_id)
-    page = within(page, total, JOURNAL_PAGE_SIZE)
+    """A page of the plan's journal, newest first, a page past the end showing the last one (two queries: the
+    events counted with them, then names, when they name anybody)."""
     query = sa.select(Event).where(Event.plan_id == plan_id).order_by(Event.occurred_dt.desc(), Event.id.desc())
-    shown = list(session().scalars(query.limit(JOURNAL_PAGE_SIZE).offset((page - 1) * JOURNAL_PAGE_SIZE)))
-    return JournalPage(journal_entries(shown, definition, task_defs, stages), page, total)
+    found = counted_page(query, page, JOURNAL_PAGE_SIZE)
+    return JournalPage(journal_entries(found.items, definition, task_defs, stages), found.page, found.total)
 
 
 def task_journal(
     task: Task, page: int, definition: WorkflowDefinition, task_defs: dict[int, TaskDef], stages: Iterable[PlanStage]
 ) -> tuple[JournalPage, list[JournalEntry]]:
     """A page of the task's journal and its notes, newest first, a page past the end showing the last one
-    (four queries)."""
-    total = _count_events(Event.task_id == task.id)
-    page = within(page, total, JOURNAL_PAGE_SIZE)
+    (three queries: the events counted with them, the notes, then names, when they name anybody)."""
     ordered = sa.select(Event).where(Event.task_id == task.id).order_by(Event.occurred_dt.desc(), Event.id.desc())
-    offset = (page - 1) * JOURNAL_PAGE_SIZE
-    shown = list(session().scalars(ordered.limit(JOURNAL_PAGE_SIZE).offset(offset)))
+    found = counted_page(ordered, page, JOURNAL_PAGE_SIZE)
+    shown = found.items
     notes = list(session().scalars(ordered.where(Event.note.is_not(None)).limit(NOTES_LIMIT)))
     entries = journal_entries([*shown, *notes], definition, task_defs, stages)
-    journal = JournalPage(entries[: len(shown)], page, total)
+    journal = JournalPage(entries[: len(shown)], found.page, found.total)
     return journal, entries[len(shown) :]
-
-
-def _count_events(where: sa.ColumnElement[bool]) -> int:
-    return int(session().scalar(sa.select(sa.func.count()).select_from(Event).where(where)) or 0)
 
 
 def journal_entries(
     events: Sequence[Event], definition: WorkflowDefinition, task_defs: dict[int, TaskDef], stages: Iterable[PlanStage]
 ) -> list[JournalEntry]:
-    """Journal entries for ``events``, the names of the people in them read in one query."""
+    """Journal entries for ``events``, the names of the people in them read in one query (none when the
+    events name nobody)."""
     wanted = {event.actor_id for event in events if event.actor_id is not None}
     for event in events:
         if event.kind == "task_reassigned":
             wanted.update(int(value) for value in (event.from_state, event.to_state) if value and value.isdigit())
         if event.kind == "role_remapped":
             wanted.update(_people_of(event))
-    names = dict(session().execute(sa.select(Person.id, Person.name).where(Person.id.in_(wanted))).all())
+    names = (
+        dict(session().execute(sa.select(Person.id, Person.name).where(Person.id.in_(wanted))).all()) if wanted else {}
+    )
     by_key = {**task_definitions(definition), **{task.key: task for task in task_defs.values()}}
     stage_keys = {stage.id: stage.stage_key for stage in stages}
     return [_entry(event, definition, names, by_key, task_defs, stage_keys) for event in events]

@@ -74,6 +74,35 @@ def window(query: sa.Select[Any], page: int, per_page: int) -> sa.Select[Any]:
     return query.limit(per_page).offset((max(page, 1) - 1) * per_page)
 
 
+def counted_page(ordered: sa.Select[Any], page: int, per_page: int, *, keep_within: bool = True) -> Page[Any]:
+    """Page ``page`` of ``ordered`` (sorted; its rows' first column is the item) and the whole list's count,
+    in one statement: the count is a window over the rows before the page's limit (``count() over ()``).
+
+    For lists whose rows the database reads whole anyway to count them (a plan's journal, a handful of
+    requests), where the count would otherwise be a statement of its own. ``ordered`` must give one row per
+    item (no eager loading that joins a collection). A page with no row is either an empty list or a page
+    past the end: for a page after the first the list is then counted (a second statement), and with
+    ``keep_within`` its last page read (a third): only an address typed or kept past the end costs them.
+    """
+    page = max(page, 1)
+    items, total = _counted_window(ordered, page, per_page)
+    if total is None:
+        total = count_rows(ordered) if page > 1 else 0
+        if keep_within:
+            page = within(page, total, per_page)
+            if total:
+                items, _ = _counted_window(ordered, page, per_page)
+    return Page(items, page, per_page, total)
+
+
+def _counted_window(ordered: sa.Select[Any], page: int, per_page: int) -> tuple[list[Any], int | None]:
+    """The items of page ``page`` and the whole count (``None`` when the page has no row to carry it)."""
+    counted = ordered.add_columns(sa.func.count().over().label("gpect_list_total"))
+    rows = session().execute(window(counted, page, per_page)).all()
+    items = [row[0] if len(row) == 2 else tuple(row[:-1]) for row in rows]
+    return items, (int(rows[0][-1]) if rows else None)
+
+
 def paginate(
     query: sa.Select[T], ordered: sa.Select[T], page: int, per_page: int, *, keep_within: bool = False
 ) -> Page[T]:

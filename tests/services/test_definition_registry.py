@@ -14,6 +14,7 @@ from gpect_workflow.models import DefinitionRecord, Person, Plan
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import (
     RegistrationOutcome,
+    all_definitions,
     definition_versions,
     get_definition,
     latest_definitions,
@@ -83,6 +84,26 @@ def test_raised_version_registers_beside_the_old_one_and_plans_keep_theirs(
     assert refreshed is not None and refreshed.definition_version == 1
     assert get_definition("gpect-five-levers", 1).stages[0].duration_days == 90
     assert get_definition("gpect-five-levers", 2).stages[0].duration_days == 120
+
+
+def test_the_latest_versions_come_from_every_version_read_in_the_same_transaction(app: Flask, folder: Path) -> None:
+    """The committee page reads every version (committee roles) and the latest ones (its filter): the second
+    list is taken from the first, without a statement, and says what the database says."""
+    register_definitions([WORKFLOWS])
+    path = folder / GENERIC.name
+    path.write_text(path.read_text(encoding="utf-8").replace("version: 1", "version: 2", 1))
+    register_definitions([folder])
+    session().commit()
+    queried = [(record.key, record.version) for record in latest_definitions()]
+    assert ("gpect-five-levers", 2) in queried and len(queried) == len(list(WORKFLOWS.glob("*.yaml")))
+    assert ("gpect-five-levers", 1) in all_definitions()
+    with count_queries() as statements:
+        assert [(record.key, record.version) for record in latest_definitions()] == queried
+    assert statements == []
+    session().commit()
+    with count_queries() as statements:
+        latest_definitions()
+    assert len(statements) == 1, "a new transaction reads them again"
 
 
 def test_unknown_version_is_not_found(app: Flask) -> None:

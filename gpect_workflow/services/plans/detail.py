@@ -19,7 +19,7 @@ from ..access import PlanAccess, plan_access, require_view
 from ..context import session
 from ..definitions import get_definition
 from ..loading import plan_today
-from .progress import plans_progress, stages_progress
+from .progress import stages_and_plans_progress
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,15 +58,8 @@ def plan_detail(person: Person, plan_id: int) -> PlanDetail:
         raise NotFound(Refusal.NO_SUCH_PLAN)
     access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
     require_view(access)
-    empty = Progress()
-    return PlanDetail(
-        plan,
-        list(plan.stages),
-        stages_progress([plan]),
-        plans_progress([plan]).get(plan.id, empty),
-        access,
-        plan_today(plan),
-    )
+    by_stage, by_plan = stages_and_plans_progress([plan])
+    return PlanDetail(plan, list(plan.stages), by_stage, by_plan.get(plan.id, Progress()), access, plan_today(plan))
 
 
 def plan_tasks(person: Person, plan_id: int) -> list[Task]:

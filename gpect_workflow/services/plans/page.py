@@ -19,7 +19,7 @@ from ...engine.progress import Progress
 from ...models import Indicator, Person, Plan, PlanStage, PlanStatus, StageStatus, Task, TaskDependency
 from ..context import session
 from ..definitions import get_definition, task_definition
-from ..indicators.measurements import plan_indicators
+from ..indicators.measurements import indicators_of_plans
 from ..journal import JournalPage, plan_journal
 from ..tasks.page import TaskRow, plan_roles, task_row
 from .detail import PlanDetail, plan_detail
@@ -93,7 +93,7 @@ def plan_page(person: Person, plan_id: int, journal_page: int = 1) -> PlanPage:
         prerequisites = [by_id[i] for i in depends_on.get(task.id, ()) if i in by_id]
         row = task_row(person, detail, definition, roles, task, stages_by_id[task.stage_id], prerequisites)
         rows[task.stage_id].append(row)
-    indicators = plan_indicators(person, plan.id)
+    indicators = indicators_of_plans([plan.id])[plan.id]  # the reader may see the plan: ``plan_detail`` checked
     journal = plan_journal(
         plan.id, journal_page, definition, {t.id: task_definition(definition, t) for t in tasks}, detail.stages
     )

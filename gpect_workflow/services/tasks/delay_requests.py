@@ -225,7 +225,7 @@ class DelayList:
 
 def pending_for_manager(person: Person, limit: int = PENDING_LIMIT) -> DelayList:
     """The pending requests of the active plans ``person`` leads (every plan for an administrator), oldest
-    first: what waits for their answer (two queries whatever the number)."""
+    first: what waits for their answer (one query whatever the number)."""
     managed = visible_plans(person) if is_active_admin(person) else sa.select(Plan.id).where(Plan.lead_id == person.id)
     return _delay_list(DelayRequest.plan_id.in_(managed), DelayStatus.PENDING, limit, 0)
 
@@ -236,11 +236,14 @@ def plan_delay_requests(
     status: DelayStatus | None = DelayStatus.PENDING,
     limit: int = PENDING_LIMIT,
     offset: int = 0,
+    access: PlanAccess | None = None,
 ) -> DelayList:
     """A plan's delay requests (``status`` ones; all when ``None``), oldest first; ``NotFound`` for someone
-    who may not see the plan."""
-    definition = get_definition(plan.definition_key, plan.definition_version)
-    if not plan_access(person, plan, definition).can_view:
+    who may not see the plan. ``access``: what ``plan_access`` said of ``person`` and ``plan`` in this
+    request, when the caller has it already (the plan page), so as not to ask again."""
+    if access is None:
+        access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    if not access.can_view:
         raise NotFound(Refusal.NO_SUCH_PLAN)
     return _delay_list(DelayRequest.plan_id == plan.id, status, limit, offset)
 
@@ -249,12 +252,9 @@ def _delay_list(among: sa.ColumnElement[bool], status: DelayStatus | None, limit
     where = [among, Plan.status == PlanStatus.ACTIVE] if status is DelayStatus.PENDING else [among]
     if status is not None:
         where.append(DelayRequest.status == status)
-    count = sa.select(sa.func.count()).select_from(DelayRequest).join(Plan, Plan.id == DelayRequest.plan_id)
-    total = int(session().scalar(count.where(*where)) or 0)
-    if not total:
-        return DelayList([], 0)
+    # Counted by a window over the rows before the limit: one statement; a second only for an offset past the end.
     query = (
-        sa.select(DelayRequest, Task, Plan)
+        sa.select(DelayRequest, Task, Plan, sa.func.count().over())
         .join(Task, Task.id == DelayRequest.task_id)
         .join(Plan, Plan.id == DelayRequest.plan_id)
         .where(*where)
@@ -263,6 +263,10 @@ def _delay_list(among: sa.ColumnElement[bool], status: DelayStatus | None, limit
         .limit(limit)
         .offset(offset)
     )
+    rows = session().execute(query).all()
+    if not rows:
+        count = sa.select(sa.func.count()).select_from(DelayRequest).join(Plan, Plan.id == DelayRequest.plan_id)
+        return DelayList([], int(session().scalar(count.where(*where)) or 0) if offset else 0)
     items = [
         DelayItem(
             request,
@@ -270,9 +274,9 @@ def _delay_list(among: sa.ColumnElement[bool], status: DelayStatus | None, limit
             plan,
             task_definition(get_definition(plan.definition_key, plan.definition_version), task).title,
         )
-        for request, task, plan in session().execute(query)
+        for request, task, plan, _ in rows
     ]
-    return DelayList(items, total)
+    return DelayList(items, int(rows[0][3]))
 
 
 def get_delay_request(actor: Person, request_id: int) -> DelayRequest:

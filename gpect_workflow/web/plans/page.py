@@ -65,7 +65,9 @@ def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) 
         burnup=burnup_svg(plan_burnup(data.plan), chart_id=f"burnup-{plan_id}"),
         indicator_svg=indicator_svg,
         opens_at=opens_at(data.plan),
-        delays=plan_delay_requests(current_user, data.plan) if data.detail.access.can_manage else None,
+        delays=plan_delay_requests(current_user, data.plan, access=data.detail.access)
+        if data.detail.access.can_manage
+        else None,
         delays_show_plan=False,
     )
     return page, status
