@@ -36,8 +36,15 @@ def inbox_page(person: Person, page: int, per_page: int, *, keep_within: bool = 
 def unread_count(person: Person, cap: int = UNREAD_CAP) -> int:
     """How many of the person's entries are unread, counted up to ``cap + 1`` (one statement, on an index of
     the unread entries): more than ``cap`` reads as "cap+"."""
-    unread = sa.select(InboxEntry.id).where(_visible(person), InboxEntry.read_dt.is_(None)).limit(cap + 1)
-    return int(session().scalar(sa.select(sa.func.count()).select_from(unread.subquery())) or 0)
+    return int(session().scalar(sa.select(unread_count_of(person.id, cap))) or 0)
+
+
+def unread_count_of(person_id: int, cap: int = UNREAD_CAP) -> sa.ScalarSelect[int]:
+    """``unread_count`` as a scalar subquery, for a statement that reads the person anyway (signing in a
+    request: ``accounts.sessions``)."""
+    visible = sa.and_(InboxEntry.person_id == person_id, InboxEntry.visible_from_dt <= now())
+    unread = sa.select(InboxEntry.id).where(visible, InboxEntry.read_dt.is_(None)).limit(cap + 1)
+    return sa.select(sa.func.count()).select_from(unread.subquery()).scalar_subquery()
 
 
 def get_entry(person: Person, entry_id: int) -> InboxEntry:

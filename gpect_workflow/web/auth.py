@@ -35,9 +35,10 @@ from ..notifications.login_links import queue_login_link
 from ..notifications.password_reset import queue_password_reset
 from ..notifications.sender import send_pending
 from ..services.accounts.passwords import check_password
-from ..services.accounts.sessions import end_sessions, person_for_session
+from ..services.accounts.sessions import end_sessions, person_and_unread_for_session
 from ..services.partners.people import find_person
 from ..services.unit_of_work import after_commit, commit, rollback
+from .inbox_count import remember_unread
 from .texts import page_texts
 from .throttle import forget_failures, init_throttle, record_failure, sign_in_lock
 
@@ -93,7 +94,13 @@ def init_login(app: Flask) -> None:
 
 
 def _load_person(session_id: str) -> Person | None:
-    return person_for_session(session_id)
+    """The person the session cookie names, with their unread count kept for this request's header."""
+    found = person_and_unread_for_session(session_id)
+    if found is None:
+        return None
+    person, unread = found
+    remember_unread(person, unread)
+    return person
 
 
 def register(blueprint: Blueprint) -> None:

@@ -17,6 +17,7 @@ from flask_login import current_user
 from ..services.inbox import UNREAD_CAP, inbox_page, mark_all_read, open_entry, unread_count
 from ..services.paging import page_number
 from .auth import signed_in
+from .inbox_count import remembered_unread
 
 
 def register(blueprint: Blueprint) -> None:
@@ -29,10 +30,13 @@ def register(blueprint: Blueprint) -> None:
 
 def header_unread() -> str | None:
     """The header's unread count as shown: "" for none, "99+" past the cap; ``None`` (no inbox link) for
-    no one signed in, or when a host has not mounted the inbox page."""
+    no one signed in, or when a host has not mounted the inbox page. The count read with the person when
+    the request signed them in, else one statement."""
     if not (current_user and current_user.is_authenticated) or "gpect.inbox" not in current_app.view_functions:
         return None
-    count = unread_count(current_user)
+    count = remembered_unread(current_user)
+    if count is None:
+        count = unread_count(current_user)
     if count > UNREAD_CAP:
         return f"{format_number(UNREAD_CAP)}+"
     return format_number(count) if count else ""

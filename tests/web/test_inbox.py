@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
@@ -106,6 +106,21 @@ def test_the_header_count_stops_at_99_plus(client: FlaskClient, cast: Cast) -> N
     page = text(as_(client, cast.committee).get("/"))
     assert unread_badge(page) == "99+"
     assert "(120)" in text(client.get("/inbox"))
+
+
+def test_the_header_count_is_read_with_the_signed_in_person(client: FlaskClient, cast: Cast) -> None:
+    """Every page shows the count: the request reads it in the statement that reads the person its session
+    cookie names, not in a statement of its own (as a server does, the person is not cached from before)."""
+    notify(cast.partner, 3)
+    as_(client, cast.partner)
+    for address in ("/", "/preferences", "/inbox"):
+        g.pop("_login_user", None)
+        session().expire_all()
+        with count_queries() as statements:
+            page = text(client.get(address))
+        assert unread_badge(page) == "4", address
+        unread = [statement for statement in statements if "read_dt IS NULL" in statement]
+        assert len(unread) == 1 and "FROM gpect_people" in unread[0], (address, unread)
 
 
 def test_an_email_queued_for_later_enters_the_inbox_when_it_leaves(
