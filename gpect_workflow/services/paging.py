@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.orm import InstrumentedAttribute
 
 from .context import session
 
@@ -93,6 +94,41 @@ def counted_page(ordered: sa.Select[Any], page: int, per_page: int, *, keep_with
             if total:
                 items, _ = _counted_window(ordered, page, per_page)
     return Page(items, page, per_page, total)
+
+
+def counted_page_of_keys(
+    chosen: sa.Select[Any],
+    loaded: sa.Select[Any],
+    key: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
+    page: int,
+    per_page: int,
+) -> Page[Any]:
+    """``counted_page`` for a list whose rows load more than they are chosen by (a plan with its territory
+    and lead): the page's keys are chosen and counted over the list's rows narrowed to ``chosen``'s one column
+    (its key, sorted), and only those keys' rows are read as ``loaded`` gives them (the same sort, with its
+    eager loads), in the same statement. The rows of a long list are then not joined to what they load
+    before most of them are left out. A page past the end shows the last one."""
+    page = max(page, 1)
+    items, total = _counted_keys(chosen, loaded, key, page, per_page)
+    if total is None:
+        total = count_rows(chosen) if page > 1 else 0
+        page = within(page, total, per_page)
+        if total:
+            items, _ = _counted_keys(chosen, loaded, key, page, per_page)
+    return Page(items, page, per_page, total)
+
+
+def _counted_keys(
+    chosen: sa.Select[Any],
+    loaded: sa.Select[Any],
+    key: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
+    page: int,
+    per_page: int,
+) -> tuple[list[Any], int | None]:
+    keys = window(chosen.add_columns(sa.func.count().over().label("gpect_list_total")), page, per_page).subquery()
+    first, total = list(keys.c)
+    rows = session().execute(loaded.add_columns(total).join(keys, first == key)).unique().all()
+    return [row[0] for row in rows], (int(rows[0][-1]) if rows else None)
 
 
 def _counted_window(ordered: sa.Select[Any], page: int, per_page: int) -> tuple[list[Any], int | None]:

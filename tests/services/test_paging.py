@@ -8,7 +8,7 @@ from flask import Flask
 
 from gpect_workflow.models import Territory
 from gpect_workflow.services.context import session
-from gpect_workflow.services.paging import counted_page
+from gpect_workflow.services.paging import counted_page, counted_page_of_keys
 from tests.query_count import count_queries
 
 BY_CODE = sa.select(Territory).where(Territory.code.like("t-%")).order_by(Territory.code)
@@ -61,3 +61,21 @@ def test_a_page_of_several_columns_keeps_them(territories: list[str]) -> None:
     query = sa.select(Territory.code, Territory.name).where(Territory.code.like("t-%")).order_by(Territory.code)
     page = counted_page(query, 3, 10)
     assert page.items == [(code, code.upper()) for code in territories[20:]] and page.total == 25
+
+
+def test_a_page_of_keys_reads_only_its_rows_with_what_they_load(territories: list[str]) -> None:
+    """The keys are chosen and counted on one column, then only the page's rows are read as ``loaded`` gives
+    them: one statement, the same rows and order as ``counted_page``; past the end, the last page."""
+    chosen = sa.select(Territory.id).where(Territory.code.like("t-%")).order_by(Territory.code.desc())
+    loaded = sa.select(Territory).order_by(Territory.code.desc())
+    newest_first = list(reversed(territories))
+    with count_queries() as statements:
+        page = counted_page_of_keys(chosen, loaded, Territory.id, 2, 10)
+    assert len(statements) == 1
+    assert codes_of(page.items) == newest_first[10:20] and page.total == 25 and page.pages == 3
+    assert "LIMIT" in statements[0] and statements[0].count("gpect_territories.name") == 1
+    kept = counted_page_of_keys(chosen, loaded, Territory.id, 9, 10)
+    assert codes_of(kept.items) == newest_first[20:] and kept.page == 3
+    session().execute(sa.delete(Territory).where(Territory.code.like("t-%")))
+    emptied = counted_page_of_keys(chosen, loaded, Territory.id, 2, 10)
+    assert emptied.items == [] and emptied.page == 1 and emptied.total == 0

@@ -34,7 +34,7 @@ from ...models import (
 from ..access import is_active_admin
 from ..context import session
 from ..definitions import all_definitions
-from ..paging import Page, counted_page
+from ..paging import Page, counted_page_of_keys
 from ..plans.listing import PlanFilters, filter_plans
 from .lateness import OFF_TRACK_LATE_DAYS, WORKING_STAGES
 
@@ -96,9 +96,9 @@ def overseen_page(person: Person, filters: PlanFilters | None, page: int, per_pa
     """A page of the plans ``person`` oversees, filtered, by name; a page past the last shows the last.
 
     One statement, counted by a window over the rows: the plans overseen are found once, not once to count
-    them and once more for the page. Sorted by name, the page needs every row anyway (no index gives that
-    order among the plans someone oversees)."""
-    return counted_page(_by_name(_overseen(person, filters)), page, per_page, keep_within=True)
+    them and once more for the page, and only the page's plans are joined to their territory and lead."""
+    chosen = _overseen(person, filters).with_only_columns(Plan.id).order_by(Plan.name, Plan.id)
+    return counted_page_of_keys(chosen, _by_name(sa.select(Plan)), Plan.id, page, per_page)
 
 
 #: The largest offset from UTC of any time zone: the latest "today" anywhere is UTC + 14 h.
