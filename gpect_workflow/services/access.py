@@ -71,13 +71,43 @@ def plan_access(person: Person, plan: Plan, definition: WorkflowDefinition) -> P
         .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
         .where(RoleAssignment.plan_id == plan.id, RoleAssignmentMember.person_id == person.id)
     )
-    role_keys = frozenset(session().scalars(query))
+    return access_with_roles(person, plan, definition, frozenset(session().scalars(query)))
+
+
+def access_with_roles(
+    person: Person, plan: Plan, definition: WorkflowDefinition, role_keys: frozenset[str]
+) -> PlanAccess:
+    """The person's standing in the plan, given the keys of the roles they hold in it (``plan_access`` reads
+    them; a statement that reads the plan anyway may read them with it: ``role_keys_in``)."""
     return PlanAccess(
         is_admin=is_active_admin(person),
         is_lead=plan.lead_id == person.id,
         role_keys=role_keys,
         is_committee=bool(role_keys & set(definition.committee_roles)),
     )
+
+
+#: What separates role keys in ``role_keys_in``'s string (a key holds letters, digits, '-' and '_' only).
+ROLE_KEY_SEPARATOR = " "
+
+
+def role_keys_in(
+    person_id: int | sa.BindParameter[int], plan_id: sa.ColumnExpressionArgument[int]
+) -> sa.ScalarSelect[str | None]:
+    """The keys of the roles ``person_id`` (or a bound parameter) holds in the plan ``plan_id`` (a column of the
+    enclosing statement),
+    as one string (``ROLE_KEY_SEPARATOR`` between keys; ``NULL`` for none), to read with the plan."""
+    return (
+        sa.select(sa.func.aggregate_strings(RoleAssignment.role_key, ROLE_KEY_SEPARATOR))
+        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
+        .where(RoleAssignment.plan_id == plan_id, RoleAssignmentMember.person_id == person_id)
+        .scalar_subquery()
+    )
+
+
+def split_role_keys(joined: str | None) -> frozenset[str]:
+    """The keys ``role_keys_in`` read."""
+    return frozenset(joined.split(ROLE_KEY_SEPARATOR)) if joined else frozenset()
 
 
 def visible_plans(person: Person) -> sa.Select[int] | sa.CompoundSelect[int]:

@@ -20,10 +20,12 @@ from tests.factories import finish, stage, task
 from tests.plan_helpers import start_five_levers_plan
 from tests.query_count import count_queries
 
-#: Statements of a plain completion (DESIGN §8: at most 6).
-PLAIN_COMPLETION = 5
-#: Statements of a completion that closes its stage and opens the next (33 when it rendered the emails).
-CLOSING_COMPLETION = 21
+#: Statements of a plain completion (DESIGN §8: at most 6): the task, plan and stage locked with the person's
+#: roles in the plan, the task's update and journal row, the stage's exit rule.
+PLAIN_COMPLETION = 4
+#: Statements of a completion that closes its stage and opens the next (33 when it rendered the emails, 21
+#: when the person's roles and the opened stage's tasks were read again).
+CLOSING_COMPLETION = 19
 
 
 def complete_as_a_request_would(plan: Plan, key: str) -> tuple[list[str], Plan]:
@@ -48,13 +50,14 @@ def outbox_kinds() -> list[str]:
     return sorted(session().scalars(sa.select(OutboxMessage.kind)))
 
 
-def test_a_plain_completion_costs_five_statements(definitions: None, dummy_lead: Person) -> None:
+def test_a_plain_completion_costs_four_statements(definitions: None, dummy_lead: Person) -> None:
     plan = start_five_levers_plan(dummy_lead)
     deliver_announcements()  # the first stage's opening notices
     before = outbox_kinds()
     statements, plan = complete_as_a_request_would(plan, "inventory-existing-studies")
     assert len(statements) == PLAIN_COMPLETION, statements
-    assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == 3
+    assert sum(s.lstrip().upper().startswith("SELECT") for s in statements) == 2
+    assert "gpect_role_assignment_members" in statements[0], "the person's roles read with the task"
     assert task(plan, "inventory-existing-studies").status is TaskStatus.DONE
     assert outbox_kinds() == before
 

@@ -66,20 +66,31 @@ def advance_if_ready(plan: Plan, stage: PlanStage, actor: Person | None) -> None
     Loops because a newly opened stage whose tasks are all optional is ready at once.
     """
     current: PlanStage | None = stage
+    # The current stage's tasks as the exit rule reads them, when known without a statement (a stage just
+    # opened: its tasks were read to date them).
+    known: list[TaskFacts] | None = None
     while current is not None and current.status is StageStatus.OPEN and plan.status is PlanStatus.ACTIVE:
-        facts = _task_facts(current)
+        facts = _task_facts(current) if known is None else known
         if unfinished_required(facts):
             return
         if status_when_ready(current.gate) is StageStatus.AWAITING_DECISION:
             _await_decision(plan, current, actor)
             return
-        current = close_and_open_next(plan, current, actor)
+        current, known = _close_and_open_next(plan, current, actor, facts)
+
+
+#: What the exit rule reads of a stage's tasks: plain columns, no task objects built for it (built once: it
+#: runs on every task change).
+_TASK_FACTS = (
+    sa.select(Task.task_key, Task.status, Task.is_required)
+    .where(Task.stage_id == sa.bindparam("gpect_stage_id"))
+    .order_by(Task.id)
+)
 
 
 def _task_facts(stage: PlanStage) -> list[TaskFacts]:
-    """What the exit rule reads of the stage's tasks: plain columns, no task objects built for it."""
-    query = sa.select(Task.task_key, Task.status, Task.is_required).where(Task.stage_id == stage.id)
-    return [TaskFacts(*row) for row in session().execute(query.order_by(Task.id))]
+    """What the exit rule reads of the stage's tasks."""
+    return [TaskFacts(*row) for row in session().execute(_TASK_FACTS, {"gpect_stage_id": stage.id})]
 
 
 def _await_decision(plan: Plan, stage: PlanStage, actor: Person | None) -> None:
@@ -94,9 +105,19 @@ def close_and_open_next(plan: Plan, stage: PlanStage, actor: Person | None) -> P
 
     Optional tasks still open are skipped with the stage, so a closed stage holds no open work.
     """
-    for task in stage_tasks(stage):
-        if task.status in OPEN_TASK_STATUSES:
-            _skip_with_stage(plan, task, actor)
+    return _close_and_open_next(plan, stage, actor, None)[0]
+
+
+def _close_and_open_next(
+    plan: Plan, stage: PlanStage, actor: Person | None, facts: list[TaskFacts] | None
+) -> tuple[PlanStage | None, list[TaskFacts] | None]:
+    """``close_and_open_next``, given what the exit rule read of the stage's tasks (``facts``: the tasks are
+    read again only when one is still open, to skip it), and answering the opened stage's tasks as the exit
+    rule reads them."""
+    if facts is None or any(fact.status in OPEN_TASK_STATUSES for fact in facts):
+        for task in stage_tasks(stage):
+            if task.status in OPEN_TASK_STATUSES:
+                _skip_with_stage(plan, task, actor)
     before = stage.status
     stage.status, stage.closed_dt = StageStatus.CLOSED, now()
     record(plan, "stage_closed", actor, before, StageStatus.CLOSED, stage=stage)
@@ -105,15 +126,21 @@ def close_and_open_next(plan: Plan, stage: PlanStage, actor: Person | None) -> P
     following = [s for s in plan_stages(plan) if s.position > stage.position]
     if not following:
         _complete(plan, actor)
-        return None
-    return open_stage(plan, following[0], actor)
+        return None, None
+    opened, tasks = _open_stage(plan, following[0], actor)
+    return opened, [TaskFacts(task.task_key, task.status, task.is_required) for task in tasks]
 
 
 def open_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> PlanStage:
     """Open ``stage`` today: tasks counted from the stage opening get their due dates from today."""
+    return _open_stage(plan, stage, actor)[0]
+
+
+def _open_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> tuple[PlanStage, list[Task]]:
+    """``open_stage``, answering the stage's tasks too (read to date them)."""
     definition = get_definition(plan.definition_key, plan.definition_version)
     opening = plan_today(plan)
-    _count_from_opening(plan, stage, definition, opening)
+    tasks = _count_from_opening(plan, stage, definition, opening)
     stage.status, stage.opened_dt = StageStatus.OPEN, now()
     plan.current_stage_key = stage.stage_key
     plan.updated_dt = now()
@@ -128,7 +155,7 @@ def open_stage(plan: Plan, stage: PlanStage, actor: Person | None) -> PlanStage:
     )
     session().flush()
     signals.stage_entered.send(sender(), plan=plan, stage=stage, actor=actor)
-    return stage
+    return stage, tasks
 
 
 def _skip_with_stage(plan: Plan, task: Task, actor: Person | None) -> None:
@@ -157,8 +184,8 @@ def _skip_with_stage(plan: Plan, task: Task, actor: Person | None) -> None:
     )
 
 
-def _count_from_opening(plan: Plan, stage: PlanStage, definition: WorkflowDefinition, opening: date) -> None:
-    """Re-date the tasks counted from the stage opening now that it really opens.
+def _count_from_opening(plan: Plan, stage: PlanStage, definition: WorkflowDefinition, opening: date) -> list[Task]:
+    """Re-date the tasks counted from the stage opening now that it really opens; the stage's tasks.
 
     A task still on its planned date is recomputed from the real opening (working days included); one
     whose deadline was moved meanwhile keeps its move and shifts by the opening's delay. Tasks due
@@ -168,13 +195,15 @@ def _count_from_opening(plan: Plan, stage: PlanStage, definition: WorkflowDefini
     planned = stage_due_dates(definition, stage_def, plan.start_date, stage.planned_start_date)
     actual = stage_due_dates(definition, stage_def, plan.start_date, opening)
     counted = {t.key for t in stage_def.tasks if t.due.on is None and t.due.counted_from is DueFrom.STAGE_OPENING}
-    for task in stage_tasks(stage):
+    tasks = stage_tasks(stage)
+    for task in tasks:
         if task.task_key not in counted or task.status not in OPEN_TASK_STATUSES:
             continue
         if task.due_date == planned[task.task_key]:
             task.due_date = actual[task.task_key]
         else:
             task.due_date += opening - stage.planned_start_date
+    return tasks
 
 
 def _complete(plan: Plan, actor: Person | None) -> None:

@@ -36,7 +36,7 @@ from ...models import (
 )
 from ...refusals import NOT_A_MEMBER_OF_THE_ROLE, Refusal
 from ...validation import SCHEDULE_MESSAGE, date_problem
-from ..access import PlanAccess, is_worker, plan_access, require
+from ..access import PlanAccess, access_with_roles, is_worker, require
 from ..context import now, sender, session
 from ..definitions import get_definition
 from ..journal import record
@@ -326,12 +326,13 @@ def _planned_shifts(
 def _task_change(
     actor: Person, task_id: int, expected_version: int | None
 ) -> tuple[TaskForChange, WorkflowDefinition, PlanAccess]:
-    """The task, plan and stage locked (one statement), the person's access (one) and the version checked
-    (the journal read only to explain a conflict)."""
-    loaded = lock_task_for_change(task_id)
+    """The task, plan and stage locked and the person's roles in the plan read with them (one statement),
+    the version checked (the journal read only to explain a conflict)."""
+    loaded = lock_task_for_change(task_id, actor)
     plan, task = loaded.plan, loaded.task
     definition = get_definition(plan.definition_key, plan.definition_version)
-    access = plan_access(actor, plan, definition)
+    assert loaded.reader_role_keys is not None  # asked for with ``actor``
+    access = access_with_roles(actor, plan, definition, loaded.reader_role_keys)
     if not access.can_view:
         raise NotFound(Refusal.NO_SUCH_TASK)
     check_plan_active(plan.status)
