@@ -10,6 +10,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Person, Plan
 from gpect_workflow.services.context import session
 from gpect_workflow.services.plans.burnup import plan_burnup, sample_days
+from gpect_workflow.services.plans.progress import plans_progress
 from gpect_workflow.services.stages.progression import decide_gate
 from tests.engine_drive import committee_member
 from tests.factories import at, finish, stage
@@ -68,6 +69,20 @@ def test_the_burnup_costs_two_queries_however_long_the_plan(plan: Plan, clock: F
         burnup = plan_burnup(plan)
     assert len(statements) == 2
     assert burnup.done[-1] == 2
+
+
+def test_the_plan_s_progress_gives_the_burnup_its_total_and_spares_a_query(plan: Plan, clock: FrozenClock) -> None:
+    """Pages that show the plan's progress have counted its tasks: given that count, the burn-up is the
+    same, in one query."""
+    at(clock, date(2026, 12, 3))
+    finish(plan, "inventory-existing-studies")
+    at(clock, date(2026, 12, 20))
+    total = plans_progress([plan])[plan.id].total
+    counted = plan_burnup(plan)
+    with count_queries() as statements:
+        given = plan_burnup(plan, total=total)
+    assert len(statements) == 1
+    assert given == counted and given.total[-1] == total
 
 
 def test_long_plans_are_sampled_coarser_but_end_on_the_last_day() -> None:

@@ -40,6 +40,7 @@ from gpect_workflow.services.committee.oversight import (
 )
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import get_definition
+from gpect_workflow.services.indicators.measurements import indicators_of_plans
 from gpect_workflow.services.indicators.status import IndicatorStatus
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person
@@ -388,6 +389,27 @@ def test_the_same_number_of_queries_for_3_and_30_plans(
     assert sum(1 for h in large.values() if h.gates_awaiting) == 15
     assert sum(1 for h in large.values() if h.off_track) == 30
     assert all(h.indicators[0].latest_value is not None for h in large.values())
+
+
+def test_indicators_read_with_their_measurements_give_the_same_health_in_a_query_less(
+    app: Flask, people: dict[str, Person], dummy_lead: Person, clock: FrozenClock
+) -> None:
+    """The committee page reads the indicators with all their measurements for its charts: given them, the
+    health takes each latest measurement from them (latest day, then latest recorded) and says the same."""
+    plans_with_data(dummy_lead, [people["alice"]], range(4), clock)
+    first = session().scalars(sa.select(Plan).order_by(Plan.id)).first()
+    assert first is not None
+    measure(first, "partners-involved", 40, date(2026, 12, 1))  # same day, recorded after: the latest
+    measure(first, "partners-involved", 1, date(2026, 11, 2))  # recorded last, measured earliest
+    session().commit()
+    plans = overseen_plans(people["alice"])
+    queried = plans_health(plans)
+    indicators = indicators_of_plans([plan.id for plan in plans])
+    with count_queries() as statements:
+        given = plans_health(plans, indicators)
+    assert len(statements) == 3
+    assert given == queried
+    assert queried[first.id].indicators[0].latest_value == 40
 
 
 def test_no_plans_no_query(app: Flask) -> None:

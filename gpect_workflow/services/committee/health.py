@@ -10,7 +10,7 @@ ids travel as bound parameters.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -30,7 +30,7 @@ from ...models import (
     StageStatus,
 )
 from ..context import session
-from ..indicators.status import IndicatorStatus, indicator_status
+from ..indicators.status import IndicatorStatus, indicator_status, latest_measurement
 from ..loading import plan_today
 from ..plans.progress import stages_and_plans_progress
 from ..zones import zone_or_default
@@ -159,15 +159,19 @@ class PlanHealth:
         return bool(self.gates_awaiting or self.reasons or self.indicators_off_target)
 
 
-def plans_health(plans: Sequence[Plan]) -> dict[int, PlanHealth]:
-    """The health of each plan, by plan id, in four queries whatever the number of plans."""
+def plans_health(
+    plans: Sequence[Plan], indicators_of: Mapping[int, Sequence[Indicator]] | None = None
+) -> dict[int, PlanHealth]:
+    """The health of each plan, by plan id, in four queries whatever the number of plans; three when
+    ``indicators_of`` gives each plan's indicators with their measurements loaded (a page that draws their
+    charts has read them: each indicator's latest measurement is then taken from them)."""
     if not plans:
         return {}
     ids = [plan.id for plan in plans]
     stage_progress, plan_progress = stages_and_plans_progress(plans)
     stages, since = _stages(ids)
     late = late_tasks(ids, plans)
-    indicators = _indicators(ids)
+    indicators = _indicators(ids) if indicators_of is None else _indicators_from(indicators_of)
     result = {}
     for plan in plans:
         today = plan_today(plan)
@@ -273,21 +277,35 @@ def _indicators(ids: list[int]) -> dict[int, list[IndicatorHealth]]:
     )
     by_plan: dict[int, list[IndicatorHealth]] = defaultdict(list)
     for indicator, value, measured_on in session().execute(query):
-        by_plan[indicator.plan_id].append(
-            IndicatorHealth(
-                id=indicator.id,
-                key=indicator.key,
-                title_fr=indicator.title_fr,
-                title_en=indicator.title_en,
-                unit=indicator.unit,
-                direction=indicator.direction,
-                target=indicator.target,
-                latest_value=value,
-                measured_on=measured_on,
-                status=indicator_status(indicator.direction, value, indicator.target),
-            )
-        )
+        by_plan[indicator.plan_id].append(_indicator_health(indicator, value, measured_on))
     return by_plan
+
+
+def _indicators_from(indicators_of: Mapping[int, Sequence[Indicator]]) -> dict[int, list[IndicatorHealth]]:
+    """``_indicators`` from indicators already read with their measurements: the latest is the one of the
+    latest day, then the latest recorded (the highest id), as the query ranks them."""
+    by_plan: dict[int, list[IndicatorHealth]] = defaultdict(list)
+    for plan_id, indicators in indicators_of.items():
+        for indicator in sorted(indicators, key=lambda found: found.id):
+            latest = latest_measurement(indicator)
+            value, measured_on = (latest.value, latest.measured_on) if latest is not None else (None, None)
+            by_plan[plan_id].append(_indicator_health(indicator, value, measured_on))
+    return by_plan
+
+
+def _indicator_health(indicator: Indicator, value: float | None, measured_on: date | None) -> IndicatorHealth:
+    return IndicatorHealth(
+        id=indicator.id,
+        key=indicator.key,
+        title_fr=indicator.title_fr,
+        title_en=indicator.title_en,
+        unit=indicator.unit,
+        direction=indicator.direction,
+        target=indicator.target,
+        latest_value=value,
+        measured_on=measured_on,
+        status=indicator_status(indicator.direction, value, indicator.target),
+    )
 
 
 def _reasons(

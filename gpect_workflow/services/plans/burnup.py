@@ -7,7 +7,7 @@ queries per call whatever the number and size of the plans.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -32,21 +32,26 @@ class Burnup:
     total: list[int]
 
 
-def plan_burnup(plan: Plan, until: date | None = None) -> Burnup:
-    """The plan's burn-up from its start to ``until`` (the plan's today by default), weekly or coarser."""
-    return plans_burnup([plan], until)[plan.id]
+def plan_burnup(plan: Plan, until: date | None = None, *, total: int | None = None) -> Burnup:
+    """The plan's burn-up from its start to ``until`` (the plan's today by default), weekly or coarser;
+    ``total``: its number of tasks, when the caller has counted them already (its progress)."""
+    return plans_burnup([plan], until, totals=None if total is None else {plan.id: total})[plan.id]
 
 
-def plans_burnup(plans: Sequence[Plan], until: date | None = None) -> dict[int, Burnup]:
-    """The burn-up of each plan, in two queries whatever the number of plans and tasks."""
+def plans_burnup(
+    plans: Sequence[Plan], until: date | None = None, *, totals: Mapping[int, int] | None = None
+) -> dict[int, Burnup]:
+    """The burn-up of each plan, in two queries whatever the number of plans and tasks; one when ``totals``
+    gives each plan's number of tasks (pages that show the plans' progress have counted them)."""
     if not plans:
         return {}
     ids = [plan.id for plan in plans]
-    totals = dict(
-        session()
-        .execute(sa.select(Task.plan_id, sa.func.count()).where(Task.plan_id.in_(ids)).group_by(Task.plan_id))
-        .all()
-    )
+    if totals is None:
+        totals = dict(
+            session()
+            .execute(sa.select(Task.plan_id, sa.func.count()).where(Task.plan_id.in_(ids)).group_by(Task.plan_id))
+            .all()
+        )
     changes: dict[int, list[tuple[datetime, int, bool]]] = {plan_id: [] for plan_id in ids}
     for plan_id, task_id, to_state, occurred in session().execute(
         sa.select(Event.plan_id, Event.task_id, Event.to_state, Event.occurred_dt)

@@ -52,9 +52,9 @@ def committee() -> Any:
     filters, chosen = _filters()
     found = overseen_page(person, filters, page_number(request.args.get("page")), current_app.config["PAGE_SIZE"])
     plans = found.items
-    health = plans_health(plans)
-    burnups = plans_burnup(plans)
     indicators = indicators_of_plans([plan.id for plan in plans])
+    health = plans_health(plans, indicators)
+    burnups = plans_burnup(plans, totals={plan.id: health[plan.id].progress.total for plan in plans})
     return render_template(
         "gpect_workflow/committee/index.html",
         plans=plans,

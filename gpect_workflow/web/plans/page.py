@@ -62,7 +62,7 @@ def render_plan(plan_id: int, form: FormState | None = None, status: int = 200) 
         return_to="plan",
         journal_url=lambda number: url_for("gpect.plan_page", plan_id=plan_id, journal_page=number, _anchor="journal"),
         gate_review="gpect.review_page" in current_app.view_functions,  # a host may leave that page out
-        burnup=burnup_svg(plan_burnup(data.plan), chart_id=f"burnup-{plan_id}"),
+        burnup=burnup_svg(plan_burnup(data.plan, total=data.detail.progress.total), chart_id=f"burnup-{plan_id}"),
         indicator_svg=indicator_svg,
         opens_at=opens_at(data.plan),
         delays=plan_delay_requests(current_user, data.plan, access=data.detail.access)
