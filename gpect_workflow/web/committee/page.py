@@ -27,6 +27,7 @@ from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg
 from ..i18n import current_language, localized
 from ..inputs import as_id
+from ..labels import translated
 from .reports import csv_response, pdf_response, render_review, review_rows
 
 #: A committee report covers at most this many plans (a territory's committee oversees a handful).
@@ -72,7 +73,20 @@ def committee() -> Any:
         burnup_svg=burnup_svg,
         indicator_svg=indicator_svg,
         attention=sum(1 for item in health.values() if item.needs_attention),
+        **_labels(),
     )
+
+
+def _labels() -> dict[str, dict[str, str]]:
+    """The labels the page repeats for every plan and lever, translated once for the page."""
+    levers = translated("lever")
+    return {
+        "levers": levers,
+        "lever_progress": {key: gettext("Progress of the lever %(lever)s", lever=name) for key, name in levers.items()},
+        "stage_statuses": translated("stage_status"),
+        "decisions": translated("decision"),
+        "plan_statuses": translated("plan_status"),
+    }
 
 
 @signed_in
