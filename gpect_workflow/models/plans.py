@@ -46,8 +46,9 @@ class Plan(Base):
     territory_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_territories.id"), index=True)
     #: Project lead.
     lead_id: Mapped[int] = mapped_column(sa.ForeignKey("gpect_people.id"), index=True)
-    #: IANA time zone in which deadlines fall.
-    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
+    #: IANA time zone in which deadlines fall (indexed: the lists that take "today" in each plan's zone read
+    #: the distinct zones through it).
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris", index=True)
     #: First day of the plan, in its time zone.
     start_date: Mapped[date]
     #: Life-cycle status.

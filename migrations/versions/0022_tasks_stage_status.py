@@ -1,4 +1,4 @@
-"""Tasks know their stage's status: "my open tasks of open stages" is read from one index.
+"""Tasks know their stage's status: "my open tasks of open stages" is read from one index; plans' zones indexed.
 
 A lead with 2,400 plans has about 11,000 open tasks, most of them in stages not open yet; the "my tasks"
 page and the dashboard keep the 2,600 in open stages. PostgreSQL looked up the stage of each of the
@@ -8,6 +8,10 @@ holds a copy of its stage's status, and the index (assignee, stage status, statu
 The copy is kept by the database, whoever writes: a trigger copies a stage's status to its tasks when it
 changes, and another gives a task its stage's status when it is added or moved, whatever it was given, so
 the copy cannot disagree with the stage. The app never writes it.
+
+Plans are indexed by time zone: the lists that take "today" in each plan's zone read the distinct zones
+by skipping through that index (``services.zones.stored_plan_zones``), one probe per zone, instead of reading
+every plan a lead sees (4 ms for 2,400 plans).
 
 Beware on SQLite: a later migration that rebuilds ``gpect_tasks`` or ``gpect_plan_stages``
 (``batch_alter_table`` ``recreate``) drops their triggers; it must create them again
@@ -44,6 +48,7 @@ def upgrade() -> None:
     op.create_index(
         'ix_gpect_tasks_assignee_stage_status', 'gpect_tasks', ['assignee_id', 'stage_status', 'status'], unique=False
     )
+    op.create_index(op.f('ix_gpect_plans_timezone'), 'gpect_plans', ['timezone'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         create_postgresql_triggers()
     else:
@@ -60,6 +65,7 @@ def downgrade() -> None:
         for trigger in ('gpect_plan_stages_status_to_tasks', 'gpect_tasks_stage_status_insert',
                         'gpect_tasks_stage_status_update'):
             op.execute(f'DROP TRIGGER IF EXISTS {trigger}')
+    op.drop_index(op.f('ix_gpect_plans_timezone'), table_name='gpect_plans')
     op.drop_index('ix_gpect_tasks_assignee_stage_status', table_name='gpect_tasks')
     # Not ``batch_alter_table``: rebuilding the table on SQLite would drop migration 0017's search triggers.
     op.drop_column('gpect_tasks', 'stage_status')

@@ -27,7 +27,7 @@ from ..access import visible_plans
 from ..context import now, session
 from ..definitions import Definitions, definition_from_record, list_definition_records
 from ..paging import Page, paginate
-from ..zones import known_zone
+from ..zones import known_zone, stored_plan_zones
 from .progress import plans_progress
 
 
@@ -103,9 +103,7 @@ def _plan_today() -> ColumnElement[date]:
     instant = now()
     default = sa.literal(instant.astimezone(ZoneInfo(current_app.config["DEFAULT_TIMEZONE"])).date(), sa.Date)
     # A stored name the rule refuses (an old row) counts in the default zone, like the pages read it.
-    zones = {
-        name: zone for name in session().scalars(sa.select(Plan.timezone).distinct()) if (zone := known_zone(name))
-    }
+    zones = {name: zone for name in stored_plan_zones() if (zone := known_zone(name))}
     if not zones:
         return default
     whens = [
