@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,7 +40,7 @@ from gpect_workflow.services.committee.oversight import (
     plans_that_may_need_attention,
 )
 from gpect_workflow.services.context import session
-from gpect_workflow.services.definitions import get_definition
+from gpect_workflow.services.definitions import get_definition, register_definitions
 from gpect_workflow.services.indicators.measurements import indicators_of_plans
 from gpect_workflow.services.indicators.status import IndicatorStatus
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
@@ -47,6 +48,7 @@ from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.listing import PlanFilters
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.tasks.changes import change_task_status
+from tests.conftest import WORKFLOWS
 from tests.factories import stage, task
 from tests.plan_helpers import map_every_role
 from tests.query_count import count_queries
@@ -154,6 +156,52 @@ def test_committee_roles_follow_each_definition(people: dict[str, Person], dummy
     chartres = start(dummy_lead, [people["alice"]], "Chartres", definition="chartres-cosmetics-training")
     session().commit()
     assert [plan.id for plan in overseen_plans(people["alice"])] == [chartres.id]
+
+
+def test_a_role_key_on_the_committee_in_one_version_only_counts_in_that_version(
+    people: dict[str, Person], dummy_lead: Person, tmp_path: Path
+) -> None:
+    """The regional council sits on the committee in version 2 of the approach, not in version 1: a member
+    of that role oversees the version-2 plan only (the plan's definition decides), while the steering
+    committee, a committee role in every version, oversees both; the same rule as the gate decision."""
+    source = (WORKFLOWS / "gpect-five-levers.yaml").read_text(encoding="utf-8")
+    region = "  region:\n"
+    assert source.count(region) == 1 and "version: 1\n" in source
+    changed = source.replace("version: 1\n", "version: 2\n", 1)
+    title_end = changed.index("\n", changed.index(region) + len(region)) + 1  # the role's title line
+    (tmp_path / "gpect-five-levers.yaml").write_text(
+        changed[:title_end] + "    committee: true\n" + changed[title_end:]
+    )
+    register_definitions([tmp_path])
+    assert get_definition("gpect-five-levers", 2).committee_roles == ("region", "steering_committee")
+    council = people["bob"]
+    plans = []
+    for version in (1, 2):
+        territory_id = dummy_lead.organisation.territory_id  # type: ignore[union-attr]
+        roles = map_every_role("gpect-five-levers", version, territory_id)
+        roles["region"] = RoleMapping(roles["region"].organisation_id, [council.id])
+        roles["steering_committee"] = RoleMapping(roles["steering_committee"].organisation_id, [people["alice"].id])
+        request = PlanRequest(
+            f"Version {version}",
+            "gpect-five-levers",
+            version,
+            territory_id,
+            dummy_lead.id,
+            date(2026, 12, 1),
+            roles,
+            "Europe/Paris",
+            open_now=True,
+        )
+        plans.append(start_plan(dummy_lead, request))
+    session().commit()
+    first, second = plans
+    assert set(session().scalars(committee_plan_ids(council))) == {second.id}
+    assert set(session().scalars(committee_plan_ids(people["alice"]))) == {first.id, second.id}
+    for person in (council, people["alice"]):
+        on_committee = set(session().scalars(committee_plan_ids(person)))
+        for plan in plans:
+            definition = get_definition(plan.definition_key, plan.definition_version)
+            assert (plan.id in on_committee) == plan_access(person, plan, definition).is_committee
 
 
 def test_filters_by_territory_definition_and_status(people: dict[str, Person], dummy_lead: Person) -> None:

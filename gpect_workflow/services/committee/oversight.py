@@ -58,22 +58,45 @@ def sits_on_committee(roles: dict[tuple[str, int], tuple[str, ...]] | None = Non
 
 
 def committee_plan_ids(person: Person) -> sa.Select[int]:
-    """Ids of the plans whose steering committee ``person`` sits on (members are mapped at plan start)."""
-    return (
-        sa.select(RoleAssignment.plan_id)
-        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
-        .join(Plan, Plan.id == RoleAssignment.plan_id)
-        .where(RoleAssignmentMember.person_id == person.id, sits_on_committee())
+    """Ids of the plans whose steering committee ``person`` sits on (members are mapped at plan start).
+
+    Read from the person's memberships, which name their plan (migration 0021), each joined to its role
+    assignment by its key. A role key that every definition having it marks ``committee`` (the usual
+    ``steering_committee``) is a committee role whatever the plan's definition, so the plans are not read
+    to check it; when a key is marked in some definitions and not in others, the plans' definitions decide.
+    """
+    roles = committee_roles()
+    everywhere, somewhere = _committee_role_keys(roles)
+    member = RoleAssignmentMember
+    query = (
+        sa.select(member.plan_id)
+        .join(RoleAssignment, RoleAssignment.id == member.assignment_id)
+        .where(member.person_id == person.id)
         .correlate(None)  # self-contained, also inside a query over plans
     )
+    if somewhere:  # the plan's definition decides
+        return query.join(Plan, Plan.id == member.plan_id).where(sits_on_committee(roles))
+    return query.where(RoleAssignment.role_key.in_(everywhere)) if everywhere else query.where(sa.false())
 
 
-def overseen_plan_ids(person: Person) -> sa.Select[int]:
+def _committee_role_keys(roles: dict[tuple[str, int], tuple[str, ...]]) -> tuple[list[str], list[str]]:
+    """The committee role keys that are committee roles in every definition version having a role of that
+    key, and those that are committee roles in some versions only."""
+    marked = {key for keys in roles.values() for key in keys}
+    having: dict[str, set[bool]] = {}
+    for version, definition in all_definitions().items():
+        for role in definition.roles:
+            having.setdefault(role.key, set()).add(role.key in roles.get(version, ()))
+    everywhere = sorted(key for key in marked if having.get(key) == {True})
+    return everywhere, sorted(marked - set(everywhere))
+
+
+def overseen_plan_ids(person: Person) -> sa.Select[int] | sa.CompoundSelect[int]:
     """Ids of the plans ``person`` oversees: every plan for an active administrator; otherwise the plans
-    whose committee they sit on and the plans they lead."""
+    whose committee they sit on and the plans they lead (a union of the two lookups, each on its index)."""
     if is_active_admin(person):
         return sa.select(Plan.id)
-    return sa.select(Plan.id).where(sa.or_(Plan.lead_id == person.id, Plan.id.in_(committee_plan_ids(person))))
+    return sa.select(Plan.id).where(Plan.lead_id == person.id).union(committee_plan_ids(person))
 
 
 def _overseen(person: Person, filters: PlanFilters | None) -> sa.Select[Plan]:
