@@ -1,23 +1,38 @@
 """What a task completion costs in SQL statements: few, fixed, and no email rendered in the user's transaction.
 
 A plain completion (its stage stays open) locks and reads the task, its plan and its stage in one statement,
-reads the person's standing in the plan, writes the task and the journal, and reads the stage's tasks for the
-exit rule. A completion that closes a stage and opens the next records the notices as announcements; the
+which also reads the person's roles in the plan, writes the task and the journal, and reads the stage's tasks
+for the exit rule. A completion that closes a stage and opens the next records the notices as announcements; the
 scheduler's pass renders them afterwards (counted apart, and checked to produce the emails).
 """
 
 from __future__ import annotations
 
+from datetime import date
+
+import pytest
 import sqlalchemy as sa
 
-from gpect_workflow.models import Announcement, Decision, OutboxMessage, Person, Plan, StageStatus, TaskStatus
+from gpect_workflow.errors import NotFound, PermissionDenied
+from gpect_workflow.models import (
+    Announcement,
+    Decision,
+    OutboxMessage,
+    Person,
+    PersonRole,
+    Plan,
+    StageStatus,
+    TaskStatus,
+)
 from gpect_workflow.notifications.announcements import deliver_announcements
 from gpect_workflow.services.context import session
+from gpect_workflow.services.partners.people import create_person
+from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from gpect_workflow.services.stages.progression import decide_gate
 from gpect_workflow.services.tasks.changes import change_task_status
 from tests.engine_drive import committee_member
 from tests.factories import finish, stage, task
-from tests.plan_helpers import start_five_levers_plan
+from tests.plan_helpers import map_every_role, start_five_levers_plan
 from tests.query_count import count_queries
 
 #: Statements of a plain completion (DESIGN §8: at most 6): the task, plan and stage locked with the person's
@@ -88,3 +103,33 @@ def test_a_completion_that_closes_a_stage_renders_no_email_until_the_pass(
     assert report.rendered == 2 and not report.failed
     kinds = session().scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.id > 0)).all()
     assert {"stage_closed", "stage_opened"} <= set(kinds)
+
+
+def test_the_roles_read_with_the_lock_give_each_role_s_rights(definitions: None, dummy_lead: Person) -> None:
+    """Someone holding two roles of a plan works on the tasks of both, though each is assigned to a colleague;
+    a member of a third role may not, and someone holding none does not even see the task: the roles read in
+    the locking statement are all the person's roles in the plan, each one."""
+    both = create_person("deux-roles@partners.example.org", PersonRole.PARTNER, "Deux Rôles")
+    outsider = create_person("ailleurs@partners.example.org", PersonRole.PARTNER, "Ailleurs")
+    territory_id = dummy_lead.organisation.territory_id  # type: ignore[union-attr]
+    roles = map_every_role("gpect-five-levers", 1, territory_id)
+    for key in ("employment_service", "chamber_of_commerce"):
+        roles[key] = RoleMapping(roles[key].organisation_id, [*roles[key].person_ids, both.id])
+    regional = session().get(Person, roles["region"].person_ids[0])
+    request = PlanRequest(
+        "Deux rôles", "gpect-five-levers", 1, territory_id, dummy_lead.id, date(2026, 12, 1), roles, open_now=True
+    )
+    plan = start_plan(dummy_lead, request)
+    session().commit()
+    data, survey = task(plan, "employment-data"), task(plan, "business-survey")
+    assert both.id not in (data.assignee_id, survey.assignee_id), "each is assigned to the role's first member"
+    with pytest.raises(NotFound):
+        change_task_status(outsider, data.id, TaskStatus.IN_PROGRESS)
+    assert regional is not None
+    with pytest.raises(PermissionDenied):
+        change_task_status(regional, data.id, TaskStatus.IN_PROGRESS)
+    assert change_task_status(both, data.id, TaskStatus.DONE).status is TaskStatus.DONE
+    change_task_status(
+        dummy_lead, task(plan, "inventory-existing-studies").id, TaskStatus.DONE
+    )  # the survey's prerequisite
+    assert change_task_status(both, survey.id, TaskStatus.DONE).status is TaskStatus.DONE
