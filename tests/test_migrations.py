@@ -767,6 +767,9 @@ def test_0022_gives_tasks_their_stage_s_status_and_keeps_it_whoever_writes(migra
         "status",
     ]
     assert _indexes(migration_app, "gpect_plans")["ix_gpect_plans_timezone"] == ["timezone"]
+    by_assignee = _indexes(migration_app, "gpect_tasks")
+    assert by_assignee["ix_gpect_tasks_assignee_status_completed"] == ["assignee_id", "status", "completed_dt"]
+    assert "ix_gpect_tasks_assignee_status" not in by_assignee
     assert differences(migration_app) == []
 
     _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'awaiting_decision' WHERE id = 11")
@@ -784,6 +787,7 @@ def test_0022_gives_tasks_their_stage_s_status_and_keeps_it_whoever_writes(migra
     command.downgrade(alembic_config(), "0021")
     assert "stage_status" not in _columns(migration_app, "gpect_tasks")
     assert "ix_gpect_plans_timezone" not in _indexes(migration_app, "gpect_plans")
+    assert _indexes(migration_app, "gpect_tasks")["ix_gpect_tasks_assignee_status"] == ["assignee_id", "status"]
     assert _triggers(migration_app) == before
     _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'closed' WHERE id = 12")
     command.upgrade(alembic_config(), "head")

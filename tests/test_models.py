@@ -542,9 +542,10 @@ def test_pending_outbox_by_next_attempt_index_exists(app: Flask) -> None:
 
 
 def test_tasks_by_assignee_and_status_index_exists(app: Flask) -> None:
-    index = indexes("gpect_tasks")["ix_gpect_tasks_assignee_status"]
-    assert index["column_names"] == ["assignee_id", "status"]
+    index = indexes("gpect_tasks")["ix_gpect_tasks_assignee_status_completed"]
+    assert index["column_names"] == ["assignee_id", "status", "completed_dt"]
     assert not index["unique"]
+    assert "ix_gpect_tasks_assignee_status" not in indexes("gpect_tasks"), "its first two columns replace it"
 
 
 def test_one_referent_index_is_partial_and_unique(app: Flask) -> None:

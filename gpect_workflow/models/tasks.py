@@ -26,8 +26,9 @@ class Task(Base):
         sa.Index(
             "ix_gpect_tasks_open_due_date", "due_date", sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN)
         ),
-        # "My tasks" pages look tasks up by assignee and status, the open ones in open stages.
-        sa.Index("ix_gpect_tasks_assignee_status", "assignee_id", "status"),
+        # "My tasks" pages look tasks up by assignee and status: the open ones in open stages, the finished
+        # ones since a date.
+        sa.Index("ix_gpect_tasks_assignee_status_completed", "assignee_id", "status", "completed_dt"),
         sa.Index("ix_gpect_tasks_assignee_stage_status", "assignee_id", "stage_status", "status"),
     )
 

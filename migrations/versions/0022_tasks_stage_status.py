@@ -9,6 +9,10 @@ The copy is kept by the database, whoever writes: a trigger copies a stage's sta
 changes, and another gives a task its stage's status when it is added or moved, whatever it was given, so
 the copy cannot disagree with the stage. The app never writes it.
 
+The index of tasks by (assignee, status) gains the completion instant: "my tasks" lists a person's tasks
+finished in the last two weeks from it, instead of reading all their finished tasks (10,519 for a lead of
+2,400 plans, to keep 1,408).
+
 Plans are indexed by time zone: the lists that take "today" in each plan's zone read the distinct zones
 by skipping through that index (``services.zones.stored_plan_zones``), one probe per zone, instead of reading
 every plan a lead sees (4 ms for 2,400 plans).
@@ -49,6 +53,11 @@ def upgrade() -> None:
         'ix_gpect_tasks_assignee_stage_status', 'gpect_tasks', ['assignee_id', 'stage_status', 'status'], unique=False
     )
     op.create_index(op.f('ix_gpect_plans_timezone'), 'gpect_plans', ['timezone'], unique=False)
+    op.create_index(
+        'ix_gpect_tasks_assignee_status_completed', 'gpect_tasks', ['assignee_id', 'status', 'completed_dt'],
+        unique=False,
+    )
+    op.drop_index('ix_gpect_tasks_assignee_status', table_name='gpect_tasks')
     if op.get_bind().dialect.name == 'postgresql':
         create_postgresql_triggers()
     else:
@@ -65,6 +74,8 @@ def downgrade() -> None:
         for trigger in ('gpect_plan_stages_status_to_tasks', 'gpect_tasks_stage_status_insert',
                         'gpect_tasks_stage_status_update'):
             op.execute(f'DROP TRIGGER IF EXISTS {trigger}')
+    op.create_index('ix_gpect_tasks_assignee_status', 'gpect_tasks', ['assignee_id', 'status'], unique=False)
+    op.drop_index('ix_gpect_tasks_assignee_status_completed', table_name='gpect_tasks')
     op.drop_index(op.f('ix_gpect_plans_timezone'), table_name='gpect_plans')
     op.drop_index('ix_gpect_tasks_assignee_stage_status', table_name='gpect_tasks')
     # Not ``batch_alter_table``: rebuilding the table on SQLite would drop migration 0017's search triggers.
