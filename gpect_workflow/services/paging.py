@@ -12,6 +12,7 @@ answers that page, empty (the API): ``paginate(..., keep_within=...)``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -85,15 +86,7 @@ def counted_page(ordered: sa.Select[Any], page: int, per_page: int, *, keep_with
     past the end: for a page after the first the list is then counted (a second statement), and with
     ``keep_within`` its last page read (a third): only an address typed or kept past the end costs them.
     """
-    page = max(page, 1)
-    items, total = _counted_window(ordered, page, per_page)
-    if total is None:
-        total = count_rows(ordered) if page > 1 else 0
-        if keep_within:
-            page = within(page, total, per_page)
-            if total:
-                items, _ = _counted_window(ordered, page, per_page)
-    return Page(items, page, per_page, total)
+    return _counted(lambda number: _counted_window(ordered, number, per_page), ordered, page, per_page, keep_within)
 
 
 def counted_page_of_keys(
@@ -108,13 +101,27 @@ def counted_page_of_keys(
     (its key, sorted), and only those keys' rows are read as ``loaded`` gives them (the same sort, with its
     eager loads), in the same statement. The rows of a long list are then not joined to what they load
     before most of them are left out. A page past the end shows the last one."""
+    return _counted(lambda number: _counted_keys(chosen, loaded, key, number, per_page), chosen, page, per_page, True)
+
+
+def _counted(
+    read: Callable[[int], tuple[list[Any], int | None]],
+    listed: sa.Select[Any],
+    page: int,
+    per_page: int,
+    keep_within: bool,
+) -> Page[Any]:
+    """Page ``page`` as ``read`` gives it with the whole count; a page with no row to carry the count is an
+    empty list (page 1) or a page past the end: ``listed`` is then counted, and with ``keep_within`` its
+    last page read."""
     page = max(page, 1)
-    items, total = _counted_keys(chosen, loaded, key, page, per_page)
+    items, total = read(page)
     if total is None:
-        total = count_rows(chosen) if page > 1 else 0
-        page = within(page, total, per_page)
-        if total:
-            items, _ = _counted_keys(chosen, loaded, key, page, per_page)
+        total = count_rows(listed) if page > 1 else 0
+        if keep_within:
+            page = within(page, total, per_page)
+            if total:
+                items, _ = read(page)
     return Page(items, page, per_page, total)
 
 
