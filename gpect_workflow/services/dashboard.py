@@ -9,7 +9,7 @@ plans or a hundred thousand.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -22,8 +22,8 @@ from ..models import (
     PlanStatus,
     StageStatus,
 )
-from .access import can_start_plans, is_active_admin, visible_plans
-from .committee.oversight import committee_plan_ids
+from .access import can_start_plans, is_active_admin, plans_visible_to
+from .committee.oversight import CommitteeRolesKey, committee_plan_ids, committee_roles_key
 from .context import session
 from .definitions import Definitions, definitions_for
 from .paging import Page
@@ -90,11 +90,8 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
     work = urgent_work(person, limit)
     overdue, due_soon = work.overdue, work.due_soon
     plans, plans_total = _my_plans(person, limit)
-    deciding = _deciding_plan_ids(person)
-    mine, mine_total = _waiting_gates(person, limit, Plan.id.in_(deciding))
-    others, others_total = (
-        ([], 0) if is_active_admin(person) else _waiting_gates(person, limit, Plan.id.not_in(deciding))
-    )
+    mine, mine_total = _waiting_gates(person, limit, deciding=True)
+    others, others_total = ([], 0) if is_active_admin(person) else _waiting_gates(person, limit, deciding=False)
     definitions = definitions_for(
         [item.plan for item in overdue.items + due_soon.items]
         + [item.plan for item in plans]
@@ -115,16 +112,24 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
     )
 
 
-def _deciding_plan_ids(person: Person) -> sa.Select[Any]:
-    """The plans whose gates ``person`` decides: those whose committee they sit on, every plan for an
-    active administrator (the rule ``access.plan_access`` applies to each plan)."""
-    return sa.select(Plan.id) if is_active_admin(person) else committee_plan_ids(person)
+#: The name of the reader's id in the dashboard's statements, each built once per process (``_plans_statement``,
+#: ``_gates_statement``): built on every page, their expressions cost more Python than the database took to run
+#: them. The reader's id is a bound parameter without a default, which every execution must give.
+_PERSON = "gpect_person_id"
 
 
 def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
     """The plans I lead, take part in or oversee (all for administrators): active ones first, with their
     whole count (one statement: the count is a window over the plans before the limit)."""
-    visible = Plan.id.in_(visible_plans(person))
+    rows = list(session().execute(_plans_statement(is_active_admin(person), limit), {_PERSON: person.id}))
+    progress = plans_progress([plan for plan, _, _ in rows])
+    total = int(rows[0][2]) if rows else 0
+    return [PlanItem(plan, stage, progress.get(plan.id, Progress())) for plan, stage, _ in rows], total
+
+
+@lru_cache(maxsize=32)
+def _plans_statement(admin: bool, limit: int) -> sa.Select[Plan, PlanStage, int]:
+    visible = Plan.id.in_(plans_visible_to(sa.bindparam(_PERSON, type_=sa.Integer), admin=admin))
     order = (sa.case(_STATUS_ORDER, value=Plan.status), Plan.created_dt.desc(), Plan.id.desc())
     # The plans shown are chosen first, then joined to their current stage and territory: joined before the
     # limit, PostgreSQL matched every plan to its stage (a hash join of all stages) to keep ten.
@@ -133,37 +138,43 @@ def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
     ).subquery()
     current = sa.and_(PlanStage.plan_id == Plan.id, PlanStage.stage_key == Plan.current_stage_key)
     whole_count: sa.ColumnElement[int] = shown.c.total
-    query = (
+    return (
         sa.select(Plan, PlanStage, whole_count)
         .join(shown, shown.c.id == Plan.id)
         .outerjoin(PlanStage, current)
         .options(joinedload(Plan.territory))
         .order_by(*order)
     )
-    rows = list(session().execute(query))
-    progress = plans_progress([plan for plan, _, _ in rows])
+
+
+def _waiting_gates(person: Person, limit: int, *, deciding: bool) -> tuple[list[tuple[PlanStage, Plan]], int]:
+    """Stages of active plans the person may see that wait for a committee decision, the oldest first, with
+    their whole count (a window before the limit: one statement): those of the plans whose gates the person
+    decides when ``deciding`` (their committee's; every plan for an active administrator, as
+    ``access.plan_access`` decides each plan), the others otherwise."""
+    admin = is_active_admin(person)
+    statement = _gates_statement(admin, () if admin else committee_roles_key(), deciding, limit)
+    rows = list(session().execute(statement, {_PERSON: person.id}))
     total = int(rows[0][2]) if rows else 0
-    return [PlanItem(plan, stage, progress.get(plan.id, Progress())) for plan, stage, _ in rows], total
+    return [(stage, plan) for stage, plan, _ in rows], total
 
 
-def _waiting_gates(
-    person: Person, limit: int, among: sa.ColumnElement[bool]
-) -> tuple[list[tuple[PlanStage, Plan]], int]:
-    """Stages of active plans the person may see, ``among`` those plans, that wait for a committee
-    decision, the oldest first, with their whole count (a window before the limit: one statement)."""
+@lru_cache(maxsize=64)
+def _gates_statement(
+    admin: bool, roles: CommitteeRolesKey, deciding: bool, limit: int
+) -> sa.Select[PlanStage, Plan, int]:
+    person_id = sa.bindparam(_PERSON, type_=sa.Integer)
+    decided_by_them = sa.select(Plan.id) if admin else committee_plan_ids(person_id, dict(roles))
     waiting = sa.and_(
         PlanStage.status == StageStatus.AWAITING_DECISION,
         Plan.status == PlanStatus.ACTIVE,
-        Plan.id.in_(visible_plans(person)),
-        among,
+        Plan.id.in_(plans_visible_to(person_id, admin=admin)),
+        Plan.id.in_(decided_by_them) if deciding else Plan.id.not_in(decided_by_them),
     )
-    query = (
+    return (
         sa.select(PlanStage, Plan, sa.func.count().over())
         .join(Plan, Plan.id == PlanStage.plan_id)
         .where(waiting)
         .order_by(PlanStage.planned_end_date, PlanStage.id)
         .limit(limit)
     )
-    rows = list(session().execute(query))
-    total = int(rows[0][2]) if rows else 0
-    return [(stage, plan) for stage, plan, _ in rows], total

@@ -9,6 +9,8 @@ Every function costs a fixed number of statements whatever the number of entries
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 
 from ..errors import NotFound
@@ -39,10 +41,14 @@ def unread_count(person: Person, cap: int = UNREAD_CAP) -> int:
     return int(session().scalar(sa.select(unread_count_of(person.id, cap))) or 0)
 
 
-def unread_count_of(person_id: int, cap: int = UNREAD_CAP) -> sa.ScalarSelect[int]:
+def unread_count_of(
+    person_id: int | sa.BindParameter[int], cap: int = UNREAD_CAP, instant: sa.ColumnElement[datetime] | None = None
+) -> sa.ScalarSelect[int]:
     """``unread_count`` as a scalar subquery, for a statement that reads the person anyway (signing in a
-    request: ``accounts.sessions``)."""
-    visible = sa.and_(InboxEntry.person_id == person_id, InboxEntry.visible_from_dt <= now())
+    request: ``accounts.sessions``); the person and the instant (now when not given) may be bound
+    parameters, in a statement built once."""
+    shown_by = now() if instant is None else instant
+    visible = sa.and_(InboxEntry.person_id == person_id, InboxEntry.visible_from_dt <= shown_by)
     unread = sa.select(InboxEntry.id).where(visible, InboxEntry.read_dt.is_(None)).limit(cap + 1)
     return sa.select(sa.func.count()).select_from(unread.subquery()).scalar_subquery()
 

@@ -9,7 +9,7 @@ zone, and says so (:func:`plan_zone`, :func:`person_zone`, ``skips``).
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -58,7 +58,14 @@ def stored_plan_zones() -> list[str]:
     through the index on ``gpect_plans.timezone`` from one name to the next (a recursive query, one index
     probe per zone), so it costs the same for 10 plans or 100,000.
     """
+    return list(session().scalars(_stored_zones_statement()))
+
+
+@cache
+def _stored_zones_statement() -> sa.Select[tuple[str]]:
+    """``stored_plan_zones``' statement, built once per process: built on every page, its recursive query
+    cost more Python than the database took to run it."""
     first = sa.select(sa.func.min(Plan.timezone).label("zone")).cte("gpect_plan_zones", recursive=True)
     following = sa.select(sa.select(sa.func.min(Plan.timezone)).where(Plan.timezone > first.c.zone).scalar_subquery())
     zones = first.union_all(following.where(first.c.zone.is_not(None)))
-    return list(session().scalars(sa.select(zones.c.zone).where(zones.c.zone.is_not(None))))
+    return sa.select(zones.c.zone).where(zones.c.zone.is_not(None))

@@ -9,10 +9,12 @@ Personal API tokens are separate: they are revoked one by one, and stop with dea
 
 from __future__ import annotations
 
+from functools import cache
+
 import sqlalchemy as sa
 
 from ...models import Person
-from ..context import session
+from ..context import now, session
 from ..inbox import unread_count_of
 
 
@@ -33,10 +35,24 @@ def person_and_unread_for_session(session_id: str) -> tuple[Person, int] | None:
     found = _ids(session_id)
     if found is None:
         return None
-    row = session().execute(sa.select(Person, unread_count_of(found[0])).where(Person.id == found[0])).first()
+    row = session().execute(_person_and_unread(), {_PERSON: found[0], _NOW: now()}).first()
     if row is None or not _current(row[0], found[1]):
         return None
     return row[0], int(row[1] or 0)
+
+
+#: The names of ``_person_and_unread``'s bound parameters.
+_PERSON = "gpect_person_id"
+_NOW = "gpect_now"
+
+
+@cache
+def _person_and_unread() -> sa.Select[Person, int]:
+    """``person_and_unread_for_session``'s statement, built once per process: it runs on every page, and
+    building it cost more Python than the database took to run it."""
+    person_id = sa.bindparam(_PERSON, type_=sa.Integer)
+    unread = unread_count_of(person_id, instant=sa.bindparam(_NOW))  # typed by the column it is compared to
+    return sa.select(Person, unread).where(Person.id == person_id)
 
 
 def _ids(session_id: str) -> tuple[int, int] | None:

@@ -57,21 +57,38 @@ def sits_on_committee(roles: dict[tuple[str, int], tuple[str, ...]] | None = Non
     return sa.tuple_(Plan.definition_key, Plan.definition_version, RoleAssignment.role_key).in_(triples)
 
 
-def committee_plan_ids(person: Person) -> sa.Select[int]:
+#: The committee role keys of every definition version, as ``committee_roles`` gives them, in a form that
+#: can key a statement built once (``committee_roles_key``).
+CommitteeRolesKey = tuple[tuple[tuple[str, int], tuple[str, ...]], ...]
+
+
+def committee_roles_key() -> CommitteeRolesKey:
+    """``committee_roles()`` as a sorted tuple: statements built once per process for each set of committee
+    roles (``committee_plan_ids(..., roles=dict(key))``) are found again by it."""
+    return tuple(sorted(committee_roles().items()))
+
+
+def committee_plan_ids(
+    person: Person | sa.BindParameter[int], roles: dict[tuple[str, int], tuple[str, ...]] | None = None
+) -> sa.Select[int]:
     """Ids of the plans whose steering committee ``person`` sits on (members are mapped at plan start).
 
     Read from the person's memberships, which name their plan (migration 0021), each joined to its role
     assignment by its key. A role key that every definition having it marks ``committee`` (the usual
     ``steering_committee``) is a committee role whatever the plan's definition, so the plans are not read
     to check it; when a key is marked in some definitions and not in others, the plans' definitions decide.
+
+    ``person`` may be a bound parameter standing for a person's id, and ``roles`` given (``committee_roles``'
+    read when not), for a statement built once.
     """
-    roles = committee_roles()
+    roles = committee_roles() if roles is None else roles
+    person_id = person if isinstance(person, sa.BindParameter) else person.id
     everywhere, somewhere = _committee_role_keys(roles)
     member = RoleAssignmentMember
     query = (
         sa.select(member.plan_id)
         .join(RoleAssignment, RoleAssignment.id == member.assignment_id)
-        .where(member.person_id == person.id)
+        .where(member.person_id == person_id)
         .correlate(None)  # self-contained, also inside a query over plans
     )
     if somewhere:  # the plan's definition decides

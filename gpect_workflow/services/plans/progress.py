@@ -6,13 +6,13 @@ percent done is weighted, a task is overdue when still open after its due date i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
 
 from ...engine.progress import Progress
 from ...models import FINISHED_TASK_STATUSES, OPEN_TASK_STATUSES, Plan, PlanStage, Task, TaskStatus
@@ -82,16 +82,6 @@ def stage_dates(stage: PlanStage, timezone: str) -> StageDates:
     )
 
 
-def _today_by_plan(plans: Iterable[Plan]) -> ColumnElement[date]:
-    """Today in each plan's time zone, as a SQL expression over the plan id (plans span time zones)."""
-    instant = now()
-    days: dict[date, list[int]] = {}
-    for plan in plans:
-        days.setdefault(instant.astimezone(zone_or_default(plan.timezone)).date(), []).append(plan.id)
-    whens = [(Task.plan_id.in_(ids), sa.literal(day, sa.Date)) for day, ids in days.items()]
-    return sa.case(*whens, else_=sa.literal(instant.date(), sa.Date))
-
-
 def _progress_by(key: sa.orm.InstrumentedAttribute[int], plans: Sequence[Plan]) -> dict[int, Progress]:
     if not plans:
         return {}
@@ -101,11 +91,47 @@ def _progress_by(key: sa.orm.InstrumentedAttribute[int], plans: Sequence[Plan]) 
 def _progress_rows(
     keys: tuple[sa.orm.InstrumentedAttribute[int], ...], plans: Sequence[Plan]
 ) -> sa.Result[*tuple[Any, ...]]:
-    today = _today_by_plan(plans)
+    """The tasks' figures of ``plans`` grouped by ``keys``. Overdue is decided by today in each plan's time
+    zone (plans span time zones): the plans are grouped by their today, and each group's day is given to
+    ``_progress_statement``'s parameters."""
+    instant = now()
+    days: dict[date, list[int]] = {}
+    for plan in plans:
+        days.setdefault(instant.astimezone(zone_or_default(plan.timezone)).date(), []).append(plan.id)
+    values: dict[str, Any] = {_PLANS: [plan.id for plan in plans], _ELSE_DAY: instant.date()}
+    for index, (day, ids) in enumerate(days.items()):
+        values[f"{_DAY}{index}"] = day
+        values[f"{_DAY_PLANS}{index}"] = ids
+    return session().execute(_progress_statement(tuple(key.key for key in keys), len(days)), values)
+
+
+#: The names of ``_progress_statement``'s bound parameters.
+_PLANS = "gpect_plans"
+_DAY = "gpect_day_"
+_DAY_PLANS = "gpect_day_plans_"
+_ELSE_DAY = "gpect_else_day"
+
+
+@lru_cache(maxsize=32)
+def _progress_statement(keys: tuple[str, ...], days: int) -> sa.Select[*tuple[Any, ...]]:
+    """The statement of ``_progress_rows``, built once per process for each grouping and number of distinct
+    "todays" (built on every page, the expression cost about as much Python as the database took to run
+    it). "Today" is a ``CASE``: the plans of the n-th group (``gpect_day_plans_<n>``) are on day
+    ``gpect_day_<n>``."""
+    columns_by_key = {"plan_id": Task.plan_id, "stage_id": Task.stage_id}
+    whens = [
+        (
+            Task.plan_id.in_(sa.bindparam(f"{_DAY_PLANS}{index}", expanding=True)),
+            sa.bindparam(f"{_DAY}{index}", type_=sa.Date),
+        )
+        for index in range(days)
+    ]
+    today = sa.case(*whens, else_=sa.bindparam(_ELSE_DAY, type_=sa.Date))
     is_open = Task.status.in_(OPEN_TASK_STATUSES)
     overdue = sa.and_(is_open, Task.due_date < today)
+    grouped = [columns_by_key[key] for key in keys]
     columns = [
-        *(key.label(key.key if len(keys) > 1 else "key") for key in keys),
+        *(column.label(column.key if len(keys) > 1 else "key") for column in grouped),
         sa.func.count().label("total"),
         sa.func.sum(Task.weight).label("weight_total"),
         sa.func.sum(sa.case((Task.status.in_(FINISHED_TASK_STATUSES), Task.weight), else_=0)).label("weight_finished"),
@@ -114,8 +140,7 @@ def _progress_rows(
         sa.func.max(today).label("today"),
         *(sa.func.sum(sa.case((Task.status == status, 1), else_=0)).label(status.value) for status in TaskStatus),
     ]
-    query = sa.select(*columns).where(Task.plan_id.in_([plan.id for plan in plans])).group_by(*keys)
-    return session().execute(query)
+    return sa.select(*columns).where(Task.plan_id.in_(sa.bindparam(_PLANS, expanding=True))).group_by(*grouped)
 
 
 def _from_row(row: sa.Row[*tuple[Any, ...]]) -> Progress:

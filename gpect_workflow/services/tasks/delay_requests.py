@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -30,7 +32,7 @@ from ...refusals import (
     Refusal,
 )
 from ...validation import check_note
-from ..access import PlanAccess, is_active_admin, is_worker, plan_access, require, visible_plans
+from ..access import PlanAccess, is_active_admin, is_worker, plan_access, require
 from ..context import now, sender, session
 from ..definitions import get_definition, task_definition
 from ..journal import record
@@ -226,8 +228,7 @@ class DelayList:
 def pending_for_manager(person: Person, limit: int = PENDING_LIMIT) -> DelayList:
     """The pending requests of the active plans ``person`` leads (every plan for an administrator), oldest
     first: what waits for their answer (one query whatever the number)."""
-    managed = visible_plans(person) if is_active_admin(person) else sa.select(Plan.id).where(Plan.lead_id == person.id)
-    return _delay_list(DelayRequest.plan_id.in_(managed), DelayStatus.PENDING, limit, 0)
+    return _delay_list("all" if is_active_admin(person) else "led", person.id, DelayStatus.PENDING, limit, 0)
 
 
 def plan_delay_requests(
@@ -245,28 +246,27 @@ def plan_delay_requests(
         access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
     if not access.can_view:
         raise NotFound(Refusal.NO_SUCH_PLAN)
-    return _delay_list(DelayRequest.plan_id == plan.id, status, limit, offset)
+    return _delay_list("plan", plan.id, status, limit, offset)
 
 
-def _delay_list(among: sa.ColumnElement[bool], status: DelayStatus | None, limit: int, offset: int) -> DelayList:
-    where = [among, Plan.status == PlanStatus.ACTIVE] if status is DelayStatus.PENDING else [among]
-    if status is not None:
-        where.append(DelayRequest.status == status)
-    # Counted by a window over the rows before the limit: one statement; a second only for an offset past the end.
-    query = (
-        sa.select(DelayRequest, Task, Plan, sa.func.count().over())
-        .join(Task, Task.id == DelayRequest.task_id)
-        .join(Plan, Plan.id == DelayRequest.plan_id)
-        .where(*where)
-        .options(joinedload(DelayRequest.requester))
-        .order_by(DelayRequest.created_dt, DelayRequest.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    rows = session().execute(query).all()
+#: Whose requests a list shows: every plan's, those of the plans a person leads, or one plan's.
+Among = Literal["all", "led", "plan"]
+
+#: The names of the bound parameters of ``_delay_statements``' statements: the person or plan ``Among``
+#: names, the limit and the offset.
+_KEY = "gpect_among"
+_LIMIT = "gpect_limit"
+_OFFSET = "gpect_offset"
+
+
+def _delay_list(among: Among, key: int, status: DelayStatus | None, limit: int, offset: int) -> DelayList:
+    """The requests ``among`` (of the person or plan ``key``) in ``status`` (any when ``None``), pending ones
+    of active plans only, oldest first: ``limit`` from ``offset``, and their whole count."""
+    listed, counted = _delay_statements(among, status)
+    values = {_KEY: key, _LIMIT: limit, _OFFSET: offset}
+    rows = session().execute(listed, values).all()
     if not rows:
-        count = sa.select(sa.func.count()).select_from(DelayRequest).join(Plan, Plan.id == DelayRequest.plan_id)
-        return DelayList([], int(session().scalar(count.where(*where)) or 0) if offset else 0)
+        return DelayList([], int(session().scalar(counted, values) or 0) if offset else 0)
     items = [
         DelayItem(
             request,
@@ -277,6 +277,38 @@ def _delay_list(among: sa.ColumnElement[bool], status: DelayStatus | None, limit
         for request, task, plan, _ in rows
     ]
     return DelayList(items, int(rows[0][3]))
+
+
+@lru_cache(maxsize=16)
+def _delay_statements(
+    among: Among, status: DelayStatus | None
+) -> tuple[sa.Select[DelayRequest, Task, Plan, int], sa.Select[int]]:
+    """The statements of ``_delay_list``: the page, counted by a window over the rows before the limit (one
+    statement), and the count alone, for an offset past the end. Built once per process for each kind of
+    list (built on every page, the expression cost more Python than the database took to run it); the
+    person or plan is a bound parameter without a default, which every execution must give."""
+    key = sa.bindparam(_KEY, type_=sa.Integer)
+    where: list[sa.ColumnElement[bool]] = []
+    if among == "led":
+        where.append(DelayRequest.plan_id.in_(sa.select(Plan.id).where(Plan.lead_id == key)))
+    elif among == "plan":
+        where.append(DelayRequest.plan_id == key)
+    if status is DelayStatus.PENDING:
+        where.append(Plan.status == PlanStatus.ACTIVE)
+    if status is not None:
+        where.append(DelayRequest.status == status)
+    listed = (
+        sa.select(DelayRequest, Task, Plan, sa.func.count().over())
+        .join(Task, Task.id == DelayRequest.task_id)
+        .join(Plan, Plan.id == DelayRequest.plan_id)
+        .where(*where)
+        .options(joinedload(DelayRequest.requester))
+        .order_by(DelayRequest.created_dt, DelayRequest.id)
+        .limit(sa.bindparam(_LIMIT, type_=sa.Integer))
+        .offset(sa.bindparam(_OFFSET, type_=sa.Integer))
+    )
+    counted = sa.select(sa.func.count()).select_from(DelayRequest).join(Plan, Plan.id == DelayRequest.plan_id)
+    return listed, counted.where(*where)
 
 
 def get_delay_request(actor: Person, request_id: int) -> DelayRequest:

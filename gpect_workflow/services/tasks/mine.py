@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
+from functools import cache, lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ from ...models import (
     TaskDependency,
     TaskStatus,
 )
-from ..access import is_active_admin, visible_plans
+from ..access import is_active_admin, plans_visible_to
 from ..context import now, session
 from ..definitions import Definitions, definitions_for
 from ..loading import plan_today
@@ -131,19 +132,21 @@ class MyTasks:
         }[urgency]
 
 
-def is_mine(person: Person) -> ColumnElement[bool]:
-    """Tasks that are the person's: assigned to them, or unassigned and owned by a role they hold in the plan."""
+def is_mine(person: Person | sa.BindParameter[int]) -> ColumnElement[bool]:
+    """Tasks that are the person's: assigned to them, or unassigned and owned by a role they hold in the plan
+    (``person`` may be a bound parameter standing for a person's id, in a statement built once)."""
+    person_id = person if isinstance(person, sa.BindParameter) else person.id
     holds_owner_role = (
         sa.select(RoleAssignment.id)
         .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
         .where(
             RoleAssignment.plan_id == Task.plan_id,
             RoleAssignment.role_key == Task.owner_role,
-            RoleAssignmentMember.person_id == person.id,
+            RoleAssignmentMember.person_id == person_id,
         )
         .exists()
     )
-    return sa.or_(Task.assignee_id == person.id, sa.and_(Task.assignee_id.is_(None), holds_owner_role))
+    return sa.or_(Task.assignee_id == person_id, sa.and_(Task.assignee_id.is_(None), holds_owner_role))
 
 
 def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: int = 25) -> MyTasks:
@@ -155,14 +158,13 @@ def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: 
     windowed in one statement, ``_pages``), the finished ones (one more), and the prerequisites of the rows
     shown."""
     asked = pages or {}
-    finished_query = _finished_query(person)
-    finished = _pages(finished_query, sa.literal(0), {0: asked.get(Urgency.FINISHED, 1)}, per_page, _LATEST_FIRST)[0]
-    found_open = _open_query(person)
+    finished = _pages(_finished_statement(person, per_page), _finished_values(person, asked), per_page)[0]
+    found_open = _open_statement(person, _OPEN_PARTS, per_page)
     if found_open is None:
         return MyTasks(recently_finished=finished)
-    open_query, urgency = found_open
+    statement, zones = found_open
     wanted = {value: asked.get(name, 1) for value, name in enumerate(OPEN_URGENCIES)}
-    found = _pages(open_query, urgency, wanted, per_page, _BY_DEADLINE)
+    found = _pages(statement, _open_values(person, zones, wanted), per_page)
     shown = [item for value in wanted for item in found[value].items]
     waiting = _unfinished_prerequisites([item.task.id for item in shown])
     lists = {
@@ -198,11 +200,11 @@ def urgent_work(person: Person, limit: int) -> UrgentWork:
     """The first ``limit`` of my overdue tasks and of those due soon, each with its whole count, and whether
     I have open tasks due later (the dashboard): the statement that lists and counts the first two counts
     the third too, so no ``EXISTS`` of its own is needed."""
-    found_open = _open_query(person)
+    found_open = _open_statement(person, (0, 1), limit, counted=(2,))
     if found_open is None:
         return UrgentWork(_empty_page(), _empty_page(), has_open_work=False)
-    open_query, urgency = found_open
-    found = _pages(open_query, urgency, {0: 1, 1: 1}, limit, _BY_DEADLINE, counted=(2,))
+    statement, zones = found_open
+    found = _pages(statement, _open_values(person, zones, {0: 1, 1: 1}), limit, counted=(2,))
     return UrgentWork(found[0], found[1], has_open_work=any(page.total for page in found.values()))
 
 
@@ -212,39 +214,15 @@ _LATEST_FIRST: tuple[sa.ColumnElement[Any], ...] = (Task.completed_dt.desc(), Ta
 
 
 def _pages(
-    query: Work,
-    part: ColumnElement[Any],
-    wanted: dict[int, int],
+    statement: sa.Select[Task, Plan, str, int, int],
+    values: dict[str, Any],
     per_page: int,
-    order: tuple[ColumnElement[Any], ...],
     counted: tuple[int, ...] = (),
 ) -> dict[int, Page[WorkItem]]:
-    """Page ``wanted[value]`` of each part of ``query`` (its rows whose ``part`` is ``value``), each part
-    counted whole, in one statement: the database numbers the rows of each part and counts them (window
-    functions), and keeps those of the page asked, or of the last page when the one asked is past the end.
-    A part with no row is an empty first page. The parts ``counted`` are counted, not listed: an empty page
-    with their whole count (the statement keeps one row of each, for its count)."""
-    ranked = query.with_only_columns(
-        Task.id.label("task_id"),
-        part.label("part"),
-        sa.func.row_number().over(partition_by=part, order_by=order).label("position"),
-        sa.func.count().over(partition_by=part).label("total"),
-        maintain_column_froms=True,
-    ).subquery()
-    last_page = (ranked.c.total + (per_page - 1)) // per_page
-    asked = sa.case({value: page for value, page in wanted.items()}, value=ranked.c.part, else_=1)
-    shown_page = sa.func.least(asked, last_page) if _has_least() else sa.func.min(asked, last_page)
-    on_page = sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
-    carrying_count = sa.and_(ranked.c.part.in_(list(counted)), ranked.c.position == 1)
-    page_rows: sa.Select[Task, Plan, str, int, int] = (
-        sa.select(Task, Plan, PlanStage.stage_key, ranked.c.part, ranked.c.total)
-        .join(ranked, ranked.c.task_id == Task.id)
-        .join(Plan, Plan.id == Task.plan_id)
-        .join(PlanStage, PlanStage.id == Task.stage_id)
-        .where(sa.or_(on_page, carrying_count) if counted else on_page)
-        .order_by(ranked.c.part, ranked.c.position)
-    )
-    rows = session().execute(page_rows)
+    """The pages ``statement`` (``_paged``'s) reads with ``values``: those asked (``gpect_page_<part>`` in
+    ``values``) and the parts ``counted``, as empty pages with their whole count."""
+    wanted = {int(key.removeprefix(_PAGE)): page for key, page in values.items() if key.startswith(_PAGE)}
+    rows = session().execute(statement, values)
     items: dict[int, list[WorkItem]] = {value: [] for value in wanted}
     totals: dict[int, int] = dict.fromkeys((*wanted, *counted), 0)
     for task, plan, stage_key, value, total in rows:
@@ -258,35 +236,137 @@ def _pages(
     return listed | {value: Page([], 1, per_page, totals[value]) for value in counted}
 
 
+#: The names of the statements' bound parameters: the person, the page asked of each part, the first
+#: instant of the finished list, "today" and "today + horizon" in the n-th zone of ``_open_statement``.
+_PERSON = "gpect_person_id"
+_PAGE = "gpect_page_"
+_SINCE = "gpect_since"
+_TODAY = "gpect_today_"
+_HORIZON = "gpect_horizon_"
+
+#: The open lists' parts: the values of the urgency (0 overdue, 1 due soon, 2 later), as in ``OPEN_URGENCIES``.
+_OPEN_PARTS = (0, 1, 2)
+
+
+def _paged(
+    query: Work,
+    part: ColumnElement[Any],
+    wanted: tuple[int, ...],
+    per_page: int,
+    order: tuple[ColumnElement[Any], ...],
+    counted: tuple[int, ...],
+    has_least: bool,
+) -> sa.Select[Task, Plan, str, int, int]:
+    """The statement of the pages of ``query``'s parts (its rows whose ``part`` is a value of ``wanted``),
+    each part counted whole: the database numbers the rows of each part and counts them (window functions),
+    and keeps those of the page asked (bound parameter ``gpect_page_<part>``), or of the last page when the
+    one asked is past the end. The parts ``counted`` are counted, not listed: the statement keeps one row of
+    each, for its count."""
+    ranked = query.with_only_columns(
+        Task.id.label("task_id"),
+        part.label("part"),
+        sa.func.row_number().over(partition_by=part, order_by=order).label("position"),
+        sa.func.count().over(partition_by=part).label("total"),
+        maintain_column_froms=True,
+    ).subquery()
+    last_page = (ranked.c.total + (per_page - 1)) // per_page
+    asked = sa.case({value: sa.bindparam(f"{_PAGE}{value}") for value in wanted}, value=ranked.c.part, else_=1)
+    shown_page = sa.func.least(asked, last_page) if has_least else sa.func.min(asked, last_page)
+    on_page = sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
+    carrying_count = sa.and_(ranked.c.part.in_(list(counted)), ranked.c.position == 1)
+    return (
+        sa.select(Task, Plan, PlanStage.stage_key, ranked.c.part, ranked.c.total)
+        .join(ranked, ranked.c.task_id == Task.id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .join(PlanStage, PlanStage.id == Task.stage_id)
+        .where(sa.or_(on_page, carrying_count) if counted else on_page)
+        .order_by(ranked.c.part, ranked.c.position)
+    )
+
+
 def _has_least() -> bool:
     """Whether the database has ``least()`` (PostgreSQL); SQLite's two-argument ``min()`` does the same."""
     return session().get_bind().dialect.name != "sqlite"
 
 
-def _open_query(person: Person) -> tuple[Work, ColumnElement[Any]] | None:
-    """My open tasks of open stages of active plans, and their urgency (0 overdue, 1 due soon, 2 later) as of
-    today in each plan's time zone; ``None`` when there is no plan at all (nothing open then). "Today" is a
-    ``CASE`` on the zones of every stored plan (``stored_plan_zones``: the same cost whatever the number of
-    plans), a few more than those of my plans."""
-    zones = stored_plan_zones()
+def _finished_statement(person: Person, per_page: int) -> sa.Select[Task, Plan, str, int, int]:
+    """The page of my tasks finished since ``gpect_since``, the latest first."""
+    return _finished_paged(is_active_admin(person), per_page, _has_least())
+
+
+@lru_cache(maxsize=32)
+def _finished_paged(admin: bool, per_page: int, has_least: bool) -> sa.Select[Task, Plan, str, int, int]:
+    """``_finished_statement``'s, built once per process and kind of reader (see ``_open_paged``)."""
+    query = _work_query(admin).where(
+        Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= sa.bindparam(_SINCE, type_=sa.DateTime)
+    )
+    return _paged(query, sa.literal(0), (0,), per_page, _LATEST_FIRST, (), has_least)
+
+
+def _finished_values(person: Person, asked: dict[Urgency, int]) -> dict[str, Any]:
+    return {
+        _PERSON: person.id,
+        _SINCE: now() - timedelta(days=RECENT_DAYS),
+        f"{_PAGE}0": asked.get(Urgency.FINISHED, 1),
+    }
+
+
+def _open_statement(
+    person: Person, wanted: tuple[int, ...], per_page: int, counted: tuple[int, ...] = ()
+) -> tuple[sa.Select[Task, Plan, str, int, int], tuple[str, ...]] | None:
+    """The statement of the pages ``wanted`` of my open tasks of open stages of active plans by urgency (0
+    overdue, 1 due soon, 2 later) as of today in each plan's time zone, and the zones it takes "today" in;
+    ``None`` when there is no plan at all (nothing open then). "Today" is a ``CASE`` on the zones of every
+    stored plan (``stored_plan_zones``: the same cost whatever the number of plans), a few more than those
+    of my plans; its days are bound parameters (``_open_values``)."""
+    zones = tuple(stored_plan_zones())
     if not zones:
         return None
-    moment = now()
-    todays = {zone: moment.astimezone(zone_or_default(zone)).date() for zone in zones}
-    today = sa.case({zone: sa.literal(day, sa.Date) for zone, day in todays.items()}, value=Plan.timezone)
+    return _open_paged(is_active_admin(person), zones, wanted, per_page, counted, _has_least()), zones
+
+
+@lru_cache(maxsize=64)
+def _open_paged(
+    admin: bool,
+    zones: tuple[str, ...],
+    wanted: tuple[int, ...],
+    per_page: int,
+    counted: tuple[int, ...],
+    has_least: bool,
+) -> sa.Select[Task, Plan, str, int, int]:
+    """``_open_statement``'s, built once per process for each kind of reader, set of zones and paging: built
+    on every request, the expression cost more Python than the database took to run it. Its values (the
+    person, the days, the pages asked) are bound parameters, which a caller must give: none has a default
+    that could show one person's tasks to another."""
+    today = sa.case(
+        {zone: sa.bindparam(f"{_TODAY}{index}", type_=sa.Date) for index, zone in enumerate(zones)},
+        value=Plan.timezone,
+    )
     horizon = sa.case(
-        {zone: sa.literal(day + timedelta(days=HORIZON_DAYS), sa.Date) for zone, day in todays.items()},
+        {zone: sa.bindparam(f"{_HORIZON}{index}", type_=sa.Date) for index, zone in enumerate(zones)},
         value=Plan.timezone,
     )
     urgency = sa.case((Task.due_date < today, 0), (Task.due_date <= horizon, 1), else_=2)
     # The task's copy of its stage's status (migration 0022), not the stage: the index on (assignee, stage
     # status, status) then finds my tasks of open stages without looking up the stage of each open task.
-    query = _work_query(person).where(
+    query = _work_query(admin).where(
         Task.status.in_(OPEN_TASK_STATUSES),
         Task.stage_status == StageStatus.OPEN,
         Plan.status == PlanStatus.ACTIVE,
     )
-    return query, urgency
+    return _paged(query, urgency, wanted, per_page, _BY_DEADLINE, counted, has_least)
+
+
+def _open_values(person: Person, zones: tuple[str, ...], wanted: dict[int, int]) -> dict[str, Any]:
+    """The values of ``_open_statement``'s parameters: the person, today and today + horizon in each zone,
+    the page asked of each list."""
+    moment = now()
+    values: dict[str, Any] = {_PERSON: person.id}
+    for index, zone in enumerate(zones):
+        day = moment.astimezone(zone_or_default(zone)).date()
+        values[f"{_TODAY}{index}"] = day
+        values[f"{_HORIZON}{index}"] = day + timedelta(days=HORIZON_DAYS)
+    return values | {f"{_PAGE}{value}": page for value, page in wanted.items()}
 
 
 def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool) -> tuple[TaskStatus, ...]:
@@ -298,29 +378,35 @@ def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool)
     )
 
 
-def _work_query(person: Person) -> Work:
+def _work_query(admin: bool) -> Work:
+    """My tasks with their plan, the person a bound parameter (``gpect_person_id``)."""
+    person_id = sa.bindparam(_PERSON, type_=sa.Integer)
     return (
         sa.select(Task, Plan)
         .join(Plan, Plan.id == Task.plan_id)
-        .where(is_mine(person), Plan.id.in_(visible_plans(person)))
+        .where(is_mine(person_id), Plan.id.in_(plans_visible_to(person_id, admin=admin)))
     )
-
-
-def _finished_query(person: Person) -> Work:
-    """My tasks finished in the last ``RECENT_DAYS``."""
-    since = now() - timedelta(days=RECENT_DAYS)
-    return _work_query(person).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= since)
 
 
 def _unfinished_prerequisites(task_ids: Sequence[int]) -> dict[int, int]:
+    """How many unfinished tasks each of ``task_ids`` waits for (those waiting for none left out)."""
+    rows = session().execute(_unfinished_prerequisites_statement(), {"gpect_task_ids": list(task_ids)})
+    return {task_id: int(count) for task_id, count in rows}
+
+
+@cache
+def _unfinished_prerequisites_statement() -> sa.Select[int, int]:
+    """``_unfinished_prerequisites``' statement, built once per process."""
     prerequisite = aliased(Task)
-    query = (
+    return (
         sa.select(TaskDependency.task_id, sa.func.count())
         .join(prerequisite, prerequisite.id == TaskDependency.depends_on_id)
-        .where(TaskDependency.task_id.in_(task_ids), prerequisite.status.not_in(FINISHED_TASK_STATUSES))
+        .where(
+            TaskDependency.task_id.in_(sa.bindparam("gpect_task_ids", expanding=True)),
+            prerequisite.status.not_in(FINISHED_TASK_STATUSES),
+        )
         .group_by(TaskDependency.task_id)
     )
-    return {task_id: int(count) for task_id, count in session().execute(query)}
 
 
 def _with_actions(person: Person, item: WorkItem, waiting_on: int) -> WorkItem:
