@@ -9,6 +9,7 @@ change people's records; a partner sees, in the directory, only the people of th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVarTuple
 
 import sqlalchemy as sa
@@ -66,12 +67,22 @@ def can_start_plans(person: Person) -> bool:
 
 def plan_access(person: Person, plan: Plan, definition: WorkflowDefinition) -> PlanAccess:
     """The person's standing in the plan (one query)."""
-    query = (
+    values = {"gpect_plan_id": plan.id, "gpect_person_id": person.id}
+    return access_with_roles(person, plan, definition, frozenset(session().scalars(_role_keys_statement(), values)))
+
+
+@cache
+def _role_keys_statement() -> sa.Select[str]:
+    """``plan_access``' statement, built once per process: every page of a plan, task or gate asks it; the
+    plan and person are bound parameters without defaults."""
+    return (
         sa.select(RoleAssignment.role_key)
         .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
-        .where(RoleAssignment.plan_id == plan.id, RoleAssignmentMember.person_id == person.id)
+        .where(
+            RoleAssignment.plan_id == sa.bindparam("gpect_plan_id"),
+            RoleAssignmentMember.person_id == sa.bindparam("gpect_person_id"),
+        )
     )
-    return access_with_roles(person, plan, definition, frozenset(session().scalars(query)))
 
 
 def access_with_roles(

@@ -62,7 +62,7 @@ def stored_plan_zones() -> list[str]:
 
 
 @cache
-def _stored_zones_statement() -> sa.Select[tuple[str]]:
+def _stored_zones_statement() -> sa.Select[str]:
     """``stored_plan_zones``' statement, built once per process: built on every page, its recursive query
     cost more Python than the database took to run it."""
     first = sa.select(sa.func.min(Plan.timezone).label("zone")).cte("gpect_plan_zones", recursive=True)

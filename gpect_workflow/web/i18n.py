@@ -11,17 +11,17 @@ both sets of messages are found under the one ``messages`` domain.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
+from babel.numbers import format_decimal as babel_format_decimal
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import (
     Babel,
     force_locale,
-    format_decimal,
-    format_number,
     get_babel,
     get_locale,
     get_translations,
@@ -67,8 +67,8 @@ def init_i18n(app: Flask) -> None:
         localized=localized,
         long_date=long_date,
         short_date=short_date,
-        number=format_number,
-        decimal=format_decimal,
+        number=number,
+        decimal=number,
         gpect_menu=menu,
         indicator_status_word=status_word,
         indicator_status_class=status_class,
@@ -145,7 +145,19 @@ def counted(singular: str, plural: str, count: int, **variables: object) -> str:
     page's language like every other number.
     """
     message = get_translations().ungettext(singular, plural, count)
-    return str(message % {"num": format_number(count), **variables})
+    return str(message % {"num": number(count), **variables})
+
+
+def number(value: int | float | Decimal) -> str:
+    """A number as the reader writes it (``1 250,5``, ``1,250.5``): Flask-Babel's ``format_decimal``, each
+    value formatted once per language. Charts write the same axis values on every chart of a page, and
+    formatting one (Flask-Babel's locale lookups, Babel's pattern) cost more than the rest of the chart."""
+    return _formatted_number(value, current_language())
+
+
+@lru_cache(maxsize=4096)
+def _formatted_number(value: int | float | Decimal, language: str) -> str:
+    return babel_format_decimal(value, locale=_babel_locale(language))
 
 
 def _as_date(day: date | datetime) -> date:

@@ -3,13 +3,17 @@ in force when they are rendered: the page's, or an email's under ``force_locale`
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from flask import Flask, render_template_string
-from flask_babel import force_locale, refresh
+from flask_babel import force_locale, format_decimal, refresh
 
-from gpect_workflow.web import catalogue
+from gpect_workflow.services.plans.burnup import Burnup
+from gpect_workflow.web import catalogue, i18n
+from gpect_workflow.web.charts import burnup_svg
 
 WORDS = (
     "{{ _('Partners') }}|{{ label('task_status', 'done') }}|{{ ngettext('%(num)s byte', '%(num)s bytes', 3) }}"
@@ -60,3 +64,31 @@ def test_a_template_without_the_page_s_context_still_translates(app: Flask) -> N
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         refresh()
         assert app.jinja_env.from_string(WORDS).render() == "Partenaires|faite|3 octets|unheard-of"
+
+
+@pytest.mark.parametrize("value", [0, 7, 1250, 1250.5, 0.125, -3.75, 10**12, Decimal("1234.50")])
+def test_numbers_are_written_as_flask_babel_writes_them_in_each_language(
+    app: Flask, value: int | float | Decimal
+) -> None:
+    """``i18n.number`` remembers each value's text per language (a committee page's charts write the same
+    axis values again and again); it writes exactly what Flask-Babel's ``format_decimal`` writes."""
+    for language in ("fr", "en", "fr"):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            refresh()
+            assert i18n.number(value) == format_decimal(value)
+            with force_locale("en" if language == "fr" else "fr"):
+                assert i18n.number(value) == format_decimal(value)
+
+
+def test_a_number_follows_the_page_s_language(app: Flask) -> None:
+    assert render(app, "{{ number(1250.5) }}|{{ decimal(1250.5) }}", "en") == "1,250.5|1,250.5"
+    assert render(app, "{{ number(1250.5) }}|{{ decimal(1250.5) }}", "fr") == "1\u202f250,5|1\u202f250,5"
+
+
+def test_the_charts_fixed_words_follow_the_page_s_language(app: Flask) -> None:
+    """Translated once per language, not once per chart: a French page after an English one says French."""
+    burnup = Burnup(days=[date(2026, 12, 1), date(2026, 12, 2)], done=[0, 1], total=[4, 4])
+    for language, words in (("en", "Tasks finished over time"), ("fr", "Tâches terminées au fil du temps")):
+        with app.test_request_context("/", headers={"Accept-Language": language}):
+            refresh()
+            assert words in burnup_svg(burnup)

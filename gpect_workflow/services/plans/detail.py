@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -49,17 +50,24 @@ class PlanDetail:
 
 def plan_detail(person: Person, plan_id: int) -> PlanDetail:
     """One plan as the person may see it (``NotFound`` otherwise)."""
-    plan = session().scalar(
-        sa.select(Plan)
-        .where(Plan.id == plan_id)
-        .options(joinedload(Plan.territory), joinedload(Plan.lead), selectinload(Plan.stages))
-    )
+    plan = session().scalar(_plan_statement(), {"gpect_plan_id": plan_id})
     if plan is None:
         raise NotFound(Refusal.NO_SUCH_PLAN)
     access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
     require_view(access)
     by_stage, by_plan = stages_and_plans_progress([plan])
     return PlanDetail(plan, list(plan.stages), by_stage, by_plan.get(plan.id, Progress()), access, plan_today(plan))
+
+
+@cache
+def _plan_statement() -> sa.Select[Plan]:
+    """``plan_detail``'s statement, built once per process (with its loader options, building it cost more
+    Python than the database took to run it); the plan is a bound parameter without a default."""
+    return (
+        sa.select(Plan)
+        .where(Plan.id == sa.bindparam("gpect_plan_id"))
+        .options(joinedload(Plan.territory), joinedload(Plan.lead), selectinload(Plan.stages))
+    )
 
 
 def plan_tasks(person: Person, plan_id: int) -> list[Task]:

@@ -9,6 +9,7 @@ and the journal with the names of the people in it (``journal``). Everything is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -76,14 +77,7 @@ def plan_page(person: Person, plan_id: int, journal_page: int = 1) -> PlanPage:
     detail = plan_detail(person, plan_id)
     plan = detail.plan
     definition = get_definition(plan.definition_key, plan.definition_version)
-    tasks = list(
-        session().scalars(
-            sa.select(Task)
-            .where(Task.plan_id == plan.id)
-            .options(joinedload(Task.assignee))
-            .order_by(Task.due_date, Task.id)
-        )
-    )
+    tasks = list(session().scalars(_tasks_statement(), {_PLAN: plan.id}))
     depends_on = _dependencies(plan.id)
     roles = plan_roles(plan.id)
     by_id = {task.id: task for task in tasks}
@@ -99,6 +93,22 @@ def plan_page(person: Person, plan_id: int, journal_page: int = 1) -> PlanPage:
     )
     return PlanPage(
         detail, definition, _stage_rows(detail, definition, rows), indicators, journal, _plan_actions(detail)
+    )
+
+
+#: The name of the plan's id in the statements built once per process (``_tasks_statement``,
+#: ``_dependencies_statement``): built on every page, they cost more Python than the database took to run
+#: them. A bound parameter without a default, which every execution gives.
+_PLAN = "gpect_plan_id"
+
+
+@cache
+def _tasks_statement() -> sa.Select[Task]:
+    return (
+        sa.select(Task)
+        .where(Task.plan_id == sa.bindparam(_PLAN))
+        .options(joinedload(Task.assignee))
+        .order_by(Task.due_date, Task.id)
     )
 
 
@@ -148,13 +158,17 @@ def _place(stage: PlanStage, current: int | None, plan_status: PlanStatus) -> st
 
 def _dependencies(plan_id: int) -> dict[int, list[int]]:
     """Task id → ids of the tasks it depends on, for one plan (one query)."""
-    query = (
-        sa.select(TaskDependency.task_id, TaskDependency.depends_on_id)
-        .join(Task, Task.id == TaskDependency.task_id)
-        .where(Task.plan_id == plan_id)
-        .order_by(TaskDependency.task_id, TaskDependency.depends_on_id)
-    )
     result: dict[int, list[int]] = {}
-    for task_id, depends_on_id in session().execute(query):
+    for task_id, depends_on_id in session().execute(_dependencies_statement(), {_PLAN: plan_id}):
         result.setdefault(task_id, []).append(depends_on_id)
     return result
+
+
+@cache
+def _dependencies_statement() -> sa.Select[int, int]:
+    return (
+        sa.select(TaskDependency.task_id, TaskDependency.depends_on_id)
+        .join(Task, Task.id == TaskDependency.task_id)
+        .where(Task.plan_id == sa.bindparam(_PLAN))
+        .order_by(TaskDependency.task_id, TaskDependency.depends_on_id)
+    )

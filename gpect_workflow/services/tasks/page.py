@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -302,21 +303,29 @@ def linked_tasks(
 
 def plan_roles(plan_id: int) -> PlanRoles:
     """Organisation and active members of each role of the plan (one query)."""
-    query = (
-        sa.select(RoleAssignment.role_key, Organisation.name, Person.id, Person.name, Person.is_active)
-        .join(Organisation, Organisation.id == RoleAssignment.organisation_id)
-        .outerjoin(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
-        .outerjoin(Person, Person.id == RoleAssignmentMember.person_id)
-        .where(RoleAssignment.plan_id == plan_id)
-        .order_by(RoleAssignment.role_key, Person.name)
-    )
     roles = PlanRoles()
-    for role_key, organisation, person_id, name, active in session().execute(query):
+    for role_key, organisation, person_id, name, active in session().execute(
+        _plan_roles_statement(), {"gpect_plan_id": plan_id}
+    ):
         roles.organisations[role_key] = organisation
         members = roles.members.setdefault(role_key, [])
         if person_id is not None and active:
             members.append((person_id, name))
     return roles
+
+
+@cache
+def _plan_roles_statement() -> sa.Select[str, str, int, str, bool]:
+    """``plan_roles``' statement, built once per process (the plan and task pages read it on every request);
+    the plan is a bound parameter without a default."""
+    return (
+        sa.select(RoleAssignment.role_key, Organisation.name, Person.id, Person.name, Person.is_active)
+        .join(Organisation, Organisation.id == RoleAssignment.organisation_id)
+        .outerjoin(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
+        .outerjoin(Person, Person.id == RoleAssignmentMember.person_id)
+        .where(RoleAssignment.plan_id == sa.bindparam("gpect_plan_id"))
+        .order_by(RoleAssignment.role_key, Person.name)
+    )
 
 
 def task_ref(definition: WorkflowDefinition, task: Task) -> TaskRef:

@@ -1,0 +1,83 @@
+"""Statements built once per process (the pages' hottest reads): each reader still reads their own rows.
+
+The dashboard, "my tasks" and the delay lists build their statements once, with the reader's id, the days
+and the pages as bound parameters, and reuse them for every reader. These tests read the same lists for two
+leads one after the other, so that the second reads through the statement built for the first, and check
+that a statement executed without its reader fails instead of answering for someone.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from gpect_workflow.models import Person, PersonRole, Plan
+from gpect_workflow.services import dashboard as dashboard_service
+from gpect_workflow.services.context import session
+from gpect_workflow.services.dashboard import dashboard
+from gpect_workflow.services.tasks import mine
+from gpect_workflow.services.tasks.delay_requests import ask_for_delay, pending_for_manager
+from gpect_workflow.services.tasks.mine import my_tasks
+from tests.factories import task
+from tests.plan_helpers import start_five_levers_plan
+
+
+@pytest.fixture
+def two_leads(definitions: None, create_user: object) -> tuple[tuple[Person, Plan], tuple[Person, Plan]]:
+    """Two leads with a plan each; the first lead also holds a task of their own plan."""
+    first = create_user("first-lead@example.org", PersonRole.LEAD, name="Première")  # type: ignore[operator]
+    second = create_user("second-lead@example.org", PersonRole.LEAD, name="Seconde")  # type: ignore[operator]
+    first_plan = start_five_levers_plan(first, date(2026, 12, 1), name="Plan de la première")
+    second_plan = start_five_levers_plan(second, date(2026, 12, 1), name="Plan de la seconde")
+    task(first_plan, "employment-data").assignee_id = first.id
+    session().commit()
+    return (first, first_plan), (second, second_plan)
+
+
+def test_each_lead_reads_their_own_plans_and_tasks_through_the_same_statements(
+    two_leads: tuple[tuple[Person, Plan], tuple[Person, Plan]],
+) -> None:
+    (first, first_plan), (second, second_plan) = two_leads
+    dashboard_service._plans_statement.cache_clear()
+    mine._open_paged.cache_clear()
+
+    first_board, first_tasks = dashboard(first), my_tasks(first)
+    second_board, second_tasks = dashboard(second), my_tasks(second)
+
+    assert [item.plan.id for item in first_board.plans] == [first_plan.id]
+    assert [item.plan.id for item in second_board.plans] == [second_plan.id]
+    first_open = [item.task.id for item in first_tasks.overdue.items + first_tasks.due_soon.items]
+    first_open += [item.task.id for item in first_tasks.later.items]
+    assert first_open == [task(first_plan, "employment-data").id]
+    assert second_tasks.is_empty
+    # The second lead's lists were read through the statements built for the first.
+    assert dashboard_service._plans_statement.cache_info().hits >= 1
+    assert mine._open_paged.cache_info().hits >= 1
+
+
+def test_a_statement_built_once_refuses_to_run_without_its_reader(
+    two_leads: tuple[tuple[Person, Plan], tuple[Person, Plan]],
+) -> None:
+    """No default reader: a caller that forgot the reader's id gets an error, not someone's plans."""
+    (first, _), _ = two_leads
+    dashboard(first)
+    with pytest.raises(sa.exc.StatementError, match="gpect_person_id"):
+        session().execute(dashboard_service._plans_statement(False, dashboard_service.DASHBOARD_LIMIT))
+
+
+def test_each_lead_answers_the_delay_requests_of_their_own_plans(
+    two_leads: tuple[tuple[Person, Plan], tuple[Person, Plan]],
+) -> None:
+    (first, _), (second, second_plan) = two_leads
+    asked = task(second_plan, "employment-data")
+    asker = session().get(Person, asked.assignee_id)
+    assert asker is not None
+    ask_for_delay(asker, asked.id, date(2027, 1, 20), "Les données arrivent en janvier.")
+    session().commit()
+
+    assert pending_for_manager(first).total == 0  # builds the statement
+    found = pending_for_manager(second)
+    assert [item.task.id for item in found.items] == [asked.id]
+    assert found.total == 1
