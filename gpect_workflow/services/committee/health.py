@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -198,18 +199,23 @@ def plans_health(
 
 def _stages(ids: list[int]) -> tuple[dict[int, list[PlanStage]], dict[int, datetime]]:
     """The plans' stages in order, and when each waiting one last started waiting (one query)."""
-    query = (
-        sa.select(PlanStage, _awaiting_since())
-        .where(PlanStage.plan_id.in_(ids))
-        .order_by(PlanStage.plan_id, PlanStage.position)
-    )
     by_plan: dict[int, list[PlanStage]] = defaultdict(list)
     since: dict[int, datetime] = {}
-    for stage, waiting_since in session().execute(query):
+    for stage, waiting_since in session().execute(_stages_statement(), {"gpect_plan_ids": ids}):
         by_plan[stage.plan_id].append(stage)
         if waiting_since is not None:
             since[stage.id] = waiting_since
     return by_plan, since
+
+
+@cache
+def _stages_statement() -> sa.Select[PlanStage, datetime]:
+    """``_stages``' statement, built once per process; the plans are a bound parameter without a default."""
+    return (
+        sa.select(PlanStage, _awaiting_since())
+        .where(PlanStage.plan_id.in_(sa.bindparam("gpect_plan_ids", expanding=True)))
+        .order_by(PlanStage.plan_id, PlanStage.position)
+    )
 
 
 def _stage_health(plan: Plan, stage: PlanStage, today: date, progress: dict[int, Progress]) -> StageHealth:

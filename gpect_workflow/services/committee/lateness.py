@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -57,8 +58,19 @@ def late_tasks(ids: list[int], plans: Iterable[Plan]) -> dict[int, list[LateGrou
     the query takes one date (the latest plan's today) rather than one per plan.
     """
     latest_today = max(plan_today(plan) for plan in plans)
+    by_plan: dict[int, list[LateGroup]] = defaultdict(list)
+    values = {"gpect_plan_ids": ids, "gpect_latest_today": latest_today}
+    for plan_id, org_id, org_name, due, count in session().execute(_late_tasks_statement(), values):
+        by_plan[plan_id].append(LateGroup(org_id, org_name, due, int(count)))
+    return by_plan
+
+
+@cache
+def _late_tasks_statement() -> sa.Select[int, int | None, str | None, date, int]:
+    """``late_tasks``' statement, built once per process (the committee page and digest read it); the plans
+    and the day are bound parameters without defaults."""
     organisation_id = sa.func.coalesce(Person.organisation_id, RoleAssignment.organisation_id)
-    query = (
+    return (
         sa.select(Task.plan_id, organisation_id, Organisation.name, Task.due_date, sa.func.count())
         .select_from(Task)
         .join(PlanStage, PlanStage.id == Task.stage_id)
@@ -69,17 +81,13 @@ def late_tasks(ids: list[int], plans: Iterable[Plan]) -> dict[int, list[LateGrou
         )
         .outerjoin(Organisation, Organisation.id == organisation_id)
         .where(
-            Task.plan_id.in_(ids),
+            Task.plan_id.in_(sa.bindparam("gpect_plan_ids", expanding=True)),
             Task.status.in_(OPEN_TASK_STATUSES),
-            Task.due_date < latest_today,
+            Task.due_date < sa.bindparam("gpect_latest_today", type_=sa.Date),
             PlanStage.status.in_(WORKING_STAGES),
         )
         .group_by(Task.plan_id, organisation_id, Organisation.name, Task.due_date)
     )
-    by_plan: dict[int, list[LateGroup]] = defaultdict(list)
-    for plan_id, org_id, org_name, due, count in session().execute(query):
-        by_plan[plan_id].append(LateGroup(org_id, org_name, due, int(count)))
-    return by_plan
 
 
 def by_organisation(groups: list[LateGroup], today: date) -> tuple[OrganisationLateness, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import date, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -39,15 +40,21 @@ def indicators_of_plans(plan_ids: list[int]) -> dict[int, list[Indicator]]:
     found: dict[int, list[Indicator]] = {plan_id: [] for plan_id in plan_ids}
     if not plan_ids:
         return found
-    query = (
+    for indicator in session().scalars(_indicators_statement(), {"gpect_plan_ids": plan_ids}):
+        found[indicator.plan_id].append(indicator)
+    return found
+
+
+@cache
+def _indicators_statement() -> sa.Select[Indicator]:
+    """``indicators_of_plans``' statement, built once per process (the plan and committee pages read it on
+    every request); the plans are a bound parameter without a default."""
+    return (
         sa.select(Indicator)
-        .where(Indicator.plan_id.in_(plan_ids))
+        .where(Indicator.plan_id.in_(sa.bindparam("gpect_plan_ids", expanding=True)))
         .options(selectinload(Indicator.measurements))
         .order_by(Indicator.id)
     )
-    for indicator in session().scalars(query):
-        found[indicator.plan_id].append(indicator)
-    return found
 
 
 def plan_for_indicators(person: Person, plan_id: int) -> tuple[Plan, PlanAccess]:

@@ -4,6 +4,7 @@ may see, filtered and searched, in a fixed number of queries whatever its size."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TypeVarTuple
 
 import sqlalchemy as sa
@@ -66,7 +67,12 @@ Columns = TypeVarTuple("Columns")
 
 def list_territories() -> list[Territory]:
     """Every territory, by name (a few hundred at most: the directory's filter and forms list them)."""
-    return list(session().scalars(sa.select(Territory).order_by(Territory.name, Territory.id)))
+    return list(session().scalars(_territories_statement()))
+
+
+@cache
+def _territories_statement() -> sa.Select[Territory]:
+    return sa.select(Territory).order_by(Territory.name, Territory.id)
 
 
 def organisations_of_territory(territory_id: int | None) -> list[Organisation]:

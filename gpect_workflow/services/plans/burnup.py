@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 
 import sqlalchemy as sa
 
@@ -53,14 +54,25 @@ def plans_burnup(
             .all()
         )
     changes: dict[int, list[tuple[datetime, int, bool]]] = {plan_id: [] for plan_id in ids}
-    for plan_id, task_id, to_state, occurred in session().execute(
-        sa.select(Event.plan_id, Event.task_id, Event.to_state, Event.occurred_dt)
-        .where(Event.plan_id.in_(ids), Event.kind == "task_status_changed", Event.task_id.is_not(None))
-        .order_by(Event.occurred_dt, Event.id)
-    ):
+    for plan_id, task_id, to_state, occurred in session().execute(_changes_statement(), {"gpect_plan_ids": ids}):
         assert task_id is not None  # the query keeps the events of tasks
         changes[plan_id].append((occurred, task_id, to_state in FINISHED))
     return {plan.id: _burnup(plan, until, totals.get(plan.id, 0), changes[plan.id]) for plan in plans}
+
+
+@cache
+def _changes_statement() -> sa.Select[int, int | None, str | None, datetime]:
+    """The tasks' status changes of some plans (``gpect_plan_ids``, a bound parameter without a default), in
+    order: built once per process, for the plan and committee pages read them on every request."""
+    return (
+        sa.select(Event.plan_id, Event.task_id, Event.to_state, Event.occurred_dt)
+        .where(
+            Event.plan_id.in_(sa.bindparam("gpect_plan_ids", expanding=True)),
+            Event.kind == "task_status_changed",
+            Event.task_id.is_not(None),
+        )
+        .order_by(Event.occurred_dt, Event.id)
+    )
 
 
 def _burnup(plan: Plan, until: date | None, total: int, changes: list[tuple[datetime, int, bool]]) -> Burnup:
