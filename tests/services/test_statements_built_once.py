@@ -9,6 +9,7 @@ that a statement executed without its reader fails instead of answering for some
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -17,11 +18,14 @@ from gpect_workflow.models import Person, PersonRole, Plan
 from gpect_workflow.services import dashboard as dashboard_service
 from gpect_workflow.services.context import session
 from gpect_workflow.services.dashboard import dashboard
+from gpect_workflow.services.partners.organisations import ensure_territory
+from gpect_workflow.services.plans.listing import plan_list_choices
+from gpect_workflow.services.plans.starting import PlanRequest, start_plan
 from gpect_workflow.services.tasks import mine
 from gpect_workflow.services.tasks.delay_requests import ask_for_delay, pending_for_manager
 from gpect_workflow.services.tasks.mine import my_tasks
 from tests.factories import task
-from tests.plan_helpers import start_five_levers_plan
+from tests.plan_helpers import map_every_role, start_five_levers_plan
 
 
 @pytest.fixture
@@ -81,3 +85,24 @@ def test_each_lead_answers_the_delay_requests_of_their_own_plans(
     found = pending_for_manager(second)
     assert [item.task.id for item in found.items] == [asked.id]
     assert found.total == 1
+
+
+def test_the_territory_filter_offers_the_territories_of_the_plans_each_reader_sees(
+    definitions: None, create_user: Any
+) -> None:
+    """Asked of each territory through one statement per kind of reader: a lead is offered their plans'
+    territories only, an administrator every territory holding a plan, a territory without one is left out."""
+    first = create_user("first-lead@example.org", PersonRole.LEAD, name="Première")
+    second = create_user("second-lead@example.org", PersonRole.LEAD, name="Seconde")
+    admin = create_user("admin@example.org", PersonRole.ADMIN, name="Admin")
+    indre = ensure_territory("indre", "Indre", "36", "Centre-Val de Loire")
+    ensure_territory("cher", "Cher", "18", "Centre-Val de Loire")  # no plan there
+    start_five_levers_plan(first, date(2026, 12, 1), name="Plan chartrain")
+    roles = map_every_role("gpect-five-levers", 1, indre.id)
+    request = PlanRequest("Plan de l'Indre", "gpect-five-levers", 1, indre.id, second.id, date(2026, 12, 1), roles)
+    start_plan(second, request)
+    session().commit()
+
+    assert [t.name for t in plan_list_choices(first).territories] == ["Agglomération chartraine"]
+    assert [t.name for t in plan_list_choices(second).territories] == ["Indre"]
+    assert [t.name for t in plan_list_choices(admin).territories] == ["Agglomération chartraine", "Indre"]

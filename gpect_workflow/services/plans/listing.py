@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -23,7 +24,7 @@ from ...models import (
     Task,
     Territory,
 )
-from ..access import visible_plans
+from ..access import is_active_admin, plans_visible_to, visible_plans
 from ..context import now, session
 from ..definitions import Definitions, definition_from_record, list_definition_records
 from ..paging import Page, paginate
@@ -124,10 +125,24 @@ class PlanListChoices:
 
 def plan_list_choices(person: Person) -> PlanListChoices:
     """The territories and definitions the plans list offers as filters (two queries)."""
-    territories = sa.select(Plan.territory_id).where(Plan.id.in_(visible_plans(person)))
-    query = sa.select(Territory).where(Territory.id.in_(territories)).order_by(Territory.name, Territory.id)
+    territories = session().scalars(_territories_statement(is_active_admin(person)), {"gpect_person_id": person.id})
     records = list_definition_records()
     return PlanListChoices(
-        list(session().scalars(query)),
+        list(territories),
         {(record.key, record.version): definition_from_record(record) for record in records},
     )
+
+
+@lru_cache(maxsize=2)
+def _territories_statement(admin: bool) -> sa.Select[Territory]:
+    """The territories having a plan the person (``gpect_person_id``) may see, by name: built once per process
+    for administrators and for the others. Asked of each territory (a few dozen, each an index probe on the
+    plans' territory that stops at the first plan seen) rather than by collecting the territory of every plan
+    seen: at 10,000 plans that read every plan for an administrator (9.6 ms) and 2,400 for a lead."""
+    on_territory = Plan.territory_id == Territory.id
+    seen = (
+        on_territory
+        if admin
+        else sa.and_(on_territory, Plan.id.in_(plans_visible_to(sa.bindparam("gpect_person_id"), admin=False)))
+    )
+    return sa.select(Territory).where(sa.exists().where(seen)).order_by(Territory.name, Territory.id)
