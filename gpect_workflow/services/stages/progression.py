@@ -37,10 +37,18 @@ from ..plans.lifecycle import put_on_hold
 from ..tasks.deadlines import due_date_window
 
 
-def plan_stages(plan: Plan) -> list[PlanStage]:
-    """The plan's stages in order."""
-    query = sa.select(PlanStage).where(PlanStage.plan_id == plan.id).order_by(PlanStage.position)
-    return list(session().scalars(query))
+def next_stage(plan: Plan, stage: PlanStage) -> PlanStage | None:
+    """The plan's stage after ``stage``, if any."""
+    return session().scalar(_NEXT_STAGE, {"gpect_plan_id": plan.id, "gpect_position": stage.position})
+
+
+#: ``next_stage``'s statement, built once (a stage closes on a task change: it is on the user's click).
+_NEXT_STAGE = (
+    sa.select(PlanStage)
+    .where(PlanStage.plan_id == sa.bindparam("gpect_plan_id"), PlanStage.position > sa.bindparam("gpect_position"))
+    .order_by(PlanStage.position)
+    .limit(1)
+)
 
 
 def stage_of_plan(plan_id: int, stage_key: str) -> int:
@@ -56,8 +64,16 @@ def stage_of_plan(plan_id: int, stage_key: str) -> int:
 
 def stage_tasks(stage: PlanStage) -> list[Task]:
     """The stage's tasks, freshly read."""
-    query = sa.select(Task).where(Task.stage_id == stage.id).order_by(Task.id)
-    return list(session().scalars(query.execution_options(populate_existing=True)))
+    return list(session().scalars(_STAGE_TASKS, {"gpect_stage_id": stage.id}))
+
+
+#: ``stage_tasks``' statement, built once.
+_STAGE_TASKS = (
+    sa.select(Task)
+    .where(Task.stage_id == sa.bindparam("gpect_stage_id"))
+    .order_by(Task.id)
+    .execution_options(populate_existing=True)
+)
 
 
 def advance_if_ready(plan: Plan, stage: PlanStage, actor: Person | None) -> None:
@@ -123,11 +139,11 @@ def _close_and_open_next(
     record(plan, "stage_closed", actor, before, StageStatus.CLOSED, stage=stage)
     session().flush()
     signals.stage_closed.send(sender(), plan=plan, stage=stage, actor=actor)
-    following = [s for s in plan_stages(plan) if s.position > stage.position]
-    if not following:
+    following = next_stage(plan, stage)
+    if following is None:
         _complete(plan, actor)
         return None, None
-    opened, tasks = _open_stage(plan, following[0], actor)
+    opened, tasks = _open_stage(plan, following, actor)
     return opened, [TaskFacts(task.task_key, task.status, task.is_required) for task in tasks]
 
 
