@@ -33,6 +33,7 @@ from .state import EXTENSION_NAME, GpectState
 from .web.auth import init_login
 from .web.blueprint import ui_blueprint
 from .web.errors import error_page, ours
+from .web.form_fields import init_form_fields
 from .web.i18n import init_i18n
 from .web.security import init_security
 
@@ -65,6 +66,7 @@ class GpectWorkflow:
         _views_as_units_of_work(app, {ui.name, *(blueprint.name for blueprint in api_blueprints)})
         init_login(app)
         init_i18n(app)
+        init_form_fields(app)
         init_security(app, prefix)
         _init_csrf(app, api_blueprints)
         app.cli.add_command(gpect_cli)
