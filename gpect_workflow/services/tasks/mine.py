@@ -297,9 +297,7 @@ def _finished_statement(person: Person, per_page: int) -> sa.Select[Task, Plan, 
 @lru_cache(maxsize=32)
 def _finished_paged(admin: bool, per_page: int, has_least: bool) -> sa.Select[Task, Plan, str, int, int]:
     """``_finished_statement``'s, built once per process and kind of reader (see ``_open_paged``)."""
-    query = _work_query(admin).where(
-        Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= sa.bindparam(_SINCE, type_=sa.DateTime)
-    )
+    query = _work_query(admin).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= sa.bindparam(_SINCE))
     return _paged(query, sa.literal(0), (0,), per_page, _LATEST_FIRST, (), has_least)
 
 
