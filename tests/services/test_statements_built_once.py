@@ -8,12 +8,13 @@ that a statement executed without its reader fails instead of answering for some
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Person, PersonRole, Plan
 from gpect_workflow.services import dashboard as dashboard_service
 from gpect_workflow.services.context import session
@@ -106,3 +107,35 @@ def test_the_territory_filter_offers_the_territories_of_the_plans_each_reader_se
     assert [t.name for t in plan_list_choices(first).territories] == ["Agglomération chartraine"]
     assert [t.name for t in plan_list_choices(second).territories] == ["Indre"]
     assert [t.name for t in plan_list_choices(admin).territories] == ["Agglomération chartraine", "Indre"]
+
+
+def test_today_is_each_plan_s_own_even_through_one_statement_and_a_stored_zone_the_rule_refuses(
+    definitions: None, create_user: Any, clock: FrozenClock
+) -> None:
+    """The days of the zones are parameters of the statement built once: each plan's task is judged by its
+    own plan's today. At noon UTC on 10 December it is already 11 December in Kiritimati (UTC+14), so the
+    same deadline is overdue there and due today in Paris; a plan whose stored zone the rule refuses (an old
+    row) is read in the default zone, Paris, and harms nobody's list."""
+    lead = create_user("lead-zones@example.org", PersonRole.LEAD, name="Léa")
+    paris = start_five_levers_plan(lead, date(2026, 12, 1), name="Plan parisien")
+    kiritimati = start_five_levers_plan(
+        lead, date(2026, 12, 1), name="Plan du Pacifique", timezone="Pacific/Kiritimati"
+    )
+    elsewhere = start_five_levers_plan(lead, date(2026, 12, 1), name="Plan d'ailleurs")
+    for plan in (paris, kiritimati, elsewhere):
+        mine_now = task(plan, "employment-data")
+        mine_now.assignee_id, mine_now.due_date = lead.id, date(2026, 12, 10)
+    session().flush()
+    session().execute(sa.update(Plan).where(Plan.id == elsewhere.id).values(timezone="Mars/Olympus_Mons"))
+    session().commit()
+    clock.set(datetime(2026, 12, 10, 12, 0, tzinfo=UTC))
+
+    found = my_tasks(lead)
+    board = dashboard(lead)
+
+    expected_overdue = [task(kiritimati, "employment-data").id]
+    expected_soon = {task(paris, "employment-data").id, task(elsewhere, "employment-data").id}
+    assert [item.task.id for item in found.overdue.items] == expected_overdue
+    assert {item.task.id for item in found.due_soon.items} == expected_soon
+    assert [item.task.id for item in board.overdue.items] == expected_overdue
+    assert {item.task.id for item in board.due_soon.items} == expected_soon
