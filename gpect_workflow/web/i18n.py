@@ -11,13 +11,14 @@ both sets of messages are found under the one ``messages`` domain.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Any
 
 from babel import Locale
 from babel.dates import format_date as babel_format_date
 from babel.numbers import format_decimal as babel_format_decimal
+from babel.numbers import format_scientific as babel_format_scientific
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import (
     Babel,
@@ -157,7 +158,13 @@ def number(value: int | float | Decimal) -> str:
 
 @lru_cache(maxsize=4096)
 def _formatted_number(value: int | float | Decimal, language: str) -> str:
-    return babel_format_decimal(value, locale=_babel_locale(language))
+    """Babel's decimal format; in scientific notation (``1E30``) for a value too large for it: Babel's
+    decimal arithmetic stops at 28 digits, and a measurement of 10^30 already stored must not break every
+    page that shows it."""
+    try:
+        return babel_format_decimal(value, locale=_babel_locale(language))
+    except InvalidOperation:
+        return babel_format_scientific(value, locale=_babel_locale(language))
 
 
 def _as_date(day: date | datetime) -> date:

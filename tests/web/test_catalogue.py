@@ -92,3 +92,9 @@ def test_the_charts_fixed_words_follow_the_page_s_language(app: Flask) -> None:
         with app.test_request_context("/", headers={"Accept-Language": language}):
             refresh()
             assert words in burnup_svg(burnup)
+
+
+def test_a_number_too_large_for_babel_is_written_in_scientific_notation(app: Flask) -> None:
+    """Babel's decimal format stops at 28 digits (it raises); 10^30 is written ``1E30`` instead of failing."""
+    assert render(app, "{{ number(10**30) }}|{{ decimal(-2.5e40) }}", "en") == "1E30|-2.5E40"
+    assert render(app, "{{ number(1e30) }}|{{ decimal(-2.5e40) }}", "fr") == "1E30|-2,5E40"

@@ -212,3 +212,15 @@ def test_files_are_read_as_strictly_as_the_partner_import() -> None:
     for content in (b"indicator;date;value\nx;31/12/2026;\x003\n", b"indicator;date;value\n\x81;31/12/2026;3\n"):
         (problem,) = read_measurements(content, []).errors
         assert str(problem).startswith("The characters of the file could not be read.")
+
+
+def test_a_huge_value_already_recorded_harms_no_page(client: FlaskClient, plan: Plan, dummy_lead: Person) -> None:
+    """A value of 10^30 passes the recording rules; the pages that show or chart it write it ``1E30``."""
+    surveyed = indicator(plan, "companies-surveyed")
+    sign_in(client, dummy_lead)
+    form = {"measured_on": "2026-11-20", "value": str(10**30), "source": "Saisie erronée"}
+    assert post_form(client, f"/plans/{plan.id}/indicators/{surveyed.id}/measurements", form).status_code == 302
+    for url in (f"/plans/{plan.id}/indicators", f"/plans/{plan.id}", "/committee", f"/plans/{plan.id}/report"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert "1E30" in client.get(f"/plans/{plan.id}/indicators").get_data(as_text=True)
