@@ -36,6 +36,7 @@ from .web.errors import error_page, ours
 from .web.form_fields import init_form_fields
 from .web.i18n import init_i18n
 from .web.security import init_security
+from .web.standing import init_standing
 
 
 class GpectWorkflow:
@@ -67,6 +68,7 @@ class GpectWorkflow:
         init_login(app)
         init_i18n(app)
         init_form_fields(app)
+        init_standing(app)
         init_security(app, prefix)
         _init_csrf(app, api_blueprints)
         app.cli.add_command(gpect_cli)

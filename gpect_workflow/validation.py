@@ -13,6 +13,7 @@ when it passes), for reports that list rather than refuse.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import date
@@ -52,6 +53,12 @@ COMMENT_NEEDED = N_("Write a comment.")
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 #: The longest minutes of a steering committee's decision.
 MINUTES_MAX_LENGTH = 10_000
+
+#: The largest measurement or indicator target, in size: a float holds 15 significant digits exactly, no
+#: territorial quantity (people, hours, euros) comes near it, and the formats that write numbers for pages,
+#: charts and exports (Babel's) fail past 28 digits. ``NUMBER_MESSAGE`` names it.
+NUMBER_LIMIT = 999_999_999_999_999
+NUMBER_MESSAGE = N_("give a number between −999,999,999,999,999 and 999,999,999,999,999")
 
 #: Names ``available_timezones`` may list that are not IANA zones: the host's own zone file.
 _NOT_IANA = frozenset({"localtime"})
@@ -132,6 +139,16 @@ def date_problem(day: date) -> str | None:
         return f"before {FIRST_DAY.isoformat()}"
     if day > LAST_DAY:
         return f"after {LAST_DAY.isoformat()}"
+    return None
+
+
+def number_problem(value: float) -> str | None:
+    """Why a measurement or a target of ``value`` is refused (not finite, or beyond ``NUMBER_LIMIT``), or
+    ``None``."""
+    if not math.isfinite(value):
+        return "not a finite number"
+    if abs(value) > NUMBER_LIMIT:
+        return f"beyond ±{NUMBER_LIMIT}"
     return None
 
 

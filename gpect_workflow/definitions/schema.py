@@ -7,10 +7,12 @@ take. The parser loads files with them and the JSON Schema published for editors
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 from marshmallow import RAISE, Schema, fields, validate
 
+from ..validation import NUMBER_LIMIT
 from .model import DependentsPolicy, DueFrom, Gate, IndicatorDirection, Lever, StagesPolicy
 
 KEY_PATTERN = r"^[a-z][a-z0-9]*([_-][a-z0-9]+)*$"
@@ -52,12 +54,19 @@ class StrictInteger(fields.Integer):
 
 
 class StrictNumber(fields.Float):
-    """A number only (integer or decimal), never a string or a boolean."""
+    """A finite number only (integer or decimal), never a string, a boolean, infinity or NaN (YAML's
+    ``.inf`` and ``.nan`` are floats)."""
+
+    #: marshmallow merges the classes' messages; this one replaces its "Special numeric values" sentence.
+    default_error_messages = {"special": "must be a finite number"}  # noqa: RUF012
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.make_error("invalid")
-        return float(value)
+        number = float(value)
+        if not math.isfinite(number):
+            raise self.make_error("special")
+        return number
 
 
 class DefinitionSchema(Schema):
@@ -181,7 +190,12 @@ class IndicatorSchema(DefinitionSchema):
     key = fields.String(required=True, validate=_key, metadata={"description": "Unique indicator key"})
     title = _title("Indicator name")
     unit = fields.String(required=True, validate=_choice(UNITS), metadata={"description": "Unit of measure"})
-    target = StrictNumber(metadata={"description": "Target value"})
+    target = StrictNumber(
+        validate=validate.Range(
+            min=-NUMBER_LIMIT, max=NUMBER_LIMIT, error=f"must be between -{NUMBER_LIMIT} and {NUMBER_LIMIT}"
+        ),
+        metadata={"description": "Target value"},
+    )
     direction = fields.String(
         validate=_choice(IndicatorDirection), metadata={"description": "Whether higher or lower is better"}
     )

@@ -29,13 +29,13 @@ from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
 
 import sqlalchemy as sa
-from babel.numbers import format_decimal
 from flask import current_app
 from sqlalchemy.orm import joinedload
 
 from ..config import COMMITTEE_DIGEST_WEEKDAYS
 from ..definitions.model import Calendar
 from ..engine.calendar import WorkingCalendar, calendar_for
+from ..formats import written_number
 from ..models import (
     Person,
     Plan,
@@ -301,7 +301,7 @@ def format_quantity(value: float, unit: str, language: str) -> str:
     language = "en" if language == "en" else "fr"
     singular, plural = _UNITS[language].get(unit, ("", ""))
     one = abs(value) < 2 if language == "fr" else value == 1
-    return format_decimal(value, locale=language) + (singular if one else plural)
+    return written_number(value, language) + (singular if one else plural)
 
 
 def plan_url(plan_id: int) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..models import Indicator, Measurement, Organisation, OutboxMessage, OutboxStatus, Person, Plan, Task
-from ..validation import date_problem, email_problem, timezone_problem
+from ..validation import date_problem, email_problem, number_problem, timezone_problem
 from .context import session
 
 #: Rows fetched from the database at a time.
@@ -54,7 +54,7 @@ def database_status() -> str:
 
 
 def stored_value_problems(chunk_size: int = CHUNK_SIZE) -> Iterator[Finding]:
-    """Every stored address, time zone and date the current rules refuse, table by table, in id order."""
+    """Every stored address, time zone, date and number the current rules refuse, table by table, in id order."""
     for table, query in _scans():
         checked = [column.key for column in query.selected_columns if column.key in _RULES]
         for row in session().execute(query, execution_options={"yield_per": chunk_size}):
@@ -75,13 +75,15 @@ def _day_text_problem(text: str) -> str | None:
 
 
 #: The rule each checked column obeys, by the name the scans select it under.
-_RULES: dict[str, Callable[[str], str | None]] = {
+_RULES: dict[str, Callable[[Any], str | None]] = {
     "email": email_problem,
     "recipient_email": email_problem,
     "timezone": timezone_problem,
     "start_date": _day_text_problem,
     "due_date": _day_text_problem,
     "measured_on": _day_text_problem,
+    "value": number_problem,
+    "target": number_problem,
 }
 
 
@@ -99,9 +101,15 @@ def _scans() -> Iterator[tuple[str, sa.Select[Any]]]:
     )
     yield (
         Measurement.__tablename__,
-        _rows(Measurement.id, Plan.name + " / " + Indicator.key, _text(Measurement.measured_on))
+        _rows(Measurement.id, Plan.name + " / " + Indicator.key, _text(Measurement.measured_on), Measurement.value)
         .join(Indicator, Indicator.id == Measurement.indicator_id)
         .join(Plan, Plan.id == Indicator.plan_id),
+    )
+    yield (
+        Indicator.__tablename__,
+        _rows(Indicator.id, Plan.name + " / " + Indicator.key, Indicator.target)
+        .join(Plan, Plan.id == Indicator.plan_id)
+        .where(Indicator.target.is_not(None)),
     )
     yield (
         OutboxMessage.__tablename__,

@@ -11,14 +11,10 @@ both sets of messages are found under the one ``messages`` domain.
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from decimal import Decimal
 from typing import Any
 
-from babel import Locale
 from babel.dates import format_date as babel_format_date
-from babel.numbers import format_decimal as babel_format_decimal
-from babel.numbers import format_scientific as babel_format_scientific
 from flask import Blueprint, Flask, redirect, request, session, url_for
 from flask_babel import (
     Babel,
@@ -38,7 +34,6 @@ from ..resources import translations_dir
 from ..services.partners.people import update_person
 from .catalogue import init_catalogue
 from .navigation import menu
-from .standing import status_class, status_of, status_word, target_phrase
 
 #: The languages we speak; French first, the default of French public bodies.
 LANGUAGES = tuple(language.value for language in Language)
@@ -71,10 +66,6 @@ def init_i18n(app: Flask) -> None:
         number=number,
         decimal=number,
         gpect_menu=menu,
-        indicator_status_word=status_word,
-        indicator_status_class=status_class,
-        indicator_status=status_of,
-        target_phrase=target_phrase,
     )
     init_catalogue(app)
 
@@ -129,14 +120,7 @@ def short_date(day: date | datetime | None) -> str:
         return ""
     language = current_language()
     pattern = "dd/MM/y" if language == "fr" else "d MMM y"
-    return babel_format_date(_as_date(day), pattern, locale=_babel_locale(language))
-
-
-@lru_cache(maxsize=8)
-def _babel_locale(language: str) -> Locale:
-    """Babel's locale of a language, parsed once: lists write a date per row, and parsing the name each
-    time cost more than formatting the date."""
-    return Locale.parse(language)
+    return babel_format_date(_as_date(day), pattern, locale=formats.locale_of(language))
 
 
 def counted(singular: str, plural: str, count: int, **variables: object) -> str:
@@ -149,22 +133,10 @@ def counted(singular: str, plural: str, count: int, **variables: object) -> str:
     return str(message % {"num": number(count), **variables})
 
 
-def number(value: int | float | Decimal) -> str:
-    """A number as the reader writes it (``1 250,5``, ``1,250.5``): Flask-Babel's ``format_decimal``, each
-    value formatted once per language. Charts write the same axis values on every chart of a page, and
-    formatting one (Flask-Babel's locale lookups, Babel's pattern) cost more than the rest of the chart."""
-    return _formatted_number(value, current_language())
-
-
-@lru_cache(maxsize=4096)
-def _formatted_number(value: int | float | Decimal, language: str) -> str:
-    """Babel's decimal format; in scientific notation (``1E30``) for a value too large for it: Babel's
-    decimal arithmetic stops at 28 digits, and a measurement of 10^30 already stored must not break every
-    page that shows it."""
-    try:
-        return babel_format_decimal(value, locale=_babel_locale(language))
-    except InvalidOperation:
-        return babel_format_scientific(value, locale=_babel_locale(language))
+def number(value: int | float | Decimal, pattern: str | None = None) -> str:
+    """A number as the reader writes it (``1 250,5``, ``1,250.5``), as Flask-Babel's ``format_decimal`` would
+    write it, through ``formats.written_number``: once per value and language, ``1E30`` past Babel's range."""
+    return formats.written_number(value, current_language(), pattern)
 
 
 def _as_date(day: date | datetime) -> date:

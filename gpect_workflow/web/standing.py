@@ -8,14 +8,16 @@ says it through these functions.
 
 from __future__ import annotations
 
-from flask_babel import format_decimal, gettext
+from flask import Flask
+from flask_babel import gettext
 
 from ..definitions.model import IndicatorDirection
 from ..services.indicators.status import IndicatorStatus, status_of, target_comparison
 from ..vocabulary import TARGET_COMPARISONS
+from .i18n import number
 from .labels import label
 
-__all__ = ["status_class", "status_of", "status_word", "target_phrase"]
+__all__ = ["init_standing", "status_class", "status_of", "status_word", "target_phrase"]
 
 #: The class of the status word on pages (colour with the word, never colour alone).
 STATUS_CLASSES = {
@@ -40,4 +42,14 @@ def target_phrase(direction: IndicatorDirection, target: float | None) -> str:
     """The target with its comparison ("target ≥ 42", "≤ 120 000 visé"), or "" without a target."""
     if target is None:
         return ""
-    return gettext(TARGET_COMPARISONS[target_comparison(direction).value], target=format_decimal(target))
+    return gettext(TARGET_COMPARISONS[target_comparison(direction).value], target=number(target))
+
+
+def init_standing(app: Flask) -> None:
+    """Give the templates the indicators' status word, class and target phrase."""
+    app.jinja_env.globals.update(
+        indicator_status_word=status_word,
+        indicator_status_class=status_class,
+        indicator_status=status_of,
+        target_phrase=target_phrase,
+    )

@@ -1081,6 +1081,8 @@ def test_indicators_and_measurements(world: World) -> None:
         assert_error(world.post(measurements, who, {"value": 7, "measured_on": "2026-11-30"}), 403)
     assert_error(world.post(measurements, "outsider", {"value": 7, "measured_on": "2026-11-30"}), 404)
     assert_error(world.post(measurements, "lead", {"value": 2.5, "measured_on": "2026-11-30"}), 422, "value")
+    huge = assert_error(world.post(measurements, "lead", {"value": 10**30, "measured_on": "2026-11-30"}), 422, "value")
+    assert huge["errors"]["value"] == ["give a number between −999,999,999,999,999 and 999,999,999,999,999"]
     assert_error(world.post(measurements, "lead", {"value": 3, "measured_on": "2031-01-01"}), 422, "measured_on")
     assert_error(world.post(measurements, "lead", {"value": "many", "measured_on": "2026-11-30"}), 422, "value")
     assert_error(world.post(measurements, "lead", {"measured_on": "2026-11-30"}), 422, "value")

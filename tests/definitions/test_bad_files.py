@@ -52,6 +52,10 @@ BAD_FILES: dict[str, list[Expected]] = {
     "bad-indicator-unit.yaml": [
         ("indicators[0].unit", 48, "must be one of: count, percent, euro, days, hours, people (got 'kg')")
     ],
+    "bad-indicator-target-huge.yaml": [
+        ("indicators[0].target", 49, "must be between -999999999999999 and 999999999999999")
+    ],
+    "bad-indicator-target-infinite.yaml": [("indicators[0].target", 49, "must be a finite number")],
     "bad-version-string.yaml": [("version", 3, "must be a whole number")],
     "bad-boolean-yes.yaml": [("roles.steering_committee.committee", 18, "must be true or false")],
     # rules across the document

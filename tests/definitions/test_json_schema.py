@@ -26,7 +26,7 @@ BAD_FILES = sorted(DATA_DIR.glob("bad-*.yaml"))
 #: Parser reasons that belong to the structure (keys, types, allowed values), not to rules across the document.
 STRUCTURAL = re.compile(
     r"unknown key|is required|text is missing|must be one of|must be a whole number|must be true or false"
-    r"|must be HH:MM|must be between|a task needs exactly one of"
+    r"|must be HH:MM|must be between|must be a finite number|a task needs exactly one of"
 )
 #: The bad files whose problems are all or partly structural: the JSON Schema must refuse each of them.
 STRUCTURAL_FILES = {
@@ -37,6 +37,8 @@ STRUCTURAL_FILES = {
     "bad-missing-english-title.yaml",
     "bad-unknown-lever.yaml",
     "bad-indicator-unit.yaml",
+    "bad-indicator-target-huge.yaml",
+    "bad-indicator-target-infinite.yaml",  # the schema's bounds refuse infinity as they refuse 10^30
     "bad-send-hour.yaml",
     "bad-rescheduling-stages.yaml",
     "bad-version-string.yaml",

@@ -390,6 +390,8 @@ def test_reasons_and_directions_read_right(app: Flask) -> None:
         (14, "people", "en", "14 people"),
         (14, "count", "fr", "14"),
         (2, "hours", "en", "2 hours"),
+        (1e30, "euro", "fr", "1E30 euros"),  # stored past the rule: written, not fatal to the digest
+        (-2.5e40, "count", "en", "-2.5E40"),
     ],
 )
 def test_quantities_in_the_reader_language(app: Flask, value: float, unit: str, language: str, expected: str) -> None:

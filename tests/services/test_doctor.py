@@ -95,7 +95,9 @@ def test_every_value_the_rules_refuse_is_listed_where_it_is(
     assert task is not None
     write(Task, task.id, due_date=date(9999, 12, 31))
     measurement_id = session().scalar(sa.select(Measurement.id))
-    write(Measurement, measurement_id, measured_on=date(1999, 12, 31))
+    write(Measurement, measurement_id, measured_on=date(1999, 12, 31), value=1e30)
+    indicator_id = session().scalar(sa.select(Measurement.indicator_id).where(Measurement.id == measurement_id))
+    write(Indicator, indicator_id, target=-1e16)
     pending = queue_message("a@" + "é" * 64 + ".fr", OutboxStatus.PENDING, "pending")
     queue_message("b@" + "é" * 64 + ".fr", OutboxStatus.SENT, "sent")  # history: never addressed again
 
@@ -108,6 +110,8 @@ def test_every_value_the_rules_refuse_is_listed_where_it_is(
         ("gpect_plans", clean.id, "timezone"),
         ("gpect_tasks", task.id, "due_date"),
         ("gpect_measurements", measurement_id, "measured_on"),
+        ("gpect_measurements", measurement_id, "value"),
+        ("gpect_indicators", indicator_id, "target"),
         ("gpect_outbox_messages", pending, "recipient_email"),
     }
     injected = found["gpect_people", victim.id, "email"]
@@ -124,6 +128,9 @@ def test_every_value_the_rules_refuse_is_listed_where_it_is(
         "after 2099-12-31",
     )
     assert found["gpect_measurements", measurement_id, "measured_on"].reason == "before 2000-01-01"
+    huge = found["gpect_measurements", measurement_id, "value"]
+    assert (huge.value, huge.reason) == (1e30, "beyond ±999999999999999")
+    assert found["gpect_indicators", indicator_id, "target"].reason == "beyond ±999999999999999"
 
     result = runner.invoke(args=["gpect", "doctor"])
     assert result.exit_code == 1
@@ -174,4 +181,4 @@ def test_it_reads_each_table_in_one_query_whatever_the_number_of_rows(
     session().commit()
     with count_queries() as many:
         assert list(stored_value_problems(chunk_size=2)) == []
-    assert len(many) == len(few) <= 6
+    assert len(many) == len(few) <= 7

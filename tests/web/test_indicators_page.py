@@ -214,13 +214,59 @@ def test_files_are_read_as_strictly_as_the_partner_import() -> None:
         assert str(problem).startswith("The characters of the file could not be read.")
 
 
-def test_a_huge_value_already_recorded_harms_no_page(client: FlaskClient, plan: Plan, dummy_lead: Person) -> None:
-    """A value of 10^30 passes the recording rules; the pages that show or chart it write it ``1E30``."""
+def test_a_value_beyond_fifteen_digits_is_refused_by_the_form_and_the_file(
+    client: FlaskClient, plan: Plan, dummy_lead: Person
+) -> None:
+    """A float holds 15 significant digits exactly: the largest count recordable is 999,999,999,999,999."""
     surveyed = indicator(plan, "companies-surveyed")
     sign_in(client, dummy_lead)
-    form = {"measured_on": "2026-11-20", "value": str(10**30), "source": "Saisie erronée"}
+    path = f"/plans/{plan.id}/indicators/{surveyed.id}/measurements"
+    for typed in (str(10**30), "1 000 000 000 000 000", "-1e16"):
+        response = post_form(client, path, {"measured_on": "2026-11-20", "value": typed, "source": ""})
+        assert response.status_code == 422, typed
+        html = response.get_data(as_text=True)
+        assert "indiquez un nombre entre −999 999 999 999 999 et 999 999 999 999 999" in html, typed
+        assert f'value="{typed}"' in html
+    assert values(plan) == []
+    largest = post_form(client, path, {"measured_on": "2026-11-20", "value": "999 999 999 999 999", "source": ""})
+    assert largest.status_code == 302
+    assert values(plan) == [("companies-surveyed", date(2026, 11, 20), 999_999_999_999_999.0, None)]
+
+    content = f"indicator;date;value\ncompanies-surveyed;2026-11-21;12\ncompanies-surveyed;2026-11-22;{10**30}\n"
+    preview = upload(client, plan, content.encode()).get_data(as_text=True)
+    assert "Certaines lignes sont erronées" in preview and "Enregistrer ces valeurs" not in preview
+    line = re.search(r"<tr>\s*<th scope=\"row\">3</th>.*?</tr>", preview, re.S)
+    assert line is not None and "indiquez un nombre entre" in line.group(0), "the preview names the line"
+    counted = upload(client, plan, b"indicator;date;value\ncompanies-surveyed;2026-11-21;2,5\n").get_data(as_text=True)
+    assert "un nombre entier" in counted, "the preview applies the recording rules to each line"
+    confirmed = post_form(
+        client,
+        f"/plans/{plan.id}/indicators/import/confirm",
+        {"content": base64.b64encode(content.encode()).decode()},
+    )
+    assert confirmed.status_code == 422
+    assert "indiquez un nombre entre" in confirmed.get_data(as_text=True)
+    assert len(values(plan)) == 1, "the file is one transaction: its good line is not recorded either"
+
+
+def test_a_huge_value_already_stored_harms_no_page_and_no_export(
+    client: FlaskClient, plan: Plan, dummy_lead: Person
+) -> None:
+    """A value of 10^30 written before the rule (or by hand) is shown ``1E30``: Babel's decimal format raises
+    past 28 digits, and every page, chart and CSV export that writes the value goes through one formatter."""
+    surveyed = indicator(plan, "companies-surveyed")
+    sign_in(client, dummy_lead)
+    form = {"measured_on": "2026-11-20", "value": "3", "source": "Saisie erronée"}
     assert post_form(client, f"/plans/{plan.id}/indicators/{surveyed.id}/measurements", form).status_code == 302
-    for url in (f"/plans/{plan.id}/indicators", f"/plans/{plan.id}", "/committee", f"/plans/{plan.id}/report"):
+    session().execute(sa.update(Measurement).values(value=1e30))
+    session().execute(sa.update(Indicator).where(Indicator.id == surveyed.id).values(target=-2.5e40))
+    session().commit()
+    pages = (f"/plans/{plan.id}/indicators", f"/plans/{plan.id}", "/committee", f"/plans/{plan.id}/report")
+    for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
-    assert "1E30" in client.get(f"/plans/{plan.id}/indicators").get_data(as_text=True)
+        assert "1E30" in response.get_data(as_text=True), url
+    for url in (f"/plans/{plan.id}/report.csv", "/committee/report.csv"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "1E30" in response.get_data(as_text=True), url

@@ -23,7 +23,7 @@ from ...vocabulary import N_, QUOTED
 from ..catalogue import french, label_words
 from ..csv_files import CsvFileError, read_table
 from ..partners.importing.vocabulary import fold
-from .measurements import plan_indicators, record_measurement
+from .measurements import measured_value_problem, plan_indicators, record_measurement
 
 #: Larger files are refused: a plan's indicators never need more.
 MAX_BYTES = 512 * 1024
@@ -215,6 +215,10 @@ def _row(
     row.value = parse_number(cell("value"))
     if row.value is None:
         row.errors.append(Problem(N_("Unreadable value “%(text)s”."), {"text": cell("value")}))
+    elif row.indicator is not None:
+        value_problem = measured_value_problem(row.indicator, row.value)
+        if value_problem:
+            row.errors.append(Problem(value_problem))
     source = cell("source")
     row.source = source or None
     if len(source) > 300:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from ...errors import NotFound, ValidationError
 from ...models import Indicator, Measurement, Person, Plan
 from ...refusals import Refusal
-from ...validation import DATE_MESSAGE, date_problem
+from ...validation import DATE_MESSAGE, NUMBER_MESSAGE, date_problem, number_problem
 from ...vocabulary import N_
 from ..access import PlanAccess, plan_access, require, require_view
 from ..context import now, session
@@ -188,12 +188,9 @@ def _problems(
     indicator: Indicator, plan: Plan, value: float, measured_on: date, source: str | None
 ) -> dict[str, list[str]]:
     problems: dict[str, list[str]] = {}
-    if not math.isfinite(value):
-        problems["value"] = [N_("give a finite number")]
-    elif indicator.unit == "percent" and not 0 <= value <= 100:
-        problems["value"] = [N_("a percentage is between 0 and 100")]
-    elif indicator.unit in ("count", "people") and (value < 0 or value != int(value)):
-        problems["value"] = [N_("a count is a whole number, 0 or more")]
+    value_problem = measured_value_problem(indicator, value)
+    if value_problem:
+        problems["value"] = [value_problem]
     day_problem = _measured_on_problem(plan, measured_on)
     if day_problem:
         problems["measured_on"] = [day_problem]
@@ -202,6 +199,20 @@ def _problems(
     elif source is not None and "\x00" in source:
         problems["source"] = [N_("must not contain NUL characters")]
     return problems
+
+
+def measured_value_problem(indicator: Indicator, value: float) -> str | None:
+    """Why ``value`` cannot be a measurement of ``indicator`` (an English message marked for translation), or
+    ``None``: the rule the form, the API and each line of an imported file share."""
+    if not math.isfinite(value):
+        return N_("give a finite number")
+    if number_problem(value):
+        return NUMBER_MESSAGE
+    if indicator.unit == "percent" and not 0 <= value <= 100:
+        return N_("a percentage is between 0 and 100")
+    if indicator.unit in ("count", "people") and (value < 0 or value != int(value)):
+        return N_("a count is a whole number, 0 or more")
+    return None
 
 
 def _measured_on_problem(plan: Plan, measured_on: date) -> str | None:

@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, render_template, url_for
-from flask_babel import format_decimal, gettext
+from flask_babel import gettext
 from flask_login import current_user
 
 from ...resources import static_dir
@@ -26,6 +26,7 @@ from ..auth import signed_in
 from ..charts import burnup_svg, indicator_svg, indicator_title
 from ..evidence import file_size
 from ..i18n import localized
+from ..i18n import number as number_as_written
 from ..labels import label
 from ..standing import status_word, target_phrase
 
@@ -234,7 +235,7 @@ def _row(plan: str, record: str, **values: str) -> list[str]:
 
 def _number_formatter() -> Callable[[float | None], str]:
     def number(value: float | None) -> str:
-        return "" if value is None else str(format_decimal(value, format="0.##"))
+        return "" if value is None else number_as_written(value, "0.##")
 
     return number
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask_babel import format_datetime, format_decimal, gettext
+from flask_babel import format_datetime, gettext
 
 from ...definitions.model import Text
 from ...services.journal import JournalEntry
 from ...services.tasks.page import MovePreview
 from ...vocabulary import N_
 from ..i18n import counted, current_language, localized, long_date, short_date
+from ..i18n import number as written_number
 from ..labels import label, options
 
 
@@ -222,7 +223,7 @@ def _measurement_words(values: object, with_recorder: bool = True) -> str:
     if not isinstance(values, dict):
         return "–"
     value = values.get("value")
-    number = format_decimal(value) if isinstance(value, int | float) else "–"
+    number = written_number(value) if isinstance(value, int | float) else "–"
     words = gettext("%(value)s on %(day)s", value=number, day=_day(str(values.get("measured_on") or "")))
     details = []
     if values.get("source"):
