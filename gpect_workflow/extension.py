@@ -37,6 +37,7 @@ from .web.form_fields import init_form_fields
 from .web.i18n import init_i18n
 from .web.security import init_security
 from .web.standing import init_standing
+from .web.url_patterns import init_url_patterns
 
 
 class GpectWorkflow:
@@ -69,6 +70,7 @@ class GpectWorkflow:
         init_i18n(app)
         init_form_fields(app)
         init_standing(app)
+        init_url_patterns(app)
         init_security(app, prefix)
         _init_csrf(app, api_blueprints)
         app.cli.add_command(gpect_cli)

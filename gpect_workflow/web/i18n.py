@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date as babel_format_date
-from flask import Blueprint, Flask, redirect, request, session, url_for
+from flask import Blueprint, Flask, g, has_app_context, redirect, request, session, url_for
 from flask_babel import (
     Babel,
     force_locale,
@@ -40,6 +40,8 @@ LANGUAGES = tuple(language.value for language in Language)
 DEFAULT_LANGUAGE = "fr"
 #: Where the language switch keeps a visitor's choice before sign-in.
 SESSION_KEY = "gpect_language"
+#: Where Flask-Babel keeps the request's locale on ``g`` (``flask_babel._get_current_context``).
+_BABEL_NAMESPACE = "_flask_babel"
 
 __all__ = ["LANGUAGES", "force_locale", "gettext", "init_i18n", "page_language", "register"]
 
@@ -95,9 +97,25 @@ def _page_timezone() -> str | None:
 
 
 def current_language() -> str:
-    """The language Babel renders in right now (follows ``force_locale``); French outside a request."""
+    """The language Babel renders in right now (follows ``force_locale``); French outside a request.
+
+    Flask-Babel keeps the locale it chose for the request, or the one ``force_locale`` put in force, in its
+    namespace on ``g``; this reads it there with one lookup of the application context, where
+    ``get_locale()`` takes three lookups of ``g`` (1.7 µs against 0.2 µs). Dates, numbers and titles ask
+    for the language at every row, a few hundred times a page. Before Flask-Babel has chosen, and outside
+    an application context, it asks ``get_locale()`` itself (``tests/web/test_catalogue.py`` keeps the two
+    in step, ``force_locale`` included).
+    """
+    if has_app_context():
+        chosen = getattr(getattr(g._get_current_object(), _BABEL_NAMESPACE, None), "babel_locale", None)
+        if chosen is not None:
+            return _supported(chosen.language)
     locale = get_locale()
-    return locale.language if locale is not None and locale.language in LANGUAGES else DEFAULT_LANGUAGE
+    return _supported(locale.language) if locale is not None else DEFAULT_LANGUAGE
+
+
+def _supported(language: str) -> str:
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def localized(texts: Any) -> str:

@@ -98,3 +98,52 @@ def test_a_number_too_large_for_babel_is_written_in_scientific_notation(app: Fla
     """Babel's decimal format stops at 28 digits (it raises); 10^30 is written ``1E30`` instead of failing."""
     assert render(app, "{{ number(10**30) }}|{{ decimal(-2.5e40) }}", "en") == "1E30|-2.5E40"
     assert render(app, "{{ number(1e30) }}|{{ decimal(-2.5e40) }}", "fr") == "1E30|-2,5E40"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{{ _('Partners') }}",
+        "{{ _('Progress of %(plan)s', plan='<b>Plan & co</b>') }}",
+        "{{ _('%(percent)s%%', percent=42) }}",
+        "{{ _('Not a message of ours: <i>kept</i> & %%') }}",
+        "{% autoescape false %}{{ _('Progress of %(plan)s', plan='<b>x</b>') }}{% endautoescape %}",
+        "{{ _('Progress of %(plan)s', plan=markup) }}",
+    ],
+)
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_underscore_writes_what_jinja_s_new_style_gettext_writes(app: Flask, source: str, language: str) -> None:
+    """``catalogue.translate`` replaces Jinja's ``_`` (one call instead of three): the same text, the same
+    escaping of the variables, markup kept, ``%%`` read as ``%``, with and without autoescaping."""
+    from markupsafe import Markup
+
+    jinja_style = source.replace("_(", "gettext(")  # Jinja's newstyle wrapper around the same catalogue
+    with app.test_request_context("/", headers={"Accept-Language": language}):
+        refresh()
+        ours = render_template_string(source, markup=Markup("<em>ok</em>"))
+        theirs = render_template_string(jinja_style, markup=Markup("<em>ok</em>"))
+    assert ours == theirs
+    assert "<b>Plan" not in ours or "autoescape false" in source
+
+
+def test_the_page_s_language_is_flask_babel_s_in_every_state(app: Flask) -> None:
+    """``i18n.current_language`` reads Flask-Babel's chosen locale directly; it must say what ``get_locale``
+    says: before and after the choice, under ``force_locale`` and after it, and
+    in the scheduler's application context under ``force_locale``."""
+    from flask_babel import get_locale
+
+    def babel_says() -> str:
+        locale = get_locale()
+        return locale.language if locale is not None and locale.language in i18n.LANGUAGES else "fr"
+
+    for browser in ("en", "fr", "de"):
+        with app.test_request_context("/", headers={"Accept-Language": browser}):
+            refresh()
+            assert i18n.current_language() == babel_says()  # before Flask-Babel chose, then after
+            assert i18n.current_language() == babel_says()
+            for forced in ("en", "fr", "de"):
+                with force_locale(forced):
+                    assert i18n.current_language() == babel_says()
+                assert i18n.current_language() == babel_says()
+    with app.app_context(), force_locale("en"):  # an email rendered by the scheduler, in its reader's language
+        assert i18n.current_language() == babel_says() == "en"
