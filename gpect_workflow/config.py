@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -354,6 +355,7 @@ def validate_config(config: Mapping[str, Any], *, debug: bool, testing: bool) ->
         problems.extend(_storage_problems(config))
     if not (debug or testing):
         problems.extend(_secret_key_problems(config.get("SECRET_KEY")))
+        problems.extend(_sender_problems(config))
     if problems:
         raise ConfigurationError("invalid configuration:\n  " + "\n  ".join(problems))
 
@@ -377,6 +379,28 @@ def _storage_problems(config: Mapping[str, Any]) -> list[str]:
     if config["EVIDENCE_STORAGE"] == "s3" and not config["EVIDENCE_S3_BUCKET"]:
         return ["EVIDENCE_S3_BUCKET: is not set; the s3 evidence storage needs a bucket"]
     return []
+
+
+#: Top-level domains reserved for names that are never on the Internet (RFC 2606, 6761, 6762): mail from them
+#: is refused or filed as spam by relays and by the partners' mail servers.
+UNDELIVERABLE_SENDER_DOMAINS = ("local", "localhost", "invalid", "test", "example")
+
+
+def _sender_problems(config: Mapping[str, Any]) -> list[str]:
+    """Production sending through a relay from the shipped placeholder (``no-reply@gpect.local``) would have
+    every reminder refused or junked, silently for whoever runs it: refuse to start instead. Without a relay
+    the emails are captured in the outbox and the sender does not matter."""
+    if not config.get("MAIL_SERVER"):
+        return []
+    address = parseaddr(str(config["MAIL_DEFAULT_SENDER"]))[1]
+    domain = address.rpartition("@")[2].rstrip(".").lower()
+    if "." in domain and domain.rsplit(".", 1)[1] not in UNDELIVERABLE_SENDER_DOMAINS:
+        return []
+    return [
+        f"MAIL_DEFAULT_SENDER: {address!r} is not an address mail can come from once GPECT_MAIL_SERVER is set "
+        "(a reserved or local domain: relays refuse or junk it); set GPECT_MAIL_DEFAULT_SENDER to an address of "
+        "your organisation, such as 'GPECT <no-reply@votre-collectivite.fr>'"
+    ]
 
 
 def _secret_key_problems(secret: Any) -> list[str]:

@@ -97,3 +97,33 @@ def test_every_setting_is_documented_in_the_readme() -> None:
         assert f"GPECT_{setting.name}" in readme, f"GPECT_{setting.name} is not in the README"
     for flask_key in ("GPECT_SECRET_KEY", "GPECT_SQLALCHEMY_DATABASE_URI"):
         assert flask_key in readme
+
+
+@pytest.mark.parametrize(
+    "sender",
+    [
+        "GPECT Workflow <no-reply@gpect.local>",  # the shipped default
+        "no-reply@localhost",
+        "GPECT <gpect@mairie.test>",
+        "GPECT <no-reply@intranet>",
+        "GPECT <no-reply@gpect.LOCAL.>",
+    ],
+)
+def test_production_sending_through_a_relay_refuses_a_sender_no_relay_delivers(tmp_path: Path, sender: str) -> None:
+    """Every reminder would be refused or junked by the partners' servers: the app does not start."""
+    with pytest.raises(ConfigurationError, match=r"MAIL_DEFAULT_SENDER: .* is not an address mail can come from"):
+        production_app(tmp_path, SECRET_KEY=TEST_SECRET_KEY, MAIL_SERVER="smtp.example.org", MAIL_DEFAULT_SENDER=sender)
+
+
+def test_the_placeholder_sender_is_fine_without_a_relay_or_in_development(tmp_path: Path) -> None:
+    """Without ``MAIL_SERVER`` emails are captured in the outbox; debug and tests may send from anything."""
+    assert production_app(tmp_path, SECRET_KEY=TEST_SECRET_KEY).config["MAIL_DEFAULT_SENDER"].endswith("gpect.local>")
+    debug = production_app(tmp_path, DEBUG=True, MAIL_SERVER="127.0.0.1", MAIL_DEFAULT_SENDER="x@gpect.local")
+    assert debug.debug
+    real = production_app(
+        tmp_path,
+        SECRET_KEY=TEST_SECRET_KEY,
+        MAIL_SERVER="smtp.example.org",
+        MAIL_DEFAULT_SENDER="GPECT <no-reply@mairie-chartres.fr>",
+    )
+    assert real.config["MAIL_DEFAULT_SENDER"] == "GPECT <no-reply@mairie-chartres.fr>"
