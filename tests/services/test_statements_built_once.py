@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Person, PersonRole, Plan
+from gpect_workflow.services import access
 from gpect_workflow.services import dashboard as dashboard_service
 from gpect_workflow.services.context import session
 from gpect_workflow.services.dashboard import dashboard
@@ -139,3 +140,32 @@ def test_today_is_each_plan_s_own_even_through_one_statement_and_a_stored_zone_t
     assert {item.task.id for item in found.due_soon.items} == expected_soon
     assert [item.task.id for item in board.overdue.items] == expected_overdue
     assert {item.task.id for item in board.due_soon.items} == expected_soon
+
+
+def test_the_plan_row_check_sees_the_plans_the_visible_set_holds(
+    two_leads: tuple[tuple[Person, Plan], tuple[Person, Plan]], create_user: Any
+) -> None:
+    """``access.plan_row_visible_to`` (checked on each task's plan row, for "my tasks") and ``plans_visible_to``
+    (the set the plans list starts from) name the same plans for everyone: leads, the people of the plans'
+    roles, someone of no plan, and an administrator."""
+    (first, _), _ = two_leads
+    outsider = create_user("nobody@example.org", PersonRole.PARTNER, name="Personne")
+    third = start_five_levers_plan(first, date(2026, 12, 1), name="Plan mené par la première")
+    third.lead_id = create_user("third-lead@example.org", PersonRole.LEAD, name="Troisième").id
+    session().commit()  # the first lead now leads one plan and takes part in another only through its roles
+    people = set(session().scalars(sa.select(Person.id)))
+    assert outsider.id in people and len(people) > 4
+    for person_id in people:
+        for admin in (False, True):
+            by_row = set(
+                session().scalars(sa.select(Plan.id).where(access.plan_row_visible_to(person_id, admin=admin)))
+            )
+            by_set = set(
+                session().scalars(
+                    sa.select(Plan.id).where(Plan.id.in_(access.plans_visible_to(person_id, admin=admin)))
+                )
+            )
+            assert by_row == by_set, (person_id, admin)
+    members = set(session().execute(sa.text("SELECT person_id, plan_id FROM gpect_role_assignment_members")))
+    leads = set(session().execute(sa.select(Plan.lead_id, Plan.id)))
+    assert members - leads and leads - members, "some plans are seen through a role only, some by leading only"

@@ -39,7 +39,7 @@ from ...models import (
     TaskDependency,
     TaskStatus,
 )
-from ..access import is_active_admin, plans_visible_to
+from ..access import is_active_admin, plan_row_visible_to
 from ..context import now, session
 from ..definitions import Definitions, definitions_for
 from ..loading import plan_today
@@ -382,7 +382,7 @@ def _work_query(admin: bool) -> Work:
     return (
         sa.select(Task, Plan)
         .join(Plan, Plan.id == Task.plan_id)
-        .where(is_mine(person_id), Plan.id.in_(plans_visible_to(person_id, admin=admin)))
+        .where(is_mine(person_id), plan_row_visible_to(person_id, admin=admin))
     )
 
 
