@@ -22,7 +22,7 @@ from ..models import (
     PlanStatus,
     StageStatus,
 )
-from .access import can_start_plans, is_active_admin, plans_visible_to
+from .access import can_start_plans, is_active_admin, plan_row_visible_to, plans_visible_to
 from .committee.oversight import CommitteeRolesKey, committee_plan_ids, committee_roles_key
 from .context import session
 from .definitions import Definitions, definitions_for
@@ -129,7 +129,11 @@ def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
 
 @lru_cache(maxsize=32)
 def _plans_statement(admin: bool, limit: int) -> sa.Select[Plan, PlanStage, int]:
-    visible = Plan.id.in_(plans_visible_to(sa.bindparam(_PERSON, type_=sa.Integer), admin=admin))
+    # An administrator sees every plan: no condition at all (``IN (SELECT id FROM gpect_plans)`` still had
+    # PostgreSQL hash the 10,000 plans' ids, 2 of the statement's 5 ms).
+    visible = (
+        sa.true() if admin else Plan.id.in_(plans_visible_to(sa.bindparam(_PERSON, type_=sa.Integer), admin=False))
+    )
     order = (sa.case(_STATUS_ORDER, value=Plan.status), Plan.created_dt.desc(), Plan.id.desc())
     # The plans shown are chosen first, then joined to their current stage and territory: joined before the
     # limit, PostgreSQL matched every plan to its stage (a hash join of all stages) to keep ten.
@@ -164,12 +168,16 @@ def _gates_statement(
     admin: bool, roles: CommitteeRolesKey, deciding: bool, limit: int
 ) -> sa.Select[PlanStage, Plan, int]:
     person_id = sa.bindparam(_PERSON, type_=sa.Integer)
-    decided_by_them = sa.select(Plan.id) if admin else committee_plan_ids(person_id, dict(roles))
+    if admin:  # an administrator decides at every gate: every waiting gate is theirs to decide, none is not
+        theirs: sa.ColumnElement[bool] = sa.true() if deciding else sa.false()
+    else:
+        decided_by_them = committee_plan_ids(person_id, dict(roles))
+        theirs = Plan.id.in_(decided_by_them) if deciding else Plan.id.not_in(decided_by_them)
     waiting = sa.and_(
         PlanStage.status == StageStatus.AWAITING_DECISION,
         Plan.status == PlanStatus.ACTIVE,
-        Plan.id.in_(plans_visible_to(person_id, admin=admin)),
-        Plan.id.in_(decided_by_them) if deciding else Plan.id.not_in(decided_by_them),
+        plan_row_visible_to(person_id, admin=admin),
+        theirs,
     )
     return (
         sa.select(PlanStage, Plan, sa.func.count().over())
