@@ -25,6 +25,7 @@ def long_date(day: date, language: str) -> str:
     return written
 
 
+@lru_cache(maxsize=4096)
 def written_number(value: int | float | Decimal, language: str, pattern: str | None = None) -> str:
     """``1 250,5`` / ``1,250.5`` (or Babel's ``pattern``, such as ``0.##`` for exports without grouping);
     in scientific notation (``1E30``) for a value too large for Babel's decimal arithmetic.
@@ -34,11 +35,6 @@ def written_number(value: int | float | Decimal, language: str, pattern: str | N
     digest that writes it. Each value is formatted once per language and pattern: charts write the same
     axis values on every chart of a page.
     """
-    return _written_number(value, language, pattern)
-
-
-@lru_cache(maxsize=4096)
-def _written_number(value: int | float | Decimal, language: str, pattern: str | None) -> str:
     locale = locale_of(language)
     try:
         return format_decimal(value, format=pattern, locale=locale)

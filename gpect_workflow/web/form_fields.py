@@ -131,11 +131,9 @@ def checkbox(
     """A box to tick, its label after it."""
     control = (
         f'<input id="{escape(id)}" name="{escape(name)}" type="checkbox" value="{escape(value)}"'
-        f"{' checked' if checked else ''}{field_described(id, errors, hint)}>\n"
-        f'  <label for="{escape(id)}">{escape(label)}</label>'
+        f"{' checked' if checked else ''}{field_described(id, errors, hint)}>"
     )
-    classes = "field field-check has-error" if errors else "field field-check"
-    return Markup(f'<div class="{classes}">\n  {control}\n  {field_after(id, errors, hint)}\n</div>')
+    return _field("field field-check", control, f'<label for="{escape(id)}">{escape(label)}</label>', id, errors, hint)
 
 
 def form_message(message: str | None, id: str | None = None) -> Markup:
@@ -152,10 +150,11 @@ def form_errors(errors: Mapping[str, Sequence[str]] | None) -> Markup:
     return Markup("".join(f'<p class="form-message" role="alert">{escape(message)}</p>' for message in messages))
 
 
-def _field(classes: str, label: str, control: str, id: str, errors: Sequence[str] | None, hint: str | None) -> Markup:
+def _field(classes: str, first: str, second: str, id: str, errors: Sequence[str] | None, hint: str | None) -> Markup:
+    """A field's box: its two parts (label and control; a checkbox's control first), then its hint and errors."""
     if errors:
         classes += " has-error"
-    return Markup(f'<div class="{classes}">\n  {label}\n  {control}\n  {field_after(id, errors, hint)}\n</div>')
+    return Markup(f'<div class="{classes}">\n  {first}\n  {second}\n  {field_after(id, errors, hint)}\n</div>')
 
 
 def _label(context: Context, id: str, label: str, required: bool) -> str:
@@ -172,10 +171,8 @@ def _value(value: object) -> Markup:
 
 
 def init_form_fields(app: Flask) -> None:
-    """Give the templates the fields (exported by ``_forms.html``) and their two parts."""
+    """Give the templates the fields, which ``_forms.html`` exports under their short names."""
     app.jinja_env.globals.update(
-        gpect_field_described=field_described,
-        gpect_field_after=field_after,
         gpect_form_csrf=csrf,
         gpect_form_hidden=hidden,
         gpect_form_input=text_input,
