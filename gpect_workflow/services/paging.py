@@ -95,13 +95,18 @@ def counted_page_of_keys(
     key: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
     page: int,
     per_page: int,
+    *,
+    keep_within: bool = True,
 ) -> Page[Any]:
     """``counted_page`` for a list whose rows load more than they are chosen by (a plan with its territory
     and lead): the page's keys are chosen and counted over the list's rows narrowed to ``chosen``'s one column
     (its key, sorted), and only those keys' rows are read as ``loaded`` gives them (the same sort, with its
     eager loads), in the same statement. The rows of a long list are then not joined to what they load
-    before most of them are left out. A page past the end shows the last one."""
-    return _counted(lambda number: _counted_keys(chosen, loaded, key, number, per_page), chosen, page, per_page, True)
+    before most of them are left out. A page past the end shows the last one (with ``keep_within``; without,
+    that page, empty, with the whole count)."""
+    return _counted(
+        lambda number: _counted_keys(chosen, loaded, key, number, per_page), chosen, page, per_page, keep_within
+    )
 
 
 def _counted(

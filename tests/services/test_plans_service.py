@@ -28,6 +28,7 @@ from gpect_workflow.services.plans.listing import PlanFilters, list_plans
 from gpect_workflow.services.plans.starting import PlanRequest
 from tests.conftest import START
 from tests.plan_helpers import map_every_role, start_five_levers_plan
+from tests.query_count import count_queries
 from tests.refusing import field_words
 
 
@@ -116,6 +117,25 @@ def test_overview_pages(app: Flask, dummy_lead: Person) -> None:
     assert (first.total, first.pages, [p.name for p in first.plans]) == (3, 2, ["Plan 2", "Plan 1"])
     last = list_plans(dummy_lead, PlanFilters(), first.pages, per_page=2)
     assert last.page == 2 and [p.name for p in last.plans] == ["Plan 0"]
+
+
+def test_a_page_of_plans_is_chosen_and_counted_in_one_statement(app: Flask, dummy_lead: Person) -> None:
+    """The page and its whole count come from one statement (a window over the plans), then the page's
+    progress: two in all. A page past the end stays empty (the API answers it as asked), with the whole count,
+    counted apart: it has no row to carry the count."""
+    for number in range(3):
+        start_five_levers_plan(dummy_lead, name=f"Plan {number}")
+    session().commit()
+    session().expire_all()
+    assert dummy_lead.role is PersonRole.LEAD  # the reader read again before counting
+    with count_queries() as statements:
+        second = list_plans(dummy_lead, PlanFilters(), 2, per_page=2)
+    assert len(statements) == 2, statements
+    assert (second.page, second.total, [p.name for p in second.plans]) == (2, 3, ["Plan 0"])
+    with count_queries() as statements:
+        beyond = list_plans(dummy_lead, PlanFilters(), 5, per_page=2)
+    assert (beyond.page, beyond.total, beyond.plans) == (5, 3, [])
+    assert len(statements) == 2, statements  # the empty page, then its count (no progress to read)
 
 
 def test_overview_shows_only_plans_the_person_may_see(app: Flask, dummy_lead: Person, create_user: Any) -> None:

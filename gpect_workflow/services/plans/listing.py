@@ -27,7 +27,7 @@ from ...models import (
 from ..access import is_active_admin, plans_visible_to, visible_plans
 from ..context import now, session
 from ..definitions import Definitions, definition_from_record, list_definition_records
-from ..paging import Page, paginate
+from ..paging import Page, counted_page_of_keys
 from ..zones import known_zone, stored_plan_zones
 from .progress import plans_progress
 
@@ -70,16 +70,26 @@ class PlanList(Page[Plan]):
 
 
 def list_plans(person: Person, filters: PlanFilters, page: int = 1, per_page: int = 25) -> PlanList:
-    """A page of the plans the person may see, filtered, newest first (three queries whatever the size).
+    """A page of the plans the person may see, filtered, newest first, with their progress (two statements
+    whatever the size: the page with the whole count, then the page's progress).
 
-    A page past the last is empty: the plans page sends its reader to the last one, the API answers it.
+    The page's plans are chosen and counted in one statement (``counted_page_of_keys``: a window counts the
+    plans before the limit), and only those 25 are joined to their territory and lead. Counted apart, the
+    visible plans were found twice per page (2.3 ms of a lead's 12 ms at 10,000 plans). An administrator's
+    plans carry no visibility condition: ``IN (SELECT id FROM gpect_plans)`` had PostgreSQL hash every id.
+
+    A page past the last is empty, with the whole count (one more statement, only then): the plans page
+    sends its reader to the last one, the API answers it.
     """
-    query = filter_plans(sa.select(Plan).where(Plan.id.in_(visible_plans(person))), filters)
-    ordered = query.options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(
-        Plan.created_dt.desc(), Plan.id.desc()
-    )
-    found = paginate(query, ordered, page, per_page)
+    visible = sa.true() if is_active_admin(person) else Plan.id.in_(visible_plans(person))
+    chosen = filter_plans(sa.select(Plan).where(visible), filters).with_only_columns(Plan.id).order_by(*_NEWEST_FIRST)
+    loaded = sa.select(Plan).options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(*_NEWEST_FIRST)
+    found = counted_page_of_keys(chosen, loaded, Plan.id, page, per_page, keep_within=False)
     return PlanList(found.items, found.page, found.per_page, found.total, plans_progress(found.items))
+
+
+#: The plans list's order: the newest first (``ix_gpect_plans_created_dt``), the id breaking ties.
+_NEWEST_FIRST = (Plan.created_dt.desc(), Plan.id.desc())
 
 
 def filter_plans(query: sa.Select[Plan], filters: PlanFilters) -> sa.Select[Plan]:
