@@ -476,14 +476,16 @@ def load_plans(engine: sa.Engine, layout: Layout, definition: WorkflowDefinition
             CROSS JOIN generate_series(0, {n_roles - 1}) AS r
         """,
         "role members": f"""
-            INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id)
-            SELECT (p - 1) * {n_roles} + r + 1, p, r * {per_org} + k + 1
+            INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id, role_key)
+            SELECT (p - 1) * {n_roles} + r + 1, p, r * {per_org} + k + 1,
+                   ({_array([role for role, _, _ in ROLES])})[r + 1]
             FROM ({plans}) AS plan_rows CROSS JOIN generate_series(0, {n_roles - 1}) AS r
         """,
     }
     with engine.begin() as connection:
         # The rows are consistent by construction: skip the per-row triggers while loading, the foreign keys'
-        # and the copy of the stages' status to their tasks, which the tasks' statement writes itself (superuser
+        # the copy of the stages' status to their tasks and of the roles' keys to their members (migrations 0022,
+        # 0023), which the tasks' and members' statements write themselves (superuser
         # only; CHECK, NOT NULL and unique constraints are still enforced; ``check_data`` checks the rest).
         connection.exec_driver_sql("SET LOCAL session_replication_role = replica")
         for statement in statements.values():
@@ -519,6 +521,9 @@ def check_data(engine: sa.Engine, layout: Layout, expected_plans: int) -> dict[s
         " WHERE x.id IS NULL",
         "orphan members": "SELECT count(*) FROM gpect_role_assignment_members m"
         " LEFT JOIN gpect_role_assignments a ON a.id = m.assignment_id AND a.plan_id = m.plan_id WHERE a.id IS NULL",
+        # Nor the copy of a role's key to its members (migration 0023): it writes it.
+        "role key not copied": "SELECT count(*) FROM gpect_role_assignment_members m"
+        " JOIN gpect_role_assignments a ON a.id = m.assignment_id WHERE m.role_key <> a.role_key",
         # The loader skips the triggers that copy a stage's status to its tasks (migration 0022): it writes it.
         "stage status not copied": "SELECT count(*) FROM gpect_tasks t JOIN gpect_plan_stages s ON s.id = t.stage_id"
         " WHERE t.stage_status <> s.status",
@@ -532,6 +537,7 @@ def check_data(engine: sa.Engine, layout: Layout, expected_plans: int) -> dict[s
         or counts["open stages"] != expected_plans
         or counts["orphan tasks"] + counts["orphan stages"] + counts["orphan assignees"] + counts["orphan members"]
         or counts["stage status not copied"]
+        or counts["role key not copied"]
     )
     if wrong:
         raise SystemExit(f"the loaded data is not what was meant: {counts}")

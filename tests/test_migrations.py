@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0022"
+    assert HEAD == "0023"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -770,7 +770,6 @@ def test_0022_gives_tasks_their_stage_s_status_and_keeps_it_whoever_writes(migra
     by_assignee = _indexes(migration_app, "gpect_tasks")
     assert by_assignee["ix_gpect_tasks_assignee_status_completed"] == ["assignee_id", "status", "completed_dt"]
     assert "ix_gpect_tasks_assignee_status" not in by_assignee
-    assert differences(migration_app) == []
 
     _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'awaiting_decision' WHERE id = 11")
     _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'open' WHERE id = 12")
@@ -792,6 +791,74 @@ def test_0022_gives_tasks_their_stage_s_status_and_keeps_it_whoever_writes(migra
     _insert(migration_app, "UPDATE gpect_plan_stages SET status = 'closed' WHERE id = 12")
     command.upgrade(alembic_config(), "head")
     assert _stage_statuses_of_tasks(migration_app) == {101: "closed", 102: "closed", 103: "closed", 104: "closed"}
+    assert current_revisions(migration_app) == [HEAD]
+
+
+# --- 0023: members know their role's key ------------------------------------------------------------------------
+
+
+def _member_role_keys(app: Flask) -> dict[tuple[int, int], str]:
+    with engine(app).connect() as connection:
+        rows = connection.execute(
+            sa.text("SELECT assignment_id, person_id, role_key FROM gpect_role_assignment_members")
+        )
+        return {(assignment, person): key for assignment, person, key in rows}
+
+
+def test_0023_gives_members_their_role_s_key_and_keeps_it_whoever_writes(migration_app: Flask) -> None:
+    """Up to 0023 the members already there get their role's key, which then follows the role's renaming, and
+    a member added, moved to another role or given a key of its own gets its role's whatever it was given; the
+    index (person, plan, role key) replaces (person, plan) and the models agree. Back down the column, the
+    index and the triggers go, the members stay, and up again."""
+    command.upgrade(alembic_config(), "0022")
+    _add_definition_territory_organisation_and_lead(migration_app)
+    _add_plan(migration_app, 1, "active")
+    for assignment, role in ((11, "observatory"), (12, "steering_committee"), (13, "region")):
+        _insert(
+            migration_app,
+            "INSERT INTO gpect_role_assignments (id, plan_id, role_key, organisation_id) VALUES (:id, 1, :role, 1)",
+            id=assignment,
+            role=role,
+        )
+    _insert(
+        migration_app, "INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id) VALUES (11, 1, 7)"
+    )
+    _insert(
+        migration_app, "INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id) VALUES (12, 1, 7)"
+    )
+    before = _triggers(migration_app)
+
+    command.upgrade(alembic_config(), "0023")
+    assert _member_role_keys(migration_app) == {(11, 7): "observatory", (12, 7): "steering_committee"}
+    indexes = _indexes(migration_app, "gpect_role_assignment_members")
+    assert indexes == {"ix_gpect_role_assignment_members_person_plan_role": ["person_id", "plan_id", "role_key"]}
+    assert differences(migration_app) == []
+
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id, role_key)"
+        " VALUES (13, 1, 7, 'steering_committee')",  # whatever it is given
+    )
+    assert _member_role_keys(migration_app)[13, 7] == "region"
+    _insert(
+        migration_app,
+        "UPDATE gpect_role_assignment_members SET role_key = 'steering_committee' WHERE assignment_id = 11",
+    )
+    _insert(migration_app, "UPDATE gpect_role_assignments SET role_key = 'committee' WHERE id = 12")
+    assert _member_role_keys(migration_app) == {(11, 7): "observatory", (12, 7): "committee", (13, 7): "region"}
+    _insert(migration_app, "DELETE FROM gpect_role_assignment_members WHERE assignment_id = 13")
+    _insert(migration_app, "UPDATE gpect_role_assignment_members SET assignment_id = 13 WHERE assignment_id = 11")
+    assert _member_role_keys(migration_app) == {(13, 7): "region", (12, 7): "committee"}
+
+    command.downgrade(alembic_config(), "0022")
+    assert "role_key" not in _columns(migration_app, "gpect_role_assignment_members")
+    assert _indexes(migration_app, "gpect_role_assignment_members") == {
+        "ix_gpect_role_assignment_members_person_plan": ["person_id", "plan_id"]
+    }
+    assert _triggers(migration_app) == before
+    _insert(migration_app, "UPDATE gpect_role_assignments SET role_key = 'steering_committee' WHERE id = 12")
+    command.upgrade(alembic_config(), "head")
+    assert _member_role_keys(migration_app) == {(13, 7): "region", (12, 7): "steering_committee"}
     assert current_revisions(migration_app) == [HEAD]
 
 

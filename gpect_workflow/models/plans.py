@@ -105,9 +105,10 @@ class RoleAssignmentMember(Base):
             ["gpect_role_assignments.id", "gpect_role_assignments.plan_id"],
             ondelete="CASCADE",
         ),
-        # "The plans I take part in" (every list's visibility, ``access.visible_plans``) read from this index
-        # alone, without joining the 70,000 role assignments of 10,000 plans.
-        sa.Index("ix_gpect_role_assignment_members_person_plan", "person_id", "plan_id"),
+        # "The plans I take part in" (every list's visibility, ``access.visible_plans``), "the plans whose
+        # committee I sit on" and "do I hold the task's role" read from this index alone, without joining the
+        # 70,000 role assignments of 10,000 plans.
+        sa.Index("ix_gpect_role_assignment_members_person_plan_role", "person_id", "plan_id", "role_key"),
     )
 
     #: The role mapping.
@@ -117,6 +118,10 @@ class RoleAssignmentMember(Base):
     #: The plan of the role mapping, kept beside it (the foreign key makes it the assignment's plan); set from
     #: ``assignment`` when a member is added.
     plan_id: Mapped[int]
+    #: The key of the member's role, copied by the database (migration 0023's triggers) whoever writes the
+    #: member or renames the role, so that the index above answers committee and task-role questions alone.
+    #: The app never writes it; queries compare it, Python reads ``assignment.role_key``.
+    role_key: Mapped[str] = mapped_column(sa.String(64), server_default="", deferred=True)
 
     assignment: Mapped[RoleAssignment] = relationship(back_populates="members")
     person: Mapped[Person] = relationship()

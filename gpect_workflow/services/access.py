@@ -75,13 +75,9 @@ def plan_access(person: Person, plan: Plan, definition: WorkflowDefinition) -> P
 def _role_keys_statement() -> sa.Select[str]:
     """``plan_access``' statement, built once per process: every page of a plan, task or gate asks it; the
     plan and person are bound parameters without defaults."""
-    return (
-        sa.select(RoleAssignment.role_key)
-        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
-        .where(
-            RoleAssignment.plan_id == sa.bindparam("gpect_plan_id"),
-            RoleAssignmentMember.person_id == sa.bindparam("gpect_person_id"),
-        )
+    return sa.select(RoleAssignmentMember.role_key).where(
+        RoleAssignmentMember.person_id == sa.bindparam("gpect_person_id"),
+        RoleAssignmentMember.plan_id == sa.bindparam("gpect_plan_id"),
     )
 
 
@@ -109,9 +105,8 @@ def role_keys_in(
     enclosing statement),
     as one string (``ROLE_KEY_SEPARATOR`` between keys; ``NULL`` for none), to read with the plan."""
     return (
-        sa.select(sa.func.aggregate_strings(RoleAssignment.role_key, ROLE_KEY_SEPARATOR))
-        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
-        .where(RoleAssignment.plan_id == plan_id, RoleAssignmentMember.person_id == person_id)
+        sa.select(sa.func.aggregate_strings(RoleAssignmentMember.role_key, ROLE_KEY_SEPARATOR))
+        .where(RoleAssignmentMember.person_id == person_id, RoleAssignmentMember.plan_id == plan_id)
         .scalar_subquery()
     )
 

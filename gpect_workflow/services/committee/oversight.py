@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import InstrumentedAttribute, joinedload
 from sqlalchemy.sql.elements import ColumnElement
 
 from ...models import (
@@ -47,14 +47,18 @@ def committee_roles() -> dict[tuple[str, int], tuple[str, ...]]:
     return {version: definition.committee_roles for version, definition in all_definitions().items()}
 
 
-def sits_on_committee(roles: dict[tuple[str, int], tuple[str, ...]] | None = None) -> ColumnElement[bool]:
-    """SQL condition over ``Plan`` and ``RoleAssignment``: the assignment is a committee role of the plan's
-    definition version. ``roles`` as ``committee_roles()`` gives them (read when not given)."""
+def sits_on_committee(
+    roles: dict[tuple[str, int], tuple[str, ...]] | None = None,
+    role_key: sa.ColumnElement[str] | InstrumentedAttribute[str] = RoleAssignment.role_key,
+) -> ColumnElement[bool]:
+    """SQL condition over ``Plan`` and a role key (``RoleAssignment``'s by default; a member's copy, say): the
+    role is a committee role of the plan's definition version. ``roles`` as ``committee_roles()`` gives them
+    (read when not given)."""
     roles = committee_roles() if roles is None else roles
     triples = [(key, version, role) for (key, version), keys in roles.items() for role in keys]
     if not triples:
         return sa.false()
-    return sa.tuple_(Plan.definition_key, Plan.definition_version, RoleAssignment.role_key).in_(triples)
+    return sa.tuple_(Plan.definition_key, Plan.definition_version, role_key).in_(triples)
 
 
 #: The committee role keys of every definition version, as ``committee_roles`` gives them, in a form that
@@ -73,10 +77,11 @@ def committee_plan_ids(
 ) -> sa.Select[int]:
     """Ids of the plans whose steering committee ``person`` sits on (members are mapped at plan start).
 
-    Read from the person's memberships, which name their plan (migration 0021), each joined to its role
-    assignment by its key. A role key that every definition having it marks ``committee`` (the usual
-    ``steering_committee``) is a committee role whatever the plan's definition, so the plans are not read
-    to check it; when a key is marked in some definitions and not in others, the plans' definitions decide.
+    Read from the person's memberships alone, which name their plan and role (migrations 0021, 0023): the
+    index (person, plan, role key) answers it, whatever the number of plans stored. A role key that every
+    definition having it marks ``committee`` (the usual ``steering_committee``) is a committee role whatever
+    the plan's definition, so the plans are not read to check it; when a key is marked in some definitions and
+    not in others, the plans' definitions decide.
 
     ``person`` may be a bound parameter standing for a person's id, and ``roles`` given (``committee_roles``'
     read when not), for a statement built once.
@@ -87,13 +92,12 @@ def committee_plan_ids(
     member = RoleAssignmentMember
     query = (
         sa.select(member.plan_id)
-        .join(RoleAssignment, RoleAssignment.id == member.assignment_id)
         .where(member.person_id == person_id)
         .correlate(None)  # self-contained, also inside a query over plans
     )
     if somewhere:  # the plan's definition decides
-        return query.join(Plan, Plan.id == member.plan_id).where(sits_on_committee(roles))
-    return query.where(RoleAssignment.role_key.in_(everywhere)) if everywhere else query.where(sa.false())
+        return query.join(Plan, Plan.id == member.plan_id).where(sits_on_committee(roles, member.role_key))
+    return query.where(member.role_key.in_(everywhere)) if everywhere else query.where(sa.false())
 
 
 def _committee_role_keys(roles: dict[tuple[str, int], tuple[str, ...]]) -> tuple[list[str], list[str]]:

@@ -32,7 +32,6 @@ from ...models import (
     Plan,
     PlanStage,
     PlanStatus,
-    RoleAssignment,
     RoleAssignmentMember,
     StageStatus,
     Task,
@@ -136,13 +135,13 @@ def is_mine(person: Person | sa.BindParameter[int]) -> ColumnElement[bool]:
     """Tasks that are the person's: assigned to them, or unassigned and owned by a role they hold in the plan
     (``person`` may be a bound parameter standing for a person's id, in a statement built once)."""
     person_id = person if isinstance(person, sa.BindParameter) else person.id
+    # The member's copy of its role's key (migration 0023): one probe of the members' index per task.
     holds_owner_role = (
-        sa.select(RoleAssignment.id)
-        .join(RoleAssignmentMember, RoleAssignmentMember.assignment_id == RoleAssignment.id)
+        sa.select(RoleAssignmentMember.plan_id)
         .where(
-            RoleAssignment.plan_id == Task.plan_id,
-            RoleAssignment.role_key == Task.owner_role,
             RoleAssignmentMember.person_id == person_id,
+            RoleAssignmentMember.plan_id == Task.plan_id,
+            RoleAssignmentMember.role_key == Task.owner_role,
         )
         .exists()
     )
