@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0023"
+    assert HEAD == "0024"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -648,6 +648,19 @@ def test_0020_indexes_the_failed_announcements(migration_app: Flask) -> None:
     assert current_revisions(migration_app) == [HEAD]
 
 
+def test_0024_indexes_the_done_announcements(migration_app: Flask) -> None:
+    """Up to 0024 the done announcements the passes delete have their partial index; back down it goes, the
+    announcements stay."""
+    command.upgrade(alembic_config(), "head")
+    assert _indexes(migration_app, "gpect_announcements").get("ix_gpect_announcements_done") == ["done_dt"]
+    assert differences(migration_app) == []
+    command.downgrade(alembic_config(), "0023")
+    assert "ix_gpect_announcements_done" not in _indexes(migration_app, "gpect_announcements")
+    assert "ix_gpect_announcements_failed" in _indexes(migration_app, "gpect_announcements")
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+
+
 # --- 0021: members know their plan ------------------------------------------------------------------------------
 
 
@@ -832,7 +845,6 @@ def test_0023_gives_members_their_role_s_key_and_keeps_it_whoever_writes(migrati
     assert _member_role_keys(migration_app) == {(11, 7): "observatory", (12, 7): "steering_committee"}
     indexes = _indexes(migration_app, "gpect_role_assignment_members")
     assert indexes == {"ix_gpect_role_assignment_members_person_plan_role": ["person_id", "plan_id", "role_key"]}
-    assert differences(migration_app) == []
 
     _insert(
         migration_app,
@@ -860,6 +872,7 @@ def test_0023_gives_members_their_role_s_key_and_keeps_it_whoever_writes(migrati
     command.upgrade(alembic_config(), "head")
     assert _member_role_keys(migration_app) == {(13, 7): "region", (12, 7): "steering_committee"}
     assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
 
 
 # --- 0013: comments ------------------------------------------------------------------------------------------------

@@ -27,6 +27,13 @@ class Announcement(Base):
             sqlite_where=sa.text("done_dt IS NULL AND failed_dt IS NULL"),
             postgresql_where=sa.text("done_dt IS NULL AND failed_dt IS NULL"),
         ),
+        # The passes delete the ones done long ago, the oldest first (``forget_done_announcements``).
+        sa.Index(
+            "ix_gpect_announcements_done",
+            "done_dt",
+            sqlite_where=sa.text("done_dt IS NOT NULL"),
+            postgresql_where=sa.text("done_dt IS NOT NULL"),
+        ),
         # The outbox page counts and lists the failed ones, newest first.
         sa.Index(
             "ix_gpect_announcements_failed",

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 import sqlalchemy as sa
@@ -43,6 +44,9 @@ BUILDERS: dict[str, Builder] = {}
 
 #: Announcements one pass renders at most; the rest wait for the next pass.
 PER_PASS = 500
+#: How long a done announcement is kept (its emails are in the outbox; an operator may still look it up),
+#: before a pass deletes it.
+DONE_KEPT = timedelta(days=30)
 
 _TABLE = cast(sa.Table, Announcement.__table__)
 
@@ -94,10 +98,13 @@ class AnnouncementReport:
     taken_over: int = 0
     #: ``(announcement id, kind, error)`` of those whose builder failed.
     failed: list[tuple[int, str, str]] = field(default_factory=list)
+    #: Announcements done more than ``DONE_KEPT`` ago, deleted by the pass.
+    forgotten: int = 0
 
     def __str__(self) -> str:
         text = f"rendered {self.rendered} announcement(s) into {self.messages} message(s), failed {len(self.failed)}"
-        return text + (f", taken over {self.taken_over}" if self.taken_over else "")
+        text += f", taken over {self.taken_over}" if self.taken_over else ""
+        return text + (f", deleted {self.forgotten} done more than {DONE_KEPT.days} days ago" if self.forgotten else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +128,33 @@ def deliver_announcements(limit: int = PER_PASS) -> AnnouncementReport:
         _deliver(item, token, report)
     if report.failed:
         _alert(report.failed)
+    report.forgotten = forget_done_announcements(limit)
     return report
+
+
+def forget_done_announcements(limit: int = PER_PASS) -> int:
+    """Delete up to ``limit`` announcements done more than ``DONE_KEPT`` ago, the oldest first, and commit;
+    how many were deleted.
+
+    Nothing reads a done announcement again (its emails are in the outbox, its change in the journal): kept,
+    the table would grow by a row for every change ever made. Each pass that renders announcements deletes
+    at most as many as it may render, from the index of done ones, so the table keeps about a month of
+    changes whatever the years. Failed ones stay for the outbox page, pending ones for the next pass. A
+    failure here is logged and leaves the rows for the next pass: the pass's emails are already queued."""
+    old = (
+        sa.select(_TABLE.c.id)
+        .where(_TABLE.c.done_dt.is_not(None), _TABLE.c.done_dt < now() - DONE_KEPT)
+        .order_by(_TABLE.c.done_dt)
+        .limit(limit)
+    )
+    try:
+        result = session().execute(sa.delete(_TABLE).where(_TABLE.c.id.in_(old.scalar_subquery())))
+        session().commit()
+    except Exception:
+        session().rollback()
+        log.exception("done announcements could not be deleted; the next pass tries again")
+        return 0
+    return int(cast(sa.CursorResult[Any], result).rowcount)
 
 
 def _alert(failed: list[tuple[int, str, str]]) -> None:

@@ -31,6 +31,7 @@ from gpect_workflow.models import (
     Task,
 )
 from gpect_workflow.notifications.announcements import (
+    DONE_KEPT,
     AnnouncementReport,
     _claim,
     _deliver,
@@ -153,6 +154,44 @@ def test_a_pass_whose_claim_was_taken_over_marks_nothing_and_queues_nothing_twic
     _deliver(slow[0], "a-token-no-row-carries-any-more", late)  # the slow pass wakes up and finishes
     assert late.taken_over == 1 and late.rendered == 0
     assert stage_opened_recipients(plan.id) == queued
+
+
+def test_passes_delete_announcements_done_a_month_ago_and_keep_the_rest(
+    app: Flask, definitions: None, dummy_lead: Person, clock: FrozenClock
+) -> None:
+    """A pass that renders announcements deletes those done more than ``DONE_KEPT`` ago, the oldest first and
+    at most as many as it may render; recent done ones, failed ones (the outbox page lists them) and pending
+    ones stay, and the emails already queued stay in the outbox."""
+    plan = start_five_levers_plan(dummy_lead)
+    announce("stage_closed", plan, {"closed": ""})  # fails: no stage id
+    session().commit()
+    first = tick().announcements
+    assert first is not None and first.rendered == 1 and len(first.failed) == 1 and first.forgotten == 0
+    old_messages = stage_opened_recipients(plan.id)
+    assert old_messages
+    for _ in range(3):  # three more, done on days 10, 20 and 30
+        clock.advance(timedelta(days=10))
+        announce("plan_status", plan, {"status": "on_hold", "note": "attente", "stamp": clock.now().isoformat()})
+        session().commit()
+        tick()
+    clock.advance(timedelta(days=DONE_KEPT.days - 10, minutes=1))  # day 50: done on days 0, 10, 20 are old
+    announce("plan_status", plan, {"status": "resumed", "note": None, "stamp": clock.now().isoformat()})  # pending
+    session().commit()
+
+    report = deliver_announcements(limit=2)
+
+    assert report.rendered == 1 and report.forgotten == 2, report
+    kept = session().execute(sa.select(Announcement.kind, Announcement.done_dt, Announcement.failed_dt)).all()
+    assert sorted((kind, done is None, failed is None) for kind, done, failed in kept) == [
+        ("plan_status", False, True),  # done on day 20: older than a month, left by the limit
+        ("plan_status", False, True),  # done on day 30, within the month
+        ("plan_status", False, True),  # the one this pass rendered
+        ("stage_closed", True, False),  # failed: the outbox page lists it
+    ], "the stage opened with the plan and the first status change, the oldest done, deleted (the limit is 2)"
+    assert stage_opened_recipients(plan.id) == old_messages, "their emails stay in the outbox"
+    assert "deleted 2 done more than 30 days ago" in str(report)
+    assert deliver_announcements().forgotten == 1
+    assert deliver_announcements().forgotten == 0, "the one done within the month stays"
 
 
 def test_an_announcement_with_bad_data_fails_alone_and_says_why(
