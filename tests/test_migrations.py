@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0024"
+    assert HEAD == "0025"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -659,6 +659,22 @@ def test_0024_indexes_the_done_announcements(migration_app: Flask) -> None:
     assert "ix_gpect_announcements_failed" in _indexes(migration_app, "gpect_announcements")
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
+
+
+def test_0025_puts_the_due_date_in_the_index_of_a_person_s_open_tasks(migration_app: Flask) -> None:
+    """Up to 0025 the index the dashboard reads a person's tasks due by a date from ends with the due date, and
+    replaces the one without it; back down the former comes back."""
+    command.upgrade(alembic_config(), "head")
+    indexes = _indexes(migration_app, "gpect_tasks")
+    assert indexes["ix_gpect_tasks_assignee_stage_status_due"] == ["assignee_id", "stage_status", "status", "due_date"]
+    assert "ix_gpect_tasks_assignee_stage_status" not in indexes
+    command.downgrade(alembic_config(), "0024")
+    indexes = _indexes(migration_app, "gpect_tasks")
+    assert indexes["ix_gpect_tasks_assignee_stage_status"] == ["assignee_id", "stage_status", "status"]
+    assert "ix_gpect_tasks_assignee_stage_status_due" not in indexes
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
 
 
 # --- 0021: members know their plan ------------------------------------------------------------------------------

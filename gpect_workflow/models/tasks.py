@@ -26,10 +26,10 @@ class Task(Base):
         sa.Index(
             "ix_gpect_tasks_open_due_date", "due_date", sqlite_where=sa.text(_OPEN), postgresql_where=sa.text(_OPEN)
         ),
-        # "My tasks" pages look tasks up by assignee and status: the open ones in open stages, the finished
-        # ones since a date.
+        # "My tasks" pages look tasks up by assignee and status: the open ones in open stages (the dashboard's
+        # only those due by a date), the finished ones since a date.
         sa.Index("ix_gpect_tasks_assignee_status_completed", "assignee_id", "status", "completed_dt"),
-        sa.Index("ix_gpect_tasks_assignee_stage_status", "assignee_id", "stage_status", "status"),
+        sa.Index("ix_gpect_tasks_assignee_stage_status_due", "assignee_id", "stage_status", "status", "due_date"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -116,6 +116,33 @@ def test_due_dates_are_counted_in_each_plans_time_zone(
     assert '<td class="days-left">today</td>' in row(soon, f"task-{paris_task.id}")
 
 
+def test_the_lists_read_only_tasks_due_by_the_latest_horizon_of_any_zone(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    """The overdue and soon-due lists read my open tasks due by the latest "today + 14 days" of any zone, not
+    those due later (most of a lead's): a task due on Nouméa's last day of the horizon, a day after Paris's,
+    is soon due there and later in Paris; whether I have open tasks at all is a probe of its own."""
+    paris = start(dummy_lead, "Plan métropole")
+    noumea = start(dummy_lead, "Plan Nouméa", timezone="Pacific/Noumea")
+    for plan in (paris, noumea):
+        task(plan, "inventory-existing-studies").due_date = date(2027, 1, 6)
+    in_english(person(LEAD_ROLE))
+    session().commit()
+    clock.set(datetime(2026, 12, 22, 13, 30, tzinfo=UTC))  # the 22nd in Paris (horizon 5 January), the 23rd in Nouméa
+
+    sign_in(client, person(LEAD_ROLE))
+    with count_queries() as statements:
+        page = text(client.get("/"))
+    assert row_ids(section(page, "soon-title"), "task") == [task(noumea, "inventory-existing-studies").id]
+    assert row_ids(section(page, "overdue-title"), "task") == []
+    listing = [statement for statement in statements if "row_number() OVER" in statement and "gpect_tasks" in statement]
+    assert len(listing) == 1 and re.search(r"gpect_tasks\.due_date <= (\?|%\(gpect_bound\)s)", listing[0]), listing
+
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))  # nothing due within 14 days: the sections still show
+    page = text(client.get("/"))
+    assert "overdue-title" in page and row_ids(section(page, "soon-title"), "task") == []
+
+
 def test_unassigned_tasks_belong_to_every_member_of_their_role(
     client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
 ) -> None:
