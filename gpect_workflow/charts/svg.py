@@ -110,12 +110,15 @@ def burnup_chart(
     if not days:
         parts.append(_centered_note(words.no_data))
     else:
-        scope = " ".join(f"{frame.x(day):.1f},{frame.y(count):.1f}" for day, count in zip(days, total, strict=True))
+        # Each day's x and each count's y written once: the committee page draws 25 charts of up to 60 days, whose
+        # two lines share their days and repeat their counts (the scope is mostly one number).
+        xs = [f"{frame.x(day):.1f}" for day in days]
+        scope = " ".join(f"{x},{y}" for x, y in zip(xs, _y_texts(frame, total), strict=True))
         parts.append(
             f'<polyline class="total" points="{scope}" fill="none" stroke="{MUTED}" stroke-width="2" '
             f'stroke-dasharray="4 3" data-values="{",".join(str(count) for count in total)}"/>'
         )
-        completed = " ".join(f"{frame.x(day):.1f},{frame.y(count):.1f}" for day, count in zip(days, done, strict=True))
+        completed = " ".join(f"{x},{y}" for x, y in zip(xs, _y_texts(frame, done), strict=True))
         parts.append(
             f'<polyline class="done" points="{completed}" fill="none" stroke="{DONE}" stroke-width="2.5" '
             f'data-values="{",".join(str(count) for count in done)}"/>'
@@ -125,6 +128,12 @@ def burnup_chart(
     parts.append(_legend([(words.series, DONE, None), (words.total, MUTED, "4 3")]))
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _y_texts(frame: _Frame, values: Sequence[int]) -> list[str]:
+    """The y coordinate of each value as the charts write it, worked out once per distinct value."""
+    written: dict[int, str] = {}
+    return [written.get(value) or written.setdefault(value, f"{frame.y(value):.1f}") for value in values]
 
 
 def _open(words: ChartWords, chart_id: str, kind: str, target: float | None = None, status: str | None = None) -> str:

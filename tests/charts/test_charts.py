@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from gpect_workflow.charts.svg import ChartWords, Point, burnup_chart, indicator_chart, nice_step
+from gpect_workflow.charts.svg import (
+    ChartWords,
+    Point,
+    _day_range,
+    _Frame,
+    _value_range,
+    burnup_chart,
+    indicator_chart,
+    nice_step,
+)
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 WORDS = ChartWords(
@@ -71,6 +80,19 @@ def test_a_burnup_chart_carries_done_and_total_series() -> None:
     assert root.find(".//svg:polyline[@class='total']", NS).get("data-values") == "20,20,22"
     last = root.find(".//svg:circle[@class='point']", NS)
     assert (last.get("data-date"), last.get("data-value")) == ("2026-12-15", "7")
+
+
+def test_a_burnup_chart_places_each_point_at_its_day_and_count() -> None:
+    """The lines' points are each day's x and each count's y on the chart's frame (written once per day and
+    per distinct count, the same as worked out point by point)."""
+    days = [date(2026, 12, 1) + timedelta(days=7 * week) for week in range(9)]
+    done, total = [0, 0, 2, 2, 5, 9, 9, 12, 12], [20, 20, 20, 22, 22, 22, 22, 22, 25]
+    root = parse(burnup_chart(days, done, total, WORDS))
+    frame = _Frame(_day_range(days), _value_range([0, *total, *done]))
+    for name, counts in (("done", done), ("total", total)):
+        points = root.find(f".//svg:polyline[@class='{name}']", NS).get("points")
+        assert points == " ".join(f"{frame.x(d):.1f},{frame.y(c):.1f}" for d, c in zip(days, counts, strict=True))
+    assert root.find(".//svg:polyline[@class='total']", NS).get("points").split()[0] == "56.0,90.7"
 
 
 def test_a_burnup_chart_refuses_series_of_different_lengths() -> None:
