@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0025"
+    assert HEAD == "0026"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -672,6 +672,17 @@ def test_0025_puts_the_due_date_in_the_index_of_a_person_s_open_tasks(migration_
     indexes = _indexes(migration_app, "gpect_tasks")
     assert indexes["ix_gpect_tasks_assignee_stage_status"] == ["assignee_id", "stage_status", "status"]
     assert "ix_gpect_tasks_assignee_stage_status_due" not in indexes
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
+def test_0026_indexes_plans_by_name(migration_app: Flask) -> None:
+    """Up to 0026 plans have their index by name (the committee page's order); back down it goes."""
+    command.upgrade(alembic_config(), "head")
+    assert _indexes(migration_app, "gpect_plans")["ix_gpect_plans_name"] == ["name", "id"]
+    command.downgrade(alembic_config(), "0025")
+    assert "ix_gpect_plans_name" not in _indexes(migration_app, "gpect_plans")
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
     assert differences(migration_app) == []

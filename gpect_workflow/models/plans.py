@@ -33,6 +33,8 @@ class Plan(Base):
         sa.Index("ix_gpect_plans_definition", "definition_key", "definition_version"),
         # The plans list and the dashboard show plans newest first, a page at a time.
         sa.Index("ix_gpect_plans_created", "created_dt", "id"),
+        # The committee page shows plans by name, a page at a time (an administrator's: every plan).
+        sa.Index("ix_gpect_plans_name", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -149,6 +149,14 @@ def test_committee_members_oversee_only_the_plans_whose_committee_they_sit_on(pe
             assert (plan.id in on_committee) == plan_access(person, plan, definition).is_committee
     assert overseen_page(people["alice"], None, 1, 25).total == 2
     assert set(session().scalars(overseen_plan_ids(people["admin"]))) == {first.id, second.id, third.id}
+    # An administrator's pages (read by name from the index, counted apart), the last one for one past it.
+    admin_pages = [overseen_page(people["admin"], None, number, 2) for number in (1, 2, 9)]
+    assert [([p.name for p in page.items], page.page, page.total) for page in admin_pages] == [
+        (["Deuxième plan", "Premier plan"], 1, 3),
+        (["Troisième plan"], 2, 3),
+        (["Troisième plan"], 2, 3),
+    ]
+    assert overseen_page(people["old_admin"], None, 1, 25).total == 0, "a deactivated administrator: nothing"
 
 
 def test_committee_roles_follow_each_definition(people: dict[str, Person], dummy_lead: Person) -> None:

@@ -138,6 +138,26 @@ def test_a_page_of_plans_is_chosen_and_counted_in_one_statement(app: Flask, dumm
     assert len(statements) == 2, statements  # the empty page, then its count (no progress to read)
 
 
+def test_an_administrator_s_page_is_read_from_the_index_and_the_plans_counted_apart(
+    app: Flask, dummy_lead: Person, create_user: Any
+) -> None:
+    """An administrator sees every plan: the page (newest first) and the count are two statements, then the
+    page's progress; a page past the end is empty with the whole count, as for anyone."""
+    admin = create_user("admin@example.org", PersonRole.ADMIN)
+    for number in range(3):
+        start_five_levers_plan(dummy_lead, name=f"Plan {number}")
+    session().commit()
+    session().expire_all()
+    assert admin.role is PersonRole.ADMIN  # the reader read again before counting
+    with count_queries() as statements:
+        first = list_plans(admin, PlanFilters(), 1, per_page=2)
+    assert len(statements) == 3, statements
+    assert (first.page, first.total, [p.name for p in first.plans]) == (1, 3, ["Plan 2", "Plan 1"])
+    assert [p.name for p in list_plans(admin, PlanFilters(), 2, per_page=2).plans] == ["Plan 0"]
+    beyond = list_plans(admin, PlanFilters(), 5, per_page=2)
+    assert (beyond.page, beyond.total, beyond.plans) == (5, 3, [])
+
+
 def test_overview_shows_only_plans_the_person_may_see(app: Flask, dummy_lead: Person, create_user: Any) -> None:
     start_five_levers_plan(dummy_lead, name="Plan de Claire")
     other_lead = create_user("autre@example.org", PersonRole.LEAD)

@@ -27,7 +27,7 @@ from ...models import (
 from ..access import is_active_admin, plans_visible_to, visible_plans
 from ..context import now, session
 from ..definitions import Definitions, definition_from_record, list_definition_records
-from ..paging import Page, counted_page_of_keys
+from ..paging import Page, counted_page_of_keys, paginate
 from ..zones import known_zone, stored_plan_zones
 from .progress import plans_progress
 
@@ -71,20 +71,26 @@ class PlanList(Page[Plan]):
 
 def list_plans(person: Person, filters: PlanFilters, page: int = 1, per_page: int = 25) -> PlanList:
     """A page of the plans the person may see, filtered, newest first, with their progress (two statements
-    whatever the size: the page with the whole count, then the page's progress).
+    whatever the size for most readers, three for an administrator).
 
-    The page's plans are chosen and counted in one statement (``counted_page_of_keys``: a window counts the
-    plans before the limit), and only those 25 are joined to their territory and lead. Counted apart, the
-    visible plans were found twice per page (2.3 ms of a lead's 12 ms at 10,000 plans). An administrator's
-    plans carry no visibility condition: ``IN (SELECT id FROM gpect_plans)`` had PostgreSQL hash every id.
+    For a reader who sees some plans, the page's plans are chosen and counted in one statement
+    (``counted_page_of_keys``: a window counts the plans before the limit), and only those 25 are joined to
+    their territory and lead: counted apart, the visible plans were found twice per page (2.3 ms of a lead's
+    12 ms at 10,000 plans). An administrator sees every plan, with no visibility condition: the page is read
+    from the index of plans by creation and the plans counted apart, where a window would read every plan
+    stored to count them (30 ms at 100,000 plans, against 9 ms for ``count(*)`` and 0.1 ms for the page).
 
-    A page past the last is empty, with the whole count (one more statement, only then): the plans page
-    sends its reader to the last one, the API answers it.
+    A page past the last is empty, with the whole count: the plans page sends its reader to the last one, the
+    API answers it.
     """
-    visible = sa.true() if is_active_admin(person) else Plan.id.in_(visible_plans(person))
-    chosen = filter_plans(sa.select(Plan).where(visible), filters).with_only_columns(Plan.id).order_by(*_NEWEST_FIRST)
     loaded = sa.select(Plan).options(joinedload(Plan.territory), joinedload(Plan.lead)).order_by(*_NEWEST_FIRST)
-    found = counted_page_of_keys(chosen, loaded, Plan.id, page, per_page, keep_within=False)
+    if is_active_admin(person):
+        query = filter_plans(sa.select(Plan), filters)
+        found = paginate(query, filter_plans(loaded, filters), page, per_page)
+    else:
+        query = filter_plans(sa.select(Plan).where(Plan.id.in_(visible_plans(person))), filters)
+        chosen = query.with_only_columns(Plan.id).order_by(*_NEWEST_FIRST)
+        found = counted_page_of_keys(chosen, loaded, Plan.id, page, per_page, keep_within=False)
     return PlanList(found.items, found.page, found.per_page, found.total, plans_progress(found.items))
 
 
