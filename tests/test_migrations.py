@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0026"
+    assert HEAD == "0027"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -683,6 +683,21 @@ def test_0026_indexes_plans_by_name(migration_app: Flask) -> None:
     assert _indexes(migration_app, "gpect_plans")["ix_gpect_plans_name"] == ["name", "id"]
     command.downgrade(alembic_config(), "0025")
     assert "ix_gpect_plans_name" not in _indexes(migration_app, "gpect_plans")
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+    assert differences(migration_app) == []
+
+
+def test_0027_indexes_plans_by_status_then_creation(migration_app: Flask) -> None:
+    """Up to 0027 the index by status carries the creation instant (an administrator's dashboard reads each
+    status's newest plans from it) and replaces the one by status alone; back down the former comes back."""
+    command.upgrade(alembic_config(), "head")
+    indexes = _indexes(migration_app, "gpect_plans")
+    assert indexes["ix_gpect_plans_status_created"] == ["status", "created_dt", "id"]
+    assert "ix_gpect_plans_status" not in indexes
+    command.downgrade(alembic_config(), "0026")
+    indexes = _indexes(migration_app, "gpect_plans")
+    assert indexes["ix_gpect_plans_status"] == ["status"] and "ix_gpect_plans_status_created" not in indexes
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
     assert differences(migration_app) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -129,21 +130,47 @@ def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
 
 @lru_cache(maxsize=32)
 def _plans_statement(admin: bool, limit: int) -> sa.Select[Plan, PlanStage, int]:
-    # An administrator sees every plan: no condition at all (``IN (SELECT id FROM gpect_plans)`` still had
-    # PostgreSQL hash the 10,000 plans' ids, 2 of the statement's 5 ms).
-    visible = (
-        sa.true() if admin else Plan.id.in_(plans_visible_to(sa.bindparam(_PERSON, type_=sa.Integer), admin=False))
-    )
+    if admin:
+        return _every_plan_statement(limit)
+    visible = Plan.id.in_(plans_visible_to(sa.bindparam(_PERSON, type_=sa.Integer), admin=False))
     order = (sa.case(_STATUS_ORDER, value=Plan.status), Plan.created_dt.desc(), Plan.id.desc())
     # The plans shown are chosen first, then joined to their current stage and territory: joined before the
     # limit, PostgreSQL matched every plan to its stage (a hash join of all stages) to keep ten.
     shown = (
         sa.select(Plan.id, sa.func.count().over().label("total")).where(visible).order_by(*order).limit(limit)
     ).subquery()
-    current = sa.and_(PlanStage.plan_id == Plan.id, PlanStage.stage_key == Plan.current_stage_key)
     whole_count: sa.ColumnElement[int] = shown.c.total
+    return _with_current_stage(shown, whole_count, order)
+
+
+def _every_plan_statement(limit: int) -> sa.Select[Plan, PlanStage, int]:
+    """``_plans_statement`` of an administrator, who sees every plan: the newest ``limit`` plans of each status
+    read from the index (status, creation) and ranked in the dashboard's order, and every plan counted apart
+    (a scalar subquery of the same statement). Sorting every plan stored to keep ten, counted by a window over
+    the sort, took 88 to 148 ms at 100,000 plans; ``IN (SELECT id FROM gpect_plans)`` had hashed them all."""
+    newest = [
+        sa.select(Plan.id, Plan.created_dt, sa.literal(rank).label("rank"))
+        .where(Plan.status == status)
+        .order_by(Plan.created_dt.desc(), Plan.id.desc())
+        .limit(limit)
+        .subquery()
+        for status, rank in _STATUS_ORDER.items()
+    ]
+    ranked = sa.union_all(*(sa.select(part) for part in newest)).subquery()
+    order = (ranked.c.rank, ranked.c.created_dt.desc(), ranked.c.id.desc())
+    shown = sa.select(ranked.c.id, ranked.c.rank, ranked.c.created_dt).order_by(*order).limit(limit).subquery()
+    every_plan: sa.ColumnElement[int] = sa.select(sa.func.count()).select_from(Plan).scalar_subquery()
+    return _with_current_stage(shown, every_plan, (shown.c.rank, shown.c.created_dt.desc(), shown.c.id.desc()))
+
+
+def _with_current_stage(
+    shown: sa.Subquery, total: sa.ColumnElement[int], order: tuple[sa.ColumnElement[Any], ...]
+) -> sa.Select[Plan, PlanStage, int]:
+    """The plans ``shown`` (a subquery of their ids), each with its current stage and territory, and
+    ``total``, in ``order``."""
+    current = sa.and_(PlanStage.plan_id == Plan.id, PlanStage.stage_key == Plan.current_stage_key)
     return (
-        sa.select(Plan, PlanStage, whole_count)
+        sa.select(Plan, PlanStage, total)
         .join(shown, shown.c.id == Plan.id)
         .outerjoin(PlanStage, current)
         .options(joinedload(Plan.territory))

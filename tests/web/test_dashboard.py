@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from gpect_workflow.clock import FrozenClock
-from gpect_workflow.models import Person, PersonRole, PlanStage, StageStatus, Task, TaskStatus
+from gpect_workflow.models import Person, PersonRole, Plan, PlanStage, StageStatus, Task, TaskStatus
 from gpect_workflow.services.context import session
+from gpect_workflow.services.dashboard import dashboard
 from tests.conftest import sign_in
 from tests.query_count import count_queries
 
@@ -261,6 +262,37 @@ def test_a_partner_sees_only_the_plans_they_take_part_in_and_admins_see_all(
         plan_b.id,
     }
     assert row_ids(section(text(sign_in(client, other_lead).get("/")), "plans-title"), "plan") == []
+
+
+def test_an_administrator_s_plans_come_in_the_same_order_as_a_lead_s(
+    client: FlaskClient, definitions: None, dummy_lead: Person, create_user: Any
+) -> None:
+    """An administrator's plans (each status's newest read from the index, every plan counted apart) come in the
+    dashboard's order, active first, then on hold, scheduled, draft, completed and cancelled, each the newest
+    first: the same as for the lead of every plan (the plans they see, sorted and counted by a window)."""
+    admin = create_user("admin@example.org", PersonRole.ADMIN, name="Admin")
+    plans = [start(dummy_lead, f"Plan {number:02}") for number in range(14)]
+    statuses = ["active", "on_hold", "scheduled", "draft", "completed", "cancelled", "on_hold"] * 2
+    for number, (plan, status) in enumerate(zip(plans, statuses, strict=True)):
+        session().execute(
+            sa.update(Plan)
+            .where(Plan.id == plan.id)
+            .values(status=status, created_dt=datetime(2026, 11, 1, tzinfo=UTC) + timedelta(hours=number % 5))
+        )
+    session().commit()
+    for limit in (1, 3, 10, 20):
+        as_admin, as_lead = dashboard(admin, limit), dashboard(dummy_lead, limit)
+        assert [item.plan.id for item in as_admin.plans] == [item.plan.id for item in as_lead.plans], limit
+        assert as_admin.plans_total == as_lead.plans_total == 14
+    first = [item.plan.status.value for item in dashboard(admin, 20).plans]
+    assert (
+        first
+        == ["active"] * 2
+        + ["on_hold"] * 4
+        + ["scheduled", "scheduled", "draft", "draft"]
+        + ["completed"] * 2
+        + ["cancelled"] * 2
+    )
 
 
 def test_empty_dashboards_say_what_to_do(client: FlaskClient, dummy_lead: Person) -> None:
