@@ -162,6 +162,11 @@ def test_unassigned_tasks_belong_to_every_member_of_their_role(
     assert data.id in row_ids(text(sign_in(client, second).get("/")), "task")
     # The usual employment-service contact, not in this plan's role, holds no task: no (empty) task lists at all.
     assert 'id="soon-title"' not in text(sign_in(client, person(EMPLOYMENT)).get("/"))
+    # A month ahead, nothing is due within 14 days: the unassigned task, left to the role, still makes the
+    # task sections show (empty) for its other member, who is assigned nothing.
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    page = text(sign_in(client, second).get("/"))
+    assert 'id="overdue-title"' in page and row_ids(page, "task") == []
 
 
 def test_gates_awaiting_a_decision_are_flagged_for_those_who_decide(

@@ -135,7 +135,12 @@ def is_mine(person: Person | sa.BindParameter[int]) -> ColumnElement[bool]:
     """Tasks that are the person's: assigned to them, or unassigned and owned by a role they hold in the plan
     (``person`` may be a bound parameter standing for a person's id, in a statement built once)."""
     person_id = person if isinstance(person, sa.BindParameter) else person.id
-    # The member's copy of its role's key (migration 0023): one probe of the members' index per task.
+    return sa.or_(Task.assignee_id == person_id, _left_to_my_role(person_id))
+
+
+def _left_to_my_role(person_id: int | sa.BindParameter[int]) -> ColumnElement[bool]:
+    """Unassigned tasks owned by a role the person holds in the plan: the member's copy of its role's key
+    (migration 0023), one probe of the members' index per task."""
     holds_owner_role = (
         sa.select(RoleAssignmentMember.plan_id)
         .where(
@@ -145,7 +150,7 @@ def is_mine(person: Person | sa.BindParameter[int]) -> ColumnElement[bool]:
         )
         .exists()
     )
-    return sa.or_(Task.assignee_id == person_id, sa.and_(Task.assignee_id.is_(None), holds_owner_role))
+    return sa.and_(Task.assignee_id.is_(None), holds_owner_role)
 
 
 def my_tasks(person: Person, pages: dict[Urgency, int] | None = None, per_page: int = 25) -> MyTasks:
@@ -216,8 +221,23 @@ def urgent_work(person: Person, limit: int) -> UrgentWork:
 @lru_cache(maxsize=4)
 def _any_open_statement(admin: bool) -> sa.Select[bool]:
     """Whether the person (``gpect_person_id``) has an open task of an open stage of an active plan they see:
-    ``urgent_work``'s probe, built once per process and kind of reader."""
-    return sa.select(_open_work(admin).with_only_columns(Task.id, maintain_column_froms=True).exists())
+    ``urgent_work``'s probe, built once per process and kind of reader. Two ``EXISTS``, the tasks assigned to
+    them first, each on its own index path: asked as one (``is_mine``'s ``OR``), PostgreSQL walked the index
+    of tasks by assignee past every closed stage's task to find the first open one (16 ms for a lead of 25,000
+    plans at 100,000)."""
+    person_id = sa.bindparam(_PERSON, type_=sa.Integer)
+    open_work = (
+        sa.select(Task.id)
+        .join(Plan, Plan.id == Task.plan_id)
+        .where(
+            Task.status.in_(OPEN_TASK_STATUSES),
+            Task.stage_status == StageStatus.OPEN,
+            Plan.status == PlanStatus.ACTIVE,
+            plan_row_visible_to(person_id, admin=admin),
+        )
+    )
+    assigned = open_work.where(Task.assignee_id == person_id).exists()
+    return sa.select(sa.or_(assigned, open_work.where(_left_to_my_role(person_id)).exists()))
 
 
 #: The orders of the lists: open tasks by deadline, finished ones the latest first.
