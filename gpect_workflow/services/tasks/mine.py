@@ -223,7 +223,7 @@ def _any_open_statement(admin: bool) -> sa.Select[bool]:
     """Whether the person (``gpect_person_id``) has an open task of an open stage of an active plan they see:
     ``urgent_work``'s probe, built once per process and kind of reader. Two ``EXISTS``, the tasks assigned to
     them first, each on its own index path: asked as one (``is_mine``'s ``OR``), PostgreSQL walked the index
-    of tasks by assignee past every closed stage's task to find the first open one (16 ms for a lead of 25,000
+    of tasks by assignee past every closed stage's task to find the first open one (16 ms for a lead of 24,000
     plans at 100,000)."""
     person_id = sa.bindparam(_PERSON, type_=sa.Integer)
     open_work = (
