@@ -229,12 +229,7 @@ def _any_open_statement(admin: bool) -> sa.Select[bool]:
     open_work = (
         sa.select(Task.id)
         .join(Plan, Plan.id == Task.plan_id)
-        .where(
-            Task.status.in_(OPEN_TASK_STATUSES),
-            Task.stage_status == StageStatus.OPEN,
-            Plan.status == PlanStatus.ACTIVE,
-            plan_row_visible_to(person_id, admin=admin),
-        )
+        .where(*_OPEN, plan_row_visible_to(person_id, admin=admin))
     )
     assigned = open_work.where(Task.assignee_id == person_id).exists()
     return sa.select(sa.or_(assigned, open_work.where(_left_to_my_role(person_id)).exists()))
@@ -249,23 +244,21 @@ def _pages(
     statement: sa.Select[Task, Plan, str, int, int],
     values: dict[str, Any],
     per_page: int,
-    counted: tuple[int, ...] = (),
 ) -> dict[int, Page[WorkItem]]:
     """The pages ``statement`` (``_paged``'s) reads with ``values``: those asked (``gpect_page_<part>`` in
-    ``values``) and the parts ``counted``, as empty pages with their whole count."""
+    ``values``), each with its whole count."""
     wanted = {int(key.removeprefix(_PAGE)): page for key, page in values.items() if key.startswith(_PAGE)}
     rows = session().execute(statement, values)
     items: dict[int, list[WorkItem]] = {value: [] for value in wanted}
-    totals: dict[int, int] = dict.fromkeys((*wanted, *counted), 0)
+    totals: dict[int, int] = dict.fromkeys(wanted, 0)
     for task, plan, stage_key, value, total in rows:
         totals[value] = total
         if value in items:
             items[value].append(WorkItem(task, plan, stage_key, plan_today(plan)))
-    listed = {
+    return {
         value: Page(items[value], within(wanted[value], totals[value], per_page), per_page, totals[value])
         for value in wanted
     }
-    return listed | {value: Page([], 1, per_page, totals[value]) for value in counted}
 
 
 #: The names of the statements' bound parameters: the person, the page asked of each part, the first
@@ -287,14 +280,12 @@ def _paged(
     wanted: tuple[int, ...],
     per_page: int,
     order: tuple[ColumnElement[Any], ...],
-    counted: tuple[int, ...],
     has_least: bool,
 ) -> sa.Select[Task, Plan, str, int, int]:
     """The statement of the pages of ``query``'s parts (its rows whose ``part`` is a value of ``wanted``),
     each part counted whole: the database numbers the rows of each part and counts them (window functions),
     and keeps those of the page asked (bound parameter ``gpect_page_<part>``), or of the last page when the
-    one asked is past the end. The parts ``counted`` are counted, not listed: the statement keeps one row of
-    each, for its count."""
+    one asked is past the end."""
     ranked = query.with_only_columns(
         Task.id.label("task_id"),
         part.label("part"),
@@ -306,13 +297,12 @@ def _paged(
     asked = sa.case({value: sa.bindparam(f"{_PAGE}{value}") for value in wanted}, value=ranked.c.part, else_=1)
     shown_page = sa.func.least(asked, last_page) if has_least else sa.func.min(asked, last_page)
     on_page = sa.and_(ranked.c.part.in_(list(wanted)), (ranked.c.position - 1) // per_page + 1 == shown_page)
-    carrying_count = sa.and_(ranked.c.part.in_(list(counted)), ranked.c.position == 1)
     return (
         sa.select(Task, Plan, PlanStage.stage_key, ranked.c.part, ranked.c.total)
         .join(ranked, ranked.c.task_id == Task.id)
         .join(Plan, Plan.id == Task.plan_id)
         .join(PlanStage, PlanStage.id == Task.stage_id)
-        .where(sa.or_(on_page, carrying_count) if counted else on_page)
+        .where(on_page)
         .order_by(ranked.c.part, ranked.c.position)
     )
 
@@ -331,7 +321,7 @@ def _finished_statement(person: Person, per_page: int) -> sa.Select[Task, Plan, 
 def _finished_paged(admin: bool, per_page: int, has_least: bool) -> sa.Select[Task, Plan, str, int, int]:
     """``_finished_statement``'s, built once per process and kind of reader (see ``_open_paged``)."""
     query = _work_query(admin).where(Task.status.in_(FINISHED_TASK_STATUSES), Task.completed_dt >= sa.bindparam(_SINCE))
-    return _paged(query, sa.literal(0), (0,), per_page, _LATEST_FIRST, (), has_least)
+    return _paged(query, sa.literal(0), (0,), per_page, _LATEST_FIRST, has_least)
 
 
 def _finished_values(person: Person, asked: dict[Urgency, int]) -> dict[str, Any]:
@@ -343,7 +333,7 @@ def _finished_values(person: Person, asked: dict[Urgency, int]) -> dict[str, Any
 
 
 def _open_statement(
-    person: Person, wanted: tuple[int, ...], per_page: int, counted: tuple[int, ...] = (), *, bounded: bool = False
+    person: Person, wanted: tuple[int, ...], per_page: int, *, bounded: bool = False
 ) -> tuple[sa.Select[Task, Plan, str, int, int], tuple[str, ...]] | None:
     """The statement of the pages ``wanted`` of my open tasks of open stages of active plans by urgency (0
     overdue, 1 due soon, 2 later) as of today in each plan's time zone, and the zones it takes "today" in;
@@ -355,7 +345,7 @@ def _open_statement(
     zones = tuple(stored_plan_zones())
     if not zones:
         return None
-    return _open_paged(is_active_admin(person), zones, wanted, per_page, counted, _has_least(), bounded), zones
+    return _open_paged(is_active_admin(person), zones, wanted, per_page, _has_least(), bounded), zones
 
 
 @lru_cache(maxsize=64)
@@ -364,7 +354,6 @@ def _open_paged(
     zones: tuple[str, ...],
     wanted: tuple[int, ...],
     per_page: int,
-    counted: tuple[int, ...],
     has_least: bool,
     bounded: bool = False,
 ) -> sa.Select[Task, Plan, str, int, int]:
@@ -384,18 +373,18 @@ def _open_paged(
     query = _open_work(admin)
     if bounded:
         query = query.where(Task.due_date <= sa.bindparam(_BOUND, type_=sa.Date))
-    return _paged(query, urgency, wanted, per_page, _BY_DEADLINE, counted, has_least)
+    return _paged(query, urgency, wanted, per_page, _BY_DEADLINE, has_least)
 
 
 def _open_work(admin: bool) -> Work:
     """My open tasks of open stages of active plans, the person a bound parameter (``gpect_person_id``)."""
-    # The task's copy of its stage's status (migration 0022), not the stage: the index on (assignee, stage
-    # status, status, due date) then finds my tasks of open stages without looking up the stage of each.
-    return _work_query(admin).where(
-        Task.status.in_(OPEN_TASK_STATUSES),
-        Task.stage_status == StageStatus.OPEN,
-        Plan.status == PlanStatus.ACTIVE,
-    )
+    return _work_query(admin).where(*_OPEN)
+
+
+#: Open tasks of open stages of active plans. The task's copy of its stage's status (migration 0022), not the
+#: stage: the index on (assignee, stage status, status, due date) then finds a person's open tasks of open
+#: stages without looking up the stage of each.
+_OPEN = (Task.status.in_(OPEN_TASK_STATUSES), Task.stage_status == StageStatus.OPEN, Plan.status == PlanStatus.ACTIVE)
 
 
 def _open_values(person: Person, zones: tuple[str, ...], wanted: dict[int, int]) -> dict[str, Any]:
