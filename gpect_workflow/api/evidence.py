@@ -14,6 +14,7 @@ from flask.views import MethodView
 
 from ..downloads import file_response
 from ..models import EvidenceFile, Person
+from ..services.evidence.content import ALLOWED_TYPES
 from ..services.evidence.files import (
     EvidenceLine,
     EvidenceList,
@@ -33,7 +34,8 @@ blp = ApiBlueprint("gpect_api_evidence", __name__, description="Evidence files",
 
 _FILE_ANSWER = {
     "description": "The file, as an attachment, in the type found in its content",
-    "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    # The type found in the file's content when it was accepted: one of the allowed types, each documented.
+    "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in sorted(ALLOWED_TYPES)},
     "headers": {
         "ETag": {"description": "The SHA-256 of the content, quoted", "schema": {"type": "string"}},
         "Repr-Digest": {"description": "sha-256 of the content (RFC 9530)", "schema": {"type": "string"}},

@@ -14,9 +14,10 @@ from werkzeug.test import TestResponse
 
 from gpect_workflow.models import Event, EvidenceFile, Task
 from gpect_workflow.services.context import session
+from gpect_workflow.services.evidence.content import ALLOWED_TYPES
 from tests.api import test_api_contract
 from tests.api.test_api_contract import World, assert_error
-from tests.evidence_support import ELF, HTML, PDF, PNG, evidence_dir_fixture, stored_files  # noqa: F401
+from tests.evidence_support import CSV, ELF, HTML, PDF, PNG, evidence_dir_fixture, stored_files  # noqa: F401
 
 #: The contract tests' plan and people, each with a token.
 world = test_api_contract.world
@@ -108,3 +109,17 @@ def test_outsiders_get_404_for_every_file_operation(world: World, evidence_dir: 
     assert_error(world.get(f"files/{file_id}/content", None), 401)
     assert world.get("files/2147483648/content", "partner").status_code == 404
     assert session().scalar(sa.select(sa.func.count(EvidenceFile.id))) == 1
+
+
+def test_the_content_answer_is_documented_in_every_type_a_file_may_have(world: World, evidence_dir: Path) -> None:
+    """A file is sent in the type found in its content (a PNG as ``image/png``, a CSV as ``text/csv``), and the
+    API's description lists each allowed type for that answer: documented as ``application/octet-stream``
+    alone, every picture or table downloaded broke the published contract."""
+    task = survey(world)
+    content = world.get("/api/openapi.json").get_json()["paths"]["/api/v1/files/{file_id}/content"]["get"]
+    documented = set(content["responses"]["200"]["content"])
+    assert documented == set(ALLOWED_TYPES)
+    for data, name in ((PNG, "carte.png"), (CSV, "demandeurs.csv"), (PDF, "note.pdf")):
+        file_id = send(world, f"tasks/{task.id}/files", "partner", data, name).get_json()["id"]
+        answer = world.get(f"files/{file_id}/content", "partner")
+        assert answer.status_code == 200 and answer.mimetype in documented, (name, answer.mimetype)
