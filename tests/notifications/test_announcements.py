@@ -207,7 +207,11 @@ def test_an_announcement_with_bad_data_fails_alone_and_says_why(
     assert report.announcements is not None and report.announcements.rendered == 1
     assert [kind for _, kind, _ in report.announcements.failed] == ["stage_opened", "stage_closed"]
     assert stage_opened_recipients(plan.id) == first_stage_assignees(plan.id), "the good one went on"
-    failed = session().scalars(sa.select(Announcement).where(Announcement.failed_dt.is_not(None))).all()
+    failed = (
+        session()
+        .scalars(sa.select(Announcement).where(Announcement.failed_dt.is_not(None)).order_by(Announcement.id))
+        .all()
+    )
     assert [(a.kind, a.done_dt) for a in failed] == [("stage_opened", None), ("stage_closed", None)]
     assert "stage 1000000000 not found" in (failed[0].last_error or "")
     assert "KeyError" in (failed[1].last_error or "")
