@@ -1,13 +1,18 @@
 """EXPLAIN (ANALYZE, BUFFERS) of the statements of the busiest pages, on the tick benchmark's database.
 
 Run ``benchmarks/tick.py`` first (it loads 100,000 plans); this script adds the pages benchmark's
-administrator when missing, asks each page once through Flask's test client as the lead ``lead.0`` (a
-quarter of the plans), a steering committee member and the administrator, records each statement with its
-parameters (a ``before_cursor_execute`` listener, as ``tests/query_count.py`` does), then runs
-``EXPLAIN (ANALYZE, BUFFERS)`` of each SELECT and prints the slowest (``--plans``: with their plans).
+administrator and a partner holding one role in three plans when missing, asks each page once through
+Flask's test client as the lead ``lead.0`` (a quarter of the plans), a steering committee member, the
+administrator and that partner, records each statement with its parameters (a ``before_cursor_execute``
+listener, as ``tests/query_count.py`` does), then runs ``EXPLAIN (ANALYZE, BUFFERS)`` of each SELECT and
+prints the slowest (``--plans``: with their plans; ``--reader``: only one reader's).
 
-Run: ``.venv/bin/python benchmarks/explain_pages.py [--url URL] [--plans] [--top 15]``; see
-benchmarks/README.md.
+``--unassigned N`` first leaves one task in ``N`` without an assignee (``id % N = 0``, the lead's kept), as
+when a role is held by an organisation and nobody in it was named: those tasks are every member's of their
+role. It changes the database for good (``tick.py`` loads it again from scratch).
+
+Run: ``.venv/bin/python benchmarks/explain_pages.py [--url URL] [--plans] [--top 15] [--unassigned 10]``;
+see benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import sys
 from typing import Any
 
 import _common  # puts the repository on sys.path: keep before gpect_workflow
+import _tick_data as data
 import pages
 import sqlalchemy as sa
 import tick
@@ -24,6 +30,53 @@ import tick
 from gpect_workflow.state import EXTENSION_NAME
 
 PAGES = (("dashboard", "/"), ("my tasks", "/my-tasks"), ("plans list", "/plans"), ("committee", "/committee"))
+#: A partner of the employment service holding its role in three plans only.
+PARTNER_ID = pages.COMMITTEE_ID + 1
+PARTNER_PLANS = (2, 3, 5)
+PARTNER_ROLE = 1  # the employment service's, in ``_tick_data.ROLES``
+
+
+def add_partner(engine: sa.Engine) -> None:
+    """The partner and their three memberships (a member's role key is copied by the database's trigger)."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO gpect_people (id, email, name, organisation_id, role, language, timezone, reminder_mode,"
+                " is_referent, password_hash, is_active, created_dt) VALUES (:id, 'partenaire@bench.example.org',"
+                " 'Partenaire', 2, 'partner', 'fr', 'Europe/Paris', 'immediate', false, NULL, true, now())"
+            ),
+            {"id": PARTNER_ID},
+        )
+        connection.execute(
+            sa.text(
+                "INSERT INTO gpect_role_assignment_members (assignment_id, plan_id, person_id)"
+                " VALUES ((:plan - 1) * :roles + :role + 1, :plan, :person)"
+            ),
+            [
+                {"plan": plan, "roles": len(data.ROLES), "role": PARTNER_ROLE, "person": PARTNER_ID}
+                for plan in PARTNER_PLANS
+            ],
+        )
+        connection.exec_driver_sql(
+            "SELECT setval(pg_get_serial_sequence('gpect_people', 'id'), (SELECT max(id) + 1 FROM gpect_people), false)"
+        )
+
+
+def leave_unassigned(engine: sa.Engine, every: int) -> int:
+    """Leave one task in ``every`` without an assignee (the lead's kept); how many tasks are unassigned."""
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "UPDATE gpect_tasks SET assignee_id = NULL"
+                " WHERE mod(id, :every) = 0 AND assignee_id IS NOT NULL AND assignee_id <> :lead"
+            ),
+            {"every": every, "lead": pages.LEAD_ID},
+        )
+        unassigned = connection.execute(sa.text("SELECT count(*) FROM gpect_tasks WHERE assignee_id IS NULL"))
+        count = int(unassigned.scalar_one())
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.exec_driver_sql("ANALYZE gpect_tasks")
+    return count
 
 
 def committee_member(engine: sa.Engine) -> int:
@@ -38,16 +91,27 @@ def committee_member(engine: sa.Engine) -> int:
         )
 
 
-def captured(url: str) -> list[tuple[str, str, Any]]:
+def _has_person(engine: sa.Engine, person_id: int) -> bool:
+    with engine.connect() as connection:
+        found = connection.execute(sa.text("SELECT count(*) FROM gpect_people WHERE id = :id"), {"id": person_id})
+        return bool(found.scalar())
+
+
+def captured(url: str, unassigned_every: int | None = None) -> list[tuple[str, str, Any]]:
     app = pages.make_app(url)
     engine = tick.engine_of(app)
-    with engine.connect() as connection:
-        has_admin = connection.execute(
-            sa.text("SELECT count(*) FROM gpect_people WHERE id = :id"), {"id": pages.ADMIN_ID}
-        ).scalar()
-    if not has_admin:
+    if not _has_person(engine, pages.ADMIN_ID):
         pages.add_readers(engine)  # the administrator (and the pages benchmark's committee member)
-    readers = (("lead", pages.LEAD_ID), ("committee", committee_member(engine)), ("admin", pages.ADMIN_ID))
+    if not _has_person(engine, PARTNER_ID):
+        add_partner(engine)
+    if unassigned_every:
+        print(f"{leave_unassigned(engine, unassigned_every):,} tasks without an assignee")
+    readers = (
+        ("lead", pages.LEAD_ID),
+        ("committee", committee_member(engine)),
+        ("admin", pages.ADMIN_ID),
+        ("partner", PARTNER_ID),
+    )
     cookies = {reader: pages.session_cookie(app, person) for reader, person in readers}
     statements: list[tuple[str, str, Any]] = []
     current = [""]
@@ -82,8 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=tick.DEFAULT_URL)
     parser.add_argument("--plans", action="store_true", help="print each statement's plan")
     parser.add_argument("--top", type=int, default=15, help="how many of the slowest statements to print")
+    parser.add_argument("--unassigned", type=int, metavar="N", help="first leave one task in N without an assignee")
+    parser.add_argument("--reader", help="print only the statements of this reader's pages (lead, partner...)")
     args = parser.parse_args(argv)
-    statements = captured(args.url)
+    statements = captured(args.url, args.unassigned)
+    if args.reader:
+        statements = [item for item in statements if item[0].endswith(f"({args.reader})")]
     engine = sa.create_engine(args.url)
     timed = []
     with engine.connect() as connection:

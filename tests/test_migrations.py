@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0027"
+    assert HEAD == "0028"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -701,6 +701,26 @@ def test_0027_indexes_plans_by_status_then_creation(migration_app: Flask) -> Non
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
     assert differences(migration_app) == []
+
+
+def test_0028_indexes_the_unassigned_tasks_by_plan_and_owner_role(migration_app: Flask) -> None:
+    """Up to 0028 the unassigned tasks, and they alone, are indexed by (plan, owner role, status): "my tasks"
+    looks up those left to my roles from my memberships; back down the index goes, the tasks stay."""
+    command.upgrade(alembic_config(), "head")
+    (index,) = [
+        index
+        for index in sa.inspect(engine(migration_app)).get_indexes("gpect_tasks")
+        if index["name"] == "ix_gpect_tasks_unassigned_plan_role"
+    ]
+    assert index["column_names"] == ["plan_id", "owner_role", "status"]
+    where = {key: str(value) for key, value in index.get("dialect_options", {}).items() if key.endswith("_where")}
+    assert [condition.replace("(", "").replace(")", "") for condition in where.values()] == ["assignee_id IS NULL"]
+    assert differences(migration_app) == []
+    command.downgrade(alembic_config(), "0027")
+    assert "ix_gpect_tasks_unassigned_plan_role" not in _indexes(migration_app, "gpect_tasks")
+    assert "ix_gpect_tasks_assignee_stage_status_due" in _indexes(migration_app, "gpect_tasks")
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
 
 
 # --- 0021: members know their plan ------------------------------------------------------------------------------

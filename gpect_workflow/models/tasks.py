@@ -30,6 +30,16 @@ class Task(Base):
         # only those due by a date), the finished ones since a date.
         sa.Index("ix_gpect_tasks_assignee_status_completed", "assignee_id", "status", "completed_dt"),
         sa.Index("ix_gpect_tasks_assignee_stage_status_due", "assignee_id", "stage_status", "status", "due_date"),
+        # The unassigned ones are every member's of their owner role: looked up by plan and role from the
+        # person's memberships (migration 0028).
+        sa.Index(
+            "ix_gpect_tasks_unassigned_plan_role",
+            "plan_id",
+            "owner_role",
+            "status",
+            sqlite_where=sa.text("assignee_id IS NULL"),
+            postgresql_where=sa.text("assignee_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -15,6 +15,7 @@ from gpect_workflow.clock import FrozenClock
 from gpect_workflow.models import Decision, Person, PersonRole, Plan, PlanStage, Task, TaskStatus
 from gpect_workflow.services.context import session
 from gpect_workflow.services.stages.progression import decide_gate
+from gpect_workflow.services.tasks.changes import change_task_status
 from tests.conftest import post_form, sign_in
 from tests.query_count import count_queries
 
@@ -95,6 +96,39 @@ def test_my_tasks_are_grouped_overdue_due_soon_later_and_recently_finished(
     page = text(sign_in(client, mine).get(URL))
     assert row_ids(section(page, "finished-title"), "task") == []
     assert "business-survey" not in page, "owned by the chamber of commerce"
+
+
+def test_an_unassigned_task_is_every_member_s_of_its_role_open_then_finished(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    first, second = new_person("first@emploi.example.org"), new_person("second@emploi.example.org")
+    plan = start(dummy_lead, "Plan partagé", {"employment_service": [first, second]})
+    elsewhere = start(dummy_lead, "Plan voisin", {"employment_service": [first]})
+    clock.set(AFTER_CHRISTMAS)
+    data, away = task(plan, "employment-data"), task(elsewhere, "employment-data")
+    data.assignee_id = away.assignee_id = None
+    session().commit()
+
+    def lists(reader: Person) -> tuple[list[int], list[int]]:
+        page = text(sign_in(client, reader).get(URL))
+        finished = row_ids(section(page, "finished-title"), "task") if 'id="finished-title"' in page else []
+        return _open_rows(client), finished
+
+    assert lists(first) == ([data.id, away.id], []), "both plans' unassigned tasks of a role they hold"
+    assert lists(second) == ([data.id], []), "not the one of a plan where they do not hold the role"
+    chamber = lists(person(CHAMBER))[0]
+    assert task(plan, "business-survey").id in chamber and not {data.id, away.id} & set(chamber), "another role's"
+
+    change_task_status(dummy_lead, data.id, TaskStatus.DONE)  # finished, still assigned to nobody
+    session().commit()
+    assert lists(first) == ([away.id], [data.id]) and lists(second) == ([], [data.id])
+
+    with count_queries() as log:
+        sign_in(client, second).get(URL)
+    listed = [statement for statement in log if "row_number() OVER" in statement]
+    assert len(listed) == 2 and all("UNION ALL" in statement for statement in listed), (
+        "the tasks assigned to me and those left to my roles are read apart, each on its own index"
+    )
 
 
 def test_only_the_changes_the_engine_allows_are_offered(
