@@ -35,7 +35,7 @@ from ...models import (
 )
 from ..context import now, session
 from ..definitions import definition_versions, task_definition
-from ..tasks.mine import is_mine
+from ..tasks.mine import my_task_ids
 
 #: Separates the token's purpose from anything else the secret key signs.
 _PURPOSE = "gpect-calendar-feed"
@@ -106,15 +106,15 @@ def person_for_feed(token: str) -> Person | None:
 def feed_deadlines(person: Person) -> list[FeedDeadline]:
     """The person's open deadlines in active plans, by due date, titles in their language (two queries).
 
-    The person's tasks are those of "my tasks" (``tasks.mine.is_mine``): the feed and the page never disagree."""
+    The person's tasks are those of "my tasks" (``tasks.mine.my_task_ids``): the feed and the page never
+    disagree."""
     query = (
         sa.select(Task, PlanStage.stage_key, Plan.name, Plan.definition_key, Plan.definition_version)
         .join(PlanStage, PlanStage.id == Task.stage_id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(
-            Task.status.in_(OPEN_TASK_STATUSES),
+            Task.id.in_(my_task_ids(person, Task.status.in_(OPEN_TASK_STATUSES))),
             Plan.status == PlanStatus.ACTIVE,
-            is_mine(person),
         )
         .order_by(Task.due_date, Task.id)
     )

@@ -136,13 +136,6 @@ class MyTasks:
         }[urgency]
 
 
-def is_mine(person: Person | sa.BindParameter[int]) -> ColumnElement[bool]:
-    """Tasks that are the person's: assigned to them, or unassigned and owned by a role they hold in the plan
-    (``person`` may be a bound parameter standing for a person's id, in a statement built once)."""
-    person_id = person if isinstance(person, sa.BindParameter) else person.id
-    return sa.or_(Task.assignee_id == person_id, _left_to_my_role(person_id))
-
-
 def _left_to_my_role(person_id: int | sa.BindParameter[int]) -> ColumnElement[bool]:
     """Unassigned tasks owned by a role the person holds in the plan: the member's copy of its role's key
     (migration 0023), one probe of the members' index per task."""
@@ -227,7 +220,7 @@ def urgent_work(person: Person, limit: int) -> UrgentWork:
 def _any_open_statement(admin: bool) -> sa.Select[bool]:
     """Whether the person (``gpect_person_id``) has an open task of an open stage of an active plan they see:
     ``urgent_work``'s probe, built once per process and kind of reader. Two ``EXISTS``, the tasks assigned to
-    them first, each on its own index path: asked as one (``is_mine``'s ``OR``), PostgreSQL walked the index
+    them first, each on its own index path: asked as one ``OR``, PostgreSQL walked the index
     of tasks by assignee past every closed stage's task to find the first open one (16 ms for a lead of 24,000
     plans at 100,000)."""
     person_id = sa.bindparam(_PERSON, type_=sa.Integer)
@@ -415,17 +408,26 @@ def quick_actions(status: TaskStatus, *, is_lead: bool, dependencies_done: bool)
     )
 
 
-def _my_task_rows(*conditions: ColumnElement[bool]) -> _MyTaskRows:
-    """My tasks meeting ``conditions`` (on ``Task``), the person a bound parameter (``gpect_person_id``):
-    those assigned to me, then the unassigned ones left to a role I hold, as the two parts of a
-    ``UNION ALL`` (a task is in one at most: it has an assignee or none).
+def my_task_ids(person: Person, *conditions: ColumnElement[bool]) -> sa.Select[int]:
+    """The ids of the person's tasks meeting ``conditions`` (on ``Task``), as ``_my_task_rows`` reads them:
+    for ``Task.id.in_(...)`` in other statements (the calendar feed), which then agree with "my tasks"."""
+    rows = _my_task_rows(*conditions, person_id=sa.bindparam(_PERSON, person.id, type_=sa.Integer))
+    return sa.select(rows.c.id)
 
-    Asked as one condition (``is_mine``'s ``OR``), the database could only read every unassigned task of
+
+def _my_task_rows(*conditions: ColumnElement[bool], person_id: sa.BindParameter[int] | None = None) -> _MyTaskRows:
+    """My tasks meeting ``conditions`` (on ``Task``), the person a bound parameter (``gpect_person_id``, given
+    at execution unless ``person_id`` carries its value): those assigned to me, then the unassigned ones
+    left to a role I hold, as the two parts of a ``UNION ALL`` (a task is in one at most: it has an
+    assignee or none).
+
+    Asked as one condition (an ``OR``), the database could only read every unassigned task of
     the database and check each against my memberships: a partner with two roles paid for the 12,536
     unassigned open tasks of 100,000 plans. Apart, each part has its own path: mine by the index on the
     assignee, the unassigned ones by the index on (plan, owner role) of migration 0028, looked up from my
     memberships when I have few, or read whole and matched when I have many (the planner weighs both)."""
-    person_id = sa.bindparam(_PERSON, type_=sa.Integer)
+    if person_id is None:
+        person_id = sa.bindparam(_PERSON, type_=sa.Integer)
     columns = (Task.id, Task.plan_id, Task.due_date, Task.completed_dt)
     assigned = sa.select(*columns).where(Task.assignee_id == person_id, *conditions)
     left_to_my_role = sa.select(*columns).where(_left_to_my_role(person_id), *conditions)
