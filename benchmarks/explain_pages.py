@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=15, help="how many of the slowest statements to print")
     parser.add_argument("--unassigned", type=int, metavar="N", help="first leave one task in N without an assignee")
     parser.add_argument("--reader", help="print only the statements of this reader's pages (lead, partner...)")
+    parser.add_argument("--by-planning", action="store_true", help="the statements longest to plan first")
     args = parser.parse_args(argv)
     statements = captured(args.url, args.unassigned)
     if args.reader:
@@ -164,18 +165,29 @@ def main(argv: list[str] | None = None) -> int:
             if not statement.lstrip().upper().startswith("SELECT"):
                 continue
             with raw.cursor() as cursor:
-                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, SUMMARY) " + statement, parameters)
                 plan = [row[0] for row in cursor.fetchall()]
             raw.rollback()
-            execution = next((float(line.split()[2]) for line in plan if line.startswith("Execution Time")), 0.0)
-            timed.append((execution, page, _common.statement_shape(statement, 120), plan))
+            execution = _milliseconds(plan, "Execution Time")
+            timed.append(
+                (execution, _milliseconds(plan, "Planning Time"), page, _common.statement_shape(statement, 112), plan)
+            )
     engine.dispose()
-    print(f"{len(timed)} SELECT statements, {sum(t for t, *_ in timed):.1f} ms of execution in all")
-    for execution, page, shape, plan in sorted(timed, key=lambda item: -item[0])[: args.top]:
-        print(f"{execution:>9.1f} ms  {page:<24} {shape}")
+    print(
+        f"{len(timed)} SELECT statements, {sum(item[0] for item in timed):.1f} ms of execution and"
+        f" {sum(item[1] for item in timed):.1f} ms of planning in all (planning in parentheses)"
+    )
+    order = 1 if args.by_planning else 0
+    for execution, planning, page, shape, plan in sorted(timed, key=lambda item: -item[order])[: args.top]:
+        print(f"{execution:>9.1f} ms ({planning:>4.1f})  {page:<24} {shape}")
         if args.plans:
             print("\n".join(f"            {line}" for line in plan))
     return 0
+
+
+def _milliseconds(plan: list[str], label: str) -> float:
+    """The figure of ``EXPLAIN ANALYZE``'s summary line ``label`` ("Execution Time", "Planning Time")."""
+    return next((float(line.split()[2]) for line in plan if line.startswith(label)), 0.0)
 
 
 if __name__ == "__main__":
