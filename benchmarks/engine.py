@@ -344,7 +344,7 @@ def main() -> int:
     parser.add_argument("--plans", type=int, default=50, help="plans started and completed (20 tasks each)")
     parser.add_argument("--postgres-url", default=os.environ.get("GPECT_BENCH_POSTGRES_URL"))
     args = parser.parse_args()
-    print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    print(_common.machine_line())
     missed = []
     with tempfile.TemporaryDirectory() as folder:
         run = measure(f"sqlite:///{folder}/engine.sqlite3", args.plans)

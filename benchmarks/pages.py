@@ -689,6 +689,7 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _terminate)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # progress shows when piped
+    print(_common.machine_line())
     began = time.perf_counter()
     url = sa.make_url(args.url)
     drop_database(url)  # a database left by an interrupted run

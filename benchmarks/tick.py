@@ -401,6 +401,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--sizes must be positive plan counts in increasing order, e.g. 1000,10000,100000")
 
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # progress shows when piped
+    print(_common.machine_line())
     began = time.perf_counter()
     url = sa.make_url(args.url)
     data.ensure_database(url)
