@@ -137,8 +137,9 @@ class MyTasks:
 
 
 def _left_to_my_role(person_id: int | sa.BindParameter[int]) -> ColumnElement[bool]:
-    """Unassigned tasks owned by a role the person holds in the plan: the member's copy of its role's key
-    (migration 0023), one probe of the members' index per task."""
+    """Unassigned tasks owned by a role the person holds in the plan, by the member's copy of its role's key
+    (migration 0023): either each unassigned task probes the members' index, or each of the person's
+    memberships looks up its role's unassigned tasks (migration 0028), whichever the planner finds cheaper."""
     holds_owner_role = (
         sa.select(RoleAssignmentMember.plan_id)
         .where(
