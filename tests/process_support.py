@@ -9,6 +9,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pytest
 
 from .conftest import REPO
 from .time_travel_support import BASE_URL
@@ -41,3 +46,50 @@ def gpect_process(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
         stderr=subprocess.STDOUT,
         text=True,
     )
+
+
+#: A process that takes longer than this fails the test (and is killed).
+PROCESS_TIMEOUT = 120
+
+
+def finish(process: subprocess.Popen[str]) -> str:
+    """Wait for a process (killing it if it hangs) and return its output."""
+    try:
+        output, _ = process.communicate(timeout=PROCESS_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate()
+        pytest.fail(f"process {process.pid} ({' '.join(map(str, process.args))}) hung:\n{output}")
+    return output
+
+
+@dataclass
+class Processes:
+    """The processes a test started, all reaped at the end whatever happens (the ``processes`` fixture)."""
+
+    started: list[subprocess.Popen[str]] = field(default_factory=list)
+
+    def start(self, env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+        process = gpect_process(env, *args)
+        self.started.append(process)
+        return process
+
+    def tick(self, env: dict[str, str], at: datetime) -> subprocess.Popen[str]:
+        """Start ``gpect tick --at <at>``."""
+        return self.start(env, "tick", "--at", at.isoformat())
+
+    def reap(self) -> None:
+        for process in self.started:
+            if process.poll() is None:
+                process.kill()
+            process.communicate()
+
+
+@pytest.fixture(name="processes")
+def processes_fixture() -> Iterator[Processes]:
+    """The ``processes`` fixture (a module that uses it imports this)."""
+    running = Processes()
+    try:
+        yield running
+    finally:
+        running.reap()

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 import time
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -31,7 +30,7 @@ from gpect_workflow.models import Announcement
 from gpect_workflow.notifications.announcements import DONE_KEPT, PER_PASS
 from gpect_workflow.services.context import session
 from tests.conftest import START, database_kind
-from tests.process_support import gpect_env, gpect_process
+from tests.process_support import Processes, finish, gpect_env, processes_fixture  # noqa: F401 - the fixture
 from tests.smtp_server import SmtpServer
 from tests.time_travel_support import mail_app
 
@@ -50,8 +49,6 @@ AT = START + timedelta(days=60)
 OLD = 1_300
 RECENT = 20
 FAILED = 3
-#: A process that takes longer than this fails the test (and is killed).
-PROCESS_TIMEOUT = 120
 DELETED = re.compile(r"deleted (\d+) done more than \d+ days ago")
 
 
@@ -59,37 +56,6 @@ DELETED = re.compile(r"deleted (\d+) done more than \d+ days ago")
 def app(database_url: str, smtp: SmtpServer) -> Iterator[Flask]:
     with mail_app(database_url, smtp.port) as app:
         yield app
-
-
-@pytest.fixture
-def started() -> Iterator[list[subprocess.Popen[str]]]:
-    """The processes a test started, all reaped at the end whatever happens."""
-    processes: list[subprocess.Popen[str]] = []
-    try:
-        yield processes
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.kill()
-            process.communicate()
-
-
-def tick_at(
-    database_url: str, smtp_port: int, at: datetime, started: list[subprocess.Popen[str]]
-) -> subprocess.Popen[str]:
-    process = gpect_process(gpect_env(database_url, smtp_port), "tick", "--at", at.isoformat())
-    started.append(process)
-    return process
-
-
-def output_of(process: subprocess.Popen[str]) -> str:
-    try:
-        output, _ = process.communicate(timeout=PROCESS_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-        pytest.fail(f"tick process {process.pid} hung:\n{output}")
-    return output
 
 
 def deleted_by(output: str) -> int:
@@ -143,11 +109,11 @@ def remaining() -> tuple[int, int, int, int]:
 
 
 def test_three_passes_deleting_together_delete_each_announcement_once(
-    app: Flask, database_url: str, smtp: SmtpServer, started: list[subprocess.Popen[str]]
+    app: Flask, database_url: str, smtp: SmtpServer, processes: Processes
 ) -> None:
     seed(OLD)
-    passes = [tick_at(database_url, smtp.port, AT, started) for _ in range(3)]
-    outputs = [output_of(process) for process in passes]
+    passes = [processes.tick(gpect_env(database_url, smtp.port), AT) for _ in range(3)]
+    outputs = [finish(process) for process in passes]
 
     assert [process.returncode for process in passes] == [0, 0, 0], outputs
     assert not [output for output in outputs if "could not be deleted" in output], outputs
@@ -160,13 +126,13 @@ def test_three_passes_deleting_together_delete_each_announcement_once(
     while remaining()[0]:
         later += timedelta(minutes=1)
         before = remaining()[0]
-        output = output_of(tick_at(database_url, smtp.port, later, started))
+        output = finish(processes.tick(gpect_env(database_url, smtp.port), later))
         assert deleted_by(output) == min(before, PER_PASS), output
     assert remaining() == (0, RECENT, FAILED, 1), "the recent, failed and pending ones stay"
 
 
 def test_a_pass_killed_while_deleting_deletes_nothing_and_the_next_one_does_it(
-    app: Flask, database_url: str, smtp: SmtpServer, started: list[subprocess.Popen[str]]
+    app: Flask, database_url: str, smtp: SmtpServer, processes: Processes
 ) -> None:
     old_ids = seed(PER_PASS + 200)
     blocker = sa.create_engine(database_url)
@@ -176,14 +142,14 @@ def test_a_pass_killed_while_deleting_deletes_nothing_and_the_next_one_does_it(
             # The oldest old announcement is locked by another transaction: the pass's deletion waits on it,
             # holding the locks of the rows it reached already.
             holding.execute(sa.text("SELECT id FROM gpect_announcements WHERE id = :id FOR UPDATE"), {"id": old_ids[0]})
-            victim = tick_at(database_url, smtp.port, AT, started)
+            victim = processes.tick(gpect_env(database_url, smtp.port), AT)
             deadline = time.monotonic() + 60
             while not _deletion_waiting(watcher):
-                assert victim.poll() is None, f"the pass ended before it could be killed:\n{output_of(victim)}"
+                assert victim.poll() is None, f"the pass ended before it could be killed:\n{finish(victim)}"
                 assert time.monotonic() < deadline, "the pass's deletion never waited on the locked row"
                 time.sleep(0.05)
             victim.send_signal(signal.SIGKILL)
-            output_of(victim)
+            finish(victim)
             assert victim.returncode == -signal.SIGKILL
             holding.rollback()  # the row is free: the orphaned deletion runs on, its client gone
             deadline = time.monotonic() + 60
@@ -194,9 +160,9 @@ def test_a_pass_killed_while_deleting_deletes_nothing_and_the_next_one_does_it(
         blocker.dispose()
 
     assert remaining() == (PER_PASS + 200, RECENT, FAILED, 1), "nothing of the killed pass's deletion happened"
-    first = output_of(tick_at(database_url, smtp.port, AT + timedelta(minutes=1), started))
+    first = finish(processes.tick(gpect_env(database_url, smtp.port), AT + timedelta(minutes=1)))
     assert deleted_by(first) == PER_PASS, first
-    second = output_of(tick_at(database_url, smtp.port, AT + timedelta(minutes=2), started))
+    second = finish(processes.tick(gpect_env(database_url, smtp.port), AT + timedelta(minutes=2)))
     assert deleted_by(second) == 200, second
     assert remaining() == (0, RECENT, FAILED, 1)
 

@@ -14,13 +14,10 @@ from __future__ import annotations
 
 import re
 import signal
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
 
 import pytest
 from flask import Flask
@@ -34,7 +31,7 @@ from gpect_workflow.services.partners.organisations import ensure_organisation, 
 from gpect_workflow.services.partners.people import create_person
 from gpect_workflow.services.plans.starting import PlanRequest, RoleMapping, start_plan
 from tests.conftest import START, WORKFLOWS, database_kind
-from tests.process_support import gpect_env, gpect_process
+from tests.process_support import Processes, finish, gpect_env, processes_fixture  # noqa: F401 - the fixture
 from tests.smtp_server import SlowHandler, SmtpServer
 from tests.time_travel_support import expected_message_id, mail_app, outbox_rows
 
@@ -53,54 +50,13 @@ MESSAGES_PER_ROUND = 300
 ROUNDS = 3
 #: Plans started together for the race on queuing reminders.
 PLANS = 25
-#: A process that takes longer than this fails the test (and is killed).
-PROCESS_TIMEOUT = 120
 #: Messages one tick sends at most: below a round's count, so each round needs both processes.
 SEND_LIMIT = 200
 
 
-def tick_process(database_url: str, smtp_port: int, at: datetime) -> subprocess.Popen[str]:
-    """Start ``flask --app wsgi gpect tick --at <at>`` in its own process, configured from the environment."""
-    env = gpect_env(database_url, smtp_port, OUTBOX_SEND_LIMIT=SEND_LIMIT)
-    return gpect_process(env, "tick", "--at", at.isoformat())
-
-
-def finish(process: subprocess.Popen[str]) -> str:
-    """Wait for a process (killing it if it hangs) and return its output."""
-    try:
-        output, _ = process.communicate(timeout=PROCESS_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        output, _ = process.communicate()
-        pytest.fail(f"tick process {process.pid} hung:\n{output}")
-    return output
-
-
-@dataclass
-class Processes:
-    """The processes a test started, all reaped at the end whatever happens."""
-
-    started: list[subprocess.Popen[str]]
-
-    def start(self, *args: Any) -> subprocess.Popen[str]:
-        process = tick_process(*args)
-        self.started.append(process)
-        return process
-
-    def reap(self) -> None:
-        for process in self.started:
-            if process.poll() is None:
-                process.kill()
-            process.communicate()
-
-
-@pytest.fixture
-def processes() -> Iterator[Processes]:
-    running = Processes([])
-    try:
-        yield running
-    finally:
-        running.reap()
+def tick_env(database_url: str, smtp_port: int) -> dict[str, str]:
+    """The environment of a tick on the pass's database, sending to the local SMTP server, ``SEND_LIMIT`` at most."""
+    return gpect_env(database_url, smtp_port, OUTBOX_SEND_LIMIT=SEND_LIMIT)
 
 
 @pytest.fixture
@@ -135,8 +91,8 @@ def test_two_processes_ticking_together_deliver_each_message_once(
     for round_ in range(ROUNDS):
         keys = queue(f"race:r{round_}", MESSAGES_PER_ROUND)
         at = START + timedelta(hours=1 + round_)
-        first = processes.start(database_url, smtp.port, at)
-        second = processes.start(database_url, smtp.port, at)
+        first = processes.tick(tick_env(database_url, smtp.port), at)
+        second = processes.tick(tick_env(database_url, smtp.port), at)
         outputs = [finish(first), finish(second)]
         assert first.returncode == 0 and second.returncode == 0, outputs
         rows = [r for r in outbox_rows() if r.idempotency_key in set(keys)]
@@ -179,8 +135,8 @@ def test_two_processes_on_plans_due_together_queue_and_send_each_email_once(
     session().commit()
     # 24 December 2026, 08:31 in Paris: employment-data (due 31 December) has its d-7 reminder in every plan.
     at = datetime(2026, 12, 24, 7, 31, tzinfo=UTC)
-    first = processes.start(database_url, smtp.port, at)
-    second = processes.start(database_url, smtp.port, at)
+    first = processes.tick(tick_env(database_url, smtp.port), at)
+    second = processes.tick(tick_env(database_url, smtp.port), at)
     outputs = [finish(first), finish(second)]
     assert first.returncode == 0 and second.returncode == 0, outputs
     session().commit()
@@ -202,7 +158,7 @@ def test_process_killed_mid_batch_loses_nothing_and_resends_with_the_same_messag
     smtp.start()
     keys = queue("killed", 30)
     killed_at = START + timedelta(hours=1)
-    victim = processes.start(database_url, smtp.port, killed_at)
+    victim = processes.tick(tick_env(database_url, smtp.port), killed_at)
     deadline = time.monotonic() + 60
     while len(smtp.received) < 5:
         assert victim.poll() is None, f"the tick ended before it could be killed:\n{finish(victim)}"
@@ -224,12 +180,12 @@ def test_process_killed_mid_batch_loses_nothing_and_resends_with_the_same_messag
 
     # While the claim holds, another tick leaves the rows alone.
     smtp.handler.delay = 0.0
-    still_claimed = processes.start(database_url, smtp.port, killed_at + claim_ttl() - timedelta(seconds=30))
+    still_claimed = processes.tick(tick_env(database_url, smtp.port), killed_at + claim_ttl() - timedelta(seconds=30))
     assert "sent 0" in finish(still_claimed)
     assert len(smtp.received) == delivered_before
 
     # Once it expired, the next tick sends everything.
-    rescuer = processes.start(database_url, smtp.port, killed_at + claim_ttl() + timedelta(seconds=1))
+    rescuer = processes.tick(tick_env(database_url, smtp.port), killed_at + claim_ttl() + timedelta(seconds=1))
     output = finish(rescuer)
     assert rescuer.returncode == 0, output
     session().commit()
