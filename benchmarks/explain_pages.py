@@ -39,13 +39,12 @@ PARTNER_ROLE = 1  # the employment service's, in ``_tick_data.ROLES``
 def add_partner(engine: sa.Engine) -> None:
     """The partner and their three memberships (a member's role key is copied by the database's trigger)."""
     with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO gpect_people (id, email, name, organisation_id, role, language, timezone, reminder_mode,"
-                " is_referent, password_hash, is_active, created_dt) VALUES (:id, 'partenaire@bench.example.org',"
-                " 'Partenaire', 2, 'partner', 'fr', 'Europe/Paris', 'immediate', false, NULL, true, now())"
-            ),
-            {"id": PARTNER_ID},
+        pages.add_people(
+            connection,
+            [
+                {"id": PARTNER_ID, "email": "partenaire@bench.example.org", "name": "Partenaire", "org": 2}
+                | {"role": "partner"}
+            ],
         )
         connection.execute(
             sa.text(
@@ -56,9 +55,6 @@ def add_partner(engine: sa.Engine) -> None:
                 {"plan": plan, "roles": len(data.ROLES), "role": PARTNER_ROLE, "person": PARTNER_ID}
                 for plan in PARTNER_PLANS
             ],
-        )
-        connection.exec_driver_sql(
-            "SELECT setval(pg_get_serial_sequence('gpect_people', 'id'), (SELECT max(id) + 1 FROM gpect_people), false)"
         )
 
 

@@ -172,24 +172,32 @@ def engine_of(app: Flask) -> sa.Engine:
 def add_readers(engine: sa.Engine) -> None:
     """An administrator (organisation 1) and a committee member (organisation 7, the state service) beside
     the tick benchmark's 35 people."""
-    committee_org = len(data.ROLES)
     with engine.begin() as connection:
-        connection.execute(
-            sa.text(
-                "INSERT INTO gpect_people (id, email, name, organisation_id, role, language, timezone, reminder_mode,"
-                " is_referent, password_hash, is_active, created_dt) VALUES (:id, :email, :name, :org, :role, 'fr',"
-                " 'Europe/Paris', 'immediate', false, NULL, true, :created)"
-            ),
+        add_people(
+            connection,
             [
                 {"id": ADMIN_ID, "email": "admin@bench.example.org", "name": "Administratrice", "org": 1}
-                | {"role": "admin", "created": INSTANT},
+                | {"role": "admin"},
                 {"id": COMMITTEE_ID, "email": "comite@bench.example.org", "name": "Membre du comité"}
-                | {"org": committee_org, "role": "committee", "created": INSTANT},
+                | {"org": len(data.ROLES), "role": "committee"},
             ],
         )
-        connection.exec_driver_sql(
-            "SELECT setval(pg_get_serial_sequence('gpect_people', 'id'), (SELECT max(id) + 1 FROM gpect_people), false)"
-        )
+
+
+def add_people(connection: sa.Connection, people: list[dict[str, Any]]) -> None:
+    """Insert people (``id``, ``email``, ``name``, ``org``, ``role``; French, Paris, immediate reminders, no
+    password) beside the loader's, and move the ids' sequence past them."""
+    connection.execute(
+        sa.text(
+            "INSERT INTO gpect_people (id, email, name, organisation_id, role, language, timezone, reminder_mode,"
+            " is_referent, password_hash, is_active, created_dt) VALUES (:id, :email, :name, :org, :role, 'fr',"
+            " 'Europe/Paris', 'immediate', false, NULL, true, :created)"
+        ),
+        [person | {"created": INSTANT} for person in people],
+    )
+    connection.exec_driver_sql(
+        "SELECT setval(pg_get_serial_sequence('gpect_people', 'id'), (SELECT max(id) + 1 FROM gpect_people), false)"
+    )
 
 
 def session_cookie(app: Flask, person_id: int) -> str:
