@@ -7,6 +7,7 @@ the settings are those of the embedded default.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -15,6 +16,9 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from gpect_workflow.models import Plan
+from gpect_workflow.services.context import session
+from gpect_workflow.services.loading import hold_write_lock
 from gpect_workflow.state import EXTENSION_NAME
 
 from .conftest import make_app
@@ -88,3 +92,32 @@ def test_an_in_memory_database_gets_foreign_keys_and_the_timeout_only() -> None:
                 "busy_timeout": 10_000,
             }
         engine(app).dispose()
+
+
+def test_a_change_takes_the_write_lock_before_it_reads_and_keeps_it_until_it_ends(file_app: Flask) -> None:
+    """``hold_write_lock`` (what ``lock_plan`` does on SQLite) begins the unit's transaction with ``BEGIN
+    IMMEDIATE``: another writer cannot start until the unit commits or rolls back, and a unit that already
+    writes keeps its transaction (a second call changes nothing)."""
+    assert file_app.test_cli_runner().invoke(args=["db", "upgrade"]).exit_code == 0
+    path = engine(file_app).url.database
+    assert path is not None
+    other = sqlite3.connect(path, timeout=0, isolation_level=None)
+    try:
+        session().execute(sa.select(Plan.id).limit(1)).all()  # a read alone begins no transaction
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        hold_write_lock()
+        with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+            other.execute("BEGIN IMMEDIATE")
+        session().execute(sa.text("UPDATE gpect_plans SET name = name"))
+        hold_write_lock()
+        session().commit()
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+        hold_write_lock()
+        session().rollback()
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+        session().rollback()

@@ -17,12 +17,32 @@ from .context import now, session
 from .zones import zone_or_default
 
 
+def hold_write_lock() -> None:
+    """On SQLite, take the database's write lock now, until the unit's commit or rollback, unless it is held.
+
+    SQLite has no row locks: ``SELECT ... FOR UPDATE`` is read as a plain ``SELECT``, and Python's
+    ``sqlite3`` begins a transaction only at the first write, so what a change read before writing (a
+    version, a count, a status) could be changed by another writer in between. ``BEGIN IMMEDIATE`` takes the
+    one write lock SQLite has at the point where PostgreSQL locks a row: a second writer waits for it (the
+    busy timeout) and then reads what the first one committed. Beginning a plain (deferred) transaction
+    earlier would not do: a transaction that has read cannot write once another one has committed since,
+    and SQLite refuses it at once ("database is locked") instead of waiting.
+    """
+    connection = session().connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def lock_plan(plan_id: int) -> Plan:
-    """The plan, row-locked until commit (PostgreSQL) so that changes to one plan happen one at a time.
+    """The plan, row-locked until commit so that changes to one plan happen one at a time (on SQLite, every
+    change to the database: ``hold_write_lock``).
 
     Serialising per plan is what keeps two partners finishing the last two tasks of a stage at once
     from both missing the stage's exit.
     """
+    hold_write_lock()
     query = sa.select(Plan).where(Plan.id == plan_id).with_for_update().execution_options(populate_existing=True)
     plan = session().scalar(query)
     if plan is None:
@@ -62,6 +82,7 @@ def lock_task_for_change(task_id: int, reader: Person | None = None) -> TaskForC
     that changes a task or a stage holds its plan's lock already, so none waits for these rows the other
     way round.
     """
+    hold_write_lock()
     query = _lock_statement(with_reader=reader is not None)
     params = {"gpect_task_id": task_id, "gpect_reader_id": reader.id if reader is not None else None}
     row = session().execute(query, params).first()

@@ -1,9 +1,12 @@
-"""Two people changing the same plan at the same moment, each in their own session (PostgreSQL only).
+"""Two people changing the same plan at the same moment, each in their own session, on both databases.
 
-Services lock the plan row (``SELECT ... FOR UPDATE`` in ``services/loading.py``) before reading what they
-change, so changes to one plan happen one at a time: of two changes to the same task made from the same
-version, one commits and the other is refused as stale; two partners finishing the last two required
-tasks of an ``auto`` stage close it exactly once and open the next stage exactly once.
+Services lock the plan before reading what they change (``services/loading.py``): a row lock
+(``SELECT ... FOR UPDATE``) on PostgreSQL, the database's one write lock (``BEGIN IMMEDIATE``) on SQLite,
+which has no row locks and would otherwise let a change read what another one is about to change. So
+changes to one plan happen one at a time: of two changes to the same task made from the same version, one
+commits and the other is refused as stale; two partners finishing the last two required tasks of an
+``auto`` stage close it exactly once and open the next stage exactly once; two files sent at once for the
+last free place of a task leave one stored and the other refused.
 
 Each worker runs in a thread with its own app (its own engine and session), loads what it acts on,
 waits at a barrier with the other, then calls the service. Every scenario is repeated on fresh plans
@@ -12,6 +15,8 @@ so that the race is actually run, not just possible.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,26 +28,23 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gpect_workflow.errors import StaleObject
-from gpect_workflow.models import Event, Person, PlanStatus, StageStatus, Task, TaskStatus
+from gpect_workflow.errors import StaleObject, ValidationError
+from gpect_workflow.models import Event, EvidenceFile, Person, PlanStatus, StageStatus, Task, TaskStatus
 from gpect_workflow.services.context import session
+from gpect_workflow.services.evidence.files import add_task_file
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import PLAN_START, database_kind, make_app
+from tests.evidence_support import CSV
 from tests.property_support import PlanPeople, check_plan_invariants, read_plan, register_definition_text, start_plan_on
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(
-        database_kind() != "postgres",
-        reason="needs PostgreSQL: SQLite has no row locks (SELECT ... FOR UPDATE) and serialises every writer",
-    ),
-]
 
 #: How many times each race is run, on a fresh plan each time.
 ROUNDS = 6
-#: A worker that waits longer than this for a lock fails instead of hanging the suite.
+#: A worker that waits longer than this for a lock fails instead of hanging the suite (PostgreSQL; SQLite
+#: waits up to its busy timeout, 10 s).
 LOCK_TIMEOUT = "15s"
+#: Seconds a worker paused before a statement waits for the others (``run_together``'s ``pause_before``).
+PAUSE = 1.5
 
 #: Two partners each own one required task of an ``auto`` stage; a second stage follows.
 TWO_PARTNERS = """\
@@ -75,32 +77,49 @@ stages:
 
 @dataclass
 class Outcome:
-    """What one worker got: ``ok`` (committed), ``stale`` (StaleObject), or the unexpected exception."""
+    """What one worker got: ``ok`` (committed), ``stale`` (StaleObject), ``refused`` (ValidationError), or
+    the unexpected exception."""
 
     name: str
     result: str = "not run"
     error: BaseException | None = None
 
 
-def run_together(database_url: str, workers: dict[str, Callable[[], Callable[[], Any]]]) -> dict[str, Outcome]:
+def run_together(
+    database_url: str,
+    workers: dict[str, Callable[[], Callable[[], Any]]],
+    config: dict[str, Any] | None = None,
+    pause_before: str | None = None,
+) -> dict[str, Outcome]:
     """Run each worker in its own thread, app and session; all call their service at the same moment.
 
     A worker is called inside its app context to load what it needs and returns the call to make once
     every worker is ready. A success is committed, a refusal rolled back; the engine is disposed in all cases.
+    Each app is built with ``config``. With ``pause_before``, a statement starting with it waits up to
+    ``PAUSE`` seconds for the other workers to reach it too: two changes that both get there unserialised
+    then run it together, and a worker serialised behind another never gets there during the pause.
     """
     barrier = threading.Barrier(len(workers), timeout=30)
     outcomes = {name: Outcome(name) for name in workers}
     # Apps are built here, one after the other: building one compiles URL rules with ``ast``, which CPython
     # 3.11 does not do safely in two threads at once ("AST constructor recursion depth mismatch").
-    apps = {name: make_app(database_url) for name in workers}
+    apps = {name: make_app(database_url, **(config or {})) for name in workers}
+    meeting = threading.Barrier(len(workers), timeout=PAUSE)
+
+    def pause(connection: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if pause_before is not None and statement.startswith(pause_before):
+            with contextlib.suppress(threading.BrokenBarrierError):  # the others are held elsewhere: go on alone
+                meeting.wait()
 
     def run(name: str, prepare: Callable[[], Callable[[], Any]]) -> None:
         outcome = outcomes[name]
         app = apps[name]
         db = app.extensions[EXTENSION_NAME].db
         with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", pause)
             try:
-                session().execute(sa.text(f"SET lock_timeout = '{LOCK_TIMEOUT}'"))
+                if database_kind() == "postgres":
+                    session().execute(sa.text(f"SET lock_timeout = '{LOCK_TIMEOUT}'"))
                 call = prepare()
                 barrier.wait()
                 call()
@@ -109,6 +128,9 @@ def run_together(database_url: str, workers: dict[str, Callable[[], Callable[[],
             except StaleObject as exc:
                 session().rollback()
                 outcome.result, outcome.error = "stale", exc
+            except ValidationError as exc:
+                session().rollback()
+                outcome.result, outcome.error = "refused", exc
             except BaseException as exc:
                 session().rollback()
                 outcome.result, outcome.error = "error", exc
@@ -264,3 +286,52 @@ def test_last_two_required_tasks_finished_at_once_close_the_stage_once(
         assert len(events(plan_id, "stage_entered", stage_id=stage_ids["second"])) == 1
         assert len(events(plan_id, "task_status_changed")) == 2
         check_plan_invariants(view)
+
+
+def file_sender(person_id: int, task: int, name: str) -> Callable[[], Callable[[], Any]]:
+    """A worker: ``person_id`` attaches a small CSV file called ``name`` to ``task``."""
+
+    def prepare() -> Callable[[], Any]:
+        actor = session().get(Person, person_id)
+        assert actor is not None
+        return lambda: add_task_file(actor, task, name, io.BytesIO(CSV))
+
+    return prepare
+
+
+def test_two_files_sent_at_once_for_a_task_s_last_free_place_store_one(
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]], app: Flask, tmp_path: Path
+) -> None:
+    """Each upload counts the task's files, then writes its row: unserialised, both count one free place
+    and both write. The pause before the row's ``INSERT`` makes both reach it whenever they are not
+    serialised, so the race is run every round, not left to timing."""
+    limit = 2
+    config = {"EVIDENCE_DIR": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILES": limit}
+    app.config.update(config)
+    app.extensions.pop("gpect_evidence_storage", None)
+    try:
+        for round_ in range(3):
+            plan_id, people = two_partners()
+            task = fresh_task(task_id(plan_id, "task-a"))
+            assignee = task.assignee_id
+            assert assignee is not None
+            add_task_file(session().get(Person, assignee), task.id, "first.csv", io.BytesIO(CSV))  # type: ignore[arg-type]
+            session().commit()
+            outcomes = run_together(
+                database_url,
+                {
+                    "partner": file_sender(assignee, task.id, f"partner-{round_}.csv"),
+                    "lead": file_sender(people.lead_id, task.id, f"lead-{round_}.csv"),
+                },
+                config=config,
+                pause_before="INSERT INTO gpect_evidence_files",
+            )
+            results = sorted(outcome.result for outcome in outcomes.values())
+            assert results == ["ok", "refused"], f"expected one file stored and one refused, got {outcomes}"
+            session().rollback()
+            names = session().scalars(sa.select(EvidenceFile.display_name).where(EvidenceFile.task_id == task.id))
+            winner = next(name for name, outcome in outcomes.items() if outcome.result == "ok")
+            assert sorted(names) == sorted(["first.csv", f"{winner}-{round_}.csv"])
+            assert len(events(plan_id, "evidence_added", task_id=task.id)) == limit
+    finally:
+        app.extensions.pop("gpect_evidence_storage", None)

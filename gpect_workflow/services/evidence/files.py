@@ -33,6 +33,7 @@ from ..access import PlanAccess, plan_access, require
 from ..context import now, session
 from ..definitions import get_definition, task_definition
 from ..journal import record
+from ..loading import lock_plan
 from ..unit_of_work import after_commit
 from .content import InspectedFile, inspect
 from .storage import evidence_storage, new_key
@@ -103,6 +104,9 @@ def add_gate_file(person: Person, stage_id: int, name: str | None, stream: IO[by
 def _add(
     person: Person, plan: Plan, stage_id: int, task: Task | None, name: str | None, stream: IO[bytes]
 ) -> EvidenceFile:
+    """Store the file and its row; the plan is locked first, so that two files sent at once cannot both
+    pass ``_require_room`` on the last free place, nor be added to a plan being closed."""
+    plan = lock_plan(plan.id)
     if plan.status in _ENDED:
         raise InvalidTransition(Refusal.PLAN_ENDED)
     _require_room(stage_id, task)

@@ -45,6 +45,7 @@ from ...refusals import Refusal
 from ..access import is_active_admin
 from ..context import now, session
 from ..journal import record
+from ..loading import hold_write_lock
 
 #: Every column referring to an organisation: all of them move to the target of a merge.
 ORGANISATION_REFERENCES: tuple[InstrumentedAttribute[Any], ...] = (
@@ -329,6 +330,7 @@ def _rows(model: type[Organisation] | type[Person], first: int, second: int, loc
     ids = [value for value in (first, second) if 1 <= value <= _MAX_ID]
     query = sa.select(model).where(model.id.in_(ids)).order_by(model.id)
     if lock:
+        hold_write_lock()
         query = query.with_for_update()
     return list(session().scalars(query.execution_options(populate_existing=True)))
 
