@@ -42,7 +42,6 @@ from gpect_workflow.services.partners.merging import (
 )
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
 from gpect_workflow.services.partners.people import create_person, find_person
-from tests.conftest import database_kind
 from tests.plan_helpers import start_five_levers_plan
 from tests.refusing import refused
 from tests.services.test_concurrency import run_together
@@ -430,11 +429,10 @@ def _merger(admin_id: int, source: int, target: int, not_found: list[int]) -> An
     return prepare
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(database_kind() != "postgres", reason="needs PostgreSQL: SQLite has no row locks")
 def test_two_merges_of_the_same_pair_at_the_same_moment_merge_once(database_url: str, admin: Person) -> None:
-    """Each merge locks both rows (in id order, so neither waits for the other forever): the second finds the
-    first's source gone and is told so, and exactly one of the two organisations is left."""
+    """Each merge locks both rows (in id order, so neither waits for the other forever; on SQLite, the
+    database's write lock): the second finds the first's source gone and is told so, and exactly one of the
+    two organisations is left."""
     admin_id = admin.id
     for round_number in range(4):
         first = ensure_organisation(f"Doublon {round_number}", OrganisationKind.OTHER, None)
