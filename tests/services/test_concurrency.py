@@ -6,7 +6,8 @@ which has no row locks and would otherwise let a change read what another one is
 changes to one plan happen one at a time: of two changes to the same task made from the same version, one
 commits and the other is refused as stale; two partners finishing the last two required tasks of an
 ``auto`` stage close it exactly once and open the next stage exactly once; two files sent at once for the
-last free place of a task leave one stored and the other refused.
+last free place of a task leave one stored and the other refused; a delay request accepted by the lead as
+its requester withdraws it is either accepted or withdrawn, never both.
 
 Each worker runs in a thread with its own app (its own engine and session), loads what it acts on,
 waits at a barrier with the other, then calls the service. Every scenario is repeated on fresh plans
@@ -28,11 +29,22 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gpect_workflow.errors import StaleObject, ValidationError
-from gpect_workflow.models import Event, EvidenceFile, Person, PlanStatus, StageStatus, Task, TaskStatus
+from gpect_workflow.errors import InvalidTransition, StaleObject, ValidationError
+from gpect_workflow.models import (
+    DelayRequest,
+    DelayStatus,
+    Event,
+    EvidenceFile,
+    Person,
+    PlanStatus,
+    StageStatus,
+    Task,
+    TaskStatus,
+)
 from gpect_workflow.services.context import session
 from gpect_workflow.services.evidence.files import add_task_file
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline
+from gpect_workflow.services.tasks.delay_requests import accept_delay_request, ask_for_delay, withdraw_delay_request
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import PLAN_START, database_kind, make_app
 from tests.evidence_support import CSV
@@ -77,8 +89,8 @@ stages:
 
 @dataclass
 class Outcome:
-    """What one worker got: ``ok`` (committed), ``stale`` (StaleObject), ``refused`` (ValidationError), or
-    the unexpected exception."""
+    """What one worker got: ``ok`` (committed), ``stale`` (StaleObject), ``refused`` (ValidationError or
+    InvalidTransition), or the unexpected exception."""
 
     name: str
     result: str = "not run"
@@ -128,7 +140,7 @@ def run_together(
             except StaleObject as exc:
                 session().rollback()
                 outcome.result, outcome.error = "stale", exc
-            except ValidationError as exc:
+            except (ValidationError, InvalidTransition) as exc:
                 session().rollback()
                 outcome.result, outcome.error = "refused", exc
             except BaseException as exc:
@@ -335,3 +347,55 @@ def test_two_files_sent_at_once_for_a_task_s_last_free_place_store_one(
             assert len(events(plan_id, "evidence_added", task_id=task.id)) == limit
     finally:
         app.extensions.pop("gpect_evidence_storage", None)
+
+
+def request_answerer(person_id: int, request_id: int, answer: str) -> Callable[[], Callable[[], Any]]:
+    """A worker: ``person_id`` accepts (the lead) or withdraws (the requester) the delay request."""
+
+    def prepare() -> Callable[[], Any]:
+        actor = session().get(Person, person_id)
+        assert actor is not None
+        if answer == "accept":
+            return lambda: accept_delay_request(actor, request_id)
+        return lambda: withdraw_delay_request(actor, request_id)
+
+    return prepare
+
+
+def test_a_delay_request_accepted_as_it_is_withdrawn_is_answered_once(
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]]
+) -> None:
+    """Both load the request waiting, the second waits for the plan's lock behind the first: it must then see
+    the first's answer and be refused, not accept a withdrawn request (moving its deadline) or withdraw an
+    accepted one. The pause before the request's ``UPDATE`` makes both get there whenever they are not
+    serialised."""
+    for _ in range(3):
+        plan_id, people = two_partners()
+        task = fresh_task(task_id(plan_id, "task-a"))
+        requester, due = task.assignee_id, task.due_date
+        assert requester is not None
+        asked = ask_for_delay(session().get(Person, requester), task.id, due + timedelta(days=5), "data late")  # type: ignore[arg-type]
+        request_id = asked.id
+        session().commit()
+        outcomes = run_together(
+            database_url,
+            {
+                "accept": request_answerer(people.lead_id, request_id, "accept"),
+                "withdraw": request_answerer(requester, request_id, "withdraw"),
+            },
+            pause_before="UPDATE gpect_delay_requests",
+        )
+        results = sorted(outcome.result for outcome in outcomes.values())
+        assert results == ["ok", "refused"], f"expected one answer and one refusal, got {outcomes}"
+        winner = next(name for name, outcome in outcomes.items() if outcome.result == "ok")
+        session().rollback()
+        request = session().get(DelayRequest, request_id)
+        assert request is not None
+        expected = {"accept": DelayStatus.ACCEPTED, "withdraw": DelayStatus.WITHDRAWN}[winner]
+        assert request.status is expected
+        moved = due + timedelta(days=5) if winner == "accept" else due
+        assert fresh_task(task.id).due_date == moved
+        answers = [e.kind for e in events(plan_id, "delay_accepted")] + [
+            e.kind for e in events(plan_id, "delay_withdrawn")
+        ]
+        assert len(answers) == 1, answers

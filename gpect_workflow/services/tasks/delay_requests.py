@@ -188,14 +188,23 @@ def _close(request: DelayRequest, status: DelayStatus, actor: Person | None, rea
 
 
 def _pending_for_change(actor: Person, request_id: int) -> tuple[DelayRequest, Plan, Task, PlanAccess]:
-    """The request, its plan and task for a change (the plan active), or why not."""
-    request = session().get(DelayRequest, request_id)
-    if request is None:
+    """The request, its plan and task for a change (the plan active), or why not.
+
+    The request is read again once the plan is locked: an answer or a withdrawal committed while this one
+    waited for the lock has changed its status, and the copy read before the lock would not show it (the
+    lock refreshes the plan, task and stage only), so the request would be answered twice.
+    """
+    task_id = session().scalar(sa.select(DelayRequest.task_id).where(DelayRequest.id == request_id))
+    if task_id is None:
         raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST)
     try:
-        plan, task, access = task_for_request(actor, request.task_id)
+        plan, task, access = task_for_request(actor, task_id)
     except NotFound as exc:
         raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST) from exc
+    fresh = sa.select(DelayRequest).where(DelayRequest.id == request_id).execution_options(populate_existing=True)
+    request = session().scalar(fresh)
+    if request is None:
+        raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST)
     if request.status is not DelayStatus.PENDING:
         raise InvalidTransition(Refusal.DELAY_REQUEST_ANSWERED)
     return request, plan, task, access
