@@ -7,7 +7,8 @@ changes to one plan happen one at a time: of two changes to the same task made f
 commits and the other is refused as stale; two partners finishing the last two required tasks of an
 ``auto`` stage close it exactly once and open the next stage exactly once; two files sent at once for the
 last free place of a task leave one stored and the other refused; a delay request accepted by the lead as
-its requester withdraws it is either accepted or withdrawn, never both.
+its requester withdraws it is either accepted or withdrawn, never both; a file deleted twice at once is
+deleted once; two corrections of one measured value at once each journal the value the other left.
 
 Each worker runs in a thread with its own app (its own engine and session), loads what it acts on,
 waits at a barrier with the other, then calls the service. Every scenario is repeated on fresh plans
@@ -29,12 +30,13 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from gpect_workflow.errors import InvalidTransition, StaleObject, ValidationError
+from gpect_workflow.errors import InvalidTransition, NotFound, StaleObject, ValidationError
 from gpect_workflow.models import (
     DelayRequest,
     DelayStatus,
     Event,
     EvidenceFile,
+    Indicator,
     Person,
     PlanStatus,
     StageStatus,
@@ -42,12 +44,14 @@ from gpect_workflow.models import (
     TaskStatus,
 )
 from gpect_workflow.services.context import session
-from gpect_workflow.services.evidence.files import add_task_file
+from gpect_workflow.services.evidence.files import add_task_file, delete_file
+from gpect_workflow.services.indicators.measurements import correct_measurement, record_measurement
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline
 from gpect_workflow.services.tasks.delay_requests import accept_delay_request, ask_for_delay, withdraw_delay_request
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import PLAN_START, database_kind, make_app
 from tests.evidence_support import CSV
+from tests.plan_helpers import start_five_levers_plan
 from tests.property_support import PlanPeople, check_plan_invariants, read_plan, register_definition_text, start_plan_on
 
 #: How many times each race is run, on a fresh plan each time.
@@ -89,8 +93,8 @@ stages:
 
 @dataclass
 class Outcome:
-    """What one worker got: ``ok`` (committed), ``stale`` (StaleObject), ``refused`` (ValidationError or
-    InvalidTransition), or the unexpected exception."""
+    """What one worker got: ``ok`` (committed), ``stale`` (StaleObject), ``refused`` (ValidationError,
+    InvalidTransition or NotFound), or the unexpected exception."""
 
     name: str
     result: str = "not run"
@@ -140,7 +144,7 @@ def run_together(
             except StaleObject as exc:
                 session().rollback()
                 outcome.result, outcome.error = "stale", exc
-            except (ValidationError, InvalidTransition) as exc:
+            except (ValidationError, InvalidTransition, NotFound) as exc:
                 session().rollback()
                 outcome.result, outcome.error = "refused", exc
             except BaseException as exc:
@@ -399,3 +403,80 @@ def test_a_delay_request_accepted_as_it_is_withdrawn_is_answered_once(
             e.kind for e in events(plan_id, "delay_withdrawn")
         ]
         assert len(answers) == 1, answers
+
+
+def file_deleter(person_id: int, file_id: int) -> Callable[[], Callable[[], Any]]:
+    def prepare() -> Callable[[], Any]:
+        actor = session().get(Person, person_id)
+        assert actor is not None
+        return lambda: delete_file(actor, file_id)
+
+    return prepare
+
+
+def test_a_file_deleted_twice_at_once_is_deleted_once(
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]], app: Flask, tmp_path: Path
+) -> None:
+    """The uploader and the lead delete the same file at the same moment (two tabs, a double click): one
+    deletes it and journals it, the other is told it is gone."""
+    config = {"EVIDENCE_DIR": str(tmp_path / "evidence")}
+    app.config.update(config)
+    app.extensions.pop("gpect_evidence_storage", None)
+    try:
+        for _ in range(3):
+            plan_id, people = two_partners()
+            task = fresh_task(task_id(plan_id, "task-a"))
+            uploader = task.assignee_id
+            assert uploader is not None
+            file_id = add_task_file(session().get(Person, uploader), task.id, "a.csv", io.BytesIO(CSV)).id  # type: ignore[arg-type]
+            session().commit()
+            outcomes = run_together(
+                database_url,
+                {"uploader": file_deleter(uploader, file_id), "lead": file_deleter(people.lead_id, file_id)},
+                config=config,
+                pause_before="DELETE FROM gpect_evidence_files",
+            )
+            results = sorted(outcome.result for outcome in outcomes.values())
+            assert results == ["ok", "refused"], f"expected one deletion and one refusal, got {outcomes}"
+            session().rollback()
+            assert session().get(EvidenceFile, file_id) is None
+            assert len(events(plan_id, "evidence_deleted", task_id=task.id)) == 1
+    finally:
+        app.extensions.pop("gpect_evidence_storage", None)
+
+
+def value_corrector(
+    person_id: int, indicator_id: int, measurement_id: int, value: float
+) -> Callable[[], Callable[[], Any]]:
+    def prepare() -> Callable[[], Any]:
+        actor = session().get(Person, person_id)
+        assert actor is not None
+        return lambda: correct_measurement(actor, indicator_id, measurement_id, value, date(2026, 11, 20), "Enquête")
+
+    return prepare
+
+
+def test_two_corrections_of_one_value_at_once_journal_each_the_value_the_other_left(
+    database_url: str, definitions: None, dummy_lead: Person
+) -> None:
+    """The lead corrects a mistyped 1 200 to 12 in one tab and to 120 in another at the same moment: both
+    corrections are kept in order, the second's "before" being the first's "after", never 1 200 twice."""
+    for _ in range(2):
+        plan = start_five_levers_plan(dummy_lead, date(2026, 11, 2))
+        session().commit()
+        surveyed = session().scalar(
+            sa.select(Indicator).where(Indicator.plan_id == plan.id, Indicator.key == "companies-surveyed")
+        )
+        assert surveyed is not None
+        mistyped = record_measurement(dummy_lead, surveyed.id, 1200, date(2026, 11, 20), "Enquête CCI")
+        session().commit()
+        outcomes = run_together(
+            database_url,
+            {str(value): value_corrector(dummy_lead.id, surveyed.id, mistyped.id, value) for value in (12.0, 120.0)},
+            pause_before="UPDATE gpect_measurements",
+        )
+        assert {outcome.result for outcome in outcomes.values()} == {"ok"}, f"both must commit: {outcomes}"
+        session().rollback()
+        corrections = [event.data for event in events(plan.id, "measurement_corrected")]
+        values = [(data["before"]["value"], data["after"]["value"]) for data in corrections]  # type: ignore[index]
+        assert len(values) == 2 and values[0][0] == 1200 and values[1][0] == values[0][1], values

@@ -277,8 +277,16 @@ def open_file(person: Person, file_id: int) -> Download:
 
 
 def delete_file(person: Person, file_id: int) -> EvidenceFile:
-    """Delete a file (its uploader, the plan lead, administrators); its bytes go once this is committed."""
+    """Delete a file (its uploader, the plan lead, administrators); its bytes go once this is committed.
+
+    The plan is locked and the file read again under the lock: a deletion of the same file committed
+    meanwhile leaves nothing to delete (``NotFound``, not a second journal line), and a plan completed or
+    cancelled meanwhile keeps its files."""
     file, plan, access = _file(person, file_id)
+    plan = lock_plan(plan.id)
+    fresh = sa.select(EvidenceFile).where(EvidenceFile.id == file_id).execution_options(populate_existing=True)
+    if session().scalar(fresh) is None:
+        raise NotFound(Refusal.NO_SUCH_FILE)
     if plan.status in _ENDED:
         raise InvalidTransition(Refusal.PLAN_ENDED)
     require(_may_delete(person, plan, access, file), Refusal.UPLOADER_OR_LEAD_DELETES_FILES)

@@ -18,7 +18,7 @@ from ..access import PlanAccess, plan_access, require, require_view
 from ..context import now, session
 from ..definitions import get_definition
 from ..journal import record
-from ..loading import plan_today
+from ..loading import lock_plan, plan_today
 
 
 def plan_indicators(person: Person, plan_id: int) -> list[Indicator]:
@@ -126,7 +126,7 @@ def correct_measurement(
 ) -> Measurement:
     """Correct a recorded value, its date or its source (the plan lead or an administrator), under the
     rules of recording; the journal keeps the old value, date, source and who recorded it."""
-    measurement = get_measurement(person, indicator_id, measurement_id, plan_id)
+    measurement = _measurement_for_change(person, indicator_id, measurement_id, plan_id)
     indicator = measurement.indicator
     plan = _managed_plan(person, indicator)
     problems = _problems(indicator, plan, value, measured_on, source)
@@ -145,13 +145,25 @@ def correct_measurement(
 
 def delete_measurement(person: Person, indicator_id: int, measurement_id: int, *, plan_id: int | None = None) -> None:
     """Delete a recorded value (the plan lead or an administrator); the journal keeps what it was."""
-    measurement = get_measurement(person, indicator_id, measurement_id, plan_id)
+    measurement = _measurement_for_change(person, indicator_id, measurement_id, plan_id)
     indicator = measurement.indicator
     plan = _managed_plan(person, indicator)
     data = {**_journal_indicator(indicator, measurement), "before": _journal_values(measurement)}
     record(plan, "measurement_deleted", person, data=data)
     session().delete(measurement)
     session().flush()
+
+
+def _measurement_for_change(person: Person, indicator_id: int, measurement_id: int, plan_id: int | None) -> Measurement:
+    """The measurement read again once its plan is locked (``lock_plan``): two corrections sent at once then
+    journal each the value the other left, and a correction of a value deleted meanwhile is ``NotFound``
+    (without the lock, the second journalled the same "before" as the first, or failed on a vanished row)."""
+    measurement = get_measurement(person, indicator_id, measurement_id, plan_id)
+    lock_plan(measurement.indicator.plan_id)
+    fresh = sa.select(Measurement).where(Measurement.id == measurement_id).execution_options(populate_existing=True)
+    if session().scalar(fresh) is None:
+        raise NotFound(Refusal.NO_SUCH_MEASUREMENT)
+    return measurement
 
 
 def _managed_plan(person: Person, indicator: Indicator) -> Plan:
