@@ -264,6 +264,24 @@ def _person(
     return cache[email]
 
 
+def plan_request_on(
+    lead: Person, key: str, version: int, start: date, members_per_role: int, cache: PeopleCache
+) -> PlanRequest:
+    """What ``start_plan_on`` asks ``start_plan`` for: every role played by ``members_per_role`` people of one
+    organisation (created, or found in ``cache``)."""
+    definition = get_definition(key, version)
+    roles: dict[str, RoleMapping] = {}
+    for role in definition.roles:
+        local = role.key.replace("_", "-")
+        emails = [f"{local}@partners.example.org"]
+        emails += [f"{local}-{n}@partners.example.org" for n in range(2, members_per_role + 1)]
+        people = [_person(cache, email, organisation_name=f"Organisation {role.key}") for email in emails]
+        roles[role.key] = RoleMapping(people[0][1] or 0, [person_id for person_id, _ in people])
+    territory_id = lead.organisation.territory_id if lead.organisation else None
+    assert territory_id is not None
+    return PlanRequest(f"Plan {key}", key, version, territory_id, lead.id, start, roles, open_now=True)
+
+
 def start_plan_on(
     lead: Person, key: str, version: int, start: date, members_per_role: int = 2, cache: PeopleCache | None = None
 ) -> tuple[Plan, PlanPeople]:
@@ -273,19 +291,8 @@ def start_plan_on(
     same ``cache`` within a test to look them up once).
     """
     cache = {} if cache is None else cache
-    definition = get_definition(key, version)
-    members: dict[str, list[int]] = {}
-    roles: dict[str, RoleMapping] = {}
-    for role in definition.roles:
-        local = role.key.replace("_", "-")
-        emails = [f"{local}@partners.example.org"]
-        emails += [f"{local}-{n}@partners.example.org" for n in range(2, members_per_role + 1)]
-        people = [_person(cache, email, organisation_name=f"Organisation {role.key}") for email in emails]
-        members[role.key] = [person_id for person_id, _ in people]
-        roles[role.key] = RoleMapping(people[0][1] or 0, members[role.key])
-    territory_id = lead.organisation.territory_id if lead.organisation else None
-    assert territory_id is not None
-    request = PlanRequest(f"Plan {key}", key, version, territory_id, lead.id, start, roles, open_now=True)
+    request = plan_request_on(lead, key, version, start, members_per_role, cache)
+    members = {role: list(mapping.person_ids) for role, mapping in request.roles.items()}
     plan = start_plan(lead, request)
     admin, _ = _person(cache, "admin@gpect.example.org", PersonRole.ADMIN)
     outsider, _ = _person(cache, "outsider@partners.example.org", organisation_name="Organisation extérieure")
@@ -297,7 +304,7 @@ def start_plan_on(
         outsider_id=outsider,
         other_lead_id=other_lead,
         members=members,
-        committee_roles=definition.committee_roles,
+        committee_roles=get_definition(key, version).committee_roles,
     )
 
 

@@ -8,7 +8,8 @@ commits and the other is refused as stale; two partners finishing the last two r
 ``auto`` stage close it exactly once and open the next stage exactly once; two files sent at once for the
 last free place of a task leave one stored and the other refused; a delay request accepted by the lead as
 its requester withdraws it is either accepted or withdrawn, never both; a file deleted twice at once is
-deleted once; two corrections of one measured value at once each journal the value the other left.
+deleted once; two corrections of one measured value at once each journal the value the other left; a plan
+confirmed twice at once (a double click) is started once.
 
 Each worker runs in a thread with its own app (its own engine and session), loads what it acts on,
 waits at a barrier with the other, then calls the service. Every scenario is repeated on fresh plans
@@ -18,6 +19,7 @@ so that the race is actually run, not just possible.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import threading
 from collections.abc import Callable
@@ -38,6 +40,7 @@ from gpect_workflow.models import (
     EvidenceFile,
     Indicator,
     Person,
+    Plan,
     PlanStatus,
     StageStatus,
     Task,
@@ -46,13 +49,23 @@ from gpect_workflow.models import (
 from gpect_workflow.services.context import session
 from gpect_workflow.services.evidence.files import add_task_file, delete_file
 from gpect_workflow.services.indicators.measurements import correct_measurement, record_measurement
+from gpect_workflow.services.plans.starting import PlanRequest, start_plan
+from gpect_workflow.services.plans.wizard import just_started
 from gpect_workflow.services.tasks.changes import change_task_status, move_deadline
 from gpect_workflow.services.tasks.delay_requests import accept_delay_request, ask_for_delay, withdraw_delay_request
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import PLAN_START, database_kind, make_app
 from tests.evidence_support import CSV
 from tests.plan_helpers import start_five_levers_plan
-from tests.property_support import PlanPeople, check_plan_invariants, read_plan, register_definition_text, start_plan_on
+from tests.property_support import (
+    PeopleCache,
+    PlanPeople,
+    check_plan_invariants,
+    plan_request_on,
+    read_plan,
+    register_definition_text,
+    start_plan_on,
+)
 
 #: How many times each race is run, on a fresh plan each time.
 ROUNDS = 6
@@ -480,3 +493,37 @@ def test_two_corrections_of_one_value_at_once_journal_each_the_value_the_other_l
         corrections = [event.data for event in events(plan.id, "measurement_corrected")]
         values = [(data["before"]["value"], data["after"]["value"]) for data in corrections]  # type: ignore[index]
         assert len(values) == 2 and values[0][0] == 1200 and values[1][0] == values[0][1], values
+
+
+def plan_confirmer(lead_id: int, request: PlanRequest) -> Callable[[], Callable[[], Any]]:
+    """A worker: the wizard's confirmation (``web.plans.wizard._confirm``): the plan this request started a
+    moment ago, or a new one."""
+
+    def prepare() -> Callable[[], Any]:
+        lead = session().get(Person, lead_id)
+        assert lead is not None
+        return lambda: just_started(request) or start_plan(lead, request)
+
+    return prepare
+
+
+def test_a_plan_confirmed_twice_at_once_is_started_once(
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]], dummy_lead: Person
+) -> None:
+    """A double click on "start the plan": both requests look for the plan just started, find none unless
+    serialised, and each start one (every partner then told twice that the first stage opened)."""
+    two_partners()  # registers the definition
+    cache: PeopleCache = {}
+    for round_ in range(3):
+        request = plan_request_on(dummy_lead, "concurrency-two-partners", 1, PLAN_START, 2, cache)
+        request = dataclasses.replace(request, name=f"Plan confirmé deux fois {round_}")
+        session().commit()
+        outcomes = run_together(
+            database_url,
+            {name: plan_confirmer(dummy_lead.id, request) for name in ("click", "double-click")},
+            pause_before="INSERT INTO gpect_plans",
+        )
+        assert {outcome.result for outcome in outcomes.values()} == {"ok"}, outcomes
+        session().rollback()
+        started = session().scalars(sa.select(Plan.id).where(Plan.name == request.name)).all()
+        assert len(started) == 1, started

@@ -30,6 +30,7 @@ from ...validation import check_date, check_timezone, collect, normalise_email
 from ...vocabulary import N_
 from ..context import now, session
 from ..definitions import definition_from_record, get_definition, list_definition_records
+from ..loading import hold_write_lock
 from ..partners.organisations import create_organisation
 from ..partners.people import create_person_as, find_person
 from .starting import (
@@ -309,7 +310,14 @@ RESUBMIT_WINDOW = timedelta(minutes=10)
 
 
 def just_started(request: PlanRequest) -> Plan | None:
-    """The plan this same request started a moment ago, if any: a double submission finds it again."""
+    """The plan this same request started a moment ago, if any: a double submission finds it again.
+
+    Two submissions at once (a double click) are serialised on the lead's row (``FOR NO KEY UPDATE``, which
+    leaves rows pointing at the lead free to be written; SQLite's write lock there): the second waits until
+    the first has committed its plan, then finds it, where both would have found none and started two.
+    """
+    hold_write_lock()
+    session().execute(sa.select(Person.id).where(Person.id == request.lead_id).with_for_update(key_share=True))
     query = (
         sa.select(Plan)
         .where(
