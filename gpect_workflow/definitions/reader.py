@@ -60,7 +60,7 @@ def read_document(text: str, file: str) -> Document:
     """Parse ``text`` (the contents of ``file``) safely; YAML syntax errors become problems."""
     document = Document(file=file, data=None)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = _compose(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -76,6 +76,23 @@ def read_document(text: str, file: str) -> Document:
         document.data = None
         document.problems.append(Problem(file, (), 1, f"the document holds more than {MAX_VALUES} values"))
     return document
+
+
+#: libyaml's safe loader where PyYAML was built with it: it reads a definition eight to eleven times faster
+#: than the pure-Python one (the shipped files: 2.1 to 3.7 ms against 16.7 to 41.5 ms), a cost every process
+#: pays once per definition, at its first page or scheduler pass. Its nodes carry the same lines.
+_FAST_LOADER: Final = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _compose(text: str) -> yaml.Node | None:
+    """The document's node tree; on a syntax error, the pure-Python loader's error, which names what it
+    found ("found undefined alias 'x'", "found character '\\t'") where libyaml's does not."""
+    try:
+        return yaml.compose(text, Loader=_FAST_LOADER)
+    except yaml.YAMLError:
+        if _FAST_LOADER is yaml.SafeLoader:
+            raise
+    return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
 def _to_data(node: yaml.Node, path: Path, document: Document, ancestors: tuple[int, ...]) -> Any:

@@ -6,8 +6,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import yaml
 
-from gpect_workflow.definitions import DefinitionError, parse_definition
+from gpect_workflow.definitions import DefinitionError, parse_definition, reader
 from gpect_workflow.definitions.errors import format_path
 from gpect_workflow.definitions.reader import Document, read_document
 
@@ -162,3 +163,39 @@ def test_several_documents_in_one_file_are_invalid_yaml() -> None:
 def test_an_empty_file_is_one_problem_on_line_one(text: str) -> None:
     document = read_document(text, "f.yaml")
     assert _problems(document) == [("<root>", 1, "the file is empty")]
+
+
+SHIPPED = sorted((Path(__file__).resolve().parents[2] / "workflows").glob("*.yaml"))
+
+
+def test_definitions_are_read_with_libyaml_where_pyyaml_has_it() -> None:
+    """Reading a definition is paid once per process at its first page or scheduler pass; libyaml's loader
+    does it about ten times faster than the pure-Python one."""
+    assert yaml.__with_libyaml__, "PyYAML is installed without libyaml: definitions are read ten times slower"
+    assert reader._FAST_LOADER is yaml.CSafeLoader
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda path: path.name)
+def test_both_loaders_read_the_same_data_at_the_same_lines(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = path.read_text(encoding="utf-8")
+    fast = read_document(text, path.name)
+    monkeypatch.setattr(reader, "_FAST_LOADER", yaml.SafeLoader)
+    plain = read_document(text, path.name)
+    assert fast.problems == plain.problems == []
+    assert fast.data == plain.data and fast.lines == plain.lines
+    assert len(fast.lines) > 100
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "reason"),
+    [
+        ("key: *nowhere\n", 1, "found undefined alias 'nowhere'"),
+        ("stages: [1, 2\n", 2, "expected ',' or ']', but got '<stream end>'"),
+        ("title: x\n\tstages: 1\n", 2, "found character '\\t' that cannot start any token"),
+    ],
+)
+def test_a_syntax_error_names_what_was_found(text: str, line: int, reason: str) -> None:
+    """libyaml says "found undefined alias" without the alias, "found character" without the character: on
+    a syntax error the file is read again by the pure-Python loader, whose messages say which."""
+    document = read_document(text, "broken.yaml")
+    assert [(problem.line, problem.message) for problem in document.problems] == [(line, f"invalid YAML: {reason}")]
