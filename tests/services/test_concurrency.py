@@ -55,7 +55,7 @@ from gpect_workflow.services.tasks.changes import change_task_status, move_deadl
 from gpect_workflow.services.tasks.delay_requests import accept_delay_request, ask_for_delay, withdraw_delay_request
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import PLAN_START, database_kind, make_app
-from tests.evidence_support import CSV
+from tests.evidence_support import CSV, stored_files
 from tests.plan_helpers import start_five_levers_plan
 from tests.property_support import (
     PeopleCache,
@@ -362,6 +362,9 @@ def test_two_files_sent_at_once_for_a_task_s_last_free_place_store_one(
             winner = next(name for name, outcome in outcomes.items() if outcome.result == "ok")
             assert sorted(names) == sorted(["first.csv", f"{winner}-{round_}.csv"])
             assert len(events(plan_id, "evidence_added", task_id=task.id)) == limit
+            assert len(stored_files(tmp_path / "evidence")) == limit * (round_ + 1), (
+                "the refused file's bytes are removed"
+            )
     finally:
         app.extensions.pop("gpect_evidence_storage", None)
 

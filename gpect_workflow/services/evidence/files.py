@@ -104,17 +104,22 @@ def add_gate_file(person: Person, stage_id: int, name: str | None, stream: IO[by
 def _add(
     person: Person, plan: Plan, stage_id: int, task: Task | None, name: str | None, stream: IO[bytes]
 ) -> EvidenceFile:
-    """Store the file and its row; the plan is locked first, so that two files sent at once cannot both
-    pass ``_require_room`` on the last free place, nor be added to a plan being closed."""
-    plan = lock_plan(plan.id)
-    if plan.status in _ENDED:
-        raise InvalidTransition(Refusal.PLAN_ENDED)
-    _require_room(stage_id, task)
+    """Store the file, then its row under the plan's lock.
+
+    The plan's state and the room left are checked twice: before the file is read and stored, so that a
+    refusal costs nothing, and again once the plan is locked, so that two files sent at once cannot both
+    take the last free place, nor be added to a plan being closed. The bytes are stored before the lock is
+    taken: on SQLite the lock is the whole database's, and a large file sent to a slow storage would hold
+    every other writer back meanwhile.
+    """
+    _require_open(plan, stage_id, task)
     inspected = inspect(name, stream, max_bytes())
     key = new_key()
     storage = evidence_storage()
     try:
         storage.put(key, inspected.content, inspected.size, inspected.content_type)
+        plan = lock_plan(plan.id)
+        _require_open(plan, stage_id, task)
         row = _row(person, plan, stage_id, task, key, inspected)
         session().add(row)
         session().flush()
@@ -126,6 +131,12 @@ def _add(
     finally:
         inspected.content.close()
     return row
+
+
+def _require_open(plan: Plan, stage_id: int, task: Task | None) -> None:
+    if plan.status in _ENDED:
+        raise InvalidTransition(Refusal.PLAN_ENDED)
+    _require_room(stage_id, task)
 
 
 def _require_room(stage_id: int, task: Task | None) -> None:
