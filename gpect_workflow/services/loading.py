@@ -6,15 +6,29 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from typing import TypeVar
 
 import sqlalchemy as sa
 
 from ..errors import NotFound, StaleObject
-from ..models import DelayRequest, DelayStatus, Event, Person, Plan, PlanStage, Task, TaskDependency
+from ..models import (
+    DelayRequest,
+    DelayStatus,
+    Event,
+    EvidenceFile,
+    Measurement,
+    Person,
+    Plan,
+    PlanStage,
+    Task,
+    TaskDependency,
+)
 from ..refusals import Refusal
 from .access import role_keys_in, split_role_keys
 from .context import now, session
 from .zones import zone_or_default
+
+_Row = TypeVar("_Row", DelayRequest, EvidenceFile, Measurement)
 
 
 def hold_write_lock() -> None:
@@ -33,6 +47,13 @@ def hold_write_lock() -> None:
         return
     if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_again(model: type[_Row], row_id: int) -> _Row | None:
+    """The row as stored now (``None`` once deleted), its loaded copy refreshed: what a change decides on,
+    read after ``lock_plan`` when it was first read before it (the lock refreshes the plan only)."""
+    query = sa.select(model).where(model.id == row_id).execution_options(populate_existing=True)
+    return session().scalar(query)
 
 
 def lock_plan(plan_id: int) -> Plan:

@@ -33,7 +33,7 @@ from ..access import PlanAccess, plan_access, require
 from ..context import now, session
 from ..definitions import get_definition, task_definition
 from ..journal import record
-from ..loading import lock_plan
+from ..loading import lock_plan, read_again
 from ..unit_of_work import after_commit
 from .content import InspectedFile, inspect
 from .storage import evidence_storage, new_key
@@ -295,8 +295,7 @@ def delete_file(person: Person, file_id: int) -> EvidenceFile:
     cancelled meanwhile keeps its files."""
     file, plan, access = _file(person, file_id)
     plan = lock_plan(plan.id)
-    fresh = sa.select(EvidenceFile).where(EvidenceFile.id == file_id).execution_options(populate_existing=True)
-    if session().scalar(fresh) is None:
+    if read_again(EvidenceFile, file_id) is None:
         raise NotFound(Refusal.NO_SUCH_FILE)
     if plan.status in _ENDED:
         raise InvalidTransition(Refusal.PLAN_ENDED)

@@ -18,7 +18,7 @@ from ..access import PlanAccess, plan_access, require, require_view
 from ..context import now, session
 from ..definitions import get_definition
 from ..journal import record
-from ..loading import lock_plan, plan_today
+from ..loading import lock_plan, plan_today, read_again
 
 
 def plan_indicators(person: Person, plan_id: int) -> list[Indicator]:
@@ -160,8 +160,7 @@ def _measurement_for_change(person: Person, indicator_id: int, measurement_id: i
     (without the lock, the second journalled the same "before" as the first, or failed on a vanished row)."""
     measurement = get_measurement(person, indicator_id, measurement_id, plan_id)
     lock_plan(measurement.indicator.plan_id)
-    fresh = sa.select(Measurement).where(Measurement.id == measurement_id).execution_options(populate_existing=True)
-    if session().scalar(fresh) is None:
+    if read_again(Measurement, measurement_id) is None:
         raise NotFound(Refusal.NO_SUCH_MEASUREMENT)
     return measurement
 

@@ -36,7 +36,7 @@ from ..access import PlanAccess, is_active_admin, is_worker, plan_access, requir
 from ..context import now, sender, session
 from ..definitions import get_definition, task_definition
 from ..journal import record
-from ..loading import plan_today
+from ..loading import plan_today, read_again
 from ..paging import Page
 from .changes import DeadlineMove, preview_reschedule, reschedule, task_for_request
 from .deadlines import check_due_date, due_date_window
@@ -201,8 +201,7 @@ def _pending_for_change(actor: Person, request_id: int) -> tuple[DelayRequest, P
         plan, task, access = task_for_request(actor, task_id)
     except NotFound as exc:
         raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST) from exc
-    fresh = sa.select(DelayRequest).where(DelayRequest.id == request_id).execution_options(populate_existing=True)
-    request = session().scalar(fresh)
+    request = read_again(DelayRequest, request_id)
     if request is None:
         raise NotFound(Refusal.NO_SUCH_DELAY_REQUEST)
     if request.status is not DelayStatus.PENDING:
