@@ -55,7 +55,7 @@ from gpect_workflow.services.tasks.changes import change_task_status, move_deadl
 from gpect_workflow.services.tasks.delay_requests import accept_delay_request, ask_for_delay, withdraw_delay_request
 from gpect_workflow.state import EXTENSION_NAME
 from tests.conftest import PLAN_START, database_kind, make_app
-from tests.evidence_support import CSV, stored_files
+from tests.evidence_support import CSV, evidence_dir_fixture, stored_files  # noqa: F401 (fixture)
 from tests.plan_helpers import start_five_levers_plan
 from tests.property_support import (
     PeopleCache,
@@ -329,44 +329,38 @@ def file_sender(person_id: int, task: int, name: str) -> Callable[[], Callable[[
 
 
 def test_two_files_sent_at_once_for_a_task_s_last_free_place_store_one(
-    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]], app: Flask, tmp_path: Path
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]], app: Flask, evidence_dir: Path
 ) -> None:
     """Each upload counts the task's files, then writes its row: unserialised, both count one free place
     and both write. The pause before the row's ``INSERT`` makes both reach it whenever they are not
     serialised, so the race is run every round, not left to timing."""
     limit = 2
-    config = {"EVIDENCE_DIR": str(tmp_path / "evidence"), "EVIDENCE_MAX_FILES": limit}
+    config = {"EVIDENCE_DIR": str(evidence_dir), "EVIDENCE_MAX_FILES": limit}
     app.config.update(config)
-    app.extensions.pop("gpect_evidence_storage", None)
-    try:
-        for round_ in range(3):
-            plan_id, people = two_partners()
-            task = fresh_task(task_id(plan_id, "task-a"))
-            assignee = task.assignee_id
-            assert assignee is not None
-            add_task_file(session().get(Person, assignee), task.id, "first.csv", io.BytesIO(CSV))  # type: ignore[arg-type]
-            session().commit()
-            outcomes = run_together(
-                database_url,
-                {
-                    "partner": file_sender(assignee, task.id, f"partner-{round_}.csv"),
-                    "lead": file_sender(people.lead_id, task.id, f"lead-{round_}.csv"),
-                },
-                config=config,
-                pause_before="INSERT INTO gpect_evidence_files",
-            )
-            results = sorted(outcome.result for outcome in outcomes.values())
-            assert results == ["ok", "refused"], f"expected one file stored and one refused, got {outcomes}"
-            session().rollback()
-            names = session().scalars(sa.select(EvidenceFile.display_name).where(EvidenceFile.task_id == task.id))
-            winner = next(name for name, outcome in outcomes.items() if outcome.result == "ok")
-            assert sorted(names) == sorted(["first.csv", f"{winner}-{round_}.csv"])
-            assert len(events(plan_id, "evidence_added", task_id=task.id)) == limit
-            assert len(stored_files(tmp_path / "evidence")) == limit * (round_ + 1), (
-                "the refused file's bytes are removed"
-            )
-    finally:
-        app.extensions.pop("gpect_evidence_storage", None)
+    for round_ in range(3):
+        plan_id, people = two_partners()
+        task = fresh_task(task_id(plan_id, "task-a"))
+        assignee = task.assignee_id
+        assert assignee is not None
+        add_task_file(session().get(Person, assignee), task.id, "first.csv", io.BytesIO(CSV))  # type: ignore[arg-type]
+        session().commit()
+        outcomes = run_together(
+            database_url,
+            {
+                "partner": file_sender(assignee, task.id, f"partner-{round_}.csv"),
+                "lead": file_sender(people.lead_id, task.id, f"lead-{round_}.csv"),
+            },
+            config=config,
+            pause_before="INSERT INTO gpect_evidence_files",
+        )
+        results = sorted(outcome.result for outcome in outcomes.values())
+        assert results == ["ok", "refused"], f"expected one file stored and one refused, got {outcomes}"
+        session().rollback()
+        names = session().scalars(sa.select(EvidenceFile.display_name).where(EvidenceFile.task_id == task.id))
+        winner = next(name for name, outcome in outcomes.items() if outcome.result == "ok")
+        assert sorted(names) == sorted(["first.csv", f"{winner}-{round_}.csv"])
+        assert len(events(plan_id, "evidence_added", task_id=task.id)) == limit
+        assert len(stored_files(evidence_dir)) == limit * (round_ + 1), "the refused file's bytes are removed"
 
 
 def request_answerer(person_id: int, request_id: int, answer: str) -> Callable[[], Callable[[], Any]]:
@@ -431,34 +425,29 @@ def file_deleter(person_id: int, file_id: int) -> Callable[[], Callable[[], Any]
 
 
 def test_a_file_deleted_twice_at_once_is_deleted_once(
-    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]], app: Flask, tmp_path: Path
+    database_url: str, two_partners: Callable[[], tuple[int, PlanPeople]], evidence_dir: Path
 ) -> None:
     """The uploader and the lead delete the same file at the same moment (two tabs, a double click): one
     deletes it and journals it, the other is told it is gone."""
-    config = {"EVIDENCE_DIR": str(tmp_path / "evidence")}
-    app.config.update(config)
-    app.extensions.pop("gpect_evidence_storage", None)
-    try:
-        for _ in range(3):
-            plan_id, people = two_partners()
-            task = fresh_task(task_id(plan_id, "task-a"))
-            uploader = task.assignee_id
-            assert uploader is not None
-            file_id = add_task_file(session().get(Person, uploader), task.id, "a.csv", io.BytesIO(CSV)).id  # type: ignore[arg-type]
-            session().commit()
-            outcomes = run_together(
-                database_url,
-                {"uploader": file_deleter(uploader, file_id), "lead": file_deleter(people.lead_id, file_id)},
-                config=config,
-                pause_before="DELETE FROM gpect_evidence_files",
-            )
-            results = sorted(outcome.result for outcome in outcomes.values())
-            assert results == ["ok", "refused"], f"expected one deletion and one refusal, got {outcomes}"
-            session().rollback()
-            assert session().get(EvidenceFile, file_id) is None
-            assert len(events(plan_id, "evidence_deleted", task_id=task.id)) == 1
-    finally:
-        app.extensions.pop("gpect_evidence_storage", None)
+    config = {"EVIDENCE_DIR": str(evidence_dir)}
+    for _ in range(3):
+        plan_id, people = two_partners()
+        task = fresh_task(task_id(plan_id, "task-a"))
+        uploader = task.assignee_id
+        assert uploader is not None
+        file_id = add_task_file(session().get(Person, uploader), task.id, "a.csv", io.BytesIO(CSV)).id  # type: ignore[arg-type]
+        session().commit()
+        outcomes = run_together(
+            database_url,
+            {"uploader": file_deleter(uploader, file_id), "lead": file_deleter(people.lead_id, file_id)},
+            config=config,
+            pause_before="DELETE FROM gpect_evidence_files",
+        )
+        results = sorted(outcome.result for outcome in outcomes.values())
+        assert results == ["ok", "refused"], f"expected one deletion and one refusal, got {outcomes}"
+        session().rollback()
+        assert session().get(EvidenceFile, file_id) is None
+        assert len(events(plan_id, "evidence_deleted", task_id=task.id)) == 1
 
 
 def value_corrector(
