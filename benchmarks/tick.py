@@ -59,6 +59,7 @@ from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.scheduler import jobs
 from gpect_workflow.scheduler.jobs import TickReport, tick
+from gpect_workflow.scheduler.warmup import warm_up
 from gpect_workflow.services.context import session
 from gpect_workflow.services.scheduler_runs import TICK
 from gpect_workflow.state import EXTENSION_NAME
@@ -414,7 +415,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{layout.tasks_per_plan} tasks in {layout.stages_per_plan} stages per plan; instant {data.BENCH_DAY} (Monday)"
     )
 
-    # Warm up on a small plan set: templates compiled, definitions parsed, holidays loaded.
+    # Warm up as a scheduler process does when it starts (templates compiled, definitions parsed, holidays
+    # loaded), then as the passes of the minutes before a send hour do, on a small plan set (statements built).
+    with app.app_context():
+        print(f"warm-up: {warm_up()}")
     data.load_plans(engine, layout, definition, 0, min(sizes[0], 100))
     for instant in (QUIET, SEND_HOUR):
         reset(engine, instant)

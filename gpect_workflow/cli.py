@@ -241,9 +241,12 @@ def scheduler_command() -> None:
     from flask import current_app
 
     from .scheduler.runner import blocking_scheduler
+    from .scheduler.warmup import warm_up_logged
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     click.echo(f"GPECT scheduler: a pass every {app.config['SCHEDULER_INTERVAL_SECONDS']} s (Ctrl+C to stop)")
+    prepared = warm_up_logged()
+    click.echo(f"ready: {prepared}" if prepared else "not prepared (see the log): the first pass reads what it needs")
     try:
         blocking_scheduler(app).start()
     except (KeyboardInterrupt, SystemExit):

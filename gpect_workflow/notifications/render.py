@@ -19,6 +19,8 @@ from ..formats import long_date
 from ..services.catalogue import english, french
 
 LANGUAGES = ("fr", "en")
+#: Where email templates are, under the application's template folders.
+EMAIL_TEMPLATES = "gpect_workflow/emails/"
 
 #: Every email kind and what it is for.
 KINDS: dict[str, str] = {
@@ -72,10 +74,20 @@ def render_email(kind: str, language: str, **context: Any) -> RenderedEmail:
         "translated": french if language == "fr" else english,
         **context,
     }
-    folder = f"gpect_workflow/emails/{language}/{kind}"
+    folder = f"{EMAIL_TEMPLATES}{language}/{kind}"
     # One line: line breaks and runs of blanks become one space; a no-break space (French typography) stays.
     subject = _BLANKS.sub(" ", _render(f"{folder}.subject.txt", context)).strip(" ")
     return RenderedEmail(subject, _render(f"{folder}.txt", context).strip() + "\n", _render(f"{folder}.html", context))
+
+
+def compile_email_templates() -> int:
+    """Compile every email template (each kind in each language, and the layouts and macros they extend
+    and import) into the environment's cache, as a scheduler does when it starts; returns how many."""
+    environment = _environment()
+    names = [name for name in environment.list_templates() if name.startswith(EMAIL_TEMPLATES)]
+    for name in names:
+        environment.get_template(name)
+    return len(names)
 
 
 def _render(name: str, context: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import threading
 from typing import IO, Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -20,6 +21,7 @@ from flask import Flask
 
 from ..services.context import state
 from .jobs import announce_and_send, tick
+from .warmup import warm_up_logged
 
 log = logging.getLogger(__name__)
 JOB_ID = "gpect-tick"
@@ -49,6 +51,21 @@ def run_announcements(app: Flask) -> None:
             log.exception("GPECT announcement pass failed; the next tick renders them")
             raise
         log.info("announcements: %s; outbox: %s", report.announcements, report.sending)
+
+
+def run_warm_up(app: Flask) -> None:
+    """Prepare this process's first pass (``warmup.warm_up``) inside the app's context; never raises."""
+    with app.app_context():
+        warm_up_logged()
+
+
+def warm_up_in_background(app: Flask) -> threading.Thread:
+    """Run ``run_warm_up`` in a thread of its own: the request that started the embedded scheduler does not
+    wait for it. (Not a one-off APScheduler job: a scheduler shut down while such a job runs fails to
+    remove it afterwards.)"""
+    thread = threading.Thread(target=run_warm_up, args=[app], name="gpect-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def wake_for_announcements(scheduler: BaseScheduler, app: Flask) -> None:
@@ -96,6 +113,7 @@ def start_embedded(app: Flask) -> BackgroundScheduler | None:
     scheduler = configure(BackgroundScheduler(timezone="UTC"), app)
     assert isinstance(scheduler, BackgroundScheduler)
     scheduler.start()
+    warm_up_in_background(app)
     with app.app_context():
         state().wake_announcer = lambda: wake_for_announcements(scheduler, app)
     log.info("GPECT embedded scheduler started (every %s s)", app.config["SCHEDULER_INTERVAL_SECONDS"])
