@@ -5,13 +5,16 @@ administrator and a partner holding one role in three plans when missing, asks e
 Flask's test client as the lead ``lead.0`` (a quarter of the plans), a steering committee member, the
 administrator and that partner, records each statement with its parameters (a ``before_cursor_execute``
 listener, as ``tests/query_count.py`` does), then runs ``EXPLAIN (ANALYZE, BUFFERS)`` of each SELECT and
-prints the slowest (``--plans``: with their plans; ``--reader``: only one reader's).
+prints the slowest (``--plans``: with their plans; ``--reader``: only one reader's). ``--generic`` instead
+times each statement prepared, planned for its values and with a generic plan (why the app's connections
+keep ``plan_cache_mode = force_custom_plan``).
 
 ``--unassigned N`` first leaves one task in ``N`` without an assignee (``id % N = 0``, the lead's kept), as
 when a role is held by an organisation and nobody in it was named: those tasks are every member's of their
 role. It changes the database for good (``tick.py`` loads it again from scratch).
 
-Run: ``.venv/bin/python benchmarks/explain_pages.py [--url URL] [--plans] [--top 15] [--unassigned 10]``;
+Run: ``.venv/bin/python benchmarks/explain_pages.py [--url URL] [--plans] [--top 15] [--unassigned 10]
+[--generic]``;
 see benchmarks/README.md.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
 import _common  # puts the repository on sys.path: keep before gpect_workflow
@@ -145,10 +149,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unassigned", type=int, metavar="N", help="first leave one task in N without an assignee")
     parser.add_argument("--reader", help="print only the statements of this reader's pages (lead, partner...)")
     parser.add_argument("--by-planning", action="store_true", help="the statements longest to plan first")
+    parser.add_argument(
+        "--generic", action="store_true", help="time each statement with a plan for its values and a generic plan"
+    )
     args = parser.parse_args(argv)
     statements = captured(args.url, args.unassigned)
     if args.reader:
         statements = [item for item in statements if item[0].endswith(f"({args.reader})")]
+    if args.generic:
+        return compare_generic_plans(args.url, statements, args.top)
     engine = sa.create_engine(args.url)
     timed = []
     with engine.connect() as connection:
@@ -178,6 +187,57 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{execution:>9.1f} ms ({planning:>4.1f})  {page:<24} {shape}")
         if args.plans:
             print("\n".join(f"            {line}" for line in plan))
+    return 0
+
+
+def compare_generic_plans(url: str, statements: list[tuple[str, str, Any]], top: int) -> int:
+    """Time each SELECT prepared on the server, as psycopg prepares a statement a connection runs often,
+    first planned for its values at every execution (``force_custom_plan``), then with one plan made without
+    the values and kept (``force_generic_plan``, what PostgreSQL may choose on its own from the sixth
+    execution): best of three each, from the client (planning, execution and the round trip).
+
+    Prints the totals and the statements a generic plan makes slower, worst first: those whose plan depends on
+    the values (who asks, which plans) and must not be left to PostgreSQL's choice.
+    """
+    engine = sa.create_engine(url)
+    timed = []
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        raw.autocommit = True
+        with raw.cursor() as cursor:
+            cursor.execute("SET jit = off")
+            for page, statement, parameters in statements:
+                if not statement.lstrip().upper().startswith("SELECT"):
+                    continue
+                best = {}
+                for mode in ("force_custom_plan", "force_generic_plan"):
+                    cursor.execute(f"SET plan_cache_mode = {mode}")
+                    runs = []
+                    for _ in range(3):
+                        started = time.perf_counter()
+                        cursor.execute(statement, parameters, prepare=True)
+                        cursor.fetchall()
+                        runs.append((time.perf_counter() - started) * 1000)
+                    best[mode] = min(runs)
+                timed.append(
+                    (
+                        best["force_custom_plan"],
+                        best["force_generic_plan"],
+                        page,
+                        _common.statement_shape(statement, 100),
+                    )
+                )
+    engine.dispose()
+    custom, generic = sum(item[0] for item in timed), sum(item[1] for item in timed)
+    print(
+        f"{len(timed)} SELECT statements, prepared: {custom:.1f} ms with plans for their values,"
+        f" {generic:.1f} ms with generic plans ({generic / custom:.2f})"
+    )
+    slower = sorted((item for item in timed if item[1] > item[0]), key=lambda item: item[0] - item[1])
+    print(f"{len(slower)} statements slower with a generic plan (ms: for the values → generic):")
+    for custom_ms, generic_ms, page, shape in slower[:top]:
+        print(f"{custom_ms:>9.2f} → {generic_ms:>9.2f}  {page:<24} {shape}")
     return 0
 
 
