@@ -17,8 +17,13 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_scientific
 
 
+@lru_cache(maxsize=4096)
 def long_date(day: date, language: str) -> str:
-    """``3 décembre 2026``, ``1er décembre 2026`` / ``3 December 2026``, ``1 December 2026``."""
+    """``3 décembre 2026``, ``1er décembre 2026`` / ``3 December 2026``, ``1 December 2026``.
+
+    Kept per day and language: a send hour writes a few thousand dates, most of them the same few weeks,
+    and Babel parses the locale and the pattern for each.
+    """
     written = format_date(day, "d MMMM y", locale=language)
     if language == "fr" and day.day == 1:
         return "1er" + written[1:]
