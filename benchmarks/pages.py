@@ -75,6 +75,7 @@ from flask_wtf.csrf import generate_csrf
 
 from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
+from gpect_workflow.heap import set_aside_long_lived_objects
 from gpect_workflow.models import Person
 from gpect_workflow.services.context import session
 from gpect_workflow.state import EXTENSION_NAME
@@ -364,7 +365,10 @@ def profile_page(app: Flask, target: Target, repeat: int, top: int = 18) -> str:
 
 def served_app(kind: str, url: str) -> Flask:
     """The app gunicorn serves (``pages:served_app('gpect', url)``): the benchmark's, or the bare one."""
-    return make_bare_app() if kind == "bare" else make_app(url)
+    served = make_bare_app() if kind == "bare" else make_app(url)
+    # As ``wsgi.py`` does; the bare app too, so that the comparison stays like for like.
+    set_aside_long_lived_objects()
+    return served
 
 
 def _free_port() -> int:

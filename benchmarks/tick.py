@@ -57,6 +57,7 @@ from flask import Flask
 
 from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
+from gpect_workflow.heap import set_aside_long_lived_objects
 from gpect_workflow.scheduler import jobs
 from gpect_workflow.scheduler.jobs import TickReport, tick
 from gpect_workflow.scheduler.warmup import warm_up
@@ -419,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     # loaded), then as the passes of the minutes before a send hour do, on a small plan set (statements built).
     with app.app_context():
         print(f"warm-up: {warm_up()}")
+    print(f"{set_aside_long_lived_objects():,} long-lived objects set aside from the garbage collector")
     data.load_plans(engine, layout, definition, 0, min(sizes[0], 100))
     for instant in (QUIET, SEND_HOUR):
         reset(engine, instant)

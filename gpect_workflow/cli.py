@@ -240,6 +240,7 @@ def scheduler_command() -> None:
     """Run the scheduler as its own process (production); any number may run against one database."""
     from flask import current_app
 
+    from .heap import set_aside_long_lived_objects
     from .scheduler.runner import blocking_scheduler
     from .scheduler.warmup import warm_up_logged
 
@@ -247,6 +248,8 @@ def scheduler_command() -> None:
     click.echo(f"GPECT scheduler: a pass every {app.config['SCHEDULER_INTERVAL_SECONDS']} s (Ctrl+C to stop)")
     prepared = warm_up_logged()
     click.echo(f"ready: {prepared}" if prepared else "not prepared (see the log): the first pass reads what it needs")
+    frozen = set_aside_long_lived_objects()
+    click.echo(f"{frozen:,} long-lived objects set aside from the garbage collector")
     try:
         blocking_scheduler(app).start()
     except (KeyboardInterrupt, SystemExit):

@@ -199,3 +199,4 @@ def test_scheduler_command_runs_passes_until_stopped(database_url: str, tmp_path
         engine.dispose()
     assert "a pass every 1 s" in output
     assert "ready: " in output and "email templates compiled" in output, "prepared before its first pass"
+    assert "long-lived objects set aside from the garbage collector" in output
