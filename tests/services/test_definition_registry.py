@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from gpect_workflow.definitions.errors import DefinitionError
 from gpect_workflow.errors import DefinitionConflict, NotFound
 from gpect_workflow.models import DefinitionRecord, Person, Plan
 from gpect_workflow.services.context import session
@@ -16,8 +18,11 @@ from gpect_workflow.services.definitions import (
     RegistrationOutcome,
     all_definitions,
     definition_versions,
+    definitions_of_records,
     get_definition,
     latest_definitions,
+    latest_workflows,
+    list_definition_records,
     register_definitions,
 )
 from gpect_workflow.state import EXTENSION_NAME
@@ -117,9 +122,9 @@ def test_a_registered_version_is_read_once_per_process_whichever_way_it_is_asked
     has not read yet costs one query, with the others already known left out of it."""
     register_definitions([WORKFLOWS])
     session().commit()
-    app.extensions[EXTENSION_NAME].definitions.clear()  # as a new process
     pairs = {(record.key, record.version) for record in latest_definitions()}
     first, *others = sorted(pairs)
+    app.extensions[EXTENSION_NAME].definitions.clear()  # as a new process
     with count_queries() as statements:
         assert get_definition(*first).key == first[0]
     assert len(statements) == 1
@@ -130,3 +135,46 @@ def test_a_registered_version_is_read_once_per_process_whichever_way_it_is_asked
         assert set(definition_versions(pairs)) == pairs and get_definition(*others[0]).key == others[0][0]
     assert statements == []
     assert definition_versions({("no-such-definition", 1)}) == {}
+
+
+def test_the_lists_of_every_version_send_only_the_sources_the_process_has_not_parsed(app: Flask) -> None:
+    """The pages that list every version (dashboard, plans list, committee, new plan) read them in one
+    statement, which sends a version's source only when the process holds no parsed version with its content
+    hash: a source made unreadable in the database after the process parsed it is never read again, while a
+    new process, or one holding another content for that version (a database restored from elsewhere), reads
+    and parses what the database holds."""
+    register_definitions([WORKFLOWS])
+    session().commit()
+    cache = app.extensions[EXTENSION_NAME].definitions
+    cache.clear()  # as a new process
+    with count_queries() as statements:
+        parsed = all_definitions()
+    assert len(statements) == 1
+    assert {pair: definition.content_hash for pair, definition in parsed.items()} == {
+        (record.key, record.version): record.content_hash for record in session().scalars(sa.select(DefinitionRecord))
+    }
+    pair = ("gpect-five-levers", 1)
+    good = cache[pair]
+    session().execute(
+        sa.update(DefinitionRecord)
+        .where(DefinitionRecord.key == pair[0], DefinitionRecord.version == pair[1])
+        .values(source="stages: [unreadable")
+    )
+    session().commit()
+    session().expunge_all()
+    for reader in (all_definitions, list_definition_records, latest_definitions, latest_workflows):
+        with count_queries() as statements:
+            reader()
+        session().commit()
+        assert len(statements) == 1, reader.__name__
+    assert cache[pair] is good, "the source the process parsed is not read again"
+    assert definitions_of_records(list_definition_records())[pair] is good
+
+    cache[pair] = replace(good, content_hash="0" * 64)  # the process holds another content for this version
+    session().commit()
+    with pytest.raises(DefinitionError):
+        all_definitions()
+    session().rollback()
+    cache.clear()
+    with pytest.raises(DefinitionError):
+        list_definition_records()

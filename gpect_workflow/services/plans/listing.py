@@ -26,7 +26,7 @@ from ...models import (
 )
 from ..access import is_active_admin, plans_visible_to, visible_plans
 from ..context import now, session
-from ..definitions import Definitions, definition_from_record, list_definition_records
+from ..definitions import Definitions, definitions_of_records, list_definition_records
 from ..paging import Page, counted_page_of_keys, paginate
 from ..zones import known_zone, stored_plan_zones
 from .progress import plans_progress
@@ -142,11 +142,7 @@ class PlanListChoices:
 def plan_list_choices(person: Person) -> PlanListChoices:
     """The territories and definitions the plans list offers as filters (two queries)."""
     territories = session().scalars(_territories_statement(is_active_admin(person)), {"gpect_person_id": person.id})
-    records = list_definition_records()
-    return PlanListChoices(
-        list(territories),
-        {(record.key, record.version): definition_from_record(record) for record in records},
-    )
+    return PlanListChoices(list(territories), definitions_of_records(list_definition_records()))
 
 
 @lru_cache(maxsize=2)

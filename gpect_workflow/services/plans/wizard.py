@@ -29,7 +29,7 @@ from ...refusals import COMMITTEE_UNMAPPED, Refusal
 from ...validation import check_date, check_timezone, collect, normalise_email
 from ...vocabulary import N_
 from ..context import now, session
-from ..definitions import definition_from_record, get_definition, list_definition_records
+from ..definitions import definitions_of_records, get_definition, list_definition_records
 from ..loading import hold_write_lock
 from ..partners.organisations import create_organisation
 from ..partners.people import create_person_as, find_person
@@ -65,7 +65,8 @@ def definition_choices(actor: Person) -> list[DefinitionChoice]:
     require_plan_starter(actor)
     records = sorted(list_definition_records(), key=lambda record: (record.key, -record.version))
     newest = {record.key: record.version for record in reversed(records)}
-    return [DefinitionChoice(definition_from_record(r), r.version == newest[r.key]) for r in records]
+    parsed = definitions_of_records(records)
+    return [DefinitionChoice(parsed[r.key, r.version], r.version == newest[r.key]) for r in records]
 
 
 def lead_choices(actor: Person) -> list[Person]:
