@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0028"
+    assert HEAD == "0029"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -719,6 +719,40 @@ def test_0028_indexes_the_unassigned_tasks_by_plan_and_owner_role(migration_app:
     command.downgrade(alembic_config(), "0027")
     assert "ix_gpect_tasks_unassigned_plan_role" not in _indexes(migration_app, "gpect_tasks")
     assert "ix_gpect_tasks_assignee_stage_status_due" in _indexes(migration_app, "gpect_tasks")
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+
+
+def _included_columns(app: Flask, name: str) -> list[str]:
+    """The columns an index carries beside its key (PostgreSQL's ``INCLUDE``), as the catalogue lists them."""
+    query = sa.text(
+        "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+        " JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey[i.indnkeyatts:])"
+        " WHERE c.relname = :name ORDER BY array_position(i.indkey::int2[], a.attnum)"
+    )
+    with engine(app).connect() as connection:
+        return list(connection.execute(query, {"name": name}).scalars())
+
+
+def test_0029_lets_a_person_s_tasks_be_chosen_from_the_assignee_indexes_alone(migration_app: Flask) -> None:
+    """Up to 0029, on PostgreSQL, the assignee indexes carry the task's id and plan (and the finished tasks'
+    index its due date) beside their keys, which stay as they were; back down they carry nothing more. SQLite
+    keeps them unchanged both ways. The models agree at the head on both."""
+    open_index, done_index = "ix_gpect_tasks_assignee_stage_status_due", "ix_gpect_tasks_assignee_status_completed"
+    command.upgrade(alembic_config(), "head")
+    indexes = {index["name"]: index for index in sa.inspect(engine(migration_app)).get_indexes("gpect_tasks")}
+    assert indexes[open_index]["column_names"] == ["assignee_id", "stage_status", "status", "due_date"]
+    assert indexes[done_index]["column_names"] == ["assignee_id", "status", "completed_dt"]
+    postgres = database_kind() == "postgres"
+    if postgres:
+        assert _included_columns(migration_app, open_index) == ["plan_id", "id"]
+        assert _included_columns(migration_app, done_index) == ["plan_id", "id", "due_date"]
+    assert differences(migration_app) == []
+    command.downgrade(alembic_config(), "0028")
+    assert {open_index, done_index} <= set(_indexes(migration_app, "gpect_tasks"))
+    if postgres:
+        assert _included_columns(migration_app, open_index) == []
+        assert _included_columns(migration_app, done_index) == []
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
 
