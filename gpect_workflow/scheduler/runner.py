@@ -21,13 +21,14 @@ from flask import Flask
 
 from ..services.context import state
 from .jobs import announce_and_send, tick
+from .waker import Waker
 from .warmup import warm_up_logged
 
 log = logging.getLogger(__name__)
 JOB_ID = "gpect-tick"
-#: The one-off job a request wakes to render its announcements and send them (``wake_for_announcements``).
-ANNOUNCE_JOB_ID = "gpect-announce"
 _lock_handles: dict[int, IO[str]] = {}
+#: The thread each embedded scheduler's app wakes to render its announcements and send them.
+_announcers: dict[int, Waker] = {}
 
 
 def run_tick(app: Flask) -> None:
@@ -43,7 +44,7 @@ def run_tick(app: Flask) -> None:
 
 
 def run_announcements(app: Flask) -> None:
-    """The job a request wakes: render the pending announcements and send what is due; errors are logged."""
+    """The work a request wakes: render the pending announcements and send what is due; errors are logged."""
     with app.app_context():
         try:
             report = announce_and_send()
@@ -66,20 +67,6 @@ def warm_up_in_background(app: Flask) -> threading.Thread:
     thread = threading.Thread(target=run_warm_up, args=[app], name="gpect-warm-up", daemon=True)
     thread.start()
     return thread
-
-
-def wake_for_announcements(scheduler: BaseScheduler, app: Flask) -> None:
-    """Run ``run_announcements`` now (once, however many requests ask while it waits or runs)."""
-    scheduler.add_job(
-        run_announcements,
-        "date",
-        args=[app],
-        id=ANNOUNCE_JOB_ID,
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
-    )
 
 
 def configure(scheduler: BaseScheduler, app: Flask) -> BaseScheduler:
@@ -114,8 +101,9 @@ def start_embedded(app: Flask) -> BackgroundScheduler | None:
     assert isinstance(scheduler, BackgroundScheduler)
     scheduler.start()
     warm_up_in_background(app)
+    announcer = _announcers[id(app)] = Waker(lambda: run_announcements(app), "gpect-announcements").start()
     with app.app_context():
-        state().wake_announcer = lambda: wake_for_announcements(scheduler, app)
+        state().wake_announcer = announcer.wake
     log.info("GPECT embedded scheduler started (every %s s)", app.config["SCHEDULER_INTERVAL_SECONDS"])
     return scheduler
 
@@ -147,6 +135,9 @@ def stop_embedded(app: Flask, scheduler: BackgroundScheduler) -> None:
     with app.app_context():
         state().wake_announcer = None
     scheduler.shutdown(wait=False)
+    announcer = _announcers.pop(id(app), None)
+    if announcer is not None and not announcer.stop():
+        log.warning("GPECT announcements still running at shutdown; the next pass finishes them")
     handle = _lock_handles.pop(id(app), None)
     if handle is not None:
         handle.close()
