@@ -25,6 +25,7 @@ from gpect_workflow import create_app
 from gpect_workflow.clock import FrozenClock
 from gpect_workflow.migration_config import VERSION_TABLE, alembic_config
 from gpect_workflow.models import Base, Organisation, OrganisationKind, Person, PersonRole, Territory
+from gpect_workflow.models.base import TABLE_PREFIX
 from gpect_workflow.services.context import session
 from gpect_workflow.services.definitions import register_definitions
 from gpect_workflow.services.partners.organisations import ensure_organisation, ensure_territory
@@ -173,8 +174,20 @@ def empty_tables(app: Flask, dispose: bool = True) -> None:
     with db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
-        if connection.dialect.name == "sqlite":  # AUTOINCREMENT tables number from 1 again, as a fresh database
+        # Ids number from 1 again, as in a fresh database, on both: a test that loads the same data twice (the
+        # stateful API run replays scenarios from the demo loaded afresh) must get the same ids each time.
+        if connection.dialect.name == "sqlite":  # AUTOINCREMENT tables
             connection.execute(sa.text("DELETE FROM sqlite_sequence"))
+        else:
+            sequences = connection.execute(
+                sa.text(
+                    "SELECT sequencename FROM pg_sequences"
+                    " WHERE schemaname = current_schema() AND sequencename LIKE :prefix"
+                ),
+                {"prefix": f"{TABLE_PREFIX}%"},
+            ).scalars()
+            for sequence in list(sequences):
+                connection.execute(sa.text(f'ALTER SEQUENCE "{sequence}" RESTART'))
     if dispose:
         db.engine.dispose()
 
