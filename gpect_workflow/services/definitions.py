@@ -115,34 +115,25 @@ def _read_records(query: sa.Select[DefinitionRecord]) -> list[DefinitionRecord]:
     records: list[DefinitionRecord] = []
     for row in rows:
         record, unparsed = cast(DefinitionRecord, row[0]), cast("str | None", row[1])
-        held = cached.get((record.key, record.version))
-        if unparsed is not None and (held is None or held.content_hash != record.content_hash):
+        if unparsed is not None:  # sent only for a content hash the process does not hold
             cached[record.key, record.version] = _parse_source(unparsed, record.source_file)
         records.append(record)
     return records
 
 
 def definitions_of_records(records: Iterable[DefinitionRecord]) -> Definitions:
-    """The parsed definitions of ``records``, by (key, version): from the process's cache when it holds the
-    version with the same content hash (as it does for those ``_read_records`` read), the others' sources read
-    in one query."""
-    records = list(records)
+    """The parsed definitions of ``records``, by (key, version), as ``definition_versions`` gives them, once
+    any version the process holds with another content hash than the record's is dropped from its cache (so
+    it is read again). Those ``_read_records`` read are in the cache already: no statement."""
     cached = state().definitions
-    found: Definitions = {}
-    missing: dict[int, DefinitionRecord] = {}
+    pairs = []
     for record in records:
-        known = cached.get((record.key, record.version))
-        if known is not None and known.content_hash == record.content_hash:
-            found[record.key, record.version] = known
-        else:
-            missing[record.id] = record
-    if missing:
-        query = sa.select(DefinitionRecord.id, DefinitionRecord.source, DefinitionRecord.source_file)
-        for record_id, source, source_file in session().execute(query.where(DefinitionRecord.id.in_(missing))):
-            record = missing[record_id]
-            definition = _parse_source(source, source_file)
-            cached[record.key, record.version] = found[record.key, record.version] = definition
-    return found
+        pair = (record.key, record.version)
+        held = cached.get(pair)
+        if held is not None and held.content_hash != record.content_hash:
+            del cached[pair]
+        pairs.append(pair)
+    return definition_versions(pairs)
 
 
 def latest_definitions() -> list[DefinitionRecord]:
