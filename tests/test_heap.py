@@ -22,7 +22,8 @@ def test_what_is_alive_is_frozen_and_what_comes_after_is_still_collected() -> No
     try:
         kept = _Cycle()
         frozen = set_aside_long_lived_objects()
-        assert frozen > 0 and gc.get_freeze_count() == frozen
+        # Another thread of the test process may free a frozen object meanwhile: the count can only fall.
+        assert frozen > 0 and 0 < gc.get_freeze_count() <= frozen
         assert not any(obj is kept for obj in gc.get_objects()), "frozen objects are out of the collector's reach"
         after = weakref.ref(_Cycle())  # garbage made after the freeze: a cycle only the collector can free
         assert after() is not None
