@@ -91,8 +91,7 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
     work = urgent_work(person, limit)
     overdue, due_soon = work.overdue, work.due_soon
     plans, plans_total = _my_plans(person, limit)
-    mine, mine_total = _waiting_gates(person, limit, deciding=True)
-    others, others_total = ([], 0) if is_active_admin(person) else _waiting_gates(person, limit, deciding=False)
+    (mine, mine_total), (others, others_total) = _waiting_gates(person, limit)
     definitions = definitions_for(
         [item.plan for item in overdue.items + due_soon.items]
         + [item.plan for item in plans]
@@ -178,38 +177,54 @@ def _with_current_stage(
     )
 
 
-def _waiting_gates(person: Person, limit: int, *, deciding: bool) -> tuple[list[tuple[PlanStage, Plan]], int]:
-    """Stages of active plans the person may see that wait for a committee decision, the oldest first, with
-    their whole count (a window before the limit: one statement): those of the plans whose gates the person
-    decides when ``deciding`` (their committee's; every plan for an active administrator, as
-    ``access.plan_access`` decides each plan), the others otherwise."""
+#: A gate, the plan it belongs to.
+_Gate = tuple[PlanStage, Plan]
+
+
+def _waiting_gates(person: Person, limit: int) -> tuple[tuple[list[_Gate], int], tuple[list[_Gate], int]]:
+    """Stages of active plans the person may see that wait for a committee decision, the oldest first, in two
+    lists with their whole counts: those of the plans whose gates the person decides (their committee's;
+    every plan for an active administrator, as ``access.plan_access`` decides each plan), then the others.
+
+    One statement: the rows of both lists are numbered and counted apart (window functions partitioned by
+    whose decision it is) and the first ``limit`` of each kept. Asked as two statements, one per list, the
+    dashboard cost a statement more, and the database found the waiting gates of the reader's plans twice."""
     admin = is_active_admin(person)
-    statement = _gates_statement(admin, () if admin else committee_roles_key(), deciding, limit)
-    rows = list(session().execute(statement, {_PERSON: person.id}))
-    total = int(rows[0][2]) if rows else 0
-    return [(stage, plan) for stage, plan, _ in rows], total
+    statement = _gates_statement(admin, () if admin else committee_roles_key(), limit)
+    lists: dict[bool, tuple[list[_Gate], int]] = {True: ([], 0), False: ([], 0)}
+    for stage, plan, theirs, total in session().execute(statement, {_PERSON: person.id}):
+        gates, _ = lists[bool(theirs)]
+        gates.append((stage, plan))
+        lists[bool(theirs)] = gates, int(total)
+    return lists[True], lists[False]
 
 
 @lru_cache(maxsize=64)
-def _gates_statement(
-    admin: bool, roles: CommitteeRolesKey, deciding: bool, limit: int
-) -> sa.Select[PlanStage, Plan, int]:
+def _gates_statement(admin: bool, roles: CommitteeRolesKey, limit: int) -> sa.Select[PlanStage, Plan, bool, int]:
     person_id = sa.bindparam(_PERSON, type_=sa.Integer)
-    if admin:  # an administrator decides at every gate: every waiting gate is theirs to decide, none is not
-        theirs: sa.ColumnElement[bool] = sa.true() if deciding else sa.false()
-    else:
-        decided_by_them = committee_plan_ids(person_id, dict(roles))
-        theirs = Plan.id.in_(decided_by_them) if deciding else Plan.id.not_in(decided_by_them)
+    # An administrator decides at every gate: every waiting gate is theirs to decide.
+    theirs: sa.ColumnElement[bool] = sa.true() if admin else Plan.id.in_(committee_plan_ids(person_id, dict(roles)))
     waiting = sa.and_(
         PlanStage.status == StageStatus.AWAITING_DECISION,
         Plan.status == PlanStatus.ACTIVE,
         plan_row_visible_to(person_id, admin=admin),
-        theirs,
     )
-    return (
-        sa.select(PlanStage, Plan, sa.func.count().over())
+    oldest_first = (PlanStage.planned_end_date, PlanStage.id)
+    ranked = (
+        sa.select(
+            PlanStage.id.label("stage_id"),
+            theirs.label("theirs"),
+            sa.func.row_number().over(partition_by=theirs, order_by=oldest_first).label("position"),
+            sa.func.count().over(partition_by=theirs).label("total"),
+        )
         .join(Plan, Plan.id == PlanStage.plan_id)
         .where(waiting)
-        .order_by(PlanStage.planned_end_date, PlanStage.id)
-        .limit(limit)
+        .subquery()
+    )
+    return (
+        sa.select(PlanStage, Plan, ranked.c.theirs, ranked.c.total)
+        .join(ranked, ranked.c.stage_id == PlanStage.id)
+        .join(Plan, Plan.id == PlanStage.plan_id)
+        .where(ranked.c.position <= limit)
+        .order_by(ranked.c.theirs.desc(), ranked.c.position)
     )

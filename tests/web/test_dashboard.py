@@ -391,3 +391,44 @@ def test_the_dashboard_costs_the_same_queries_whether_or_not_a_task_is_due_soon(
     due = row_ids(section(page, "overdue-title"), "task") + row_ids(section(page, "soon-title"), "task")
     assert due, "now tasks are late or due within 14 days"
     assert quiet == busy
+
+
+def test_both_lists_of_gates_come_from_one_statement_each_with_its_first_rows_and_whole_count(
+    app: Flask, client: FlaskClient, definitions: None, dummy_lead: Person
+) -> None:
+    """A member who sits on twelve plans' committee and takes part in eleven others, every plan waiting at its
+    first gate: each list shows its ten oldest gates and its own count, read together in one statement."""
+    app.config["PAGE_SIZE"] = 10
+    member = new_person("elue@region.example.org", PersonRole.COMMITTEE)
+    theirs = [start(dummy_lead, f"Comité {number:02}", {"steering_committee": [member]}) for number in range(12)]
+    others = [start(dummy_lead, f"Partenaire {number:02}", {"employment_service": [member]}) for number in range(11)]
+    first_stages = {
+        plan_id: stage_id
+        for plan_id, stage_id in session().execute(
+            sa.select(PlanStage.plan_id, PlanStage.id).where(
+                PlanStage.plan_id.in_([plan.id for plan in theirs + others]), PlanStage.position == 0
+            )
+        )
+    }
+    session().execute(
+        sa.update(PlanStage)
+        .where(PlanStage.id.in_(list(first_stages.values())))
+        .values(status=StageStatus.AWAITING_DECISION)
+    )
+    session().commit()
+
+    sign_in(client, member)
+    assert client.get("/").status_code == 200
+    session().expire_all()
+    with count_queries() as statements:
+        page = text(client.get("/"))
+    reading_gates = [
+        statement for statement in statements if "ORDER BY gpect_plan_stages.planned_end_date" in statement
+    ]
+    assert len(reading_gates) == 1, reading_gates
+
+    deciding, waiting = section(page, "decide-title"), section(page, "gates-title")
+    assert row_ids(deciding, "gate") == [first_stages[plan.id] for plan in theirs[:10]]
+    assert row_ids(waiting, "gate") == [first_stages[plan.id] for plan in others[:10]]
+    assert "(12)" in deciding and "(11)" in waiting
+    assert "10 of 12 gates shown" in deciding and "10 of 11 gates shown" in waiting
