@@ -35,7 +35,7 @@ MODEL_TABLES = frozenset(Base.metadata.tables)
 
 def test_models_declare_their_prefixed_tables() -> None:
     assert len(MODEL_TABLES) == 23
-    assert HEAD == "0029"
+    assert HEAD == "0030"
     assert all(name.startswith(TABLE_PREFIX) for name in MODEL_TABLES)
     assert VERSION_TABLE.startswith(TABLE_PREFIX) and VERSION_TABLE not in MODEL_TABLES
 
@@ -753,6 +753,48 @@ def test_0029_lets_a_person_s_tasks_be_chosen_from_the_assignee_indexes_alone(mi
     if postgres:
         assert _included_columns(migration_app, open_index) == []
         assert _included_columns(migration_app, done_index) == []
+    command.upgrade(alembic_config(), "head")
+    assert current_revisions(migration_app) == [HEAD]
+
+
+def _compression(app: Flask, table: str, columns: tuple[str, ...]) -> dict[str, str]:
+    """How PostgreSQL compresses each column's new values (``l`` for LZ4, ``p`` for pglz, empty: the server's
+    default), as the catalogue says."""
+    query = sa.text(
+        "SELECT attname, attcompression FROM pg_attribute"
+        " WHERE attrelid = CAST(:table AS regclass) AND attname IN :columns"
+    ).bindparams(sa.bindparam("columns", expanding=True))
+    with engine(app).connect() as connection:
+        rows = connection.execute(query, {"table": table, "columns": list(columns)})
+        return {name: method for name, method in rows}
+
+
+def test_0030_compresses_the_outbox_bodies_with_lz4_on_postgresql(migration_app: Flask) -> None:
+    """Up to 0030, on PostgreSQL, the outbox's bodies and attachments are compressed with LZ4: a reminder's
+    HTML body queued then is stored so; back down, with the server's default again. SQLite is untouched."""
+    columns = ("body_text", "body_html", "attachments")
+    command.upgrade(alembic_config(), "head")
+    assert differences(migration_app) == []
+    if database_kind() != "postgres":
+        return
+    assert _compression(migration_app, "gpect_outbox_messages", columns) == dict.fromkeys(columns, "l")
+    body = "".join(f"<p>Rappel {number} : la tâche arrive à échéance.</p>" for number in range(200))
+    _insert(
+        migration_app,
+        "INSERT INTO gpect_outbox_messages (idempotency_key, kind, recipient_email, subject, body_text, body_html,"
+        " status, attempts, next_attempt_dt, created_dt) VALUES ('k', 'reminder', 'a@example.org', 'Rappel', :body,"
+        " :body, 'pending', 0, '2026-11-30 08:00:00+00:00', '2026-11-30 08:00:00+00:00')",
+        body=body,
+    )
+    with engine(migration_app).connect() as connection:
+        stored = connection.execute(
+            sa.text("SELECT pg_column_compression(body_html), body_html FROM gpect_outbox_messages")
+        ).one()
+    assert stored == ("lz4", body)
+    command.downgrade(alembic_config(), "0029")
+    assert _compression(migration_app, "gpect_outbox_messages", columns) == dict.fromkeys(columns, "")
+    with engine(migration_app).connect() as connection:
+        assert connection.execute(sa.text("SELECT body_html FROM gpect_outbox_messages")).scalar() == body
     command.upgrade(alembic_config(), "head")
     assert current_revisions(migration_app) == [HEAD]
 
