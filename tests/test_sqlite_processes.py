@@ -43,8 +43,9 @@ pytestmark = pytest.mark.skipif(
     database_kind() != "sqlite", reason="the embedded SQLite default: run once, in the SQLite pass"
 )
 
-#: Longer than any of these steps takes, far shorter than the busy timeout (10 s) a left lock would cost.
-QUICK_SECONDS = 3.0
+#: Longer than any of these steps takes on a loaded machine, well short of the busy timeout (10 s) a lock left
+#: behind would cost.
+QUICK_SECONDS = 5.0
 #: How long a child process may take to start the app and reach its step.
 START_SECONDS = 60.0
 
