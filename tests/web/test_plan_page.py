@@ -320,6 +320,16 @@ def _page_queries(client: FlaskClient, address: str) -> list[str]:
     return statements
 
 
+def test_the_reader_s_roles_in_the_plan_are_read_with_the_plan(client: FlaskClient, cast: Cast) -> None:
+    """What the reader may see and do depends on the roles they hold in the plan: the statement reading the
+    plan reads them too, and none reads them apart (one statement fewer on every page of a plan or task)."""
+    as_(client, cast.partner)
+    statements = _page_queries(client, url(cast))
+    plan_reads = [statement for statement in statements if statement.startswith("SELECT gpect_plans.id")]
+    assert len(plan_reads) == 1 and "gpect_role_assignment_members.role_key" in plan_reads[0]
+    assert not [statement for statement in statements if statement.startswith("SELECT gpect_role_assignment_members")]
+
+
 def test_the_page_costs_the_same_queries_whatever_the_plan_s_size(app: Flask, client: FlaskClient, cast: Cast) -> None:
     small = cast.plan
     large = start_plan_of(cast.lead, "lochois-business-survey", "Enquête Lochois")

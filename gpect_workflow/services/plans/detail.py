@@ -16,7 +16,7 @@ from ...engine.progress import Progress
 from ...errors import NotFound
 from ...models import Person, Plan, PlanStage, Task
 from ...refusals import Refusal
-from ..access import PlanAccess, plan_access, require_view
+from ..access import PlanAccess, access_with_roles, plan_access, require_view, role_keys_in, split_role_keys
 from ..context import session
 from ..definitions import get_definition
 from ..loading import plan_today
@@ -50,21 +50,27 @@ class PlanDetail:
 
 def plan_detail(person: Person, plan_id: int) -> PlanDetail:
     """One plan as the person may see it (``NotFound`` otherwise)."""
-    plan = session().scalar(_plan_statement(), {"gpect_plan_id": plan_id})
-    if plan is None:
+    found = session().execute(_plan_statement(), {"gpect_plan_id": plan_id, "gpect_person_id": person.id}).first()
+    if found is None:
         raise NotFound(Refusal.NO_SUCH_PLAN)
-    access = plan_access(person, plan, get_definition(plan.definition_key, plan.definition_version))
+    plan, role_keys = found
+    definition = get_definition(plan.definition_key, plan.definition_version)
+    access = access_with_roles(person, plan, definition, split_role_keys(role_keys))
     require_view(access)
     by_stage, by_plan = stages_and_plans_progress([plan])
     return PlanDetail(plan, list(plan.stages), by_stage, by_plan.get(plan.id, Progress()), access, plan_today(plan))
 
 
 @cache
-def _plan_statement() -> sa.Select[Plan]:
+def _plan_statement() -> sa.Select[Plan, str | None]:
     """``plan_detail``'s statement, built once per process (with its loader options, building it cost more
-    Python than the database took to run it); the plan is a bound parameter without a default."""
+    Python than the database took to run it); the plan and the reader are bound parameters without defaults.
+
+    The keys of the roles the reader holds in the plan come with it (``role_keys_in``): every page of a plan,
+    task or gate needs them to decide what the reader may see and do, and read apart (``plan_access``) they
+    cost one statement more on each."""
     return (
-        sa.select(Plan)
+        sa.select(Plan, role_keys_in(sa.bindparam("gpect_person_id", type_=sa.Integer), Plan.id))
         .where(Plan.id == sa.bindparam("gpect_plan_id"))
         .options(joinedload(Plan.territory), joinedload(Plan.lead), selectinload(Plan.stages))
     )
