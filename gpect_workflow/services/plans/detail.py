@@ -66,9 +66,9 @@ def _plan_statement() -> sa.Select[Plan, str | None]:
     """``plan_detail``'s statement, built once per process (with its loader options, building it cost more
     Python than the database took to run it); the plan and the reader are bound parameters without defaults.
 
-    The keys of the roles the reader holds in the plan come with it (``role_keys_in``): every page of a plan,
-    task or gate needs them to decide what the reader may see and do, and read apart (``plan_access``) they
-    cost one statement more on each."""
+    The keys of the roles the reader holds in the plan come with it (``role_keys_in``): the plan and task
+    pages and the API's plan and task endpoints need them to decide what the reader may see and do, and read
+    apart (``plan_access``) they cost one statement more on each."""
     return (
         sa.select(Plan, role_keys_in(sa.bindparam("gpect_person_id", type_=sa.Integer), Plan.id))
         .where(Plan.id == sa.bindparam("gpect_plan_id"))
