@@ -23,7 +23,7 @@ import sys
 import textwrap
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -121,10 +121,19 @@ class Child:
                 pipe.close()
 
 
+#: Starts a ``Child`` on a database URL with a script (and its arguments); the fixture stops it at the end.
+StartChild = Callable[..., Child]
+
+
 @pytest.fixture
-def children() -> Iterator[list[Child]]:
+def start_child() -> Iterator[StartChild]:
     started: list[Child] = []
-    yield started
+
+    def start(database_url: str, script: str, *args: str) -> Child:
+        started.append(Child(database_url, script, *args))
+        return started[-1]
+
+    yield start
     for child in started:
         child.stop()
 
@@ -177,11 +186,10 @@ KILLED_MID_CHANGE = """
 
 
 def test_a_process_killed_in_the_middle_of_a_change_loses_only_that_change_and_leaves_no_lock(
-    file_app: Flask, children: list[Child]
+    file_app: Flask, start_child: StartChild
 ) -> None:
     organisation_id = add_organisation("Centre de formation")
-    child = Child(url_of(file_app), KILLED_MID_CHANGE)
-    children.append(child)
+    child = start_child(url_of(file_app), KILLED_MID_CHANGE)
     child.say(str(organisation_id))
     child.expect("committed")
     child.expect("holding the write lock")
@@ -218,11 +226,10 @@ READER = """
 
 
 def test_a_reader_in_another_process_neither_blocks_a_change_nor_sees_it_before_its_next_transaction(
-    file_app: Flask, children: list[Child]
+    file_app: Flask, start_child: StartChild
 ) -> None:
     organisation_id = add_organisation("Chambre de commerce")
-    reader = Child(url_of(file_app), READER)
-    children.append(reader)
+    reader = start_child(url_of(file_app), READER)
     reader.say(str(organisation_id))
     reader.expect("Chambre de commerce")
 
@@ -252,7 +259,7 @@ RAW_READER = """
 
 
 def test_under_sqlites_rollback_journal_the_same_reader_would_block_the_change(
-    tmp_path: Path, children: list[Child]
+    tmp_path: Path, start_child: StartChild
 ) -> None:
     """What the write-ahead log spares users, on a file put back to SQLite's rollback journal (with a short
     busy timeout): the change cannot commit while the other process reads. This keeps the test above
@@ -268,8 +275,7 @@ def test_under_sqlites_rollback_journal_the_same_reader_would_block_the_change(
             organisation_id = add_organisation("Pôle emploi")
             assert session().connection().exec_driver_sql("PRAGMA journal_mode").scalar() == "delete"
             session().rollback()
-            reader = Child(url_of(app), RAW_READER, str(path))
-            children.append(reader)
+            reader = start_child(url_of(app), RAW_READER, str(path))
             reader.say(str(organisation_id))
             reader.expect("Pôle emploi")
             with pytest.raises(sa.exc.OperationalError, match="database is locked"):
@@ -315,13 +321,12 @@ CHANGES = 150
 
 
 def test_two_processes_writing_at_once_wait_for_each_other_and_every_change_lands(
-    file_app: Flask, children: list[Child]
+    file_app: Flask, start_child: StartChild
 ) -> None:
     """The web app and the scheduler write to the one file at the same moments: each change waits for the
     other's (the busy timeout) instead of failing with "database is locked", and none is lost."""
     organisations = [add_organisation("Organisme 0"), add_organisation("Entreprise 0")]
-    writers = [Child(url_of(file_app), WRITER) for _ in organisations]
-    children.extend(writers)
+    writers = [start_child(url_of(file_app), WRITER) for _ in organisations]
     for writer, organisation_id in zip(writers, organisations, strict=True):
         writer.say(f"{organisation_id} {CHANGES}")
         writer.expect("ready")

@@ -191,12 +191,12 @@ def _waiting_gates(person: Person, limit: int) -> tuple[tuple[list[_Gate], int],
     dashboard cost a statement more, and the database found the waiting gates of the reader's plans twice."""
     admin = is_active_admin(person)
     statement = _gates_statement(admin, () if admin else committee_roles_key(), limit)
-    lists: dict[bool, tuple[list[_Gate], int]] = {True: ([], 0), False: ([], 0)}
+    gates: dict[bool, list[_Gate]] = {True: [], False: []}
+    totals = {True: 0, False: 0}
     for stage, plan, theirs, total in session().execute(statement, {_PERSON: person.id}):
-        gates, _ = lists[bool(theirs)]
-        gates.append((stage, plan))
-        lists[bool(theirs)] = gates, int(total)
-    return lists[True], lists[False]
+        gates[bool(theirs)].append((stage, plan))
+        totals[bool(theirs)] = int(total)
+    return (gates[True], totals[True]), (gates[False], totals[False])
 
 
 @lru_cache(maxsize=64)
