@@ -79,9 +79,9 @@ class Dashboard:
     definitions: Definitions
     can_start_plans: bool
     #: Whether the person has any open task at all: the task sections are left out for those who have none
-    #: (a committee member's dashboard starts with the decisions awaiting them, not with empty lists). Known
-    #: from the overdue and soon-due lists when they count a task, else asked by a probe
-    #: (``tasks.mine.urgent_work``): a statement fewer for a reader with something due, whatever the sizes.
+    #: (a committee member's dashboard starts with the decisions awaiting them, not with empty lists). Counted
+    #: by the statement that lists the overdue and soon-due tasks, so the page costs the same statements
+    #: whatever is due.
     has_tasks: bool = True
 
 

@@ -205,23 +205,16 @@ def urgent_work(person: Person, limit: int) -> UrgentWork:
 
     The lists read only my open tasks due by the latest "today + horizon" of any zone (``_BOUND``), from the
     index (assignee, stage status, status, due date): a lead's tasks due later, most of them (2,251 of 2,572
-    for a lead of 2,400 plans), are neither read nor checked against their plan.
-
-    Whether I have open tasks at all is known when either list counts one (they hold open tasks of open
-    stages of active plans I see, what the question asks); otherwise a probe that stops at the first asks
-    it. So the lists cost one statement for a partner with something due, two for a reader with nothing due
-    (a committee member), whatever the number of plans and tasks."""
+    for a lead of 2,400 plans), are neither read nor checked against their plan. Whether I have open tasks
+    at all is asked apart, a probe that stops at the first (two statements whatever is due)."""
     found_open = _open_statement(person, (0, 1), limit, bounded=True)
     if found_open is None:
         return UrgentWork(_empty_page(), _empty_page(), has_open_work=False)
     statement, zones = found_open
     values = _open_values(person, zones, {0: 1, 1: 1})
     found = _pages(statement, values | {_BOUND: max(values[f"{_HORIZON}{i}"] for i in range(len(zones)))}, limit)
-    overdue, due_soon = found[0], found[1]
-    if overdue.total or due_soon.total:
-        return UrgentWork(overdue, due_soon, has_open_work=True)
     has_open_work = session().scalar(_any_open_statement(is_active_admin(person)), {_PERSON: person.id})
-    return UrgentWork(overdue, due_soon, has_open_work=bool(has_open_work))
+    return UrgentWork(found[0], found[1], has_open_work=bool(has_open_work))
 
 
 @lru_cache(maxsize=4)
