@@ -29,7 +29,7 @@ from .context import session
 from .definitions import Definitions, definitions_for
 from .paging import Page
 from .plans.progress import plans_progress
-from .tasks.mine import WorkItem, urgent_work
+from .tasks.mine import WorkItem, open_work_probe, urgent_work
 
 #: How many plans and gates the dashboard shows before pointing to the full list.
 DASHBOARD_LIMIT = 10
@@ -79,9 +79,8 @@ class Dashboard:
     definitions: Definitions
     can_start_plans: bool
     #: Whether the person has any open task at all: the task sections are left out for those who have none
-    #: (a committee member's dashboard starts with the decisions awaiting them, not with empty lists). Counted
-    #: by the statement that lists the overdue and soon-due tasks, so the page costs the same statements
-    #: whatever is due.
+    #: (a committee member's dashboard starts with the decisions awaiting them, not with empty lists). Asked
+    #: by the statement that reads the person's plans (``_my_plans``), so it costs no statement of its own.
     has_tasks: bool = True
 
 
@@ -90,7 +89,7 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
     other gates awaiting a decision."""
     work = urgent_work(person, limit)
     overdue, due_soon = work.overdue, work.due_soon
-    plans, plans_total = _my_plans(person, limit)
+    plans, plans_total, has_open_work = _my_plans(person, limit)
     (mine, mine_total), (others, others_total) = _waiting_gates(person, limit)
     definitions = definitions_for(
         [item.plan for item in overdue.items + due_soon.items]
@@ -108,7 +107,7 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
         gates_total=others_total,
         definitions=definitions,
         can_start_plans=can_start_plans(person),
-        has_tasks=work.has_open_work,
+        has_tasks=has_open_work,
     )
 
 
@@ -118,17 +117,28 @@ def dashboard(person: Person, limit: int = DASHBOARD_LIMIT) -> Dashboard:
 _PERSON = "gpect_person_id"
 
 
-def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int]:
+def _my_plans(person: Person, limit: int) -> tuple[list[PlanItem], int, bool]:
     """The plans I lead, take part in or oversee (all for administrators): active ones first, with their
-    whole count (one statement: the count is a window over the plans before the limit)."""
+    whole count (one statement: the count is a window over the plans before the limit), and whether I have
+    any open task at all (``open_work_probe``, a column of the same statement).
+
+    The probe rides with the plans: any open task of mine belongs to an active plan I see, so when I see no
+    plan, and the statement returns no row, I have none. Asked as a statement of its own, it cost the
+    dashboard a round trip, and its planning and execution in the ORM (about 1 ms at 10 plans)."""
     rows = list(session().execute(_plans_statement(is_active_admin(person), limit), {_PERSON: person.id}))
-    progress = plans_progress([plan for plan, _, _ in rows])
+    progress = plans_progress([plan for plan, _, _, _ in rows])
     total = int(rows[0][2]) if rows else 0
-    return [PlanItem(plan, stage, progress.get(plan.id, Progress())) for plan, stage, _ in rows], total
+    has_open_work = bool(rows[0][3]) if rows else False
+    items = [PlanItem(plan, stage, progress.get(plan.id, Progress())) for plan, stage, _, _ in rows]
+    return items, total, has_open_work
 
 
 @lru_cache(maxsize=32)
-def _plans_statement(admin: bool, limit: int) -> sa.Select[Plan, PlanStage, int]:
+def _plans_statement(admin: bool, limit: int) -> sa.Select[Plan, PlanStage, int, bool]:
+    return _plans_only_statement(admin, limit).add_columns(open_work_probe(admin).label("has_open_work"))
+
+
+def _plans_only_statement(admin: bool, limit: int) -> sa.Select[Plan, PlanStage, int]:
     if admin:
         return _every_plan_statement(limit)
     visible = Plan.id.in_(plans_visible_to(sa.bindparam(_PERSON, type_=sa.Integer), admin=False))

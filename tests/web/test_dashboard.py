@@ -366,13 +366,17 @@ def _add_plans(lead: Person, first: int, end: int) -> None:
     session().commit()
 
 
-def _count(client: FlaskClient, reader: Person) -> int:
+def _statements(client: FlaskClient, reader: Person) -> list[str]:
     sign_in(client, reader)
     assert client.get("/").status_code == 200  # warm-up: the signed-in person is cached after it
     session().expire_all()
     with count_queries() as statements:
         assert client.get("/").status_code == 200
-    return len(statements)
+    return list(statements)
+
+
+def _count(client: FlaskClient, reader: Person) -> int:
+    return len(_statements(client, reader))
 
 
 def test_the_dashboard_costs_the_same_queries_whether_or_not_a_task_is_due_soon(
@@ -391,6 +395,32 @@ def test_the_dashboard_costs_the_same_queries_whether_or_not_a_task_is_due_soon(
     due = row_ids(section(page, "overdue-title"), "task") + row_ids(section(page, "soon-title"), "task")
     assert due, "now tasks are late or due within 14 days"
     assert quiet == busy
+
+
+def test_whether_the_reader_has_open_tasks_is_asked_by_the_statement_of_their_plans(
+    client: FlaskClient, clock: FrozenClock, definitions: None, dummy_lead: Person
+) -> None:
+    """The probe deciding whether the task sections show rides with the dashboard's plans (any open task of
+    the reader's belongs to a plan they see): no statement of its own, for a reader with tasks, one whose
+    tasks are all done, and one who sees no plan."""
+    plan = start(dummy_lead, "Plan 000")
+    session().commit()
+    partner, stranger = person(EMPLOYMENT), new_person("stranger@example.org", PersonRole.PARTNER)
+    session().commit()
+    for reader, shows in ((partner, True), (stranger, False)):
+        statements = _statements(client, reader)
+        carriers = [statement for statement in statements if "AS has_open_work" in statement]
+        assert len(carriers) == 1 and "gpect_plans.current_stage_key" in carriers[0], "with the plans"
+        assert not [statement for statement in statements if statement.lstrip().startswith("SELECT (EXISTS")]
+        assert ('id="overdue-title"' in text(client.get("/"))) is shows
+    session().execute(
+        sa.update(Task)
+        .where(Task.plan_id == plan.id)
+        .values(status=TaskStatus.DONE, completed_dt=datetime(2026, 12, 1, tzinfo=UTC))
+    )
+    session().commit()
+    page = text(sign_in(client, partner).get("/"))
+    assert 'id="overdue-title"' not in page and f'id="plan-{plan.id}"' in page, "their plan, no open task"
 
 
 def test_both_lists_of_gates_come_from_one_statement_each_with_its_first_rows_and_whole_count(

@@ -195,43 +195,42 @@ class UrgentWork:
     #: The first of my overdue tasks and of those due soon, each with its whole count.
     overdue: Page[WorkItem]
     due_soon: Page[WorkItem]
-    #: Whether I have any open task at all, whenever it falls due.
-    has_open_work: bool
 
 
 def urgent_work(person: Person, limit: int) -> UrgentWork:
-    """The first ``limit`` of my overdue tasks and of those due soon, each with its whole count, and whether
-    I have any open task at all (the dashboard).
+    """The first ``limit`` of my overdue tasks and of those due soon, each with its whole count (the
+    dashboard; whether I have any open task at all is ``open_work_probe``, which the dashboard asks with its
+    plans).
 
     The lists read only my open tasks due by the latest "today + horizon" of any zone (``_BOUND``), from the
     index (assignee, stage status, status, due date): a lead's tasks due later, most of them (2,251 of 2,572
-    for a lead of 2,400 plans), are neither read nor checked against their plan. Whether I have open tasks
-    at all is asked apart, a probe that stops at the first (two statements whatever is due)."""
+    for a lead of 2,400 plans), are neither read nor checked against their plan."""
     found_open = _open_statement(person, (0, 1), limit, bounded=True)
     if found_open is None:
-        return UrgentWork(_empty_page(), _empty_page(), has_open_work=False)
+        return UrgentWork(_empty_page(), _empty_page())
     statement, zones = found_open
     values = _open_values(person, zones, {0: 1, 1: 1})
     found = _pages(statement, values | {_BOUND: max(values[f"{_HORIZON}{i}"] for i in range(len(zones)))}, limit)
-    has_open_work = session().scalar(_any_open_statement(is_active_admin(person)), {_PERSON: person.id})
-    return UrgentWork(found[0], found[1], has_open_work=bool(has_open_work))
+    return UrgentWork(found[0], found[1])
 
 
-@lru_cache(maxsize=4)
-def _any_open_statement(admin: bool) -> sa.Select[bool]:
-    """Whether the person (``gpect_person_id``) has an open task of an open stage of an active plan they see:
-    ``urgent_work``'s probe, built once per process and kind of reader. Two ``EXISTS``, the tasks assigned to
-    them first, each on its own index path: asked as one ``OR``, PostgreSQL walked the index
-    of tasks by assignee past every closed stage's task to find the first open one (16 ms for a lead of 24,000
-    plans at 100,000)."""
+def open_work_probe(admin: bool) -> sa.ColumnElement[bool]:
+    """Whether the person (the bound parameter ``gpect_person_id``) has an open task of an open stage of an
+    active plan they see, whenever it falls due: a column for a statement the page runs anyway (the
+    dashboard's plans, which hold every plan such a task could belong to). Two ``EXISTS``, the tasks
+    assigned to them first, each on its own index path: asked as one ``OR``, PostgreSQL walked the index of
+    tasks by assignee past every closed stage's task to find the first open one (16 ms for a lead of 24,000
+    plans at 100,000). Neither is correlated to the statement that carries them: they ask about every plan,
+    not the row's."""
     person_id = sa.bindparam(_PERSON, type_=sa.Integer)
     open_work = (
         sa.select(Task.id)
         .join(Plan, Plan.id == Task.plan_id)
         .where(*_OPEN, plan_row_visible_to(person_id, admin=admin))
+        .correlate(None)
     )
     assigned = open_work.where(Task.assignee_id == person_id).exists()
-    return sa.select(sa.or_(assigned, open_work.where(_left_to_my_role(person_id)).exists()))
+    return sa.or_(assigned, open_work.where(_left_to_my_role(person_id)).exists())
 
 
 def _by_deadline(mine: _MyTaskRows) -> tuple[sa.ColumnElement[Any], ...]:
